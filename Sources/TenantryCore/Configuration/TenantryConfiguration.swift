@@ -1,0 +1,180 @@
+/// Everything the server needs to start, as one value. Built from command-line flags, then
+/// `TENANTRY_*` environment variables, then defaults (in that order of precedence) by
+/// ``resolve(flags:environment:)``.
+public struct TenantryConfiguration: Sendable, Equatable {
+    /// How log lines are written.
+    public enum LogFormat: String, Sendable, CaseIterable {
+        /// One JSON object per line (the default when standard output is not a terminal).
+        case json
+        /// Human-readable lines (the default on a terminal).
+        case text
+        /// `text` on a terminal, `json` otherwise.
+        case auto
+    }
+
+    /// Where the data lives: `sqlite:<path>`, `sqlite::memory:` or `postgres://…` (the runtime role).
+    public var databaseURL: String
+    /// PostgreSQL only: a connection as the role that owns the schema, used for migrations and
+    /// to grant the runtime role its privileges. `nil` means this process does not migrate.
+    public var databaseOwnerURL: String?
+    /// Apply pending migrations when `serve` starts (needs ``databaseOwnerURL`` on PostgreSQL).
+    public var migrateOnStart: Bool
+    /// The address to listen on.
+    public var host: String
+    /// The TCP port to listen on.
+    public var port: Int
+    /// Log line format.
+    public var logFormat: LogFormat
+    /// Minimum log level: trace, debug, info, notice, warning, error, critical.
+    public var logLevel: String
+    /// Largest accepted request body in bytes; larger ones get 413.
+    public var maxBodySize: Int
+    /// Seconds in-flight requests get to finish after SIGTERM/SIGINT before they are cancelled.
+    public var shutdownTimeout: Double
+    /// Seconds `/health/ready` waits for the database before answering 503.
+    public var readinessTimeout: Double
+    /// Largest number of PostgreSQL connections this process opens.
+    public var databasePoolSize: Int
+
+    /// The embedded SQLite database used when nothing else is configured.
+    public static let defaultDatabaseURL = "sqlite:.tenantry/tenantry.db"
+
+    /// Creates a configuration; every value has a development default.
+    public init(
+        databaseURL: String = TenantryConfiguration.defaultDatabaseURL,
+        databaseOwnerURL: String? = nil,
+        migrateOnStart: Bool = true,
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        logFormat: LogFormat = .auto,
+        logLevel: String = "info",
+        maxBodySize: Int = 1_048_576,
+        shutdownTimeout: Double = 30,
+        readinessTimeout: Double = 3,
+        databasePoolSize: Int = 20
+    ) {
+        self.databaseURL = databaseURL
+        self.databaseOwnerURL = databaseOwnerURL
+        self.migrateOnStart = migrateOnStart
+        self.host = host
+        self.port = port
+        self.logFormat = logFormat
+        self.logLevel = logLevel
+        self.maxBodySize = maxBodySize
+        self.shutdownTimeout = shutdownTimeout
+        self.readinessTimeout = readinessTimeout
+        self.databasePoolSize = databasePoolSize
+    }
+
+    /// Values given on the command line; `nil` means "not given".
+    public struct Flags: Sendable {
+        public var databaseURL: String?
+        public var databaseOwnerURL: String?
+        public var migrateOnStart: Bool?
+        public var host: String?
+        public var port: Int?
+        public var logFormat: String?
+        public var logLevel: String?
+        public var maxBodySize: Int?
+        public var shutdownTimeout: Double?
+        public var readinessTimeout: Double?
+        public var databasePoolSize: Int?
+
+        /// No flags given.
+        public init() {}
+    }
+
+    /// Resolves flags > environment > defaults, validating every value. A bad value is a
+    /// `validation_failed` error naming the setting.
+    public static func resolve(flags: Flags, environment: [String: String]) throws(TenantryError) -> TenantryConfiguration {
+        var validator = Validator()
+        var configuration = TenantryConfiguration()
+
+        func text(_ flag: String?, _ variable: String) -> String? {
+            if let flag { return flag }
+            guard let value = environment[variable], !value.isEmpty else { return nil }
+            return value
+        }
+
+        if let value = text(flags.databaseURL, "TENANTRY_DATABASE_URL") { configuration.databaseURL = value }
+        configuration.databaseOwnerURL = text(flags.databaseOwnerURL, "TENANTRY_DATABASE_OWNER_URL")
+        if let host = text(flags.host, "TENANTRY_HOST") { configuration.host = host }
+
+        if let flag = flags.migrateOnStart {
+            configuration.migrateOnStart = flag
+        } else if let value = text(nil, "TENANTRY_MIGRATE_ON_START") {
+            switch value.lowercased() {
+            case "1", "true", "yes", "on": configuration.migrateOnStart = true
+            case "0", "false", "no", "off": configuration.migrateOnStart = false
+            default: validator.add("TENANTRY_MIGRATE_ON_START", "invalid_format", "Use true or false.")
+            }
+        }
+
+        func integer(_ flag: Int?, _ variable: String, _ range: ClosedRange<Int>) -> Int? {
+            let value: Int?
+            if let flag {
+                value = flag
+            } else if let raw = text(nil, variable) {
+                value = Int(raw)
+                if value == nil { validator.add(variable, "invalid_format", "Expected a whole number.") }
+            } else {
+                return nil
+            }
+            guard let value else { return nil }
+            guard range.contains(value) else {
+                validator.add(variable, "out_of_range", "Expected a value from \(range.lowerBound) to \(range.upperBound).")
+                return nil
+            }
+            return value
+        }
+
+        func seconds(_ flag: Double?, _ variable: String, _ range: ClosedRange<Double>) -> Double? {
+            let value: Double?
+            if let flag {
+                value = flag
+            } else if let raw = text(nil, variable) {
+                value = Double(raw)
+                if value == nil { validator.add(variable, "invalid_format", "Expected a number of seconds.") }
+            } else {
+                return nil
+            }
+            guard let value else { return nil }
+            guard range.contains(value) else {
+                validator.add(variable, "out_of_range", "Expected \(range.lowerBound) to \(range.upperBound) seconds.")
+                return nil
+            }
+            return value
+        }
+
+        if let port = integer(flags.port, "TENANTRY_PORT", 0...65535) { configuration.port = port }
+        if let size = integer(flags.maxBodySize, "TENANTRY_MAX_BODY_SIZE", 1...(1 << 30)) {
+            configuration.maxBodySize = size
+        }
+        if let size = integer(flags.databasePoolSize, "TENANTRY_DATABASE_POOL_SIZE", 1...1000) {
+            configuration.databasePoolSize = size
+        }
+        if let value = seconds(flags.shutdownTimeout, "TENANTRY_SHUTDOWN_TIMEOUT", 0...3600) {
+            configuration.shutdownTimeout = value
+        }
+        if let value = seconds(flags.readinessTimeout, "TENANTRY_READINESS_TIMEOUT", 0.1...60) {
+            configuration.readinessTimeout = value
+        }
+        if let raw = text(flags.logFormat, "TENANTRY_LOG_FORMAT") {
+            if let format = LogFormat(rawValue: raw.lowercased()) {
+                configuration.logFormat = format
+            } else {
+                validator.add("TENANTRY_LOG_FORMAT", "invalid_value", "Use json, text or auto.")
+            }
+        }
+        if let raw = text(flags.logLevel, "TENANTRY_LOG_LEVEL") {
+            let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+            if levels.contains(raw.lowercased()) {
+                configuration.logLevel = raw.lowercased()
+            } else {
+                validator.add("TENANTRY_LOG_LEVEL", "invalid_value", "Use one of \(levels.joined(separator: ", ")).")
+            }
+        }
+        try validator.check()
+        return configuration
+    }
+}

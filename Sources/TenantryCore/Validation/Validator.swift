@@ -1,0 +1,41 @@
+/// Collects field errors while validating input, then throws them all at once as one
+/// `validation_failed` error, so a client learns about every bad field in one round trip.
+public struct Validator: Sendable {
+    /// The problems found so far.
+    public private(set) var errors: [FieldError] = []
+
+    /// Creates an empty validator.
+    public init() {}
+
+    /// Records a problem with a field.
+    public mutating func add(_ field: String, _ code: String, _ message: String) {
+        errors.append(FieldError(field: field, code: code, message: message))
+    }
+
+    /// Runs a parsing step; a thrown `validation_failed` error's field errors are collected
+    /// and `nil` is returned instead.
+    public mutating func capture<T>(_ parse: () throws -> T) rethrows -> T? {
+        do {
+            return try parse()
+        } catch let error as TenantryError where error.code == .validationFailed {
+            errors.append(contentsOf: error.fieldErrors)
+            return nil
+        }
+    }
+
+    /// Throws a `validation_failed` error when any problem was recorded.
+    public func check() throws(TenantryError) {
+        guard errors.isEmpty else {
+            throw TenantryError(.validationFailed, "The request has invalid fields.", fieldErrors: errors)
+        }
+    }
+
+    /// Throws a single-field `validation_failed` error.
+    public static func fail(_ field: String, _ code: String, _ message: String) -> TenantryError {
+        TenantryError(
+            .validationFailed,
+            "The request has invalid fields.",
+            fieldErrors: [FieldError(field: field, code: code, message: message)]
+        )
+    }
+}

@@ -1,0 +1,93 @@
+public import Hummingbird
+public import Logging
+import Synchronization
+public import TenantryCore
+public import TenantryStorage
+
+/// The router of the API with everything around it: routes register on ``router``; building
+/// the responder freezes the route table that tells 404 from 405.
+public final class APIRouter: HTTPResponderBuilder {
+    /// The Hummingbird router every controller registers on.
+    public let router: Router<AppRequestContext>
+    private let table: RouteTableBox
+
+    /// Creates the router with the request lifecycle middleware and every controller.
+    public init(configuration: TenantryConfiguration, database: any DatabaseClient, logger: Logger) {
+        let table = RouteTableBox()
+        let router = Router(context: AppRequestContext.self)
+        var accessLogger = logger
+        accessLogger[metadataKey: "component"] = "access"
+        router.add(
+            middleware: RequestLifecycleMiddleware(maxBodySize: configuration.maxBodySize, accessLogger: accessLogger) {
+                table.value
+            }
+        )
+        HealthController(database: database, readinessTimeout: .milliseconds(Int(configuration.readinessTimeout * 1000)))
+            .register(on: router)
+        OpenAPIController().register(on: router)
+        self.router = router
+        self.table = table
+    }
+
+    /// The registered routes as `(path, method)`, with `{name}` for parameters.
+    public var routes: [(path: String, method: HTTPRequest.Method)] {
+        router.routes.map { (path: $0.path.description, method: $0.method) }
+    }
+
+    public func buildResponder() -> RouterResponder<AppRequestContext> {
+        table.value = RouteTable(routes: routes)
+        return router.buildResponder()
+    }
+}
+
+final class RouteTableBox: Sendable {
+    private let storage = Mutex(RouteTable(routes: []))
+
+    var value: RouteTable {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
+    }
+}
+
+/// Builds the HTTP application for a configuration and an opened database: what `tenantry
+/// serve` runs and what the tests drive.
+public func buildApplication(
+    configuration: TenantryConfiguration,
+    database: any DatabaseClient,
+    logger: Logger
+) -> some ApplicationProtocol {
+    let router = APIRouter(configuration: configuration, database: database, logger: logger)
+    return buildApplication(router: router, configuration: configuration, database: database, logger: logger)
+}
+
+/// Builds the HTTP application around an already assembled router (tests add routes to it).
+public func buildApplication(
+    router: APIRouter,
+    configuration: TenantryConfiguration,
+    database: any DatabaseClient,
+    logger: Logger
+) -> some ApplicationProtocol {
+    let description = database.location.description
+    // Hummingbird's own start-up line would repeat ours; it logs below notice.
+    var frameworkLogger = logger
+    frameworkLogger.logLevel = max(logger.logLevel, .notice)
+    var application = Application(
+        router: router,
+        configuration: ApplicationConfiguration(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: nil
+        ),
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            logger.info(
+                "tenantry listening on http://\(configuration.host):\(port) with database \(description)",
+                metadata: ["host": "\(configuration.host)", "port": "\(port)", "database": "\(description)"]
+            )
+        },
+        logger: frameworkLogger
+    )
+    application.beforeServerStarts {
+        try await DatabaseBootstrap.verify(database)
+    }
+    return application
+}

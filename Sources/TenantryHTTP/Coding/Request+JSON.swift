@@ -1,0 +1,80 @@
+import Foundation
+public import Hummingbird
+import TenantryCore
+
+extension Request {
+    /// The one way a route reads a JSON body: checks the content type (415), reads at most the
+    /// configured body size (413), and turns decoding failures into 400 `malformed_json` (not
+    /// JSON at all) or 422 `validation_failed` with the offending field (JSON of the wrong shape).
+    public func decodeJSON<Value: Decodable>(as type: Value.Type, context: AppRequestContext) async throws -> Value {
+        guard let contentType = headers[.contentType], Self.isJSON(contentType) else {
+            throw TenantryError(.unsupportedMediaType, "Send the body as application/json.")
+        }
+        var request = self
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw TenantryError(.payloadTooLarge, "The body is larger than \(context.maxUploadSize) bytes.")
+        }
+        do {
+            return try context.requestDecoder.decode(Value.self, from: Data(buffer: buffer))
+        } catch let error as DecodingError {
+            throw Self.problem(for: error)
+        }
+    }
+
+    static func isJSON(_ contentType: String) -> Bool {
+        let mediaType = contentType.split(separator: ";", maxSplits: 1)[0]
+            .trimmingCharacters(in: .whitespaces).lowercased()
+        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+    }
+
+    private static func problem(for error: DecodingError) -> TenantryError {
+        func path(_ codingPath: [any CodingKey], _ key: (any CodingKey)? = nil) -> String {
+            let keys = codingPath + (key.map { [$0] } ?? [])
+            return keys.map { key in key.intValue.map(String.init) ?? snakeCase(key.stringValue) }
+                .joined(separator: ".")
+        }
+        switch error {
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            return TenantryError(.malformedJSON, "The body is not valid JSON.")
+        case .dataCorrupted(let context):
+            return Validator.fail(path(context.codingPath), "invalid_value", "The value is not valid here.")
+        case .keyNotFound(let key, let context):
+            return Validator.fail(path(context.codingPath, key), "required", "This field is required.")
+        case .typeMismatch(let type, let context):
+            if context.codingPath.isEmpty {
+                return TenantryError(.malformedJSON, "The body is not the JSON object this endpoint expects.")
+            }
+            return Validator.fail(path(context.codingPath), "invalid_type", "Expected \(describe(type)).")
+        case .valueNotFound(let type, let context):
+            return Validator.fail(path(context.codingPath), "required", "Expected \(describe(type)), found null.")
+        @unknown default:
+            return TenantryError(.malformedJSON, "The body could not be read.")
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Int.Type, is Int64.Type, is Int32.Type: "a whole number"
+        case is Double.Type, is Float.Type: "a number"
+        default: "a value of another type"
+        }
+    }
+
+    private static func snakeCase(_ key: String) -> String {
+        var result = ""
+        for character in key {
+            if character.isUppercase {
+                if !result.isEmpty { result.append("_") }
+                result.append(contentsOf: character.lowercased())
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+public import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How the process writes its logs: one JSON object per line, or readable text. Both go to
+/// standard output, one whole line per write, so concurrent requests never interleave.
+public enum LogOutput {
+    /// Installs the log handlers for the process. Call once, before anything logs.
+    public static func bootstrap(format: String, level: String) {
+        let useJSON: Bool
+        switch format {
+        case "json": useJSON = true
+        case "text": useJSON = false
+        default: useJSON = isatty(STDOUT_FILENO) == 0
+        }
+        let logLevel = Logger.Level(rawValue: level) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler =
+                useJSON ? JSONLogHandler(label: label) : TextLogHandler(label: label)
+            handler.logLevel = logLevel
+            return handler
+        }
+    }
+}
+
+/// Writes whole lines to standard output under a lock.
+final class LineSink: Sendable {
+    static let standardOutput = LineSink()
+    private let lock = Mutex(())
+
+    func write(_ line: String) {
+        var line = line
+        line.append("\n")
+        lock.withLock { _ in
+            line.withUTF8 { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written <= 0 { break }
+                    offset += written
+                }
+            }
+        }
+    }
+}
+
+/// One JSON object per line: `ts`, `level`, `msg`, `logger`, then the metadata as fields.
+public struct JSONLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
+    let label: String
+
+    /// Creates a handler for a logger label.
+    public init(label: String) {
+        self.label = label
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var fields = metadata
+        if let extra = event.metadata { fields.merge(extra) { _, new in new } }
+        var line = "{\"ts\":\"\(Timestamp.now())\",\"level\":\"\(event.level.rawValue)\",\"msg\":"
+        JSONText.appendString("\(event.message)", to: &line)
+        line += ",\"logger\":"
+        JSONText.appendString(label, to: &line)
+        for key in fields.keys.sorted() where !["ts", "level", "msg", "logger"].contains(key) {
+            line += ","
+            JSONText.appendString(key, to: &line)
+            line += ":"
+            if let value = fields[key] { JSONText.append(value, to: &line) }
+        }
+        line += "}"
+        LineSink.standardOutput.write(line)
+    }
+}
+
+/// Readable lines: `time level logger: message key=value …`.
+public struct TextLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
+    let label: String
+
+    /// Creates a handler for a logger label.
+    public init(label: String) {
+        self.label = label
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var fields = metadata
+        if let extra = event.metadata { fields.merge(extra) { _, new in new } }
+        var line = "\(Timestamp.now()) \(event.level.rawValue) \(label): \(event.message)"
+        for key in fields.keys.sorted() {
+            if let value = fields[key] { line += " \(key)=\(value)" }
+        }
+        LineSink.standardOutput.write(line)
+    }
+}
+
+enum Timestamp {
+    static func now() -> String {
+        Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+    }
+}
+
+enum JSONText {
+    static func append(_ value: Logger.Metadata.Value, to line: inout String) {
+        switch value {
+        case .string(let text): appendString(text, to: &line)
+        case .stringConvertible(let convertible): appendString(convertible.description, to: &line)
+        case .array(let values):
+            line += "["
+            for (index, element) in values.enumerated() {
+                if index > 0 { line += "," }
+                append(element, to: &line)
+            }
+            line += "]"
+        case .dictionary(let dictionary):
+            line += "{"
+            for (index, key) in dictionary.keys.sorted().enumerated() {
+                if index > 0 { line += "," }
+                appendString(key, to: &line)
+                line += ":"
+                if let element = dictionary[key] { append(element, to: &line) }
+            }
+            line += "}"
+        }
+    }
+
+    static func appendString(_ text: String, to line: inout String) {
+        line += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": line += "\\\""
+            case "\\": line += "\\\\"
+            case "\n": line += "\\n"
+            case "\r": line += "\\r"
+            case "\t": line += "\\t"
+            case let scalar where scalar.value < 0x20:
+                line += String(format: "\\u%04x", scalar.value)
+            default: line.unicodeScalars.append(scalar)
+            }
+        }
+        line += "\""
+    }
+}

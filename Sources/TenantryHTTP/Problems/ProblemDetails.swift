@@ -1,0 +1,80 @@
+public import HTTPTypes
+public import TenantryCore
+
+/// An RFC 9457 problem document: the body of every error response.
+public struct ProblemDetails: Codable, Sendable, Equatable {
+    /// A URI naming the kind of problem: `urn:tenantry:problem:<code>`.
+    public var type: String
+    /// A short, fixed summary of the kind of problem.
+    public var title: String
+    /// The HTTP status code.
+    public var status: Int
+    /// What went wrong in this occurrence, safe to show.
+    public var detail: String
+    /// The stable code also named by `type`, for clients that switch on it.
+    public var code: String
+    /// The request's id, to quote when reporting the problem.
+    public var requestID: String
+    /// Field-level problems, when the input was invalid.
+    public var errors: [FieldError]?
+
+    enum CodingKeys: String, CodingKey {
+        case type, title, status, detail, code
+        case requestID = "request_id"
+        case errors
+    }
+
+    /// The `type` URI for a code.
+    public static func typeURI(for code: TenantryError.Code) -> String { "urn:tenantry:problem:\(code.rawValue)" }
+}
+
+extension TenantryError.Code {
+    /// No route has this path.
+    public static let routeNotFound = Self("route_not_found")
+    /// The path exists but not with this method (the response's `Allow` lists the methods).
+    public static let methodNotAllowed = Self("method_not_allowed")
+    /// The body is not JSON.
+    public static let malformedJSON = Self("malformed_json")
+    /// The body is not sent as JSON.
+    public static let unsupportedMediaType = Self("unsupported_media_type")
+    /// The body exceeds the configured limit.
+    public static let payloadTooLarge = Self("payload_too_large")
+    /// The `X-Request-ID` header is over-long or has characters outside the allowed set.
+    public static let invalidRequestID = Self("invalid_request_id")
+    /// The request is malformed in a way no more specific code describes.
+    public static let badRequest = Self("bad_request")
+}
+
+/// The one mapping from error codes to HTTP statuses and titles.
+public enum ProblemCatalog {
+    /// An entry of the catalogue.
+    public struct Entry: Sendable {
+        /// The response status.
+        public let status: HTTPResponse.Status
+        /// The problem's fixed title.
+        public let title: String
+    }
+
+    /// Every code the API answers with, and its status and title.
+    public static let entries: [TenantryError.Code: Entry] = [
+        .badRequest: Entry(status: .badRequest, title: "Bad request"),
+        .malformedJSON: Entry(status: .badRequest, title: "Malformed JSON"),
+        .invalidRequestID: Entry(status: .badRequest, title: "Invalid request id"),
+        .validationFailed: Entry(status: .unprocessableContent, title: "Validation failed"),
+        .unauthenticated: Entry(status: .unauthorized, title: "Authentication required"),
+        .forbidden: Entry(status: .forbidden, title: "Forbidden"),
+        .notFound: Entry(status: .notFound, title: "Not found"),
+        .routeNotFound: Entry(status: .notFound, title: "Route not found"),
+        .methodNotAllowed: Entry(status: .methodNotAllowed, title: "Method not allowed"),
+        .conflict: Entry(status: .conflict, title: "Conflict"),
+        .payloadTooLarge: Entry(status: .contentTooLarge, title: "Payload too large"),
+        .unsupportedMediaType: Entry(status: .unsupportedMediaType, title: "Unsupported media type"),
+        .internalError: Entry(status: .internalServerError, title: "Internal error"),
+        .unavailable: Entry(status: .serviceUnavailable, title: "Service unavailable"),
+    ]
+
+    /// The entry for a code; codes outside the catalogue are internal errors.
+    public static func entry(for code: TenantryError.Code) -> Entry {
+        entries[code] ?? entries[.internalError] ?? Entry(status: .internalServerError, title: "Internal error")
+    }
+}

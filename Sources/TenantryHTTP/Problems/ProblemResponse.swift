@@ -1,0 +1,90 @@
+import Foundation
+import Hummingbird
+import Logging
+import TenantryCore
+
+/// Turns any error into a problem+json response. The only place that decides what a client
+/// learns about a failure: domain errors show their code and safe message; anything else is
+/// a 500 whose details stay in the log (by type, never verbatim).
+enum ProblemResponse {
+    static func make(for error: any Error, request: Request, context: AppRequestContext, routes: RouteTable) -> Response {
+        var headers = HTTPFields()
+        let domainError = domainError(for: error, request: request, routes: routes, headers: &headers)
+        let entry = ProblemCatalog.entry(for: domainError.code)
+        let known = ProblemCatalog.entries[domainError.code] != nil
+        let code: TenantryError.Code = known ? domainError.code : .internalError
+        let detail = known ? domainError.message : "An unexpected error occurred."
+
+        if entry.status.code >= 500 {
+            context.logger.error(
+                "request failed",
+                metadata: [
+                    "error.code": .string(domainError.code.rawValue),
+                    "error.type": .string(String(reflecting: type(of: domainError.cause ?? error))),
+                    "error.source": .string("\(domainError.file):\(domainError.line)"),
+                ]
+            )
+        }
+        if entry.status == .serviceUnavailable, headers[.retryAfter] == nil {
+            headers[.retryAfter] = "5"
+        }
+        let problem = ProblemDetails(
+            type: ProblemDetails.typeURI(for: code),
+            title: entry.title,
+            status: entry.status.code,
+            detail: detail,
+            code: code.rawValue,
+            requestID: context.requestID,
+            errors: domainError.fieldErrors.isEmpty ? nil : domainError.fieldErrors
+        )
+        return encode(problem, status: entry.status, headers: headers)
+    }
+
+    static func encode(_ problem: ProblemDetails, status: HTTPResponse.Status, headers: HTTPFields) -> Response {
+        var headers = headers
+        let body: Data
+        do {
+            body = try JSONCoding.encoder.encode(problem)
+        } catch {
+            body = Data(#"{"type":"urn:tenantry:problem:internal_error","status":500}"#.utf8)
+        }
+        headers[.contentType] = "application/problem+json"
+        headers[.contentLength] = String(body.count)
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    private static func domainError(
+        for error: any Error,
+        request: Request,
+        routes: RouteTable,
+        headers: inout HTTPFields
+    ) -> TenantryError {
+        switch error {
+        case let error as TenantryError:
+            return error
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound:
+                let allowed = routes.allowedMethods(for: request.uri.path)
+                if !allowed.isEmpty {
+                    headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+                    return TenantryError(
+                        .methodNotAllowed,
+                        "\(request.method.rawValue) is not allowed on this path; use \(headers[.allow] ?? "")."
+                    )
+                }
+                return TenantryError(.routeNotFound, "No route matches \(request.method.rawValue) \(request.uri.path).")
+            case .contentTooLarge:
+                return TenantryError(.payloadTooLarge, "The body is too large.")
+            case .unsupportedMediaType:
+                return TenantryError(.unsupportedMediaType, "Send the body as application/json.")
+            case .badRequest:
+                return TenantryError(.badRequest, "The request is malformed.")
+            default:
+                return TenantryError(.internalError, "An unexpected error occurred.", cause: error)
+            }
+        default:
+            return TenantryError(.internalError, "An unexpected error occurred.", cause: error)
+        }
+    }
+}

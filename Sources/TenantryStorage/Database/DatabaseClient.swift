@@ -1,0 +1,102 @@
+public import Foundation
+public import ServiceLifecycle
+public import SQLKit
+public import TenantryCore
+
+/// The one way the application reaches its data. Tenant data is only reachable inside
+/// ``withTenant(_:_:)``; work across tenants uses the explicit ``withPlatform(_:)`` scope.
+///
+/// Conforms to `Service`: run it in the process's `ServiceGroup`; it closes its connections
+/// when the group shuts down.
+public protocol DatabaseClient: Service {
+    /// Which engine this client talks to.
+    var engine: DatabaseEngine { get }
+    /// Where the data lives, without credentials.
+    var location: DatabaseLocation { get }
+
+    /// Runs `body` in one transaction scoped to `tenantID`: on PostgreSQL, row-level security
+    /// shows and accepts only that tenant's rows. Errors thrown by `body` propagate unchanged;
+    /// the transaction rolls back.
+    func withTenant<Result: Sendable>(
+        _ tenantID: TenantID,
+        _ body: (TenantScope) async throws -> Result
+    ) async throws -> Result
+
+    /// Runs `body` in one transaction in the platform scope, which sees every tenant's rows.
+    /// Only operator features and background sweeps use it.
+    func withPlatform<Result: Sendable>(_ body: (PlatformScope) async throws -> Result) async throws -> Result
+
+    /// Checks that the database answers and holds the schema; throws when it does not.
+    func checkReadiness() async throws
+
+    /// The migrations recorded as applied, oldest first.
+    func appliedMigrations() async throws -> [AppliedMigration]
+}
+
+/// A transaction bound to one tenant. Every repository reached from here names the tenant in
+/// its queries, and on PostgreSQL the database enforces it as well.
+public struct TenantScope: Sendable {
+    /// The tenant this scope is bound to.
+    public let tenantID: TenantID
+    /// The transaction's connection. Repositories use it; route handlers do not.
+    public let sql: any SQLDatabase
+
+    /// Creates a scope; only database clients do this.
+    init(tenantID: TenantID, sql: any SQLDatabase) {
+        self.tenantID = tenantID
+        self.sql = sql
+    }
+
+    /// Tenants (a global table; the scope may read any tenant row but typically reads its own).
+    public var tenants: TenantRepository { TenantRepository(sql: sql) }
+    /// Global user identities.
+    public var users: UserRepository { UserRepository(sql: sql) }
+    /// This tenant's memberships.
+    public var memberships: MembershipRepository { MembershipRepository(sql: sql, tenantID: tenantID) }
+    /// This tenant's audit trail.
+    public var auditEvents: AuditEventRepository { AuditEventRepository(sql: sql, tenantID: tenantID) }
+}
+
+/// A transaction in the platform scope: sees every tenant. Tenant-scoped repositories are
+/// reached by naming the tenant explicitly.
+public struct PlatformScope: Sendable {
+    /// The transaction's connection.
+    public let sql: any SQLDatabase
+
+    init(sql: any SQLDatabase) {
+        self.sql = sql
+    }
+
+    /// All tenants.
+    public var tenants: TenantRepository { TenantRepository(sql: sql) }
+    /// Global user identities.
+    public var users: UserRepository { UserRepository(sql: sql) }
+    /// One tenant's memberships.
+    public func memberships(of tenantID: TenantID) -> MembershipRepository {
+        MembershipRepository(sql: sql, tenantID: tenantID)
+    }
+    /// One tenant's audit trail.
+    public func auditEvents(of tenantID: TenantID) -> AuditEventRepository {
+        AuditEventRepository(sql: sql, tenantID: tenantID)
+    }
+}
+
+/// A migration recorded in the database.
+public struct AppliedMigration: Sendable, Equatable {
+    /// Its version number.
+    public var version: Int
+    /// Its name.
+    public var name: String
+    /// The SHA-256 of its statements when it was applied.
+    public var checksum: String
+    /// When it was applied.
+    public var appliedAt: Date
+
+    /// Creates a record.
+    public init(version: Int, name: String, checksum: String, appliedAt: Date) {
+        self.version = version
+        self.name = name
+        self.checksum = checksum
+        self.appliedAt = appliedAt
+    }
+}

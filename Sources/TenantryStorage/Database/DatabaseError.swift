@@ -1,0 +1,57 @@
+import PostgresNIO
+import SQLiteNIO
+public import TenantryCore
+
+extension TenantryError.Code {
+    /// An applied migration's checksum differs from the one this binary carries.
+    public static let migrationChecksumMismatch = Self("migration_checksum_mismatch")
+    /// The database holds migrations this binary does not know (it is older than the schema).
+    public static let unknownMigration = Self("unknown_migration")
+    /// Migrations are pending and this process may not apply them.
+    public static let migrationsPending = Self("migrations_pending")
+    /// The runtime PostgreSQL role could bypass row-level security.
+    public static let unsafeDatabaseRole = Self("unsafe_database_role")
+}
+
+/// Classifies errors raised by either database driver, so repositories and clients can turn
+/// them into domain errors without knowing the driver.
+enum DatabaseFailure {
+    /// True for a unique or primary-key violation.
+    static func isUniqueViolation(_ error: any Error) -> Bool {
+        if let error = error as? PSQLError {
+            return error.serverInfo?[.sqlState] == "23505"
+        }
+        if let error = error as? SQLiteError {
+            switch error.reason {
+            case .constraintUniqueFailed, .constraintPrimaryKeyFailed: return true
+            case .constraint: return error.message.contains("UNIQUE")
+            default: return false
+            }
+        }
+        return false
+    }
+
+    /// Turns a driver error into a domain error: connection trouble becomes
+    /// `service_unavailable`, anything else `internal_error`. The driver error is kept as the
+    /// cause and never shown.
+    static func domainError(_ error: any Error) -> TenantryError {
+        if let error = error as? TenantryError { return error }
+        if let error = error as? PSQLError {
+            switch error.code {
+            case .server:
+                let state = error.serverInfo?[.sqlState] ?? ""
+                // Class 08 (connection exception), 57P0x (admin shutdown, cannot connect now).
+                if state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300" {
+                    return TenantryError(.unavailable, "The database is unavailable.", cause: error)
+                }
+                return TenantryError(.internalError, "An unexpected database error occurred.", cause: error)
+            default:
+                return TenantryError(.unavailable, "The database is unavailable.", cause: error)
+            }
+        }
+        if error is SQLiteError {
+            return TenantryError(.internalError, "An unexpected database error occurred.", cause: error)
+        }
+        return TenantryError(.internalError, "An unexpected error occurred.", cause: error)
+    }
+}

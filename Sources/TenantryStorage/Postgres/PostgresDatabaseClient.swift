@@ -1,0 +1,166 @@
+import Foundation
+public import Logging
+import NIOSSL
+import PostgresKit
+import PostgresNIO
+public import SQLKit
+public import TenantryCore
+
+/// The production engine: a pool of connections as the runtime role (which owns no table and
+/// cannot bypass row-level security). ``withTenant(_:_:)`` sets `app.tenant_id` for the length
+/// of one transaction, so the database itself shows only that tenant's rows.
+public final class PostgresDatabaseClient: DatabaseClient {
+    public let location: DatabaseLocation
+    public var engine: DatabaseEngine { .postgres }
+
+    private let client: PostgresClient
+    private let logger: Logger
+
+    /// Creates the pool; connections open lazily once ``run()`` is running.
+    public init(endpoint: DatabaseLocation.PostgresEndpoint, poolSize: Int, logger: Logger) {
+        var configuration = PostgresClient.Configuration(
+            host: endpoint.host,
+            port: endpoint.port,
+            username: endpoint.username,
+            password: endpoint.password,
+            database: endpoint.database,
+            tls: PostgresTLS.client(endpoint.tls)
+        )
+        configuration.options.maximumConnections = poolSize
+        configuration.options.connectTimeout = .seconds(5)
+        configuration.options.additionalStartupParameters = [("application_name", "tenantry")]
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.location = .postgres(endpoint)
+        self.logger = logger
+    }
+
+    /// Runs the pool until graceful shutdown.
+    public func run() async {
+        await client.run()
+    }
+
+    private func transaction<Result: Sendable>(
+        settings: [(String, String)],
+        _ body: (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                let sql = connection.sql(queryLogLevel: nil)
+                for (name, value) in settings {
+                    try await sql.raw("SELECT set_config(\(bind: name), \(bind: value), true)").run()
+                }
+                return try await body(sql)
+            }
+        } catch let error as PostgresTransactionError {
+            if let closureError = error.closureError {
+                throw DatabaseFailure.domainError(closureError)
+            }
+            throw DatabaseFailure.domainError(error.beginError ?? error.commitError ?? error)
+        } catch {
+            throw DatabaseFailure.domainError(error)
+        }
+    }
+
+    public func withTenant<Result: Sendable>(
+        _ tenantID: TenantID,
+        _ body: (TenantScope) async throws -> Result
+    ) async throws -> Result {
+        try await transaction(settings: [("app.tenant_id", tenantID.description)]) { sql in
+            try await body(TenantScope(tenantID: tenantID, sql: sql))
+        }
+    }
+
+    public func withPlatform<Result: Sendable>(_ body: (PlatformScope) async throws -> Result) async throws -> Result {
+        try await transaction(settings: [("app.scope", "platform")]) { sql in
+            try await body(PlatformScope(sql: sql))
+        }
+    }
+
+    /// Runs `body` on one pooled connection outside any tenant or platform scope. Tests use it
+    /// to prove what the runtime role sees with no scope set.
+    public func withUnscopedConnection<Result: Sendable>(
+        _ body: (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        try await client.withConnection { connection in
+            try await body(connection.sql(queryLogLevel: nil))
+        }
+    }
+
+    public func checkReadiness() async throws {
+        do {
+            try await client.withConnection { connection in
+                _ = try await connection.sql(queryLogLevel: nil)
+                    .raw("SELECT count(*) AS n FROM tenantry_migrations").first()
+            }
+        } catch {
+            throw DatabaseFailure.domainError(error)
+        }
+    }
+
+    public func appliedMigrations() async throws -> [AppliedMigration] {
+        do {
+            return try await client.withConnection { connection in
+                try await MigrationRunner.readApplied(connection.sql(queryLogLevel: nil))
+            }
+        } catch {
+            throw DatabaseFailure.domainError(error)
+        }
+    }
+
+    /// Refuses a runtime role that could defeat row-level security: a superuser, a role with
+    /// BYPASSRLS, or one that owns (or inherits the owner of) any table in the schema.
+    public func verifyRuntimeRole() async throws {
+        let row = try await client.withConnection { connection in
+            try await connection.sql(queryLogLevel: nil).raw(
+                """
+                SELECT r.rolname AS name, r.rolsuper AS superuser, r.rolbypassrls AS bypass,
+                    (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                      WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+                        AND pg_has_role(current_user, c.relowner, 'USAGE')) AS owned
+                FROM pg_roles r WHERE r.rolname = current_user
+                """
+            ).first()
+        }
+        guard let row else {
+            throw TenantryError(.unsafeDatabaseRole, "Cannot read the runtime role's attributes.")
+        }
+        let name = try row.decode(column: "name", as: String.self)
+        if try row.decode(column: "superuser", as: Bool.self) {
+            throw TenantryError(
+                .unsafeDatabaseRole,
+                "The runtime role \(name) is a superuser, which bypasses row-level security. Connect as a role without SUPERUSER (see README: PostgreSQL roles)."
+            )
+        }
+        if try row.decode(column: "bypass", as: Bool.self) {
+            throw TenantryError(
+                .unsafeDatabaseRole,
+                "The runtime role \(name) has BYPASSRLS. Connect as a role without it (see README: PostgreSQL roles)."
+            )
+        }
+        if try row.decode(column: "owned", as: Int.self) > 0 {
+            throw TenantryError(
+                .unsafeDatabaseRole,
+                "The runtime role \(name) owns tables (directly or through role membership); table owners can switch row-level security off. Use a separate owner role for migrations (see README: PostgreSQL roles)."
+            )
+        }
+    }
+}
+
+/// TLS settings for the PostgreSQL driver.
+enum PostgresTLS {
+    static func client(_ mode: DatabaseLocation.PostgresEndpoint.TLSMode) -> PostgresClient.Configuration.TLS {
+        switch mode {
+        case .disable: .disable
+        case .prefer: .prefer(.makeClientConfiguration())
+        case .require: .require(.makeClientConfiguration())
+        }
+    }
+
+    static func connection(_ mode: DatabaseLocation.PostgresEndpoint.TLSMode) throws -> PostgresConnection.Configuration.TLS {
+        switch mode {
+        case .disable: .disable
+        case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+    }
+}

@@ -1,0 +1,84 @@
+public import Foundation
+import SQLKit
+public import TenantryCore
+
+/// Tenants: a global table (a tenant row is its own scope). Reached from a tenant scope or the
+/// platform scope.
+public struct TenantRepository: Sendable {
+    let sql: any SQLDatabase
+
+    private static let columns = "id, slug, name, status, created_at, updated_at"
+
+    /// Stores a new tenant; a taken slug is a `conflict` naming the `slug` field.
+    public func create(_ tenant: Tenant) async throws {
+        do {
+            try await sql.raw(
+                """
+                INSERT INTO tenants (id, slug, name, status, created_at, updated_at)
+                VALUES (\(bind: tenant.id.rawValue), \(bind: tenant.slug.rawValue), \(bind: tenant.name),
+                        \(bind: tenant.status.rawValue), \(bind: tenant.createdAt), \(bind: tenant.updatedAt))
+                """
+            ).run()
+        } catch where DatabaseFailure.isUniqueViolation(error) {
+            throw TenantryError(
+                .conflict,
+                "The slug is taken.",
+                fieldErrors: [FieldError(field: "slug", code: "taken", message: "Another tenant uses this slug.")]
+            )
+        }
+    }
+
+    /// The tenant with this id, if any.
+    public func find(id: TenantID) async throws -> Tenant? {
+        try await sql.raw("SELECT \(unsafeRaw: Self.columns) FROM tenants WHERE id = \(bind: id.rawValue)")
+            .first()
+            .map(Self.decode)
+    }
+
+    /// The tenant with this slug, if any.
+    public func find(slug: Slug) async throws -> Tenant? {
+        try await sql.raw("SELECT \(unsafeRaw: Self.columns) FROM tenants WHERE slug = \(bind: slug.rawValue)")
+            .first()
+            .map(Self.decode)
+    }
+
+    /// Tenants in creation order, one page at a time.
+    public func list(_ page: PageRequest) async throws -> Page<Tenant> {
+        let rows: [any SQLRow]
+        if let after = page.after {
+            rows = try await sql.raw(
+                """
+                SELECT \(unsafeRaw: Self.columns) FROM tenants WHERE id > \(bind: after)
+                ORDER BY id LIMIT \(literal: page.limit + 1)
+                """
+            ).all()
+        } else {
+            rows = try await sql.raw(
+                "SELECT \(unsafeRaw: Self.columns) FROM tenants ORDER BY id LIMIT \(literal: page.limit + 1)"
+            ).all()
+        }
+        return Page(fetched: try rows.map(Self.decode), limit: page.limit) { $0.id.rawValue }
+    }
+
+    /// Changes a tenant's status; `not_found` when there is no such tenant.
+    public func setStatus(_ status: Tenant.Status, of id: TenantID, at time: Date) async throws {
+        let updated = try await sql.raw(
+            """
+            UPDATE tenants SET status = \(bind: status.rawValue), updated_at = \(bind: time)
+            WHERE id = \(bind: id.rawValue) RETURNING id
+            """
+        ).all()
+        guard !updated.isEmpty else { throw TenantryError(.notFound, "No such tenant.") }
+    }
+
+    static func decode(_ row: any SQLRow) throws -> Tenant {
+        Tenant(
+            id: try row.identifier("id"),
+            slug: try row.validated("slug") { try Slug($0) },
+            name: try row.decode(column: "name", as: String.self),
+            status: try row.enumeration("status", as: Tenant.Status.self),
+            createdAt: try row.decode(column: "created_at", as: Date.self),
+            updatedAt: try row.decode(column: "updated_at", as: Date.self)
+        )
+    }
+}

@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TenantryCore
+import TenantryHTTP
+import TenantryStorage
+
+@main
+struct Tenantry: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "tenantry",
+        abstract: "A self-hosted, multi-tenant backend for SaaS products.",
+        subcommands: [Serve.self, Migrate.self, Version.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Options shared by commands that open the database.
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "Database URL: sqlite:<path>, sqlite::memory: or postgres://user:password@host:port/db (env TENANTRY_DATABASE_URL; default sqlite:.tenantry/tenantry.db).")
+    var databaseURL: String?
+
+    @Option(help: "PostgreSQL owner-role URL used for migrations and to grant the runtime role (env TENANTRY_DATABASE_OWNER_URL).")
+    var databaseOwnerURL: String?
+
+    @Option(help: "Largest number of PostgreSQL connections (env TENANTRY_DATABASE_POOL_SIZE; default 20).")
+    var databasePoolSize: Int?
+
+    @Option(help: "Log format: json, text or auto (env TENANTRY_LOG_FORMAT; default auto: text on a terminal, else json).")
+    var logFormat: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env TENANTRY_LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    var flags: TenantryConfiguration.Flags {
+        var flags = TenantryConfiguration.Flags()
+        flags.databaseURL = databaseURL
+        flags.databaseOwnerURL = databaseOwnerURL
+        flags.databasePoolSize = databasePoolSize
+        flags.logFormat = logFormat
+        flags.logLevel = logLevel
+        return flags
+    }
+}
+
+/// Resolves the configuration and installs logging; a bad setting ends the process with a
+/// clear message and exit code 64.
+func prepare(_ flags: TenantryConfiguration.Flags) throws -> (TenantryConfiguration, Logger) {
+    let configuration: TenantryConfiguration
+    do {
+        configuration = try TenantryConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
+    } catch {
+        var message = "tenantry: invalid configuration"
+        for field in error.fieldErrors { message += "\n  \(field.field): \(field.message)" }
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        throw ExitCode(64)
+    }
+    LogOutput.bootstrap(format: configuration.logFormat.rawValue, level: configuration.logLevel)
+    return (configuration, Logger(label: "tenantry"))
+}
+
+/// Reports a start-up failure without internals: domain errors by their message, anything else
+/// by its type.
+func fail(_ error: any Error, logger: Logger) -> ExitCode {
+    if let error = error as? TenantryError {
+        var metadata: Logger.Metadata = ["error.code": .string(error.code.rawValue)]
+        if let cause = error.cause { metadata["error.type"] = .string(String(reflecting: type(of: cause))) }
+        for field in error.fieldErrors { metadata["field.\(field.field)"] = .string(field.message) }
+        logger.critical("\(error.message)", metadata: metadata)
+    } else {
+        logger.critical("start-up failed", metadata: ["error.type": .string(String(reflecting: type(of: error)))])
+    }
+    return ExitCode.failure
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP server.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Address to listen on (env TENANTRY_HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on (env TENANTRY_PORT; default 8080).")
+    var port: Int?
+
+    @Option(help: "Largest request body in bytes (env TENANTRY_MAX_BODY_SIZE; default 1048576).")
+    var maxBodySize: Int?
+
+    @Option(help: "Seconds in-flight requests get after SIGTERM/SIGINT (env TENANTRY_SHUTDOWN_TIMEOUT; default 30).")
+    var shutdownTimeout: Double?
+
+    @Option(help: "Seconds /health/ready waits for the database (env TENANTRY_READINESS_TIMEOUT; default 3).")
+    var readinessTimeout: Double?
+
+    @Flag(inversion: .prefixedNo, help: "Apply pending migrations at start-up (env TENANTRY_MIGRATE_ON_START; default on).")
+    var migrateOnStart: Bool?
+
+    func run() async throws {
+        var flags = database.flags
+        flags.host = host
+        flags.port = port
+        flags.maxBodySize = maxBodySize
+        flags.shutdownTimeout = shutdownTimeout
+        flags.readinessTimeout = readinessTimeout
+        flags.migrateOnStart = migrateOnStart
+        let (configuration, logger) = try prepare(flags)
+        do {
+            try await TenantryServer.run(configuration: configuration, logger: logger)
+        } catch {
+            throw fail(error, logger: logger)
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply pending migrations and exit.",
+        discussion: "On PostgreSQL this connects as the owner role (--database-owner-url) and also creates the runtime role named by --database-url when it is missing, and grants it exactly its privileges."
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Flag(help: "List the pending migrations without applying them.")
+    var dryRun = false
+
+    func run() async throws {
+        let (configuration, logger) = try prepare(database.flags)
+        do {
+            let report = try await MigrationCommand.run(configuration: configuration, dryRun: dryRun, logger: logger)
+            let verb = dryRun ? "pending" : "applied"
+            print("\(report.alreadyApplied.count) migration(s) already applied; \(report.applied.count) \(verb).")
+            for migration in report.applied {
+                print("  \(verb): \(migration.version) \(migration.name)")
+            }
+        } catch {
+            throw fail(error, logger: logger)
+        }
+    }
+}
+
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the version.")
+
+    func run() {
+        print("tenantry \(Tenantry.version)")
+    }
+}
