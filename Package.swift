@@ -78,6 +78,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "TenantryTestSupport",
+            dependencies: [
+                "TenantryCore",
+                "TenantryStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TenantryTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TenantryCoreTests",
             dependencies: ["TenantryCore"],
@@ -88,8 +100,10 @@ let package = Package(
             dependencies: [
                 "TenantryCore",
                 "TenantryStorage",
+                "TenantryTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -99,8 +113,11 @@ let package = Package(
                 "TenantryCore",
                 "TenantryStorage",
                 "TenantryHTTP",
+                "TenantryTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings
         ),

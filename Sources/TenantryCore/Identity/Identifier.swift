@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 /// A typed identifier: a UUID tagged with the kind of entity it names, so a `UserID` can never be
 /// passed where a `TenantID` belongs.
@@ -44,19 +45,23 @@ public typealias UserID = Identifier<User>
 public typealias AuditEventID = Identifier<AuditEvent>
 
 extension UUID {
-    /// A UUID of version 7 (RFC 9562): 48 bits of Unix milliseconds, then random bits, so values
-    /// sort by creation time and index well.
+    /// A UUID of version 7 (RFC 9562): 48 bits of Unix milliseconds, a 12-bit sequence, then
+    /// random bits. Within one process the values strictly increase, also for several made in
+    /// the same millisecond (the sequence counts up from a random start), so they sort by
+    /// creation and index well.
     public static func version7(now: Date = Date()) -> UUID {
         var generator = SystemRandomNumberGenerator()
-        let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000))
+        let wallClock = UInt64(max(0, now.timeIntervalSince1970 * 1000))
+        let (milliseconds, sequence) = Version7Clock.shared.next(wallClock: wallClock, using: &generator)
         var bytes = [UInt8](repeating: 0, count: 16)
         for index in 0..<6 {
             bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index)))
         }
-        for index in 6..<16 {
+        bytes[6] = 0x70 | UInt8(truncatingIfNeeded: sequence >> 8)  // version 7 + sequence high bits
+        bytes[7] = UInt8(truncatingIfNeeded: sequence)
+        for index in 8..<16 {
             bytes[index] = UInt8.random(in: .min ... .max, using: &generator)
         }
-        bytes[6] = (bytes[6] & 0x0F) | 0x70  // version 7
         bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 9562 variant
         return UUID(
             uuid: (
@@ -64,5 +69,28 @@ extension UUID {
                 bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
             )
         )
+    }
+}
+
+/// The process-wide (milliseconds, sequence) state behind ``Foundation/UUID/version7(now:)``.
+final class Version7Clock: Sendable {
+    static let shared = Version7Clock()
+
+    private let state = Mutex<(milliseconds: UInt64, sequence: UInt16)>((0, 0))
+
+    func next(wallClock: UInt64, using generator: inout some RandomNumberGenerator) -> (UInt64, UInt16) {
+        // A fresh millisecond starts the sequence at a random value in the lower half, leaving
+        // room to count up; when the 12 bits run out the timestamp moves on by one.
+        let start = UInt16.random(in: 0...0x7FF, using: &generator)
+        return state.withLock { state in
+            if wallClock > state.milliseconds {
+                state = (wallClock, start)
+            } else if state.sequence < 0xFFF {
+                state.sequence += 1
+            } else {
+                state = (state.milliseconds + 1, start)
+            }
+            return (state.milliseconds, state.sequence)
+        }
     }
 }

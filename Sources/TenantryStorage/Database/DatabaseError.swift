@@ -33,14 +33,13 @@ enum DatabaseFailure {
 
     /// Turns a driver error into a domain error: connection trouble becomes
     /// `service_unavailable`, anything else `internal_error`. The driver error is kept as the
-    /// cause and never shown.
-    static func domainError(_ error: any Error) -> TenantryError {
-        if let error = error as? TenantryError { return error }
+    /// cause and never shown. Errors that are not the drivers' pass through unchanged.
+    static func translate(_ error: any Error) -> any Error {
         if let error = error as? PSQLError {
             switch error.code {
             case .server:
                 let state = error.serverInfo?[.sqlState] ?? ""
-                // Class 08 (connection exception), 57P0x (admin shutdown, cannot connect now).
+                // Class 08 (connection exception), 57P0x (shutdown, cannot connect now), 53300 (too many connections).
                 if state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300" {
                     return TenantryError(.unavailable, "The database is unavailable.", cause: error)
                 }
@@ -52,6 +51,11 @@ enum DatabaseFailure {
         if error is SQLiteError {
             return TenantryError(.internalError, "An unexpected database error occurred.", cause: error)
         }
-        return TenantryError(.internalError, "An unexpected error occurred.", cause: error)
+        if let error = error as? PostgresTransactionError {
+            return translate(error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? UnknownTransactionFailure())
+        }
+        return error
     }
+
+    struct UnknownTransactionFailure: Error {}
 }

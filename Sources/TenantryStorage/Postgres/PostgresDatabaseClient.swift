@@ -53,11 +53,11 @@ public final class PostgresDatabaseClient: DatabaseClient {
             }
         } catch let error as PostgresTransactionError {
             if let closureError = error.closureError {
-                throw DatabaseFailure.domainError(closureError)
+                throw DatabaseFailure.translate(closureError)
             }
-            throw DatabaseFailure.domainError(error.beginError ?? error.commitError ?? error)
+            throw DatabaseFailure.translate(error.beginError ?? error.commitError ?? error)
         } catch {
-            throw DatabaseFailure.domainError(error)
+            throw DatabaseFailure.translate(error)
         }
     }
 
@@ -93,7 +93,7 @@ public final class PostgresDatabaseClient: DatabaseClient {
                     .raw("SELECT count(*) AS n FROM tenantry_migrations").first()
             }
         } catch {
-            throw DatabaseFailure.domainError(error)
+            throw DatabaseFailure.translate(error)
         }
     }
 
@@ -103,7 +103,7 @@ public final class PostgresDatabaseClient: DatabaseClient {
                 try await MigrationRunner.readApplied(connection.sql(queryLogLevel: nil))
             }
         } catch {
-            throw DatabaseFailure.domainError(error)
+            throw DatabaseFailure.translate(error)
         }
     }
 

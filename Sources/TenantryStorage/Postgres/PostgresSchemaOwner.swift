@@ -81,10 +81,10 @@ public struct PostgresSchemaOwner: Sendable {
             return result
         } catch let error as PostgresTransactionError {
             try? await connection.close()
-            throw DatabaseFailure.domainError(error.closureError ?? error.beginError ?? error.commitError ?? error)
+            throw DatabaseFailure.translate(error.closureError ?? error.beginError ?? error.commitError ?? error)
         } catch {
             try? await connection.close()
-            throw DatabaseFailure.domainError(error)
+            throw DatabaseFailure.translate(error)
         }
     }
 

@@ -60,7 +60,7 @@ public final class SQLiteDatabaseClient: DatabaseClient {
             try await sql.raw("PRAGMA synchronous = FULL").run()
         } catch {
             try? await client.close()
-            throw DatabaseFailure.domainError(error)
+            throw DatabaseFailure.translate(error)
         }
         return client
     }
@@ -95,7 +95,7 @@ public final class SQLiteDatabaseClient: DatabaseClient {
             do {
                 try await sql.raw("BEGIN IMMEDIATE").run()
             } catch {
-                throw DatabaseFailure.domainError(error)
+                throw DatabaseFailure.translate(error)
             }
             do {
                 let result = try await body(sql)
@@ -103,7 +103,7 @@ public final class SQLiteDatabaseClient: DatabaseClient {
                 return result
             } catch {
                 try? await sql.raw("ROLLBACK").run()
-                throw DatabaseFailure.domainError(error)
+                throw DatabaseFailure.translate(error)
             }
         }
     }
@@ -124,7 +124,7 @@ public final class SQLiteDatabaseClient: DatabaseClient {
             do {
                 _ = try await sql.raw("SELECT count(*) AS n FROM tenantry_migrations").first()
             } catch {
-                throw DatabaseFailure.domainError(error)
+                throw DatabaseFailure.translate(error)
             }
         }
     }

@@ -1,0 +1,84 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import TenantryCore
+import TenantryHTTP
+import TenantryTestSupport
+import Testing
+
+@Suite("OpenAPI document")
+struct OpenAPIParityTests {
+    static let methods: Set<String> = ["get", "put", "post", "patch", "delete", "head", "options", "trace"]
+
+    static func documentedOperations() throws -> Set<String> {
+        let object = try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8))
+        let document = try #require(object as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: Any])
+        var operations = Set<String>()
+        for (path, item) in paths {
+            let item = try #require(item as? [String: Any])
+            for key in item.keys where methods.contains(key) {
+                operations.insert("\(key.uppercased()) \(path)")
+            }
+        }
+        return operations
+    }
+
+    @Test("every registered route is documented and every documented operation is registered")
+    func parity() async throws {
+        try await withTestDatabase(.sqlite) { context in
+            let router = APIRouter(configuration: context.configuration, database: context.database, logger: TestLogging.logger)
+            let registered = Set(router.routes.map { "\($0.method.rawValue) \($0.path)" })
+            let documented = try Self.documentedOperations()
+            #expect(!registered.isEmpty)
+            #expect(registered.subtracting(documented).isEmpty, "routes missing from the document: \(registered.subtracting(documented).sorted())")
+            #expect(documented.subtracting(registered).isEmpty, "documented but not served: \(documented.subtracting(registered).sorted())")
+        }
+    }
+
+    @Test("the document is OpenAPI 3.1 with unique operation ids and resolvable references")
+    func wellFormed() throws {
+        let object = try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8))
+        let document = try #require(object as? [String: Any])
+        #expect(document["openapi"] as? String == "3.1.0")
+        let paths = try #require(document["paths"] as? [String: Any])
+        var operationIDs: [String] = []
+        for case let item as [String: Any] in paths.values {
+            for (key, operation) in item where Self.methods.contains(key) {
+                let operation = try #require(operation as? [String: Any])
+                operationIDs.append(try #require(operation["operationId"] as? String))
+                #expect(operation["responses"] is [String: Any])
+            }
+        }
+        #expect(Set(operationIDs).count == operationIDs.count)
+        // Every "$ref" points at something that exists.
+        var references: [String] = []
+        func collect(_ value: Any) {
+            if let dictionary = value as? [String: Any] {
+                if let reference = dictionary["$ref"] as? String { references.append(reference) }
+                dictionary.values.forEach(collect)
+            } else if let array = value as? [Any] {
+                array.forEach(collect)
+            }
+        }
+        collect(document)
+        for reference in references {
+            let parts = reference.dropFirst(2).split(separator: "/").map(String.init)
+            var node: Any? = document
+            for part in parts { node = (node as? [String: Any])?[part] }
+            #expect(node != nil, "unresolvable \(reference)")
+        }
+    }
+
+    @Test("GET /openapi.json serves the document")
+    func served() async throws {
+        try await withTestApplication(.sqlite) { client, _ in
+            try await client.execute(uri: "/openapi.json", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/json")
+                #expect(String(buffer: response.body) == OpenAPIDocument.json)
+            }
+        }
+    }
+}
