@@ -8,7 +8,7 @@ import TenantryStorage
 import TenantryTestSupport
 
 /// A body shape for the test-only echo route, to exercise the one JSON body reader.
-struct EchoBody: Codable, Sendable {
+struct EchoBody: ResponseCodable, Sendable {
     var name: String
     var count: Int
     var nested: Nested?

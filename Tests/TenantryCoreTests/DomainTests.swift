@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+
+@testable import TenantryCore
+
+@Suite("Domain values")
+struct DomainTests {
+    @Test("valid slugs are accepted", arguments: ["acme", "acme-corp", "a1b2c3", "abc", String(repeating: "a", count: 63)])
+    func validSlugs(text: String) throws {
+        #expect(try Slug(text).rawValue == text)
+    }
+
+    @Test("invalid slugs are rejected with a field error", arguments: ["ab", "Acme", "-acme", "acme-", "ac--me", "1acme", "ac me", "ácme", String(repeating: "a", count: 64)])
+    func invalidSlugs(text: String) {
+        let error = #expect(throws: TenantryError.self) { try Slug(text) }
+        #expect(error?.code == .validationFailed)
+        #expect(error?.fieldErrors.first?.field == "slug")
+    }
+
+    @Test("a slug is derived from a display name")
+    func derivedSlug() {
+        #expect(Slug.derived(from: "Acme Corp.")?.rawValue == "acme-corp")
+        #expect(Slug.derived(from: "  42 Things  ")?.rawValue == "things")
+        #expect(Slug.derived(from: "!!") == nil)
+    }
+
+    @Test("email addresses are normalised and validated")
+    func emails() throws {
+        #expect(try EmailAddress(" Ada@Example.ORG ").rawValue == "ada@example.org")
+        for bad in ["", "ada", "ada@", "@example.org", "ada@example", "a b@example.org", "ada@@example.org", "ada@.example.org"] {
+            #expect(throws: TenantryError.self, "\(bad)") { try EmailAddress(bad) }
+        }
+    }
+
+    @Test("tenant names are trimmed and bounded")
+    func names() throws {
+        #expect(try Tenant.validatedName("  Acme  ") == "Acme")
+        #expect(throws: TenantryError.self) { try Tenant.validatedName("   ") }
+        #expect(throws: TenantryError.self) { try Tenant.validatedName(String(repeating: "x", count: 201)) }
+        #expect(throws: TenantryError.self) { try Tenant.validatedName("bad\u{0007}name") }
+    }
+
+    @Test("role ranks order owner above admin above member above viewer")
+    func roles() {
+        #expect(TenantRole.allCases.sorted() == [.viewer, .member, .admin, .owner])
+        #expect(TenantRole.owner > .admin)
+    }
+
+    @Test("version 7 UUIDs carry their version and variant and strictly increase")
+    func uuidVersion7() {
+        let values = (0..<5000).map { _ in UUID.version7() }
+        for value in values {
+            let bytes = value.uuid
+            #expect(bytes.6 >> 4 == 7)
+            #expect(bytes.8 >> 6 == 0b10)
+        }
+        let texts = values.map { $0.uuidString }
+        #expect(texts == texts.sorted())
+        #expect(Set(texts).count == texts.count)
+    }
+
+    @Test("typed identifiers print lower-case and parse back")
+    func identifiers() throws {
+        let id = TenantID.generate()
+        #expect(id.description == id.description.lowercased())
+        #expect(TenantID(id.description) == id)
+        #expect(TenantID("not-a-uuid") == nil)
+        let encoded = try JSONEncoder().encode(id)
+        #expect(try JSONDecoder().decode(TenantID.self, from: encoded) == id)
+    }
+}
+
+@Suite("Pagination")
+struct PaginationTests {
+    @Test("a cursor round-trips and foreign cursors are rejected")
+    func cursors() throws {
+        let position = UUID.version7()
+        let cursor = Cursor.encode(position)
+        #expect(!cursor.contains("="))
+        #expect(try PageRequest.parse(limit: nil, cursor: cursor).after == position)
+        for bad in ["", "garbage", "djE6bm90LWEtdXVpZA", String(repeating: "A", count: 200)] {
+            let error = #expect(throws: TenantryError.self) { try PageRequest.parse(limit: nil, cursor: bad) }
+            #expect(error?.fieldErrors.first?.field == "cursor")
+        }
+    }
+
+    @Test("limit is 1 to 200, default 50", arguments: [("0", false), ("1", true), ("200", true), ("201", false), ("x", false), ("-5", false)])
+    func limits(text: String, valid: Bool) throws {
+        if valid {
+            #expect(try PageRequest.parse(limit: text, cursor: nil).limit == Int(text))
+        } else {
+            #expect(throws: TenantryError.self) { try PageRequest.parse(limit: text, cursor: nil) }
+        }
+        #expect(try PageRequest.parse(limit: nil, cursor: nil).limit == 50)
+    }
+
+    @Test("a page of limit + 1 fetched items has a next cursor pointing at its last item")
+    func pageFromFetched() {
+        let ids = (0..<3).map { _ in UUID.version7() }
+        let full = Page(fetched: ids, limit: 2) { $0 }
+        #expect(full.items == Array(ids.prefix(2)))
+        #expect(full.nextCursor.flatMap(Cursor.decode) == ids[1])
+        let last = Page(fetched: Array(ids.prefix(2)), limit: 2) { $0 }
+        #expect(last.nextCursor == nil)
+    }
+}
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    @Test("defaults apply when nothing is set")
+    func defaults() throws {
+        let configuration = try TenantryConfiguration.resolve(flags: .init(), environment: [:])
+        #expect(configuration == TenantryConfiguration())
+        #expect(configuration.databaseURL == "sqlite:.tenantry/tenantry.db")
+        #expect(configuration.port == 8080)
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.maxBodySize == 1_048_576)
+    }
+
+    @Test("flags win over the environment, which wins over defaults")
+    func precedence() throws {
+        var flags = TenantryConfiguration.Flags()
+        flags.port = 9000
+        let configuration = try TenantryConfiguration.resolve(
+            flags: flags,
+            environment: ["TENANTRY_PORT": "7000", "TENANTRY_HOST": "0.0.0.0", "TENANTRY_MIGRATE_ON_START": "false"]
+        )
+        #expect(configuration.port == 9000)
+        #expect(configuration.host == "0.0.0.0")
+        #expect(configuration.migrateOnStart == false)
+    }
+
+    @Test("every bad value is reported at once, naming its variable")
+    func badValues() {
+        let error = #expect(throws: TenantryError.self) {
+            try TenantryConfiguration.resolve(
+                flags: .init(),
+                environment: [
+                    "TENANTRY_PORT": "99999", "TENANTRY_LOG_FORMAT": "xml", "TENANTRY_MAX_BODY_SIZE": "big",
+                    "TENANTRY_SHUTDOWN_TIMEOUT": "-1", "TENANTRY_MIGRATE_ON_START": "maybe", "TENANTRY_LOG_LEVEL": "loud",
+                ]
+            )
+        }
+        let fields = Set(error?.fieldErrors.map(\.field) ?? [])
+        #expect(
+            fields == [
+                "TENANTRY_PORT", "TENANTRY_LOG_FORMAT", "TENANTRY_MAX_BODY_SIZE", "TENANTRY_SHUTDOWN_TIMEOUT",
+                "TENANTRY_MIGRATE_ON_START", "TENANTRY_LOG_LEVEL",
+            ]
+        )
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import SQLKit
+import TenantryCore
+import TenantryStorage
+import TenantryTestSupport
+import Testing
+
+/// The real `tenantry` binary, started as a process: start-up, signals, refusals.
+@Suite("tenantry process")
+struct ServerProcessTests {
+    static func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tenantry-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test("serve with no database configured creates .tenantry/tenantry.db, becomes ready, and exits 0 on SIGTERM")
+    func defaultSQLite() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try ServerProcess(arguments: ["serve", "--port", "0"], directory: directory)
+        defer { server.stop() }
+        let port = try await server.waitForListeningPort()
+        let ready = try await LoopbackHTTP.request(port: port, path: "/health/ready")
+        #expect(ready.status == 200)
+        #expect(ready.body.contains("sqlite"))
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(".tenantry/tenantry.db").path))
+        let startLines = server.lines.filter { $0.contains("tenantry listening on") }
+        #expect(startLines.count == 1)
+        #expect(startLines.first?.contains("sqlite:.tenantry/tenantry.db") == true)
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit(timeout: .seconds(20)) == 0)
+        // Every log line is one JSON object (stdout is not a terminal).
+        for line in server.lines where !line.isEmpty {
+            #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "not JSON: \(line)")
+        }
+    }
+
+    @Test("SIGTERM during a slow request lets it finish before the process exits", arguments: TestDatabase.postgresOnly)
+    func gracefulShutdown(engine: TestDatabase) async throws {
+        try await withTestDatabase(engine) { context in
+            let server = try ServerProcess(
+                arguments: ["serve", "--port", "0", "--readiness-timeout", "20", "--shutdown-timeout", "30"],
+                environment: [
+                    "TENANTRY_DATABASE_URL": context.configuration.databaseURL,
+                    "TENANTRY_DATABASE_OWNER_URL": context.configuration.databaseOwnerURL ?? "",
+                ]
+            )
+            defer { server.stop() }
+            let port = try await server.waitForListeningPort()
+            #expect(try await LoopbackHTTP.request(port: port, path: "/health/ready").status == 200)
+
+            let server_ = server
+            let ownerURL = try #require(context.configuration.databaseOwnerURL)
+            try await PostgresTestConnection.with(url: ownerURL) { sql in
+                // Hold a lock the readiness query must wait for: the request becomes slow.
+                try await sql.raw("BEGIN").run()
+                try await sql.raw("LOCK TABLE tenantry_migrations IN ACCESS EXCLUSIVE MODE").run()
+                let slowRequest = Task { try await LoopbackHTTP.request(port: port, path: "/health/ready") }
+                try await Task.sleep(for: .milliseconds(700))
+                server_.signal(SIGTERM)
+                try await Task.sleep(for: .milliseconds(1500))
+                #expect(server_.isRunning, "the process exited while a request was in flight")
+                try await sql.raw("COMMIT").run()
+                let response = try await slowRequest.value
+                #expect(response.status == 200)
+            }
+            #expect(try await server.waitForExit(timeout: .seconds(20)) == 0)
+        }
+    }
+
+    @Test("migrate --dry-run lists pending migrations, migrate applies them once")
+    func migrateCommand() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = "sqlite:" + directory.appendingPathComponent("data/t.db").path
+        let environment = ["TENANTRY_DATABASE_URL": url, "TENANTRY_LOG_LEVEL": "warning"]
+
+        let dryRun = try ServerProcess(arguments: ["migrate", "--dry-run"], environment: environment)
+        #expect(try await dryRun.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(dryRun.lines.contains { $0.contains("pending: 1 initial_schema") })
+
+        let apply = try ServerProcess(arguments: ["migrate"], environment: environment)
+        #expect(try await apply.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(apply.lines.contains { $0.contains("applied: 1 initial_schema") })
+
+        let again = try ServerProcess(arguments: ["migrate"], environment: environment)
+        #expect(try await again.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(again.lines.contains { $0.contains("0 applied") })
+    }
+
+    @Test("serve refuses to start when an applied migration was changed")
+    func refusesChangedMigration() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("t.db").path
+        let client = try await SQLiteDatabaseClient.open(.file(path: path), logger: TestLogging.logger)
+        _ = try await client.migrate()
+        try await client.withPlatform { scope in
+            try await scope.sql.raw("UPDATE tenantry_migrations SET checksum = 'edited'").run()
+        }
+        try await client.close()
+
+        let server = try ServerProcess(arguments: ["serve", "--port", "0", "--database-url", "sqlite:\(path)"])
+        defer { server.stop() }
+        let status = try await server.waitForExit(timeout: .seconds(30))
+        #expect(status != nil && status != 0)
+        #expect(server.lines.contains { $0.contains("migration_checksum_mismatch") })
+        #expect(!server.lines.contains { $0.contains("tenantry listening on") })
+    }
+
+    @Test("serve refuses a PostgreSQL runtime role that could bypass row-level security", arguments: TestDatabase.postgresOnly)
+    func refusesUnsafeRole(engine: TestDatabase) async throws {
+        try await withTestDatabase(engine) { context in
+            let server = try #require(context.postgresServer)
+            let name = try #require(context.postgresDatabaseName)
+            let process = try ServerProcess(
+                arguments: ["serve", "--port", "0", "--no-migrate-on-start"],
+                environment: ["TENANTRY_DATABASE_URL": PostgresTestServer.url(server.adminURL, database: name)]
+            )
+            defer { process.stop() }
+            let status = try await process.waitForExit(timeout: .seconds(30))
+            #expect(status != nil && status != 0)
+            #expect(process.lines.contains { $0.contains("unsafe_database_role") && $0.contains("superuser") })
+        }
+    }
+
+    @Test("serve on PostgreSQL without an owner URL refuses pending migrations", arguments: TestDatabase.postgresOnly)
+    func refusesPendingWithoutOwner(engine: TestDatabase) async throws {
+        try await withTestDatabase(engine) { context in
+            try await context.asOwner("DELETE FROM tenantry_migrations")
+            let process = try ServerProcess(
+                arguments: ["serve", "--port", "0"],
+                environment: ["TENANTRY_DATABASE_URL": context.configuration.databaseURL]
+            )
+            defer { process.stop() }
+            let status = try await process.waitForExit(timeout: .seconds(30))
+            #expect(status != nil && status != 0)
+            #expect(process.lines.contains { $0.contains("migrations_pending") })
+        }
+    }
+
+    @Test("an invalid setting ends the process with exit code 64 and names the setting")
+    func invalidConfiguration() async throws {
+        let process = try ServerProcess(arguments: ["serve"], environment: ["TENANTRY_PORT": "seventy", "TENANTRY_LOG_FORMAT": "xml"])
+        #expect(try await process.waitForExit(timeout: .seconds(30)) == 64)
+        #expect(process.lines.contains { $0.contains("TENANTRY_PORT") })
+        #expect(process.lines.contains { $0.contains("TENANTRY_LOG_FORMAT") })
+    }
+
+    @Test("version prints the version")
+    func version() async throws {
+        let process = try ServerProcess(arguments: ["version"])
+        #expect(try await process.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(process.lines.contains { $0.hasPrefix("tenantry ") })
+    }
+}
