@@ -19,10 +19,14 @@ struct Tenantry: AsyncParsableCommand {
 
 /// Options shared by commands that open the database.
 struct DatabaseOptions: ParsableArguments {
-    @Option(help: "Database URL: sqlite:<path>, sqlite::memory: or postgres://user:password@host:port/db (env TENANTRY_DATABASE_URL; default sqlite:.tenantry/tenantry.db).")
+    @Option(
+        help:
+            "Database URL: sqlite:<path>, sqlite::memory: or postgres://user:password@host:port/db (env TENANTRY_DATABASE_URL; default sqlite:.tenantry/tenantry.db)."
+    )
     var databaseURL: String?
 
-    @Option(help: "PostgreSQL owner-role URL used for migrations and to grant the runtime role (env TENANTRY_DATABASE_OWNER_URL).")
+    @Option(
+        help: "PostgreSQL owner-role URL used for migrations and to grant the runtime role (env TENANTRY_DATABASE_OWNER_URL).")
     var databaseOwnerURL: String?
 
     @Option(help: "Largest number of PostgreSQL connections (env TENANTRY_DATABASE_POOL_SIZE; default 20).")
@@ -118,7 +122,8 @@ struct Serve: AsyncParsableCommand {
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply pending migrations and exit.",
-        discussion: "On PostgreSQL this connects as the owner role (--database-owner-url) and also creates the runtime role named by --database-url when it is missing, and grants it exactly its privileges."
+        discussion:
+            "On PostgreSQL this connects as the owner role (--database-owner-url) and also creates the runtime role named by --database-url when it is missing, and grants it exactly its privileges."
     )
 
     @OptionGroup var database: DatabaseOptions

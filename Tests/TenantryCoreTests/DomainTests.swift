@@ -10,7 +10,9 @@ struct DomainTests {
         #expect(try Slug(text).rawValue == text)
     }
 
-    @Test("invalid slugs are rejected with a field error", arguments: ["ab", "Acme", "-acme", "acme-", "ac--me", "1acme", "ac me", "ácme", String(repeating: "a", count: 64)])
+    @Test(
+        "invalid slugs are rejected with a field error",
+        arguments: ["ab", "Acme", "-acme", "acme-", "ac--me", "1acme", "ac me", "ácme", String(repeating: "a", count: 64)])
     func invalidSlugs(text: String) {
         let error = #expect(throws: TenantryError.self) { try Slug(text) }
         #expect(error?.code == .validationFailed)
@@ -84,7 +86,9 @@ struct PaginationTests {
         }
     }
 
-    @Test("limit is 1 to 200, default 50", arguments: [("0", false), ("1", true), ("200", true), ("201", false), ("x", false), ("-5", false)])
+    @Test(
+        "limit is 1 to 200, default 50",
+        arguments: [("0", false), ("1", true), ("200", true), ("201", false), ("x", false), ("-5", false)])
     func limits(text: String, valid: Bool) throws {
         if valid {
             #expect(try PageRequest.parse(limit: text, cursor: nil).limit == Int(text))

@@ -73,7 +73,8 @@ struct AccessLogTests {
         try await withTestDatabase(.sqlite) { context in
             let router = APIRouter(configuration: context.configuration, database: context.database, logger: logs.logger)
             router.router.get("/test/fail") { _, _ -> String in throw SecretFailure() }
-            let application = buildApplication(router: router, configuration: context.configuration, database: context.database, logger: logs.logger)
+            let application = buildApplication(
+                router: router, configuration: context.configuration, database: context.database, logger: logs.logger)
             try await application.test(.router) { client in
                 try await client.execute(uri: "/test/fail", method: .get) { response in
                     #expect(response.status == .internalServerError)

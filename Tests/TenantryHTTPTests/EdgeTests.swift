@@ -180,7 +180,8 @@ struct EdgeTests {
             for declareLength in [true, false] {
                 var headers: HTTPFields = [.contentType: "application/json", .xRequestID: "r-413"]
                 if declareLength { headers[.contentLength] = String(big.utf8.count) }
-                try await client.execute(uri: "/test/echo", method: .post, headers: headers, body: ByteBuffer(string: big)) { response in
+                try await client.execute(uri: "/test/echo", method: .post, headers: headers, body: ByteBuffer(string: big)) {
+                    response in
                     #expect(response.status == .contentTooLarge)
                     let problem = try response.problem()
                     #expect(problem.code == "payload_too_large")

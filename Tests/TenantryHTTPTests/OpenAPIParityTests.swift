@@ -32,8 +32,12 @@ struct OpenAPIParityTests {
             let registered = Set(router.routes.map { "\($0.method.rawValue) \($0.path)" })
             let documented = try Self.documentedOperations()
             #expect(!registered.isEmpty)
-            #expect(registered.subtracting(documented).isEmpty, "routes missing from the document: \(registered.subtracting(documented).sorted())")
-            #expect(documented.subtracting(registered).isEmpty, "documented but not served: \(documented.subtracting(registered).sorted())")
+            #expect(
+                registered.subtracting(documented).isEmpty,
+                "routes missing from the document: \(registered.subtracting(documented).sorted())")
+            #expect(
+                documented.subtracting(registered).isEmpty,
+                "documented but not served: \(documented.subtracting(registered).sorted())")
         }
     }
 

@@ -9,7 +9,9 @@ import Testing
 
 @Suite("Readiness")
 struct ReadinessTests {
-    @Test("readiness answers 503 while PostgreSQL refuses connections and 200 once it accepts them again", arguments: TestDatabase.postgresOnly)
+    @Test(
+        "readiness answers 503 while PostgreSQL refuses connections and 200 once it accepts them again",
+        arguments: TestDatabase.postgresOnly)
     func recovers(engine: TestDatabase) async throws {
         try await withTestApplication(engine, configure: { $0.readinessTimeout = 1 }) { client, context in
             let name = try #require(context.postgresDatabaseName)

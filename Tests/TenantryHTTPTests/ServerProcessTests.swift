@@ -142,7 +142,8 @@ struct ServerProcessTests {
 
     @Test("an invalid setting ends the process with exit code 64 and names the setting")
     func invalidConfiguration() async throws {
-        let process = try ServerProcess(arguments: ["serve"], environment: ["TENANTRY_PORT": "seventy", "TENANTRY_LOG_FORMAT": "xml"])
+        let process = try ServerProcess(
+            arguments: ["serve"], environment: ["TENANTRY_PORT": "seventy", "TENANTRY_LOG_FORMAT": "xml"])
         #expect(try await process.waitForExit(timeout: .seconds(30)) == 64)
         #expect(process.lines.contains { $0.contains("TENANTRY_PORT") })
         #expect(process.lines.contains { $0.contains("TENANTRY_LOG_FORMAT") })

@@ -46,7 +46,10 @@ struct DatabaseLocationTests {
 
     @Test(
         "malformed URLs are rejected naming the setting",
-        arguments: ["", "mysql://x", "sqlite:", "postgres://host/db", "postgres://u@host", "postgres://u@host:99999/db", "postgres://u@host/db?sslmode=maybe", "postgres://u@:5432/db"]
+        arguments: [
+            "", "mysql://x", "sqlite:", "postgres://host/db", "postgres://u@host", "postgres://u@host:99999/db",
+            "postgres://u@host/db?sslmode=maybe", "postgres://u@:5432/db",
+        ]
     )
     func malformed(url: String) {
         let error = #expect(throws: TenantryError.self) { try DatabaseLocation(url: url) }

@@ -95,7 +95,8 @@ struct MigrationTests {
     private func migrate(_ context: TestDatabaseContext, dryRun: Bool) async throws -> MigrationReport {
         switch context.kind {
         case .postgres:
-            return try await MigrationCommand.run(configuration: context.configuration, dryRun: dryRun, logger: TestLogging.logger)
+            return try await MigrationCommand.run(
+                configuration: context.configuration, dryRun: dryRun, logger: TestLogging.logger)
         case .sqlite:
             let client = try #require(context.database as? SQLiteDatabaseClient)
             return try await client.migrate(dryRun: dryRun)

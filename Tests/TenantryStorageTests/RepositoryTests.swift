@@ -85,14 +85,16 @@ struct RepositoryTests {
         try await withTestDatabase(engine) { context in
             let tenant = try await Fixtures.seedTenant(context.database)
             let now = Date()
-            let user = User(id: .generate(), email: try EmailAddress("  Grace@Example.COM "), name: "Grace", createdAt: now, updatedAt: now)
+            let user = User(
+                id: .generate(), email: try EmailAddress("  Grace@Example.COM "), name: "Grace", createdAt: now, updatedAt: now)
             try await context.database.withTenant(tenant.id) { scope in try await scope.users.create(user) }
             let found = try await context.database.withTenant(tenant.id) { scope in
                 try await scope.users.find(email: try EmailAddress("grace@example.com"))
             }
             #expect(found?.id == user.id)
             #expect(found?.email.rawValue == "grace@example.com")
-            let twin = User(id: .generate(), email: try EmailAddress("GRACE@example.com"), name: "Twin", createdAt: now, updatedAt: now)
+            let twin = User(
+                id: .generate(), email: try EmailAddress("GRACE@example.com"), name: "Twin", createdAt: now, updatedAt: now)
             let error = await #expect(throws: TenantryError.self) {
                 try await context.database.withTenant(tenant.id) { scope in try await scope.users.create(twin) }
             }

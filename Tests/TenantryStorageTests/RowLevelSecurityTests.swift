@@ -36,12 +36,15 @@ struct RowLevelSecurityTests {
             let scoped = Set(try await Self.tenantScopedTables(context))
             #expect(!scoped.isEmpty)
             for table in all {
-                #expect(scoped.contains(table) || Self.globalTables.contains(table), "table \(table) has no tenant_id and is not declared global")
+                #expect(
+                    scoped.contains(table) || Self.globalTables.contains(table),
+                    "table \(table) has no tenant_id and is not declared global")
             }
         }
     }
 
-    @Test("RLS is enabled and forced with USING and WITH CHECK on every tenant-scoped table", arguments: TestDatabase.postgresOnly)
+    @Test(
+        "RLS is enabled and forced with USING and WITH CHECK on every tenant-scoped table", arguments: TestDatabase.postgresOnly)
     func policiesDeclared(engine: TestDatabase) async throws {
         try await withTestDatabase(engine) { context in
             for table in try await Self.tenantScopedTables(context) {
@@ -69,7 +72,9 @@ struct RowLevelSecurityTests {
         }
     }
 
-    @Test("an unfiltered SELECT in tenant A's scope returns only A's rows, on every tenant-scoped table", arguments: TestDatabase.postgresOnly)
+    @Test(
+        "an unfiltered SELECT in tenant A's scope returns only A's rows, on every tenant-scoped table",
+        arguments: TestDatabase.postgresOnly)
     func unfilteredSelectSeesOnlyOwnTenant(engine: TestDatabase) async throws {
         try await withTestDatabase(engine) { context in
             let tenantA = try await Fixtures.seedTenant(context.database, name: "A")
@@ -104,7 +109,8 @@ struct RowLevelSecurityTests {
                 #expect(count == 0, "\(table) visible without a tenant")
                 let emptySetting = try await client.withUnscopedConnection { sql in
                     try await sql.raw("SELECT set_config('app.tenant_id', '', false)").run()
-                    let rows = try await sql.raw("SELECT count(*) AS n FROM \(ident: table)").first()?.decode(column: "n", as: Int.self)
+                    let rows = try await sql.raw("SELECT count(*) AS n FROM \(ident: table)").first()?.decode(
+                        column: "n", as: Int.self)
                     try await sql.raw("RESET app.tenant_id").run()
                     return rows
                 }
@@ -113,7 +119,9 @@ struct RowLevelSecurityTests {
         }
     }
 
-    @Test("inserting a row with another tenant's id inside A's scope fails, on every tenant-scoped table", arguments: TestDatabase.postgresOnly)
+    @Test(
+        "inserting a row with another tenant's id inside A's scope fails, on every tenant-scoped table",
+        arguments: TestDatabase.postgresOnly)
     func crossTenantInsertFails(engine: TestDatabase) async throws {
         try await withTestDatabase(engine) { context in
             let tenantA = try await Fixtures.seedTenant(context.database, name: "A")
@@ -140,7 +148,9 @@ struct RowLevelSecurityTests {
         }
     }
 
-    @Test("moving a row to another tenant inside A's scope fails, on every tenant-scoped table", arguments: TestDatabase.postgresOnly)
+    @Test(
+        "moving a row to another tenant inside A's scope fails, on every tenant-scoped table",
+        arguments: TestDatabase.postgresOnly)
     func crossTenantUpdateFails(engine: TestDatabase) async throws {
         try await withTestDatabase(engine) { context in
             let tenantA = try await Fixtures.seedTenant(context.database, name: "A")
@@ -208,7 +218,9 @@ struct RowLevelSecurityTests {
         }
     }
 
-    @Test("the runtime role passes the start-up safety check; a superuser or the owner does not", arguments: TestDatabase.postgresOnly)
+    @Test(
+        "the runtime role passes the start-up safety check; a superuser or the owner does not",
+        arguments: TestDatabase.postgresOnly)
     func runtimeRoleCheck(engine: TestDatabase) async throws {
         try await withTestDatabase(engine) { context in
             let client = try #require(context.database as? PostgresDatabaseClient)

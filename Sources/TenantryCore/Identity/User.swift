@@ -35,7 +35,8 @@ public struct EmailAddress: Hashable, Sendable, Codable, CustomStringConvertible
         let parts = normalised.split(separator: "@", omittingEmptySubsequences: false)
         guard normalised.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 64,
             parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-            !normalised.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control })
+            !normalised.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }
+            )
         else {
             throw Validator.fail(field, "invalid_format", "Enter a valid email address.")
         }

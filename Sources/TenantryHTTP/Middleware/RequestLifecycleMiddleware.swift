@@ -78,7 +78,14 @@ extension Duration {
 
 extension HTTPField.Name {
     /// `X-Request-ID`.
-    public static var xRequestID: Self { Self("X-Request-ID")! }
+    public static let xRequestID = Self.constant("X-Request-ID")
+
+    /// A header name written in the source: valid by construction, so a failure here is a
+    /// programming error that the first test run catches.
+    static func constant(_ name: StaticString) -> Self {
+        guard let value = Self("\(name)") else { preconditionFailure("invalid header name \(name)") }
+        return value
+    }
 }
 
 /// Which client request ids are accepted, and how new ones are made.
@@ -108,11 +115,11 @@ enum SecurityHeaders {
     static let values: [(HTTPField.Name, String)] = [
         (.contentSecurityPolicy, "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
         (.strictTransportSecurity, "max-age=63072000; includeSubDomains"),
-        (HTTPField.Name("X-Content-Type-Options")!, "nosniff"),
-        (HTTPField.Name("X-Frame-Options")!, "DENY"),
-        (HTTPField.Name("Referrer-Policy")!, "no-referrer"),
-        (HTTPField.Name("Cross-Origin-Opener-Policy")!, "same-origin"),
-        (HTTPField.Name("Permissions-Policy")!, "camera=(), microphone=(), geolocation=(), payment=()"),
+        (.constant("X-Content-Type-Options"), "nosniff"),
+        (.constant("X-Frame-Options"), "DENY"),
+        (.constant("Referrer-Policy"), "no-referrer"),
+        (.constant("Cross-Origin-Opener-Policy"), "same-origin"),
+        (.constant("Permissions-Policy"), "camera=(), microphone=(), geolocation=(), payment=()"),
     ]
 
     static func apply(to headers: inout HTTPFields) {

@@ -3,9 +3,9 @@ public import Logging
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// How the process writes its logs: one JSON object per line, or readable text. Both go to
@@ -39,9 +39,10 @@ final class LineSink: Sendable {
         line.append("\n")
         lock.withLock { _ in
             line.withUTF8 { bytes in
+                guard let base = bytes.baseAddress else { return }
                 var offset = 0
                 while offset < bytes.count {
-                    let written = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                    let written = Glibc.write(STDOUT_FILENO, base + offset, bytes.count - offset)
                     if written <= 0 { break }
                     offset += written
                 }

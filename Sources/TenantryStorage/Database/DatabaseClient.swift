@@ -1,6 +1,6 @@
 public import Foundation
-public import ServiceLifecycle
 public import SQLKit
+public import ServiceLifecycle
 public import TenantryCore
 
 /// The one way the application reaches its data. Tenant data is only reachable inside

@@ -52,7 +52,8 @@ enum DatabaseFailure {
             return TenantryError(.internalError, "An unexpected database error occurred.", cause: error)
         }
         if let error = error as? PostgresTransactionError {
-            return translate(error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? UnknownTransactionFailure())
+            return translate(
+                error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? UnknownTransactionFailure())
         }
         return error
     }

@@ -22,7 +22,7 @@ public struct MembershipRepository: Sendable {
                         \(bind: time), \(bind: time))
                 """
             ).run()
-        } catch where DatabaseFailure.isUniqueViolation(error) {
+        } catch  where DatabaseFailure.isUniqueViolation(error) {
             throw TenantryError(.conflict, "The user is already a member of this tenant.")
         }
         return membership

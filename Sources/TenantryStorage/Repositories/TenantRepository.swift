@@ -19,7 +19,7 @@ public struct TenantRepository: Sendable {
                         \(bind: tenant.status.rawValue), \(bind: tenant.createdAt), \(bind: tenant.updatedAt))
                 """
             ).run()
-        } catch where DatabaseFailure.isUniqueViolation(error) {
+        } catch  where DatabaseFailure.isUniqueViolation(error) {
             throw TenantryError(
                 .conflict,
                 "The slug is taken.",

@@ -18,7 +18,7 @@ public struct UserRepository: Sendable {
                         \(bind: user.createdAt), \(bind: user.updatedAt))
                 """
             ).run()
-        } catch where DatabaseFailure.isUniqueViolation(error) {
+        } catch  where DatabaseFailure.isUniqueViolation(error) {
             throw TenantryError(
                 .conflict,
                 "The email address is already registered.",

@@ -1,9 +1,9 @@
 import Foundation
 public import Logging
-import ServiceLifecycle
 import SQLKit
 import SQLiteKit
 import SQLiteNIO
+import ServiceLifecycle
 import Synchronization
 public import TenantryCore
 
