@@ -21,8 +21,7 @@ public enum LogOutput {
         }
         let logLevel = Logger.Level(rawValue: level) ?? .info
         LoggingSystem.bootstrap { label in
-            var handler: any LogHandler =
-                useJSON ? JSONLogHandler(label: label) : TextLogHandler(label: label)
+            var handler = LineLogHandler(label: label, format: useJSON ? .json : .text)
             handler.logLevel = logLevel
             return handler
         }
@@ -51,15 +50,25 @@ final class LineSink: Sendable {
     }
 }
 
-/// One JSON object per line: `ts`, `level`, `msg`, `logger`, then the metadata as fields.
-public struct JSONLogHandler: LogHandler {
+/// Writes each event as one line to standard output, in one of two formats:
+/// - `json`: one object per line: `ts`, `level`, `msg`, `logger`, then the metadata as fields;
+/// - `text`: `time level logger: message key=value …`.
+public struct LineLogHandler: LogHandler {
+    /// The line format.
+    public enum Format: Sendable {
+        case json
+        case text
+    }
+
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
     let label: String
+    let format: Format
 
     /// Creates a handler for a logger label.
-    public init(label: String) {
+    public init(label: String, format: Format) {
         self.label = label
+        self.format = format
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -68,47 +77,36 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields = metadata
-        if let extra = event.metadata { fields.merge(extra) { _, new in new } }
-        var line = "{\"ts\":\"\(Timestamp.now())\",\"level\":\"\(event.level.rawValue)\",\"msg\":"
-        JSONText.appendString("\(event.message)", to: &line)
-        line += ",\"logger\":"
-        JSONText.appendString(label, to: &line)
-        for key in fields.keys.sorted() where !["ts", "level", "msg", "logger"].contains(key) {
-            line += ","
-            JSONText.appendString(key, to: &line)
-            line += ":"
-            if let value = fields[key] { JSONText.append(value, to: &line) }
+        let fields = event.merged(with: metadata)
+        switch format {
+        case .json:
+            var line = "{\"ts\":\"\(Timestamp.now())\",\"level\":\"\(event.level.rawValue)\",\"msg\":"
+            JSONText.appendString("\(event.message)", to: &line)
+            line += ",\"logger\":"
+            JSONText.appendString(label, to: &line)
+            for key in fields.keys.sorted() where !["ts", "level", "msg", "logger"].contains(key) {
+                line += ","
+                JSONText.appendString(key, to: &line)
+                line += ":"
+                if let value = fields[key] { JSONText.append(value, to: &line) }
+            }
+            line += "}"
+            LineSink.standardOutput.write(line)
+        case .text:
+            var line = "\(Timestamp.now()) \(event.level.rawValue) \(label): \(event.message)"
+            for key in fields.keys.sorted() {
+                if let value = fields[key] { line += " \(key)=\(value)" }
+            }
+            LineSink.standardOutput.write(line)
         }
-        line += "}"
-        LineSink.standardOutput.write(line)
     }
 }
 
-/// Readable lines: `time level logger: message key=value …`.
-public struct TextLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level = .info
-    let label: String
-
-    /// Creates a handler for a logger label.
-    public init(label: String) {
-        self.label = label
-    }
-
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    public func log(event: LogEvent) {
-        var fields = metadata
-        if let extra = event.metadata { fields.merge(extra) { _, new in new } }
-        var line = "\(Timestamp.now()) \(event.level.rawValue) \(label): \(event.message)"
-        for key in fields.keys.sorted() {
-            if let value = fields[key] { line += " \(key)=\(value)" }
-        }
-        LineSink.standardOutput.write(line)
+extension LogEvent {
+    /// The handler's metadata overlaid with the event's own.
+    func merged(with handlerMetadata: Logger.Metadata) -> Logger.Metadata {
+        guard let own = metadata else { return handlerMetadata }
+        return handlerMetadata.merging(own) { _, new in new }
     }
 }
 

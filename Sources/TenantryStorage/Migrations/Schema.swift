@@ -44,57 +44,8 @@ enum PostgresSchema {
         Migration(
             version: 1,
             name: "initial_schema",
-            statements: [
-                """
-                CREATE TABLE tenants (
-                    id uuid PRIMARY KEY,
-                    slug text NOT NULL,
-                    name text NOT NULL,
-                    status text NOT NULL CHECK (status IN ('active', 'suspended', 'pending_deletion', 'deleted')),
-                    created_at timestamptz NOT NULL,
-                    updated_at timestamptz NOT NULL
-                )
-                """,
-                "CREATE UNIQUE INDEX tenants_slug_key ON tenants (slug)",
-                """
-                CREATE TABLE users (
-                    id uuid PRIMARY KEY,
-                    email text NOT NULL,
-                    name text NOT NULL,
-                    created_at timestamptz NOT NULL,
-                    updated_at timestamptz NOT NULL
-                )
-                """,
-                "CREATE UNIQUE INDEX users_email_key ON users (email)",
-                """
-                CREATE TABLE memberships (
-                    tenant_id uuid NOT NULL REFERENCES tenants (id),
-                    user_id uuid NOT NULL REFERENCES users (id),
-                    role text NOT NULL CHECK (role IN ('owner', 'admin', 'member', 'viewer')),
-                    created_at timestamptz NOT NULL,
-                    updated_at timestamptz NOT NULL,
-                    PRIMARY KEY (tenant_id, user_id)
-                )
-                """,
-                "CREATE INDEX memberships_user_id_idx ON memberships (user_id)",
-                """
-                CREATE TABLE audit_events (
-                    tenant_id uuid NOT NULL REFERENCES tenants (id),
-                    id uuid NOT NULL,
-                    occurred_at timestamptz NOT NULL,
-                    actor_type text NOT NULL,
-                    actor_id text,
-                    action text NOT NULL,
-                    target_type text,
-                    target_id text,
-                    ip text,
-                    user_agent text,
-                    request_id text,
-                    changes text NOT NULL,
-                    PRIMARY KEY (tenant_id, id)
-                )
-                """,
-            ] + tenantIsolation("memberships") + tenantIsolation("audit_events")
+            statements: SharedSchema.initialTables.map { SharedSchema.render($0, for: .postgres) }
+                + tenantIsolation("memberships") + tenantIsolation("audit_events")
         )
     ]
 }
@@ -114,57 +65,74 @@ enum SQLiteSchema {
         Migration(
             version: 1,
             name: "initial_schema",
-            statements: [
-                """
-                CREATE TABLE tenants (
-                    id TEXT PRIMARY KEY,
-                    slug TEXT NOT NULL,
-                    name TEXT NOT NULL,
-                    status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'pending_deletion', 'deleted')),
-                    created_at REAL NOT NULL,
-                    updated_at REAL NOT NULL
-                )
-                """,
-                "CREATE UNIQUE INDEX tenants_slug_key ON tenants (slug)",
-                """
-                CREATE TABLE users (
-                    id TEXT PRIMARY KEY,
-                    email TEXT NOT NULL,
-                    name TEXT NOT NULL,
-                    created_at REAL NOT NULL,
-                    updated_at REAL NOT NULL
-                )
-                """,
-                "CREATE UNIQUE INDEX users_email_key ON users (email)",
-                """
-                CREATE TABLE memberships (
-                    tenant_id TEXT NOT NULL REFERENCES tenants (id),
-                    user_id TEXT NOT NULL REFERENCES users (id),
-                    role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member', 'viewer')),
-                    created_at REAL NOT NULL,
-                    updated_at REAL NOT NULL,
-                    PRIMARY KEY (tenant_id, user_id)
-                )
-                """,
-                "CREATE INDEX memberships_user_id_idx ON memberships (user_id)",
-                """
-                CREATE TABLE audit_events (
-                    tenant_id TEXT NOT NULL REFERENCES tenants (id),
-                    id TEXT NOT NULL,
-                    occurred_at REAL NOT NULL,
-                    actor_type TEXT NOT NULL,
-                    actor_id TEXT,
-                    action TEXT NOT NULL,
-                    target_type TEXT,
-                    target_id TEXT,
-                    ip TEXT,
-                    user_agent TEXT,
-                    request_id TEXT,
-                    changes TEXT NOT NULL,
-                    PRIMARY KEY (tenant_id, id)
-                )
-                """,
-            ]
+            statements: SharedSchema.initialTables.map { SharedSchema.render($0, for: .sqlite) }
         )
+    ]
+}
+
+/// Table definitions written once for both engines, with `UUID` and `TIMESTAMP` standing for
+/// the engine's types (`uuid`/`timestamptz` on PostgreSQL, `TEXT`/`REAL` on SQLite). A
+/// definition is rendered into each engine's migration; the migration checksums cover the
+/// rendered text, so a change here is caught like any edited migration.
+enum SharedSchema {
+    static func render(_ statement: String, for engine: DatabaseEngine) -> String {
+        switch engine {
+        case .postgres:
+            statement.replacingOccurrences(of: "UUID", with: "uuid").replacingOccurrences(of: "TIMESTAMP", with: "timestamptz")
+        case .sqlite:
+            statement.replacingOccurrences(of: "UUID", with: "TEXT").replacingOccurrences(of: "TIMESTAMP", with: "REAL")
+        }
+    }
+
+    static let initialTables: [String] = [
+        """
+        CREATE TABLE tenants (
+            id UUID PRIMARY KEY,
+            slug text NOT NULL,
+            name text NOT NULL,
+            status text NOT NULL CHECK (status IN ('active', 'suspended', 'pending_deletion', 'deleted')),
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL
+        )
+        """,
+        "CREATE UNIQUE INDEX tenants_slug_key ON tenants (slug)",
+        """
+        CREATE TABLE users (
+            id UUID PRIMARY KEY,
+            email text NOT NULL,
+            name text NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL
+        )
+        """,
+        "CREATE UNIQUE INDEX users_email_key ON users (email)",
+        """
+        CREATE TABLE memberships (
+            tenant_id UUID NOT NULL REFERENCES tenants (id),
+            user_id UUID NOT NULL REFERENCES users (id),
+            role text NOT NULL CHECK (role IN ('owner', 'admin', 'member', 'viewer')),
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (tenant_id, user_id)
+        )
+        """,
+        "CREATE INDEX memberships_user_id_idx ON memberships (user_id)",
+        """
+        CREATE TABLE audit_events (
+            tenant_id UUID NOT NULL REFERENCES tenants (id),
+            id UUID NOT NULL,
+            occurred_at TIMESTAMP NOT NULL,
+            actor_type text NOT NULL,
+            actor_id text,
+            action text NOT NULL,
+            target_type text,
+            target_id text,
+            ip text,
+            user_agent text,
+            request_id text,
+            changes text NOT NULL,
+            PRIMARY KEY (tenant_id, id)
+        )
+        """,
     ]
 }

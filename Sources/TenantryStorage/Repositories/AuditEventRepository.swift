@@ -33,25 +33,13 @@ public struct AuditEventRepository: Sendable {
 
     /// Events in the order they were recorded, one page at a time.
     public func list(_ page: PageRequest) async throws -> Page<AuditEvent> {
-        let rows: [any SQLRow]
-        if let after = page.after {
-            rows = try await sql.raw(
-                """
-                SELECT \(unsafeRaw: Self.columns) FROM audit_events
-                WHERE tenant_id = \(bind: tenantID.rawValue) AND id > \(bind: after)
-                ORDER BY id LIMIT \(literal: page.limit + 1)
-                """
-            ).all()
-        } else {
-            rows = try await sql.raw(
-                """
-                SELECT \(unsafeRaw: Self.columns) FROM audit_events
-                WHERE tenant_id = \(bind: tenantID.rawValue)
-                ORDER BY id LIMIT \(literal: page.limit + 1)
-                """
-            ).all()
-        }
-        return Page(fetched: try rows.map(Self.decode), limit: page.limit) { $0.id.rawValue }
+        try await KeysetPagination.fetch(
+            sql,
+            select: "SELECT \(unsafeRaw: Self.columns) FROM audit_events WHERE tenant_id = \(bind: tenantID.rawValue)",
+            key: "id",
+            page: page,
+            decode: Self.decode
+        ) { $0.id.rawValue }
     }
 
     static func decode(_ row: any SQLRow) throws -> AuditEvent {

@@ -40,25 +40,13 @@ public struct MembershipRepository: Sendable {
 
     /// Memberships in order of user id, one page at a time.
     public func list(_ page: PageRequest) async throws -> Page<Membership> {
-        let rows: [any SQLRow]
-        if let after = page.after {
-            rows = try await sql.raw(
-                """
-                SELECT \(unsafeRaw: Self.columns) FROM memberships
-                WHERE tenant_id = \(bind: tenantID.rawValue) AND user_id > \(bind: after)
-                ORDER BY user_id LIMIT \(literal: page.limit + 1)
-                """
-            ).all()
-        } else {
-            rows = try await sql.raw(
-                """
-                SELECT \(unsafeRaw: Self.columns) FROM memberships
-                WHERE tenant_id = \(bind: tenantID.rawValue)
-                ORDER BY user_id LIMIT \(literal: page.limit + 1)
-                """
-            ).all()
-        }
-        return Page(fetched: try rows.map(Self.decode), limit: page.limit) { $0.userID.rawValue }
+        try await KeysetPagination.fetch(
+            sql,
+            select: "SELECT \(unsafeRaw: Self.columns) FROM memberships WHERE tenant_id = \(bind: tenantID.rawValue)",
+            key: "user_id",
+            page: page,
+            decode: Self.decode
+        ) { $0.userID.rawValue }
     }
 
     /// Changes a member's role; `not_found` when the user is not a member.

@@ -44,20 +44,13 @@ public struct TenantRepository: Sendable {
 
     /// Tenants in creation order, one page at a time.
     public func list(_ page: PageRequest) async throws -> Page<Tenant> {
-        let rows: [any SQLRow]
-        if let after = page.after {
-            rows = try await sql.raw(
-                """
-                SELECT \(unsafeRaw: Self.columns) FROM tenants WHERE id > \(bind: after)
-                ORDER BY id LIMIT \(literal: page.limit + 1)
-                """
-            ).all()
-        } else {
-            rows = try await sql.raw(
-                "SELECT \(unsafeRaw: Self.columns) FROM tenants ORDER BY id LIMIT \(literal: page.limit + 1)"
-            ).all()
-        }
-        return Page(fetched: try rows.map(Self.decode), limit: page.limit) { $0.id.rawValue }
+        try await KeysetPagination.fetch(
+            sql,
+            select: "SELECT \(unsafeRaw: Self.columns) FROM tenants WHERE 1 = 1",
+            key: "id",
+            page: page,
+            decode: Self.decode
+        ) { $0.id.rawValue }
     }
 
     /// Changes a tenant's status; `not_found` when there is no such tenant.
