@@ -4,6 +4,7 @@ import Logging
 import TenantryCore
 import TenantryHTTP
 import TenantryStorage
+import TenantryWorkers
 
 @main
 struct Tenantry: AsyncParsableCommand {
@@ -12,7 +13,7 @@ struct Tenantry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenantry",
         abstract: "A self-hosted, multi-tenant backend for SaaS products.",
-        subcommands: [Serve.self, Migrate.self, Version.self],
+        subcommands: [Serve.self, Migrate.self, Keys.self, Version.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -112,7 +113,10 @@ struct Serve: AsyncParsableCommand {
         flags.migrateOnStart = migrateOnStart
         let (configuration, logger) = try prepare(flags)
         do {
-            try await TenantryServer.run(configuration: configuration, logger: logger)
+            try await TenantryServer.run(configuration: configuration, logger: logger) { database in
+                let transport = try EmailTransports.make(url: configuration.emailURL, logger: logger)
+                return [JobWorker(database: database, handler: EmailDeliveryJob(transport: transport), logger: logger)]
+            }
         } catch {
             throw fail(error, logger: logger)
         }
@@ -142,6 +146,54 @@ struct Migrate: AsyncParsableCommand {
             }
         } catch {
             throw fail(error, logger: logger)
+        }
+    }
+}
+
+struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage the access token signing keys.",
+        subcommands: [List.self, Rotate.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the signing keys and their state.")
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let (configuration, logger) = try prepare(database.flags)
+            do {
+                try await KeyCommand.withManager(configuration: configuration, logger: logger) { manager in
+                    for entry in try await manager.list() {
+                        print(
+                            "\(entry.key.kid)  \(entry.key.algorithm)  created \(entry.key.createdAt.formatted(.iso8601))  \(entry.state)"
+                        )
+                    }
+                }
+            } catch {
+                throw fail(error, logger: logger)
+            }
+        }
+    }
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a new signing key.",
+            discussion:
+                "The new key is published in the JWKS at once and starts signing only after the JWKS cache lifetime, so every verifier knows it before it sees a token signed with it. The old key stays published until its last token expires."
+        )
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let (configuration, logger) = try prepare(database.flags)
+            do {
+                try await KeyCommand.withManager(configuration: configuration, logger: logger) { manager in
+                    let key = try await manager.rotate()
+                    print("added \(key.kid); published now, signs from \(key.signsFrom.formatted(.iso8601))")
+                }
+            } catch {
+                throw fail(error, logger: logger)
+            }
         }
     }
 }

@@ -28,7 +28,7 @@ struct OpenAPIParityTests {
     @Test("every registered route is documented and every documented operation is registered")
     func parity() async throws {
         try await withTestDatabase(.sqlite) { context in
-            let router = APIRouter(configuration: context.configuration, database: context.database, logger: TestLogging.logger)
+            let router = try makeTestRouter(context)
             let registered = Set(router.routes.map { "\($0.method.rawValue) \($0.path)" })
             let documented = try Self.documentedOperations()
             #expect(!registered.isEmpty)

@@ -44,6 +44,7 @@ struct ServerProcessTests {
                 environment: [
                     "TENANTRY_DATABASE_URL": context.configuration.databaseURL,
                     "TENANTRY_DATABASE_OWNER_URL": context.configuration.databaseOwnerURL ?? "",
+                    "TENANTRY_MASTER_KEY": context.configuration.masterKey ?? "",
                 ]
             )
             defer { server.stop() }
@@ -116,7 +117,10 @@ struct ServerProcessTests {
             let name = try #require(context.postgresDatabaseName)
             let process = try ServerProcess(
                 arguments: ["serve", "--port", "0", "--no-migrate-on-start"],
-                environment: ["TENANTRY_DATABASE_URL": PostgresTestServer.url(server.adminURL, database: name)]
+                environment: [
+                    "TENANTRY_DATABASE_URL": PostgresTestServer.url(server.adminURL, database: name),
+                    "TENANTRY_MASTER_KEY": context.configuration.masterKey ?? "",
+                ]
             )
             defer { process.stop() }
             let status = try await process.waitForExit(timeout: .seconds(30))
@@ -131,7 +135,10 @@ struct ServerProcessTests {
             try await context.asOwner("DELETE FROM tenantry_migrations")
             let process = try ServerProcess(
                 arguments: ["serve", "--port", "0"],
-                environment: ["TENANTRY_DATABASE_URL": context.configuration.databaseURL]
+                environment: [
+                    "TENANTRY_DATABASE_URL": context.configuration.databaseURL,
+                    "TENANTRY_MASTER_KEY": context.configuration.masterKey ?? "",
+                ]
             )
             defer { process.stop() }
             let status = try await process.waitForExit(timeout: .seconds(30))

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import SQLKit
 import TenantryCore
 import TenantryHTTP
 import TenantryStorage
@@ -23,13 +24,16 @@ struct EchoBody: ResponseCodable, Sendable {
 func withTestApplication<Value: Sendable>(
     _ engine: TestDatabase,
     configure: (inout TenantryConfiguration) -> Void = { _ in },
+    limits: IdentityRuntime.Limits = IdentityRuntime.Limits(),
     logger: Logger = TestLogging.logger,
-    _ test: @Sendable (any TestClientProtocol, TestDatabaseContext) async throws -> Value
+    _ test: @Sendable (any TestClientProtocol, TestApplicationContext) async throws -> Value
 ) async throws -> Value {
     try await withTestDatabase(engine) { context in
         var configuration = context.configuration
         configure(&configuration)
-        let router = APIRouter(configuration: configuration, database: context.database, logger: logger)
+        let identity = try IdentityRuntime.make(
+            configuration: configuration, database: context.database, limits: limits, logger: logger)
+        let router = APIRouter(configuration: configuration, database: context.database, identity: identity, logger: logger)
         router.router.post("/test/echo") { request, requestContext -> EchoBody in
             try await request.decodeJSON(as: EchoBody.self, context: requestContext)
         }
@@ -37,12 +41,34 @@ func withTestApplication<Value: Sendable>(
             router: router,
             configuration: configuration,
             database: context.database,
+            identity: identity,
             logger: logger
         )
+        let applicationContext = TestApplicationContext(database: context, identity: identity, configuration: configuration)
         return try await application.test(.router) { client in
-            try await test(client, context)
+            try await test(client, applicationContext)
         }
     }
+}
+
+/// What a test gets besides the client: the database and the identity runtime.
+struct TestApplicationContext: Sendable {
+    let database: TestDatabaseContext
+    let identity: IdentityRuntime
+    let configuration: TenantryConfiguration
+
+    var kind: TestDatabase { database.kind }
+    var postgresDatabaseName: String? { database.postgresDatabaseName }
+
+    func onServerAsSuperuser(_ query: SQLQueryString) async throws {
+        try await database.onServerAsSuperuser(query)
+    }
+}
+
+/// A router for tests that only inspect routes.
+func makeTestRouter(_ context: TestDatabaseContext, logger: Logger = TestLogging.logger) throws -> APIRouter {
+    let identity = try IdentityRuntime.make(configuration: context.configuration, database: context.database, logger: logger)
+    return APIRouter(configuration: context.configuration, database: context.database, identity: identity, logger: logger)
 }
 
 extension TestResponse {

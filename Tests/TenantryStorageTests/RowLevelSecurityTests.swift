@@ -13,7 +13,10 @@ import Testing
 struct RowLevelSecurityTests {
     /// Tables without `tenant_id` that are global on purpose. A new table must either carry
     /// `tenant_id` or be added here, knowingly.
-    static let globalTables: Set<String> = ["tenantry_migrations", "tenants", "users"]
+    static let globalTables: Set<String> = [
+        "tenantry_migrations", "tenants", "users", "sessions", "refresh_tokens", "signing_keys", "user_tokens", "jobs",
+        "platform_audit_events",
+    ]
 
     static func tenantScopedTables(_ context: TestDatabaseContext) async throws -> [String] {
         try await context.asOwner(

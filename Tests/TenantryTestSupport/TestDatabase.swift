@@ -119,7 +119,11 @@ public func withTestDatabase<Value: Sendable>(
     let logger = TestLogging.logger
     switch kind {
     case .sqlite:
-        let configuration = TenantryConfiguration(databaseURL: "sqlite::memory:")
+        let configuration = TenantryConfiguration(
+            databaseURL: "sqlite::memory:",
+            masterKey: MasterKey.generateBase64(),
+            passwordHashIterations: 1_000
+        )
         let client = try await SQLiteDatabaseClient.open(.memory, logger: logger)
         do {
             _ = try await client.migrate()
@@ -147,7 +151,9 @@ public func withTestDatabase<Value: Sendable>(
         let configuration = TenantryConfiguration(
             databaseURL: PostgresTestServer.url(server.runtimeURL, database: name),
             databaseOwnerURL: PostgresTestServer.url(server.ownerURL, database: name),
-            databasePoolSize: 8
+            databasePoolSize: 8,
+            masterKey: MasterKey.generateBase64(),
+            passwordHashIterations: 1_000
         )
         do {
             _ = try await MigrationCommand.run(configuration: configuration, dryRun: false, logger: logger)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything the server needs to start, as one value. Built from command-line flags, then
 /// `TENANTRY_*` environment variables, then defaults (in that order of precedence) by
 /// ``resolve(flags:environment:)``.
@@ -35,6 +37,29 @@ public struct TenantryConfiguration: Sendable, Equatable {
     public var readinessTimeout: Double
     /// Largest number of PostgreSQL connections this process opens.
     public var databasePoolSize: Int
+    /// The server's public base URL: the `iss` of its tokens and the base of links in emails.
+    /// `nil` means `http://<host>:<port>`.
+    public var publicURL: String?
+    /// The `aud` of access tokens.
+    public var tokenAudience: String
+    /// Seconds an access token is valid.
+    public var accessTokenLifetime: Double
+    /// Seconds a just-rotated refresh token may be presented once more (0 = strict).
+    public var refreshGracePeriod: Double
+    /// Seconds a session lives at most.
+    public var sessionLifetime: Double
+    /// Seconds a session lives without being refreshed.
+    public var sessionIdleTimeout: Double
+    /// The master key (32 bytes, base64) that encrypts signing keys at rest. `nil`: on a SQLite
+    /// file, a key file beside the database is created and used; in memory, a random key; on
+    /// PostgreSQL it is required.
+    public var masterKey: String?
+    /// Previous master keys (comma-separated) that still open older secrets after a rotation.
+    public var previousMasterKeys: [String]
+    /// Where email goes: `log:` (the log, the default) or `smtp://…` / `smtps://…`.
+    public var emailURL: String
+    /// PBKDF2 iterations for new password hashes (tests lower it to run fast).
+    public var passwordHashIterations: Int
 
     /// The embedded SQLite database used when nothing else is configured.
     public static let defaultDatabaseURL = "sqlite:.tenantry/tenantry.db"
@@ -51,7 +76,17 @@ public struct TenantryConfiguration: Sendable, Equatable {
         maxBodySize: Int = 1_048_576,
         shutdownTimeout: Double = 30,
         readinessTimeout: Double = 3,
-        databasePoolSize: Int = 20
+        databasePoolSize: Int = 20,
+        publicURL: String? = nil,
+        tokenAudience: String = "tenantry",
+        accessTokenLifetime: Double = 300,
+        refreshGracePeriod: Double = 30,
+        sessionLifetime: Double = 30 * 86_400,
+        sessionIdleTimeout: Double = 14 * 86_400,
+        masterKey: String? = nil,
+        previousMasterKeys: [String] = [],
+        emailURL: String = "log:",
+        passwordHashIterations: Int = 600_000
     ) {
         self.databaseURL = databaseURL
         self.databaseOwnerURL = databaseOwnerURL
@@ -64,6 +99,24 @@ public struct TenantryConfiguration: Sendable, Equatable {
         self.shutdownTimeout = shutdownTimeout
         self.readinessTimeout = readinessTimeout
         self.databasePoolSize = databasePoolSize
+        self.publicURL = publicURL
+        self.tokenAudience = tokenAudience
+        self.accessTokenLifetime = accessTokenLifetime
+        self.refreshGracePeriod = refreshGracePeriod
+        self.sessionLifetime = sessionLifetime
+        self.sessionIdleTimeout = sessionIdleTimeout
+        self.masterKey = masterKey
+        self.previousMasterKeys = previousMasterKeys
+        self.emailURL = emailURL
+        self.passwordHashIterations = passwordHashIterations
+    }
+
+    /// The issuer and link base: ``publicURL`` without a trailing slash, or `http://host:port`.
+    public var resolvedPublicURL: String {
+        if let publicURL {
+            return publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        }
+        return "http://\(host):\(port)"
     }
 
     /// Values given on the command line; `nil` means "not given".
@@ -79,6 +132,7 @@ public struct TenantryConfiguration: Sendable, Equatable {
         public var shutdownTimeout: Double?
         public var readinessTimeout: Double?
         public var databasePoolSize: Int?
+        public var publicURL: String?
 
         /// No flags given.
         public init() {}
@@ -159,6 +213,30 @@ public struct TenantryConfiguration: Sendable, Equatable {
         if let value = seconds(flags.readinessTimeout, "TENANTRY_READINESS_TIMEOUT", 0.1...60) {
             configuration.readinessTimeout = value
         }
+        if let value = seconds(nil, "TENANTRY_ACCESS_TOKEN_TTL", 30...86_400) { configuration.accessTokenLifetime = value }
+        if let value = seconds(nil, "TENANTRY_REFRESH_GRACE_PERIOD", 0...300) { configuration.refreshGracePeriod = value }
+        if let value = seconds(nil, "TENANTRY_SESSION_LIFETIME", 300...(365 * 86_400)) { configuration.sessionLifetime = value }
+        if let value = seconds(nil, "TENANTRY_SESSION_IDLE_TIMEOUT", 300...(365 * 86_400)) {
+            configuration.sessionIdleTimeout = value
+        }
+        if let value = integer(nil, "TENANTRY_PASSWORD_HASH_ITERATIONS", 1_000...10_000_000) {
+            configuration.passwordHashIterations = value
+        }
+        if let url = text(flags.publicURL, "TENANTRY_PUBLIC_URL") {
+            if (url.hasPrefix("http://") || url.hasPrefix("https://")) && !url.contains(" ") && url.utf8.count <= 2048 {
+                configuration.publicURL = url
+            } else {
+                validator.add("TENANTRY_PUBLIC_URL", "invalid_format", "Use an absolute http:// or https:// URL.")
+            }
+        }
+        if let audience = text(nil, "TENANTRY_TOKEN_AUDIENCE") { configuration.tokenAudience = audience }
+        configuration.masterKey = text(nil, "TENANTRY_MASTER_KEY")
+        if let previous = text(nil, "TENANTRY_MASTER_KEY_PREVIOUS") {
+            configuration.previousMasterKeys = previous.split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+        }
+        if let email = text(nil, "TENANTRY_EMAIL_URL") { configuration.emailURL = email }
         if let raw = text(flags.logFormat, "TENANTRY_LOG_FORMAT") {
             if let format = LogFormat(rawValue: raw.lowercased()) {
                 configuration.logFormat = format

@@ -2,6 +2,14 @@ public import Foundation
 
 /// A global identity: one person, who may be a member of several tenants.
 public struct User: Sendable, Equatable, Codable {
+    /// Whether the identity may sign in.
+    public enum Status: String, Sendable, Codable {
+        /// Normal.
+        case active
+        /// Blocked by an operator: no sign-in, existing sessions rejected.
+        case disabled
+    }
+
     /// The user's identifier.
     public var id: UserID
     /// The normalised (lower-cased, trimmed) email address; unique across the instance.
@@ -12,14 +20,50 @@ public struct User: Sendable, Equatable, Codable {
     public var createdAt: Date
     /// When the identity last changed.
     public var updatedAt: Date
+    /// Preferred locale (BCP 47 tag such as `en` or `pt-BR`), if set.
+    public var locale: String?
+    /// When the email address was verified, if it was.
+    public var emailVerifiedAt: Date?
+    /// Whether the identity may sign in.
+    public var status: Status
 
     /// Creates a user value.
-    public init(id: UserID, email: EmailAddress, name: String, createdAt: Date, updatedAt: Date) {
+    public init(
+        id: UserID,
+        email: EmailAddress,
+        name: String,
+        createdAt: Date,
+        updatedAt: Date,
+        locale: String? = nil,
+        emailVerifiedAt: Date? = nil,
+        status: Status = .active
+    ) {
         self.id = id
         self.email = email
         self.name = name
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.locale = locale
+        self.emailVerifiedAt = emailVerifiedAt
+        self.status = status
+    }
+
+    /// Validates a person's display name: 1 to 200 characters after trimming, no control characters.
+    public static func validatedName(_ text: String, field: String = "name") throws(TenantryError) -> String {
+        try Tenant.validatedName(text, field: field)
+    }
+
+    /// Validates a locale tag: 2 to 35 characters of letters, digits and hyphens, starting with
+    /// two or three letters (BCP 47 shape).
+    public static func validatedLocale(_ text: String, field: String = "locale") throws(TenantryError) -> String {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard (2...35).contains(text.utf8.count), let language = parts.first, (2...3).contains(language.count),
+            language.allSatisfy({ $0.isASCII && $0.isLetter }),
+            parts.allSatisfy({ !$0.isEmpty && $0.count <= 8 && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } })
+        else {
+            throw Validator.fail(field, "invalid_format", "Use a language tag such as en or pt-BR.")
+        }
+        return text
     }
 }
 

@@ -12,7 +12,7 @@ public final class APIRouter: HTTPResponderBuilder {
     private let table: RouteTableBox
 
     /// Creates the router with the request lifecycle middleware and every controller.
-    public init(configuration: TenantryConfiguration, database: any DatabaseClient, logger: Logger) {
+    public init(configuration: TenantryConfiguration, database: any DatabaseClient, identity: IdentityRuntime, logger: Logger) {
         let table = RouteTableBox()
         let router = Router(context: AppRequestContext.self)
         var accessLogger = logger
@@ -25,6 +25,21 @@ public final class APIRouter: HTTPResponderBuilder {
         HealthController(database: database, readinessTimeout: .milliseconds(Int(configuration.readinessTimeout * 1000)))
             .register(on: router)
         OpenAPIController().register(on: router)
+
+        let service = IdentityService(runtime: identity)
+        WellKnownController(runtime: identity).register(on: router)
+        let api = router.group("/api/v1")
+        let auth = AuthController(
+            service: service,
+            runtime: identity,
+            secureCookies: !configuration.resolvedPublicURL.hasPrefix("http://")
+        )
+        auth.registerPublicRoutes(on: api)
+        let signedIn = api.group()
+            .add(middleware: BearerAuthenticationMiddleware(runtime: identity))
+            .group(context: AuthenticatedRequestContext.self)
+        auth.registerAuthenticatedRoutes(on: signedIn)
+        MeController(service: service).register(on: signedIn)
         self.router = router
         self.table = table
     }
@@ -54,10 +69,11 @@ final class RouteTableBox: Sendable {
 public func buildApplication(
     configuration: TenantryConfiguration,
     database: any DatabaseClient,
+    identity: IdentityRuntime,
     logger: Logger
 ) -> some ApplicationProtocol {
-    let router = APIRouter(configuration: configuration, database: database, logger: logger)
-    return buildApplication(router: router, configuration: configuration, database: database, logger: logger)
+    let router = APIRouter(configuration: configuration, database: database, identity: identity, logger: logger)
+    return buildApplication(router: router, configuration: configuration, database: database, identity: identity, logger: logger)
 }
 
 /// Builds the HTTP application around an already assembled router (tests add routes to it).
@@ -65,6 +81,7 @@ public func buildApplication(
     router: APIRouter,
     configuration: TenantryConfiguration,
     database: any DatabaseClient,
+    identity: IdentityRuntime,
     logger: Logger
 ) -> some ApplicationProtocol {
     let description = database.location.description
@@ -88,6 +105,7 @@ public func buildApplication(
     )
     application.beforeServerStarts {
         try await DatabaseBootstrap.verify(database)
+        try await identity.prepare()
     }
     return application
 }

@@ -1,7 +1,7 @@
 public import Logging
-import ServiceLifecycle
+public import ServiceLifecycle
 public import TenantryCore
-import TenantryStorage
+public import TenantryStorage
 
 /// Runs the whole server for a configuration: opens and migrates the database, then runs the
 /// database client and the HTTP application in one `ServiceGroup` until SIGTERM or SIGINT.
@@ -9,19 +9,35 @@ import TenantryStorage
 /// `shutdownTimeout`, then closes the database.
 public enum TenantryServer {
     /// Runs until shutdown. Throws when start-up fails (bad configuration, unreachable
-    /// database, changed migrations, unsafe database role).
-    public static func run(configuration: TenantryConfiguration, logger: Logger) async throws {
+    /// database, changed migrations, unsafe database role). `workers` makes the background
+    /// services (e.g. the email worker) for the opened database; they stop before the database.
+    public static func run(
+        configuration: TenantryConfiguration,
+        logger: Logger,
+        workers: (any DatabaseClient) throws -> [any Service] = { _ in [] }
+    ) async throws {
         let database = try await DatabaseBootstrap.open(
             configuration: configuration,
             migrations: configuration.migrateOnStart ? .apply : .verifyOnly,
             logger: logger
         )
-        let application = buildApplication(configuration: configuration, database: database, logger: logger)
+        let identity: IdentityRuntime
+        let background: [any Service]
+        do {
+            identity = try IdentityRuntime.make(configuration: configuration, database: database, logger: logger)
+            background = try workers(database)
+        } catch {
+            try? await (database as? SQLiteDatabaseClient)?.close()
+            throw error
+        }
+        let application = buildApplication(configuration: configuration, database: database, identity: identity, logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [
-                .init(service: database, serviceName: "database"),
-                .init(service: application, serviceName: "http"),
-            ],
+            services: [.init(service: database, serviceName: "database")]
+                + background.enumerated().map { .init(service: $1, serviceName: "worker-\($0)") }
+                + [
+                    .init(service: IdentityMaintenance(runtime: identity, reloadInterval: .seconds(30)), serviceName: "identity"),
+                    .init(service: application, serviceName: "http"),
+                ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

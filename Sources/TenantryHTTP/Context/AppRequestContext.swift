@@ -16,6 +16,8 @@ public struct AppRequestContext: RequestContext {
     public var maxUploadSize: Int
     /// Facts gathered while handling the request, readable by outer middleware after it.
     public let annotations: RequestAnnotations
+    /// The verified caller, set by ``BearerAuthenticationMiddleware`` on protected routes.
+    public var caller: AuthenticatedCaller?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -23,6 +25,7 @@ public struct AppRequestContext: RequestContext {
         self.remoteAddress = source.channel.remoteAddress?.ipAddress
         self.maxUploadSize = TenantryConfiguration().maxBodySize
         self.annotations = RequestAnnotations()
+        self.caller = nil
     }
 
     public var requestDecoder: JSONDecoder { JSONCoding.decoder }

@@ -71,6 +71,13 @@ public enum ProblemCatalog {
         .unsupportedMediaType: Entry(status: .unsupportedMediaType, title: "Unsupported media type"),
         .internalError: Entry(status: .internalServerError, title: "Internal error"),
         .unavailable: Entry(status: .serviceUnavailable, title: "Service unavailable"),
+        .overloaded: Entry(status: .serviceUnavailable, title: "Service overloaded"),
+        .rateLimited: Entry(status: .tooManyRequests, title: "Too many requests"),
+        .invalidToken: Entry(status: .unauthorized, title: "Invalid access token"),
+        .invalidCredentials: Entry(status: .unauthorized, title: "Invalid credentials"),
+        .invalidRefreshToken: Entry(status: .unauthorized, title: "Invalid refresh token"),
+        .invalidUserToken: Entry(status: .badRequest, title: "Invalid or expired link"),
+        .tenantSuspended: Entry(status: .forbidden, title: "Tenant suspended"),
     ]
 
     /// The entry for a code; codes outside the catalogue are internal errors.

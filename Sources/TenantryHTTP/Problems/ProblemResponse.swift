@@ -25,8 +25,14 @@ enum ProblemResponse {
                 ]
             )
         }
-        if entry.status == .serviceUnavailable, headers[.retryAfter] == nil {
-            headers[.retryAfter] = "5"
+        if let wait = domainError.cause as? RetryAfter {
+            headers[.retryAfter] = String(wait.seconds)
+        } else if entry.status == .serviceUnavailable {
+            headers[.retryAfter] = domainError.code == .overloaded ? "1" : "5"
+        }
+        if entry.status == .unauthorized {
+            headers[.wwwAuthenticate] =
+                domainError.code == .invalidToken ? #"Bearer error="invalid_token""# : #"Bearer realm="tenantry""#
         }
         let problem = ProblemDetails(
             type: ProblemDetails.typeURI(for: code),

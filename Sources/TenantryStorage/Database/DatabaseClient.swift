@@ -22,6 +22,10 @@ public protocol DatabaseClient: Service {
         _ body: (TenantScope) async throws -> Result
     ) async throws -> Result
 
+    /// Runs `body` in one transaction that reads and writes only global tables (identities,
+    /// sessions, keys, jobs); on PostgreSQL tenant-scoped tables show no rows here.
+    func withGlobal<Result: Sendable>(_ body: (GlobalScope) async throws -> Result) async throws -> Result
+
     /// Runs `body` in one transaction in the platform scope, which sees every tenant's rows.
     /// Only operator features and background sweeps use it.
     func withPlatform<Result: Sendable>(_ body: (PlatformScope) async throws -> Result) async throws -> Result
@@ -55,6 +59,33 @@ public struct TenantScope: Sendable {
     public var memberships: MembershipRepository { MembershipRepository(sql: sql, tenantID: tenantID) }
     /// This tenant's audit trail.
     public var auditEvents: AuditEventRepository { AuditEventRepository(sql: sql, tenantID: tenantID) }
+    /// The global tables, in this same transaction.
+    public var global: GlobalScope { GlobalScope(sql: sql) }
+}
+
+/// A transaction over the global tables only.
+public struct GlobalScope: Sendable {
+    /// The transaction's connection.
+    public let sql: any SQLDatabase
+
+    init(sql: any SQLDatabase) {
+        self.sql = sql
+    }
+
+    /// Tenants.
+    public var tenants: TenantRepository { TenantRepository(sql: sql) }
+    /// Global user identities.
+    public var users: UserRepository { UserRepository(sql: sql) }
+    /// Sessions and refresh tokens.
+    public var sessions: SessionRepository { SessionRepository(sql: sql) }
+    /// Token signing keys.
+    public var signingKeys: SigningKeyRepository { SigningKeyRepository(sql: sql) }
+    /// Email verification and password reset tokens.
+    public var userTokens: UserTokenRepository { UserTokenRepository(sql: sql) }
+    /// The durable job queue.
+    public var jobs: JobRepository { JobRepository(sql: sql) }
+    /// Audit events of the platform itself (no tenant).
+    public var platformAuditEvents: PlatformAuditEventRepository { PlatformAuditEventRepository(sql: sql) }
 }
 
 /// A transaction in the platform scope: sees every tenant. Tenant-scoped repositories are
@@ -79,6 +110,10 @@ public struct PlatformScope: Sendable {
     public func auditEvents(of tenantID: TenantID) -> AuditEventRepository {
         AuditEventRepository(sql: sql, tenantID: tenantID)
     }
+    /// Which tenants a user belongs to.
+    public var userTenants: UserTenantDirectory { UserTenantDirectory(sql: sql) }
+    /// The global tables, in this same transaction.
+    public var global: GlobalScope { GlobalScope(sql: sql) }
 }
 
 /// A migration recorded in the database.

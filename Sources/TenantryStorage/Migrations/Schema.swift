@@ -46,7 +46,12 @@ enum PostgresSchema {
             name: "initial_schema",
             statements: SharedSchema.initialTables.map { SharedSchema.render($0, for: .postgres) }
                 + tenantIsolation("memberships") + tenantIsolation("audit_events")
-        )
+        ),
+        Migration(
+            version: 2,
+            name: "identity",
+            statements: SharedSchema.identity.map { SharedSchema.render($0, for: .postgres) }
+        ),
     ]
 }
 
@@ -66,12 +71,18 @@ enum SQLiteSchema {
             version: 1,
             name: "initial_schema",
             statements: SharedSchema.initialTables.map { SharedSchema.render($0, for: .sqlite) }
-        )
+        ),
+        Migration(
+            version: 2,
+            name: "identity",
+            statements: SharedSchema.identity.map { SharedSchema.render($0, for: .sqlite) }
+        ),
     ]
 }
 
-/// Table definitions written once for both engines, with `UUID` and `TIMESTAMP` standing for
-/// the engine's types (`uuid`/`timestamptz` on PostgreSQL, `TEXT`/`REAL` on SQLite). A
+/// Table definitions written once for both engines, with `UUID`, `TIMESTAMP` and `BOOLEAN`
+/// standing for the engine's types (`uuid`/`timestamptz`/`boolean` on PostgreSQL,
+/// `TEXT`/`REAL`/`INTEGER` on SQLite). A
 /// definition is rendered into each engine's migration; the migration checksums cover the
 /// rendered text, so a change here is caught like any edited migration.
 enum SharedSchema {
@@ -79,8 +90,10 @@ enum SharedSchema {
         switch engine {
         case .postgres:
             statement.replacingOccurrences(of: "UUID", with: "uuid").replacingOccurrences(of: "TIMESTAMP", with: "timestamptz")
+                .replacingOccurrences(of: "BOOLEAN", with: "boolean")
         case .sqlite:
             statement.replacingOccurrences(of: "UUID", with: "TEXT").replacingOccurrences(of: "TIMESTAMP", with: "REAL")
+                .replacingOccurrences(of: "BOOLEAN", with: "INTEGER")
         }
     }
 
@@ -132,6 +145,96 @@ enum SharedSchema {
             request_id text,
             changes text NOT NULL,
             PRIMARY KEY (tenant_id, id)
+        )
+        """,
+    ]
+
+    /// Accounts, sessions, refresh tokens, signing keys, one-time email tokens and the job queue.
+    /// All global: a session belongs to a user, not a tenant (it may switch tenants), so none of
+    /// these tables has a `tenant_id` column; the tenant a session acts in is `active_tenant_id`.
+    static let identity: [String] = [
+        "ALTER TABLE users ADD COLUMN password_hash text",
+        "ALTER TABLE users ADD COLUMN email_verified_at TIMESTAMP",
+        "ALTER TABLE users ADD COLUMN locale text",
+        "ALTER TABLE users ADD COLUMN status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled'))",
+        """
+        CREATE TABLE sessions (
+            id UUID PRIMARY KEY,
+            user_id UUID NOT NULL REFERENCES users (id),
+            active_tenant_id UUID REFERENCES tenants (id),
+            created_at TIMESTAMP NOT NULL,
+            last_seen_at TIMESTAMP NOT NULL,
+            expires_at TIMESTAMP NOT NULL,
+            idle_expires_at TIMESTAMP NOT NULL,
+            revoked_at TIMESTAMP,
+            revoked_reason text,
+            ip text,
+            user_agent text
+        )
+        """,
+        "CREATE INDEX sessions_user_id_idx ON sessions (user_id)",
+        """
+        CREATE TABLE refresh_tokens (
+            token_hash text PRIMARY KEY,
+            session_id UUID NOT NULL REFERENCES sessions (id),
+            issued_at TIMESTAMP NOT NULL,
+            rotated_at TIMESTAMP,
+            replaced_by text,
+            grace_used BOOLEAN NOT NULL
+        )
+        """,
+        "CREATE INDEX refresh_tokens_session_id_idx ON refresh_tokens (session_id)",
+        """
+        CREATE TABLE signing_keys (
+            kid text PRIMARY KEY,
+            algorithm text NOT NULL,
+            public_key text NOT NULL,
+            sealed_private_key text NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            signs_from TIMESTAMP NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE user_tokens (
+            token_hash text PRIMARY KEY,
+            user_id UUID NOT NULL REFERENCES users (id),
+            purpose text NOT NULL CHECK (purpose IN ('verify_email', 'reset_password')),
+            context_tenant_id UUID REFERENCES tenants (id),
+            created_at TIMESTAMP NOT NULL,
+            expires_at TIMESTAMP NOT NULL,
+            used_at TIMESTAMP
+        )
+        """,
+        "CREATE INDEX user_tokens_user_id_idx ON user_tokens (user_id, purpose)",
+        """
+        CREATE TABLE jobs (
+            id UUID PRIMARY KEY,
+            queue text NOT NULL,
+            payload text NOT NULL,
+            status text NOT NULL CHECK (status IN ('pending', 'running', 'done', 'dead')),
+            attempts integer NOT NULL,
+            max_attempts integer NOT NULL,
+            run_at TIMESTAMP NOT NULL,
+            locked_until TIMESTAMP,
+            last_error text,
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL
+        )
+        """,
+        "CREATE INDEX jobs_ready_idx ON jobs (queue, status, run_at)",
+        """
+        CREATE TABLE platform_audit_events (
+            id UUID PRIMARY KEY,
+            occurred_at TIMESTAMP NOT NULL,
+            actor_type text NOT NULL,
+            actor_id text,
+            action text NOT NULL,
+            target_type text,
+            target_id text,
+            ip text,
+            user_agent text,
+            request_id text,
+            changes text NOT NULL
         )
         """,
     ]

@@ -76,6 +76,12 @@ public final class PostgresDatabaseClient: DatabaseClient {
         }
     }
 
+    public func withGlobal<Result: Sendable>(_ body: (GlobalScope) async throws -> Result) async throws -> Result {
+        try await transaction(settings: []) { sql in
+            try await body(GlobalScope(sql: sql))
+        }
+    }
+
     /// Runs `body` on one pooled connection outside any tenant or platform scope. Tests use it
     /// to prove what the runtime role sees with no scope set.
     public func withUnscopedConnection<Result: Sendable>(
@@ -83,6 +89,41 @@ public final class PostgresDatabaseClient: DatabaseClient {
     ) async throws -> Result {
         try await client.withConnection { connection in
             try await body(connection.sql(queryLogLevel: nil))
+        }
+    }
+
+    /// Listens on `channel` until the task is cancelled, calling `handler` with each payload.
+    /// After a lost connection it reconnects (with back-off) and calls `onReconnect` first, since
+    /// notices sent meanwhile were missed.
+    public func listen(
+        channel: String,
+        onReconnect: @Sendable () -> Void,
+        handler: @Sendable (String) -> Void
+    ) async {
+        var delay: Duration = .milliseconds(100)
+        var first = true
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: channel) { notifications in
+                        if !first { onReconnect() }
+                        first = false
+                        delay = .milliseconds(100)
+                        for try await notification in notifications {
+                            handler(notification.payload)
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning(
+                    "notification listener lost its connection; reconnecting",
+                    metadata: ["channel": "\(channel)", "error.type": "\(String(reflecting: type(of: error)))"]
+                )
+            }
+            first = false
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(5))
         }
     }
 

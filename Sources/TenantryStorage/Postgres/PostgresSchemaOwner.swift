@@ -14,6 +14,7 @@ public struct PostgresSchemaOwner: Sendable {
     static let restrictedPrivileges: [(table: String, privileges: String)] = [
         ("tenantry_migrations", "SELECT"),
         ("audit_events", "SELECT, INSERT"),
+        ("platform_audit_events", "SELECT, INSERT"),
     ]
 
     let owner: DatabaseLocation.PostgresEndpoint

@@ -72,6 +72,32 @@ public struct AuditEventRepository: Sendable {
     }
 }
 
+/// Audit events that belong to no tenant: the platform's own (signing key rotation, operator
+/// actions). Append and read, never update.
+public struct PlatformAuditEventRepository: Sendable {
+    let sql: any SQLDatabase
+
+    /// Appends an event; its `tenantID` is ignored.
+    public func append(_ event: AuditEvent) async throws {
+        let changes = String(decoding: try JSONEncoder.sortedKeys.encode(event.changes), as: UTF8.self)
+        try await sql.raw(
+            """
+            INSERT INTO platform_audit_events (id, occurred_at, actor_type, actor_id, action, target_type, target_id,
+                ip, user_agent, request_id, changes)
+            VALUES (\(bind: event.id.rawValue), \(bind: event.occurredAt), \(bind: event.actor.type), \(bind: event.actor.id),
+                    \(bind: event.action), \(bind: event.target?.type), \(bind: event.target?.id),
+                    \(bind: event.origin.ip), \(bind: event.origin.userAgent), \(bind: event.origin.requestID), \(bind: changes))
+            """
+        ).run()
+    }
+
+    /// The actions recorded, oldest first (for tests and the operator API to come).
+    public func actions(limit: Int = 200) async throws -> [String] {
+        try await sql.raw("SELECT action FROM platform_audit_events ORDER BY id LIMIT \(literal: limit)")
+            .all().map { try $0.decode(column: "action", as: String.self) }
+    }
+}
+
 extension JSONEncoder {
     /// Deterministic output: sorted keys, so equal values store as equal text.
     static var sortedKeys: JSONEncoder {

@@ -119,6 +119,10 @@ public final class SQLiteDatabaseClient: DatabaseClient {
         try await transaction { sql in try await body(PlatformScope(sql: sql)) }
     }
 
+    public func withGlobal<Result: Sendable>(_ body: (GlobalScope) async throws -> Result) async throws -> Result {
+        try await transaction { sql in try await body(GlobalScope(sql: sql)) }
+    }
+
     public func checkReadiness() async throws {
         try await lock.withLock {
             do {

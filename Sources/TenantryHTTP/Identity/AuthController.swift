@@ -1,0 +1,308 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TenantryCore
+import TenantryStorage
+
+/// `/api/v1/auth/*`: register, sign in, refresh, sign out, switch tenant, email verification and
+/// password recovery.
+struct AuthController: Sendable {
+    let service: IdentityService
+    let runtime: IdentityRuntime
+    /// Whether cookies get the `Secure` attribute (always, except on a plain-http public URL).
+    let secureCookies: Bool
+
+    static let refreshCookie = "tenantry_refresh"
+    static let csrfCookie = "tenantry_csrf"
+    static let csrfHeader = HTTPField.Name.constant("X-CSRF-Token")
+    static let cookiePath = "/api/v1/auth"
+
+    func registerPublicRoutes(on group: RouterGroup<AppRequestContext>) {
+        group.post("/auth/register") { request, context in try await register(request, context) }
+        group.post("/auth/login") { request, context in try await login(request, context) }
+        group.post("/auth/refresh") { request, context in try await refresh(request, context) }
+        group.post("/auth/verify-email") { request, context in
+            let body = try await request.decodeJSON(as: TokenRequest.self, context: context)
+            try await service.verifyEmail(token: body.token, origin: context.origin(of: request))
+            return AcceptedResponse(detail: "The email address is verified.").withStatus(.ok)
+        }
+        group.post("/auth/verify-email/resend") { request, context in
+            let body = try await request.decodeJSON(as: EmailRequest.self, context: context)
+            try await service.resendVerification(email: body.email, origin: context.origin(of: request))
+            return AcceptedResponse(
+                detail: "If the address belongs to an unverified account, a new verification email is on its way."
+            ).withStatus(.accepted)
+        }
+        group.post("/auth/forgot-password") { request, context in
+            let body = try await request.decodeJSON(as: EmailRequest.self, context: context)
+            try await service.forgotPassword(email: body.email, tenantSlug: body.tenantSlug, origin: context.origin(of: request))
+            return AcceptedResponse(
+                detail: "If the address belongs to an account, an email with a reset link is on its way."
+            ).withStatus(.accepted)
+        }
+        group.post("/auth/reset-password") { request, context in
+            let body = try await request.decodeJSON(as: ResetPasswordRequest.self, context: context)
+            try await service.resetPassword(token: body.token, password: body.password, origin: context.origin(of: request))
+            return AcceptedResponse(detail: "The password is changed; sign in again on every device.").withStatus(.ok)
+        }
+    }
+
+    func registerAuthenticatedRoutes(on group: RouterGroup<AuthenticatedRequestContext>) {
+        group.post("/auth/logout") { request, context in
+            try await service.signOut(context.caller, origin: context.base.origin(of: request))
+            return clearedCookies(Response(status: .noContent))
+        }
+        group.post("/auth/logout-all") { request, context in
+            try await service.signOutEverywhere(context.caller, origin: context.base.origin(of: request))
+            return clearedCookies(Response(status: .noContent))
+        }
+        group.post("/auth/switch-tenant") { request, context in
+            let body = try await request.decodeJSON(as: SwitchTenantRequest.self, context: context.base)
+            let slug = try Slug(body.tenantSlug, field: "tenant_slug")
+            let result = try await service.switchTenant(context.caller, to: slug, origin: context.base.origin(of: request))
+            return SwitchTenantResponse(
+                tenant: TenantBody(result.tenant.tenant),
+                role: result.tenant.role.rawValue,
+                accessToken: result.accessToken,
+                expiresIn: max(0, Int(result.expiresAt.timeIntervalSinceNow.rounded()))
+            )
+        }
+    }
+
+    private func register(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let body = try await request.decodeJSON(as: RegisterRequest.self, context: context)
+        var validator = Validator()
+        let email = try validator.capture { try EmailAddress(body.email) }
+        try validator.capture { try PasswordPolicy.validate(body.password) }
+        let name = try validator.capture { try User.validatedName(body.name) }
+        let tenantName = try validator.capture { try Tenant.validatedName(body.tenantName, field: "tenant_name") }
+        var slug: Slug?
+        if let given = body.tenantSlug {
+            slug = try validator.capture { try Slug(given, field: "tenant_slug") }
+        } else if let tenantName {
+            slug = Slug.derived(from: tenantName)
+            if slug == nil {
+                validator.add("tenant_slug", "required", "Choose a slug: the tenant name has no letters to derive one from.")
+            }
+        }
+        try validator.check()
+        guard let email, let name, let tenantName, let slug else {
+            throw TenantryError(.internalError, "Validation passed without values.")
+        }
+        let result = try await service.register(
+            .init(email: email, password: body.password, name: name, tenantName: tenantName, tenantSlug: slug),
+            origin: context.origin(of: request)
+        )
+        let cookie = body.refreshTokenDelivery == .cookie
+        let response = RegisterResponse(
+            tenant: TenantBody(result.tenant),
+            user: UserBody(result.user),
+            role: TenantRole.owner.rawValue,
+            tokens: TokensBody(result.tokens, includeRefreshToken: !cookie)
+        )
+        var encoded = try response.response(from: request, context: context)
+        encoded.status = .created
+        return cookie ? withRefreshCookie(encoded, token: result.tokens.refreshToken) : encoded
+    }
+
+    private func login(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let body = try await request.decodeJSON(as: LoginRequest.self, context: context)
+        let result = try await service.signIn(
+            email: body.email, password: body.password, tenantSlug: body.tenantSlug, origin: context.origin(of: request)
+        )
+        let cookie = body.refreshTokenDelivery == .cookie
+        let response = LoginResponse(
+            user: UserBody(result.user),
+            tenant: result.tenant.map { TenantBody($0.tenant) },
+            role: result.tenant?.role.rawValue,
+            tenants: result.memberships.map(MembershipBody.init),
+            tokens: TokensBody(result.tokens, includeRefreshToken: !cookie)
+        )
+        let encoded = try response.response(from: request, context: context)
+        return cookie ? withRefreshCookie(encoded, token: result.tokens.refreshToken) : encoded
+    }
+
+    private func refresh(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        var token: String?
+        var fromCookie = false
+        if request.headers[.contentType] != nil || (request.headers[.contentLength].flatMap(Int.init) ?? 0) > 0 {
+            token = try await request.decodeJSON(as: RefreshRequest.self, context: context).refreshToken
+        }
+        if token == nil {
+            guard let cookie = request.cookies[Self.refreshCookie]?.value, !cookie.isEmpty else {
+                throw Validator.fail("refresh_token", "required", "Send the refresh token in the body or its cookie.")
+            }
+            // Double-submit check: a cross-site page cannot read the CSRF cookie to copy it.
+            guard let csrf = request.cookies[Self.csrfCookie]?.value, !csrf.isEmpty,
+                request.headers[Self.csrfHeader] == csrf
+            else {
+                throw TenantryError(.forbidden, "Send the X-CSRF-Token header with the value of the tenantry_csrf cookie.")
+            }
+            token = cookie
+            fromCookie = true
+        }
+        guard let token else { throw Validator.fail("refresh_token", "required", "The refresh token is required.") }
+        let result = try await service.refresh(token: token, origin: context.origin(of: request))
+        let response = RefreshResponse(
+            tenant: result.tenant.map { TenantBody($0.tenant) },
+            role: result.tenant?.role.rawValue,
+            tokens: TokensBody(result.tokens, includeRefreshToken: !fromCookie)
+        )
+        let encoded = try response.response(from: request, context: context)
+        return fromCookie ? withRefreshCookie(encoded, token: result.tokens.refreshToken) : encoded
+    }
+
+    private func withRefreshCookie(_ response: Response, token: String?) -> Response {
+        guard let token else { return response }
+        var response = response
+        let lifetime = Int(runtime.policy.absoluteLifetime)
+        response.setCookie(
+            Cookie(
+                name: Self.refreshCookie, value: token, maxAge: lifetime, path: Self.cookiePath,
+                secure: secureCookies, httpOnly: true, sameSite: .strict
+            )
+        )
+        response.setCookie(
+            Cookie(
+                name: Self.csrfCookie, value: SecretToken.generate(bytes: 16), maxAge: lifetime, path: "/",
+                secure: secureCookies, httpOnly: false, sameSite: .strict
+            )
+        )
+        return response
+    }
+
+    private func clearedCookies(_ response: Response) -> Response {
+        var response = response
+        response.setCookie(
+            Cookie(
+                name: Self.refreshCookie, value: "", maxAge: 0, path: Self.cookiePath, secure: secureCookies, httpOnly: true,
+                sameSite: .strict)
+        )
+        response.setCookie(
+            Cookie(
+                name: Self.csrfCookie, value: "", maxAge: 0, path: "/", secure: secureCookies, httpOnly: false, sameSite: .strict)
+        )
+        return response
+    }
+}
+
+/// `/api/v1/me*`: the caller's profile, password and sessions.
+struct MeController: Sendable {
+    let service: IdentityService
+
+    func register(on group: RouterGroup<AuthenticatedRequestContext>) {
+        group.get("/me") { _, context in
+            let profile = try await service.profile(of: context.caller)
+            return MeResponse(
+                user: UserBody(profile.user),
+                tenant: profile.tenant.map { TenantBody($0.tenant) },
+                role: profile.tenant?.role.rawValue,
+                tenants: profile.memberships.map(MembershipBody.init),
+                sessionId: context.caller.sessionID.description
+            )
+        }
+        group.patch("/me") { request, context in
+            let body = try await request.decodeJSON(as: UpdateMeRequest.self, context: context.base)
+            var validator = Validator()
+            var name: String?
+            if let given = body.name {
+                name = try validator.capture { try User.validatedName(given) }
+            }
+            var locale: String??
+            if let given = body.locale {
+                if let tag = given {
+                    locale = .some(try validator.capture { try User.validatedLocale(tag) })
+                } else {
+                    locale = .some(nil)
+                }
+            }
+            try validator.check()
+            let user = try await service.updateProfile(
+                context.caller, name: name, locale: locale, origin: context.base.origin(of: request))
+            return UserBody(user)
+        }
+        group.post("/me/password") { request, context in
+            let body = try await request.decodeJSON(as: ChangePasswordRequest.self, context: context.base)
+            try await service.changePassword(
+                context.caller, current: body.currentPassword, new: body.newPassword, origin: context.base.origin(of: request)
+            )
+            return Response(status: .noContent)
+        }
+        group.get("/me/sessions") { _, context in
+            let sessions = try await service.sessions(of: context.caller)
+            return SessionsResponse(
+                items: sessions.map { session in
+                    SessionBody(
+                        id: session.id.description, current: session.id == context.caller.sessionID,
+                        tenantId: session.activeTenantID?.description, ip: session.ip, userAgent: session.userAgent,
+                        createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, expiresAt: session.expiresAt
+                    )
+                }
+            )
+        }
+        group.delete("/me/sessions/{id}") { request, context in
+            guard let id = context.parameters.get("id").flatMap(SessionID.init) else {
+                throw TenantryError(.notFound, "No such session.")
+            }
+            try await service.revokeSession(id, caller: context.caller, origin: context.base.origin(of: request))
+            return Response(status: .noContent)
+        }
+    }
+}
+
+/// `/.well-known/*`: what a third party needs to verify Tenantry's access tokens offline.
+struct WellKnownController: Sendable {
+    let runtime: IdentityRuntime
+
+    struct Discovery: ResponseEncodable {
+        let issuer: String
+        let jwksUri: String
+        let tokenEndpoint: String
+        let idTokenSigningAlgValuesSupported: [String]
+        let accessTokenSigningAlgValuesSupported: [String]
+        let subjectTypesSupported: [String]
+        let responseTypesSupported: [String]
+    }
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/.well-known/jwks.json") { _, _ in
+            let body = try JSONEncoder().encode(runtime.authority.jwks())
+            var headers = HTTPFields()
+            headers[.contentType] = "application/jwk-set+json"
+            headers[.cacheControl] = "public, max-age=\(Int(runtime.authority.settings.jwksCacheLifetime))"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        router.get("/.well-known/openid-configuration") { request, context in
+            let base = runtime.publicURL
+            var response = try Discovery(
+                issuer: runtime.authority.settings.issuer,
+                jwksUri: "\(base)/.well-known/jwks.json",
+                tokenEndpoint: "\(base)/api/v1/auth/refresh",
+                idTokenSigningAlgValuesSupported: ["EdDSA"],
+                accessTokenSigningAlgValuesSupported: ["EdDSA"],
+                subjectTypesSupported: ["public"],
+                responseTypesSupported: []
+            ).response(from: request, context: context)
+            response.headers[.cacheControl] = "public, max-age=300"
+            return response
+        }
+    }
+}
+
+extension AppRequestContext {
+    /// Where this request came from, for audit events.
+    func origin(of request: Request) -> AuditEvent.Origin {
+        AuditEvent.Origin(
+            ip: remoteAddress,
+            userAgent: request.headers[.userAgent].map { String($0.prefix(512)) },
+            requestID: requestID
+        )
+    }
+}
+
+extension ResponseEncodable {
+    /// The value with another status.
+    func withStatus(_ status: HTTPResponse.Status) -> EditedResponse<Self> {
+        EditedResponse(status: status, response: self)
+    }
+}

@@ -1,0 +1,76 @@
+public import Foundation
+public import Hummingbird
+public import TenantryCore
+
+/// Who is calling, once a bearer token has been verified and its session found active.
+public struct AuthenticatedCaller: Sendable, Equatable {
+    /// The user.
+    public var userID: UserID
+    /// The session the token belongs to.
+    public var sessionID: SessionID
+    /// The tenant the token acts in, if any.
+    public var tenantID: TenantID?
+    /// The caller's roles in that tenant.
+    public var roles: [String]
+}
+
+/// Verifies `Authorization: Bearer <access token>` and the token's session, and records the
+/// caller in the context; routes behind it use ``AuthenticatedRequestContext``, whose
+/// initializer refuses a request without a caller, so no protected handler can forget the check.
+public struct BearerAuthenticationMiddleware: RouterMiddleware {
+    public typealias Context = AppRequestContext
+    let runtime: IdentityRuntime
+
+    /// Creates the middleware.
+    public init(runtime: IdentityRuntime) {
+        self.runtime = runtime
+    }
+
+    public func handle(
+        _ request: Request,
+        context: AppRequestContext,
+        next: (Request, AppRequestContext) async throws -> Response
+    ) async throws -> Response {
+        guard let header = request.headers[.authorization] else {
+            throw TenantryError(.unauthenticated, "Sign in: send `Authorization: Bearer <access token>`.")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw TenantryError(.unauthenticated, "Use the Bearer authorization scheme.")
+        }
+        let identity = try await runtime.authority.verify(String(parts[1]))
+        try await runtime.sessions.validate(sessionID: identity.sessionID, userID: identity.userID)
+        var context = context
+        context.caller = AuthenticatedCaller(
+            userID: identity.userID,
+            sessionID: identity.sessionID,
+            tenantID: identity.tenantID,
+            roles: identity.roles
+        )
+        if let tenantID = identity.tenantID { context.annotations.tenantID = tenantID }
+        return try await next(request, context)
+    }
+}
+
+/// The context of routes that need a signed-in caller.
+public struct AuthenticatedRequestContext: ChildRequestContext {
+    public typealias ParentContext = AppRequestContext
+    public var coreContext: CoreRequestContextStorage
+    /// The parent context (request id, address, limits).
+    public let base: AppRequestContext
+    /// The verified caller.
+    public let caller: AuthenticatedCaller
+
+    public init(context: AppRequestContext) throws {
+        guard let caller = context.caller else {
+            throw TenantryError(.unauthenticated, "Sign in: send `Authorization: Bearer <access token>`.")
+        }
+        self.coreContext = context.coreContext
+        self.base = context
+        self.caller = caller
+    }
+
+    public var maxUploadSize: Int { base.maxUploadSize }
+    public var requestDecoder: JSONDecoder { JSONCoding.decoder }
+    public var responseEncoder: JSONEncoder { JSONCoding.encoder }
+}

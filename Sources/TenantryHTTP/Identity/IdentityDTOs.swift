@@ -1,0 +1,189 @@
+import Foundation
+import Hummingbird
+import TenantryCore
+
+/// A user as the API shows it.
+struct UserBody: ResponseEncodable {
+    let id: String
+    let email: String
+    let name: String
+    let locale: String?
+    let emailVerified: Bool
+    let createdAt: Date
+
+    init(_ user: User) {
+        id = user.id.description
+        email = user.email.rawValue
+        name = user.name
+        locale = user.locale
+        emailVerified = user.emailVerifiedAt != nil
+        createdAt = user.createdAt
+    }
+}
+
+/// A tenant as the API shows it.
+struct TenantBody: ResponseEncodable {
+    let id: String
+    let slug: String
+    let name: String
+    let status: String
+    let createdAt: Date
+
+    init(_ tenant: Tenant) {
+        id = tenant.id.description
+        slug = tenant.slug.rawValue
+        name = tenant.name
+        status = tenant.status.rawValue
+        createdAt = tenant.createdAt
+    }
+}
+
+/// A tenant with the caller's role in it.
+struct MembershipBody: ResponseEncodable {
+    let tenant: TenantBody
+    let role: String
+
+    init(_ membership: IdentityService.TenantMembership) {
+        tenant = TenantBody(membership.tenant)
+        role = membership.role.rawValue
+    }
+}
+
+/// Tokens as the API hands them out. `refresh_token` is absent when it travels in a cookie.
+struct TokensBody: ResponseEncodable {
+    let accessToken: String
+    let tokenType = "Bearer"
+    let expiresIn: Int
+    let refreshToken: String?
+    let sessionId: String
+
+    init(_ tokens: IdentityService.IssuedTokens, includeRefreshToken: Bool) {
+        accessToken = tokens.accessToken
+        expiresIn = max(0, Int(tokens.accessTokenExpiresAt.timeIntervalSinceNow.rounded()))
+        refreshToken = includeRefreshToken ? tokens.refreshToken : nil
+        sessionId = tokens.sessionID.description
+    }
+}
+
+struct RegisterRequest: Decodable {
+    let email: String
+    let password: String
+    let name: String
+    let tenantName: String
+    let tenantSlug: String?
+    let refreshTokenDelivery: RefreshTokenDelivery?
+}
+
+/// Where the refresh token goes: the response body (API clients) or an httpOnly cookie
+/// (browsers).
+enum RefreshTokenDelivery: String, Decodable {
+    case body
+    case cookie
+}
+
+struct RegisterResponse: ResponseEncodable {
+    let tenant: TenantBody
+    let user: UserBody
+    let role: String
+    let tokens: TokensBody
+}
+
+struct LoginRequest: Decodable {
+    let email: String
+    let password: String
+    let tenantSlug: String?
+    let refreshTokenDelivery: RefreshTokenDelivery?
+}
+
+struct LoginResponse: ResponseEncodable {
+    let user: UserBody
+    /// The tenant the tokens are for; absent when the user must choose one.
+    let tenant: TenantBody?
+    let role: String?
+    let tenants: [MembershipBody]
+    let tokens: TokensBody
+}
+
+struct RefreshRequest: Decodable {
+    let refreshToken: String?
+}
+
+struct RefreshResponse: ResponseEncodable {
+    let tenant: TenantBody?
+    let role: String?
+    let tokens: TokensBody
+}
+
+struct SwitchTenantRequest: Decodable {
+    let tenantSlug: String
+}
+
+struct SwitchTenantResponse: ResponseEncodable {
+    let tenant: TenantBody
+    let role: String
+    let accessToken: String
+    let tokenType = "Bearer"
+    let expiresIn: Int
+}
+
+struct MeResponse: ResponseEncodable {
+    let user: UserBody
+    let tenant: TenantBody?
+    let role: String?
+    let tenants: [MembershipBody]
+    let sessionId: String
+}
+
+struct UpdateMeRequest: Decodable {
+    let name: String?
+    let locale: String??
+
+    enum CodingKeys: String, CodingKey { case name, locale }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        // Absent: leave as is; null: clear; a string: set.
+        locale = container.contains(.locale) ? .some(try container.decodeIfPresent(String.self, forKey: .locale)) : .none
+    }
+}
+
+struct ChangePasswordRequest: Decodable {
+    let currentPassword: String
+    let newPassword: String
+}
+
+struct SessionBody: ResponseEncodable {
+    let id: String
+    let current: Bool
+    let tenantId: String?
+    let ip: String?
+    let userAgent: String?
+    let createdAt: Date
+    let lastSeenAt: Date
+    let expiresAt: Date
+}
+
+struct SessionsResponse: ResponseEncodable {
+    let items: [SessionBody]
+}
+
+struct TokenRequest: Decodable {
+    let token: String
+}
+
+struct EmailRequest: Decodable {
+    let email: String
+    let tenantSlug: String?
+}
+
+struct ResetPasswordRequest: Decodable {
+    let token: String
+    let password: String
+}
+
+/// The fixed answer of endpoints that must not reveal whether an account exists.
+struct AcceptedResponse: ResponseEncodable {
+    let status = "accepted"
+    let detail: String
+}

@@ -1,0 +1,230 @@
+public import Foundation
+public import Logging
+import ServiceLifecycle
+public import TenantryCore
+public import TenantryStorage
+
+/// Everything identity needs at run time, made once at start-up: the token authority with its
+/// keys loaded, the password hashing pool, the session validator and the attempt limiters.
+public final class IdentityRuntime: Sendable {
+    /// The database.
+    public let database: any DatabaseClient
+    /// Signs and verifies access tokens.
+    public let authority: AccessTokenAuthority
+    /// The master key that seals signing keys.
+    public let masterKey: MasterKey
+    /// Runs password hashing off the request threads.
+    public let hashing: PasswordHashingPool
+    /// Checks sessions on every authenticated request.
+    public let sessions: SessionValidator
+    /// Failed sign-ins per account.
+    public let failedSignInsPerAccount: AttemptLimiter
+    /// Failed sign-ins per client IP.
+    public let failedSignInsPerIP: AttemptLimiter
+    /// Registrations and recovery emails per client IP.
+    public let registrationsPerIP: AttemptLimiter
+    /// Recovery emails per account.
+    public let recoveryEmailsPerAccount: AttemptLimiter
+    /// Lifetimes.
+    public let policy: SessionPolicy
+    /// The public base URL (issuer, links in emails).
+    public let publicURL: String
+    let logger: Logger
+
+    /// Limits on attempts; the defaults suit production, tests lower them.
+    public struct Limits: Sendable {
+        public var failedSignInsPerAccountPerHour = 50
+        public var failedSignInsPerIPPerHour = 300
+        public var registrationsPerIPPerHour = 30
+        public var recoveryEmailsPerAccountPerHour = 5
+        public init() {}
+    }
+
+    init(
+        database: any DatabaseClient,
+        authority: AccessTokenAuthority,
+        masterKey: MasterKey,
+        hashing: PasswordHashingPool,
+        limits: Limits,
+        publicURL: String,
+        logger: Logger
+    ) {
+        self.database = database
+        self.authority = authority
+        self.masterKey = masterKey
+        self.hashing = hashing
+        self.sessions = SessionValidator(database: database)
+        self.failedSignInsPerAccount = AttemptLimiter(limit: limits.failedSignInsPerAccountPerHour, window: 3600)
+        self.failedSignInsPerIP = AttemptLimiter(limit: limits.failedSignInsPerIPPerHour, window: 3600)
+        self.registrationsPerIP = AttemptLimiter(limit: limits.registrationsPerIPPerHour, window: 3600)
+        self.recoveryEmailsPerAccount = AttemptLimiter(limit: limits.recoveryEmailsPerAccountPerHour, window: 3600)
+        self.policy = authority.settings.policy
+        self.publicURL = publicURL
+        self.logger = logger
+    }
+
+    /// Builds the runtime for a configuration (resolving the master key); ``prepare()`` then
+    /// loads the signing keys once the database client runs.
+    public static func make(
+        configuration: TenantryConfiguration,
+        database: any DatabaseClient,
+        limits: Limits = Limits(),
+        logger: Logger
+    ) throws -> IdentityRuntime {
+        let masterKey = try MasterKeySource.resolve(configuration: configuration)
+        let policy = SessionPolicy(
+            accessTokenLifetime: configuration.accessTokenLifetime,
+            absoluteLifetime: configuration.sessionLifetime,
+            idleTimeout: configuration.sessionIdleTimeout,
+            refreshGracePeriod: configuration.refreshGracePeriod
+        )
+        let settings = TokenSettings(
+            issuer: configuration.resolvedPublicURL,
+            audience: configuration.tokenAudience,
+            policy: policy
+        )
+        let authority = AccessTokenAuthority(settings: settings, masterKey: masterKey)
+        let runtime = IdentityRuntime(
+            database: database,
+            authority: authority,
+            masterKey: masterKey,
+            hashing: PasswordHashingPool(hasher: PasswordHasher(iterations: configuration.passwordHashIterations)),
+            limits: limits,
+            publicURL: configuration.resolvedPublicURL,
+            logger: logger
+        )
+        return runtime
+    }
+
+    /// Makes sure a signing key exists and loads the key schedule. Runs before the server
+    /// accepts requests.
+    public func prepare() async throws {
+        try await SigningKeyManager(database: database, masterKey: masterKey, settings: authority.settings).ensureActiveKey()
+        try await reloadKeys()
+    }
+
+    /// Reloads the signing key schedule from the database.
+    public func reloadKeys() async throws {
+        let keys = try await database.withGlobal { scope in try await scope.signingKeys.all() }
+        try await authority.reload(keys)
+    }
+}
+
+/// Creates, rotates and prunes token signing keys.
+public struct SigningKeyManager: Sendable {
+    let database: any DatabaseClient
+    let masterKey: MasterKey
+    let settings: TokenSettings
+
+    /// Creates a manager.
+    public init(database: any DatabaseClient, masterKey: MasterKey, settings: TokenSettings) {
+        self.database = database
+        self.masterKey = masterKey
+        self.settings = settings
+    }
+
+    /// Makes sure some key signs now: on a fresh database, creates one that signs at once (no
+    /// verifier can have cached an older key set yet).
+    public func ensureActiveKey(now: Date = Date()) async throws {
+        try await database.withGlobal { scope in
+            let keys = try await scope.signingKeys.all()
+            guard SigningKeySchedule(keys: keys, policy: settings.policy).signingKey(at: now) == nil else { return }
+            if keys.isEmpty {
+                try await scope.signingKeys.add(try SigningKeyRecord.generate(masterKey: masterKey, now: now, signsFrom: now))
+            }
+        }
+    }
+
+    /// Adds a key that is published now and signs after the JWKS cache lifetime, so every
+    /// verifier has it before the first token it signs.
+    public func rotate(now: Date = Date()) async throws -> SigningKeyRecord {
+        let key = try SigningKeyRecord.generate(
+            masterKey: masterKey,
+            now: now,
+            signsFrom: now.addingTimeInterval(settings.jwksCacheLifetime)
+        )
+        try await database.withGlobal { scope in try await scope.signingKeys.add(key) }
+        return key
+    }
+
+    /// Deletes keys that no longer verify any unexpired token.
+    public func prune(now: Date = Date()) async throws -> [String] {
+        try await database.withGlobal { scope in
+            let schedule = SigningKeySchedule(keys: try await scope.signingKeys.all(), policy: settings.policy)
+            let expired = schedule.expiredKeys(at: now).map(\.kid)
+            try await scope.signingKeys.delete(kids: expired)
+            return expired
+        }
+    }
+
+    /// Every key with its state at `now`.
+    public func list(now: Date = Date()) async throws -> [(key: SigningKeyRecord, state: String)] {
+        let keys = try await database.withGlobal { scope in try await scope.signingKeys.all() }
+        let schedule = SigningKeySchedule(keys: keys, policy: settings.policy)
+        let signing = schedule.signingKey(at: now)?.kid
+        let published = Set(schedule.publishedKeys(at: now).map(\.kid))
+        return schedule.keys.map { key in
+            let state: String
+            if key.kid == signing {
+                state = "signing"
+            } else if key.signsFrom > now {
+                state = "published, signs from \(key.signsFrom.formatted(.iso8601))"
+            } else if published.contains(key.kid) {
+                state = "retired, still published"
+            } else {
+                state = "expired"
+            }
+            return (key, state)
+        }
+    }
+}
+
+/// Background upkeep of identity state: reloads the key schedule (picking up rotations made by
+/// other processes and starting to sign with a new key on time), prunes expired keys, and on
+/// PostgreSQL listens for session revocations from other nodes.
+struct IdentityMaintenance: Service {
+    let runtime: IdentityRuntime
+    let reloadInterval: Duration
+
+    func run() async {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await reloadLoop() }
+                if let postgres = runtime.database as? PostgresDatabaseClient {
+                    let sessions = runtime.sessions
+                    group.addTask {
+                        await postgres.listen(
+                            channel: SessionRepository.revocationChannel,
+                            onReconnect: { sessions.clear() },
+                            handler: { payload in
+                                if let id = SessionID(payload) { sessions.revoked([id]) }
+                            }
+                        )
+                    }
+                }
+                await group.waitForAll()
+            }
+        }
+    }
+
+    private func reloadLoop() async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: reloadInterval)
+                try await runtime.reloadKeys()
+                _ = try await SigningKeyManager(
+                    database: runtime.database,
+                    masterKey: runtime.masterKey,
+                    settings: runtime.authority.settings
+                ).prune()
+            } catch is CancellationError {
+                return
+            } catch {
+                runtime.logger.warning(
+                    "reloading signing keys failed",
+                    metadata: ["error.type": "\(String(reflecting: type(of: error)))"]
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+public import Foundation
+import SQLKit
+import TenantryCore
+
+/// A durable job queue in one table. Workers claim due jobs (PostgreSQL: `FOR UPDATE SKIP
+/// LOCKED`, so several workers never take the same job; SQLite: one writer at a time anyway);
+/// a claimed job is hidden for a visibility timeout, after which a crashed worker's job becomes
+/// claimable again. Handlers must therefore be idempotent.
+public struct JobRepository: Sendable {
+    let sql: any SQLDatabase
+
+    /// A claimed job.
+    public struct Job: Sendable, Equatable {
+        /// The job's id.
+        public var id: UUID
+        /// The queue it belongs to (e.g. `email`).
+        public var queue: String
+        /// The handler's input, as JSON text.
+        public var payload: String
+        /// Attempts so far, including this one.
+        public var attempts: Int
+        /// Attempts allowed before the job is dead-lettered.
+        public var maxAttempts: Int
+    }
+
+    /// A job's state, for inspection.
+    public enum Status: String, Sendable {
+        case pending, running, done, dead
+    }
+
+    /// Adds a job that runs at `runAt` (now, by default).
+    @discardableResult
+    public func enqueue(queue: String, payload: String, maxAttempts: Int = 8, runAt: Date = Date()) async throws -> UUID {
+        let id = UUID.version7()
+        let now = Date()
+        try await sql.raw(
+            """
+            INSERT INTO jobs (id, queue, payload, status, attempts, max_attempts, run_at, locked_until, last_error, created_at, updated_at)
+            VALUES (\(bind: id), \(bind: queue), \(bind: payload), 'pending', 0, \(bind: maxAttempts), \(bind: runAt),
+                    NULL, NULL, \(bind: now), \(bind: now))
+            """
+        ).run()
+        return id
+    }
+
+    /// Claims the next due job of `queue`, hiding it for `visibilityTimeout`.
+    public func claim(queue: String, now: Date, visibilityTimeout: TimeInterval) async throws -> Job? {
+        let lock: SQLQueryString = sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
+        let rows = try await sql.raw(
+            """
+            UPDATE jobs SET status = 'running', attempts = attempts + 1,
+                locked_until = \(bind: now.addingTimeInterval(visibilityTimeout)), updated_at = \(bind: now)
+            WHERE id = (
+                SELECT id FROM jobs
+                WHERE queue = \(bind: queue)
+                  AND ((status = 'pending' AND run_at <= \(bind: now)) OR (status = 'running' AND locked_until < \(bind: now)))
+                ORDER BY run_at, id LIMIT 1\(lock)
+            )
+            RETURNING id, queue, payload, attempts, max_attempts
+            """
+        ).all()
+        return try rows.first.map { row in
+            Job(
+                id: try row.decode(column: "id", as: UUID.self),
+                queue: try row.decode(column: "queue", as: String.self),
+                payload: try row.decode(column: "payload", as: String.self),
+                attempts: try row.decode(column: "attempts", as: Int.self),
+                maxAttempts: try row.decode(column: "max_attempts", as: Int.self)
+            )
+        }
+    }
+
+    /// Marks a job done, replacing its payload with `payload` when given (to drop secrets).
+    public func complete(id: UUID, now: Date, payload: String? = nil) async throws {
+        if let payload {
+            try await sql.raw(
+                """
+                UPDATE jobs SET status = 'done', locked_until = NULL, payload = \(bind: payload), updated_at = \(bind: now)
+                WHERE id = \(bind: id)
+                """
+            ).run()
+        } else {
+            try await sql.raw(
+                "UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = \(bind: now) WHERE id = \(bind: id)"
+            ).run()
+        }
+    }
+
+    /// Records a failure: the job runs again at `retryAt`, or, without one, is dead-lettered.
+    public func fail(id: UUID, error: String, retryAt: Date?, now: Date) async throws {
+        if let retryAt {
+            try await sql.raw(
+                """
+                UPDATE jobs SET status = 'pending', run_at = \(bind: retryAt), locked_until = NULL,
+                    last_error = \(bind: error), updated_at = \(bind: now)
+                WHERE id = \(bind: id)
+                """
+            ).run()
+        } else {
+            try await sql.raw(
+                """
+                UPDATE jobs SET status = 'dead', locked_until = NULL, last_error = \(bind: error), updated_at = \(bind: now)
+                WHERE id = \(bind: id)
+                """
+            ).run()
+        }
+    }
+
+    /// A job's status and attempts, for tests and operators.
+    public func status(id: UUID) async throws -> (status: Status, attempts: Int, lastError: String?)? {
+        guard let row = try await sql.raw("SELECT status, attempts, last_error FROM jobs WHERE id = \(bind: id)").first() else {
+            return nil
+        }
+        return (
+            try row.enumeration("status", as: Status.self),
+            try row.decode(column: "attempts", as: Int.self),
+            try row.decode(column: "last_error", as: String?.self)
+        )
+    }
+}
