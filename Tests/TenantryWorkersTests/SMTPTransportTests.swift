@@ -215,7 +215,7 @@ struct SMTPTransportTests {
             let transport = try Self.transport("smtp://mailer:secret@localhost:\(server.port)?from=no-reply@tenantry.test\(ca)")
             let error = try #require(await Self.failure(sending: Self.message(), with: transport))
             #expect(!error.isPermanent)
-            #expect(error.reason.hasPrefix("ehlo after starttls: TLS failure"), "\(error.reason)")
+            #expect(error.reason == "ehlo after starttls: TLS failure: handshake failed (CERTIFICATE_VERIFY_FAILED)")
             #expect(!error.description.contains("secret"))
             #expect(try server.delivered().isEmpty)
         }
@@ -232,6 +232,7 @@ struct SMTPTransportTests {
                 let error = try #require(await Self.failure(sending: Self.message(), with: transport))
                 #expect(!error.isPermanent)
                 #expect(error.reason.hasPrefix("ehlo after starttls: TLS failure"), "\(error.reason)")
+                #expect(error.reason.contains("failedToValidateHostname"), "\(error.reason)")
                 #expect(try server.delivered().isEmpty)
             }
         }
@@ -243,7 +244,7 @@ struct SMTPTransportTests {
             let transport = try Self.transport("smtps://localhost:\(server.port)?from=no-reply@tenantry.test")
             let error = try #require(await Self.failure(sending: Self.message(), with: transport))
             #expect(!error.isPermanent)
-            #expect(error.reason.hasPrefix("greeting: TLS failure"), "\(error.reason)")
+            #expect(error.reason == "greeting: TLS failure: handshake failed (CERTIFICATE_VERIFY_FAILED)")
             #expect(try server.delivered().isEmpty)
         }
     }

@@ -217,6 +217,19 @@ public struct SMTPTransport: EmailTransport {
             isPermanent: (500...599).contains(reply.code), reason: "\(stage.rawValue): server replied \(shown)")
     }
 
+    /// A TLS error in a few words: BoringSSL's reason names (`CERTIFICATE_VERIFY_FAILED`)
+    /// rather than its full error strings with source paths.
+    static func tlsSummary(_ error: any Error) -> String {
+        guard case NIOSSLError.handshakeFailed(.sslError(let stack)) = error, !stack.isEmpty else {
+            return "\(error)"
+        }
+        let reasons = stack.map { entry in
+            let text = "\(entry)".components(separatedBy: " at ").first ?? "\(entry)"
+            return text.split(separator: ":").last.map(String.init) ?? text
+        }
+        return "handshake failed (\(reasons.joined(separator: ", ")))"
+    }
+
     /// A failure below SMTP replies (connection, TLS, timeout): always temporary.
     private func failure(_ stage: Stage, _ error: any Error) -> EmailDeliveryError {
         if let error = error as? EmailDeliveryError { return error }
@@ -231,7 +244,7 @@ public struct SMTPTransport: EmailTransport {
         case let error as SMTPConnectionError:
             what = error.description
         case is NIOSSLError, is NIOSSLExtraError, is BoringSSLError:
-            what = "TLS failure: \(error)"
+            what = "TLS failure: \(Self.tlsSummary(error))"
         default:
             what = "\(error)"
         }
