@@ -145,6 +145,7 @@ let package = Package(
                 "TenantryCore",
                 "TenantryStorage",
                 "TenantryHTTP",
+                "TenantryWorkers",
                 "TenantryTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -74,22 +74,27 @@ struct AccessTokenTests {
             let now = Int(Date().timeIntervalSince1970)
             var cases: [(String, String)] = []
 
-            let head = TokenForge.base64URL(try JSONSerialization.data(withJSONObject: ["alg": "none", "typ": "at+jwt", "kid": forge.kid]))
+            let head = TokenForge.base64URL(
+                try JSONSerialization.data(withJSONObject: ["alg": "none", "typ": "at+jwt", "kid": forge.kid]))
             let body = TokenForge.base64URL(try JSONSerialization.data(withJSONObject: base))
             cases.append(("alg none", "\(head).\(body)."))
 
             // HS256 "signed" with the public key: the classic algorithm confusion attack.
-            let hsHead = TokenForge.base64URL(try JSONSerialization.data(withJSONObject: ["alg": "HS256", "typ": "at+jwt", "kid": forge.kid]))
+            let hsHead = TokenForge.base64URL(
+                try JSONSerialization.data(withJSONObject: ["alg": "HS256", "typ": "at+jwt", "kid": forge.kid]))
             let publicKey = SymmetricKey(data: forge.privateKey.publicKey.rawRepresentation)
             let mac = HMAC<SHA256>.authenticationCode(for: Data("\(hsHead).\(body)".utf8), using: publicKey)
             cases.append(("HS256 with public key", "\(hsHead).\(body).\(TokenForge.base64URL(Data(mac)))"))
             let jwkX = context.identity.authority.jwks().keys.first?.x ?? ""
-            let macX = HMAC<SHA256>.authenticationCode(for: Data("\(hsHead).\(body)".utf8), using: SymmetricKey(data: Data(jwkX.utf8)))
+            let macX = HMAC<SHA256>.authenticationCode(
+                for: Data("\(hsHead).\(body)".utf8), using: SymmetricKey(data: Data(jwkX.utf8)))
             cases.append(("HS256 with JWK x", "\(hsHead).\(body).\(TokenForge.base64URL(Data(macX)))"))
 
-            let stranger = TokenForge(privateKey: Curve25519.Signing.PrivateKey(), kid: "unknown-kid", issuer: forge.issuer, audience: forge.audience)
+            let stranger = TokenForge(
+                privateKey: Curve25519.Signing.PrivateKey(), kid: "unknown-kid", issuer: forge.issuer, audience: forge.audience)
             cases.append(("unknown kid", try stranger.valid(base)))
-            let impostor = TokenForge(privateKey: Curve25519.Signing.PrivateKey(), kid: forge.kid, issuer: forge.issuer, audience: forge.audience)
+            let impostor = TokenForge(
+                privateKey: Curve25519.Signing.PrivateKey(), kid: forge.kid, issuer: forge.issuer, audience: forge.audience)
             cases.append(("known kid, other key", try impostor.valid(base)))
 
             var expired = base
@@ -142,7 +147,8 @@ struct AccessTokenTests {
             #expect((discovery.body["jwks_uri"] as? String)?.hasSuffix("/.well-known/jwks.json") == true)
             #expect(discovery.body["id_token_signing_alg_values_supported"] as? [String] == ["EdDSA"])
 
-            let result = try PyJWT.verify(jwks: jwks, token: owner.accessToken, issuer: issuer, audience: context.configuration.tokenAudience)
+            let result = try PyJWT.verify(
+                jwks: jwks, token: owner.accessToken, issuer: issuer, audience: context.configuration.tokenAudience)
             #expect(result.status == 0, "\(result.output)")
             let claims = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
             #expect(claims["sub"] as? String == owner.userID)
@@ -155,7 +161,9 @@ struct AccessTokenTests {
         }
     }
 
-    @Test("after a rotation the new key is published before it signs, and old tokens verify until they expire", arguments: TestDatabase.all)
+    @Test(
+        "after a rotation the new key is published before it signs, and old tokens verify until they expire",
+        arguments: TestDatabase.all)
     func keyRotation(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, context in
             let owner = try await client.register()
@@ -184,7 +192,8 @@ struct AccessTokenTests {
             _ = try await authority.verify(after.token, now: later)
             #expect(try await client.meStatus(owner.accessToken) == .ok)
             // When the last token of the old key has expired, the old key leaves the JWKS.
-            let gone = later.addingTimeInterval(authority.settings.policy.accessTokenLifetime + authority.settings.policy.clockSkew + 1)
+            let gone = later.addingTimeInterval(
+                authority.settings.policy.accessTokenLifetime + authority.settings.policy.clockSkew + 1)
             #expect(authority.jwks(at: gone).keys.map(\.kid) == [newKey.kid])
         }
     }
@@ -203,13 +212,16 @@ struct AccessTokenTests {
 /// Runs scripts/test-peers/verify_jwt.py.
 enum PyJWT {
     static func verify(jwks: String, token: String, issuer: String, audience: String) throws -> (status: Int32, output: String) {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("jwks-\(UUID().uuidString).json")
         try Data(jwks.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", root.appendingPathComponent("scripts/test-peers/verify_jwt.py").path, file.path, token, issuer, audience]
+        process.arguments = [
+            "python3", root.appendingPathComponent("scripts/test-peers/verify_jwt.py").path, file.path, token, issuer, audience,
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

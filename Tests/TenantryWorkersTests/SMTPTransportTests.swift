@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TenantryCore
+import TenantryTestSupport
 import Testing
 
 @testable import TenantryWorkers

@@ -46,6 +46,9 @@ public enum EmailTransports {
         if url == "log:" || url == "log" {
             return LogEmailTransport(logger: logger)
         }
+        if url.hasPrefix("smtp://") || url.hasPrefix("smtps://") {
+            return try SMTPTransport(configuration: try SMTPConfiguration(url: url), logger: logger)
+        }
         throw Validator.fail("TENANTRY_EMAIL_URL", "invalid_email_url", "Use log: or an smtp:// or smtps:// URL.")
     }
 }

@@ -113,7 +113,7 @@ public struct JobWorker: Service {
     }
 
     /// Exponential back-off (base × 2^(attempt−1), at most an hour) with ±50 % jitter.
-    func retryDelay(afterAttempt attempt: Int) -> TimeInterval {
+    public func retryDelay(afterAttempt attempt: Int) -> TimeInterval {
         let exponential = min(3600, baseRetryDelay * pow(2, Double(max(0, attempt - 1))))
         return exponential * Double.random(in: 0.5...1.5)
     }

@@ -18,8 +18,9 @@ public import TenantryCore
 /// - `tls=none` speaks plain text; only sensible on loopback or in development. Credentials
 ///   are refused with `tls=none` unless the host is a loopback address, so a password never
 ///   crosses a network in the clear.
-/// - `user` and `password` are percent-decoded; `from` is required; `name` is an optional
-///   display name for `From`.
+/// - `user`, `password` and every parameter value are percent-decoded (`+` stays a plus, as
+///   addresses use it); `from` is required; `name` is an optional display name for `From`.
+///   Unknown or repeated parameters are refused, so a typo never goes unnoticed.
 /// - `ca` names a PEM file holding the certificate authorities to trust instead of the system
 ///   trust store. Certificates are always verified, including the host name.
 /// - `timeout` is in seconds (default 10, at most 300) and bounds the connection and every

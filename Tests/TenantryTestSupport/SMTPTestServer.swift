@@ -1,14 +1,14 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// A real SMTP server for a test: `scripts/test-peers/smtp_server.py` (aiosmtpd) in its own
 /// temporary folder, started on a free loopback port and stopped, folder and all, when the test
 /// body ends.
-final class SMTPTestServer: Sendable {
+public final class SMTPTestServer: Sendable {
     /// The port the server listens on (127.0.0.1).
-    let port: Int
+    public let port: Int
     /// The temporary folder: `mail/` holds delivered messages, `pki/` the test certificates.
-    let folder: URL
+    public let folder: URL
 
     private let process: Process
     private let input: Pipe
@@ -16,19 +16,19 @@ final class SMTPTestServer: Sendable {
     private let errors: CapturedText
 
     /// The CA that signed the server's certificate (when started with TLS).
-    var caFile: String { folder.appendingPathComponent("pki/ca.pem").path }
+    public var caFile: String { folder.appendingPathComponent("pki/ca.pem").path }
     /// A CA that signed nothing the server uses.
-    var unrelatedCAFile: String { folder.appendingPathComponent("pki/other-ca.pem").path }
+    public var unrelatedCAFile: String { folder.appendingPathComponent("pki/other-ca.pem").path }
     /// Where delivered messages are written.
-    var maildir: URL { folder.appendingPathComponent("mail") }
+    public var maildir: URL { folder.appendingPathComponent("mail") }
 
     /// The repository's root, found from this file's place in it.
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Starts a server with `options` (see smtp_server.py), runs `body`, then stops the server
     /// and removes its folder, whether `body` succeeded or not.
-    static func with<T>(
+    public static func with<T>(
         _ options: [String] = [],
         tls: Bool = false,
         _ body: (SMTPTestServer) async throws -> T
@@ -98,7 +98,7 @@ final class SMTPTestServer: Sendable {
     }
 
     /// Stops the process and removes the folder.
-    func stop() {
+    public func stop() {
         try? input.fileHandleForWriting.close()
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
@@ -108,10 +108,10 @@ final class SMTPTestServer: Sendable {
     }
 
     /// What the server wrote to standard error so far (for failure messages).
-    var log: String { errors.text }
+    public var log: String { errors.text }
 
     /// Every message the server accepted, in order.
-    func delivered() throws -> [DeliveredMessage] {
+    public func delivered() throws -> [DeliveredMessage] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: maildir.path)) ?? []
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
@@ -126,53 +126,53 @@ final class SMTPTestServer: Sendable {
 }
 
 /// Text a process writes, collected as it arrives.
-final class CapturedText: Sendable {
+public final class CapturedText: Sendable {
     private let storage = Mutex("")
 
     /// Everything so far.
-    var text: String { storage.withLock { $0 } }
+    public var text: String { storage.withLock { $0 } }
 
     /// Adds received bytes.
-    func append(_ data: Data) {
+    public func append(_ data: Data) {
         let text = String(decoding: data, as: UTF8.self)
         storage.withLock { $0 += text }
     }
 }
 
 /// One message as the test server received it (see smtp_server.py for the fields).
-struct DeliveredMessage: Decodable {
+public struct DeliveredMessage: Decodable, Sendable {
     /// The message as Python's `email` package parses it.
-    struct Parsed: Decodable {
-        var headers: [String: String]
-        var defects: [String]
-        var contentType: String
-        var parts: [Part]
-        var fromDisplayName: String?
-        var fromAddress: String?
-        var dateIso: String?
-        var dateError: String?
+    public struct Parsed: Decodable, Sendable {
+        public var headers: [String: String]
+        public var defects: [String]
+        public var contentType: String
+        public var parts: [Part]
+        public var fromDisplayName: String?
+        public var fromAddress: String?
+        public var dateIso: String?
+        public var dateError: String?
     }
 
     /// One leaf part, its text decoded.
-    struct Part: Decodable {
-        var contentType: String
-        var charset: String?
-        var transferEncoding: String?
-        var content: String
+    public struct Part: Decodable, Sendable {
+        public var contentType: String
+        public var charset: String?
+        public var transferEncoding: String?
+        public var content: String
 
         /// The text with CRLF line breaks turned into LF.
-        var text: String { content.replacingOccurrences(of: "\r\n", with: "\n") }
+        public var text: String { content.replacingOccurrences(of: "\r\n", with: "\n") }
     }
 
-    var mailFrom: String
-    var rcptTos: [String]
-    var tls: Bool
-    var authLogin: String?
-    var authMechanism: String?
-    var ehlo: String?
-    var message: Parsed
+    public var mailFrom: String
+    public var rcptTos: [String]
+    public var tls: Bool
+    public var authLogin: String?
+    public var authMechanism: String?
+    public var ehlo: String?
+    public var message: Parsed
     /// The bytes received after DATA, dot-stuffing undone.
-    var raw = Data()
+    public var raw = Data()
 
     enum CodingKeys: String, CodingKey {
         case mailFrom, rcptTos, tls, authLogin, authMechanism, ehlo, message
@@ -180,8 +180,8 @@ struct DeliveredMessage: Decodable {
 }
 
 /// The test server did not start.
-struct SMTPTestServerError: Error, CustomStringConvertible {
-    var message: String
-    var output: String
-    var description: String { "\(message)\n\(output)" }
+public struct SMTPTestServerError: Error, CustomStringConvertible {
+    public var message: String
+    public var output: String
+    public var description: String { "\(message)\n\(output)" }
 }
