@@ -163,3 +163,35 @@ struct ServerProcessTests {
         #expect(process.lines.contains { $0.hasPrefix("tenantry ") })
     }
 }
+
+@Suite("tenantry keys")
+struct KeysCommandTests {
+    @Test("keys rotate publishes a new key that signs after the overlap; keys list shows both")
+    func rotate() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tenantry-keys-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let environment = [
+            "TENANTRY_DATABASE_URL": "sqlite:" + directory.appendingPathComponent("t.db").path, "TENANTRY_LOG_LEVEL": "warning",
+        ]
+        let migrate = try ServerProcess(arguments: ["migrate"], environment: environment)
+        #expect(try await migrate.waitForExit(timeout: .seconds(30)) == 0)
+
+        let listBefore = try ServerProcess(arguments: ["keys", "list"], environment: environment)
+        #expect(try await listBefore.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(listBefore.lines.filter { $0.contains("signing") }.count == 1)
+
+        let rotate = try ServerProcess(arguments: ["keys", "rotate"], environment: environment)
+        #expect(try await rotate.waitForExit(timeout: .seconds(30)) == 0)
+        let added = try #require(rotate.lines.first { $0.hasPrefix("added ") })
+        #expect(added.contains("published now, signs from"))
+        let kid = String(added.dropFirst("added ".count).prefix { $0 != ";" })
+
+        let listAfter = try ServerProcess(arguments: ["keys", "list"], environment: environment)
+        #expect(try await listAfter.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(listAfter.lines.filter { $0.contains("signing") && !$0.contains("signs from") }.count == 1)
+        #expect(listAfter.lines.contains { $0.hasPrefix(kid) && $0.contains("published, signs from") })
+        // The key is encrypted at rest with the master key kept beside the database.
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("master.key").path))
+    }
+}

@@ -35,7 +35,7 @@ public enum TenantryServer {
             services: [.init(service: database, serviceName: "database")]
                 + background.enumerated().map { .init(service: $1, serviceName: "worker-\($0)") }
                 + [
-                    .init(service: IdentityMaintenance(runtime: identity, reloadInterval: .seconds(30)), serviceName: "identity"),
+                    .init(service: identity.maintenance(), serviceName: "identity"),
                     .init(service: application, serviceName: "http"),
                 ],
             gracefulShutdownSignals: [.sigterm, .sigint],

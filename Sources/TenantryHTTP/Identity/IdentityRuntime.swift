@@ -1,6 +1,6 @@
 public import Foundation
 public import Logging
-import ServiceLifecycle
+public import ServiceLifecycle
 public import TenantryCore
 public import TenantryStorage
 
@@ -101,6 +101,12 @@ public final class IdentityRuntime: Sendable {
     public func prepare() async throws {
         try await SigningKeyManager(database: database, masterKey: masterKey, settings: authority.settings).ensureActiveKey()
         try await reloadKeys()
+    }
+
+    /// The background upkeep service: reloads keys, prunes expired ones and, on PostgreSQL,
+    /// listens for session revocations from other nodes. `serve` runs it in its service group.
+    public func maintenance(reloadInterval: Duration = .seconds(30)) -> some Service {
+        IdentityMaintenance(runtime: self, reloadInterval: reloadInterval)
     }
 
     /// Reloads the signing key schedule from the database.

@@ -12,19 +12,20 @@ public enum KeyCommand {
         _ body: (KeyRotation) async throws -> Void
     ) async throws {
         let database = try await DatabaseBootstrap.open(configuration: configuration, migrations: .verifyOnly, logger: logger)
-        let running = Task { try await database.run() }
+        // PostgreSQL's pool needs its run loop; SQLite needs nothing but a close at the end.
+        let pool = (database as? PostgresDatabaseClient).map { client in Task { await client.run() } }
+        func finish() async {
+            pool?.cancel()
+            await pool?.value
+            try? await (database as? SQLiteDatabaseClient)?.close()
+        }
         do {
-            try await Task.sleep(for: .milliseconds(20))
             try await DatabaseBootstrap.verify(database)
             let runtime = try IdentityRuntime.make(configuration: configuration, database: database, logger: logger)
             try await body(KeyRotation(runtime: runtime))
-            running.cancel()
-            _ = await running.result
-            try? await (database as? SQLiteDatabaseClient)?.close()
+            await finish()
         } catch {
-            running.cancel()
-            _ = await running.result
-            try? await (database as? SQLiteDatabaseClient)?.close()
+            await finish()
             throw error
         }
     }

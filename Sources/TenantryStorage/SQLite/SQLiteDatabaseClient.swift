@@ -76,10 +76,15 @@ public final class SQLiteDatabaseClient: DatabaseClient {
             return closed
         }
         guard !wasClosed else { return }
-        // Wait for a running transaction to finish before closing under it.
-        try await lock.withLock {
-            try await connection.close()
-        }
+        // Wait for a running transaction to finish before closing under it; a separate task, so
+        // that a cancelled caller still closes (SQLiteNIO requires it).
+        let lock = self.lock
+        let connection = self.connection
+        try await Task {
+            try await lock.withLock {
+                try await connection.close()
+            }
+        }.value
     }
 
     /// Waits for graceful shutdown, then closes the connection.
