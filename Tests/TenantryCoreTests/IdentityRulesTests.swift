@@ -10,7 +10,10 @@ struct IdentityRulesTests {
         try PasswordPolicy.validate("correct horse battery")
         try PasswordPolicy.validate("ÄÖÜ漢字😀✓✓✓")
         try PasswordPolicy.validate(String(repeating: "é", count: 128))
-        for (password, code) in [("short", "too_short"), (String(repeating: "x", count: 129), "too_long"), ("password123", "too_common"), ("QWERTYUIOP", "too_common")] {
+        for (password, code) in [
+            ("short", "too_short"), (String(repeating: "x", count: 129), "too_long"), ("password123", "too_common"),
+            ("QWERTYUIOP", "too_common"),
+        ] {
             let error = #expect(throws: TenantryError.self) { try PasswordPolicy.validate(password) }
             #expect(error?.fieldErrors.first?.code == code, "\(password)")
         }
@@ -73,7 +76,9 @@ struct IdentityRulesTests {
             (nil, false, true, true, .sessionEnded),
         ]
     )
-    func rotation(rotatedAgo: TimeInterval?, graceUsed: Bool, successorLive: Bool, revoked: Bool, expected: RefreshTokenRotation.Decision) {
+    func rotation(
+        rotatedAgo: TimeInterval?, graceUsed: Bool, successorLive: Bool, revoked: Bool, expected: RefreshTokenRotation.Decision
+    ) {
         let decision = RefreshTokenRotation.decide(
             record: Self.record(rotatedAgo: rotatedAgo, graceUsed: graceUsed),
             session: Self.session(revoked: revoked),
@@ -88,7 +93,9 @@ struct IdentityRulesTests {
     func lifetimes() {
         for session in [Self.session(expiresIn: -1), Self.session(idleIn: -1)] {
             #expect(
-                RefreshTokenRotation.decide(record: Self.record(rotatedAgo: nil), session: session, successorIsLive: true, now: Date(), policy: Self.policy)
+                RefreshTokenRotation.decide(
+                    record: Self.record(rotatedAgo: nil), session: session, successorIsLive: true, now: Date(),
+                    policy: Self.policy)
                     == .sessionEnded
             )
         }

@@ -441,3 +441,22 @@ struct IdentityFlowTests {
 enum AuthControllerHeaders {
     static let csrf = HTTPField.Name("X-CSRF-Token")!
 }
+
+@Suite("Disabled users")
+struct DisabledUserTests {
+    @Test("disabling a user rejects their live access tokens at once and refuses sign-in", arguments: TestDatabase.all)
+    func disable(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let owner = try await client.register()
+            #expect(try await client.meStatus(owner.accessToken) == .ok)
+            let service = IdentityService(runtime: context.identity)
+            try await service.setUserStatus(try #require(UserID(owner.userID)), to: .disabled, actor: .system, origin: .none)
+            #expect(try await client.meStatus(owner.accessToken) == .unauthorized)
+            #expect(try await client.refresh(owner.refreshToken).status == .unauthorized)
+            let login = try await client.json(.post, "/api/v1/auth/login", ["email": owner.email, "password": owner.password])
+            #expect(login.status == .forbidden)
+            try await service.setUserStatus(try #require(UserID(owner.userID)), to: .active, actor: .system, origin: .none)
+            #expect(try await client.login(email: owner.email, password: owner.password).status == .ok)
+        }
+    }
+}

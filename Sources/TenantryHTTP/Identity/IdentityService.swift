@@ -417,6 +417,24 @@ public struct IdentityService: Sendable {
         try await recordForUser(caller.userID, action: "user.password_changed", origin: origin, preferred: caller.tenantID)
     }
 
+    /// Disables or re-enables a user's sign-in; disabling ends every session at once, on every
+    /// node. (The operator API calls this.)
+    public func setUserStatus(_ userID: UserID, to status: User.Status, actor: AuditEvent.Actor, origin: AuditEvent.Origin)
+        async throws
+    {
+        let ended = try await database.withGlobal { scope -> [SessionID] in
+            guard try await scope.users.find(id: userID) != nil else { throw TenantryError(.notFound, "No such user.") }
+            try await scope.users.setStatus(status, id: userID, at: Date())
+            guard status == .disabled else { return [] }
+            return try await scope.sessions.revokeAll(userID: userID, reason: "user_disabled", at: Date())
+        }
+        runtime.sessions.revoked(ended)
+        try await recordForUser(
+            userID, action: status == .disabled ? "user.disabled" : "user.enabled", origin: origin, preferred: nil,
+            actor: actor
+        )
+    }
+
     // MARK: Email verification and recovery
 
     /// Verifies an email address with a token from the verification email.
@@ -565,7 +583,8 @@ public struct IdentityService: Sendable {
         origin: AuditEvent.Origin,
         preferred: TenantID?,
         sessionID: SessionID? = nil,
-        changes: [String: AuditEvent.Change] = [:]
+        changes: [String: AuditEvent.Change] = [:],
+        actor: AuditEvent.Actor? = nil
     ) async throws {
         let target =
             sessionID.map { AuditEvent.Target(type: "session", id: $0.description) }

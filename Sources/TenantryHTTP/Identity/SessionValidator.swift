@@ -33,9 +33,14 @@ public final class SessionValidator: Sendable {
             guard entry.active, entry.userID == userID else { throw Self.rejected }
             return
         }
-        let session = try await database.withGlobal { scope in try await scope.sessions.find(id: sessionID) }
-        guard let session else { throw Self.rejected }
-        let active = session.isActive(at: now)
+        let found = try await database.withGlobal { scope -> (Session, User.Status)? in
+            guard let session = try await scope.sessions.find(id: sessionID),
+                let user = try await scope.users.find(id: session.userID)
+            else { return nil }
+            return (session, user.status)
+        }
+        guard let (session, status) = found else { throw Self.rejected }
+        let active = session.isActive(at: now) && status == .active
         let until = min(now.addingTimeInterval(cacheLifetime), min(session.expiresAt, session.idleExpiresAt))
         cache.withLock { cache in
             if cache.count > 200_000 { cache.removeAll(keepingCapacity: true) }
