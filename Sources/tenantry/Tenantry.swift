@@ -69,6 +69,12 @@ func prepare(_ flags: TenantryConfiguration.Flags) throws -> (TenantryConfigurat
 /// Reports a start-up failure without internals: domain errors by their message, anything else
 /// by its type.
 func fail(_ error: any Error, logger: Logger) -> ExitCode {
+    if let error = error as? TenantryError, error.code == .validationFailed {
+        var message = "tenantry: invalid configuration"
+        for field in error.fieldErrors { message += "\n  \(field.field): \(field.message)" }
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        return ExitCode(64)
+    }
     if let error = error as? TenantryError {
         var metadata: Logger.Metadata = ["error.code": .string(error.code.rawValue)]
         if let cause = error.cause { metadata["error.type"] = .string(String(reflecting: type(of: cause))) }
@@ -103,6 +109,10 @@ struct Serve: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Apply pending migrations at start-up (env TENANTRY_MIGRATE_ON_START; default on).")
     var migrateOnStart: Bool?
 
+    @Option(
+        help: "Public base URL: token issuer and link base in emails (env TENANTRY_PUBLIC_URL; default http://<host>:<port>).")
+    var publicURL: String?
+
     func run() async throws {
         var flags = database.flags
         flags.host = host
@@ -111,11 +121,14 @@ struct Serve: AsyncParsableCommand {
         flags.shutdownTimeout = shutdownTimeout
         flags.readinessTimeout = readinessTimeout
         flags.migrateOnStart = migrateOnStart
+        flags.publicURL = publicURL
         let (configuration, logger) = try prepare(flags)
         do {
+            // Settings that need more than parsing are checked before anything else starts.
+            let transport = try EmailTransports.make(url: configuration.emailURL, logger: logger)
+            try MasterKeySource.validate(configuration: configuration)
             try await TenantryServer.run(configuration: configuration, logger: logger) { database in
-                let transport = try EmailTransports.make(url: configuration.emailURL, logger: logger)
-                return [JobWorker(database: database, handler: EmailDeliveryJob(transport: transport), logger: logger)]
+                [JobWorker(database: database, handler: EmailDeliveryJob(transport: transport), logger: logger)]
             }
         } catch {
             throw fail(error, logger: logger)

@@ -123,7 +123,7 @@ struct EmailDeliveryTests {
                 let nominal = 10 * pow(2, Double(attempt - 1))
                 #expect(delay >= nominal * 0.5 && delay <= nominal * 1.5)
             }
-            #expect(worker.retryDelay(afterAttempt: 40) <= 3600 * 1.5)
+            #expect(worker.retryDelay(afterAttempt: 40) <= 3600)
         }
     }
 }

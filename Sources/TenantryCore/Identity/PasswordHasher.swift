@@ -8,7 +8,7 @@ import Foundation
 /// Format (PHC string style): `$pbkdf2-sha256$i=<iterations>$<salt>$<hash>`, salt and hash in
 /// unpadded standard base64. PBKDF2-HMAC-SHA256 with 600,000 iterations follows the OWASP
 /// recommendation and, unlike memory-hard functions, keeps each hash's memory tiny, which the
-/// server's memory budget needs (see docs/decisions/0007-password-hashing.md).
+/// server's memory budget needs (see docs/decisions/0007-password-hashing-pbkdf2.md).
 public struct PasswordHasher: Sendable {
     /// Iterations for new hashes.
     public let iterations: Int

@@ -23,7 +23,7 @@ public struct Session: Sendable, Equatable {
     public var idleExpiresAt: Date
     /// When it was revoked, if it was.
     public var revokedAt: Date?
-    /// Why it was revoked (`logout`, `logout_all`, `password_changed`, `refresh_reuse`, …).
+    /// Why it was revoked (`logout`, `logout_all`, `password_changed`, `password_reset`, `refresh_token_reused`, `revoked_by_user`, `user_disabled`).
     public var revokedReason: String?
     /// The client's IP address at sign-in.
     public var ip: String?

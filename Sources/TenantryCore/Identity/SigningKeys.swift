@@ -112,6 +112,10 @@ public final class AccessTokenAuthority: Sendable {
     public let settings: TokenSettings
     private let masterKey: MasterKey
     private let state = Mutex<Loaded?>(nil)
+    /// Tokens already verified, by SHA-256, until they expire: a client reuses its access token
+    /// for minutes, and this spares the signature check and parsing on every request.
+    private let verified = Mutex<[String: AccessTokenIdentity]>([:])
+    private static let verifiedCacheLimit = 50_000
 
     private struct Loaded: Sendable {
         let schedule: SigningKeySchedule
@@ -145,6 +149,8 @@ public final class AccessTokenAuthority: Sendable {
             signingKeys: schedule.keys.map { ($0.signsFrom, $0.kid) }
         )
         state.withLock { $0 = loaded }
+        // A key may have left the published set: verify everything afresh.
+        verified.withLock { $0.removeAll() }
     }
 
     /// The JWKS document at `now`.
@@ -193,7 +199,13 @@ public final class AccessTokenAuthority: Sendable {
         func invalid(_ reason: String) -> TenantryError {
             TenantryError(.invalidToken, "The access token is invalid or expired.", cause: InvalidTokenReason(reason: reason))
         }
-        guard token.utf8.count <= 4096, let header = CompactJWS.header(of: token) else { throw invalid("malformed") }
+        guard token.utf8.count <= 4096 else { throw invalid("malformed") }
+        let digest = SecretToken.digest(token)
+        if let cached = verified.withLock({ $0[digest] }) {
+            guard cached.expiresAt.addingTimeInterval(settings.policy.clockSkew) > now else { throw invalid("expired") }
+            return cached
+        }
+        guard let header = CompactJWS.header(of: token) else { throw invalid("malformed") }
         guard header.alg == "EdDSA" else { throw invalid("algorithm not allowed") }
         guard header.typ?.lowercased() == "at+jwt" else { throw invalid("wrong typ") }
         guard let kid = header.kid, let loaded = state.withLock({ $0 }), loaded.published.contains(kid) else {
@@ -218,13 +230,19 @@ public final class AccessTokenAuthority: Sendable {
             guard let parsed = TenantID(tid) else { throw invalid("tenant") }
             tenantID = parsed
         }
-        return AccessTokenIdentity(
+        let identity = AccessTokenIdentity(
             userID: userID,
             sessionID: sessionID,
             tenantID: tenantID,
             roles: claims.roles,
             expiresAt: claims.exp.value
         )
+        // Only tokens already valid now are remembered (a not-yet-valid one is refused above).
+        verified.withLock { cache in
+            if cache.count >= Self.verifiedCacheLimit { cache.removeAll(keepingCapacity: true) }
+            cache[digest] = identity
+        }
+        return identity
     }
 
     /// Whether `kid` is currently published (a verifier that does not know a `kid` may reload).

@@ -6,7 +6,9 @@ import TenantryStorage
 /// The identity use cases: register, sign in and out, refresh, switch tenant, profile, password
 /// change and recovery, sessions. Rules come from the domain (``PasswordPolicy``,
 /// ``RefreshTokenRotation``, ``SessionPolicy``); SQL from the repositories; this type orders
-/// the steps and keeps each change and its audit events in one transaction.
+/// the steps. Registration writes everything, its audit event included, in one transaction;
+/// the other security events are recorded right after their change commits (in each affected
+/// tenant's scope).
 public struct IdentityService: Sendable {
     let runtime: IdentityRuntime
 
@@ -364,7 +366,7 @@ public struct IdentityService: Sendable {
     public func profile(of caller: AuthenticatedCaller) async throws -> (
         user: User, tenant: TenantMembership?, memberships: [TenantMembership]
     ) {
-        guard let user = try await database.withGlobal({ scope in try await scope.users.find(id: caller.userID) }) else {
+        guard let user = try await database.readGlobal({ scope in try await scope.users.find(id: caller.userID) }) else {
             throw TenantryError(.notFound, "No such user.")
         }
         let memberships = try await memberships(of: caller.userID)
@@ -551,9 +553,10 @@ public struct IdentityService: Sendable {
         )
     }
 
-    /// The tenants a user belongs to (a cross-tenant read: platform scope).
+    /// The tenants a user belongs to (the one cross-tenant read identity needs; see
+    /// ``UserTenantDirectory``).
     func memberships(of userID: UserID) async throws -> [TenantMembership] {
-        try await database.withPlatform { scope in
+        try await database.readGlobal { scope in
             try await scope.userTenants.memberships(of: userID).map { TenantMembership(tenant: $0.tenant, role: $0.role) }
         }
     }

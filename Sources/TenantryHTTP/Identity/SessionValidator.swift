@@ -33,7 +33,7 @@ public final class SessionValidator: Sendable {
             guard entry.active, entry.userID == userID else { throw Self.rejected }
             return
         }
-        let found = try await database.withGlobal { scope -> (Session, User.Status)? in
+        let found = try await database.readGlobal { scope -> (Session, User.Status)? in
             guard let session = try await scope.sessions.find(id: sessionID),
                 let user = try await scope.users.find(id: session.userID)
             else { return nil }

@@ -67,7 +67,7 @@ public enum OpenAPIDocument {
                   },
                   "409": {
                     "$ref": "#/components/responses/Conflict",
-                    "description": "`conflict`: the email address is already registered (`errors[]` field `email`, code `taken`) or another tenant uses the slug (field `slug`, code `taken`)."
+                    "description": "`conflict`: the email address is already registered (`errors[]` field `email`, code `taken`) or another tenant uses the slug (field `tenant_slug`, code `taken`)."
                   },
                   "422": { "$ref": "#/components/responses/ValidationFailed" },
                   "429": { "$ref": "#/components/responses/RateLimited" },

@@ -26,6 +26,11 @@ public protocol DatabaseClient: Service {
     /// sessions, keys, jobs); on PostgreSQL tenant-scoped tables show no rows here.
     func withGlobal<Result: Sendable>(_ body: (GlobalScope) async throws -> Result) async throws -> Result
 
+    /// Runs `body` on one connection without a transaction: for reads of global tables whose
+    /// statements need not see one snapshot (each statement is atomic on its own). Cheaper than
+    /// ``withGlobal(_:)`` on PostgreSQL (no BEGIN and COMMIT round trips).
+    func readGlobal<Result: Sendable>(_ body: (GlobalScope) async throws -> Result) async throws -> Result
+
     /// Runs `body` in one transaction in the platform scope, which sees every tenant's rows.
     /// Only operator features and background sweeps use it.
     func withPlatform<Result: Sendable>(_ body: (PlatformScope) async throws -> Result) async throws -> Result
@@ -86,6 +91,8 @@ public struct GlobalScope: Sendable {
     public var jobs: JobRepository { JobRepository(sql: sql) }
     /// Audit events of the platform itself (no tenant).
     public var platformAuditEvents: PlatformAuditEventRepository { PlatformAuditEventRepository(sql: sql) }
+    /// Which tenants a user belongs to.
+    public var userTenants: UserTenantDirectory { UserTenantDirectory(sql: sql) }
 }
 
 /// A transaction in the platform scope: sees every tenant. Tenant-scoped repositories are
@@ -110,8 +117,6 @@ public struct PlatformScope: Sendable {
     public func auditEvents(of tenantID: TenantID) -> AuditEventRepository {
         AuditEventRepository(sql: sql, tenantID: tenantID)
     }
-    /// Which tenants a user belongs to.
-    public var userTenants: UserTenantDirectory { UserTenantDirectory(sql: sql) }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
 }

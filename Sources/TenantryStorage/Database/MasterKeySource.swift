@@ -26,6 +26,20 @@ public enum MasterKeySource {
         }
     }
 
+    /// Checks what can be checked before the database opens: a configured key (and previous
+    /// keys) must parse, and PostgreSQL needs one.
+    public static func validate(configuration: TenantryConfiguration) throws {
+        if let configured = configuration.masterKey {
+            _ = try MasterKey(currentBase64: configured, previousBase64: configuration.previousMasterKeys)
+        } else if case .postgres = try DatabaseLocation(url: configuration.databaseURL) {
+            throw Validator.fail(
+                "TENANTRY_MASTER_KEY",
+                "required",
+                "PostgreSQL deployments need TENANTRY_MASTER_KEY (32 random bytes in base64, the same on every replica)."
+            )
+        }
+    }
+
     private static func readOrCreate(_ path: String) throws -> String {
         let manager = FileManager.default
         if let data = manager.contents(atPath: path), let text = String(data: data, encoding: .utf8) {

@@ -40,6 +40,29 @@ enum PostgresSchema {
         ]
     }
 
+    /// The one cross-tenant read that identity needs on every request that lists a user's
+    /// tenants: a user's memberships. The function raises the platform scope only for its own
+    /// query and restores the caller's setting before it returns, so it answers in a single
+    /// statement (no transaction of its own) and cannot widen a surrounding tenant scope.
+    static let userMembershipsFunction = """
+        CREATE FUNCTION tenantry_user_memberships(p_user_id uuid)
+        RETURNS TABLE (id uuid, slug text, name text, status text, created_at timestamptz, updated_at timestamptz,
+                       role text, joined_at timestamptz)
+        LANGUAGE plpgsql VOLATILE AS $$
+        DECLARE
+            previous text := current_setting('app.scope', true);
+        BEGIN
+            PERFORM set_config('app.scope', 'platform', true);
+            RETURN QUERY
+                SELECT t.id, t.slug, t.name, t.status, t.created_at, t.updated_at, m.role, m.created_at
+                FROM memberships m JOIN tenants t ON t.id = m.tenant_id
+                WHERE m.user_id = p_user_id
+                ORDER BY m.created_at, t.id;
+            PERFORM set_config('app.scope', coalesce(previous, ''), true);
+        END
+        $$
+        """
+
     static let migrations: [Migration] = [
         Migration(
             version: 1,
@@ -50,7 +73,7 @@ enum PostgresSchema {
         Migration(
             version: 2,
             name: "identity",
-            statements: SharedSchema.identity.map { SharedSchema.render($0, for: .postgres) }
+            statements: SharedSchema.identity.map { SharedSchema.render($0, for: .postgres) } + [userMembershipsFunction]
         ),
     ]
 }

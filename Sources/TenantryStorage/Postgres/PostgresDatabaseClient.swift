@@ -82,6 +82,16 @@ public final class PostgresDatabaseClient: DatabaseClient {
         }
     }
 
+    public func readGlobal<Result: Sendable>(_ body: (GlobalScope) async throws -> Result) async throws -> Result {
+        do {
+            return try await client.withConnection { connection in
+                try await body(GlobalScope(sql: connection.sql(queryLogLevel: nil)))
+            }
+        } catch {
+            throw DatabaseFailure.translate(error)
+        }
+    }
+
     /// Runs `body` on one pooled connection outside any tenant or platform scope. Tests use it
     /// to prove what the runtime role sees with no scope set.
     public func withUnscopedConnection<Result: Sendable>(

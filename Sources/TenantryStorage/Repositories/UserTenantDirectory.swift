@@ -2,8 +2,9 @@ import Foundation
 import SQLKit
 public import TenantryCore
 
-/// The tenants one user belongs to, across tenants: the one cross-tenant read that sign-in
-/// needs, offered only in the platform scope.
+/// The tenants one user belongs to, across tenants: the one cross-tenant read that identity
+/// needs (sign-in, `/me`, switching tenant). Offered in the global scope; on PostgreSQL it goes
+/// through a database function that widens the scope for this query alone.
 public struct UserTenantDirectory: Sendable {
     let sql: any SQLDatabase
 
@@ -13,16 +14,22 @@ public struct UserTenantDirectory: Sendable {
         public var role: TenantRole
     }
 
-    /// The user's memberships, oldest first.
+    /// The user's memberships, oldest first. On PostgreSQL through `tenantry_user_memberships`,
+    /// which raises the platform scope for this one query only.
     public func memberships(of userID: UserID) async throws -> [Entry] {
-        try await sql.raw(
-            """
-            SELECT t.id, t.slug, t.name, t.status, t.created_at, t.updated_at, m.role
-            FROM memberships m JOIN tenants t ON t.id = m.tenant_id
-            WHERE m.user_id = \(bind: userID.rawValue)
-            ORDER BY m.created_at, t.id
-            """
-        ).all().map { row in
+        let query: SQLQueryString
+        if sql.dialect.name == "postgresql" {
+            query =
+                "SELECT id, slug, name, status, created_at, updated_at, role FROM tenantry_user_memberships(\(bind: userID.rawValue))"
+        } else {
+            query = """
+                SELECT t.id, t.slug, t.name, t.status, t.created_at, t.updated_at, m.role
+                FROM memberships m JOIN tenants t ON t.id = m.tenant_id
+                WHERE m.user_id = \(bind: userID.rawValue)
+                ORDER BY m.created_at, t.id
+                """
+        }
+        return try await sql.raw(query).all().map { row in
             Entry(tenant: try TenantRepository.decode(row), role: try row.enumeration("role", as: TenantRole.self))
         }
     }

@@ -128,6 +128,16 @@ public final class SQLiteDatabaseClient: DatabaseClient {
         try await transaction { sql in try await body(GlobalScope(sql: sql)) }
     }
 
+    public func readGlobal<Result: Sendable>(_ body: (GlobalScope) async throws -> Result) async throws -> Result {
+        try await lock.withLock {
+            do {
+                return try await body(GlobalScope(sql: sql))
+            } catch {
+                throw DatabaseFailure.translate(error)
+            }
+        }
+    }
+
     public func checkReadiness() async throws {
         try await lock.withLock {
             do {

@@ -112,9 +112,9 @@ public struct JobWorker: Service {
         return true
     }
 
-    /// Exponential back-off (base × 2^(attempt−1), at most an hour) with ±50 % jitter.
+    /// Exponential back-off (base × 2^(attempt−1)) with ±50 % jitter, at most an hour.
     public func retryDelay(afterAttempt attempt: Int) -> TimeInterval {
-        let exponential = min(3600, baseRetryDelay * pow(2, Double(max(0, attempt - 1))))
-        return exponential * Double.random(in: 0.5...1.5)
+        let exponential = baseRetryDelay * pow(2, Double(min(max(0, attempt - 1), 30)))
+        return min(3600, exponential * Double.random(in: 0.5...1.5))
     }
 }
