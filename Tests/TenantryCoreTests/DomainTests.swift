@@ -154,3 +154,32 @@ struct ConfigurationTests {
         )
     }
 }
+
+@Suite("Fast formatting")
+struct FastFormattingTests {
+    @Test("timestamps match Foundation's ISO 8601 rendering, across eras and leap days")
+    func timestamps() {
+        let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!)
+        var generator = SystemRandomNumberGenerator()
+        var samples: [Double] = [0, 951_782_400.5, 1_709_164_800.999, -86_400.25, 4_102_444_799.001, 1_795_458_984.329]
+        for _ in 0..<500 {
+            samples.append(Double(Int64.random(in: -2_000_000_000_000...8_000_000_000_000, using: &generator)) / 1000)
+        }
+        for seconds in samples {
+            let date = Date(timeIntervalSince1970: seconds)
+            let fast = FastFormatting.timestamp(date), reference = date.formatted(style)
+            // Same calendar fields to the second; the milliseconds may differ by one where the
+            // binary double lies just below a whole millisecond.
+            #expect(fast.prefix(20) == reference.prefix(20), "\(seconds)")
+            let fastMillis = Int(fast.dropFirst(20).prefix(3)) ?? -9,
+                referenceMillis = Int(reference.dropFirst(20).prefix(3)) ?? -9
+            #expect(abs(fastMillis - referenceMillis) <= 1 || abs(fastMillis - referenceMillis) == 999, "\(seconds)")
+        }
+    }
+
+    @Test("hex is lower-case, two digits a byte")
+    func hex() {
+        #expect(FastFormatting.hex([0x00, 0x0f, 0xa0, 0xff]) == "000fa0ff")
+        #expect(FastFormatting.hex([]) == "")
+    }
+}

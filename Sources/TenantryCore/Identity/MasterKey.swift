@@ -72,6 +72,6 @@ public struct MasterKey: Sendable {
 
     /// The first 8 hex digits of the key's SHA-256: names the key without revealing it.
     static func identifier(_ key: SymmetricKey) -> String {
-        key.withUnsafeBytes { SHA256.hash(data: Data($0)) }.prefix(4).map { String(format: "%02x", $0) }.joined()
+        FastFormatting.hex(key.withUnsafeBytes { SHA256.hash(data: Data($0)) }.prefix(4))
     }
 }

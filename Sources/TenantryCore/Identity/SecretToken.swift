@@ -13,7 +13,7 @@ public enum SecretToken {
 
     /// The value stored at rest: lower-case hex SHA-256 of the secret's text.
     public static func digest(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        FastFormatting.hex(SHA256.hash(data: Data(secret.utf8)))
     }
 
     /// URL-safe base64 without padding.

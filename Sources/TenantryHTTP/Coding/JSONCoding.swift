@@ -1,4 +1,5 @@
 public import Foundation
+import TenantryCore
 
 /// The API's JSON conventions in one place: snake_case keys, ISO 8601 timestamps with
 /// fractional seconds in UTC.
@@ -10,7 +11,7 @@ public enum JSONCoding {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true)))
+            try container.encode(FastFormatting.timestamp(date))
         }
         return encoder
     }

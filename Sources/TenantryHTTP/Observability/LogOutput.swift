@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 import Synchronization
+import TenantryCore
 
 #if canImport(Glibc)
     import Glibc
@@ -112,7 +113,7 @@ extension LogEvent {
 
 enum Timestamp {
     static func now() -> String {
-        Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+        FastFormatting.timestamp(Date())
     }
 }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TenantryCore
 
 /// One forward-only schema change for one engine: ordered by version, identified by the
 /// SHA-256 of its statements so an edited migration is noticed.
@@ -21,7 +22,7 @@ public struct Migration: Sendable, Equatable {
     /// Lower-case hex SHA-256 of the statements, each followed by a line with one `;`.
     public var checksum: String {
         let text = statements.map { $0 + "\n;\n" }.joined()
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return FastFormatting.hex(SHA256.hash(data: Data(text.utf8)))
     }
 }
 

@@ -1,0 +1,72 @@
+public import Foundation
+
+/// Hot-path text formatting without Foundation's format machinery (which is slow on Linux):
+/// lower-case hex and RFC 3339 UTC timestamps with milliseconds.
+public enum FastFormatting {
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Lower-case hex of `bytes`.
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(64)
+        for byte in bytes {
+            output.append(hexDigits[Int(byte >> 4)])
+            output.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// `2026-11-23T18:07:00.123Z` (UTC, milliseconds), the form the API writes timestamps in.
+    public static func timestamp(_ date: Date) -> String {
+        let totalMilliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var days = totalMilliseconds / 86_400_000
+        var milliseconds = totalMilliseconds % 86_400_000
+        if milliseconds < 0 {
+            milliseconds += 86_400_000
+            days -= 1
+        }
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        var year = yearOfEra + era * 400
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        if month <= 2 { year += 1 }
+        let hour = milliseconds / 3_600_000
+        let minute = milliseconds / 60_000 % 60
+        let second = milliseconds / 1000 % 60
+        let millisecond = milliseconds % 1000
+
+        var output: [UInt8] = []
+        output.reserveCapacity(24)
+        func digits(_ value: Int64, _ count: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<count { divisor *= 10 }
+            var remaining = value
+            while divisor > 0 {
+                output.append(UInt8(48 + remaining / divisor % 10))
+                remaining %= divisor
+                divisor /= 10
+            }
+        }
+        digits(year, 4)
+        output.append(45)
+        digits(month, 2)
+        output.append(45)
+        digits(day, 2)
+        output.append(84)
+        digits(hour, 2)
+        output.append(58)
+        digits(minute, 2)
+        output.append(58)
+        digits(second, 2)
+        output.append(46)
+        digits(millisecond, 3)
+        output.append(90)
+        return String(decoding: output, as: UTF8.self)
+    }
+}
