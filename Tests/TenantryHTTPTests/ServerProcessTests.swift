@@ -104,8 +104,8 @@ struct ServerProcessTests {
 
         let server = try ServerProcess(arguments: ["serve", "--port", "0", "--database-url", "sqlite:\(path)"])
         defer { server.stop() }
-        let status = try await server.waitForExit(timeout: .seconds(30))
-        #expect(status != nil && status != 0)
+        let status = try await server.waitForExit(timeout: .seconds(60))
+        #expect(status != nil && status != 0, "output: \(server.lines)")
         #expect(server.lines.contains { $0.contains("migration_checksum_mismatch") })
         #expect(!server.lines.contains { $0.contains("tenantry listening on") })
     }
@@ -123,8 +123,8 @@ struct ServerProcessTests {
                 ]
             )
             defer { process.stop() }
-            let status = try await process.waitForExit(timeout: .seconds(30))
-            #expect(status != nil && status != 0)
+            let status = try await process.waitForExit(timeout: .seconds(60))
+            #expect(status != nil && status != 0, "output: \(process.lines)")
             #expect(process.lines.contains { $0.contains("unsafe_database_role") && $0.contains("superuser") })
         }
     }
@@ -141,8 +141,8 @@ struct ServerProcessTests {
                 ]
             )
             defer { process.stop() }
-            let status = try await process.waitForExit(timeout: .seconds(30))
-            #expect(status != nil && status != 0)
+            let status = try await process.waitForExit(timeout: .seconds(60))
+            #expect(status != nil && status != 0, "output: \(process.lines)")
             #expect(process.lines.contains { $0.contains("migrations_pending") })
         }
     }

@@ -25,6 +25,9 @@ public final class PasswordHashingPool: Sendable {
         self.queueLimit = max(0, queueLimit ?? cores * 2)
     }
 
+    /// How many hashes are running now (tests wait on it instead of sleeping).
+    var running: Int { state.withLock { $0.running } }
+
     /// Hashes a new password.
     public func hash(_ password: String) async throws -> String {
         try await run { [hasher] in try hasher.hash(password) }

@@ -77,12 +77,14 @@ public func buildApplication(
 }
 
 /// Builds the HTTP application around an already assembled router (tests add routes to it).
+/// `startupGate` opens once the start-up checks have passed and the server listens.
 public func buildApplication(
     router: APIRouter,
     configuration: TenantryConfiguration,
     database: any DatabaseClient,
     identity: IdentityRuntime,
-    logger: Logger
+    logger: Logger,
+    startupGate: StartupGate? = nil
 ) -> some ApplicationProtocol {
     let description = database.location.description
     // Hummingbird's own start-up line would repeat ours; it logs below notice.
@@ -95,6 +97,7 @@ public func buildApplication(
             serverName: nil
         ),
         onServerRunning: { channel in
+            startupGate?.open()
             let port = channel.localAddress?.port ?? configuration.port
             logger.info(
                 "tenantry listening on http://\(configuration.host):\(port) with database \(description)",

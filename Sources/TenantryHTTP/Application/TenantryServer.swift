@@ -30,12 +30,19 @@ public enum TenantryServer {
             try? await (database as? SQLiteDatabaseClient)?.close()
             throw error
         }
-        let application = buildApplication(configuration: configuration, database: database, identity: identity, logger: logger)
+        let gate = StartupGate()
+        let router = APIRouter(configuration: configuration, database: database, identity: identity, logger: logger)
+        let application = buildApplication(
+            router: router, configuration: configuration, database: database, identity: identity, logger: logger,
+            startupGate: gate
+        )
         var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: database, serviceName: "database")]
-                + background.enumerated().map { .init(service: $1, serviceName: "worker-\($0)") }
+                + background.enumerated().map {
+                    .init(service: GatedService(gate: gate, service: $1), serviceName: "worker-\($0)")
+                }
                 + [
-                    .init(service: identity.maintenance(), serviceName: "identity"),
+                    .init(service: GatedService(gate: gate, service: identity.maintenance()), serviceName: "identity"),
                     .init(service: application, serviceName: "http"),
                 ],
             gracefulShutdownSignals: [.sigterm, .sigint],
