@@ -33,8 +33,8 @@ public enum Fixtures {
         )
     }
 
-    /// A tenant with one owner, one member and one audit event: at least one row in every
-    /// tenant-scoped table. Extend this when a new tenant-scoped table arrives (the isolation
+    /// A tenant with an owner, a member holding a custom role, an audit event, a team, an API key
+    /// and an invitation: at least one row in every tenant-scoped table. Extend this when a new tenant-scoped table arrives (the isolation
     /// test fails for a table that has no seeded rows).
     @discardableResult
     public static func seedTenant(_ database: any DatabaseClient, name: String = "Acme") async throws -> Tenant {
@@ -46,8 +46,30 @@ public enum Fixtures {
             try await scope.users.create(owner)
             try await scope.users.create(member)
             _ = try await scope.memberships.create(userID: owner.id, role: .owner, at: Date())
-            _ = try await scope.memberships.create(userID: member.id, role: .member, at: Date())
+            let now = Date()
+            let role = CustomRole(
+                tenantID: tenant.id, id: .generate(), name: "Auditor", description: nil, baseRole: .viewer,
+                permissions: [.apiKeysRead], createdAt: now, updatedAt: now)
+            try await scope.roles.create(role)
+            _ = try await scope.memberships.create(userID: member.id, role: .viewer, customRoleID: role.id, at: now)
             try await scope.auditEvents.append(auditEvent(in: tenant.id, action: "tenant.created", actor: owner.id))
+            let team = Team(
+                tenantID: tenant.id, id: .generate(), name: "Support", description: nil, createdAt: now, updatedAt: now)
+            try await scope.teams.create(team)
+            try await scope.teams.addMember(member.id, to: team.id, at: now)
+            let secret = APIKeySecret.generate()
+            try await scope.apiKeys.create(
+                APIKey(
+                    tenantID: tenant.id, id: .generate(), name: "CI", prefix: secret.prefix, lastFour: secret.lastFour,
+                    scopes: [.membersRead], resource: nil, createdBy: owner.id, createdAt: now, updatedAt: now,
+                    expiresAt: nil, revokedAt: nil, lastUsedAt: nil),
+                secretHash: secret.hash)
+            try await scope.invitations.create(
+                Invitation(
+                    tenantID: tenant.id, id: .generate(), email: try EmailAddress("invitee-\(UUID())@example.com"),
+                    role: .builtIn(.member), invitedBy: owner.id, createdAt: now, expiresAt: now.addingTimeInterval(3600),
+                    lastSentAt: now, acceptedAt: nil, acceptedBy: nil, revokedAt: nil),
+                tokenHash: SecretToken.digest(SecretToken.generate()))
         }
         return tenant
     }

@@ -29,6 +29,7 @@ struct LogEmailTransportTests {
         let entries = captured.lines.withLock { $0 }
         #expect(entries.count == 1)
         #expect(entries.first?.1["email.to"] == "ada@example.org")
-        #expect("\(entries.first?.1["email.body"] ?? "")".contains("https://x/verify?t=abc"))
+        let body = "\(entries.first?.1["email.body"] ?? "")"
+        #expect(body.contains("https://x/verify?t=abc"))
     }
 }

@@ -31,6 +31,8 @@ public enum EmailTemplates {
     public enum Kind: String, Sendable, CaseIterable {
         case verifyEmail = "verify_email"
         case resetPassword = "reset_password"
+        case memberAdded = "member_added"
+        case invitation = "invitation"
     }
 
     private struct Source {
@@ -76,6 +78,44 @@ public enum EmailTemplates {
                 <p>someone asked to reset the password of your <strong>{{tenant_name}}</strong> account.</p>
                 <p><a href="{{link}}">Choose a new password</a></p>
                 <p>The link works for {{valid_for}} and only once. If it was not you, ignore this email.</p>
+                """
+        ),
+        .memberAdded: Source(
+            subject: "You have been added to {{{tenant_name}}}",
+            text: """
+                Hello {{{name}}},
+
+                an administrator of {{{tenant_name}}} added you as a member. To choose your
+                password and sign in, open this link:
+
+                {{{link}}}
+
+                The link works for {{{valid_for}}} and only once.
+                """,
+            html: """
+                <p>Hello {{name}},</p>
+                <p>an administrator of <strong>{{tenant_name}}</strong> added you as a member.</p>
+                <p><a href="{{link}}">Choose my password</a></p>
+                <p>The link works for {{valid_for}} and only once.</p>
+                """
+        ),
+        .invitation: Source(
+            subject: "You are invited to join {{{tenant_name}}}",
+            text: """
+                Hello,
+
+                {{{name}}} invited you to join {{{tenant_name}}}. To accept, open this link:
+
+                {{{link}}}
+
+                The invitation works for {{{valid_for}}}. If you do not know {{{tenant_name}}},
+                ignore this email.
+                """,
+            html: """
+                <p>Hello,</p>
+                <p>{{name}} invited you to join <strong>{{tenant_name}}</strong>.</p>
+                <p><a href="{{link}}">Accept the invitation</a></p>
+                <p>The invitation works for {{valid_for}}. If you do not know {{tenant_name}}, ignore this email.</p>
                 """
         ),
     ]

@@ -6,20 +6,34 @@ public struct Membership: Sendable, Equatable, Codable {
     public var tenantID: TenantID
     /// The member.
     public var userID: UserID
-    /// The member's role in this tenant.
+    /// The member's rank in this tenant: their built-in role, or their custom role's base role.
     public var role: TenantRole
+    /// The member's custom role, when they hold one instead of a built-in role.
+    public var customRoleID: RoleID?
+    /// Whether the member may act in the tenant.
+    public var status: MemberStatus
     /// When the membership was created.
     public var createdAt: Date
     /// When the membership last changed.
     public var updatedAt: Date
 
     /// Creates a membership value.
-    public init(tenantID: TenantID, userID: UserID, role: TenantRole, createdAt: Date, updatedAt: Date) {
+    public init(
+        tenantID: TenantID, userID: UserID, role: TenantRole, customRoleID: RoleID? = nil,
+        status: MemberStatus = .active, createdAt: Date, updatedAt: Date
+    ) {
         self.tenantID = tenantID
         self.userID = userID
         self.role = role
+        self.customRoleID = customRoleID
+        self.status = status
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+    }
+
+    /// The role as the API names it.
+    public var roleReference: RoleReference {
+        customRoleID.map(RoleReference.custom) ?? .builtIn(role)
     }
 }
 

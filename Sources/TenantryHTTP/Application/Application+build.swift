@@ -40,9 +40,24 @@ public final class APIRouter: HTTPResponderBuilder {
             .group(context: AuthenticatedRequestContext.self)
         auth.registerAuthenticatedRoutes(on: signedIn)
         MeController(service: service).register(on: signedIn)
+
+        // Tenant routes: the tenant and the caller's permissions come from the token or key.
+        let accessTable = RouteAccessTable()
+        let tenantRoutes = TenantRoutes(
+            group: api.group()
+                .add(middleware: TenantAuthenticationMiddleware(runtime: identity))
+                .group(context: TenantRequestContext.self),
+            prefix: "/api/v1",
+            table: accessTable
+        )
+        MembersController(service: MemberService(runtime: identity)).register(on: tenantRoutes)
         self.router = router
         self.table = table
+        self.accessTable = accessTable
     }
+
+    /// Every tenant route with the permission it declares.
+    public let accessTable: RouteAccessTable
 
     /// The registered routes as `(path, method)`, with `{name}` for parameters.
     public var routes: [(path: String, method: HTTPRequest.Method)] {

@@ -18,6 +18,8 @@ public struct AppRequestContext: RequestContext {
     public let annotations: RequestAnnotations
     /// The verified caller, set by ``BearerAuthenticationMiddleware`` on protected routes.
     public var caller: AuthenticatedCaller?
+    /// Who acts in which tenant, set by ``TenantAuthenticationMiddleware`` on tenant routes.
+    public var access: TenantAccess?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -26,6 +28,7 @@ public struct AppRequestContext: RequestContext {
         self.maxUploadSize = TenantryConfiguration().maxBodySize
         self.annotations = RequestAnnotations()
         self.caller = nil
+        self.access = nil
     }
 
     public var requestDecoder: JSONDecoder { JSONCoding.decoder }

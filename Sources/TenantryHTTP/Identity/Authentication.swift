@@ -38,16 +38,10 @@ public struct BearerAuthenticationMiddleware: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw TenantryError(.unauthenticated, "Use the Bearer authorization scheme.")
         }
-        let identity = try await runtime.authority.verify(String(parts[1]))
-        try await runtime.sessions.validate(sessionID: identity.sessionID, userID: identity.userID)
+        let caller = try await runtime.authenticate(accessToken: String(parts[1]))
         var context = context
-        context.caller = AuthenticatedCaller(
-            userID: identity.userID,
-            sessionID: identity.sessionID,
-            tenantID: identity.tenantID,
-            roles: identity.roles
-        )
-        if let tenantID = identity.tenantID { context.annotations.tenantID = tenantID }
+        context.caller = caller
+        if let tenantID = caller.tenantID { context.annotations.tenantID = tenantID }
         return try await next(request, context)
     }
 }
@@ -73,4 +67,18 @@ public struct AuthenticatedRequestContext: ChildRequestContext {
     public var maxUploadSize: Int { base.maxUploadSize }
     public var requestDecoder: JSONDecoder { JSONCoding.decoder }
     public var responseEncoder: JSONEncoder { JSONCoding.encoder }
+}
+
+extension IdentityRuntime {
+    /// Verifies an access token and checks that its session is still active.
+    public func authenticate(accessToken: String) async throws -> AuthenticatedCaller {
+        let identity = try await authority.verify(accessToken)
+        try await sessions.validate(sessionID: identity.sessionID, userID: identity.userID)
+        return AuthenticatedCaller(
+            userID: identity.userID,
+            sessionID: identity.sessionID,
+            tenantID: identity.tenantID,
+            roles: identity.roles
+        )
+    }
 }

@@ -17,6 +17,8 @@ public final class IdentityRuntime: Sendable {
     public let hashing: PasswordHashingPool
     /// Checks sessions on every authenticated request.
     public let sessions: SessionValidator
+    /// Members' grants and API keys, checked on every tenant request.
+    public let access: AccessDirectory
     /// Failed sign-ins per account.
     public let failedSignInsPerAccount: AttemptLimiter
     /// Failed sign-ins per client IP.
@@ -54,6 +56,7 @@ public final class IdentityRuntime: Sendable {
         self.masterKey = masterKey
         self.hashing = hashing
         self.sessions = SessionValidator(database: database)
+        self.access = AccessDirectory(database: database)
         self.failedSignInsPerAccount = AttemptLimiter(limit: limits.failedSignInsPerAccountPerHour, window: 3600)
         self.failedSignInsPerIP = AttemptLimiter(limit: limits.failedSignInsPerIPPerHour, window: 3600)
         self.registrationsPerIP = AttemptLimiter(limit: limits.registrationsPerIPPerHour, window: 3600)
@@ -186,18 +189,22 @@ public struct SigningKeyManager: Sendable {
 }
 
 /// Background upkeep of identity state: reloads the key schedule (picking up rotations made by
-/// other processes and starting to sign with a new key on time), prunes expired keys, and on
-/// PostgreSQL listens for session revocations from other nodes.
+/// other processes and starting to sign with a new key on time), prunes expired keys, writes
+/// API key last-use times in batches (and once more at shutdown), and on PostgreSQL listens for
+/// session revocations and access changes from other nodes.
 struct IdentityMaintenance: Service {
     let runtime: IdentityRuntime
     let reloadInterval: Duration
+    var flushInterval: Duration = .seconds(15)
 
     func run() async {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await reloadLoop() }
+                group.addTask { await flushLoop() }
                 if let postgres = runtime.database as? PostgresDatabaseClient {
                     let sessions = runtime.sessions
+                    let access = runtime.access
                     group.addTask {
                         await postgres.listen(
                             channel: SessionRepository.revocationChannel,
@@ -207,9 +214,40 @@ struct IdentityMaintenance: Service {
                             }
                         )
                     }
+                    group.addTask {
+                        await postgres.listen(
+                            channel: AccessDirectory.channel,
+                            onReconnect: { access.clear() },
+                            handler: { payload in
+                                if let id = TenantID(payload) { access.invalidate(tenant: id) }
+                            }
+                        )
+                    }
                 }
                 await group.waitForAll()
             }
+        }
+        // Key uses noted since the last flush are written before the process stops.
+        await flushUses()
+    }
+
+    private func flushLoop() async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: flushInterval)
+            } catch {
+                return
+            }
+            await flushUses()
+        }
+    }
+
+    private func flushUses() async {
+        do {
+            try await runtime.access.flushUses()
+        } catch {
+            runtime.logger.warning(
+                "recording API key use failed; will retry", metadata: ["error.type": "\(String(reflecting: type(of: error)))"])
         }
     }
 

@@ -1,8 +1,53 @@
+import Foundation
+
 /// The OpenAPI 3.1 description of every route the server registers. A test keeps the two
 /// identical: a route missing here, or a path here the server lacks, fails the build.
+///
+/// The document is written in parts: this file holds the base (health, identity, shared
+/// components); each area of the API adds its paths and components in its own
+/// `OpenAPIDocument+<Area>.swift`, listed in ``fragments``. Tenant operations carry
+/// `x-permission`, the permission their route declares (a test keeps the two identical).
 public enum OpenAPIDocument {
-    /// The document as JSON text.
-    public static let json = #"""
+    /// The whole document as JSON text.
+    public static let json: String = merged(base: base, fragments: fragments)
+
+    /// The areas' parts, merged into the base in this order.
+    static let fragments: [String] = [access, members]
+
+    /// Merges each fragment's `paths` and `components` into the base. A fragment that is not a
+    /// JSON object is skipped, which the parity test then reports as missing routes.
+    static func merged(base: String, fragments: [String]) -> String {
+        guard var document = object(base) else { return base }
+        for fragment in fragments {
+            guard let part = object(fragment) else { continue }
+            var paths = document["paths"] as? [String: Any] ?? [:]
+            for (path, item) in part["paths"] as? [String: Any] ?? [:] {
+                var operations = paths[path] as? [String: Any] ?? [:]
+                for (method, operation) in item as? [String: Any] ?? [:] { operations[method] = operation }
+                paths[path] = operations
+            }
+            document["paths"] = paths
+            var components = document["components"] as? [String: Any] ?? [:]
+            for (kind, entries) in part["components"] as? [String: Any] ?? [:] {
+                var merged = components[kind] as? [String: Any] ?? [:]
+                for (name, entry) in entries as? [String: Any] ?? [:] { merged[name] = entry }
+                components[kind] = merged
+            }
+            document["components"] = components
+        }
+        guard
+            let data = try? JSONSerialization.data(
+                withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        else { return base }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func object(_ text: String) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+    }
+
+    /// The base document.
+    static let base = #"""
         {
           "openapi": "3.1.0",
           "info": {

@@ -78,6 +78,12 @@ public enum ProblemCatalog {
         .invalidRefreshToken: Entry(status: .unauthorized, title: "Invalid refresh token"),
         .invalidUserToken: Entry(status: .badRequest, title: "Invalid or expired link"),
         .tenantSuspended: Entry(status: .forbidden, title: "Tenant suspended"),
+        .outOfScope: Entry(status: .forbidden, title: "Out of scope"),
+        .lastOwner: Entry(status: .conflict, title: "Last owner"),
+        .tenantRequired: Entry(status: .forbidden, title: "Tenant required"),
+        .invalidAPIKey: Entry(status: .unauthorized, title: "Invalid API key"),
+        .memberSuspended: Entry(status: .forbidden, title: "Membership suspended"),
+        .invalidInvitation: Entry(status: .gone, title: "Invitation no longer valid"),
     ]
 
     /// The entry for a code; codes outside the catalogue are internal errors.

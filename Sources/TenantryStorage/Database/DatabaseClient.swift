@@ -64,8 +64,34 @@ public struct TenantScope: Sendable {
     public var memberships: MembershipRepository { MembershipRepository(sql: sql, tenantID: tenantID) }
     /// This tenant's audit trail.
     public var auditEvents: AuditEventRepository { AuditEventRepository(sql: sql, tenantID: tenantID) }
+    /// This tenant's custom roles.
+    public var roles: RoleRepository { RoleRepository(sql: sql, tenantID: tenantID) }
+    /// This tenant's teams.
+    public var teams: TeamRepository { TeamRepository(sql: sql, tenantID: tenantID) }
+    /// This tenant's API keys.
+    public var apiKeys: APIKeyRepository { APIKeyRepository(sql: sql, tenantID: tenantID) }
+    /// This tenant's invitations.
+    public var invitations: InvitationRepository { InvitationRepository(sql: sql, tenantID: tenantID) }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
+
+    /// The channel on which PostgreSQL announces that a tenant's members, roles or keys changed
+    /// (payload: the tenant id).
+    public static let accessChangedChannel = "tenantry_access_changed"
+
+    /// Tells every node that this tenant's members, roles or keys changed; on PostgreSQL the
+    /// notice is delivered when this transaction commits.
+    public func announceAccessChange() async throws {
+        guard sql.dialect.name == "postgresql" else { return }
+        try await sql.raw("SELECT pg_notify(\(bind: Self.accessChangedChannel), \(bind: tenantID.description))").run()
+    }
+
+    /// Serializes changes to the tenant's ownership and membership rules: concurrent
+    /// transactions that call this run one after another (on SQLite every transaction already does).
+    public func lockTenant() async throws {
+        guard sql.dialect.name == "postgresql" else { return }
+        try await sql.raw("SELECT id FROM tenants WHERE id = \(bind: tenantID.rawValue) FOR UPDATE").run()
+    }
 }
 
 /// A transaction over the global tables only.
@@ -93,6 +119,8 @@ public struct GlobalScope: Sendable {
     public var platformAuditEvents: PlatformAuditEventRepository { PlatformAuditEventRepository(sql: sql) }
     /// Which tenants a user belongs to.
     public var userTenants: UserTenantDirectory { UserTenantDirectory(sql: sql) }
+    /// Which tenant an API key secret or invitation token belongs to.
+    public var credentials: CredentialDirectory { CredentialDirectory(sql: sql) }
 }
 
 /// A transaction in the platform scope: sees every tenant. Tenant-scoped repositories are

@@ -75,7 +75,54 @@ enum PostgresSchema {
             name: "identity",
             statements: SharedSchema.identity.map { SharedSchema.render($0, for: .postgres) } + [userMembershipsFunction]
         ),
+        Migration(
+            version: 3,
+            name: "access",
+            statements: SharedSchema.access.map { SharedSchema.render($0, for: .postgres) }
+                + [
+                    """
+                    ALTER TABLE memberships ADD CONSTRAINT memberships_role_fkey
+                        FOREIGN KEY (tenant_id, role_id) REFERENCES roles (tenant_id, id)
+                    """
+                ]
+                + ["roles", "teams", "team_members", "api_keys", "api_key_secrets", "invitations"].flatMap(tenantIsolation)
+                + [apiKeySecretFunction, invitationTokenFunction]
+        ),
     ]
+
+    /// Finds the key a presented API key secret belongs to, before the tenant is known: the
+    /// platform scope is raised for this one query and restored before the function returns.
+    static let apiKeySecretFunction = """
+        CREATE FUNCTION tenantry_api_key_secret(p_hash text)
+        RETURNS TABLE (key_tenant_id uuid, key_id uuid, secret_expires_at timestamptz)
+        LANGUAGE plpgsql VOLATILE AS $$
+        DECLARE
+            previous text := current_setting('app.scope', true);
+        BEGIN
+            PERFORM set_config('app.scope', 'platform', true);
+            RETURN QUERY
+                SELECT s.tenant_id, s.key_id, s.expires_at FROM api_key_secrets s WHERE s.secret_hash = p_hash;
+            PERFORM set_config('app.scope', coalesce(previous, ''), true);
+        END
+        $$
+        """
+
+    /// Finds the invitation an emailed token belongs to, before the tenant is known (same
+    /// pattern as ``apiKeySecretFunction``).
+    static let invitationTokenFunction = """
+        CREATE FUNCTION tenantry_invitation_token(p_hash text)
+        RETURNS TABLE (invitation_tenant_id uuid, invitation_id uuid)
+        LANGUAGE plpgsql VOLATILE AS $$
+        DECLARE
+            previous text := current_setting('app.scope', true);
+        BEGIN
+            PERFORM set_config('app.scope', 'platform', true);
+            RETURN QUERY
+                SELECT i.tenant_id, i.id FROM invitations i WHERE i.token_hash = p_hash;
+            PERFORM set_config('app.scope', coalesce(previous, ''), true);
+        END
+        $$
+        """
 }
 
 /// SQLite migrations: the same tables; isolation is the repositories' `tenant_id` filters.
@@ -99,6 +146,11 @@ enum SQLiteSchema {
             version: 2,
             name: "identity",
             statements: SharedSchema.identity.map { SharedSchema.render($0, for: .sqlite) }
+        ),
+        Migration(
+            version: 3,
+            name: "access",
+            statements: SharedSchema.access.map { SharedSchema.render($0, for: .sqlite) }
         ),
     ]
 }
@@ -260,5 +312,107 @@ enum SharedSchema {
             changes text NOT NULL
         )
         """,
+    ]
+
+    /// Members' status and custom roles, roles, teams, API keys and invitations. Every table is
+    /// tenant-scoped. Names are unique per tenant through a lower-cased `name_key` column (one
+    /// definition for both engines). An API key has one or two secrets (two while a rotation
+    /// overlaps), looked up by hash.
+    static let access: [String] = [
+        "ALTER TABLE memberships ADD COLUMN status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended'))",
+        "ALTER TABLE memberships ADD COLUMN role_id UUID",
+        """
+        CREATE TABLE roles (
+            tenant_id UUID NOT NULL REFERENCES tenants (id),
+            id UUID NOT NULL,
+            name text NOT NULL,
+            name_key text NOT NULL,
+            description text,
+            base_role text CHECK (base_role IN ('admin', 'member', 'viewer')),
+            permissions text NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (tenant_id, id)
+        )
+        """,
+        "CREATE UNIQUE INDEX roles_name_key ON roles (tenant_id, name_key)",
+        "CREATE INDEX memberships_role_id_idx ON memberships (tenant_id, role_id)",
+        """
+        CREATE TABLE teams (
+            tenant_id UUID NOT NULL REFERENCES tenants (id),
+            id UUID NOT NULL,
+            name text NOT NULL,
+            name_key text NOT NULL,
+            description text,
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (tenant_id, id)
+        )
+        """,
+        "CREATE UNIQUE INDEX teams_name_key ON teams (tenant_id, name_key)",
+        """
+        CREATE TABLE team_members (
+            tenant_id UUID NOT NULL,
+            team_id UUID NOT NULL,
+            user_id UUID NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (tenant_id, team_id, user_id),
+            FOREIGN KEY (tenant_id, team_id) REFERENCES teams (tenant_id, id) ON DELETE CASCADE,
+            FOREIGN KEY (tenant_id, user_id) REFERENCES memberships (tenant_id, user_id) ON DELETE CASCADE
+        )
+        """,
+        "CREATE INDEX team_members_user_idx ON team_members (tenant_id, user_id)",
+        """
+        CREATE TABLE api_keys (
+            tenant_id UUID NOT NULL REFERENCES tenants (id),
+            id UUID NOT NULL,
+            name text NOT NULL,
+            prefix text NOT NULL,
+            last_four text NOT NULL,
+            scopes text NOT NULL,
+            resource_type text,
+            resource_id text,
+            created_by UUID NOT NULL REFERENCES users (id),
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL,
+            expires_at TIMESTAMP,
+            revoked_at TIMESTAMP,
+            last_used_at TIMESTAMP,
+            PRIMARY KEY (tenant_id, id)
+        )
+        """,
+        "CREATE INDEX api_keys_created_by_idx ON api_keys (tenant_id, created_by)",
+        """
+        CREATE TABLE api_key_secrets (
+            tenant_id UUID NOT NULL,
+            secret_hash text NOT NULL,
+            key_id UUID NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            expires_at TIMESTAMP,
+            PRIMARY KEY (tenant_id, secret_hash),
+            FOREIGN KEY (tenant_id, key_id) REFERENCES api_keys (tenant_id, id) ON DELETE CASCADE
+        )
+        """,
+        "CREATE UNIQUE INDEX api_key_secrets_hash_key ON api_key_secrets (secret_hash)",
+        "CREATE INDEX api_key_secrets_key_idx ON api_key_secrets (tenant_id, key_id)",
+        """
+        CREATE TABLE invitations (
+            tenant_id UUID NOT NULL REFERENCES tenants (id),
+            id UUID NOT NULL,
+            email text NOT NULL,
+            role text NOT NULL,
+            token_hash text NOT NULL,
+            invited_by UUID REFERENCES users (id),
+            created_at TIMESTAMP NOT NULL,
+            expires_at TIMESTAMP NOT NULL,
+            last_sent_at TIMESTAMP NOT NULL,
+            accepted_at TIMESTAMP,
+            accepted_by UUID REFERENCES users (id),
+            revoked_at TIMESTAMP,
+            PRIMARY KEY (tenant_id, id)
+        )
+        """,
+        "CREATE UNIQUE INDEX invitations_token_key ON invitations (token_hash)",
+        "CREATE INDEX invitations_email_idx ON invitations (tenant_id, email)",
     ]
 }

@@ -9,17 +9,22 @@ public struct MembershipRepository: Sendable {
     /// The tenant whose memberships this repository reads and writes.
     public let tenantID: TenantID
 
-    private static let columns = "tenant_id, user_id, role, created_at, updated_at"
+    private static let columns = "tenant_id, user_id, role, role_id, status, created_at, updated_at"
 
     /// Adds a member; an existing membership is a `conflict`.
-    public func create(userID: UserID, role: TenantRole, at time: Date) async throws -> Membership {
-        let membership = Membership(tenantID: tenantID, userID: userID, role: role, createdAt: time, updatedAt: time)
+    @discardableResult
+    public func create(
+        userID: UserID, role: TenantRole, customRoleID: RoleID? = nil, status: MemberStatus = .active, at time: Date
+    ) async throws -> Membership {
+        let membership = Membership(
+            tenantID: tenantID, userID: userID, role: role, customRoleID: customRoleID, status: status, createdAt: time,
+            updatedAt: time)
         do {
             try await sql.raw(
                 """
-                INSERT INTO memberships (tenant_id, user_id, role, created_at, updated_at)
+                INSERT INTO memberships (tenant_id, user_id, role, role_id, status, created_at, updated_at)
                 VALUES (\(bind: tenantID.rawValue), \(bind: userID.rawValue), \(bind: role.rawValue),
-                        \(bind: time), \(bind: time))
+                        \(bind: customRoleID?.rawValue), \(bind: status.rawValue), \(bind: time), \(bind: time))
                 """
             ).run()
         } catch  where DatabaseFailure.isUniqueViolation(error) {
@@ -49,16 +54,132 @@ public struct MembershipRepository: Sendable {
         ) { $0.userID.rawValue }
     }
 
-    /// Changes a member's role; `not_found` when the user is not a member.
-    public func setRole(_ role: TenantRole, of userID: UserID, at time: Date) async throws {
+    /// A member with their identity and, for a custom role, its name.
+    public struct Member: Sendable, Equatable {
+        public var membership: Membership
+        public var user: User
+        public var customRoleName: String?
+    }
+
+    /// Which members a listing shows.
+    public struct MemberFilter: Sendable, Equatable {
+        /// Only members holding this role (built-in by rank and no custom role, or the custom role).
+        public var role: RoleReference?
+        /// Only members in this status.
+        public var status: MemberStatus?
+        /// Only members whose name or email contains this text (case-insensitive).
+        public var text: String?
+
+        /// Creates a filter.
+        public init(role: RoleReference? = nil, status: MemberStatus? = nil, text: String? = nil) {
+            self.role = role
+            self.status = status
+            self.text = text
+        }
+    }
+
+    private static let memberColumns: SQLQueryString = """
+        m.tenant_id, m.user_id, m.role, m.role_id, m.status, m.created_at, m.updated_at,
+        u.id, u.email, u.name, u.created_at AS user_created_at, u.updated_at AS user_updated_at, u.locale,
+        u.email_verified_at, u.status AS user_status, r.name AS role_name
+        """
+
+    private var memberSource: SQLQueryString {
+        """
+        FROM memberships m JOIN users u ON u.id = m.user_id
+        LEFT JOIN roles r ON r.tenant_id = m.tenant_id AND r.id = m.role_id
+        WHERE m.tenant_id = \(bind: tenantID.rawValue)
+        """
+    }
+
+    /// Members with their identities, in order of user id, one page at a time.
+    public func members(_ filter: MemberFilter, page: PageRequest) async throws -> Page<Member> {
+        var select: SQLQueryString = "SELECT " + Self.memberColumns + " " + memberSource
+        switch filter.role {
+        case .builtIn(let role)?:
+            select += (" AND m.role = \(bind: role.rawValue) AND m.role_id IS NULL")
+        case .custom(let id)?:
+            select += (" AND m.role_id = \(bind: id.rawValue)")
+        case nil:
+            break
+        }
+        if let status = filter.status {
+            select += (" AND m.status = \(bind: status.rawValue)")
+        }
+        if let text = filter.text?.lowercased(), !text.isEmpty {
+            let pattern = "%" + Self.escapeLike(text) + "%"
+            select += (" AND (lower(u.name) LIKE \(bind: pattern) ESCAPE '\\' OR u.email LIKE \(bind: pattern) ESCAPE '\\')")
+        }
+        return try await KeysetPagination.fetch(sql, select: select, key: "user_id", page: page, decode: Self.decodeMember) {
+            $0.membership.userID.rawValue
+        }
+    }
+
+    /// One member with their identity.
+    public func member(userID: UserID) async throws -> Member? {
+        var select: SQLQueryString = "SELECT " + Self.memberColumns + " " + memberSource
+        select += (" AND m.user_id = \(bind: userID.rawValue)")
+        return try await sql.raw(select).first().map(Self.decodeMember)
+    }
+
+    /// What a member may do: their membership, their custom role (if any) and the tenant's
+    /// status, in one query. `nil` when the user is not a member.
+    public func access(userID: UserID) async throws -> (membership: Membership, role: ResolvedRole, tenant: Tenant.Status)? {
+        guard
+            let row = try await sql.raw(
+                """
+                SELECT m.tenant_id, m.user_id, m.role, m.role_id, m.status, m.created_at, m.updated_at,
+                    t.status AS tenant_status, r.id AS custom_id, r.name AS custom_name, r.description AS custom_description,
+                    r.base_role AS custom_base_role, r.permissions AS custom_permissions,
+                    r.created_at AS custom_created_at, r.updated_at AS custom_updated_at
+                FROM memberships m JOIN tenants t ON t.id = m.tenant_id
+                LEFT JOIN roles r ON r.tenant_id = m.tenant_id AND r.id = m.role_id
+                WHERE m.tenant_id = \(bind: tenantID.rawValue) AND m.user_id = \(bind: userID.rawValue)
+                """
+            ).first()
+        else { return nil }
+        let membership = try Self.decode(row)
+        let tenantStatus = try row.enumeration("tenant_status", as: Tenant.Status.self)
+        if try row.decode(column: "custom_id", as: UUID?.self) != nil {
+            let role = try RoleRepository.decode(row, prefix: "custom_", id: "custom_id", tenantID: tenantID)
+            return (membership, ResolvedRole(role), tenantStatus)
+        }
+        return (membership, ResolvedRole(membership.role), tenantStatus)
+    }
+
+    /// Changes a member's role (rank and custom role); `not_found` when the user is not a member.
+    public func setRole(_ role: TenantRole, customRoleID: RoleID? = nil, of userID: UserID, at time: Date) async throws {
         let updated = try await sql.raw(
             """
-            UPDATE memberships SET role = \(bind: role.rawValue), updated_at = \(bind: time)
+            UPDATE memberships SET role = \(bind: role.rawValue), role_id = \(bind: customRoleID?.rawValue),
+                updated_at = \(bind: time)
             WHERE tenant_id = \(bind: tenantID.rawValue) AND user_id = \(bind: userID.rawValue)
             RETURNING user_id
             """
         ).all()
         guard !updated.isEmpty else { throw TenantryError(.notFound, "No such member.") }
+    }
+
+    /// Changes a member's status; `not_found` when the user is not a member.
+    public func setStatus(_ status: MemberStatus, of userID: UserID, at time: Date) async throws {
+        let updated = try await sql.raw(
+            """
+            UPDATE memberships SET status = \(bind: status.rawValue), updated_at = \(bind: time)
+            WHERE tenant_id = \(bind: tenantID.rawValue) AND user_id = \(bind: userID.rawValue)
+            RETURNING user_id
+            """
+        ).all()
+        guard !updated.isEmpty else { throw TenantryError(.notFound, "No such member.") }
+    }
+
+    /// Gives every member of a custom role the role's new rank.
+    public func setRank(_ rank: TenantRole, ofMembersWith roleID: RoleID, at time: Date) async throws {
+        try await sql.raw(
+            """
+            UPDATE memberships SET role = \(bind: rank.rawValue), updated_at = \(bind: time)
+            WHERE tenant_id = \(bind: tenantID.rawValue) AND role_id = \(bind: roleID.rawValue)
+            """
+        ).run()
     }
 
     /// Removes a membership; `not_found` when the user is not a member.
@@ -73,15 +194,40 @@ public struct MembershipRepository: Sendable {
         guard !deleted.isEmpty else { throw TenantryError(.notFound, "No such member.") }
     }
 
-    /// How many members hold `role`.
-    public func count(role: TenantRole) async throws -> Int {
+    /// How many members hold `role` as their built-in role (active ones only when `activeOnly`).
+    public func count(role: TenantRole, activeOnly: Bool = false) async throws -> Int {
+        let status: SQLQueryString = activeOnly ? " AND status = 'active'" : ""
         let row = try await sql.raw(
             """
             SELECT count(*) AS n FROM memberships
-            WHERE tenant_id = \(bind: tenantID.rawValue) AND role = \(bind: role.rawValue)
+            WHERE tenant_id = \(bind: tenantID.rawValue) AND role = \(bind: role.rawValue) AND role_id IS NULL\(status)
             """
         ).first()
         return try row?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    /// How many members hold a custom role.
+    public func count(customRoleID: RoleID) async throws -> Int {
+        let row = try await sql.raw(
+            """
+            SELECT count(*) AS n FROM memberships
+            WHERE tenant_id = \(bind: tenantID.rawValue) AND role_id = \(bind: customRoleID.rawValue)
+            """
+        ).first()
+        return try row?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    /// How many members the tenant has.
+    public func count() async throws -> Int {
+        let row = try await sql.raw(
+            "SELECT count(*) AS n FROM memberships WHERE tenant_id = \(bind: tenantID.rawValue)"
+        ).first()
+        return try row?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    static func escapeLike(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
     }
 
     static func decode(_ row: any SQLRow) throws -> Membership {
@@ -89,8 +235,25 @@ public struct MembershipRepository: Sendable {
             tenantID: try row.identifier("tenant_id"),
             userID: try row.identifier("user_id"),
             role: try row.enumeration("role", as: TenantRole.self),
+            customRoleID: try row.decode(column: "role_id", as: UUID?.self).map(RoleID.init),
+            status: try row.enumeration("status", as: MemberStatus.self),
             createdAt: try row.decode(column: "created_at", as: Date.self),
             updatedAt: try row.decode(column: "updated_at", as: Date.self)
         )
+    }
+
+    static func decodeMember(_ row: any SQLRow) throws -> Member {
+        let user = User(
+            id: try row.identifier("id"),
+            email: try row.validated("email", { try EmailAddress($0) }),
+            name: try row.decode(column: "name", as: String.self),
+            createdAt: try row.decode(column: "user_created_at", as: Date.self),
+            updatedAt: try row.decode(column: "user_updated_at", as: Date.self),
+            locale: try row.decode(column: "locale", as: String?.self),
+            emailVerifiedAt: try row.decode(column: "email_verified_at", as: Date?.self),
+            status: try row.enumeration("user_status", as: User.Status.self)
+        )
+        return Member(
+            membership: try decode(row), user: user, customRoleName: try row.decode(column: "role_name", as: String?.self))
     }
 }

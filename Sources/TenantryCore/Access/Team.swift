@@ -1,0 +1,32 @@
+public import Foundation
+
+/// Identifies a team within its tenant.
+public typealias TeamID = Identifier<Team>
+
+/// A group of a tenant's members.
+public struct Team: Sendable, Equatable {
+    public var tenantID: TenantID
+    public var id: TeamID
+    public var name: String
+    public var description: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    /// Creates a team value.
+    public init(tenantID: TenantID, id: TeamID, name: String, description: String?, createdAt: Date, updatedAt: Date) {
+        self.tenantID = tenantID
+        self.id = id
+        self.name = name
+        self.description = description
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// Validates a team name: 1 to 100 characters after trimming.
+    public static func validatedName(_ text: String, field: String = "name") throws(TenantryError) -> String {
+        let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else { throw Validator.fail(field, "required", "A team needs a name.") }
+        guard name.count <= 100 else { throw Validator.fail(field, "too_long", "At most 100 characters.") }
+        return name
+    }
+}

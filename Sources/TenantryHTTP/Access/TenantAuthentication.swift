@@ -1,0 +1,136 @@
+public import Foundation
+import HTTPTypes
+public import Hummingbird
+public import TenantryCore
+
+/// Resolves who acts in which tenant for every tenant route: an API key (`Authorization:
+/// Bearer tnty_…` or `X-API-Key`) or a signed-in member's access token. The tenant comes from
+/// the key or the token, never from the request's say-so, and the member's standing is checked
+/// on every request, so a removed or suspended member, a revoked or expired key, or a suspended
+/// tenant is refused at once.
+public struct TenantAuthenticationMiddleware: RouterMiddleware {
+    public typealias Context = AppRequestContext
+    let runtime: IdentityRuntime
+
+    /// Creates the middleware.
+    public init(runtime: IdentityRuntime) {
+        self.runtime = runtime
+    }
+
+    static let apiKeyHeader = HTTPField.Name.constant("X-API-Key")
+
+    public func handle(
+        _ request: Request,
+        context: AppRequestContext,
+        next: (Request, AppRequestContext) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        let access: TenantAccess
+        if let key = request.headers[Self.apiKeyHeader] {
+            access = try await keyAccess(secret: key)
+        } else {
+            guard let header = request.headers[.authorization] else {
+                throw TenantryError(.unauthenticated, "Sign in: send `Authorization: Bearer <access token or API key>`.")
+            }
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+                throw TenantryError(.unauthenticated, "Use the Bearer authorization scheme.")
+            }
+            let credential = String(parts[1])
+            if APIKeySecret.looksLikeKey(credential) {
+                access = try await keyAccess(secret: credential)
+            } else {
+                let caller = try await runtime.authenticate(accessToken: credential)
+                context.caller = caller
+                access = try await memberAccess(caller)
+            }
+        }
+        context.access = access
+        context.annotations.tenantID = access.tenantID
+        return try await next(request, context)
+    }
+
+    private func memberAccess(_ caller: AuthenticatedCaller) async throws -> TenantAccess {
+        guard let tenantID = caller.tenantID else {
+            throw TenantryError(.tenantRequired, "This token acts in no tenant; choose one with POST /api/v1/auth/switch-tenant.")
+        }
+        guard let grant = try await runtime.access.member(caller.userID, in: tenantID) else {
+            throw TenantryError(
+                .invalidToken, "You are no longer a member of this tenant.", cause: InvalidTokenReason(reason: "membership ended")
+            )
+        }
+        try Self.requireUsable(grant.tenantStatus)
+        guard grant.membership.status == .active else {
+            throw TenantryError(.memberSuspended, "Your membership in this tenant is suspended.")
+        }
+        return TenantAccess(
+            tenantID: tenantID, principal: .user(caller.userID, session: caller.sessionID), rank: grant.role.rank,
+            permissions: grant.role.permissions)
+    }
+
+    private func keyAccess(secret: String) async throws -> TenantAccess {
+        let now = Date()
+        guard let found = try await runtime.access.key(secret: secret, now: now), found.key.isUsable(at: now),
+            found.secretExpiresAt.map({ $0 > now }) ?? true
+        else {
+            throw Self.invalidKey("The API key is invalid, expired or revoked.")
+        }
+        let key = found.key
+        // A key never does more than its creator may do now.
+        guard let creator = try await runtime.access.member(key.createdBy, in: key.tenantID), creator.membership.status == .active
+        else {
+            throw Self.invalidKey("The API key's creator no longer has access to this tenant.")
+        }
+        try Self.requireUsable(creator.tenantStatus)
+        runtime.access.recordUse(of: key.id, in: key.tenantID, at: now)
+        return TenantAccess(
+            tenantID: key.tenantID, principal: .apiKey(key.id, createdBy: key.createdBy), rank: creator.role.rank,
+            permissions: key.scopes.intersection(creator.role.permissions), resource: key.resource)
+    }
+
+    static func requireUsable(_ status: Tenant.Status) throws {
+        switch status {
+        case .active: return
+        case .suspended: throw TenantryError(.tenantSuspended, "This tenant is suspended.")
+        case .pendingDeletion, .deleted: throw TenantryError(.notFound, "No such tenant.")
+        }
+    }
+
+    static func invalidKey(_ message: String) -> TenantryError {
+        TenantryError(.invalidAPIKey, message)
+    }
+}
+
+extension TenantryError.Code {
+    /// The API key is unknown, expired, revoked, or its creator lost access.
+    public static let invalidAPIKey = Self("invalid_api_key")
+    /// The caller's membership in the tenant is suspended.
+    public static let memberSuspended = Self("member_suspended")
+}
+
+/// The context of tenant routes: demands a resolved ``TenantAccess``, so no tenant handler can
+/// run without one.
+public struct TenantRequestContext: ChildRequestContext {
+    public typealias ParentContext = AppRequestContext
+    public var coreContext: CoreRequestContextStorage
+    /// The parent context (request id, address, limits).
+    public let base: AppRequestContext
+    /// Who acts, in which tenant, with what permissions.
+    public let access: TenantAccess
+
+    public init(context: AppRequestContext) throws {
+        guard let access = context.access else {
+            throw TenantryError(.unauthenticated, "Sign in: send `Authorization: Bearer <access token or API key>`.")
+        }
+        self.coreContext = context.coreContext
+        self.base = context
+        self.access = access
+    }
+
+    public var maxUploadSize: Int { base.maxUploadSize }
+    public var requestDecoder: JSONDecoder { JSONCoding.decoder }
+    public var responseEncoder: JSONEncoder { JSONCoding.encoder }
+
+    /// Where this request came from, for audit events.
+    func origin(of request: Request) -> AuditEvent.Origin { base.origin(of: request) }
+}

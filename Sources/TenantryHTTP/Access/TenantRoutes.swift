@@ -1,0 +1,74 @@
+public import HTTPTypes
+public import Hummingbird
+import Synchronization
+public import TenantryCore
+
+/// What a tenant route needs: a permission and, for routes about one resource, the resource's
+/// type and the path parameter naming it (which resource-bound keys are confined to).
+public struct RouteAccess: Sendable, Equatable {
+    public var method: HTTPRequest.Method
+    /// The full path with `{name}` parameters, e.g. `/api/v1/teams/{id}`.
+    public var path: String
+    public var permission: Permission
+    /// The resource type a bound key is confined to, e.g. `team`.
+    public var resourceType: String?
+    /// The path parameter holding the resource's id.
+    public var resourceParameter: String?
+    /// Whether only a signed-in user (not an API key) may call the route.
+    public var usersOnly: Bool
+}
+
+/// Every tenant route's declared access, filled while routes register: read by the tests
+/// (access matrices) and the OpenAPI document (`x-permission`).
+public final class RouteAccessTable: Sendable {
+    private let entries = Mutex<[RouteAccess]>([])
+
+    /// Creates an empty table.
+    public init() {}
+
+    /// The declarations so far.
+    public var routes: [RouteAccess] { entries.withLock { $0 } }
+
+    func add(_ entry: RouteAccess) {
+        entries.withLock { $0.append(entry) }
+    }
+}
+
+/// Registers tenant routes, each with the permission it needs. The one mechanism that checks
+/// permissions: it runs before the handler, so a handler reads no data for a caller who may not
+/// call it, and any error in the check denies.
+public struct TenantRoutes {
+    let group: RouterGroup<TenantRequestContext>
+    let prefix: String
+    let table: RouteAccessTable
+
+    /// A route's handler.
+    public typealias Handler = @Sendable (Request, TenantRequestContext) async throws -> Response
+
+    /// Registers `method path` needing `permission`; `resource` names the resource type and path
+    /// parameter for routes about one resource (or the type alone for lists and creation).
+    public func on(
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        _ permission: Permission,
+        resource: (type: String, parameter: String?)? = nil,
+        usersOnly: Bool = false,
+        _ handler: @escaping Handler
+    ) {
+        table.add(
+            RouteAccess(
+                method: method, path: prefix + path, permission: permission, resourceType: resource?.type,
+                resourceParameter: resource?.parameter, usersOnly: usersOnly)
+        )
+        group.on(RouterPath(path), method: method) { request, context -> Response in
+            if usersOnly, case .apiKey = context.access.principal {
+                throw TenantryError(.forbidden, "Only a signed-in member can do this, not an API key.")
+            }
+            let requested = resource.map { resource in
+                (type: resource.type, id: resource.parameter.flatMap { context.parameters.get($0) })
+            }
+            try context.access.authorize(permission, resource: requested)
+            return try await handler(request, context)
+        }
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import TenantryCore
+import TenantryStorage
+
+/// The member use cases: list, read, add, change, suspend, remove, and hand over ownership.
+/// Grant rules come from ``GrantPolicy``; every change runs in one tenant transaction with its
+/// audit event, announces the access change to every node, and clears this node's cache.
+struct MemberService: Sendable {
+    let runtime: IdentityRuntime
+
+    var database: any DatabaseClient { runtime.database }
+
+    func list(_ access: TenantAccess, filter: MembershipRepository.MemberFilter, page: PageRequest) async throws
+        -> Page<MembershipRepository.Member>
+    {
+        try await database.withTenant(access.tenantID) { scope in try await scope.memberships.members(filter, page: page) }
+    }
+
+    func get(_ access: TenantAccess, userID: UserID) async throws -> MembershipRepository.Member {
+        guard
+            let member = try await database.withTenant(
+                access.tenantID, { scope in try await scope.memberships.member(userID: userID) })
+        else { throw Self.noSuchMember }
+        return member
+    }
+
+    /// Adds a person by email: creates the identity when it is new (and emails a link to choose
+    /// a password), then the membership.
+    func add(_ access: TenantAccess, email: EmailAddress, name: String?, role reference: RoleReference, origin: AuditEvent.Origin)
+        async throws -> MembershipRepository.Member
+    {
+        let now = Date()
+        let member = try await database.withTenant(access.tenantID) { scope -> MembershipRepository.Member in
+            let role = try await RoleResolution.resolve(reference, in: scope)
+            try GrantPolicy.checkAssign(role, by: access)
+            var user = try await scope.users.find(email: email)
+            if user == nil {
+                guard let name else {
+                    throw Validator.fail("name", "required", "Give a name: this email address has no account yet.")
+                }
+                let created = User(id: .generate(), email: email, name: name, createdAt: now, updatedAt: now)
+                try await scope.users.create(created)
+                let tenant = try await scope.tenants.find(id: access.tenantID)
+                let token = SecretToken.generate()
+                try await scope.global.userTokens.add(
+                    hash: SecretToken.digest(token), userID: created.id, purpose: .resetPassword,
+                    contextTenantID: access.tenantID, now: now, expiresAt: now.addingTimeInterval(72 * 3600))
+                try await EmailOutbox.enqueue(
+                    .memberAdded, to: created, tenantName: tenant?.name ?? "Tenantry",
+                    link: "\(runtime.publicURL)/reset-password?token=\(token)", validFor: "72 hours", scope: scope.global)
+                user = created
+            }
+            guard let user else { throw Self.noSuchMember }
+            try await scope.memberships.create(userID: user.id, role: role.rank, customRoleID: role.customID, at: now)
+            try await scope.auditEvents.append(
+                AuditRecorder.event(
+                    in: access.tenantID, action: "member.added", actor: access.actor,
+                    target: .init(type: "member", id: user.id.description), origin: origin,
+                    changes: [
+                        "role": .init(before: nil, after: role.reference.description),
+                        "status": .init(before: nil, after: "active"),
+                    ]
+                )
+            )
+            try await scope.announceAccessChange()
+            guard let member = try await scope.memberships.member(userID: user.id) else { throw Self.noSuchMember }
+            return member
+        }
+        runtime.access.invalidate(tenant: access.tenantID)
+        return member
+    }
+
+    /// Changes a member's role and/or status.
+    func update(
+        _ access: TenantAccess, userID: UserID, role reference: RoleReference?, status: MemberStatus?, origin: AuditEvent.Origin
+    ) async throws -> MembershipRepository.Member {
+        let now = Date()
+        let member = try await database.withTenant(access.tenantID) { scope -> MembershipRepository.Member in
+            try await scope.lockTenant()
+            guard let current = try await scope.memberships.access(userID: userID) else { throw Self.noSuchMember }
+            try GrantPolicy.checkManage(member: current.role, by: access)
+            var changes: [String: AuditEvent.Change] = [:]
+            var losesOwnership = false
+            if let reference, reference != current.role.reference {
+                let role = try await RoleResolution.resolve(reference, in: scope)
+                try GrantPolicy.checkAssign(role, by: access)
+                losesOwnership = current.role.rank == .owner && role.rank != .owner
+                try await scope.memberships.setRole(role.rank, customRoleID: role.customID, of: userID, at: now)
+                changes["role"] = .init(before: current.role.reference.description, after: role.reference.description)
+            }
+            if let status, status != current.membership.status {
+                if status == .suspended, userID == access.userID {
+                    throw TenantryError(.forbidden, "You cannot suspend yourself.")
+                }
+                losesOwnership = losesOwnership || (current.role.rank == .owner && status == .suspended)
+                try await scope.memberships.setStatus(status, of: userID, at: now)
+                changes["status"] = .init(before: current.membership.status.rawValue, after: status.rawValue)
+            }
+            if losesOwnership { try await Self.requireAnotherOwner(scope) }
+            if !changes.isEmpty {
+                try await scope.auditEvents.append(
+                    AuditRecorder.event(
+                        in: access.tenantID, action: "member.updated", actor: access.actor,
+                        target: .init(type: "member", id: userID.description), origin: origin, changes: changes)
+                )
+                try await scope.announceAccessChange()
+            }
+            guard let member = try await scope.memberships.member(userID: userID) else { throw Self.noSuchMember }
+            return member
+        }
+        runtime.access.invalidate(tenant: access.tenantID)
+        return member
+    }
+
+    /// Removes a member; the API keys they created are revoked with them.
+    func remove(_ access: TenantAccess, userID: UserID, origin: AuditEvent.Origin) async throws {
+        let now = Date()
+        try await database.withTenant(access.tenantID) { scope in
+            try await scope.lockTenant()
+            guard let current = try await scope.memberships.access(userID: userID) else { throw Self.noSuchMember }
+            try GrantPolicy.checkManage(member: current.role, by: access)
+            let revoked = try await scope.apiKeys.revokeAll(createdBy: userID, at: now)
+            try await scope.memberships.delete(userID: userID)
+            if current.role.rank == .owner { try await Self.requireAnotherOwner(scope) }
+            try await scope.auditEvents.append(
+                AuditRecorder.event(
+                    in: access.tenantID, action: "member.removed", actor: access.actor,
+                    target: .init(type: "member", id: userID.description), origin: origin,
+                    changes: ["role": .init(before: current.role.reference.description, after: nil)])
+            )
+            for key in revoked {
+                try await scope.auditEvents.append(
+                    AuditRecorder.event(
+                        in: access.tenantID, action: "api_key.revoked", actor: access.actor,
+                        target: .init(type: "api_key", id: key.description), origin: origin,
+                        changes: ["reason": .init(before: nil, after: "creator_removed")])
+                )
+            }
+            try await scope.announceAccessChange()
+        }
+        runtime.access.invalidate(tenant: access.tenantID)
+    }
+
+    /// Makes another active member an owner and the calling owner an admin, atomically:
+    /// concurrent transfers run one after the other, and the second finds its caller no longer
+    /// an owner.
+    func transferOwnership(_ access: TenantAccess, to userID: UserID, origin: AuditEvent.Origin) async throws
+        -> MembershipRepository.Member
+    {
+        guard let callerID = access.userID else {
+            throw TenantryError(.forbidden, "Only a signed-in owner can hand over ownership.")
+        }
+        let now = Date()
+        let member = try await database.withTenant(access.tenantID) { scope -> MembershipRepository.Member in
+            try await scope.lockTenant()
+            guard let caller = try await scope.memberships.access(userID: callerID), caller.role.rank == .owner,
+                caller.role.customID == nil, caller.membership.status == .active
+            else { throw TenantryError(.forbidden, "Only an owner can hand over ownership.") }
+            guard userID != callerID else {
+                throw Validator.fail("user_id", "self", "Name another member to hand ownership to.")
+            }
+            guard let target = try await scope.memberships.access(userID: userID) else { throw Self.noSuchMember }
+            guard target.membership.status == .active else {
+                throw TenantryError(.conflict, "Ownership can only go to an active member.")
+            }
+            try await scope.memberships.setRole(.owner, of: userID, at: now)
+            try await scope.memberships.setRole(.admin, of: callerID, at: now)
+            try await scope.auditEvents.append(
+                AuditRecorder.event(
+                    in: access.tenantID, action: "tenant.ownership_transferred", actor: access.actor,
+                    target: .init(type: "member", id: userID.description), origin: origin,
+                    changes: [
+                        "owner": .init(before: callerID.description, after: userID.description),
+                        "previous_owner_role": .init(before: TenantRole.owner.rawValue, after: TenantRole.admin.rawValue),
+                        "new_owner_role": .init(before: target.role.reference.description, after: TenantRole.owner.rawValue),
+                    ])
+            )
+            try await scope.announceAccessChange()
+            guard let member = try await scope.memberships.member(userID: userID) else { throw Self.noSuchMember }
+            return member
+        }
+        runtime.access.invalidate(tenant: access.tenantID)
+        return member
+    }
+
+    /// Refuses a change that leaves the tenant without an active owner (checked after the
+    /// change, inside the same locked transaction).
+    static func requireAnotherOwner(_ scope: TenantScope) async throws {
+        guard try await scope.memberships.count(role: .owner, activeOnly: true) > 0 else {
+            throw TenantryError(
+                .lastOwner,
+                "The tenant needs an active owner: make someone else owner first (POST /api/v1/tenant/transfer-ownership).")
+        }
+    }
+
+    static var noSuchMember: TenantryError { TenantryError(.notFound, "No such member.") }
+}
+
+/// Turns a role reference into the role it means within a tenant.
+enum RoleResolution {
+    static func resolve(_ reference: RoleReference, in scope: TenantScope, field: String = "role") async throws -> ResolvedRole {
+        switch reference {
+        case .builtIn(let role):
+            return ResolvedRole(role)
+        case .custom(let id):
+            guard let role = try await scope.roles.find(id: id) else {
+                throw Validator.fail(field, "unknown_role", "No such role in this tenant.")
+            }
+            return ResolvedRole(role)
+        }
+    }
+}
+
+extension ResolvedRole {
+    /// The custom role's id, when this is one.
+    var customID: RoleID? {
+        if case .custom(let id) = reference { return id }
+        return nil
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Hummingbird
+import TenantryCore
+import TenantryStorage
+
+/// `/api/v1/members*` and `/api/v1/tenant/transfer-ownership`.
+struct MembersController: Sendable {
+    let service: MemberService
+
+    func register(on routes: TenantRoutes) {
+        routes.on(.get, "/members", .membersRead) { request, context in
+            let query = request.uri.queryParameters
+            var validator = Validator()
+            let page = try validator.capture {
+                try PageRequest.parse(limit: query["limit"].map(String.init), cursor: query["cursor"].map(String.init))
+            }
+            var filter = MembershipRepository.MemberFilter()
+            if let role = query["role"] {
+                filter.role = try validator.capture { try RoleReference(String(role)) }
+            }
+            if let status = query["status"] {
+                filter.status = MemberStatus(rawValue: String(status))
+                if filter.status == nil { validator.add("status", "invalid_value", "status is active or suspended.") }
+            }
+            if let text = query["q"] {
+                if text.count > 200 { validator.add("q", "too_long", "At most 200 characters.") }
+                filter.text = String(text)
+            }
+            try validator.check()
+            let result = try await service.list(context.access, filter: filter, page: page ?? PageRequest())
+            return try MemberPage(items: result.items.map(MemberBody.init), nextCursor: result.nextCursor)
+                .response(from: request, context: context)
+        }
+        routes.on(.get, "/members/{user_id}", .membersRead) { request, context in
+            let member = try await service.get(context.access, userID: try Self.userID(context))
+            return try MemberBody(member).response(from: request, context: context)
+        }
+        routes.on(.post, "/members", .membersManage) { request, context in
+            let body = try await request.decodeJSON(as: AddMemberRequest.self, context: context.base)
+            var validator = Validator()
+            let email = try validator.capture { try EmailAddress(body.email) }
+            let name = try body.name.flatMap { name in try validator.capture { try User.validatedName(name) } }
+            let role = try validator.capture { try RoleReference(body.role) }
+            try validator.check()
+            guard let email, let role else { throw TenantryError(.internalError, "Validation passed without values.") }
+            let member = try await service.add(
+                context.access, email: email, name: name, role: role, origin: context.origin(of: request))
+            var response = try MemberBody(member).response(from: request, context: context)
+            response.status = .created
+            return response
+        }
+        routes.on(.patch, "/members/{user_id}", .membersManage) { request, context in
+            let userID = try Self.userID(context)
+            let body = try await request.decodeJSON(as: UpdateMemberRequest.self, context: context.base)
+            var validator = Validator()
+            let role = try body.role.flatMap { text in try validator.capture { try RoleReference(text) } }
+            var status: MemberStatus?
+            if let text = body.status {
+                status = MemberStatus(rawValue: text)
+                if status == nil { validator.add("status", "invalid_value", "status is active or suspended.") }
+            }
+            try validator.check()
+            let member = try await service.update(
+                context.access, userID: userID, role: role, status: status, origin: context.origin(of: request))
+            return try MemberBody(member).response(from: request, context: context)
+        }
+        routes.on(.delete, "/members/{user_id}", .membersManage) { request, context in
+            try await service.remove(context.access, userID: try Self.userID(context), origin: context.origin(of: request))
+            return Response(status: .noContent)
+        }
+        routes.on(.post, "/tenant/transfer-ownership", .ownershipTransfer, usersOnly: true) { request, context in
+            let body = try await request.decodeJSON(as: TransferOwnershipRequest.self, context: context.base)
+            guard let userID = UserID(body.userId) else {
+                throw Validator.fail("user_id", "invalid_format", "user_id is a member's id.")
+            }
+            let member = try await service.transferOwnership(context.access, to: userID, origin: context.origin(of: request))
+            return try MemberBody(member).response(from: request, context: context)
+        }
+    }
+
+    /// The `{user_id}` path parameter; a malformed id names no member (404).
+    static func userID(_ context: TenantRequestContext) throws -> UserID {
+        guard let id = context.parameters.get("user_id").flatMap(UserID.init) else { throw MemberService.noSuchMember }
+        return id
+    }
+}
+
+struct AddMemberRequest: Decodable {
+    let email: String
+    let name: String?
+    let role: String
+}
+
+struct UpdateMemberRequest: Decodable {
+    let role: String?
+    let status: String?
+}
+
+struct TransferOwnershipRequest: Decodable {
+    let userId: String
+}
+
+/// A member as the API shows it.
+struct MemberBody: ResponseEncodable {
+    let userId: String
+    let email: String
+    let name: String
+    let role: String
+    let roleName: String
+    let status: String
+    let joinedAt: Date
+    let updatedAt: Date
+
+    init(_ member: MembershipRepository.Member) {
+        userId = member.membership.userID.description
+        email = member.user.email.rawValue
+        name = member.user.name
+        role = member.membership.roleReference.description
+        roleName = member.customRoleName ?? member.membership.role.rawValue
+        status = member.membership.status.rawValue
+        joinedAt = member.membership.createdAt
+        updatedAt = member.membership.updatedAt
+    }
+}
+
+struct MemberPage: ResponseEncodable {
+    let items: [MemberBody]
+    let nextCursor: String?
+}
