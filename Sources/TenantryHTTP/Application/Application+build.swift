@@ -51,6 +51,8 @@ public final class APIRouter: HTTPResponderBuilder {
             table: accessTable
         )
         MembersController(service: MemberService(runtime: identity)).register(on: tenantRoutes)
+        RolesController(service: RoleService(runtime: identity)).register(on: tenantRoutes)
+        APIKeysController(service: APIKeyService(runtime: identity)).register(on: tenantRoutes)
         self.router = router
         self.table = table
         self.accessTable = accessTable

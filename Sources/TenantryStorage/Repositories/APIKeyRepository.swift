@@ -87,11 +87,12 @@ public struct APIKeyRepository: Sendable {
         ) { $0.id.rawValue }
     }
 
-    /// Saves a key's name and expiry.
+    /// Saves a key's name, expiry and display prefix and suffix (which change on rotation).
     public func update(_ key: APIKey) async throws {
         let rows = try await sql.raw(
             """
-            UPDATE api_keys SET name = \(bind: key.name), expires_at = \(bind: key.expiresAt), updated_at = \(bind: key.updatedAt)
+            UPDATE api_keys SET name = \(bind: key.name), expires_at = \(bind: key.expiresAt), prefix = \(bind: key.prefix),
+                last_four = \(bind: key.lastFour), updated_at = \(bind: key.updatedAt)
             WHERE tenant_id = \(bind: tenantID.rawValue) AND id = \(bind: key.id.rawValue)
             RETURNING id
             """
