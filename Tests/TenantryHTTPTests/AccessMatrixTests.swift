@@ -20,7 +20,9 @@ struct AccessMatrixTests {
 
     static func method(_ method: HTTPRequest.Method) -> Bool { [.post, .patch, .put].contains(method) }
 
-    @Test("BFLA: each built-in role, a custom role and a scoped key get exactly their declared permissions", arguments: TestDatabase.all)
+    @Test(
+        "BFLA: each built-in role, a custom role and a scoped key get exactly their declared permissions",
+        arguments: TestDatabase.all)
     func functionLevel(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, context in
             let routes = try makeTestRouter(context.database).accessTable.routes
@@ -44,10 +46,16 @@ struct AccessMatrixTests {
             }
             func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
             let principals = [
-                Principal(name: "owner", headers: bearer(fixture.ownerToken), permissions: TenantRole.owner.permissions, isKey: false),
-                Principal(name: "admin", headers: bearer(fixture.admin.token), permissions: TenantRole.admin.permissions, isKey: false),
-                Principal(name: "member", headers: bearer(fixture.member.token), permissions: TenantRole.member.permissions, isKey: false),
-                Principal(name: "viewer", headers: bearer(fixture.viewer.token), permissions: TenantRole.viewer.permissions, isKey: false),
+                Principal(
+                    name: "owner", headers: bearer(fixture.ownerToken), permissions: TenantRole.owner.permissions, isKey: false),
+                Principal(
+                    name: "admin", headers: bearer(fixture.admin.token), permissions: TenantRole.admin.permissions, isKey: false),
+                Principal(
+                    name: "member", headers: bearer(fixture.member.token), permissions: TenantRole.member.permissions,
+                    isKey: false),
+                Principal(
+                    name: "viewer", headers: bearer(fixture.viewer.token), permissions: TenantRole.viewer.permissions,
+                    isKey: false),
                 Principal(
                     name: "custom", headers: bearer(custom.token),
                     permissions: TenantRole.viewer.permissions.union([.apiKeysRead, .invitationsRead]), isKey: false),
@@ -69,7 +77,9 @@ struct AccessMatrixTests {
                     }
                     let allowed = principal.permissions.contains(route.permission) && !(route.usersOnly && principal.isKey)
                     if allowed {
-                        #expect(status != .forbidden && status != .unauthorized, "\(principal.name) \(route.method) \(route.path): \(status)")
+                        #expect(
+                            status != .forbidden && status != .unauthorized,
+                            "\(principal.name) \(route.method) \(route.path): \(status)")
                     } else {
                         #expect(status == .forbidden, "\(principal.name) \(route.method) \(route.path): \(status)")
                     }
@@ -94,7 +104,9 @@ struct AccessMatrixTests {
             var idsB: [String: String] = [
                 "members": memberB.userID, "roles": try #require(roleB.body["id"] as? String), "api-keys": keyB.id,
             ]
-            for (collection, body) in [("teams", ["name": "B team"]), ("invitations", ["email": "b-invitee@example.com", "role": "member"])] {
+            for (collection, body) in [
+                ("teams", ["name": "B team"]), ("invitations", ["email": "b-invitee@example.com", "role": "member"]),
+            ] {
                 if routes.contains(where: { $0.path == "/api/v1/\(collection)" && $0.method == .post }) {
                     let created = try await client.json(.post, "/api/v1/\(collection)", body, token: tenantB.accessToken)
                     idsB[collection] = try #require(created.body["id"] as? String, "\(collection): \(created.raw)")

@@ -47,9 +47,12 @@ extension TestClientProtocol {
         let owner = try await register()
         return AccessFixture(
             owner: owner,
-            admin: try await addSignedInMember(context, adminToken: owner.accessToken, tenantSlug: owner.tenantSlug, role: "admin"),
-            member: try await addSignedInMember(context, adminToken: owner.accessToken, tenantSlug: owner.tenantSlug, role: "member"),
-            viewer: try await addSignedInMember(context, adminToken: owner.accessToken, tenantSlug: owner.tenantSlug, role: "viewer")
+            admin: try await addSignedInMember(
+                context, adminToken: owner.accessToken, tenantSlug: owner.tenantSlug, role: "admin"),
+            member: try await addSignedInMember(
+                context, adminToken: owner.accessToken, tenantSlug: owner.tenantSlug, role: "member"),
+            viewer: try await addSignedInMember(
+                context, adminToken: owner.accessToken, tenantSlug: owner.tenantSlug, role: "viewer")
         )
     }
 
