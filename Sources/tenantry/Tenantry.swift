@@ -13,7 +13,7 @@ struct Tenantry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenantry",
         abstract: "A self-hosted, multi-tenant backend for SaaS products.",
-        subcommands: [Serve.self, Migrate.self, Keys.self, Version.self],
+        subcommands: [Serve.self, Migrate.self, Keys.self, Seed.self, Version.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -203,6 +203,46 @@ struct Keys: AsyncParsableCommand {
                 try await KeyCommand.withManager(configuration: configuration, logger: logger) { manager in
                     let key = try await manager.rotate()
                     print("added \(key.kid); published now, signs from \(key.signsFrom.formatted(.iso8601))")
+                }
+            } catch {
+                throw fail(error, logger: logger)
+            }
+        }
+    }
+}
+
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Seed example data.",
+        subcommands: [Demo.self]
+    )
+
+    struct Demo: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a demo tenant with an owner, an admin, a member and a viewer, a team and an API key.",
+            discussion: "Prints each person's email and random password, and the API key's secret, once."
+        )
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: "The demo tenant's slug (default demo).")
+        var slug = "demo"
+
+        func run() async throws {
+            let (configuration, logger) = try prepare(database.flags)
+            do {
+                try await OneOffCommand.withRuntime(configuration: configuration, logger: logger) { runtime in
+                    let result = try await DemoSeed.run(runtime: runtime, slug: slug)
+                    print("Seeded tenant \"\(result.tenant.name)\" (slug \(result.tenant.slug.rawValue)).")
+                    print(
+                        "Sign in with POST /api/v1/auth/login and {\"email\", \"password\", \"tenant_slug\": \"\(result.tenant.slug.rawValue)\"}:"
+                    )
+                    for account in result.accounts {
+                        let role = account.role.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)
+                        print("  \(role) \(account.email.rawValue)  password: \(account.password)")
+                    }
+                    print("Team \"\(result.team.name)\" with the admin and the member.")
+                    let scopes = result.apiKeyScopes.sorted().map(\.rawValue).joined(separator: ", ")
+                    print("API key (\(scopes)), shown only now: \(result.apiKey)")
                 }
             } catch {
                 throw fail(error, logger: logger)

@@ -11,6 +11,21 @@ public enum KeyCommand {
         logger: Logger,
         _ body: (KeyRotation) async throws -> Void
     ) async throws {
+        try await OneOffCommand.withRuntime(configuration: configuration, logger: logger) { runtime in
+            try await body(KeyRotation(runtime: runtime))
+        }
+    }
+}
+
+/// What one-off commands (`keys`, `seed`) share: open the configured database without
+/// migrating, check it is current, run, and always close.
+public enum OneOffCommand {
+    /// Runs `body` with the identity runtime of the configured database.
+    public static func withRuntime(
+        configuration: TenantryConfiguration,
+        logger: Logger,
+        _ body: (IdentityRuntime) async throws -> Void
+    ) async throws {
         let database = try await DatabaseBootstrap.open(configuration: configuration, migrations: .verifyOnly, logger: logger)
         // PostgreSQL's pool needs its run loop; SQLite needs nothing but a close at the end.
         let pool = (database as? PostgresDatabaseClient).map { client in Task { await client.run() } }
@@ -22,7 +37,7 @@ public enum KeyCommand {
         do {
             try await DatabaseBootstrap.verify(database)
             let runtime = try IdentityRuntime.make(configuration: configuration, database: database, logger: logger)
-            try await body(KeyRotation(runtime: runtime))
+            try await body(runtime)
             await finish()
         } catch {
             await finish()
