@@ -51,6 +51,8 @@ public final class APIRouter: HTTPResponderBuilder {
             table: accessTable
         )
         MembersController(service: MemberService(runtime: identity)).register(on: tenantRoutes)
+        TeamsController(service: TeamService(runtime: identity)).register(on: tenantRoutes)
+        InvitationsController(service: InvitationService(runtime: identity)).register(on: tenantRoutes, public: api)
         self.router = router
         self.table = table
         self.accessTable = accessTable
