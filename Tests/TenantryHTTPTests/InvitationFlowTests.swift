@@ -208,6 +208,14 @@ struct InvitationFlowTests {
                     """
                 ).run()
             }
+            // While it has lapsed, a second invitation may be sent; the lapsed one then cannot be revived.
+            let second = try await client.invite("again@example.org", role: "viewer", token: owner.accessToken)
+            #expect(second.status == .created)
+            let secondID = try #require(second.body["id"] as? String)
+            let blocked = try await client.json(.post, "/api/v1/invitations/\(id)/resend", token: owner.accessToken)
+            #expect(blocked.status == .conflict)
+            #expect(
+                try await client.json(.delete, "/api/v1/invitations/\(secondID)", token: owner.accessToken).status == .noContent)
             let resent = try await client.json(.post, "/api/v1/invitations/\(id)/resend", token: owner.accessToken)
             #expect(resent.status == .ok, "\(resent.raw)")
             #expect(resent.body["status"] as? String == "pending")
@@ -216,9 +224,9 @@ struct InvitationFlowTests {
             formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
             let expiry = try #require(formatter.date(from: expiresAt))
             #expect(expiry > Date().addingTimeInterval(Invitation.lifetime - 120))
-            let secondToken = try #require(try await invitationToken(to: "again@example.org", context))
+            let secondToken = try #require(try await invitationToken(to: "again@example.org", context))  // the resent one
             #expect(secondToken != firstToken)
-            #expect(try await queuedEmails(context).filter { $0.to.rawValue == "again@example.org" }.count == 2)
+            #expect(try await queuedEmails(context).filter { $0.to.rawValue == "again@example.org" }.count == 3)
             #expect(!resent.raw.contains(secondToken))
 
             let old = try await client.acceptAsNewPerson(firstToken)

@@ -70,6 +70,9 @@ struct InvitationService: Sendable {
             let role = try await Self.resolveStill(invitation.role, in: scope)
             try GrantPolicy.checkAssign(role, by: access)
             try await Self.requireNotMember(invitation.email, in: scope)
+            guard try await scope.invitations.pending(email: invitation.email, at: now).allSatisfy({ $0.id == id }) else {
+                throw TenantryError(.conflict, "A newer invitation for this address is pending; resend that one.")
+            }
             let before = invitation.expiresAt
             invitation.expiresAt = now.addingTimeInterval(Invitation.lifetime)
             invitation.lastSentAt = now
