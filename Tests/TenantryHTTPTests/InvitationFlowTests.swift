@@ -116,6 +116,7 @@ struct InvitationFlowTests {
             #expect(accepted.body["tokens"] == nil)
             #expect(accepted.body["role"] as? String == "viewer")
             #expect((accepted.body["user"] as? [String: Any])?["id"] as? String == invitee.userID)
+            #expect((accepted.body["user"] as? [String: Any])?["email_verified"] as? Bool == true)
 
             let switched = try await client.json(
                 .post, "/api/v1/auth/switch-tenant", ["tenant_slug": owner.tenantSlug], token: invitee.accessToken)

@@ -186,10 +186,11 @@ struct InvitationService: Sendable {
                     hash: SecretToken.digest(refreshToken), sessionID: session.id, at: now)
                 user = newAccount.user
             } else {
-                guard let found = try await scope.users.find(email: invitation.email), found.id == acceptor.caller?.userID else {
-                    throw TenantryError(.forbidden, "This invitation is for another email address.")
-                }
+                guard var found = try await scope.users.find(email: invitation.email), found.id == acceptor.caller?.userID
+                else { throw TenantryError(.forbidden, "This invitation is for another email address.") }
+                // Following the emailed link proves control of the address.
                 try await scope.users.markEmailVerified(id: found.id, at: now)
+                found.emailVerifiedAt = found.emailVerifiedAt ?? now
                 user = found
             }
             try await scope.memberships.create(userID: user.id, role: role.rank, customRoleID: role.customID, at: now)
