@@ -29,4 +29,11 @@ public struct Team: Sendable, Equatable {
         guard name.count <= 100 else { throw Validator.fail(field, "too_long", "At most 100 characters.") }
         return name
     }
+
+    /// Validates an optional description: at most 500 characters after trimming; empty means none.
+    public static func validatedDescription(_ text: String?, field: String = "description") throws(TenantryError)
+        -> String?
+    {
+        try CustomRole.validatedDescription(text, field: field)
+    }
 }

@@ -53,6 +53,8 @@ public final class APIRouter: HTTPResponderBuilder {
         MembersController(service: MemberService(runtime: identity)).register(on: tenantRoutes)
         RolesController(service: RoleService(runtime: identity)).register(on: tenantRoutes)
         APIKeysController(service: APIKeyService(runtime: identity)).register(on: tenantRoutes)
+        TeamsController(service: TeamService(runtime: identity)).register(on: tenantRoutes)
+        InvitationsController(service: InvitationService(runtime: identity)).register(on: tenantRoutes, public: api)
         self.router = router
         self.table = table
         self.accessTable = accessTable

@@ -532,7 +532,7 @@ public struct IdentityService: Sendable {
 
     // MARK: Helpers
 
-    private func newSession(userID: UserID, tenantID: TenantID?, origin: AuditEvent.Origin, now: Date) -> Session {
+    func newSession(userID: UserID, tenantID: TenantID?, origin: AuditEvent.Origin, now: Date) -> Session {
         Session(
             id: .generate(), userID: userID, activeTenantID: tenantID, createdAt: now, lastSeenAt: now,
             expiresAt: now.addingTimeInterval(policy.absoluteLifetime),
@@ -657,8 +657,23 @@ enum EmailOutbox {
         validFor: String,
         scope: GlobalScope
     ) async throws {
+        try await enqueue(
+            kind, to: user.email, name: user.name, tenantName: tenantName, link: link, validFor: validFor, scope: scope)
+    }
+
+    /// Queues an email to an address that may have no account yet; `name` is the template's
+    /// `name` (for an invitation: the inviter's).
+    static func enqueue(
+        _ kind: EmailTemplates.Kind,
+        to recipient: EmailAddress,
+        name: String,
+        tenantName: String,
+        link: String,
+        validFor: String,
+        scope: GlobalScope
+    ) async throws {
         let message = try EmailTemplates.render(
-            kind, to: user.email, values: .init(name: user.name, tenantName: tenantName, link: link, validFor: validFor)
+            kind, to: recipient, values: .init(name: name, tenantName: tenantName, link: link, validFor: validFor)
         )
         let payload = String(decoding: try JSONEncoder().encode(message), as: UTF8.self)
         try await scope.jobs.enqueue(queue: EmailMessage.outboxQueue, payload: payload)
