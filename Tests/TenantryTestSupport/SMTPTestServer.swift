@@ -69,7 +69,8 @@ public final class SMTPTestServer: Sendable {
         }
 
         var port: Int?
-        let deadline = ContinuousClock.now + .seconds(15)
+        // Generous: starting Python and making throwaway certificates is slow on a loaded machine.
+        let deadline = ContinuousClock.now + .seconds(60)
         while port == nil, ContinuousClock.now < deadline, process.isRunning {
             let text = output.text
             let firstLine = text.firstIndex(of: "\n").map { String(text[..<$0]) }

@@ -9,7 +9,7 @@ import Testing
 /// The SMTP transport against a real SMTP server (aiosmtpd, started per test by
 /// `SMTPTestServer`): what arrives, TLS and its verification, AUTH, and how failures map to
 /// temporary and permanent errors.
-@Suite("SMTP transport", .timeLimit(.minutes(1)))
+@Suite("SMTP transport", .serialized, .timeLimit(.minutes(3)))
 struct SMTPTransportTests {
     static let logger = Logger(label: "smtp-test")
 
