@@ -5,7 +5,8 @@ public import TenantryCore
 public import TenantryStorage
 
 /// Everything identity needs at run time, made once at start-up: the token authority with its
-/// keys loaded, the password hashing pool, the session validator and the attempt limiters.
+/// keys loaded, the password hashing pool, the session validator, the user directory cache and
+/// the attempt limiters.
 public final class IdentityRuntime: Sendable {
     /// The database.
     public let database: any DatabaseClient
@@ -17,6 +18,9 @@ public final class IdentityRuntime: Sendable {
     public let hashing: PasswordHashingPool
     /// Checks sessions on every authenticated request.
     public let sessions: SessionValidator
+    /// Users with their memberships, cached for `/me` and refresh; every write path that
+    /// changes a user, a membership or a tenant invalidates it (see ``UserDirectoryCache``).
+    public let directory: UserDirectoryCache
     /// Failed sign-ins per account.
     public let failedSignInsPerAccount: AttemptLimiter
     /// Failed sign-ins per client IP.
@@ -54,6 +58,7 @@ public final class IdentityRuntime: Sendable {
         self.masterKey = masterKey
         self.hashing = hashing
         self.sessions = SessionValidator(database: database)
+        self.directory = UserDirectoryCache(database: database)
         self.failedSignInsPerAccount = AttemptLimiter(limit: limits.failedSignInsPerAccountPerHour, window: 3600)
         self.failedSignInsPerIP = AttemptLimiter(limit: limits.failedSignInsPerIPPerHour, window: 3600)
         self.registrationsPerIP = AttemptLimiter(limit: limits.registrationsPerIPPerHour, window: 3600)
@@ -104,7 +109,8 @@ public final class IdentityRuntime: Sendable {
     }
 
     /// The background upkeep service: reloads keys, prunes expired ones and, on PostgreSQL,
-    /// listens for session revocations from other nodes. `serve` runs it in its service group.
+    /// listens for session revocations and user directory changes from other nodes. `serve`
+    /// runs it in its service group.
     public func maintenance(reloadInterval: Duration = .seconds(30)) -> some Service {
         IdentityMaintenance(runtime: self, reloadInterval: reloadInterval)
     }
@@ -187,7 +193,7 @@ public struct SigningKeyManager: Sendable {
 
 /// Background upkeep of identity state: reloads the key schedule (picking up rotations made by
 /// other processes and starting to sign with a new key on time), prunes expired keys, and on
-/// PostgreSQL listens for session revocations from other nodes.
+/// PostgreSQL listens for session revocations and user directory changes from other nodes.
 struct IdentityMaintenance: Service {
     let runtime: IdentityRuntime
     let reloadInterval: Duration
@@ -198,14 +204,24 @@ struct IdentityMaintenance: Service {
                 group.addTask { await reloadLoop() }
                 if let postgres = runtime.database as? PostgresDatabaseClient {
                     let sessions = runtime.sessions
-                    group.addTask {
-                        await postgres.listen(
-                            channel: SessionRepository.revocationChannel,
-                            onReconnect: { sessions.clear() },
-                            handler: { payload in
-                                if let id = SessionID(payload) { sessions.revoked([id]) }
-                            }
-                        )
+                    let directory = runtime.directory
+                    // Each listener empties its cache whenever it (re)connects: notices sent while
+                    // it was not listening were missed.
+                    let listeners: [(channel: String, onReconnect: @Sendable () -> Void, handler: @Sendable (String) -> Void)] = [
+                        (
+                            SessionRepository.revocationChannel, { sessions.clear() },
+                            { payload in if let id = SessionID(payload) { sessions.revoked([id]) } }
+                        ),
+                        (
+                            UserDirectoryNotice.channel, { directory.invalidateAll() },
+                            { payload in if let notice = UserDirectoryNotice(payload: payload) { directory.apply(notice) } }
+                        ),
+                    ]
+                    for listener in listeners {
+                        group.addTask {
+                            await postgres.listen(
+                                channel: listener.channel, onReconnect: listener.onReconnect, handler: listener.handler)
+                        }
                     }
                 }
                 await group.waitForAll()

@@ -3,7 +3,8 @@ import SQLKit
 public import TenantryCore
 
 /// One tenant's memberships. The tenant is fixed when the repository is made; every query
-/// names it.
+/// names it. Every change announces a ``UserDirectoryNotice`` for the member in the same
+/// transaction.
 public struct MembershipRepository: Sendable {
     let sql: any SQLDatabase
     /// The tenant whose memberships this repository reads and writes.
@@ -25,6 +26,7 @@ public struct MembershipRepository: Sendable {
         } catch  where DatabaseFailure.isUniqueViolation(error) {
             throw TenantryError(.conflict, "The user is already a member of this tenant.")
         }
+        try await UserDirectoryNotice.user(userID).announce(on: sql)
         return membership
     }
 
@@ -59,6 +61,7 @@ public struct MembershipRepository: Sendable {
             """
         ).all()
         guard !updated.isEmpty else { throw TenantryError(.notFound, "No such member.") }
+        try await UserDirectoryNotice.user(userID).announce(on: sql)
     }
 
     /// Removes a membership; `not_found` when the user is not a member.
@@ -71,6 +74,7 @@ public struct MembershipRepository: Sendable {
             """
         ).all()
         guard !deleted.isEmpty else { throw TenantryError(.notFound, "No such member.") }
+        try await UserDirectoryNotice.user(userID).announce(on: sql)
     }
 
     /// How many members hold `role`.
