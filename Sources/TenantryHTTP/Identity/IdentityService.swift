@@ -374,21 +374,28 @@ public struct IdentityService: Sendable {
     public func updateProfile(_ caller: AuthenticatedCaller, name: String?, locale: String??, origin: AuditEvent.Origin)
         async throws -> User
     {
-        let before = try await profile(of: caller).user
-        var after = before
-        if let name { after.name = name }
-        if let locale { after.locale = locale }
-        guard after != before else { return before }
-        try await database.withGlobal { scope in
-            try await scope.users.updateProfile(id: caller.userID, name: after.name, locale: after.locale, at: Date())
+        // Read from the database, not the directory cache: a write starts from the stored row.
+        let now = Date()
+        let (before, after) = try await database.withGlobal { scope -> (User, User) in
+            guard let before = try await scope.users.find(id: caller.userID) else {
+                throw TenantryError(.notFound, "No such user.")
+            }
+            var after = before
+            if let name { after.name = name }
+            if let locale { after.locale = locale }
+            guard after != before else { return (before, before) }
+            after.updatedAt = now
+            try await scope.users.updateProfile(id: caller.userID, name: after.name, locale: after.locale, at: now)
+            return (before, after)
         }
+        guard after != before else { return before }
         runtime.directory.invalidate(user: caller.userID)
         var changes: [String: AuditEvent.Change] = [:]
         if before.name != after.name { changes["name"] = .init(before: before.name, after: after.name) }
         if before.locale != after.locale { changes["locale"] = .init(before: before.locale, after: after.locale) }
         try await recordForUser(
             caller.userID, action: "user.profile_updated", origin: origin, preferred: caller.tenantID, changes: changes)
-        return try await profile(of: caller).user
+        return after
     }
 
     /// Changes the password after checking the current one; ends every other session.

@@ -20,6 +20,9 @@ public import TenantryStorage
 ///   row read just before a commit cannot be cached after that commit's invalidation.
 /// - Entries are trusted for ``lifetime`` at most: the safety net for a lost notice.
 ///
+/// It serves reads only: a write path reads the rows it changes from the database, never from
+/// this cache.
+///
 /// The cache holds at most ``capacity`` users; when full it drops expired entries, then
 /// arbitrary ones.
 public final class UserDirectoryCache: Sendable {
