@@ -182,4 +182,19 @@ struct FastFormattingTests {
         #expect(FastFormatting.hex([0x00, 0x0f, 0xa0, 0xff]) == "000fa0ff")
         #expect(FastFormatting.hex([]) == "")
     }
+
+    @Test("decimals match String(format:) to the given digits")
+    func decimals() {
+        #expect(FastFormatting.decimal(12.3456, fractionDigits: 3) == "12.346")
+        #expect(FastFormatting.decimal(7, fractionDigits: 3) == "7.000")
+        #expect(FastFormatting.decimal(0.0004, fractionDigits: 3) == "0.000")
+        #expect(FastFormatting.decimal(-0.5, fractionDigits: 3) == "-0.500")
+        #expect(FastFormatting.decimal(2.5, fractionDigits: 0) == "3")
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            // Values away from a rounding tie, where binary doubles may round either way.
+            let value = (Double(Int.random(in: 0...100_000_000, using: &generator)) + 0.25) / 10_000
+            #expect(FastFormatting.decimal(value, fractionDigits: 3) == String(format: "%.3f", value), "\(value)")
+        }
+    }
 }

@@ -30,7 +30,8 @@ struct AccessAcrossNodesTests {
                 let identity = try IdentityRuntime.make(
                     configuration: context.configuration, database: context.database, logger: TestLogging.logger)
                 let application = buildApplication(
-                    configuration: context.configuration, database: context.database, identity: identity, logger: TestLogging.logger)
+                    configuration: context.configuration, database: context.database, identity: identity,
+                    logger: TestLogging.logger)
                 return (identity, application)
             }
             let (_, nodeA) = try node()
@@ -51,15 +52,22 @@ struct AccessAcrossNodesTests {
                     #expect(try await clientB.json(.get, "/api/v1/members", token: key.secret).status == .ok)
                     #expect(try await clientB.json(.get, "/api/v1/members", token: member.token).status == .ok)
 
-                    #expect(try await clientA.json(.delete, "/api/v1/api-keys/\(key.id)", token: owner.accessToken).status == .noContent)
                     #expect(
-                        try await Self.statusAfterChange { try await clientB.json(.get, "/api/v1/members", token: key.secret).status }
+                        try await clientA.json(.delete, "/api/v1/api-keys/\(key.id)", token: owner.accessToken).status
+                            == .noContent)
+                    #expect(
+                        try await Self.statusAfterChange {
+                            try await clientB.json(.get, "/api/v1/members", token: key.secret).status
+                        }
                             == .unauthorized)
 
                     #expect(
-                        try await clientA.json(.delete, "/api/v1/members/\(member.userID)", token: owner.accessToken).status == .noContent)
+                        try await clientA.json(.delete, "/api/v1/members/\(member.userID)", token: owner.accessToken).status
+                            == .noContent)
                     #expect(
-                        try await Self.statusAfterChange { try await clientB.json(.get, "/api/v1/members", token: member.token).status }
+                        try await Self.statusAfterChange {
+                            try await clientB.json(.get, "/api/v1/members", token: member.token).status
+                        }
                             == .unauthorized)
                 }
             }

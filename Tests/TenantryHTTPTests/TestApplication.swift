@@ -77,3 +77,36 @@ extension TestResponse {
         try JSONDecoder().decode(ProblemDetails.self, from: Data(buffer: body))
     }
 }
+
+/// Two application nodes on one PostgreSQL database, like two replicas behind a load balancer.
+/// Node B runs the `identity` maintenance service (which listens for notices from other
+/// nodes), as `serve` does; the test gets a client for each node and the database.
+func withTwoNodes(
+    _ engine: TestDatabase,
+    _ test:
+        @Sendable (
+            _ clientA: any TestClientProtocol, _ clientB: any TestClientProtocol, _ context: TestDatabaseContext
+        ) async throws -> Void
+) async throws {
+    try await withTestDatabase(engine) { context in
+        func node() throws -> (IdentityRuntime, some ApplicationProtocol) {
+            let identity = try IdentityRuntime.make(
+                configuration: context.configuration, database: context.database, logger: TestLogging.logger)
+            let application = buildApplication(
+                configuration: context.configuration, database: context.database, identity: identity,
+                logger: TestLogging.logger
+            )
+            return (identity, application)
+        }
+        let (_, nodeA) = try node()
+        let (identityB, nodeB) = try node()
+        let listening = Task { try await identityB.maintenance(reloadInterval: .seconds(3600)).run() }
+        defer { listening.cancel() }
+        try await Task.sleep(for: .milliseconds(300))
+        try await nodeA.test(.router) { clientA in
+            try await nodeB.test(.router) { clientB in
+                try await test(clientA, clientB, context)
+            }
+        }
+    }
+}

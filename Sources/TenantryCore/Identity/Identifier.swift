@@ -59,8 +59,10 @@ extension UUID {
         }
         bytes[6] = 0x70 | UInt8(truncatingIfNeeded: sequence >> 8)  // version 7 + sequence high bits
         bytes[7] = UInt8(truncatingIfNeeded: sequence)
+        // One draw for the eight random bytes (each draw is a system call on Linux).
+        let random = generator.next()
         for index in 8..<16 {
-            bytes[index] = UInt8.random(in: .min ... .max, using: &generator)
+            bytes[index] = UInt8(truncatingIfNeeded: random >> (8 * (15 - index)))
         }
         bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 9562 variant
         return UUID(

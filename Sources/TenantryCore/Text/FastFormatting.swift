@@ -1,7 +1,7 @@
 public import Foundation
 
 /// Hot-path text formatting without Foundation's format machinery (which is slow on Linux):
-/// lower-case hex and RFC 3339 UTC timestamps with milliseconds.
+/// lower-case hex, fixed-point decimals and RFC 3339 UTC timestamps with milliseconds.
 public enum FastFormatting {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
@@ -14,6 +14,22 @@ public enum FastFormatting {
             output.append(hexDigits[Int(byte & 0x0F)])
         }
         return String(decoding: output, as: UTF8.self)
+    }
+
+    /// `value` rounded to `fractionDigits` decimals (0 to 9), like `String(format: "%.3f")` for
+    /// 3 but without Foundation: `12.346`, `-0.500`, `7.000`.
+    public static func decimal(_ value: Double, fractionDigits: Int) -> String {
+        let digits = min(max(fractionDigits, 0), 9)
+        var scale: Int64 = 1
+        for _ in 0..<digits { scale *= 10 }
+        guard value.isFinite, abs(value) < Double(Int64.max / scale) else { return "\(value)" }
+        let scaled = Int64((abs(value) * Double(scale)).rounded())
+        var text = value < 0 && scaled != 0 ? "-" : ""
+        text += String(scaled / scale)
+        guard digits > 0 else { return text }
+        let fraction = String(scaled % scale)
+        text += "." + String(repeating: "0", count: digits - fraction.count) + fraction
+        return text
     }
 
     /// `2026-11-23T18:07:00.123Z` (UTC, milliseconds), the form the API writes timestamps in.

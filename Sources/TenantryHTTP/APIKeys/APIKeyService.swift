@@ -92,7 +92,7 @@ struct APIKeyService: Sendable {
             try await scope.announceAccessChange()
             return after
         }
-        runtime.access.invalidate(tenant: access.tenantID)
+        runtime.accessChanged(in: access.tenantID)
         return key
     }
 
@@ -111,7 +111,7 @@ struct APIKeyService: Sendable {
             )
             try await scope.announceAccessChange()
         }
-        runtime.access.invalidate(tenant: access.tenantID)
+        runtime.accessChanged(in: access.tenantID)
     }
 
     /// Gives a key a new secret; the old one keeps working for `overlap` seconds.
@@ -139,7 +139,7 @@ struct APIKeyService: Sendable {
             guard let rotated = try await scope.apiKeys.find(id: id) else { throw Self.noSuchKey }
             return rotated
         }
-        runtime.access.invalidate(tenant: access.tenantID)
+        runtime.accessChanged(in: access.tenantID)
         return (key, secret, until)
     }
 

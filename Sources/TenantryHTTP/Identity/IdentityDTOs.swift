@@ -126,12 +126,61 @@ struct SwitchTenantResponse: ResponseEncodable {
     let expiresIn: Int
 }
 
-struct MeResponse: ResponseEncodable {
+/// `GET /me`'s answer. Written by hand (``JSONWriter``) on the hot path; its `Encodable` form is
+/// the reference a test compares that against.
+struct MeResponse: Encodable, ResponseGenerator {
     let user: UserBody
     let tenant: TenantBody?
     let role: String?
     let tenants: [MembershipBody]
     let sessionId: String
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var writer = JSONWriter()
+        write(to: &writer)
+        return writer.response()
+    }
+
+    func write(to writer: inout JSONWriter) {
+        writer.object { json in
+            json.field("role", role)
+            json.field("session_id", sessionId)
+            json.field("tenant", tenant) { $1.write(to: &$0) }
+            json.field("tenants", array: tenants) { $1.write(to: &$0) }
+            json.field("user", user) { $1.write(to: &$0) }
+        }
+    }
+}
+
+extension UserBody {
+    /// The fields, in ``JSONCoding/encoder``'s order.
+    func write(to json: inout JSONWriter) {
+        json.field("created_at", createdAt)
+        json.field("email", email)
+        json.field("email_verified", emailVerified)
+        json.field("id", id)
+        json.field("locale", locale)
+        json.field("name", name)
+    }
+}
+
+extension TenantBody {
+    /// The fields, in ``JSONCoding/encoder``'s order.
+    func write(to json: inout JSONWriter) {
+        json.field("created_at", createdAt)
+        json.field("id", id)
+        json.field("name", name)
+        json.field("slug", slug)
+        json.field("status", status)
+    }
+}
+
+extension MembershipBody {
+    /// The fields, in ``JSONCoding/encoder``'s order.
+    func write(to json: inout JSONWriter) {
+        json.field("role", role)
+        json.field("tenant", tenant) { $1.write(to: &$0) }
+    }
 }
 
 struct UpdateMeRequest: Decodable {

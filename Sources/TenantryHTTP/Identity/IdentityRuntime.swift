@@ -5,7 +5,8 @@ public import TenantryCore
 public import TenantryStorage
 
 /// Everything identity needs at run time, made once at start-up: the token authority with its
-/// keys loaded, the password hashing pool, the session validator and the attempt limiters.
+/// keys loaded, the password hashing pool, the session validator, the user directory cache and
+/// the attempt limiters.
 public final class IdentityRuntime: Sendable {
     /// The database.
     public let database: any DatabaseClient
@@ -19,6 +20,9 @@ public final class IdentityRuntime: Sendable {
     public let sessions: SessionValidator
     /// Members' grants and API keys, checked on every tenant request.
     public let access: AccessDirectory
+    /// Users with their memberships, cached for `/me` and refresh; every write path that
+    /// changes a user, a membership or a tenant invalidates it (see ``UserDirectoryCache``).
+    public let directory: UserDirectoryCache
     /// Failed sign-ins per account.
     public let failedSignInsPerAccount: AttemptLimiter
     /// Failed sign-ins per client IP.
@@ -57,6 +61,7 @@ public final class IdentityRuntime: Sendable {
         self.hashing = hashing
         self.sessions = SessionValidator(database: database)
         self.access = AccessDirectory(database: database)
+        self.directory = UserDirectoryCache(database: database)
         self.failedSignInsPerAccount = AttemptLimiter(limit: limits.failedSignInsPerAccountPerHour, window: 3600)
         self.failedSignInsPerIP = AttemptLimiter(limit: limits.failedSignInsPerIPPerHour, window: 3600)
         self.registrationsPerIP = AttemptLimiter(limit: limits.registrationsPerIPPerHour, window: 3600)
@@ -107,9 +112,19 @@ public final class IdentityRuntime: Sendable {
     }
 
     /// The background upkeep service: reloads keys, prunes expired ones and, on PostgreSQL,
-    /// listens for session revocations from other nodes. `serve` runs it in its service group.
+    /// listens for session revocations and user directory changes from other nodes. `serve`
+    /// runs it in its service group.
     public func maintenance(reloadInterval: Duration = .seconds(30)) -> some Service {
         IdentityMaintenance(runtime: self, reloadInterval: reloadInterval)
+    }
+
+    /// Call after a committed change to a tenant's members, roles or keys: forgets what this
+    /// node cached about the tenant and about `users` (whose tenant lists changed). Other nodes
+    /// hear of the change through the notices the writing transaction sent.
+    public func accessChanged(in tenantID: TenantID, for users: [UserID] = []) {
+        access.invalidate(tenant: tenantID)
+        directory.invalidate(tenant: tenantID)
+        for user in users { directory.invalidate(user: user) }
     }
 
     /// Reloads the signing key schedule from the database.
@@ -191,7 +206,7 @@ public struct SigningKeyManager: Sendable {
 /// Background upkeep of identity state: reloads the key schedule (picking up rotations made by
 /// other processes and starting to sign with a new key on time), prunes expired keys, writes
 /// API key last-use times in batches (and once more at shutdown), and on PostgreSQL listens for
-/// session revocations and access changes from other nodes.
+/// session revocations, user directory changes and access changes from other nodes.
 struct IdentityMaintenance: Service {
     let runtime: IdentityRuntime
     let reloadInterval: Duration
@@ -204,24 +219,29 @@ struct IdentityMaintenance: Service {
                 group.addTask { await flushLoop() }
                 if let postgres = runtime.database as? PostgresDatabaseClient {
                     let sessions = runtime.sessions
+                    let directory = runtime.directory
                     let access = runtime.access
-                    group.addTask {
-                        await postgres.listen(
-                            channel: SessionRepository.revocationChannel,
-                            onReconnect: { sessions.clear() },
-                            handler: { payload in
-                                if let id = SessionID(payload) { sessions.revoked([id]) }
-                            }
-                        )
-                    }
-                    group.addTask {
-                        await postgres.listen(
-                            channel: AccessDirectory.channel,
-                            onReconnect: { access.clear() },
-                            handler: { payload in
-                                if let id = TenantID(payload) { access.invalidate(tenant: id) }
-                            }
-                        )
+                    // Each listener empties its cache whenever it (re)connects: notices sent while
+                    // it was not listening were missed.
+                    let listeners: [(channel: String, onReconnect: @Sendable () -> Void, handler: @Sendable (String) -> Void)] = [
+                        (
+                            SessionRepository.revocationChannel, { sessions.clear() },
+                            { payload in if let id = SessionID(payload) { sessions.revoked([id]) } }
+                        ),
+                        (
+                            UserDirectoryNotice.channel, { directory.invalidateAll() },
+                            { payload in if let notice = UserDirectoryNotice(payload: payload) { directory.apply(notice) } }
+                        ),
+                        (
+                            AccessDirectory.channel, { access.clear() },
+                            { payload in if let id = TenantID(payload) { access.invalidate(tenant: id) } }
+                        ),
+                    ]
+                    for listener in listeners {
+                        group.addTask {
+                            await postgres.listen(
+                                channel: listener.channel, onReconnect: listener.onReconnect, handler: listener.handler)
+                        }
                     }
                 }
                 await group.waitForAll()

@@ -72,6 +72,7 @@ public struct IdentityService: Sendable {
                 tenant: tenant, user: user, passwordHash: passwordHash, session: session,
                 refreshToken: refreshToken, verification: verification, origin: origin, now: now
             )
+            runtime.directory.invalidate(user: user.id)
         } catch var error as TenantryError where error.code == .conflict {
             // The request names the slug `tenant_slug`.
             error.fieldErrors = error.fieldErrors.map { field in
@@ -160,6 +161,7 @@ public struct IdentityService: Sendable {
             try await database.withGlobal { scope in
                 try await scope.users.setPasswordHash(upgraded, id: found.user.id, at: Date())
             }
+            runtime.directory.invalidate(user: found.user.id)
         }
 
         let memberships = try await memberships(of: found.user.id)
@@ -220,15 +222,10 @@ public struct IdentityService: Sendable {
             let outcome: RefreshOutcome
             do {
                 outcome = try await database.withGlobal { scope -> RefreshOutcome in
-                    guard let record = try await scope.sessions.refreshToken(hash: hash),
-                        let session = try await scope.sessions.find(id: record.sessionID)
-                    else { return .invalid }
-                    var successorIsLive = false
-                    if let next = record.replacedBy, let nextRecord = try await scope.sessions.refreshToken(hash: next) {
-                        successorIsLive = nextRecord.rotatedAt == nil
-                    }
+                    guard let presented = try await scope.sessions.presentedRefreshToken(hash: hash) else { return .invalid }
+                    let (record, session) = (presented.record, presented.session)
                     switch RefreshTokenRotation.decide(
-                        record: record, session: session, successorIsLive: successorIsLive, now: now, policy: policy)
+                        record: record, session: session, successorIsLive: presented.successorIsLive, now: now, policy: policy)
                     {
                     case .sessionEnded:
                         return .invalid
@@ -236,10 +233,11 @@ public struct IdentityService: Sendable {
                         try await scope.sessions.revoke(id: session.id, reason: "refresh_token_reused", at: now)
                         return .reused(session)
                     case .rotate:
-                        try await scope.sessions.addRefreshToken(hash: successorHash, sessionID: session.id, at: now)
+                        // The compare-and-set first: a concurrent loser stops before writing anything.
                         guard try await scope.sessions.markRotated(hash: hash, successor: successorHash, at: now) else {
                             throw RefreshRace()
                         }
+                        try await scope.sessions.addRefreshToken(hash: successorHash, sessionID: session.id, at: now)
                     case .replayWithinGrace:
                         try await scope.sessions.addRefreshToken(hash: successorHash, sessionID: session.id, at: now)
                         guard let previous = record.replacedBy,
@@ -271,7 +269,7 @@ public struct IdentityService: Sendable {
                 var membership: TenantMembership?
                 var roles: [String] = []
                 if let tenantID = session.activeTenantID {
-                    membership = try await self.membership(userID: session.userID, tenantID: tenantID)
+                    membership = try await runtime.directory.entry(for: session.userID)?.membership(in: tenantID)
                     guard let membership else {
                         throw TenantryError(.invalidRefreshToken, "You are no longer a member of this session's tenant.")
                     }
@@ -362,36 +360,42 @@ public struct IdentityService: Sendable {
 
     // MARK: Profile and password
 
-    /// The caller's identity and current tenant.
+    /// The caller's identity and current tenant, from the user directory cache.
     public func profile(of caller: AuthenticatedCaller) async throws -> (
         user: User, tenant: TenantMembership?, memberships: [TenantMembership]
     ) {
-        guard let user = try await database.readGlobal({ scope in try await scope.users.find(id: caller.userID) }) else {
+        guard let entry = try await runtime.directory.entry(for: caller.userID) else {
             throw TenantryError(.notFound, "No such user.")
         }
-        let memberships = try await memberships(of: caller.userID)
-        let current = caller.tenantID.flatMap { id in memberships.first { $0.tenant.id == id } }
-        return (user, current, memberships)
+        return (entry.user, caller.tenantID.flatMap(entry.membership(in:)), entry.memberships)
     }
 
     /// Changes display name and locale.
     public func updateProfile(_ caller: AuthenticatedCaller, name: String?, locale: String??, origin: AuditEvent.Origin)
         async throws -> User
     {
-        let before = try await profile(of: caller).user
-        var after = before
-        if let name { after.name = name }
-        if let locale { after.locale = locale }
-        guard after != before else { return before }
-        try await database.withGlobal { scope in
-            try await scope.users.updateProfile(id: caller.userID, name: after.name, locale: after.locale, at: Date())
+        // Read from the database, not the directory cache: a write starts from the stored row.
+        let now = Date()
+        let (before, after) = try await database.withGlobal { scope -> (User, User) in
+            guard let before = try await scope.users.find(id: caller.userID) else {
+                throw TenantryError(.notFound, "No such user.")
+            }
+            var after = before
+            if let name { after.name = name }
+            if let locale { after.locale = locale }
+            guard after != before else { return (before, before) }
+            after.updatedAt = now
+            try await scope.users.updateProfile(id: caller.userID, name: after.name, locale: after.locale, at: now)
+            return (before, after)
         }
+        guard after != before else { return before }
+        runtime.directory.invalidate(user: caller.userID)
         var changes: [String: AuditEvent.Change] = [:]
         if before.name != after.name { changes["name"] = .init(before: before.name, after: after.name) }
         if before.locale != after.locale { changes["locale"] = .init(before: before.locale, after: after.locale) }
         try await recordForUser(
             caller.userID, action: "user.profile_updated", origin: origin, preferred: caller.tenantID, changes: changes)
-        return try await profile(of: caller).user
+        return after
     }
 
     /// Changes the password after checking the current one; ends every other session.
@@ -416,6 +420,7 @@ public struct IdentityService: Sendable {
                 userID: caller.userID, except: caller.sessionID, reason: "password_changed", at: Date())
         }
         runtime.sessions.revoked(ended)
+        runtime.directory.invalidate(user: caller.userID)
         try await recordForUser(caller.userID, action: "user.password_changed", origin: origin, preferred: caller.tenantID)
     }
 
@@ -431,6 +436,7 @@ public struct IdentityService: Sendable {
             return try await scope.sessions.revokeAll(userID: userID, reason: "user_disabled", at: Date())
         }
         runtime.sessions.revoked(ended)
+        runtime.directory.invalidate(user: userID)
         try await recordForUser(
             userID, action: status == .disabled ? "user.disabled" : "user.enabled", origin: origin, preferred: nil,
             actor: actor
@@ -452,6 +458,7 @@ public struct IdentityService: Sendable {
         guard let userID else {
             throw TenantryError(.invalidUserToken, "The link is invalid, expired or already used.")
         }
+        runtime.directory.invalidate(user: userID)
         try await recordForUser(userID, action: "user.email_verified", origin: origin, preferred: nil)
     }
 
@@ -515,6 +522,7 @@ public struct IdentityService: Sendable {
             throw TenantryError(.invalidUserToken, "The link is invalid, expired or already used.")
         }
         runtime.sessions.revoked(ended)
+        runtime.directory.invalidate(user: userID)
         try await recordForUser(userID, action: "user.password_reset", origin: origin, preferred: nil)
     }
 
@@ -558,15 +566,6 @@ public struct IdentityService: Sendable {
     func memberships(of userID: UserID) async throws -> [TenantMembership] {
         try await database.readGlobal { scope in
             try await scope.userTenants.memberships(of: userID).map { TenantMembership(tenant: $0.tenant, role: $0.role) }
-        }
-    }
-
-    private func membership(userID: UserID, tenantID: TenantID) async throws -> TenantMembership? {
-        try await database.withTenant(tenantID) { scope in
-            guard let tenant = try await scope.tenants.find(id: tenantID),
-                let membership = try await scope.memberships.find(userID: userID)
-            else { return nil }
-            return TenantMembership(tenant: tenant, role: membership.role)
         }
     }
 

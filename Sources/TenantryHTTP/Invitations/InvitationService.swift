@@ -208,7 +208,7 @@ struct InvitationService: Sendable {
             try await scope.announceAccessChange()
             return Acceptance(tenant: tenant, user: user, role: role, tokens: nil)
         }
-        runtime.access.invalidate(tenant: found.tenantID)
+        runtime.accessChanged(in: found.tenantID, for: [acceptance.user.id])
         guard let session else { return acceptance }
         let access = try await runtime.authority.issue(
             userID: acceptance.user.id, sessionID: session.id, tenantID: found.tenantID,

@@ -66,7 +66,7 @@ struct MemberService: Sendable {
             guard let member = try await scope.memberships.member(userID: user.id) else { throw Self.noSuchMember }
             return member
         }
-        runtime.access.invalidate(tenant: access.tenantID)
+        runtime.accessChanged(in: access.tenantID, for: [member.membership.userID])
         return member
     }
 
@@ -108,7 +108,7 @@ struct MemberService: Sendable {
             guard let member = try await scope.memberships.member(userID: userID) else { throw Self.noSuchMember }
             return member
         }
-        runtime.access.invalidate(tenant: access.tenantID)
+        runtime.accessChanged(in: access.tenantID, for: [userID])
         return member
     }
 
@@ -138,7 +138,7 @@ struct MemberService: Sendable {
             }
             try await scope.announceAccessChange()
         }
-        runtime.access.invalidate(tenant: access.tenantID)
+        runtime.accessChanged(in: access.tenantID, for: [userID])
     }
 
     /// Makes another active member an owner and the calling owner an admin, atomically:
@@ -179,7 +179,7 @@ struct MemberService: Sendable {
             guard let member = try await scope.memberships.member(userID: userID) else { throw Self.noSuchMember }
             return member
         }
-        runtime.access.invalidate(tenant: access.tenantID)
+        runtime.accessChanged(in: access.tenantID, for: [userID, callerID])
         return member
     }
 

@@ -61,7 +61,7 @@ public struct RequestLifecycleMiddleware: RouterMiddleware {
             "route": .string(context.endpointPath ?? "unmatched"),
             "path": .string(request.uri.path),
             "status": .stringConvertible(response.status.code),
-            "duration_ms": .string(String(format: "%.3f", elapsed.milliseconds)),
+            "duration_ms": .string(FastFormatting.decimal(elapsed.milliseconds, fractionDigits: 3)),
         ]
         if let tenantID = context.annotations.tenantID { metadata["tenant_id"] = .string(tenantID.description) }
         accessLogger.info("request", metadata: metadata)

@@ -143,6 +143,12 @@ enum JSONText {
 
     static func appendString(_ text: String, to line: inout String) {
         line += "\""
+        // Most values need no escaping: append them whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            line += text
+            line += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": line += "\\\""

@@ -88,7 +88,7 @@ struct RoleService: Sendable {
             try await scope.announceAccessChange()
             return after
         }
-        runtime.access.invalidate(tenant: access.tenantID)
+        runtime.accessChanged(in: access.tenantID)
         return role
     }
 

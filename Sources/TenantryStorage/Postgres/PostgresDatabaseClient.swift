@@ -103,21 +103,20 @@ public final class PostgresDatabaseClient: DatabaseClient {
     }
 
     /// Listens on `channel` until the task is cancelled, calling `handler` with each payload.
-    /// After a lost connection it reconnects (with back-off) and calls `onReconnect` first, since
-    /// notices sent meanwhile were missed.
+    /// After a lost connection it reconnects (with back-off). Each time listening starts, the
+    /// first time included, it calls `onReconnect` before any payload, since notices sent
+    /// before then (while disconnected, or before the first connection) were missed.
     public func listen(
         channel: String,
         onReconnect: @Sendable () -> Void,
         handler: @Sendable (String) -> Void
     ) async {
         var delay: Duration = .milliseconds(100)
-        var first = true
         while !Task.isCancelled {
             do {
                 try await client.withConnection { connection in
                     try await connection.listen(on: channel) { notifications in
-                        if !first { onReconnect() }
-                        first = false
+                        onReconnect()
                         delay = .milliseconds(100)
                         for try await notification in notifications {
                             handler(notification.payload)
@@ -131,7 +130,6 @@ public final class PostgresDatabaseClient: DatabaseClient {
                     metadata: ["channel": "\(channel)", "error.type": "\(String(reflecting: type(of: error)))"]
                 )
             }
-            first = false
             try? await Task.sleep(for: delay)
             delay = min(delay * 2, .seconds(5))
         }

@@ -3,7 +3,8 @@ import SQLKit
 public import TenantryCore
 
 /// One tenant's memberships. The tenant is fixed when the repository is made; every query
-/// names it.
+/// names it. Every change announces a ``UserDirectoryNotice`` for the member in the same
+/// transaction.
 public struct MembershipRepository: Sendable {
     let sql: any SQLDatabase
     /// The tenant whose memberships this repository reads and writes.
@@ -30,6 +31,7 @@ public struct MembershipRepository: Sendable {
         } catch  where DatabaseFailure.isUniqueViolation(error) {
             throw TenantryError(.conflict, "The user is already a member of this tenant.")
         }
+        try await UserDirectoryNotice.user(userID).announce(on: sql)
         return membership
     }
 
@@ -158,6 +160,7 @@ public struct MembershipRepository: Sendable {
             """
         ).all()
         guard !updated.isEmpty else { throw TenantryError(.notFound, "No such member.") }
+        try await UserDirectoryNotice.user(userID).announce(on: sql)
     }
 
     /// Changes a member's status; `not_found` when the user is not a member.
@@ -170,6 +173,7 @@ public struct MembershipRepository: Sendable {
             """
         ).all()
         guard !updated.isEmpty else { throw TenantryError(.notFound, "No such member.") }
+        try await UserDirectoryNotice.user(userID).announce(on: sql)
     }
 
     /// Gives every member of a custom role the role's new rank.
@@ -180,6 +184,7 @@ public struct MembershipRepository: Sendable {
             WHERE tenant_id = \(bind: tenantID.rawValue) AND role_id = \(bind: roleID.rawValue)
             """
         ).run()
+        try await UserDirectoryNotice.tenant(tenantID).announce(on: sql)
     }
 
     /// Removes a membership; `not_found` when the user is not a member.
@@ -192,6 +197,7 @@ public struct MembershipRepository: Sendable {
             """
         ).all()
         guard !deleted.isEmpty else { throw TenantryError(.notFound, "No such member.") }
+        try await UserDirectoryNotice.user(userID).announce(on: sql)
     }
 
     /// How many members hold `role` as their built-in role (active ones only when `activeOnly`).

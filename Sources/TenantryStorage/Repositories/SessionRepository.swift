@@ -127,16 +127,32 @@ public struct SessionRepository: Sendable {
             SELECT token_hash, session_id, issued_at, rotated_at, replaced_by, grace_used
             FROM refresh_tokens WHERE token_hash = \(bind: hash)
             """
-        ).first().map { row in
-            RefreshTokenRecord(
-                tokenHash: try row.decode(column: "token_hash", as: String.self),
-                sessionID: try row.identifier("session_id"),
-                issuedAt: try row.decode(column: "issued_at", as: Date.self),
-                rotatedAt: try row.decode(column: "rotated_at", as: Date?.self),
-                replacedBy: try row.decode(column: "replaced_by", as: String?.self),
-                graceUsed: try row.decode(column: "grace_used", as: Bool.self)
-            )
-        }
+        ).first().map(Self.decodeRefreshToken)
+    }
+
+    /// A presented refresh token with its session and whether the token that replaced it (if
+    /// any) is still live, read in one statement.
+    public func presentedRefreshToken(hash: String) async throws -> PresentedRefreshToken? {
+        guard
+            let row = try await sql.raw(
+                """
+                SELECT rt.token_hash, rt.session_id, rt.issued_at, rt.rotated_at, rt.replaced_by, rt.grace_used,
+                    s.id, s.user_id, s.active_tenant_id, s.created_at, s.last_seen_at, s.expires_at, s.idle_expires_at,
+                    s.revoked_at, s.revoked_reason, s.ip, s.user_agent,
+                    successor.token_hash AS successor_hash, successor.rotated_at AS successor_rotated_at
+                FROM refresh_tokens rt
+                JOIN sessions s ON s.id = rt.session_id
+                LEFT JOIN refresh_tokens successor ON successor.token_hash = rt.replaced_by
+                WHERE rt.token_hash = \(bind: hash)
+                """
+            ).first()
+        else { return nil }
+        let successorExists = try row.decode(column: "successor_hash", as: String?.self) != nil
+        return PresentedRefreshToken(
+            record: try Self.decodeRefreshToken(row),
+            session: try Self.decode(row),
+            successorIsLive: try successorExists && row.decode(column: "successor_rotated_at", as: Date?.self) == nil
+        )
     }
 
     /// Marks a live token rotated, replaced by `successor` — only if nobody rotated it first
@@ -166,6 +182,17 @@ public struct SessionRepository: Sendable {
         return try await markRotated(hash: previousSuccessor, successor: newSuccessor, at: now)
     }
 
+    static func decodeRefreshToken(_ row: any SQLRow) throws -> RefreshTokenRecord {
+        RefreshTokenRecord(
+            tokenHash: try row.decode(column: "token_hash", as: String.self),
+            sessionID: try row.identifier("session_id"),
+            issuedAt: try row.decode(column: "issued_at", as: Date.self),
+            rotatedAt: try row.decode(column: "rotated_at", as: Date?.self),
+            replacedBy: try row.decode(column: "replaced_by", as: String?.self),
+            graceUsed: try row.decode(column: "grace_used", as: Bool.self)
+        )
+    }
+
     static func decode(_ row: any SQLRow) throws -> Session {
         Session(
             id: try row.identifier("id"),
@@ -181,4 +208,16 @@ public struct SessionRepository: Sendable {
             userAgent: try row.decode(column: "user_agent", as: String?.self)
         )
     }
+}
+
+/// A refresh token as presented for rotation: its row, its session, and whether its successor
+/// is still live (what ``RefreshTokenRotation/decide(record:session:successorIsLive:now:policy:)``
+/// needs).
+public struct PresentedRefreshToken: Sendable {
+    /// The token's row.
+    public var record: RefreshTokenRecord
+    /// The session it renews.
+    public var session: Session
+    /// Whether the token that replaced it exists and has not been rotated itself.
+    public var successorIsLive: Bool
 }

@@ -3,7 +3,8 @@ import SQLKit
 public import TenantryCore
 
 /// Tenants: a global table (a tenant row is its own scope). Reached from a tenant scope or the
-/// platform scope.
+/// platform scope. Every change to an existing tenant announces a ``UserDirectoryNotice`` in
+/// the same transaction.
 public struct TenantRepository: Sendable {
     let sql: any SQLDatabase
 
@@ -62,6 +63,7 @@ public struct TenantRepository: Sendable {
             """
         ).all()
         guard !updated.isEmpty else { throw TenantryError(.notFound, "No such tenant.") }
+        try await UserDirectoryNotice.tenant(id).announce(on: sql)
     }
 
     static func decode(_ row: any SQLRow) throws -> Tenant {

@@ -2,7 +2,8 @@ public import Foundation
 import SQLKit
 public import TenantryCore
 
-/// Global user identities (no tenant column: a person may belong to several tenants).
+/// Global user identities (no tenant column: a person may belong to several tenants). Every
+/// change to an existing user announces a ``UserDirectoryNotice`` in the same transaction.
 public struct UserRepository: Sendable {
     let sql: any SQLDatabase
 
@@ -64,6 +65,7 @@ public struct UserRepository: Sendable {
         try await sql.raw(
             "UPDATE users SET password_hash = \(bind: hash), updated_at = \(bind: now) WHERE id = \(bind: id.rawValue)"
         ).run()
+        try await UserDirectoryNotice.user(id).announce(on: sql)
     }
 
     /// Records that the user proved control of their email address.
@@ -74,6 +76,7 @@ public struct UserRepository: Sendable {
             WHERE id = \(bind: id.rawValue) AND email_verified_at IS NULL
             """
         ).run()
+        try await UserDirectoryNotice.user(id).announce(on: sql)
     }
 
     /// Changes the display name and locale.
@@ -84,6 +87,7 @@ public struct UserRepository: Sendable {
             WHERE id = \(bind: id.rawValue)
             """
         ).run()
+        try await UserDirectoryNotice.user(id).announce(on: sql)
     }
 
     /// Enables or disables sign-in.
@@ -91,6 +95,7 @@ public struct UserRepository: Sendable {
         try await sql.raw(
             "UPDATE users SET status = \(bind: status.rawValue), updated_at = \(bind: now) WHERE id = \(bind: id.rawValue)"
         ).run()
+        try await UserDirectoryNotice.user(id).announce(on: sql)
     }
 
     static func decode(_ row: any SQLRow) throws -> User {
