@@ -148,6 +148,26 @@ struct AccessRulesTests {
         }
     }
 
+    @Test("a role change, a removal and an ownership transfer show in the people's own /me at once", arguments: TestDatabase.all)
+    func meFollowsMembership(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let f = try await client.accessFixture(context)
+            func role(_ token: String) async throws -> String? {
+                try await client.json(.get, "/api/v1/me", token: token).body["role"] as? String
+            }
+            #expect(try await role(f.viewer.token) == "viewer")
+            _ = try await client.json(.patch, "/api/v1/members/\(f.viewer.userID)", ["role": "member"], token: f.admin.token)
+            #expect(try await role(f.viewer.token) == "member")
+            _ = try await client.json(
+                .post, "/api/v1/tenant/transfer-ownership", ["user_id": f.admin.userID], token: f.ownerToken)
+            #expect(try await role(f.admin.token) == "owner")
+            #expect(try await role(f.ownerToken) == "admin")
+            _ = try await client.json(.delete, "/api/v1/members/\(f.member.userID)", token: f.admin.token)
+            let tenants = try await client.json(.get, "/api/v1/me", token: f.member.token)
+            #expect((tenants.body["tenants"] as? [Any])?.isEmpty ?? true, "\(tenants.raw)")
+        }
+    }
+
     @Test(
         "members are listed with filters and cursor pages; changes are audited with before and after", arguments: TestDatabase.all
     )
