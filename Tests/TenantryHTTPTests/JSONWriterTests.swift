@@ -1,5 +1,6 @@
 import Foundation
 import TenantryCore
+import TenantryStorage
 import TenantryTestSupport
 import Testing
 
@@ -36,6 +37,29 @@ struct JSONWriterTests {
             let expected = try JSONCoding.encoder.encode(me)
             #expect(
                 String(decoding: writer.bytes, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
+        }
+    }
+
+    @Test("GET /members' hand-written page is byte for byte what the response encoder writes")
+    func memberPageMatchesEncoder() throws {
+        let tenantID = TenantID.generate()
+        func member(_ name: String, role: TenantRole, custom: String?, status: MemberStatus) throws -> MemberBody {
+            MemberBody(
+                MembershipRepository.Member(
+                    membership: Membership(
+                        tenantID: tenantID, userID: .generate(), role: role, customRoleID: custom == nil ? nil : .generate(),
+                        status: status, createdAt: Date(timeIntervalSince1970: 1_795_458_984.329), updatedAt: Date()),
+                    email: try EmailAddress("person-\(UUID())@example.com"), name: name, customRoleName: custom))
+        }
+        let items = [
+            try member("Ada", role: .owner, custom: nil, status: .active),
+            try member("Zoë \"Q\" \\ / \u{7}\n 🚀 \u{2028}", role: .viewer, custom: "Auditor \"x\"", status: .suspended),
+        ]
+        for page in [MemberPage(items: [], nextCursor: nil), MemberPage(items: items, nextCursor: "djE6abc_-")] {
+            var writer = JSONWriter()
+            page.write(to: &writer)
+            let expected = try JSONCoding.encoder.encode(page)
+            #expect(String(decoding: writer.bytes, as: UTF8.self) == String(decoding: expected, as: UTF8.self))
         }
     }
 }

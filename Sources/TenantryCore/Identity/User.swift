@@ -87,6 +87,12 @@ public struct EmailAddress: Hashable, Sendable, Codable, CustomStringConvertible
         self.rawValue = normalised
     }
 
+    /// An address read back from storage, where only validated, normalised addresses are
+    /// written: not checked again (listings read many of them per request).
+    public init(stored rawValue: String) {
+        self.rawValue = rawValue
+    }
+
     public var description: String { rawValue }
 
     public init(from decoder: any Decoder) throws {

@@ -56,11 +56,21 @@ public struct MembershipRepository: Sendable {
         ) { $0.userID.rawValue }
     }
 
-    /// A member with their identity and, for a custom role, its name.
+    /// A member as listings show them: the membership, the person's email and name, and for a
+    /// custom role its name.
     public struct Member: Sendable, Equatable {
         public var membership: Membership
-        public var user: User
+        public var email: EmailAddress
+        public var name: String
         public var customRoleName: String?
+
+        /// Creates a member value.
+        public init(membership: Membership, email: EmailAddress, name: String, customRoleName: String?) {
+            self.membership = membership
+            self.email = email
+            self.name = name
+            self.customRoleName = customRoleName
+        }
     }
 
     /// Which members a listing shows.
@@ -81,9 +91,7 @@ public struct MembershipRepository: Sendable {
     }
 
     private static let memberColumns: SQLQueryString = """
-        m.tenant_id, m.user_id, m.role, m.role_id, m.status, m.created_at, m.updated_at,
-        u.id, u.email, u.name, u.created_at AS user_created_at, u.updated_at AS user_updated_at, u.locale,
-        u.email_verified_at, u.status AS user_status, r.name AS role_name
+        m.user_id, m.role, m.role_id, m.status, m.created_at, m.updated_at, u.email, u.name, r.name AS role_name
         """
 
     private var memberSource: SQLQueryString {
@@ -112,7 +120,10 @@ public struct MembershipRepository: Sendable {
             let pattern = "%" + Self.escapeLike(text) + "%"
             select += (" AND (lower(u.name) LIKE \(bind: pattern) ESCAPE '\\' OR u.email LIKE \(bind: pattern) ESCAPE '\\')")
         }
-        return try await KeysetPagination.fetch(sql, select: select, key: "user_id", page: page, decode: Self.decodeMember) {
+        let tenantID = self.tenantID
+        return try await KeysetPagination.fetch(
+            sql, select: select, key: "user_id", page: page, decode: { try Self.decodeMember($0, tenantID: tenantID) }
+        ) {
             $0.membership.userID.rawValue
         }
     }
@@ -121,7 +132,7 @@ public struct MembershipRepository: Sendable {
     public func member(userID: UserID) async throws -> Member? {
         var select: SQLQueryString = "SELECT " + Self.memberColumns + " " + memberSource
         select += (" AND m.user_id = \(bind: userID.rawValue)")
-        return try await sql.raw(select).first().map(Self.decodeMember)
+        return try await sql.raw(select).first().map { try Self.decodeMember($0, tenantID: tenantID) }
     }
 
     /// What a member may do: their membership, their custom role (if any) and the tenant's
@@ -248,18 +259,22 @@ public struct MembershipRepository: Sendable {
         )
     }
 
-    static func decodeMember(_ row: any SQLRow) throws -> Member {
-        let user = User(
-            id: try row.identifier("id"),
-            email: try row.validated("email", { try EmailAddress($0) }),
+    /// Decodes a listing row: only the columns a listing shows, and the stored email as it is
+    /// (validated when written), since a page decodes up to 200 of them.
+    static func decodeMember(_ row: any SQLRow, tenantID: TenantID) throws -> Member {
+        Member(
+            membership: Membership(
+                tenantID: tenantID,
+                userID: try row.identifier("user_id"),
+                role: try row.enumeration("role", as: TenantRole.self),
+                customRoleID: try row.decode(column: "role_id", as: UUID?.self).map(RoleID.init),
+                status: try row.enumeration("status", as: MemberStatus.self),
+                createdAt: try row.decode(column: "created_at", as: Date.self),
+                updatedAt: try row.decode(column: "updated_at", as: Date.self)
+            ),
+            email: EmailAddress(stored: try row.decode(column: "email", as: String.self)),
             name: try row.decode(column: "name", as: String.self),
-            createdAt: try row.decode(column: "user_created_at", as: Date.self),
-            updatedAt: try row.decode(column: "user_updated_at", as: Date.self),
-            locale: try row.decode(column: "locale", as: String?.self),
-            emailVerifiedAt: try row.decode(column: "email_verified_at", as: Date?.self),
-            status: try row.enumeration("user_status", as: User.Status.self)
+            customRoleName: try row.decode(column: "role_name", as: String?.self)
         )
-        return Member(
-            membership: try decode(row), user: user, customRoleName: try row.decode(column: "role_name", as: String?.self))
     }
 }
