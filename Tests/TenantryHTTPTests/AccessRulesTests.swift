@@ -215,6 +215,11 @@ struct AccessRulesTests {
             let person = try await client.addSignedInMember(
                 context, adminToken: f.admin.token, tenantSlug: f.owner.tenantSlug, role: roleID)
             #expect(try await client.json(.get, "/api/v1/api-keys", token: person.token).status == .ok)
+            let listed = try await client.json(.get, "/api/v1/members/\(person.userID)", token: f.viewer.token)
+            #expect(listed.body["role"] as? String == roleID)
+            #expect(listed.body["role_name"] as? String == "Key keeper")
+            let page = try await client.json(.get, "/api/v1/members?role=\(roleID)", token: f.viewer.token)
+            #expect((page.body["items"] as? [[String: Any]])?.first?["role_name"] as? String == "Key keeper")
             #expect(try await client.json(.get, "/api/v1/invitations", token: person.token).status != .ok)
             let narrowed = try await client.json(.patch, "/api/v1/roles/\(roleID)", ["permissions": []], token: f.admin.token)
             #expect(narrowed.status == .ok, "\(narrowed.raw)")

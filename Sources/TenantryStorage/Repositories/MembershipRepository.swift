@@ -91,13 +91,12 @@ public struct MembershipRepository: Sendable {
     }
 
     private static let memberColumns: SQLQueryString = """
-        m.user_id, m.role, m.role_id, m.status, m.created_at, m.updated_at, u.email, u.name, r.name AS role_name
+        m.user_id, m.role, m.role_id, m.status, m.created_at, m.updated_at, u.email, u.name
         """
 
     private var memberSource: SQLQueryString {
         """
         FROM memberships m JOIN users u ON u.id = m.user_id
-        LEFT JOIN roles r ON r.tenant_id = m.tenant_id AND r.id = m.role_id
         WHERE m.tenant_id = \(bind: tenantID.rawValue)
         """
     }
@@ -121,10 +120,25 @@ public struct MembershipRepository: Sendable {
             select += (" AND (lower(u.name) LIKE \(bind: pattern) ESCAPE '\\' OR u.email LIKE \(bind: pattern) ESCAPE '\\')")
         }
         let tenantID = self.tenantID
-        return try await KeysetPagination.fetch(
+        let members = try await KeysetPagination.fetch(
             sql, select: select, key: "user_id", page: page, decode: { try Self.decodeMember($0, tenantID: tenantID) }
         ) {
             $0.membership.userID.rawValue
+        }
+        return try await withCustomRoleNames(members)
+    }
+
+    /// Fills in custom role names with one small query, only when the members hold any (a join
+    /// on every page would cost more to plan than most pages cost to run).
+    private func withCustomRoleNames(_ page: Page<Member>) async throws -> Page<Member> {
+        let ids = Set(page.items.compactMap(\.membership.customRoleID))
+        guard !ids.isEmpty else { return page }
+        let names = Dictionary(
+            uniqueKeysWithValues: try await RoleRepository(sql: sql, tenantID: tenantID).all().map { ($0.id, $0.name) })
+        return page.map { member in
+            var member = member
+            member.customRoleName = member.membership.customRoleID.flatMap { names[$0] }
+            return member
         }
     }
 
@@ -132,7 +146,10 @@ public struct MembershipRepository: Sendable {
     public func member(userID: UserID) async throws -> Member? {
         var select: SQLQueryString = "SELECT " + Self.memberColumns + " " + memberSource
         select += (" AND m.user_id = \(bind: userID.rawValue)")
-        return try await sql.raw(select).first().map { try Self.decodeMember($0, tenantID: tenantID) }
+        guard let member = try await sql.raw(select).first().map({ try Self.decodeMember($0, tenantID: tenantID) }) else {
+            return nil
+        }
+        return try await withCustomRoleNames(Page(items: [member], nextCursor: nil)).items.first
     }
 
     /// What a member may do: their membership, their custom role (if any) and the tenant's
@@ -274,7 +291,7 @@ public struct MembershipRepository: Sendable {
             ),
             email: EmailAddress(stored: try row.decode(column: "email", as: String.self)),
             name: try row.decode(column: "name", as: String.self),
-            customRoleName: try row.decode(column: "role_name", as: String?.self)
+            customRoleName: nil
         )
     }
 }
