@@ -25,52 +25,38 @@ struct AccessAcrossNodesTests {
 
     @Test("a key revoked and a member removed on one node are refused on another at once", arguments: TestDatabase.postgresOnly)
     func changesReachOtherNode(engine: TestDatabase) async throws {
-        try await withTestDatabase(engine) { context in
-            func node() throws -> (IdentityRuntime, some ApplicationProtocol) {
-                let identity = try IdentityRuntime.make(
-                    configuration: context.configuration, database: context.database, logger: TestLogging.logger)
-                let application = buildApplication(
-                    configuration: context.configuration, database: context.database, identity: identity,
-                    logger: TestLogging.logger)
-                return (identity, application)
-            }
-            let (_, nodeA) = try node()
-            let (identityB, nodeB) = try node()
-            let listening = Task { try await identityB.maintenance(reloadInterval: .seconds(3600)).run() }
-            defer { listening.cancel() }
-            try await Task.sleep(for: .milliseconds(300))
+        try await withTwoNodes(engine) { clientA, clientB, context in
+            // Reading the outbox needs only the database.
             let applicationContext = TestApplicationContext(
-                database: context, identity: identityB, configuration: context.configuration)
+                database: context,
+                identity: try IdentityRuntime.make(
+                    configuration: context.configuration, database: context.database, logger: TestLogging.logger),
+                configuration: context.configuration)
+            let owner = try await clientA.register()
+            let key = try await clientA.createKey(token: owner.accessToken, scopes: ["members:read"])
+            let member = try await clientA.addSignedInMember(
+                applicationContext, adminToken: owner.accessToken, tenantSlug: owner.tenantSlug, role: "viewer")
+            // Node B has cached both as allowed.
+            #expect(try await clientB.json(.get, "/api/v1/members", token: key.secret).status == .ok)
+            #expect(try await clientB.json(.get, "/api/v1/members", token: member.token).status == .ok)
 
-            try await nodeA.test(.router) { clientA in
-                try await nodeB.test(.router) { clientB in
-                    let owner = try await clientA.register()
-                    let key = try await clientA.createKey(token: owner.accessToken, scopes: ["members:read"])
-                    let member = try await clientA.addSignedInMember(
-                        applicationContext, adminToken: owner.accessToken, tenantSlug: owner.tenantSlug, role: "viewer")
-                    // Node B has cached both as allowed.
-                    #expect(try await clientB.json(.get, "/api/v1/members", token: key.secret).status == .ok)
-                    #expect(try await clientB.json(.get, "/api/v1/members", token: member.token).status == .ok)
-
-                    #expect(
-                        try await clientA.json(.delete, "/api/v1/api-keys/\(key.id)", token: owner.accessToken).status
-                            == .noContent)
-                    #expect(
-                        try await Self.statusAfterChange {
-                            try await clientB.json(.get, "/api/v1/members", token: key.secret).status
-                        }
-                            == .unauthorized)
-
-                    #expect(
-                        try await clientA.json(.delete, "/api/v1/members/\(member.userID)", token: owner.accessToken).status
-                            == .noContent)
-                    #expect(
-                        try await Self.statusAfterChange {
-                            try await clientB.json(.get, "/api/v1/members", token: member.token).status
-                        }
-                            == .unauthorized)
+            #expect(
+                try await clientA.json(.delete, "/api/v1/api-keys/\(key.id)", token: owner.accessToken).status
+                    == .noContent)
+            #expect(
+                try await Self.statusAfterChange {
+                    try await clientB.json(.get, "/api/v1/members", token: key.secret).status
                 }
-            }
+                    == .unauthorized)
+
+            #expect(
+                try await clientA.json(.delete, "/api/v1/members/\(member.userID)", token: owner.accessToken).status
+                    == .noContent)
+            #expect(
+                try await Self.statusAfterChange {
+                    try await clientB.json(.get, "/api/v1/members", token: member.token).status
+                }
+                    == .unauthorized)
         }
     }
 }

@@ -8,6 +8,7 @@ import Synchronization
 /// A `tenantry` process started by a test, with its output captured line by line.
 public final class ServerProcess: Sendable {
     private let process: Process
+    private let pipe: Pipe
     private let output = Mutex<[String]>([])
     private let pending = Mutex<String>("")
 
@@ -35,6 +36,7 @@ public final class ServerProcess: Sendable {
         process.standardOutput = pipe
         process.standardError = pipe
         self.process = process
+        self.pipe = pipe
         pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
             guard let self, !data.isEmpty else { return }
@@ -75,7 +77,17 @@ public final class ServerProcess: Sendable {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
+        drainOutput()
         return process.terminationStatus
+    }
+
+    /// Reads what the process wrote before it ended and the readability handler has not seen
+    /// yet (it runs asynchronously, so the last lines can arrive after the exit is noticed).
+    private func drainOutput() {
+        let handle = pipe.fileHandleForReading
+        handle.readabilityHandler = nil
+        let rest = handle.readDataToEndOfFile()
+        if !rest.isEmpty { absorb(String(decoding: rest, as: UTF8.self)) }
     }
 
     /// Waits for the start-up line and returns the port it names; throws with the output when

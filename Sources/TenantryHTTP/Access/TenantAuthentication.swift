@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import HTTPTypes
 public import Hummingbird
 public import TenantryCore
@@ -110,7 +110,7 @@ extension TenantryError.Code {
 
 /// The context of tenant routes: demands a resolved ``TenantAccess``, so no tenant handler can
 /// run without one.
-public struct TenantRequestContext: ChildRequestContext {
+public struct TenantRequestContext: AppChildRequestContext {
     public typealias ParentContext = AppRequestContext
     public var coreContext: CoreRequestContextStorage
     /// The parent context (request id, address, limits).
@@ -126,10 +126,6 @@ public struct TenantRequestContext: ChildRequestContext {
         self.base = context
         self.access = access
     }
-
-    public var maxUploadSize: Int { base.maxUploadSize }
-    public var requestDecoder: JSONDecoder { JSONCoding.decoder }
-    public var responseEncoder: JSONEncoder { JSONCoding.encoder }
 
     /// Where this request came from, for audit events.
     func origin(of request: Request) -> AuditEvent.Origin { base.origin(of: request) }

@@ -47,7 +47,7 @@ public struct BearerAuthenticationMiddleware: RouterMiddleware {
 }
 
 /// The context of routes that need a signed-in caller.
-public struct AuthenticatedRequestContext: ChildRequestContext {
+public struct AuthenticatedRequestContext: AppChildRequestContext {
     public typealias ParentContext = AppRequestContext
     public var coreContext: CoreRequestContextStorage
     /// The parent context (request id, address, limits).
@@ -64,6 +64,16 @@ public struct AuthenticatedRequestContext: ChildRequestContext {
         self.caller = caller
     }
 
+}
+
+/// A request context that refines ``AppRequestContext`` for a kind of route (signed-in caller,
+/// tenant access): it keeps the parent as `base` and takes its limits and JSON coding from it.
+public protocol AppChildRequestContext: ChildRequestContext where ParentContext == AppRequestContext {
+    /// The parent context (request id, address, limits).
+    var base: AppRequestContext { get }
+}
+
+extension AppChildRequestContext {
     public var maxUploadSize: Int { base.maxUploadSize }
     public var requestDecoder: JSONDecoder { JSONCoding.decoder }
     public var responseEncoder: JSONEncoder { JSONCoding.encoder }
