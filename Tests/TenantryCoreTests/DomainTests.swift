@@ -142,6 +142,7 @@ struct ConfigurationTests {
                 environment: [
                     "TENANTRY_PORT": "99999", "TENANTRY_LOG_FORMAT": "xml", "TENANTRY_MAX_BODY_SIZE": "big",
                     "TENANTRY_SHUTDOWN_TIMEOUT": "-1", "TENANTRY_MIGRATE_ON_START": "maybe", "TENANTRY_LOG_LEVEL": "loud",
+                    "TENANTRY_DATABASE_POOL_SIZE": "3",
                 ]
             )
         }
@@ -149,7 +150,7 @@ struct ConfigurationTests {
         #expect(
             fields == [
                 "TENANTRY_PORT", "TENANTRY_LOG_FORMAT", "TENANTRY_MAX_BODY_SIZE", "TENANTRY_SHUTDOWN_TIMEOUT",
-                "TENANTRY_MIGRATE_ON_START", "TENANTRY_LOG_LEVEL",
+                "TENANTRY_MIGRATE_ON_START", "TENANTRY_LOG_LEVEL", "TENANTRY_DATABASE_POOL_SIZE",
             ]
         )
     }

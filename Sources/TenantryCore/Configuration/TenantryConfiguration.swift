@@ -204,7 +204,8 @@ public struct TenantryConfiguration: Sendable, Equatable {
         if let size = integer(flags.maxBodySize, "TENANTRY_MAX_BODY_SIZE", 1...(1 << 30)) {
             configuration.maxBodySize = size
         }
-        if let size = integer(flags.databasePoolSize, "TENANTRY_DATABASE_POOL_SIZE", 1...1000) {
+        // `serve` keeps three connections listening for notices; requests need at least one more.
+        if let size = integer(flags.databasePoolSize, "TENANTRY_DATABASE_POOL_SIZE", 4...1000) {
             configuration.databasePoolSize = size
         }
         if let value = seconds(flags.shutdownTimeout, "TENANTRY_SHUTDOWN_TIMEOUT", 0...3600) {
