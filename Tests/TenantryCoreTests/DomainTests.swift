@@ -158,6 +158,17 @@ struct ConfigurationTests {
 
 @Suite("Fast formatting")
 struct FastFormattingTests {
+    @Test("UUIDs render as Foundation's text, lower-cased")
+    func uuids() {
+        var samples = [UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))]
+        samples.append(UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255)))
+        samples += (0..<500).map { _ in UUID() } + (0..<500).map { _ in UUID.version7() }
+        for uuid in samples {
+            #expect(FastFormatting.uuid(uuid) == uuid.uuidString.lowercased())
+            #expect(UserID(uuid).description == uuid.uuidString.lowercased())
+        }
+    }
+
     @Test("timestamps match Foundation's ISO 8601 rendering, across eras and leap days")
     func timestamps() {
         let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!)

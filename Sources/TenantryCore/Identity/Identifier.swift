@@ -24,7 +24,7 @@ public struct Identifier<Tag>: Hashable, Sendable, Codable, CustomStringConverti
     }
 
     /// The lower-case canonical text form, as it appears in URLs and JSON.
-    public var description: String { rawValue.uuidString.lowercased() }
+    public var description: String { FastFormatting.uuid(rawValue) }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()

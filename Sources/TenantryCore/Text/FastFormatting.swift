@@ -16,6 +16,22 @@ public enum FastFormatting {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// The canonical lower-case text of a UUID (`8-4-4-4-12` hex digits), as
+    /// `uuid.uuidString.lowercased()` but without its formatting and second copy.
+    public static func uuid(_ uuid: UUID) -> String {
+        withUnsafeBytes(of: uuid.uuid) { raw in
+            var output = [UInt8](repeating: UInt8(ascii: "-"), count: 36)
+            var position = 0
+            for (index, byte) in raw.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 { position += 1 }
+                output[position] = hexDigits[Int(byte >> 4)]
+                output[position + 1] = hexDigits[Int(byte & 0x0F)]
+                position += 2
+            }
+            return String(decoding: output, as: UTF8.self)
+        }
+    }
+
     /// `value` rounded to `fractionDigits` decimals (0 to 9), like `String(format: "%.3f")` for
     /// 3 but without Foundation: `12.346`, `-0.500`, `7.000`.
     public static func decimal(_ value: Double, fractionDigits: Int) -> String {
