@@ -8,9 +8,7 @@ struct APIKeysController: Sendable {
 
     func register(on routes: TenantRoutes) {
         routes.on(.get, "/api-keys", .apiKeysRead) { request, context in
-            let query = request.uri.queryParameters
-            let page = try PageRequest.parse(limit: query["limit"].map(String.init), cursor: query["cursor"].map(String.init))
-            let result = try await service.list(context.access, page: page)
+            let result = try await service.list(context.access, page: try request.pageRequest())
             return try APIKeyPage(items: result.items.map(APIKeyBody.init), nextCursor: result.nextCursor)
                 .response(from: request, context: context)
         }
@@ -48,14 +46,13 @@ struct APIKeysController: Sendable {
         routes.on(.post, "/api-keys/{id}/rotate", .apiKeysManage) { request, context in
             let id = try Self.keyID(context)
             var overlap = APIKey.defaultOverlap
-            if request.headers[.contentType] != nil || (request.headers[.contentLength].flatMap(Int.init) ?? 0) > 0 {
-                let body = try await request.decodeJSON(as: RotateAPIKeyRequest.self, context: context.base)
-                if let seconds = body.overlapSeconds {
-                    guard (0...Int(APIKey.maximumOverlap)).contains(seconds) else {
-                        throw Validator.fail("overlap_seconds", "out_of_range", "overlap_seconds is 0 to 604800 (7 days).")
-                    }
-                    overlap = TimeInterval(seconds)
+            if let seconds = try await request.decodeJSONIfPresent(as: RotateAPIKeyRequest.self, context: context.base)?
+                .overlapSeconds
+            {
+                guard (0...Int(APIKey.maximumOverlap)).contains(seconds) else {
+                    throw Validator.fail("overlap_seconds", "out_of_range", "overlap_seconds is 0 to 604800 (7 days).")
                 }
+                overlap = TimeInterval(seconds)
             }
             let (key, secret, until) = try await service.rotate(
                 context.access, id: id, overlap: overlap, origin: context.origin(of: request))
@@ -67,8 +64,7 @@ struct APIKeysController: Sendable {
     }
 
     static func keyID(_ context: TenantRequestContext) throws -> APIKeyID {
-        guard let id = context.parameters.get("id").flatMap(APIKeyID.init) else { throw APIKeyService.noSuchKey }
-        return id
+        try context.identifier("id", notFound: APIKeyService.noSuchKey)
     }
 
     static func validate(_ body: CreateAPIKeyRequest) throws -> APIKeyService.NewKey {
@@ -123,7 +119,7 @@ struct UpdateAPIKeyRequest: Decodable {
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decodeIfPresent(String.self, forKey: .name)
-        expiresAt = container.contains(.expiresAt) ? .some(try container.decode(Date?.self, forKey: .expiresAt)) : nil
+        expiresAt = try container.decodeUpdate(Date.self, forKey: .expiresAt)
     }
 }
 

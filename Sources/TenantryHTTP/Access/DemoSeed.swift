@@ -37,6 +37,7 @@ public enum DemoSeed {
             accounts.append(
                 (Account(role: role, email: email, password: password), user, try await runtime.hashing.hash(password)))
         }
+        guard let owner = accounts.first?.1 else { throw TenantryError(.internalError, "The demo has no owner.") }
         let team = Team(
             tenantID: tenant.id, id: .generate(), name: "Support", description: "Demo team", createdAt: now, updatedAt: now)
         let secret = APIKeySecret.generate()
@@ -51,7 +52,6 @@ public enum DemoSeed {
             for (account, user, _) in accounts where [.admin, .member].contains(account.role) {
                 try await scope.teams.addMember(user.id, to: team.id, at: now)
             }
-            guard let owner = accounts.first?.1 else { return }
             try await scope.apiKeys.create(
                 APIKey(
                     tenantID: tenant.id, id: .generate(), name: "Demo read-only key", prefix: secret.prefix,

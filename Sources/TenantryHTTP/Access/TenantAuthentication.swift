@@ -29,14 +29,9 @@ public struct TenantAuthenticationMiddleware: RouterMiddleware {
         if let key = request.headers[Self.apiKeyHeader] {
             access = try await keyAccess(secret: key)
         } else {
-            guard let header = request.headers[.authorization] else {
+            guard let credential = try request.bearerCredential() else {
                 throw TenantryError(.unauthenticated, "Sign in: send `Authorization: Bearer <access token or API key>`.")
             }
-            let parts = header.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-                throw TenantryError(.unauthenticated, "Use the Bearer authorization scheme.")
-            }
-            let credential = String(parts[1])
             if APIKeySecret.looksLikeKey(credential) {
                 access = try await keyAccess(secret: credential)
             } else {

@@ -24,6 +24,21 @@ extension Request {
         }
     }
 
+    /// Reads a JSON body when the request has one (a content type or a length above zero), with
+    /// the checks of ``decodeJSON(as:context:)``; `nil` for a request without a body.
+    public func decodeJSONIfPresent<Value: Decodable>(as type: Value.Type, context: AppRequestContext) async throws
+        -> Value?
+    {
+        guard headers[.contentType] != nil || (headers[.contentLength].flatMap(Int.init) ?? 0) > 0 else { return nil }
+        return try await decodeJSON(as: type, context: context)
+    }
+
+    /// The `limit` and `cursor` query parameters of a list request (422 for bad ones).
+    func pageRequest() throws -> PageRequest {
+        let query = uri.queryParameters
+        return try PageRequest.parse(limit: query["limit"].map(String.init), cursor: query["cursor"].map(String.init))
+    }
+
     static func isJSON(_ contentType: String) -> Bool {
         let mediaType = contentType.split(separator: ";", maxSplits: 1)[0]
             .trimmingCharacters(in: .whitespaces).lowercased()

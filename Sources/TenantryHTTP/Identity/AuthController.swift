@@ -125,9 +125,7 @@ struct AuthController: Sendable {
     private func refresh(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         var token: String?
         var fromCookie = false
-        if request.headers[.contentType] != nil || (request.headers[.contentLength].flatMap(Int.init) ?? 0) > 0 {
-            token = try await request.decodeJSON(as: RefreshRequest.self, context: context).refreshToken
-        }
+        token = try await request.decodeJSONIfPresent(as: RefreshRequest.self, context: context)?.refreshToken
         if token == nil {
             guard let cookie = request.cookies[Self.refreshCookie]?.value, !cookie.isEmpty else {
                 throw Validator.fail("refresh_token", "required", "Send the refresh token in the body or its cookie.")

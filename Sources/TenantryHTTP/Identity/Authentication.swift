@@ -31,14 +31,10 @@ public struct BearerAuthenticationMiddleware: RouterMiddleware {
         context: AppRequestContext,
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
-        guard let header = request.headers[.authorization] else {
+        guard let credential = try request.bearerCredential() else {
             throw TenantryError(.unauthenticated, "Sign in: send `Authorization: Bearer <access token>`.")
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            throw TenantryError(.unauthenticated, "Use the Bearer authorization scheme.")
-        }
-        let caller = try await runtime.authenticate(accessToken: String(parts[1]))
+        let caller = try await runtime.authenticate(accessToken: credential)
         var context = context
         context.caller = caller
         if let tenantID = caller.tenantID { context.annotations.tenantID = tenantID }
@@ -77,6 +73,19 @@ extension AppChildRequestContext {
     public var maxUploadSize: Int { base.maxUploadSize }
     public var requestDecoder: JSONDecoder { JSONCoding.decoder }
     public var responseEncoder: JSONEncoder { JSONCoding.encoder }
+}
+
+extension Request {
+    /// The credential of an `Authorization: Bearer <credential>` header; `nil` without the
+    /// header, `unauthenticated` for another scheme. The one place the header is parsed.
+    public func bearerCredential() throws -> String? {
+        guard let header = headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw TenantryError(.unauthenticated, "Use the Bearer authorization scheme.")
+        }
+        return String(parts[1])
+    }
 }
 
 extension IdentityRuntime {

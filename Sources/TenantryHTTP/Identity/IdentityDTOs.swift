@@ -192,8 +192,7 @@ struct UpdateMeRequest: Decodable {
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decodeIfPresent(String.self, forKey: .name)
-        // Absent: leave as is; null: clear; a string: set.
-        locale = container.contains(.locale) ? .some(try container.decodeIfPresent(String.self, forKey: .locale)) : .none
+        locale = try container.decodeUpdate(String.self, forKey: .locale)
     }
 }
 

@@ -16,10 +16,7 @@ struct InvitationsController: Sendable {
 
     private func registerTenantRoutes(on routes: TenantRoutes) {
         routes.on(.get, "/invitations", .invitationsRead) { request, context in
-            let query = request.uri.queryParameters
-            let page = try PageRequest.parse(
-                limit: query["limit"].map(String.init), cursor: query["cursor"].map(String.init))
-            let result = try await service.list(context.access, page: page)
+            let result = try await service.list(context.access, page: try request.pageRequest())
             let now = Date()
             return try InvitationPage(items: result.items.map { InvitationBody($0, at: now) }, nextCursor: result.nextCursor)
                 .response(from: request, context: context)
@@ -51,12 +48,11 @@ struct InvitationsController: Sendable {
     private func accept(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(as: AcceptInvitationRequest.self, context: context)
         var caller: AuthenticatedCaller?
-        if let header = request.headers[.authorization] {
-            let parts = header.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer", !APIKeySecret.looksLikeKey(String(parts[1])) else {
+        if let credential = try request.bearerCredential() {
+            guard !APIKeySecret.looksLikeKey(credential) else {
                 throw TenantryError(.unauthenticated, "Sign in as a person: send `Authorization: Bearer <access token>`.")
             }
-            caller = try await service.runtime.authenticate(accessToken: String(parts[1]))
+            caller = try await service.runtime.authenticate(accessToken: credential)
         }
         let result = try await service.accept(
             token: body.token, acceptor: .init(caller: caller, name: body.name, password: body.password),

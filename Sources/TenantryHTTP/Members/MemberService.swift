@@ -54,7 +54,7 @@ struct MemberService: Sendable {
             try await scope.memberships.create(userID: user.id, role: role.rank, customRoleID: role.customID, at: now)
             try await scope.auditEvents.append(
                 AuditRecorder.event(
-                    in: access.tenantID, action: "member.added", actor: access.actor,
+                    by: access, action: "member.added",
                     target: .init(type: "member", id: user.id.description), origin: origin,
                     changes: [
                         "role": .init(before: nil, after: role.reference.description),
@@ -100,7 +100,7 @@ struct MemberService: Sendable {
             if !changes.isEmpty {
                 try await scope.auditEvents.append(
                     AuditRecorder.event(
-                        in: access.tenantID, action: "member.updated", actor: access.actor,
+                        by: access, action: "member.updated",
                         target: .init(type: "member", id: userID.description), origin: origin, changes: changes)
                 )
                 try await scope.announceAccessChange()
@@ -124,14 +124,14 @@ struct MemberService: Sendable {
             if current.role.rank == .owner { try await Self.requireAnotherOwner(scope) }
             try await scope.auditEvents.append(
                 AuditRecorder.event(
-                    in: access.tenantID, action: "member.removed", actor: access.actor,
+                    by: access, action: "member.removed",
                     target: .init(type: "member", id: userID.description), origin: origin,
                     changes: ["role": .init(before: current.role.reference.description, after: nil)])
             )
             for key in revoked {
                 try await scope.auditEvents.append(
                     AuditRecorder.event(
-                        in: access.tenantID, action: "api_key.revoked", actor: access.actor,
+                        by: access, action: "api_key.revoked",
                         target: .init(type: "api_key", id: key.description), origin: origin,
                         changes: ["reason": .init(before: nil, after: "creator_removed")])
                 )
@@ -167,7 +167,7 @@ struct MemberService: Sendable {
             try await scope.memberships.setRole(.admin, of: callerID, at: now)
             try await scope.auditEvents.append(
                 AuditRecorder.event(
-                    in: access.tenantID, action: "tenant.ownership_transferred", actor: access.actor,
+                    by: access, action: "tenant.ownership_transferred",
                     target: .init(type: "member", id: userID.description), origin: origin,
                     changes: [
                         "owner": .init(before: callerID.description, after: userID.description),

@@ -11,9 +11,7 @@ struct MembersController: Sendable {
         routes.on(.get, "/members", .membersRead) { request, context in
             let query = request.uri.queryParameters
             var validator = Validator()
-            let page = try validator.capture {
-                try PageRequest.parse(limit: query["limit"].map(String.init), cursor: query["cursor"].map(String.init))
-            }
+            let page = try validator.capture { try request.pageRequest() }
             var filter = MembershipRepository.MemberFilter()
             if let role = query["role"] {
                 filter.role = try validator.capture { try RoleReference(String(role)) }
@@ -80,8 +78,7 @@ struct MembersController: Sendable {
 
     /// The `{user_id}` path parameter; a malformed id names no member (404).
     static func userID(_ context: TenantRequestContext) throws -> UserID {
-        guard let id = context.parameters.get("user_id").flatMap(UserID.init) else { throw MemberService.noSuchMember }
-        return id
+        try context.identifier("user_id", notFound: MemberService.noSuchMember)
     }
 }
 

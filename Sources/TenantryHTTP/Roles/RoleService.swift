@@ -12,14 +12,10 @@ struct RoleService: Sendable {
     /// Built-in roles first (owner to viewer), then custom roles, each with its member count.
     func list(_ access: TenantAccess) async throws -> [(role: RoleView, members: Int)] {
         try await database.withTenant(access.tenantID) { scope in
-            var result: [(RoleView, Int)] = []
-            for role in TenantRole.allCases.reversed() {
-                result.append((.builtIn(role), try await scope.memberships.count(role: role)))
-            }
-            for role in try await scope.roles.all() {
-                result.append((.custom(role), try await scope.memberships.count(customRoleID: role.id)))
-            }
-            return result
+            let counts = try await scope.memberships.countsByRole()
+            let builtIn = TenantRole.allCases.reversed().map { (RoleView.builtIn($0), counts[.builtIn($0)] ?? 0) }
+            let custom = try await scope.roles.all().map { (RoleView.custom($0), counts[.custom($0.id)] ?? 0) }
+            return builtIn + custom
         }
     }
 
@@ -48,7 +44,7 @@ struct RoleService: Sendable {
             try await scope.roles.create(role)
             try await scope.auditEvents.append(
                 AuditRecorder.event(
-                    in: access.tenantID, action: "role.created", actor: access.actor,
+                    by: access, action: "role.created",
                     target: .init(type: "role", id: role.id.description), origin: origin,
                     changes: Self.changes(before: nil, after: role))
             )
@@ -81,7 +77,7 @@ struct RoleService: Sendable {
             }
             try await scope.auditEvents.append(
                 AuditRecorder.event(
-                    in: access.tenantID, action: "role.updated", actor: access.actor,
+                    by: access, action: "role.updated",
                     target: .init(type: "role", id: id.description), origin: origin,
                     changes: Self.changes(before: before, after: after))
             )
@@ -105,7 +101,7 @@ struct RoleService: Sendable {
             try await scope.roles.delete(id: id)
             try await scope.auditEvents.append(
                 AuditRecorder.event(
-                    in: access.tenantID, action: "role.deleted", actor: access.actor,
+                    by: access, action: "role.deleted",
                     target: .init(type: "role", id: id.description), origin: origin,
                     changes: Self.changes(before: role, after: nil))
             )

@@ -112,8 +112,8 @@ struct UpdateRoleRequest: Decodable {
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decodeIfPresent(String.self, forKey: .name)
-        description = container.contains(.description) ? .some(try container.decode(String?.self, forKey: .description)) : nil
-        baseRole = container.contains(.baseRole) ? .some(try container.decode(String?.self, forKey: .baseRole)) : nil
+        description = try container.decodeUpdate(String.self, forKey: .description)
+        baseRole = try container.decodeUpdate(String.self, forKey: .baseRole)
         permissions = try container.decodeIfPresent([String].self, forKey: .permissions)
     }
 }

@@ -13,10 +13,7 @@ struct TeamsController: Sendable {
 
     func register(on routes: TenantRoutes) {
         routes.on(.get, "/teams", .teamsRead, resource: Self.anyTeam) { request, context in
-            let query = request.uri.queryParameters
-            let page = try PageRequest.parse(
-                limit: query["limit"].map(String.init), cursor: query["cursor"].map(String.init))
-            let result = try await service.list(context.access, page: page)
+            let result = try await service.list(context.access, page: try request.pageRequest())
             return try TeamPage(items: result.items.map(TeamBody.init), nextCursor: result.nextCursor)
                 .response(from: request, context: context)
         }

@@ -251,12 +251,23 @@ public struct MembershipRepository: Sendable {
         return try row?.decode(column: "n", as: Int.self) ?? 0
     }
 
-    /// How many members the tenant has.
-    public func count() async throws -> Int {
-        let row = try await sql.raw(
-            "SELECT count(*) AS n FROM memberships WHERE tenant_id = \(bind: tenantID.rawValue)"
-        ).first()
-        return try row?.decode(column: "n", as: Int.self) ?? 0
+    /// How many members hold each role, in one query (roles nobody holds are absent).
+    public func countsByRole() async throws -> [RoleReference: Int] {
+        var counts: [RoleReference: Int] = [:]
+        for row in try await sql.raw(
+            """
+            SELECT role, role_id, count(*) AS n FROM memberships
+            WHERE tenant_id = \(bind: tenantID.rawValue) GROUP BY role, role_id
+            """
+        ).all() {
+            let n = try row.decode(column: "n", as: Int.self)
+            if let id = try row.decode(column: "role_id", as: UUID?.self) {
+                counts[.custom(RoleID(id)), default: 0] += n
+            } else {
+                counts[.builtIn(try row.enumeration("role", as: TenantRole.self)), default: 0] += n
+            }
+        }
+        return counts
     }
 
     static func escapeLike(_ text: String) -> String {
