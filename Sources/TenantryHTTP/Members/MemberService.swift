@@ -13,7 +13,7 @@ struct MemberService: Sendable {
     func list(_ access: TenantAccess, filter: MembershipRepository.MemberFilter, page: PageRequest) async throws
         -> Page<MembershipRepository.Member>
     {
-        try await database.withTenant(access.tenantID) { scope in try await scope.memberships.members(filter, page: page) }
+        try await database.readTenant(access.tenantID) { reads in try await reads.members(filter, page: page) }
     }
 
     func get(_ access: TenantAccess, userID: UserID) async throws -> MembershipRepository.Member {

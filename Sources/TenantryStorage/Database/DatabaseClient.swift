@@ -22,6 +22,14 @@ public protocol DatabaseClient: Service {
         _ body: (TenantScope) async throws -> Result
     ) async throws -> Result
 
+    /// Runs `body` with reads of one tenant that need no transaction (``TenantReadScope``): on
+    /// PostgreSQL each read is a single statement that scopes itself to the tenant, one round
+    /// trip instead of a transaction's four. Reads in one call do not share a snapshot.
+    func readTenant<Result: Sendable>(
+        _ tenantID: TenantID,
+        _ body: (TenantReadScope) async throws -> Result
+    ) async throws -> Result
+
     /// Runs `body` in one transaction that reads and writes only global tables (identities,
     /// sessions, keys, jobs); on PostgreSQL tenant-scoped tables show no rows here.
     func withGlobal<Result: Sendable>(_ body: (GlobalScope) async throws -> Result) async throws -> Result

@@ -88,6 +88,7 @@ enum PostgresSchema {
                 + ["roles", "teams", "team_members", "api_keys", "api_key_secrets", "invitations"].flatMap(tenantIsolation)
                 + [apiKeySecretFunction, invitationTokenFunction]
         ),
+        Migration(version: 4, name: "tenant_reads", statements: [memberPageFunction]),
     ]
 
     /// Finds the key a presented API key secret belongs to, before the tenant is known: the
@@ -152,6 +153,8 @@ enum SQLiteSchema {
             name: "access",
             statements: SharedSchema.access.map { SharedSchema.render($0, for: .sqlite) }
         ),
+        // PostgreSQL's single-statement read functions; SQLite reads in its one connection.
+        Migration(version: 4, name: "tenant_reads", statements: []),
     ]
 }
 

@@ -70,6 +70,19 @@ public final class PostgresDatabaseClient: DatabaseClient {
         }
     }
 
+    public func readTenant<Result: Sendable>(
+        _ tenantID: TenantID,
+        _ body: (TenantReadScope) async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await client.withConnection { connection in
+                try await body(TenantReadScope(tenantID: tenantID, backend: .postgres(connection, logger)))
+            }
+        } catch {
+            throw DatabaseFailure.translate(error)
+        }
+    }
+
     public func withPlatform<Result: Sendable>(_ body: (PlatformScope) async throws -> Result) async throws -> Result {
         try await transaction(settings: [("app.scope", "platform")]) { sql in
             try await body(PlatformScope(sql: sql))

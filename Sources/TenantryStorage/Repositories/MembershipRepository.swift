@@ -115,8 +115,7 @@ public struct MembershipRepository: Sendable {
         if let status = filter.status {
             select += (" AND m.status = \(bind: status.rawValue)")
         }
-        if let text = filter.text?.lowercased(), !text.isEmpty {
-            let pattern = "%" + Self.escapeLike(text) + "%"
+        if let pattern = Self.namePattern(filter.text) {
             select += (" AND (lower(u.name) LIKE \(bind: pattern) ESCAPE '\\' OR u.email LIKE \(bind: pattern) ESCAPE '\\')")
         }
         let tenantID = self.tenantID
@@ -268,6 +267,13 @@ public struct MembershipRepository: Sendable {
             }
         }
         return counts
+    }
+
+    /// The `LIKE` pattern (with `\\` escapes) for a text filter on lower-cased names and emails;
+    /// `nil` for no filter.
+    static func namePattern(_ text: String?) -> String? {
+        guard let text = text?.lowercased(), !text.isEmpty else { return nil }
+        return "%" + escapeLike(text) + "%"
     }
 
     static func escapeLike(_ text: String) -> String {

@@ -128,6 +128,19 @@ public final class SQLiteDatabaseClient: DatabaseClient {
         try await transaction { sql in try await body(GlobalScope(sql: sql)) }
     }
 
+    public func readTenant<Result: Sendable>(
+        _ tenantID: TenantID,
+        _ body: (TenantReadScope) async throws -> Result
+    ) async throws -> Result {
+        try await lock.withLock {
+            do {
+                return try await body(TenantReadScope(tenantID: tenantID, backend: .sql(sql)))
+            } catch {
+                throw DatabaseFailure.translate(error)
+            }
+        }
+    }
+
     public func readGlobal<Result: Sendable>(_ body: (GlobalScope) async throws -> Result) async throws -> Result {
         try await lock.withLock {
             do {
