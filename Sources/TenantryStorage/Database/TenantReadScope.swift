@@ -87,9 +87,16 @@ struct MemberPageStatement: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> MembershipRepository.Member {
-        let (userID, role, roleID, status, createdAt, updatedAt, email, name, roleName) = try row.decode(
-            (UUID, String, UUID?, String, Date, Date, String, String, String?).self
-        )
+        var cells = PostgresCells(row)
+        let userID = try cells.next(UUID.self)
+        let role = try cells.next(String.self)
+        let roleID = try cells.next(UUID?.self)
+        let status = try cells.next(String.self)
+        let createdAt = try cells.next(Date.self)
+        let updatedAt = try cells.next(Date.self)
+        let email = try cells.next(String.self)
+        let name = try cells.next(String.self)
+        let roleName = try cells.next(String?.self)
         guard let role = TenantRole(rawValue: role), let status = MemberStatus(rawValue: status) else {
             throw TenantryError(.internalError, "A stored membership has an unknown role or status.")
         }
@@ -107,5 +114,24 @@ struct MemberPageStatement: PostgresPreparedStatement {
             name: name,
             customRoleName: roleName
         )
+    }
+}
+
+/// A PostgreSQL row's cells read in order: the cheapest decoding for a query whose column order
+/// is fixed (no per-row name lookup table, no variadic generic metadata at run time).
+struct PostgresCells {
+    private var iterator: PostgresRow.Iterator
+
+    init(_ row: PostgresRow) {
+        iterator = row.makeIterator()
+    }
+
+    /// Decodes the next cell as `Value`.
+    @inline(__always)
+    mutating func next<Value: PostgresDecodable>(_: Value.Type) throws -> Value {
+        guard let cell = iterator.next() else {
+            throw TenantryError(.internalError, "A stored row has fewer columns than its query.")
+        }
+        return try cell.decode(Value.self, context: .default)
     }
 }
