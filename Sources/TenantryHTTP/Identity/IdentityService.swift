@@ -97,7 +97,7 @@ public struct IdentityService: Sendable {
     ) async throws {
         try await database.withTenant(tenant.id) { scope in
             try await scope.users.create(user, passwordHash: passwordHash)
-            try await scope.tenants.create(tenant)
+            try await scope.tenants.create(tenant, plan: runtime.tenancy.defaultPlan)
             _ = try await scope.memberships.create(userID: user.id, role: .owner, at: now)
             try await scope.global.sessions.create(session)
             try await scope.global.sessions.addRefreshToken(
@@ -174,7 +174,7 @@ public struct IdentityService: Sendable {
         } else if memberships.count == 1 {
             chosen = memberships[0]
         }
-        if let chosen { try Self.requireUsable(chosen.tenant) }
+        if let chosen { try Self.requireUsable(chosen.tenant, role: chosen.role) }
 
         let now = Date()
         let session = newSession(userID: found.user.id, tenantID: chosen?.tenant.id, origin: origin, now: now)
@@ -273,7 +273,7 @@ public struct IdentityService: Sendable {
                     guard let membership else {
                         throw TenantryError(.invalidRefreshToken, "You are no longer a member of this session's tenant.")
                     }
-                    try Self.requireUsable(membership.tenant)
+                    try Self.requireUsable(membership.tenant, role: membership.role)
                     roles = [membership.role.rawValue]
                 }
                 let access = try await runtime.authority.issue(
@@ -345,7 +345,7 @@ public struct IdentityService: Sendable {
         guard let chosen = try await memberships(of: caller.userID).first(where: { $0.tenant.slug == slug }) else {
             throw TenantryError(.notFound, "You are not a member of a tenant with that slug.")
         }
-        try Self.requireUsable(chosen.tenant)
+        try Self.requireUsable(chosen.tenant, role: chosen.role)
         try await database.withGlobal { scope in
             try await scope.sessions.setActiveTenant(chosen.tenant.id, of: caller.sessionID)
         }
@@ -569,11 +569,16 @@ public struct IdentityService: Sendable {
         }
     }
 
-    static func requireUsable(_ tenant: Tenant) throws {
+    /// Refuses a tenant that cannot be acted in: suspended (`tenant_suspended`), pending deletion
+    /// (`tenant_pending_deletion`, except for its owners, who may sign in to restore it), gone.
+    static func requireUsable(_ tenant: Tenant, role: TenantRole? = nil) throws {
         switch tenant.status {
         case .active: return
         case .suspended: throw TenantryError(.tenantSuspended, "This tenant is suspended.")
-        case .pendingDeletion, .deleted: throw TenantryError(.notFound, "No such tenant.")
+        case .pendingDeletion where role == .owner: return
+        case .pendingDeletion:
+            throw TenantryError(.tenantPendingDeletion, "This tenant is pending deletion; only its owners can sign in to restore it.")
+        case .deleted: throw TenantryError(.notFound, "No such tenant.")
         }
     }
 

@@ -88,6 +88,12 @@ enum PostgresSchema {
                 + ["roles", "teams", "team_members", "api_keys", "api_key_secrets", "invitations"].flatMap(tenantIsolation)
                 + [apiKeySecretFunction, invitationTokenFunction]
         ),
+        Migration(
+            version: 6,
+            name: "tenants_and_plans",
+            statements: SharedSchema.tenantsAndPlans(now: "now()").map { SharedSchema.render($0, for: .postgres) }
+                + [purgeTenantFunction]
+        ),
     ]
 
     /// Finds the key a presented API key secret belongs to, before the tenant is known: the
@@ -151,6 +157,12 @@ enum SQLiteSchema {
             version: 3,
             name: "access",
             statements: SharedSchema.access.map { SharedSchema.render($0, for: .sqlite) }
+        ),
+        Migration(
+            version: 6,
+            name: "tenants_and_plans",
+            statements: SharedSchema.tenantsAndPlans(now: "((julianday('now') - 2440587.5) * 86400.0)")
+                .map { SharedSchema.render($0, for: .sqlite) }
         ),
     ]
 }
