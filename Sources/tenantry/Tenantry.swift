@@ -68,9 +68,9 @@ func prepare(_ flags: TenantryConfiguration.Flags) throws -> (TenantryConfigurat
 
 /// Reports a start-up failure without internals: domain errors by their message, anything else
 /// by its type.
-func fail(_ error: any Error, logger: Logger) -> ExitCode {
+func fail(_ error: any Error, logger: Logger, invalid: String = "invalid configuration") -> ExitCode {
     if let error = error as? TenantryError, error.code == .validationFailed {
-        var message = "tenantry: invalid configuration"
+        var message = "tenantry: \(invalid)"
         for field in error.fieldErrors { message += "\n  \(field.field): \(field.message)" }
         FileHandle.standardError.write(Data((message + "\n").utf8))
         return ExitCode(64)
@@ -301,13 +301,8 @@ struct Admin: AsyncParsableCommand {
                         print("Password, shown only now: \(generated)")
                     }
                 }
-            } catch let error as TenantryError where error.code == .validationFailed {
-                var message = "tenantry: invalid input"
-                for field in error.fieldErrors { message += "\n  \(field.field): \(field.message)" }
-                FileHandle.standardError.write(Data((message + "\n").utf8))
-                throw ExitCode(64)
             } catch {
-                throw fail(error, logger: logger)
+                throw fail(error, logger: logger, invalid: "invalid input")
             }
         }
     }

@@ -26,7 +26,8 @@ struct ModulesTests {
             let routes = try makeTestRouter(context).accessTable.routes
             for route in routes {
                 #expect(ModuleRegistry.module(route.module) != nil, "\(route.method) \(route.path)")
-                #expect(ModuleRegistry.module(route.module)?.permissions.map(\.permission).contains(route.permission) == true,
+                #expect(
+                    ModuleRegistry.module(route.module)?.permissions.map(\.permission).contains(route.permission) == true,
                     "\(route.path): \(route.permission) is not a permission of \(route.module)")
             }
         }
@@ -41,7 +42,10 @@ struct ModulesTests {
             let team = try await client.json(.post, "/api/v1/teams", ["name": "Kept"], token: owner.accessToken)
             let teamID = try #require(team.body["id"] as? String)
             try await PlansTests.override(client, admin, tenant: owner.tenantID, ["modules": ["teams": false]])
-            for (method, path) in [(HTTPRequest.Method.get, "/api/v1/teams"), (.get, "/api/v1/teams/\(teamID)"), (.delete, "/api/v1/teams/\(teamID)")] {
+            for (method, path) in [
+                (HTTPRequest.Method.get, "/api/v1/teams"), (.get, "/api/v1/teams/\(teamID)"),
+                (.delete, "/api/v1/teams/\(teamID)"),
+            ] {
                 let response = try await client.json(method, path, token: owner.accessToken)
                 #expect(response.status == .notFound, "\(method) \(path): \(response.raw)")
                 #expect(response.body["code"] as? String == "route_not_found")
@@ -64,7 +68,8 @@ struct ModulesTests {
             #expect(first.status == .ok, "\(first.raw)")
             let etag = try #require(first.headers[.eTag])
             #expect(etag.hasPrefix("\"") && !etag.hasPrefix("W/"))
-            #expect((first.body["modules"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["core", "teams", "api_keys"])
+            #expect(
+                (first.body["modules"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == ["core", "teams", "api_keys"])
             #expect(first.body["permissions"] as? [String] == TenantRole.viewer.permissions.map(\.rawValue).sorted())
             #expect(first.body["features"] as? [String] == [])
             #expect(first.body["plan"] as? String == "free")
@@ -75,10 +80,13 @@ struct ModulesTests {
             #expect(unchanged.raw.isEmpty)
 
             #expect(
-                try await client.json(.put, "/api/v1/platform/tenants/\(owner.tenantID)/plan", ["plan": "pro"], token: admin.token)
-                    .status == .ok)
+                try await client.json(
+                    .put, "/api/v1/platform/tenants/\(owner.tenantID)/plan", ["plan": "pro"], token: admin.token
+                )
+                .status == .ok)
             try await PlansTests.override(client, admin, tenant: owner.tenantID, ["modules": ["teams": false]])
-            _ = try await client.json(.patch, "/api/v1/tenant", ["branding": ["primary_color": "#000000"]], token: owner.accessToken)
+            _ = try await client.json(
+                .patch, "/api/v1/tenant", ["branding": ["primary_color": "#000000"]], token: owner.accessToken)
             let changed = try await client.json(
                 .get, "/api/v1/me/config", token: fixture.viewer.token, headers: [.ifNoneMatch: etag])
             #expect(changed.status == .ok)

@@ -42,7 +42,10 @@ struct PlansTests {
             #expect((edited.body["limits"] as? [String: Any])?["members"] as? Int == 5)
             let invalid = try await client.json(
                 .post, "/api/v1/platform/plans",
-                ["id": "Bad Id", "name": "X", "limits": ["seats": 1, "members": -1], "features": ["x"], "modules": ["teams", "nope"]],
+                [
+                    "id": "Bad Id", "name": "X", "limits": ["seats": 1, "members": -1], "features": ["x"],
+                    "modules": ["teams", "nope"],
+                ],
                 token: admin.token)
             #expect(invalid.status == .unprocessableContent)
             let fields = Set((invalid.body["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String })
@@ -86,7 +89,8 @@ struct PlansTests {
             let invited = try await client.json(
                 .post, "/api/v1/invitations", ["email": "invitee@example.com", "role": "member"], token: owner.accessToken)
             #expect(invited.status == .created, "\(invited.raw)")
-            _ = try await client.addSignedInMember(context, adminToken: owner.accessToken, tenantSlug: owner.tenantSlug, role: "viewer")
+            _ = try await client.addSignedInMember(
+                context, adminToken: owner.accessToken, tenantSlug: owner.tenantSlug, role: "viewer")
             // Owner + viewer + one pending invitation use the three seats.
             let second = try await client.json(
                 .post, "/api/v1/invitations", ["email": "another@example.com", "role": "member"], token: owner.accessToken)
@@ -94,10 +98,12 @@ struct PlansTests {
             #expect(second.body["current"] as? Int == 3)
             // Adding directly counts members only: two of three.
             let added = try await client.json(
-                .post, "/api/v1/members", ["email": "direct@example.com", "name": "Direct", "role": "viewer"], token: owner.accessToken)
+                .post, "/api/v1/members", ["email": "direct@example.com", "name": "Direct", "role": "viewer"],
+                token: owner.accessToken)
             #expect(added.status == .created, "\(added.raw)")
             let over = try await client.json(
-                .post, "/api/v1/members", ["email": "over@example.com", "name": "Over", "role": "viewer"], token: owner.accessToken)
+                .post, "/api/v1/members", ["email": "over@example.com", "name": "Over", "role": "viewer"],
+                token: owner.accessToken)
             #expect(over.body["code"] as? String == "limit_exceeded")
             #expect(over.body["limit"] as? String == "members")
             // Accepting the invitation now would make four.
@@ -110,7 +116,9 @@ struct PlansTests {
         }
     }
 
-    @Test("a downgrade keeps every item; creations are refused until the tenant is under the allowance", arguments: TestDatabase.all)
+    @Test(
+        "a downgrade keeps every item; creations are refused until the tenant is under the allowance", arguments: TestDatabase.all
+    )
     func downgradeKeepsData(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, context in
             let admin = try await client.signedInOperator(context.identity)
@@ -121,7 +129,8 @@ struct PlansTests {
                 teamIDs.append(try #require(team.body["id"] as? String))
             }
             let plan = try await client.json(
-                .post, "/api/v1/platform/plans", ["id": "tiny", "name": "Tiny", "limits": ["teams": 2], "modules": ["core", "teams", "api_keys"]],
+                .post, "/api/v1/platform/plans",
+                ["id": "tiny", "name": "Tiny", "limits": ["teams": 2], "modules": ["core", "teams", "api_keys"]],
                 token: admin.token)
             #expect(plan.status == .created, "\(plan.raw)")
             let moved = try await client.json(
@@ -137,8 +146,10 @@ struct PlansTests {
             }
             #expect(try await client.json(.post, "/api/v1/teams", ["name": "D"], token: owner.accessToken).status == .created)
             #expect(
-                try await client.json(.put, "/api/v1/platform/tenants/\(owner.tenantID)/plan", ["plan": "gold"], token: admin.token)
-                    .status == .unprocessableContent)
+                try await client.json(
+                    .put, "/api/v1/platform/tenants/\(owner.tenantID)/plan", ["plan": "gold"], token: admin.token
+                )
+                .status == .unprocessableContent)
             #expect(try await platformAuditActions(context.database.database).contains("tenant.plan_changed"))
         }
     }

@@ -10,7 +10,9 @@ import Testing
 
 @Suite("Platform operators and the platform tenants API")
 struct PlatformTests {
-    @Test("platform routes: no token 401, a non-operator 403, support reads only, a super admin changes", arguments: TestDatabase.all)
+    @Test(
+        "platform routes: no token 401, a non-operator 403, support reads only, a super admin changes",
+        arguments: TestDatabase.all)
     func platformRoles(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, context in
             let tenant = try await client.register()
@@ -75,13 +77,16 @@ struct PlatformTests {
         }
     }
 
-    @Test("operators list and search tenants by status, plan, created range and text, with member counts", arguments: TestDatabase.all)
+    @Test(
+        "operators list and search tenants by status, plan, created range and text, with member counts",
+        arguments: TestDatabase.all)
     func searchTenants(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, context in
             let admin = try await client.signedInOperator(context.identity)
             let zebra = try await client.register(tenantName: "Zebra Works \(UUID().uuidString.prefix(4))")
             let yak = try await client.register(tenantName: "Yak_Labs \(UUID().uuidString.prefix(4))")
-            _ = try await client.addSignedInMember(context, adminToken: yak.accessToken, tenantSlug: yak.tenantSlug, role: "viewer")
+            _ = try await client.addSignedInMember(
+                context, adminToken: yak.accessToken, tenantSlug: yak.tenantSlug, role: "viewer")
             _ = try await client.json(.put, "/api/v1/platform/tenants/\(yak.tenantID)/plan", ["plan": "pro"], token: admin.token)
             _ = try await client.json(
                 .post, "/api/v1/platform/tenants/\(zebra.tenantID)/suspend", ["reason": "unpaid"], token: admin.token)
@@ -98,7 +103,8 @@ struct PlatformTests {
             #expect(try await ids("q=%25") == [])
             #expect(Set(try await ids("created_from=2000-01-01T00:00:00Z")) == [zebra.tenantID, yak.tenantID])
             #expect(try await ids("created_to=2000-01-01T00:00:00Z") == [])
-            let bad = try await client.json(.get, "/api/v1/platform/tenants?status=gone&created_from=yesterday", token: admin.token)
+            let bad = try await client.json(
+                .get, "/api/v1/platform/tenants?status=gone&created_from=yesterday", token: admin.token)
             #expect(bad.status == .unprocessableContent)
             let fields = (bad.body["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
             #expect(Set(fields) == ["status", "created_from"])
@@ -110,7 +116,8 @@ struct PlatformTests {
             let limits = try #require((detail.body["entitlements"] as? [String: Any])?["limits"] as? [String: Any])
             #expect(limits["members"] as? Int == 100)
             #expect(
-                try await client.json(.get, "/api/v1/platform/tenants/\(UUID().uuidString)", token: admin.token).status == .notFound)
+                try await client.json(.get, "/api/v1/platform/tenants/\(UUID().uuidString)", token: admin.token).status
+                    == .notFound)
         }
     }
 
@@ -133,10 +140,12 @@ struct PlatformTests {
                 token: admin.token)
             #expect(taken.status == .conflict)
             let invalid = try await client.json(
-                .post, "/api/v1/platform/tenants", ["name": "", "plan": "nope!", "owner_email": "not-an-email"], token: admin.token)
+                .post, "/api/v1/platform/tenants", ["name": "", "plan": "nope!", "owner_email": "not-an-email"],
+                token: admin.token)
             #expect(invalid.status == .unprocessableContent, "\(invalid.raw)")
             let unknownPlan = try await client.json(
-                .post, "/api/v1/platform/tenants", ["name": "Initech", "plan": "platinum", "owner_email": "a@initech.example", "owner_name": "A"],
+                .post, "/api/v1/platform/tenants",
+                ["name": "Initech", "plan": "platinum", "owner_email": "a@initech.example", "owner_name": "A"],
                 token: admin.token)
             #expect(unknownPlan.status == .unprocessableContent, "\(unknownPlan.raw)")
             #expect(try await platformAuditActions(context.database.database).contains("tenant.created"))
@@ -209,10 +218,13 @@ struct PlatformTests {
                 try await clientA.json(
                     .post, "/api/v1/platform/tenants/\(owner.tenantID)/reactivate", token: admin.token
                 ).status == .ok)
-            #expect(try await eventually(.ok) { try await clientB.json(.get, "/api/v1/teams", token: owner.accessToken).status } == .ok)
+            #expect(
+                try await eventually(.ok) { try await clientB.json(.get, "/api/v1/teams", token: owner.accessToken).status }
+                    == .ok)
             #expect(
                 try await clientA.json(
-                    .put, "/api/v1/platform/tenants/\(owner.tenantID)/overrides", ["modules": ["teams": false]], token: admin.token
+                    .put, "/api/v1/platform/tenants/\(owner.tenantID)/overrides", ["modules": ["teams": false]],
+                    token: admin.token
                 ).status == .ok)
             #expect(
                 try await eventually(.notFound) {

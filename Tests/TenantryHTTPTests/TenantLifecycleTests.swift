@@ -76,7 +76,8 @@ struct TenantLifecycleTests {
             let wrong = try await client.json(.delete, "/api/v1/tenant", ["confirm": "other"], token: owner.accessToken)
             #expect(wrong.status == .unprocessableContent)
             #expect(try await client.json(.delete, "/api/v1/tenant", token: owner.accessToken).status == .unprocessableContent)
-            let deleted = try await client.json(.delete, "/api/v1/tenant", ["confirm": owner.tenantSlug], token: owner.accessToken)
+            let deleted = try await client.json(
+                .delete, "/api/v1/tenant", ["confirm": owner.tenantSlug], token: owner.accessToken)
             #expect(deleted.status == .ok, "\(deleted.raw)")
             #expect(deleted.body["status"] as? String == "pending_deletion")
             let purgeAfter = try #require((deleted.body["purge_after"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
@@ -91,10 +92,10 @@ struct TenantLifecycleTests {
             #expect(memberLogin.body["code"] as? String == "tenant_pending_deletion", "\(memberLogin.body)")
             let ownerLogin = try await client.login(email: owner.email, password: owner.password)
             #expect(ownerLogin.status == .ok)
+            let ownerToken = try #require(ownerLogin.accessToken)
             #expect(
                 try await client.json(.post, "/api/v1/tenant/restore", token: fixture.admin.token).status == .forbidden)
-            let restored = try await client.json(
-                .post, "/api/v1/tenant/restore", token: try #require(ownerLogin.accessToken))
+            let restored = try await client.json(.post, "/api/v1/tenant/restore", token: ownerToken)
             #expect(restored.status == .ok, "\(restored.raw)")
             #expect(restored.body["status"] as? String == "active")
             #expect(try await client.json(.get, "/api/v1/members", token: fixture.admin.token).status == .ok)
@@ -147,7 +148,9 @@ struct TenantPurgeTests {
             var found: [String: Int] = [:]
             for table in try await scope.purge.tenantScopedTables() {
                 let count =
-                    try await scope.sql.raw("SELECT count(*) AS n FROM \(ident: table) WHERE tenant_id = \(bind: tenantID.rawValue)")
+                    try await scope.sql.raw(
+                        "SELECT count(*) AS n FROM \(ident: table) WHERE tenant_id = \(bind: tenantID.rawValue)"
+                    )
                     .first()?.decode(column: "n", as: Int.self) ?? 0
                 if count > 0 { found[table] = count }
             }
@@ -155,7 +158,9 @@ struct TenantPurgeTests {
         }
     }
 
-    @Test("after a purge no tenant-scoped table holds a row of the tenant, and other tenants are untouched", arguments: TestDatabase.all)
+    @Test(
+        "after a purge no tenant-scoped table holds a row of the tenant, and other tenants are untouched",
+        arguments: TestDatabase.all)
     func purgeRemovesEveryRow(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, context in
             let database = context.database.database

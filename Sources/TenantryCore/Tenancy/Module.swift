@@ -123,7 +123,8 @@ public enum ModuleRegistry {
             if on { result.insert(id) } else { result.remove(id) }
         }
         for id in result.sorted() {
-            for dependency in module(id)?.dependsOn ?? [] where !result.contains(dependency) && !(module(dependency)?.alwaysOn ?? false) {
+            for dependency in module(id)?.dependsOn ?? []
+            where !result.contains(dependency) && !(module(dependency)?.alwaysOn ?? false) {
                 validator.add("\(field).\(id)", "missing_dependency", "\(id) needs \(dependency), which is off.")
             }
         }

@@ -38,7 +38,9 @@ public struct Branding: Sendable, Equatable, Codable {
     public static func validatedColor(_ text: String, field: String) throws(TenantryError) -> String {
         let bytes = Array(text.utf8)
         guard bytes.count == 7, bytes[0] == 0x23,
-            bytes.dropFirst().allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x46) || ($0 >= 0x61 && $0 <= 0x66) })
+            bytes.dropFirst().allSatisfy({
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x46) || ($0 >= 0x61 && $0 <= 0x66)
+            })
         else {
             throw Validator.fail(field, "invalid_format", "Use a colour written #RRGGBB.")
         }
@@ -192,7 +194,8 @@ extension TenantProfile {
     }
 
     private static func wrongStatus(_ status: Tenant.Status, _ verb: String) -> TenantryError {
-        TenantryError(.conflict, "A tenant that is \(status.rawValue.replacingOccurrences(of: "_", with: " ")) cannot be \(verb).")
+        TenantryError(
+            .conflict, "A tenant that is \(status.rawValue.replacingOccurrences(of: "_", with: " ")) cannot be \(verb).")
     }
 }
 

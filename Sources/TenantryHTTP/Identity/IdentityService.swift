@@ -577,7 +577,8 @@ public struct IdentityService: Sendable {
         case .suspended: throw TenantryError(.tenantSuspended, "This tenant is suspended.")
         case .pendingDeletion where role == .owner: return
         case .pendingDeletion:
-            throw TenantryError(.tenantPendingDeletion, "This tenant is pending deletion; only its owners can sign in to restore it.")
+            throw TenantryError(
+                .tenantPendingDeletion, "This tenant is pending deletion; only its owners can sign in to restore it.")
         case .deleted: throw TenantryError(.notFound, "No such tenant.")
         }
     }

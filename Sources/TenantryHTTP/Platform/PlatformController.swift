@@ -62,7 +62,8 @@ struct PlatformController: Sendable {
             return response
         }
         routes.on(.get, "/tenants/{id}", .support) { request, context, _ in
-            try PlatformTenantDetailBody(try await service.tenant(try Self.tenantID(context))).response(from: request, context: context)
+            try PlatformTenantDetailBody(try await service.tenant(try Self.tenantID(context))).response(
+                from: request, context: context)
         }
         tenantChange(routes, "/suspend", action: "tenant.suspended") { request, context in
             let reason = try await request.decodeJSON(as: SuspendRequest.self, context: context.base).reason
@@ -75,7 +76,8 @@ struct PlatformController: Sendable {
             { profile, _ in try profile.restore() }
         }
         tenantChange(routes, "/plan", method: .put, action: "tenant.plan_changed") { request, context in
-            let plan = try Plan.validatedID(try await request.decodeJSON(as: PlanChangeRequest.self, context: context.base).plan, field: "plan")
+            let plan = try Plan.validatedID(
+                try await request.decodeJSON(as: PlanChangeRequest.self, context: context.base).plan, field: "plan")
             return { profile, scope in
                 guard try await scope.global.plans.find(id: plan) != nil else { throw PlatformService.unknownPlan("plan") }
                 guard profile.planID != plan else { return [:] }
@@ -92,7 +94,8 @@ struct PlatformController: Sendable {
                 defer { profile.overrides = overrides }
                 return [
                     "overrides": .init(
-                        before: try PlatformJSON.text(OverridesBody(profile.overrides)), after: try PlatformJSON.text(OverridesBody(overrides)))
+                        before: try PlatformJSON.text(OverridesBody(profile.overrides)),
+                        after: try PlatformJSON.text(OverridesBody(overrides)))
                 ]
             }
         }
@@ -112,14 +115,17 @@ struct PlatformController: Sendable {
     /// change, which ``PlatformService/changeTenant(by:_:action:origin:_:)`` applies and audits.
     private func tenantChange(
         _ routes: PlatformRoutes, _ suffix: String, method: HTTPRequest.Method = .post, action: String,
-        prepare: @escaping @Sendable (Request, AuthenticatedRequestContext) async throws -> @Sendable (
-            inout TenantProfile, PlatformScope
-        ) async throws -> [String: AuditEvent.Change]
+        prepare:
+            @escaping @Sendable (Request, AuthenticatedRequestContext) async throws ->
+            @Sendable (
+                inout TenantProfile, PlatformScope
+            ) async throws -> [String: AuditEvent.Change]
     ) {
         routes.on(method, "/tenants/{id}\(suffix)", .superAdmin) { request, context, actor in
             let id = try Self.tenantID(context)
             let change = try await prepare(request, context)
-            let detail = try await service.changeTenant(by: actor, id, action: action, origin: context.base.origin(of: request), change)
+            let detail = try await service.changeTenant(
+                by: actor, id, action: action, origin: context.base.origin(of: request), change)
             return try PlatformTenantDetailBody(detail).response(from: request, context: context)
         }
     }
@@ -136,7 +142,8 @@ struct PlatformController: Sendable {
             var validator = Validator()
             let id = try validator.capture { try Plan.validatedID(body.id) }
             let name = try validator.capture { try Tenant.validatedName(body.name) }
-            let description = try body.description.flatMap { text in try validator.capture { try Self.validatedDescription(text) } }
+            let description = try body.description.flatMap { text in try validator.capture { try Self.validatedDescription(text) }
+            }
             let limits = Plan.validatedLimits(PlatformJSON.rekeyed(body.limits ?? [:]), field: "limits", into: &validator)
             let features = Plan.validatedFeatures(body.features ?? [], field: "features", into: &validator)
             let modules = Self.validatedModules(body.modules ?? [ModuleID.core.rawValue], into: &validator)
@@ -166,7 +173,8 @@ struct PlatformController: Sendable {
             let modules = body.modules.map { Self.validatedModules($0, into: &validator) }
             try validator.check()
             let newDescription = description
-            let plan = try await service.updatePlan(by: actor, try Self.planID(context), origin: context.base.origin(of: request)) {
+            let plan = try await service.updatePlan(by: actor, try Self.planID(context), origin: context.base.origin(of: request))
+            {
                 plan in
                 if let name { plan.name = name }
                 if let newDescription { plan.description = newDescription }
@@ -181,7 +189,8 @@ struct PlatformController: Sendable {
 
     static func validatedModules(_ names: [String], into validator: inout Validator) -> Set<ModuleID> {
         let ids = names.map(ModuleID.init(rawValue:))
-        ModuleRegistry.validate(Dictionary(ids.map { ($0, true) }, uniquingKeysWith: { a, _ in a }), base: [], field: "modules", into: &validator)
+        ModuleRegistry.validate(
+            Dictionary(ids.map { ($0, true) }, uniquingKeysWith: { a, _ in a }), base: [], field: "modules", into: &validator)
         return Set(ids)
     }
 
@@ -198,7 +207,9 @@ struct PlatformController: Sendable {
             filter.status = Tenant.Status(rawValue: status)
             if filter.status == nil { validator.add("status", "invalid_value", "Use active, suspended or pending_deletion.") }
         }
-        if let plan = query["plan"].map(String.init) { filter.plan = try validator.capture { try Plan.validatedID(plan, field: "plan") } }
+        if let plan = query["plan"].map(String.init) {
+            filter.plan = try validator.capture { try Plan.validatedID(plan, field: "plan") }
+        }
         for (name, keyPath) in [("created_from", \PlatformTenantDirectory.Filter.createdFrom), ("created_to", \.createdTo)] {
             guard let text = query[Substring(name)].map(String.init) else { continue }
             if let date = PlatformJSON.date(text) {
@@ -220,7 +231,9 @@ struct PlatformController: Sendable {
     }
 
     static func userID(_ context: AuthenticatedRequestContext) throws -> UserID {
-        guard let id = context.parameters.get("user_id").flatMap(UserID.init) else { throw TenantryError(.notFound, "No such user.") }
+        guard let id = context.parameters.get("user_id").flatMap(UserID.init) else {
+            throw TenantryError(.notFound, "No such user.")
+        }
         return id
     }
 

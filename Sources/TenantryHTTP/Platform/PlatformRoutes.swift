@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
 public import HTTPTypes
 public import Hummingbird
+import Synchronization
 public import TenantryCore
 import TenantryStorage
 
@@ -76,6 +76,8 @@ extension AuditRecorder {
         actor: AuditEvent.Actor, action: String, target: AuditEvent.Target, origin: AuditEvent.Origin,
         changes: [String: AuditEvent.Change]
     ) -> AuditEvent {
-        event(in: TenantID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))), action: action, actor: actor, target: target, origin: origin, changes: changes)
+        event(
+            in: TenantID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))), action: action, actor: actor,
+            target: target, origin: origin, changes: changes)
     }
 }

@@ -17,7 +17,8 @@ struct PlatformService: Sendable {
         var entitlements: Entitlements
     }
 
-    func tenants(_ filter: PlatformTenantDirectory.Filter, page: PageRequest) async throws -> Page<PlatformTenantDirectory.Entry> {
+    func tenants(_ filter: PlatformTenantDirectory.Filter, page: PageRequest) async throws -> Page<PlatformTenantDirectory.Entry>
+    {
         try await database.withPlatform { scope in try await scope.tenantDirectory.search(filter, page: page) }
     }
 
@@ -89,7 +90,8 @@ struct PlatformService: Sendable {
             changes["rows_removed"] = .init(before: nil, after: String(rows))
             changes["slug"] = .init(before: profile.tenant.slug.rawValue, after: nil)
             try await scope.global.platformAuditEvents.append(
-                AuditRecorder.event(by: actor, action: "tenant.purged", target: Self.target(id), origin: origin, changes: changes))
+                AuditRecorder.event(by: actor, action: "tenant.purged", target: Self.target(id), origin: origin, changes: changes)
+            )
         }
         runtime.tenantChanged(id)
     }
@@ -121,7 +123,9 @@ struct PlatformService: Sendable {
 
     /// Edits a plan; tenants on it get the new entitlements at once (a downgrade deletes
     /// nothing: creations are refused until a tenant is back under its allowance).
-    func updatePlan(by actor: PlatformOperator, _ id: String, origin: AuditEvent.Origin, _ edit: @Sendable (inout Plan) throws -> Void)
+    func updatePlan(
+        by actor: PlatformOperator, _ id: String, origin: AuditEvent.Origin, _ edit: @Sendable (inout Plan) throws -> Void
+    )
         async throws -> Plan
     {
         let plan = try await database.withGlobal { scope -> Plan in

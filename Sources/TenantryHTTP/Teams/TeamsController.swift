@@ -52,13 +52,15 @@ struct TeamsController: Sendable {
             try await service.delete(context.access, id: try Self.teamID(context), origin: context.origin(of: request))
             return Response(status: .noContent)
         }
-        routes.on(.put, "/teams/{id}/members/{user_id}", .teamsManage, resource: Self.oneTeam, module: .teams) { request, context in
+        routes.on(.put, "/teams/{id}/members/{user_id}", .teamsManage, resource: Self.oneTeam, module: .teams) {
+            request, context in
             let team = try await service.addMember(
                 context.access, teamID: try Self.teamID(context), userID: try MembersController.userID(context),
                 origin: context.origin(of: request))
             return try TeamDetailBody(team).response(from: request, context: context)
         }
-        routes.on(.delete, "/teams/{id}/members/{user_id}", .teamsManage, resource: Self.oneTeam, module: .teams) { request, context in
+        routes.on(.delete, "/teams/{id}/members/{user_id}", .teamsManage, resource: Self.oneTeam, module: .teams) {
+            request, context in
             try await service.removeMember(
                 context.access, teamID: try Self.teamID(context), userID: try MembersController.userID(context),
                 origin: context.origin(of: request))

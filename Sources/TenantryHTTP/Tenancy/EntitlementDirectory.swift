@@ -113,7 +113,8 @@ extension EntitlementDirectory {
         }
         if state.status == .pendingDeletion && !route.duringPendingDeletion {
             throw TenantryError(
-                .tenantPendingDeletion, "This tenant is pending deletion; an owner can restore it with POST /api/v1/tenant/restore.")
+                .tenantPendingDeletion,
+                "This tenant is pending deletion; an owner can restore it with POST /api/v1/tenant/restore.")
         }
     }
 }

@@ -105,8 +105,12 @@ struct UpdateTenantRequest: Decodable {
         }
         if let branding {
             update.logoURL = try optional(branding.logoUrl) { try Branding.validatedLogoURL($0, field: "branding.logo_url") }
-            update.primaryColor = try optional(branding.primaryColor) { try Branding.validatedColor($0, field: "branding.primary_color") }
-            update.accentColor = try optional(branding.accentColor) { try Branding.validatedColor($0, field: "branding.accent_color") }
+            update.primaryColor = try optional(branding.primaryColor) {
+                try Branding.validatedColor($0, field: "branding.primary_color")
+            }
+            update.accentColor = try optional(branding.accentColor) {
+                try Branding.validatedColor($0, field: "branding.accent_color")
+            }
         }
         if let settings {
             if let domains = settings.allowedEmailDomains {
@@ -114,7 +118,9 @@ struct UpdateTenantRequest: Decodable {
                     validator.add("settings.allowed_email_domains", "too_many", "At most 50 domains.")
                 } else {
                     let parsed = try domains.enumerated().compactMap { index, domain in
-                        try validator.capture { try TenantSettings.validatedDomain(domain, field: "settings.allowed_email_domains.\(index)") }
+                        try validator.capture {
+                            try TenantSettings.validatedDomain(domain, field: "settings.allowed_email_domains.\(index)")
+                        }
                     }
                     update.allowedEmailDomains = Array(Set(parsed)).sorted()
                 }

@@ -31,7 +31,7 @@ public struct PlanRepository: Sendable {
                         \(bind: plan.createdAt), \(bind: plan.updatedAt))
                 """
             ).run()
-        } catch where DatabaseFailure.isUniqueViolation(error) {
+        } catch  where DatabaseFailure.isUniqueViolation(error) {
             throw TenantryError(
                 .conflict, "A plan with this id exists.",
                 fieldErrors: [FieldError(field: "id", code: "taken", message: "Another plan has this id.")])

@@ -1,5 +1,5 @@
 public import Foundation
-public import SQLKit
+import SQLKit
 public import TenantryCore
 
 /// Removes a tenant pending deletion: every row of every table with a `tenant_id` column
@@ -106,7 +106,10 @@ public struct PlatformTenantDirectory: Sendable {
         /// Part of the name or slug, ignoring case.
         public var text: String?
 
-        public init(status: Tenant.Status? = nil, plan: String? = nil, createdFrom: Date? = nil, createdTo: Date? = nil, text: String? = nil) {
+        public init(
+            status: Tenant.Status? = nil, plan: String? = nil, createdFrom: Date? = nil, createdTo: Date? = nil,
+            text: String? = nil
+        ) {
             self.status = status
             self.plan = plan
             self.createdFrom = createdFrom

@@ -1,5 +1,5 @@
 import Foundation
-public import TenantryCore
+import TenantryCore
 public import TenantryStorage
 
 /// Purges tenants whose deletion grace period ended (queue `tenant_purge`; payload
