@@ -64,6 +64,47 @@ struct TenantLifecycleTests {
     }
 
     @Test(
+        "tenant settings apply: other email domains are refused; sign-in sessions get the shorter lifetimes",
+        arguments: TestDatabase.all)
+    func settingsApply(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, _ in
+            let owner = try await client.register()
+            let patch = try await client.json(
+                .patch, "/api/v1/tenant",
+                [
+                    "settings": [
+                        "allowed_email_domains": ["corp.example"], "session_lifetime_seconds": 3600,
+                        "session_idle_timeout_seconds": 600,
+                    ]
+                ],
+                token: owner.accessToken)
+            #expect(patch.status == .ok, "\(patch.raw)")
+            let outside = try await client.json(
+                .post, "/api/v1/invitations", ["email": "someone@elsewhere.example", "role": "member"], token: owner.accessToken)
+            #expect(outside.status == .unprocessableContent)
+            #expect((outside.body["errors"] as? [[String: Any]])?.first?["code"] as? String == "domain_not_allowed")
+            let added = try await client.json(
+                .post, "/api/v1/members", ["email": "Ann@Corp.example", "name": "Ann", "role": "viewer"], token: owner.accessToken
+            )
+            #expect(added.status == .created, "\(added.raw)")
+            let outsider = try await client.json(
+                .post, "/api/v1/members", ["email": "bob@elsewhere.example", "name": "Bob", "role": "viewer"],
+                token: owner.accessToken)
+            #expect(outsider.status == .unprocessableContent)
+
+            let login = try await client.login(email: owner.email, password: owner.password)
+            let token = try #require(login.accessToken)
+            let sessions = try await client.json(.get, "/api/v1/me/sessions", token: token)
+            let current = try #require((sessions.body["items"] as? [[String: Any]])?.first { $0["current"] as? Bool == true })
+            let expires = try #require((current["expires_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
+            #expect(expires < Date().addingTimeInterval(3700))
+            #expect(expires > Date().addingTimeInterval(3500))
+            let refreshed = try await client.refresh(try #require(login.refreshToken))
+            #expect(refreshed.status == .ok)
+        }
+    }
+
+    @Test(
         "DELETE /tenant: owners only, with the slug; pending deletion refuses the API except reading and restoring",
         arguments: TestDatabase.all)
     func deleteAndRestore(engine: TestDatabase) async throws {

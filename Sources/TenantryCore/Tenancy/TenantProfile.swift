@@ -95,6 +95,12 @@ public struct TenantSettings: Sendable, Equatable, Codable {
         return domain
     }
 
+    /// Whether an address may join: any when no domains are listed, else one of the domains.
+    public func allows(_ email: EmailAddress) -> Bool {
+        guard !allowedEmailDomains.isEmpty, let at = email.rawValue.lastIndex(of: "@") else { return true }
+        return allowedEmailDomains.contains(String(email.rawValue[email.rawValue.index(after: at)...]).lowercased())
+    }
+
     /// Validates a lifetime against the platform's bound (`300` seconds up to `maximum`).
     public static func validatedSeconds(_ value: Int, maximum: Int, field: String) throws(TenantryError) -> Int {
         guard (minimumSessionSeconds...max(minimumSessionSeconds, maximum)).contains(value) else {

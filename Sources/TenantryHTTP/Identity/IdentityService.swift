@@ -177,7 +177,11 @@ public struct IdentityService: Sendable {
         if let chosen { try Self.requireUsable(chosen.tenant, role: chosen.role) }
 
         let now = Date()
-        let session = newSession(userID: found.user.id, tenantID: chosen?.tenant.id, origin: origin, now: now)
+        let settings = try await chosen.asyncFlatMap { chosen in
+            try await database.readGlobal { scope in try await scope.tenants.profile(id: chosen.tenant.id) }?.settings
+        }
+        let session = newSession(
+            userID: found.user.id, tenantID: chosen?.tenant.id, origin: origin, now: now, settings: settings)
         let refreshToken = SecretToken.generate()
         try await database.withGlobal { scope in
             try await scope.sessions.create(session)
@@ -245,8 +249,13 @@ public struct IdentityService: Sendable {
                                 hash: hash, previousSuccessor: previous, newSuccessor: successorHash, at: now)
                         else { throw RefreshRace() }
                     }
+                    // A tenant's own idle timeout (one read of its row) shortens the platform's.
+                    let settings = try await session.activeTenantID.asyncFlatMap { id in
+                        try await scope.tenants.profile(id: id)?.settings
+                    }
+                    let idle = Self.lifetimes(policy, settings).idle
                     try await scope.sessions.touch(
-                        id: session.id, at: now, idleExpiresAt: min(now.addingTimeInterval(policy.idleTimeout), session.expiresAt)
+                        id: session.id, at: now, idleExpiresAt: min(now.addingTimeInterval(idle), session.expiresAt)
                     )
                     return .issued(session)
                 }
@@ -540,12 +549,24 @@ public struct IdentityService: Sendable {
 
     // MARK: Helpers
 
-    func newSession(userID: UserID, tenantID: TenantID?, origin: AuditEvent.Origin, now: Date) -> Session {
-        Session(
+    func newSession(
+        userID: UserID, tenantID: TenantID?, origin: AuditEvent.Origin, now: Date, settings: TenantSettings? = nil
+    ) -> Session {
+        let lifetimes = Self.lifetimes(policy, settings)
+        return Session(
             id: .generate(), userID: userID, activeTenantID: tenantID, createdAt: now, lastSeenAt: now,
-            expiresAt: now.addingTimeInterval(policy.absoluteLifetime),
-            idleExpiresAt: now.addingTimeInterval(min(policy.idleTimeout, policy.absoluteLifetime)),
+            expiresAt: now.addingTimeInterval(lifetimes.absolute),
+            idleExpiresAt: now.addingTimeInterval(min(lifetimes.idle, lifetimes.absolute)),
             revokedAt: nil, revokedReason: nil, ip: origin.ip, userAgent: origin.userAgent
+        )
+    }
+
+    /// The platform's session lifetime and idle timeout, shortened by a tenant's own settings
+    /// (which `PATCH /api/v1/tenant` keeps within the platform's bounds).
+    static func lifetimes(_ policy: SessionPolicy, _ settings: TenantSettings?) -> (absolute: TimeInterval, idle: TimeInterval) {
+        (
+            min(policy.absoluteLifetime, settings?.sessionLifetimeSeconds.map(TimeInterval.init) ?? .infinity),
+            min(policy.idleTimeout, settings?.sessionIdleTimeoutSeconds.map(TimeInterval.init) ?? .infinity)
         )
     }
 

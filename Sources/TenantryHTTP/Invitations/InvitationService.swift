@@ -33,6 +33,7 @@ struct InvitationService: Sendable {
                     .conflict, "This address already has a pending invitation: resend or revoke it.",
                     fieldErrors: [FieldError(field: "email", code: "invited", message: "A pending invitation exists.")])
             }
+            try await scope.requireAllowedDomain(email)
             try await runtime.requireRoom(for: .members, in: scope, countingInvitations: true)
             let invitation = Invitation(
                 tenantID: access.tenantID, id: .generate(), email: email, role: role.reference,

@@ -87,12 +87,6 @@ extension OpenAPIDocument {
             }
           },
           "components": {
-            "responses": {
-              "LimitExceeded": {
-                "description": "`limit_exceeded`: creating one more would exceed the plan's allowance; `limit`, `current` and `allowed` say which and by how much. Nothing existing is removed by a downgrade; creations are refused until the tenant is back under the allowance.",
-                "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-              }
-            },
             "schemas": {
               "Confirmation": {
                 "type": "object",

@@ -15,3 +15,14 @@ extension IdentityRuntime {
         try allowed.requireRoom(for: limit, current: current + reserved)
     }
 }
+
+extension TenantScope {
+    /// Refuses an address outside the tenant's allowed email domains (422 on `field`, code
+    /// `domain_not_allowed`); any address passes when the tenant lists none.
+    func requireAllowedDomain(_ email: EmailAddress, field: String = "email") async throws {
+        guard let settings = try await tenants.profile(id: tenantID)?.settings, !settings.allows(email) else { return }
+        throw Validator.fail(
+            field, "domain_not_allowed",
+            "This tenant accepts addresses at \(settings.allowedEmailDomains.joined(separator: ", ")) only.")
+    }
+}
