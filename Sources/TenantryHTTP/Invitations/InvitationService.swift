@@ -34,7 +34,7 @@ struct InvitationService: Sendable {
                     fieldErrors: [FieldError(field: "email", code: "invited", message: "A pending invitation exists.")])
             }
             try await scope.requireAllowedDomain(email)
-            try await runtime.requireRoom(for: .members, in: scope, countingInvitations: true)
+            try await scope.requireRoom(for: .members, countingInvitations: true)
             let invitation = Invitation(
                 tenantID: access.tenantID, id: .generate(), email: email, role: role.reference,
                 invitedBy: Self.inviter(access), createdAt: now, expiresAt: now.addingTimeInterval(Invitation.lifetime),
@@ -179,7 +179,7 @@ struct InvitationService: Sendable {
                 invitation.status(at: now) == .pending
             else { throw Self.invalid }
             try IdentityService.requireUsable(tenant)
-            try await runtime.requireRoom(for: .members, in: scope)
+            try await scope.requireRoom(for: .members)
             let role = try await Self.resolveStill(invitation.role, in: scope)
             let user: User
             if let newAccount, let session {

@@ -34,7 +34,7 @@ struct MemberService: Sendable {
             let role = try await RoleResolution.resolve(reference, in: scope)
             try GrantPolicy.checkAssign(role, by: access)
             try await scope.requireAllowedDomain(email)
-            try await runtime.requireRoom(for: .members, in: scope)
+            try await scope.requireRoom(for: .members)
             let user = try await account(email: email, name: name, in: scope, now: now)
             try await scope.memberships.create(userID: user.id, role: role.rank, customRoleID: role.customID, at: now)
             try await scope.auditEvents.append(

@@ -48,21 +48,25 @@ public final class EntitlementDirectory: Sendable {
     public func state(of tenantID: TenantID, now: Date = Date()) async throws -> TenantState? {
         let (cached, generation) = store.withLock { ($0.entries[tenantID], $0.generation) }
         if let cached, cached.cachedUntil > now { return cached.state }
-        let state = try await database.readGlobal { scope -> TenantState? in
-            guard let profile = try await scope.tenants.profile(id: tenantID) else { return nil }
-            guard let plan = try await scope.plans.find(id: profile.planID) else {
-                throw TenantryError(.internalError, "A tenant's plan does not exist.")
-            }
-            return TenantState(
-                status: profile.tenant.status, planID: plan.id,
-                entitlements: Entitlements(plan: plan, overrides: profile.overrides), branding: profile.branding)
-        }
+        let state = try await database.readGlobal { scope in try await Self.load(tenantID, from: scope) }
         store.withLock { store in
             guard store.generation == generation else { return }
             if store.entries.count >= capacity { store.entries.removeAll(keepingCapacity: true) }
             store.entries[tenantID] = Cached(state: state, cachedUntil: now.addingTimeInterval(lifetime))
         }
         return state
+    }
+
+    /// Reads a tenant's state from the database (in the caller's transaction): its row, then
+    /// its plan. `nil` when the tenant does not exist.
+    static func load(_ tenantID: TenantID, from scope: GlobalScope) async throws -> TenantState? {
+        guard let profile = try await scope.tenants.profile(id: tenantID) else { return nil }
+        guard let plan = try await scope.plans.find(id: profile.planID) else {
+            throw TenantryError(.internalError, "A tenant's plan does not exist.")
+        }
+        return TenantState(
+            status: profile.tenant.status, planID: plan.id,
+            entitlements: Entitlements(plan: plan, overrides: profile.overrides), branding: profile.branding)
     }
 
     /// The tenant's effective entitlements (plan + overrides): what the rate limiter, usage

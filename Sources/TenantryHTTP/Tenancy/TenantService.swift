@@ -29,10 +29,11 @@ struct TenantService: Sendable {
     }
 
     func get(_ access: TenantAccess) async throws -> Detail {
-        try await database.withTenant(access.tenantID) { scope in
+        let profile = try await database.withTenant(access.tenantID) { scope in
             guard let profile = try await scope.tenants.profile(id: access.tenantID) else { throw Self.noSuchTenant }
-            return Detail(profile: profile, entitlements: try await runtime.entitlements.entitlements(for: access.tenantID))
+            return profile
         }
+        return Detail(profile: profile, entitlements: try await runtime.entitlements.entitlements(for: access.tenantID))
     }
 
     func update(_ access: TenantAccess, _ update: Update, origin: AuditEvent.Origin) async throws -> Detail {
