@@ -230,6 +230,38 @@ struct PlatformTests {
                 try await eventually(.notFound) {
                     try await clientB.json(.get, "/api/v1/teams", token: owner.accessToken).status
                 } == .notFound)
+            // A plan edit (a notice for every tenant) reaches node B as well.
+            #expect(
+                try await clientA.json(.put, "/api/v1/platform/tenants/\(owner.tenantID)/overrides", [:], token: admin.token)
+                    .status == .ok)
+            #expect(
+                try await eventually(.ok) { try await clientB.json(.get, "/api/v1/teams", token: owner.accessToken).status }
+                    == .ok)
+            #expect(
+                try await clientA.json(
+                    .patch, "/api/v1/platform/plans/free", ["modules": ["core", "api_keys"]], token: admin.token
+                ).status == .ok)
+            #expect(
+                try await eventually(.notFound) {
+                    try await clientB.json(.get, "/api/v1/teams", token: owner.accessToken).status
+                } == .notFound)
+        }
+    }
+
+    @Test("every platform route's role is the x-platform-role of its OpenAPI operation, which needs a bearer token")
+    func documentedRoles() async throws {
+        try await withTestDatabase(.sqlite) { context in
+            let routes = try makeTestRouter(context).platformTable.routes
+            #expect(routes.count >= 15)
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
+            let paths = try #require(document["paths"] as? [String: Any])
+            for route in routes {
+                let operation = (paths[route.path] as? [String: Any])?[route.method.rawValue.lowercased()] as? [String: Any]
+                #expect(operation?["x-platform-role"] as? String == route.role.rawValue, "\(route.method) \(route.path)")
+                #expect(
+                    (operation?["security"] as? [[String: Any]])?.map { Array($0.keys) } == [["bearerAuth"]],
+                    "\(route.method) \(route.path)")
+            }
         }
     }
 }
