@@ -13,7 +13,7 @@ struct Tenantry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenantry",
         abstract: "A self-hosted, multi-tenant backend for SaaS products.",
-        subcommands: [Serve.self, Migrate.self, Keys.self, Seed.self, Version.self],
+        subcommands: [Serve.self, Migrate.self, Keys.self, Seed.self, Admin.self, Version.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -68,9 +68,9 @@ func prepare(_ flags: TenantryConfiguration.Flags) throws -> (TenantryConfigurat
 
 /// Reports a start-up failure without internals: domain errors by their message, anything else
 /// by its type.
-func fail(_ error: any Error, logger: Logger) -> ExitCode {
+func fail(_ error: any Error, logger: Logger, invalid: String = "invalid configuration") -> ExitCode {
     if let error = error as? TenantryError, error.code == .validationFailed {
-        var message = "tenantry: invalid configuration"
+        var message = "tenantry: \(invalid)"
         for field in error.fieldErrors { message += "\n  \(field.field): \(field.message)" }
         FileHandle.standardError.write(Data((message + "\n").utf8))
         return ExitCode(64)
@@ -128,7 +128,10 @@ struct Serve: AsyncParsableCommand {
             let transport = try EmailTransports.make(url: configuration.emailURL, logger: logger)
             try MasterKeySource.validate(configuration: configuration)
             try await TenantryServer.run(configuration: configuration, logger: logger) { database in
-                [JobWorker(database: database, handler: EmailDeliveryJob(transport: transport), logger: logger)]
+                [
+                    JobWorker(database: database, handler: EmailDeliveryJob(transport: transport), logger: logger),
+                    JobWorker(database: database, handler: TenantPurgeJob(database: database), logger: logger),
+                ]
             }
         } catch {
             throw fail(error, logger: logger)
@@ -246,6 +249,60 @@ struct Seed: AsyncParsableCommand {
                 }
             } catch {
                 throw fail(error, logger: logger)
+            }
+        }
+    }
+}
+
+struct Admin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage platform operators.",
+        subcommands: [Create.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a platform operator (or promote an existing account).",
+            discussion:
+                "A new account gets the password read from standard input with --password-stdin, or a generated one printed once. An existing account keeps its password and gets the role. Operators sign in with POST /api/v1/auth/login and call /api/v1/platform/*."
+        )
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: "The operator's email address.")
+        var email: String
+
+        @Option(help: "The name of a new account (default \"Platform operator\").")
+        var name: String?
+
+        @Option(help: "The platform role: super_admin (default) or support.")
+        var role: String = "super_admin"
+
+        @Flag(help: "Read the new account's password from standard input (one line).")
+        var passwordStdin = false
+
+        func run() async throws {
+            let (configuration, logger) = try prepare(database.flags)
+            guard let platformRole = PlatformRole(rawValue: role) else {
+                FileHandle.standardError.write(Data("tenantry: --role must be super_admin or support\n".utf8))
+                throw ExitCode(64)
+            }
+            let password = passwordStdin ? readLine(strippingNewline: true) : nil
+            if passwordStdin && (password ?? "").isEmpty {
+                FileHandle.standardError.write(Data("tenantry: no password on standard input\n".utf8))
+                throw ExitCode(64)
+            }
+            do {
+                try await OneOffCommand.withRuntime(configuration: configuration, logger: logger) { runtime in
+                    let outcome = try await OperatorCommand.create(
+                        runtime: runtime, email: email, name: name, password: password, role: platformRole)
+                    let verb = outcome.created ? "Created" : "Promoted"
+                    print("\(verb) \(outcome.user.email.rawValue) as \(platformRole.rawValue) (user \(outcome.user.id)).")
+                    if let generated = outcome.generatedPassword {
+                        print("Password, shown only now: \(generated)")
+                    }
+                }
+            } catch {
+                throw fail(error, logger: logger, invalid: "invalid input")
             }
         }
     }

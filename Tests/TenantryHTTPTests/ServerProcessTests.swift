@@ -195,3 +195,30 @@ struct KeysCommandTests {
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("master.key").path))
     }
 }
+
+@Suite("tenantry admin")
+struct AdminCommandTests {
+    @Test("admin create makes an operator with a generated password shown once, then promotes instead of recreating")
+    func create() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tenantry-admin-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let environment = [
+            "TENANTRY_DATABASE_URL": "sqlite:" + directory.appendingPathComponent("t.db").path, "TENANTRY_LOG_LEVEL": "warning",
+            "TENANTRY_PASSWORD_HASH_ITERATIONS": "1000",
+        ]
+        let migrate = try ServerProcess(arguments: ["migrate"], environment: environment)
+        #expect(try await migrate.waitForExit(timeout: .seconds(30)) == 0)
+        let create = try ServerProcess(arguments: ["admin", "create", "--email", "root@example.com"], environment: environment)
+        #expect(try await create.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(create.lines.contains { $0.hasPrefix("Created root@example.com as super_admin") }, "\(create.lines)")
+        #expect(create.lines.contains { $0.hasPrefix("Password, shown only now: op-") })
+        let again = try ServerProcess(
+            arguments: ["admin", "create", "--email", "root@example.com", "--role", "support"], environment: environment)
+        #expect(try await again.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(again.lines.contains { $0.hasPrefix("Promoted root@example.com as support") }, "\(again.lines)")
+        #expect(!again.lines.contains { $0.contains("Password") })
+        let bad = try ServerProcess(arguments: ["admin", "create", "--email", "not-an-email"], environment: environment)
+        #expect(try await bad.waitForExit(timeout: .seconds(30)) == 64)
+    }
+}

@@ -47,6 +47,12 @@ extension Permission {
     public static let apiKeysManage = Permission("api_keys:manage")
     /// Hand the tenant's ownership to another member.
     public static let ownershipTransfer = Permission("tenant:transfer_ownership")
+    /// See the tenant's settings, branding and plan.
+    public static let tenantRead = Permission("tenant:read")
+    /// Change the tenant's name, branding and settings.
+    public static let tenantManage = Permission("tenant:manage")
+    /// Delete the tenant, and restore it during the grace period.
+    public static let tenantDelete = Permission("tenant:delete")
 }
 
 /// Every permission the platform knows, grouped by the module that declares it; what
@@ -65,26 +71,10 @@ public enum PermissionCatalogue {
         public var permissions: [Entry]
     }
 
-    /// The modules and their permissions, in display order.
-    public static let modules: [Module] = [
-        Module(
-            id: "core",
-            name: "Core",
-            permissions: [
-                Entry(permission: .membersRead, description: "See the tenant's members."),
-                Entry(permission: .membersManage, description: "Add, change, suspend and remove members."),
-                Entry(permission: .invitationsRead, description: "See pending invitations."),
-                Entry(permission: .invitationsManage, description: "Invite people; resend and revoke invitations."),
-                Entry(permission: .rolesRead, description: "See roles and their permissions."),
-                Entry(permission: .rolesManage, description: "Create, change and delete custom roles."),
-                Entry(permission: .teamsRead, description: "See teams and their members."),
-                Entry(permission: .teamsManage, description: "Create, change and delete teams and their members."),
-                Entry(permission: .apiKeysRead, description: "See API keys (never their secrets)."),
-                Entry(permission: .apiKeysManage, description: "Create, change, rotate and revoke API keys."),
-                Entry(permission: .ownershipTransfer, description: "Hand the tenant's ownership to another member."),
-            ]
-        )
-    ]
+    /// The modules and their permissions, in display order (from ``ModuleRegistry``).
+    public static let modules: [Module] = ModuleRegistry.modules.filter { !$0.permissions.isEmpty }.map { module in
+        Module(id: module.id.rawValue, name: module.name, permissions: module.permissions)
+    }
 
     /// Every known permission.
     public static let all: Set<Permission> = Set(modules.flatMap { $0.permissions.map(\.permission) })
@@ -114,15 +104,15 @@ extension TenantRole {
     public var permissions: Set<Permission> {
         switch self {
         case .viewer:
-            [.membersRead, .teamsRead, .rolesRead]
+            [.membersRead, .teamsRead, .rolesRead, .tenantRead]
         case .member:
             TenantRole.viewer.permissions.union([.invitationsRead, .apiKeysRead])
         case .admin:
             TenantRole.member.permissions.union([
-                .membersManage, .invitationsManage, .rolesManage, .teamsManage, .apiKeysManage,
+                .membersManage, .invitationsManage, .rolesManage, .teamsManage, .apiKeysManage, .tenantManage,
             ])
         case .owner:
-            TenantRole.admin.permissions.union([.ownershipTransfer])
+            TenantRole.admin.permissions.union([.ownershipTransfer, .tenantDelete])
         }
     }
 
@@ -132,7 +122,7 @@ extension TenantRole {
         case .viewer: "Read-only access to the tenant."
         case .member: "A regular member: reads the tenant and its API keys."
         case .admin: "Manages members, invitations, roles, teams and API keys."
-        case .owner: "Everything, including handing over ownership; only owners make owners."
+        case .owner: "Everything, including handing over ownership and deleting the tenant; only owners make owners."
         }
     }
 }

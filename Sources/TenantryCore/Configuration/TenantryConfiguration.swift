@@ -60,6 +60,10 @@ public struct TenantryConfiguration: Sendable, Equatable {
     public var emailURL: String
     /// PBKDF2 iterations for new password hashes (tests lower it to run fast).
     public var passwordHashIterations: Int
+    /// The plan new tenants get (sign-up and operator-created tenants without a plan).
+    public var defaultPlan: String = Plan.defaultID
+    /// Seconds a deleted tenant stays restorable before it is purged (default 30 days).
+    public var tenantDeletionGracePeriod: Double = 30 * 86_400
 
     /// The embedded SQLite database used when nothing else is configured.
     public static let defaultDatabaseURL = "sqlite:.tenantry/tenantry.db"
@@ -222,6 +226,14 @@ public struct TenantryConfiguration: Sendable, Equatable {
         }
         if let value = integer(nil, "TENANTRY_PASSWORD_HASH_ITERATIONS", 1_000...10_000_000) {
             configuration.passwordHashIterations = value
+        }
+        if let value = seconds(nil, "TENANTRY_TENANT_DELETION_GRACE_PERIOD", 0...(365 * 86_400)) {
+            configuration.tenantDeletionGracePeriod = value
+        }
+        if let plan = text(nil, "TENANTRY_DEFAULT_PLAN") {
+            if let id = try? validator.capture({ try Plan.validatedID(plan, field: "TENANTRY_DEFAULT_PLAN") }) {
+                configuration.defaultPlan = id
+            }
         }
         if let url = text(flags.publicURL, "TENANTRY_PUBLIC_URL") {
             if (url.hasPrefix("http://") || url.hasPrefix("https://")) && !url.contains(" ") && url.utf8.count <= 2048 {

@@ -33,6 +33,7 @@ struct APIKeyService: Sendable {
             expiresAt: new.expiresAt, revokedAt: nil, lastUsedAt: nil)
         try await database.withTenant(access.tenantID) { scope in
             if let resource = new.resource { try await Self.requireResource(resource, in: scope) }
+            try await scope.requireRoom(for: .apiKeys)
             try await scope.apiKeys.create(key, secretHash: secret.hash)
             var changes: [String: AuditEvent.Change] = [
                 "name": .init(before: nil, after: key.name),

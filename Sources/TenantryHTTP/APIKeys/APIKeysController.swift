@@ -7,12 +7,12 @@ struct APIKeysController: Sendable {
     let service: APIKeyService
 
     func register(on routes: TenantRoutes) {
-        routes.on(.get, "/api-keys", .apiKeysRead) { request, context in
+        routes.on(.get, "/api-keys", .apiKeysRead, module: .apiKeys) { request, context in
             let result = try await service.list(context.access, page: try request.pageRequest())
             return try APIKeyPage(items: result.items.map(APIKeyBody.init), nextCursor: result.nextCursor)
                 .response(from: request, context: context)
         }
-        routes.on(.post, "/api-keys", .apiKeysManage) { request, context in
+        routes.on(.post, "/api-keys", .apiKeysManage, module: .apiKeys) { request, context in
             let body = try await request.decodeJSON(as: CreateAPIKeyRequest.self, context: context.base)
             let new = try Self.validate(body)
             let (key, secret) = try await service.create(context.access, new, origin: context.origin(of: request))
@@ -22,11 +22,11 @@ struct APIKeysController: Sendable {
             response.headers[.cacheControl] = "no-store"
             return response
         }
-        routes.on(.get, "/api-keys/{id}", .apiKeysRead) { request, context in
+        routes.on(.get, "/api-keys/{id}", .apiKeysRead, module: .apiKeys) { request, context in
             try APIKeyBody(try await service.get(context.access, id: try Self.keyID(context))).response(
                 from: request, context: context)
         }
-        routes.on(.patch, "/api-keys/{id}", .apiKeysManage) { request, context in
+        routes.on(.patch, "/api-keys/{id}", .apiKeysManage, module: .apiKeys) { request, context in
             let id = try Self.keyID(context)
             let body = try await request.decodeJSON(as: UpdateAPIKeyRequest.self, context: context.base)
             var validator = Validator()
@@ -39,11 +39,11 @@ struct APIKeysController: Sendable {
                 context.access, id: id, name: name, expiresAt: body.expiresAt, origin: context.origin(of: request))
             return try APIKeyBody(key).response(from: request, context: context)
         }
-        routes.on(.delete, "/api-keys/{id}", .apiKeysManage) { request, context in
+        routes.on(.delete, "/api-keys/{id}", .apiKeysManage, module: .apiKeys) { request, context in
             try await service.revoke(context.access, id: try Self.keyID(context), origin: context.origin(of: request))
             return Response(status: .noContent)
         }
-        routes.on(.post, "/api-keys/{id}/rotate", .apiKeysManage) { request, context in
+        routes.on(.post, "/api-keys/{id}/rotate", .apiKeysManage, module: .apiKeys) { request, context in
             let id = try Self.keyID(context)
             var overlap = APIKey.defaultOverlap
             if let seconds = try await request.decodeJSONIfPresent(as: RotateAPIKeyRequest.self, context: context.base)?

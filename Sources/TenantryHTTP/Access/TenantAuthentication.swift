@@ -87,7 +87,9 @@ public struct TenantAuthenticationMiddleware: RouterMiddleware {
         switch status {
         case .active: return
         case .suspended: throw TenantryError(.tenantSuspended, "This tenant is suspended.")
-        case .pendingDeletion, .deleted: throw TenantryError(.notFound, "No such tenant.")
+        // The route gate (`EntitlementDirectory.admit`) answers for a tenant pending deletion.
+        case .pendingDeletion: return
+        case .deleted: throw TenantryError(.notFound, "No such tenant.")
         }
     }
 

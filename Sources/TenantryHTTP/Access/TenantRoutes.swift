@@ -16,6 +16,10 @@ public struct RouteAccess: Sendable, Equatable {
     public var resourceParameter: String?
     /// Whether only a signed-in user (not an API key) may call the route.
     public var usersOnly: Bool
+    /// The module the route belongs to: disabled for a tenant, the route answers 404 there.
+    public var module: ModuleID = .core
+    /// Whether the route answers while the tenant is pending deletion (reading and restoring it).
+    public var duringPendingDeletion = false
 }
 
 /// Every tenant route's declared access, filled while routes register: read by the tests
@@ -41,26 +45,32 @@ public struct TenantRoutes {
     let group: RouterGroup<TenantRequestContext>
     let prefix: String
     let table: RouteAccessTable
+    let entitlements: EntitlementDirectory
 
     /// A route's handler.
     public typealias Handler = @Sendable (Request, TenantRequestContext) async throws -> Response
 
     /// Registers `method path` needing `permission`; `resource` names the resource type and path
-    /// parameter for routes about one resource (or the type alone for lists and creation).
+    /// parameter for routes about one resource (or the type alone for lists and creation);
+    /// `module` is the module the route belongs to.
     public func on(
         _ method: HTTPRequest.Method,
         _ path: String,
         _ permission: Permission,
         resource: (type: String, parameter: String?)? = nil,
         usersOnly: Bool = false,
+        module: ModuleID = .core,
+        duringPendingDeletion: Bool = false,
         _ handler: @escaping Handler
     ) {
-        table.add(
-            RouteAccess(
-                method: method, path: prefix + path, permission: permission, resourceType: resource?.type,
-                resourceParameter: resource?.parameter, usersOnly: usersOnly)
-        )
+        let route = RouteAccess(
+            method: method, path: prefix + path, permission: permission, resourceType: resource?.type,
+            resourceParameter: resource?.parameter, usersOnly: usersOnly, module: module,
+            duringPendingDeletion: duringPendingDeletion)
+        table.add(route)
+        let entitlements = self.entitlements
         group.on(RouterPath(path), method: method) { request, context -> Response in
+            try await entitlements.admit(route, in: context.access.tenantID)
             if usersOnly, case .apiKey = context.access.principal {
                 throw TenantryError(.forbidden, "Only a signed-in member can do this, not an API key.")
             }

@@ -41,6 +41,12 @@ public final class APIRouter: HTTPResponderBuilder {
         auth.registerAuthenticatedRoutes(on: signedIn)
         MeController(service: service).register(on: signedIn)
 
+        // Operator routes: any signed-in user, then the platform role checked per request.
+        let platformTable = PlatformRouteTable()
+        PlatformController(service: PlatformService(runtime: identity)).register(
+            on: PlatformRoutes(
+                group: signedIn.group("/platform"), database: database, prefix: "/api/v1/platform", table: platformTable))
+
         // Tenant routes: the tenant and the caller's permissions come from the token or key.
         let accessTable = RouteAccessTable()
         let tenantRoutes = TenantRoutes(
@@ -48,17 +54,23 @@ public final class APIRouter: HTTPResponderBuilder {
                 .add(middleware: TenantAuthenticationMiddleware(runtime: identity))
                 .group(context: TenantRequestContext.self),
             prefix: "/api/v1",
-            table: accessTable
+            table: accessTable,
+            entitlements: identity.entitlements
         )
         MembersController(service: MemberService(runtime: identity)).register(on: tenantRoutes)
         RolesController(service: RoleService(runtime: identity)).register(on: tenantRoutes)
         APIKeysController(service: APIKeyService(runtime: identity)).register(on: tenantRoutes)
         TeamsController(service: TeamService(runtime: identity)).register(on: tenantRoutes)
         InvitationsController(service: InvitationService(runtime: identity)).register(on: tenantRoutes, public: api)
+        TenantController(service: TenantService(runtime: identity)).register(on: tenantRoutes)
         self.router = router
         self.table = table
         self.accessTable = accessTable
+        self.platformTable = platformTable
     }
+
+    /// Every platform route with the platform role it needs.
+    public let platformTable: PlatformRouteTable
 
     /// Every tenant route with the permission it declares.
     public let accessTable: RouteAccessTable

@@ -80,7 +80,8 @@ extension Request {
         }
     }
 
-    private static func snakeCase(_ key: String) -> String {
+    /// A camelCase key (as `convertFromSnakeCase` leaves it) back in snake_case.
+    static func snakeCase(_ key: String) -> String {
         var result = ""
         for character in key {
             if character.isUppercase {

@@ -31,6 +31,10 @@ public final class IdentityRuntime: Sendable {
     public let registrationsPerIP: AttemptLimiter
     /// Recovery emails per account.
     public let recoveryEmailsPerAccount: AttemptLimiter
+    /// Each tenant's status, plan and effective entitlements (see ``EntitlementDirectory``).
+    public let entitlements: EntitlementDirectory
+    /// Tenancy settings: the default plan and the deletion grace period.
+    public let tenancy: TenancySettings
     /// Lifetimes.
     public let policy: SessionPolicy
     /// The public base URL (issuer, links in emails).
@@ -53,9 +57,12 @@ public final class IdentityRuntime: Sendable {
         hashing: PasswordHashingPool,
         limits: Limits,
         publicURL: String,
+        tenancy: TenancySettings = TenancySettings(),
         logger: Logger
     ) {
         self.database = database
+        self.entitlements = EntitlementDirectory(database: database)
+        self.tenancy = tenancy
         self.authority = authority
         self.masterKey = masterKey
         self.hashing = hashing
@@ -99,6 +106,8 @@ public final class IdentityRuntime: Sendable {
             hashing: PasswordHashingPool(hasher: PasswordHasher(iterations: configuration.passwordHashIterations)),
             limits: limits,
             publicURL: configuration.resolvedPublicURL,
+            tenancy: TenancySettings(
+                defaultPlan: configuration.defaultPlan, deletionGracePeriod: configuration.tenantDeletionGracePeriod),
             logger: logger
         )
         return runtime
@@ -109,6 +118,9 @@ public final class IdentityRuntime: Sendable {
     public func prepare() async throws {
         try await SigningKeyManager(database: database, masterKey: masterKey, settings: authority.settings).ensureActiveKey()
         try await reloadKeys()
+        guard try await database.readGlobal({ scope in try await scope.plans.find(id: tenancy.defaultPlan) }) != nil else {
+            throw Validator.fail("TENANTRY_DEFAULT_PLAN", "unknown_plan", "No plan has the id \(tenancy.defaultPlan).")
+        }
     }
 
     /// The background upkeep service: reloads keys, prunes expired ones and, on PostgreSQL,
@@ -127,10 +139,32 @@ public final class IdentityRuntime: Sendable {
         for user in users { directory.invalidate(user: user) }
     }
 
+    /// Call after a committed change to a tenant's status, plan, overrides or branding: forgets
+    /// what this node cached about it. Other nodes hear of it through the transaction's notices.
+    public func tenantChanged(_ tenantID: TenantID) {
+        access.invalidate(tenant: tenantID)
+        directory.invalidate(tenant: tenantID)
+        entitlements.invalidate(tenant: tenantID)
+    }
+
     /// Reloads the signing key schedule from the database.
     public func reloadKeys() async throws {
         let keys = try await database.withGlobal { scope in try await scope.signingKeys.all() }
         try await authority.reload(keys)
+    }
+}
+
+/// Tenancy settings from the configuration.
+public struct TenancySettings: Sendable {
+    /// The plan new tenants get.
+    public var defaultPlan: String
+    /// How long a deleted tenant stays restorable.
+    public var deletionGracePeriod: TimeInterval
+
+    /// Creates settings.
+    public init(defaultPlan: String = Plan.defaultID, deletionGracePeriod: TimeInterval = 30 * 86_400) {
+        self.defaultPlan = defaultPlan
+        self.deletionGracePeriod = deletionGracePeriod
     }
 }
 
@@ -221,6 +255,7 @@ struct IdentityMaintenance: Service {
                     let sessions = runtime.sessions
                     let directory = runtime.directory
                     let access = runtime.access
+                    let entitlements = runtime.entitlements
                     // Each listener empties its cache whenever it (re)connects: notices sent while
                     // it was not listening were missed.
                     let listeners: [(channel: String, onReconnect: @Sendable () -> Void, handler: @Sendable (String) -> Void)] = [
@@ -233,8 +268,19 @@ struct IdentityMaintenance: Service {
                             { payload in if let notice = UserDirectoryNotice(payload: payload) { directory.apply(notice) } }
                         ),
                         (
-                            AccessDirectory.channel, { access.clear() },
-                            { payload in if let id = TenantID(payload) { access.invalidate(tenant: id) } }
+                            AccessDirectory.channel,
+                            {
+                                access.clear()
+                                entitlements.clear()
+                            },
+                            { payload in
+                                if let id = TenantID(payload) {
+                                    access.invalidate(tenant: id)
+                                    entitlements.invalidate(tenant: id)
+                                } else {
+                                    entitlements.clear()
+                                }
+                            }
                         ),
                     ]
                     for listener in listeners {

@@ -97,7 +97,7 @@ public struct IdentityService: Sendable {
     ) async throws {
         try await database.withTenant(tenant.id) { scope in
             try await scope.users.create(user, passwordHash: passwordHash)
-            try await scope.tenants.create(tenant)
+            try await scope.tenants.create(tenant, plan: runtime.tenancy.defaultPlan)
             _ = try await scope.memberships.create(userID: user.id, role: .owner, at: now)
             try await scope.global.sessions.create(session)
             try await scope.global.sessions.addRefreshToken(
@@ -174,10 +174,14 @@ public struct IdentityService: Sendable {
         } else if memberships.count == 1 {
             chosen = memberships[0]
         }
-        if let chosen { try Self.requireUsable(chosen.tenant) }
+        if let chosen { try Self.requireUsable(chosen.tenant, role: chosen.role) }
 
         let now = Date()
-        let session = newSession(userID: found.user.id, tenantID: chosen?.tenant.id, origin: origin, now: now)
+        let settings = try await chosen.asyncFlatMap { chosen in
+            try await database.readGlobal { scope in try await scope.tenants.profile(id: chosen.tenant.id) }?.settings
+        }
+        let session = newSession(
+            userID: found.user.id, tenantID: chosen?.tenant.id, origin: origin, now: now, settings: settings)
         let refreshToken = SecretToken.generate()
         try await database.withGlobal { scope in
             try await scope.sessions.create(session)
@@ -245,8 +249,13 @@ public struct IdentityService: Sendable {
                                 hash: hash, previousSuccessor: previous, newSuccessor: successorHash, at: now)
                         else { throw RefreshRace() }
                     }
+                    // A tenant's own idle timeout (one read of its row) shortens the platform's.
+                    let settings = try await session.activeTenantID.asyncFlatMap { id in
+                        try await scope.tenants.profile(id: id)?.settings
+                    }
+                    let idle = Self.lifetimes(policy, settings).idle
                     try await scope.sessions.touch(
-                        id: session.id, at: now, idleExpiresAt: min(now.addingTimeInterval(policy.idleTimeout), session.expiresAt)
+                        id: session.id, at: now, idleExpiresAt: min(now.addingTimeInterval(idle), session.expiresAt)
                     )
                     return .issued(session)
                 }
@@ -273,7 +282,7 @@ public struct IdentityService: Sendable {
                     guard let membership else {
                         throw TenantryError(.invalidRefreshToken, "You are no longer a member of this session's tenant.")
                     }
-                    try Self.requireUsable(membership.tenant)
+                    try Self.requireUsable(membership.tenant, role: membership.role)
                     roles = [membership.role.rawValue]
                 }
                 let access = try await runtime.authority.issue(
@@ -345,7 +354,7 @@ public struct IdentityService: Sendable {
         guard let chosen = try await memberships(of: caller.userID).first(where: { $0.tenant.slug == slug }) else {
             throw TenantryError(.notFound, "You are not a member of a tenant with that slug.")
         }
-        try Self.requireUsable(chosen.tenant)
+        try Self.requireUsable(chosen.tenant, role: chosen.role)
         try await database.withGlobal { scope in
             try await scope.sessions.setActiveTenant(chosen.tenant.id, of: caller.sessionID)
         }
@@ -540,12 +549,24 @@ public struct IdentityService: Sendable {
 
     // MARK: Helpers
 
-    func newSession(userID: UserID, tenantID: TenantID?, origin: AuditEvent.Origin, now: Date) -> Session {
-        Session(
+    func newSession(
+        userID: UserID, tenantID: TenantID?, origin: AuditEvent.Origin, now: Date, settings: TenantSettings? = nil
+    ) -> Session {
+        let lifetimes = Self.lifetimes(policy, settings)
+        return Session(
             id: .generate(), userID: userID, activeTenantID: tenantID, createdAt: now, lastSeenAt: now,
-            expiresAt: now.addingTimeInterval(policy.absoluteLifetime),
-            idleExpiresAt: now.addingTimeInterval(min(policy.idleTimeout, policy.absoluteLifetime)),
+            expiresAt: now.addingTimeInterval(lifetimes.absolute),
+            idleExpiresAt: now.addingTimeInterval(min(lifetimes.idle, lifetimes.absolute)),
             revokedAt: nil, revokedReason: nil, ip: origin.ip, userAgent: origin.userAgent
+        )
+    }
+
+    /// The platform's session lifetime and idle timeout, shortened by a tenant's own settings
+    /// (which `PATCH /api/v1/tenant` keeps within the platform's bounds).
+    static func lifetimes(_ policy: SessionPolicy, _ settings: TenantSettings?) -> (absolute: TimeInterval, idle: TimeInterval) {
+        (
+            min(policy.absoluteLifetime, settings?.sessionLifetimeSeconds.map(TimeInterval.init) ?? .infinity),
+            min(policy.idleTimeout, settings?.sessionIdleTimeoutSeconds.map(TimeInterval.init) ?? .infinity)
         )
     }
 
@@ -569,11 +590,17 @@ public struct IdentityService: Sendable {
         }
     }
 
-    static func requireUsable(_ tenant: Tenant) throws {
+    /// Refuses a tenant that cannot be acted in: suspended (`tenant_suspended`), pending deletion
+    /// (`tenant_pending_deletion`, except for its owners, who may sign in to restore it), gone.
+    static func requireUsable(_ tenant: Tenant, role: TenantRole? = nil) throws {
         switch tenant.status {
         case .active: return
         case .suspended: throw TenantryError(.tenantSuspended, "This tenant is suspended.")
-        case .pendingDeletion, .deleted: throw TenantryError(.notFound, "No such tenant.")
+        case .pendingDeletion where role == .owner: return
+        case .pendingDeletion:
+            throw TenantryError(
+                .tenantPendingDeletion, "This tenant is pending deletion; only its owners can sign in to restore it.")
+        case .deleted: throw TenantryError(.notFound, "No such tenant.")
         }
     }
 

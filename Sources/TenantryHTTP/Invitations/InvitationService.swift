@@ -33,6 +33,8 @@ struct InvitationService: Sendable {
                     .conflict, "This address already has a pending invitation: resend or revoke it.",
                     fieldErrors: [FieldError(field: "email", code: "invited", message: "A pending invitation exists.")])
             }
+            try await scope.requireAllowedDomain(email)
+            try await scope.requireRoom(for: .members, countingInvitations: true)
             let invitation = Invitation(
                 tenantID: access.tenantID, id: .generate(), email: email, role: role.reference,
                 invitedBy: Self.inviter(access), createdAt: now, expiresAt: now.addingTimeInterval(Invitation.lifetime),
@@ -177,6 +179,7 @@ struct InvitationService: Sendable {
                 invitation.status(at: now) == .pending
             else { throw Self.invalid }
             try IdentityService.requireUsable(tenant)
+            try await scope.requireRoom(for: .members)
             let role = try await Self.resolveStill(invitation.role, in: scope)
             let user: User
             if let newAccount, let session {

@@ -33,24 +33,9 @@ struct MemberService: Sendable {
         let member = try await database.withTenant(access.tenantID) { scope -> MembershipRepository.Member in
             let role = try await RoleResolution.resolve(reference, in: scope)
             try GrantPolicy.checkAssign(role, by: access)
-            var user = try await scope.users.find(email: email)
-            if user == nil {
-                guard let name else {
-                    throw Validator.fail("name", "required", "Give a name: this email address has no account yet.")
-                }
-                let created = User(id: .generate(), email: email, name: name, createdAt: now, updatedAt: now)
-                try await scope.users.create(created)
-                let tenant = try await scope.tenants.find(id: access.tenantID)
-                let token = SecretToken.generate()
-                try await scope.global.userTokens.add(
-                    hash: SecretToken.digest(token), userID: created.id, purpose: .resetPassword,
-                    contextTenantID: access.tenantID, now: now, expiresAt: now.addingTimeInterval(72 * 3600))
-                try await EmailOutbox.enqueue(
-                    .memberAdded, to: created, tenantName: tenant?.name ?? "Tenantry",
-                    link: "\(runtime.publicURL)/reset-password?token=\(token)", validFor: "72 hours", scope: scope.global)
-                user = created
-            }
-            guard let user else { throw Self.noSuchMember }
+            try await scope.requireAllowedDomain(email)
+            try await scope.requireRoom(for: .members)
+            let user = try await account(email: email, name: name, in: scope, now: now)
             try await scope.memberships.create(userID: user.id, role: role.rank, customRoleID: role.customID, at: now)
             try await scope.auditEvents.append(
                 AuditRecorder.event(
@@ -185,6 +170,28 @@ struct MemberService: Sendable {
 
     /// Refuses a change that leaves the tenant without an active owner (checked after the
     /// change, inside the same locked transaction).
+    /// The account with this email, or a new one (emailed a link to choose a password, valid
+    /// 72 hours) when there is none; a new account needs a `name`.
+    func account(email: EmailAddress, name: String?, in scope: TenantScope, now: Date, nameField: String = "name")
+        async throws -> User
+    {
+        if let user = try await scope.users.find(email: email) { return user }
+        guard let name else {
+            throw Validator.fail(nameField, "required", "Give a name: this email address has no account yet.")
+        }
+        let created = User(id: .generate(), email: email, name: name, createdAt: now, updatedAt: now)
+        try await scope.users.create(created)
+        let tenant = try await scope.tenants.find(id: scope.tenantID)
+        let token = SecretToken.generate()
+        try await scope.global.userTokens.add(
+            hash: SecretToken.digest(token), userID: created.id, purpose: .resetPassword,
+            contextTenantID: scope.tenantID, now: now, expiresAt: now.addingTimeInterval(72 * 3600))
+        try await EmailOutbox.enqueue(
+            .memberAdded, to: created, tenantName: tenant?.name ?? "Tenantry",
+            link: "\(runtime.publicURL)/reset-password?token=\(token)", validFor: "72 hours", scope: scope.global)
+        return created
+    }
+
     static func requireAnotherOwner(_ scope: TenantScope) async throws {
         guard try await scope.memberships.count(role: .owner, activeOnly: true) > 0 else {
             throw TenantryError(

@@ -90,7 +90,8 @@ extension OpenAPIDocument {
                     "$ref": "#/components/responses/TenantUnauthenticated"
                   },
                   "403": {
-                    "$ref": "#/components/responses/Forbidden"
+                    "$ref": "#/components/responses/Forbidden",
+                    "description": "As `Forbidden`, or `limit_exceeded`: the plan's allowance of API keys is used up (`limit`, `current` and `allowed` in the body)."
                   },
                   "422": {
                     "$ref": "#/components/responses/ValidationFailed"

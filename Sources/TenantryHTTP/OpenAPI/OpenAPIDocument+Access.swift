@@ -18,7 +18,7 @@ extension OpenAPIDocument {
                 "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
               },
               "Forbidden": {
-                "description": "`forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended.",
+                "description": "`forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).",
                 "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
               },
               "LastOwner": {

@@ -32,7 +32,7 @@ extension OpenAPIDocument {
                 "responses": {
                   "201": { "description": "The invitation.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Invitation" } } } },
                   "401": { "$ref": "#/components/responses/TenantUnauthenticated" },
-                  "403": { "$ref": "#/components/responses/Forbidden" },
+                  "403": { "$ref": "#/components/responses/Forbidden", "description": "As `Forbidden`, or `limit_exceeded`: the plan's allowance is used up (`limit`, `current` and `allowed` in the body)." },
                   "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: the address belongs to a member (`errors[]` field `email`, code `member`) or already has a pending invitation (code `invited`)." },
                   "422": { "$ref": "#/components/responses/ValidationFailed" }
                 }

@@ -33,7 +33,7 @@ extension OpenAPIDocument {
                 "responses": {
                   "201": { "description": "The new team.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/TeamDetail" } } } },
                   "401": { "$ref": "#/components/responses/TenantUnauthenticated" },
-                  "403": { "$ref": "#/components/responses/Forbidden" },
+                  "403": { "$ref": "#/components/responses/Forbidden", "description": "As `Forbidden`, or `limit_exceeded`: the plan's allowance is used up (`limit`, `current` and `allowed` in the body)." },
                   "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: another team has this name (`errors[]` field `name`, code `taken`)." },
                   "422": { "$ref": "#/components/responses/ValidationFailed" }
                 }

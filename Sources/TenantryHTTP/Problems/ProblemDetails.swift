@@ -17,11 +17,17 @@ public struct ProblemDetails: Codable, Sendable, Equatable {
     public var requestID: String
     /// Field-level problems, when the input was invalid.
     public var errors: [FieldError]?
+    /// For `limit_exceeded`: the limit (e.g. `members`).
+    public var limit: String?
+    /// For `limit_exceeded`: how many the tenant has.
+    public var current: Int?
+    /// For `limit_exceeded`: how many the plan allows.
+    public var allowed: Int?
 
     enum CodingKeys: String, CodingKey {
         case type, title, status, detail, code
         case requestID = "request_id"
-        case errors
+        case errors, limit, current, allowed
     }
 
     /// The `type` URI for a code.
@@ -84,6 +90,8 @@ public enum ProblemCatalog {
         .invalidAPIKey: Entry(status: .unauthorized, title: "Invalid API key"),
         .memberSuspended: Entry(status: .forbidden, title: "Membership suspended"),
         .invalidInvitation: Entry(status: .gone, title: "Invitation no longer valid"),
+        .limitExceeded: Entry(status: .forbidden, title: "Plan limit exceeded"),
+        .tenantPendingDeletion: Entry(status: .forbidden, title: "Tenant pending deletion"),
     ]
 
     /// The entry for a code; codes outside the catalogue are internal errors.

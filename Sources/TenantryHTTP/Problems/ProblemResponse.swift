@@ -34,7 +34,7 @@ enum ProblemResponse {
             headers[.wwwAuthenticate] =
                 domainError.code == .invalidToken ? #"Bearer error="invalid_token""# : #"Bearer realm="tenantry""#
         }
-        let problem = ProblemDetails(
+        var problem = ProblemDetails(
             type: ProblemDetails.typeURI(for: code),
             title: entry.title,
             status: entry.status.code,
@@ -43,6 +43,11 @@ enum ProblemResponse {
             requestID: context.requestID,
             errors: domainError.fieldErrors.isEmpty ? nil : domainError.fieldErrors
         )
+        if let exceeded = domainError.cause as? LimitExceeded {
+            problem.limit = exceeded.limit.rawValue
+            problem.current = exceeded.current
+            problem.allowed = exceeded.allowed
+        }
         return encode(problem, status: entry.status, headers: headers)
     }
 

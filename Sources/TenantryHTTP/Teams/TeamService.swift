@@ -29,6 +29,7 @@ struct TeamService: Sendable {
         let team = Team(
             tenantID: access.tenantID, id: .generate(), name: name, description: description, createdAt: now, updatedAt: now)
         try await database.withTenant(access.tenantID) { scope in
+            try await scope.requireRoom(for: .teams)
             try await scope.teams.create(team)
             var changes: [String: AuditEvent.Change] = ["name": .init(before: nil, after: name)]
             if let description { changes["description"] = .init(before: nil, after: description) }

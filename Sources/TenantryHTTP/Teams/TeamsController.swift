@@ -12,12 +12,12 @@ struct TeamsController: Sendable {
     static let anyTeam = (type: "team", parameter: String?.none)
 
     func register(on routes: TenantRoutes) {
-        routes.on(.get, "/teams", .teamsRead, resource: Self.anyTeam) { request, context in
+        routes.on(.get, "/teams", .teamsRead, resource: Self.anyTeam, module: .teams) { request, context in
             let result = try await service.list(context.access, page: try request.pageRequest())
             return try TeamPage(items: result.items.map(TeamBody.init), nextCursor: result.nextCursor)
                 .response(from: request, context: context)
         }
-        routes.on(.post, "/teams", .teamsManage, resource: Self.anyTeam) { request, context in
+        routes.on(.post, "/teams", .teamsManage, resource: Self.anyTeam, module: .teams) { request, context in
             let body = try await request.decodeJSON(as: CreateTeamRequest.self, context: context.base)
             var validator = Validator()
             let name = try validator.capture { try Team.validatedName(body.name) }
@@ -30,11 +30,11 @@ struct TeamsController: Sendable {
             response.status = .created
             return response
         }
-        routes.on(.get, "/teams/{id}", .teamsRead, resource: Self.oneTeam) { request, context in
+        routes.on(.get, "/teams/{id}", .teamsRead, resource: Self.oneTeam, module: .teams) { request, context in
             let team = try await service.get(context.access, id: try Self.teamID(context))
             return try TeamDetailBody(team).response(from: request, context: context)
         }
-        routes.on(.patch, "/teams/{id}", .teamsManage, resource: Self.oneTeam) { request, context in
+        routes.on(.patch, "/teams/{id}", .teamsManage, resource: Self.oneTeam, module: .teams) { request, context in
             let id = try Self.teamID(context)
             let body = try await request.decodeJSON(as: UpdateTeamRequest.self, context: context.base)
             var validator = Validator()
@@ -48,17 +48,19 @@ struct TeamsController: Sendable {
                 context.access, id: id, name: name, description: description, origin: context.origin(of: request))
             return try TeamDetailBody(team).response(from: request, context: context)
         }
-        routes.on(.delete, "/teams/{id}", .teamsManage, resource: Self.oneTeam) { request, context in
+        routes.on(.delete, "/teams/{id}", .teamsManage, resource: Self.oneTeam, module: .teams) { request, context in
             try await service.delete(context.access, id: try Self.teamID(context), origin: context.origin(of: request))
             return Response(status: .noContent)
         }
-        routes.on(.put, "/teams/{id}/members/{user_id}", .teamsManage, resource: Self.oneTeam) { request, context in
+        routes.on(.put, "/teams/{id}/members/{user_id}", .teamsManage, resource: Self.oneTeam, module: .teams) {
+            request, context in
             let team = try await service.addMember(
                 context.access, teamID: try Self.teamID(context), userID: try MembersController.userID(context),
                 origin: context.origin(of: request))
             return try TeamDetailBody(team).response(from: request, context: context)
         }
-        routes.on(.delete, "/teams/{id}/members/{user_id}", .teamsManage, resource: Self.oneTeam) { request, context in
+        routes.on(.delete, "/teams/{id}/members/{user_id}", .teamsManage, resource: Self.oneTeam, module: .teams) {
+            request, context in
             try await service.removeMember(
                 context.access, teamID: try Self.teamID(context), userID: try MembersController.userID(context),
                 origin: context.origin(of: request))

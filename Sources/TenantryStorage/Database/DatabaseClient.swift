@@ -90,8 +90,15 @@ public struct TenantScope: Sendable {
     /// Tells every node that this tenant's members, roles or keys changed; on PostgreSQL the
     /// notice is delivered when this transaction commits.
     public func announceAccessChange() async throws {
+        try await Self.announceEntitlementsChange(tenantID, on: sql)
+    }
+
+    /// Tells every node that a tenant's status, plan or overrides changed (`nil`: a plan
+    /// changed, which may concern every tenant; payload `*`). It goes out on
+    /// ``accessChangedChannel`` too, so one listener serves both caches.
+    static func announceEntitlementsChange(_ tenantID: TenantID?, on sql: any SQLDatabase) async throws {
         guard sql.dialect.name == "postgresql" else { return }
-        try await sql.raw("SELECT pg_notify(\(bind: Self.accessChangedChannel), \(bind: tenantID.description))").run()
+        try await sql.raw("SELECT pg_notify(\(bind: accessChangedChannel), \(bind: tenantID?.description ?? "*"))").run()
     }
 
     /// Serializes changes to the tenant's ownership and membership rules: concurrent
@@ -129,6 +136,10 @@ public struct GlobalScope: Sendable {
     public var userTenants: UserTenantDirectory { UserTenantDirectory(sql: sql) }
     /// Which tenant an API key secret or invitation token belongs to.
     public var credentials: CredentialDirectory { CredentialDirectory(sql: sql) }
+    /// Plans.
+    public var plans: PlanRepository { PlanRepository(sql: sql) }
+    /// Platform operators.
+    public var operators: PlatformOperatorRepository { PlatformOperatorRepository(sql: sql) }
 }
 
 /// A transaction in the platform scope: sees every tenant. Tenant-scoped repositories are
@@ -155,6 +166,10 @@ public struct PlatformScope: Sendable {
     }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
+    /// Tenants with their member counts, for the operator API.
+    public var tenantDirectory: PlatformTenantDirectory { PlatformTenantDirectory(sql: sql) }
+    /// Removes a tenant pending deletion and every row it owns (see ``TenantPurge``).
+    public var purge: TenantPurge { TenantPurge(sql: sql) }
 }
 
 /// A migration recorded in the database.

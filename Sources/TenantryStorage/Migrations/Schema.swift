@@ -89,6 +89,12 @@ enum PostgresSchema {
                 + [apiKeySecretFunction, invitationTokenFunction]
         ),
         Migration(version: 4, name: "tenant_reads", statements: [memberPageFunction]),
+        Migration(
+            version: 6,
+            name: "tenants_and_plans",
+            statements: SharedSchema.tenantsAndPlans(now: "now()").map { SharedSchema.render($0, for: .postgres) }
+                + [purgeTenantFunction]
+        ),
     ]
 
     /// Finds the key a presented API key secret belongs to, before the tenant is known: the
@@ -155,6 +161,12 @@ enum SQLiteSchema {
         ),
         // PostgreSQL's single-statement read functions; SQLite reads in its one connection.
         Migration(version: 4, name: "tenant_reads", statements: []),
+        Migration(
+            version: 6,
+            name: "tenants_and_plans",
+            statements: SharedSchema.tenantsAndPlans(now: "((julianday('now') - 2440587.5) * 86400.0)")
+                .map { SharedSchema.render($0, for: .sqlite) }
+        ),
     ]
 }
 

@@ -10,14 +10,16 @@ public struct TenantRepository: Sendable {
 
     private static let columns = "id, slug, name, status, created_at, updated_at"
 
-    /// Stores a new tenant; a taken slug is a `conflict` naming the `slug` field.
-    public func create(_ tenant: Tenant) async throws {
+    /// Stores a new tenant on `plan` (the schema's default, `free`, when `nil`); a taken slug is a
+    /// `conflict` naming the `slug` field.
+    public func create(_ tenant: Tenant, plan: String? = nil) async throws {
         do {
             try await sql.raw(
                 """
-                INSERT INTO tenants (id, slug, name, status, created_at, updated_at)
+                INSERT INTO tenants (id, slug, name, status, created_at, updated_at, plan_id)
                 VALUES (\(bind: tenant.id.rawValue), \(bind: tenant.slug.rawValue), \(bind: tenant.name),
-                        \(bind: tenant.status.rawValue), \(bind: tenant.createdAt), \(bind: tenant.updatedAt))
+                        \(bind: tenant.status.rawValue), \(bind: tenant.createdAt), \(bind: tenant.updatedAt),
+                        \(bind: plan ?? Plan.defaultID))
                 """
             ).run()
         } catch  where DatabaseFailure.isUniqueViolation(error) {
@@ -64,6 +66,49 @@ public struct TenantRepository: Sendable {
         ).all()
         guard !updated.isEmpty else { throw TenantryError(.notFound, "No such tenant.") }
         try await UserDirectoryNotice.tenant(id).announce(on: sql)
+        try await TenantScope.announceEntitlementsChange(id, on: sql)
+    }
+
+    private static let profileColumns =
+        "id, slug, name, status, created_at, updated_at, plan_id, overrides, branding, settings, status_reason, purge_after"
+
+    /// The tenant with its plan, overrides, branding, settings and lifecycle, if it exists.
+    public func profile(id: TenantID) async throws -> TenantProfile? {
+        try await sql.raw("SELECT \(unsafeRaw: Self.profileColumns) FROM tenants WHERE id = \(bind: id.rawValue)")
+            .first()
+            .map(Self.decodeProfile)
+    }
+
+    /// Saves a tenant's name, plan, overrides, branding, settings, status, reason and purge
+    /// time, and announces the change (user directory and entitlements) to every node.
+    public func save(_ profile: TenantProfile) async throws {
+        let tenant = profile.tenant
+        let updated = try await sql.raw(
+            """
+            UPDATE tenants SET name = \(bind: tenant.name), status = \(bind: tenant.status.rawValue),
+                updated_at = \(bind: tenant.updatedAt), plan_id = \(bind: profile.planID),
+                overrides = \(bind: try PlanRepository.text(profile.overrides)),
+                branding = \(bind: try PlanRepository.text(profile.branding)),
+                settings = \(bind: try PlanRepository.text(profile.settings)),
+                status_reason = \(bind: profile.statusReason), purge_after = \(bind: profile.purgeAfter)
+            WHERE id = \(bind: tenant.id.rawValue) RETURNING id
+            """
+        ).all()
+        guard !updated.isEmpty else { throw TenantryError(.notFound, "No such tenant.") }
+        try await UserDirectoryNotice.tenant(tenant.id).announce(on: sql)
+        try await TenantScope.announceEntitlementsChange(tenant.id, on: sql)
+    }
+
+    static func decodeProfile(_ row: any SQLRow) throws -> TenantProfile {
+        TenantProfile(
+            tenant: try decode(row),
+            planID: try row.decode(column: "plan_id", as: String.self),
+            overrides: try PlanRepository.json(row, "overrides", as: EntitlementOverrides.self),
+            branding: try PlanRepository.json(row, "branding", as: Branding.self),
+            settings: try PlanRepository.json(row, "settings", as: TenantSettings.self),
+            statusReason: try row.decode(column: "status_reason", as: String?.self),
+            purgeAfter: try row.decode(column: "purge_after", as: Date?.self)
+        )
     }
 
     static func decode(_ row: any SQLRow) throws -> Tenant {

@@ -1,0 +1,445 @@
+import Foundation
+import Hummingbird
+import TenantryCore
+import TenantryStorage
+
+/// `/api/v1/platform/*`: the operator API. Reads need `support`, changes `super_admin`; every
+/// change is recorded in the platform audit trail.
+struct PlatformController: Sendable {
+    let service: PlatformService
+
+    func register(on routes: PlatformRoutes) {
+        registerTenants(on: routes)
+        registerPlans(on: routes)
+        routes.on(.put, "/operators/{user_id}", .superAdmin) { request, context, actor in
+            let body = try await request.decodeJSON(as: OperatorRoleRequest.self, context: context.base)
+            guard let role = PlatformRole(rawValue: body.role) else {
+                throw Validator.fail("role", "invalid_value", "Use super_admin or support.")
+            }
+            try await service.setRole(by: actor, of: try Self.userID(context), to: role, origin: context.base.origin(of: request))
+            return Response(status: .noContent)
+        }
+        routes.on(.delete, "/operators/{user_id}", .superAdmin) { request, context, actor in
+            let userID = try Self.userID(context)
+            guard userID != actor.userID else {
+                throw TenantryError(.conflict, "Operators cannot take their own platform role away.")
+            }
+            try await service.setRole(by: actor, of: userID, to: nil, origin: context.base.origin(of: request))
+            return Response(status: .noContent)
+        }
+    }
+
+    private func registerTenants(on routes: PlatformRoutes) {
+        routes.on(.get, "/tenants", .support) { request, context, _ in
+            let filter = try Self.filter(request)
+            let page = try await service.tenants(filter, page: try request.pageRequest())
+            return try PlatformTenantPage(items: page.items.map(PlatformTenantBody.init), nextCursor: page.nextCursor)
+                .response(from: request, context: context)
+        }
+        routes.on(.post, "/tenants", .superAdmin) { request, context, actor in
+            let body = try await request.decodeJSON(as: CreateTenantRequest.self, context: context.base)
+            var validator = Validator()
+            let name = try validator.capture { try Tenant.validatedName(body.name) }
+            let slug = try validator.capture { () throws(TenantryError) -> Slug in
+                if let slug = body.slug { return try Slug(slug) }
+                guard let derived = Slug.derived(from: body.name) else {
+                    throw Validator.fail("slug", "required", "Give a slug: none can be derived from this name.")
+                }
+                return derived
+            }
+            let plan = try body.plan.flatMap { plan in try validator.capture { try Plan.validatedID(plan, field: "plan") } }
+            let email = try validator.capture { try EmailAddress(body.ownerEmail, field: "owner_email") }
+            let ownerName = try body.ownerName.flatMap { name in
+                try validator.capture { try Tenant.validatedName(name, field: "owner_name") }
+            }
+            try validator.check()
+            guard let name, let slug, let email else { throw TenantryError(.internalError, "Validation passed without values.") }
+            let detail = try await service.createTenant(
+                by: actor, name: name, slug: slug, plan: plan, ownerEmail: email, ownerName: ownerName,
+                origin: context.base.origin(of: request))
+            var response = try PlatformTenantDetailBody(detail).response(from: request, context: context)
+            response.status = .created
+            return response
+        }
+        routes.on(.get, "/tenants/{id}", .support) { request, context, _ in
+            try PlatformTenantDetailBody(try await service.tenant(try Self.tenantID(context))).response(
+                from: request, context: context)
+        }
+        tenantChange(routes, "/suspend", action: "tenant.suspended") { request, context in
+            let reason = try await request.decodeJSON(as: SuspendRequest.self, context: context.base).reason
+            return { profile, _ in try profile.suspend(reason: reason) }
+        }
+        tenantChange(routes, "/reactivate", action: "tenant.reactivated") { _, _ in
+            { profile, _ in try profile.reactivate() }
+        }
+        tenantChange(routes, "/restore", action: "tenant.restored") { _, _ in
+            { profile, _ in try profile.restore() }
+        }
+        tenantChange(routes, "/plan", method: .put, action: "tenant.plan_changed") { request, context in
+            let plan = try Plan.validatedID(
+                try await request.decodeJSON(as: PlanChangeRequest.self, context: context.base).plan, field: "plan")
+            return { profile, scope in
+                guard try await scope.global.plans.find(id: plan) != nil else { throw PlatformService.unknownPlan("plan") }
+                guard profile.planID != plan else { return [:] }
+                defer { profile.planID = plan }
+                return ["plan": .init(before: profile.planID, after: plan)]
+            }
+        }
+        tenantChange(routes, "/overrides", method: .put, action: "tenant.overrides_changed") { request, context in
+            let body = try await request.decodeJSON(as: OverridesBody.self, context: context.base)
+            return { profile, scope in
+                guard let plan = try await scope.global.plans.find(id: profile.planID) else { throw PlatformService.noSuchPlan }
+                let overrides = try body.validated(base: plan)
+                guard overrides != profile.overrides else { return [:] }
+                defer { profile.overrides = overrides }
+                return [
+                    "overrides": .init(
+                        before: try PlatformJSON.text(OverridesBody(profile.overrides)),
+                        after: try PlatformJSON.text(OverridesBody(overrides)))
+                ]
+            }
+        }
+        routes.on(.post, "/tenants/{id}/purge", .superAdmin) { request, context, actor in
+            let id = try Self.tenantID(context)
+            let body = try await request.decodeJSON(as: ConfirmationRequest.self, context: context.base)
+            let detail = try await service.tenant(id)
+            guard body.confirm == detail.entry.profile.tenant.slug.rawValue else {
+                throw Validator.fail("confirm", "mismatch", "Type the tenant's slug to confirm.")
+            }
+            try await service.purge(by: actor, id, origin: context.base.origin(of: request))
+            return Response(status: .noContent)
+        }
+    }
+
+    /// Registers `POST|PUT /tenants/{id}<suffix>`: `prepare` reads the request and returns the
+    /// change, which ``PlatformService/changeTenant(by:_:action:origin:_:)`` applies and audits.
+    private func tenantChange(
+        _ routes: PlatformRoutes, _ suffix: String, method: HTTPRequest.Method = .post, action: String,
+        prepare:
+            @escaping @Sendable (Request, AuthenticatedRequestContext) async throws ->
+            @Sendable (
+                inout TenantProfile, PlatformScope
+            ) async throws -> [String: AuditEvent.Change]
+    ) {
+        routes.on(method, "/tenants/{id}\(suffix)", .superAdmin) { request, context, actor in
+            let id = try Self.tenantID(context)
+            let change = try await prepare(request, context)
+            let detail = try await service.changeTenant(
+                by: actor, id, action: action, origin: context.base.origin(of: request), change)
+            return try PlatformTenantDetailBody(detail).response(from: request, context: context)
+        }
+    }
+
+    private func registerPlans(on routes: PlatformRoutes) {
+        routes.on(.get, "/plans", .support) { request, context, _ in
+            try PlanList(items: try await service.plans().map(PlanBody.init)).response(from: request, context: context)
+        }
+        routes.on(.get, "/plans/{id}", .support) { request, context, _ in
+            try PlanBody(try await service.plan(try Self.planID(context))).response(from: request, context: context)
+        }
+        routes.on(.post, "/plans", .superAdmin) { request, context, actor in
+            let body = try await request.decodeJSON(as: PlanRequest.self, context: context.base)
+            var validator = Validator()
+            let id = try validator.capture { try Plan.validatedID(body.id) }
+            let name = try validator.capture { try Tenant.validatedName(body.name) }
+            let description = try body.description.flatMap { text in try validator.capture { try Self.validatedDescription(text) }
+            }
+            let limits = Plan.validatedLimits(PlatformJSON.rekeyed(body.limits ?? [:]), field: "limits", into: &validator)
+            let features = Plan.validatedFeatures(body.features ?? [], field: "features", into: &validator)
+            let modules = Self.validatedModules(body.modules ?? [ModuleID.core.rawValue], into: &validator)
+            try validator.check()
+            guard let id, let name else { throw TenantryError(.internalError, "Validation passed without values.") }
+            let now = Date()
+            let plan = try await service.createPlan(
+                by: actor,
+                Plan(
+                    id: id, name: name, description: description, limits: limits.compactMapValues { $0 }, features: features,
+                    modules: modules, createdAt: now, updatedAt: now),
+                origin: context.base.origin(of: request))
+            var response = try PlanBody(plan).response(from: request, context: context)
+            response.status = .created
+            return response
+        }
+        routes.on(.patch, "/plans/{id}", .superAdmin) { request, context, actor in
+            let body = try await request.decodeJSON(as: PlanUpdateRequest.self, context: context.base)
+            var validator = Validator()
+            let name = try body.name.flatMap { name in try validator.capture { try Tenant.validatedName(name) } }
+            var description: String??
+            if let given = body.description {
+                description = .some(try given.flatMap { text in try validator.capture { try Self.validatedDescription(text) } })
+            }
+            let limits = body.limits.map { Plan.validatedLimits(PlatformJSON.rekeyed($0), field: "limits", into: &validator) }
+            let features = body.features.map { Plan.validatedFeatures($0, field: "features", into: &validator) }
+            let modules = body.modules.map { Self.validatedModules($0, into: &validator) }
+            try validator.check()
+            let newDescription = description
+            let plan = try await service.updatePlan(by: actor, try Self.planID(context), origin: context.base.origin(of: request))
+            {
+                plan in
+                if let name { plan.name = name }
+                if let newDescription { plan.description = newDescription }
+                // Limits given replace the plan's (absent or null: unlimited).
+                if let limits { plan.limits = limits.compactMapValues { $0 } }
+                if let features { plan.features = features }
+                if let modules { plan.modules = modules }
+            }
+            return try PlanBody(plan).response(from: request, context: context)
+        }
+    }
+
+    static func validatedModules(_ names: [String], into validator: inout Validator) -> Set<ModuleID> {
+        let ids = names.map(ModuleID.init(rawValue:))
+        ModuleRegistry.validate(
+            Dictionary(ids.map { ($0, true) }, uniquingKeysWith: { a, _ in a }), base: [], field: "modules", into: &validator)
+        return Set(ids)
+    }
+
+    static func validatedDescription(_ text: String) throws(TenantryError) -> String {
+        guard text.count <= 1000 else { throw Validator.fail("description", "too_long", "At most 1000 characters.") }
+        return text
+    }
+
+    static func filter(_ request: Request) throws -> PlatformTenantDirectory.Filter {
+        let query = request.uri.queryParameters
+        var validator = Validator()
+        var filter = PlatformTenantDirectory.Filter()
+        if let status = query["status"].map(String.init) {
+            filter.status = Tenant.Status(rawValue: status)
+            if filter.status == nil { validator.add("status", "invalid_value", "Use active, suspended or pending_deletion.") }
+        }
+        if let plan = query["plan"].map(String.init) {
+            filter.plan = try validator.capture { try Plan.validatedID(plan, field: "plan") }
+        }
+        for (name, keyPath) in [("created_from", \PlatformTenantDirectory.Filter.createdFrom), ("created_to", \.createdTo)] {
+            guard let text = query[Substring(name)].map(String.init) else { continue }
+            if let date = PlatformJSON.date(text) {
+                filter[keyPath: keyPath] = date
+            } else {
+                validator.add(name, "invalid_format", "Use an ISO 8601 timestamp, e.g. 2026-01-31T00:00:00Z.")
+            }
+        }
+        if let text = query["q"].map(String.init), !text.isEmpty {
+            if text.count > 200 { validator.add("q", "too_long", "At most 200 characters.") } else { filter.text = text }
+        }
+        try validator.check()
+        return filter
+    }
+
+    static func tenantID(_ context: AuthenticatedRequestContext) throws -> TenantID {
+        guard let id = context.parameters.get("id").flatMap(TenantID.init) else { throw PlatformService.noSuchTenant }
+        return id
+    }
+
+    static func userID(_ context: AuthenticatedRequestContext) throws -> UserID {
+        guard let id = context.parameters.get("user_id").flatMap(UserID.init) else {
+            throw TenantryError(.notFound, "No such user.")
+        }
+        return id
+    }
+
+    static func planID(_ context: AuthenticatedRequestContext) throws -> String {
+        guard let id = context.parameters.get("id"), (try? Plan.validatedID(id)) != nil else { throw PlatformService.noSuchPlan }
+        return id
+    }
+}
+
+/// JSON helpers of the platform and tenant APIs.
+enum PlatformJSON {
+    /// Map keys as sent: the request decoder turns `api_keys` into `apiKeys`, also in maps.
+    static func rekeyed<Value>(_ map: [String: Value]) -> [String: Value] {
+        Dictionary(map.map { (Request.snakeCase($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Compact JSON text of a value, for audit records.
+    static func text(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONCoding.encoder.encode(value), as: UTF8.self)
+    }
+
+    /// An ISO 8601 timestamp, with or without fractional seconds.
+    static func date(_ text: String) -> Date? {
+        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+            ?? (try? Date.ISO8601FormatStyle().parse(text))
+    }
+}
+
+struct OperatorRoleRequest: Decodable {
+    let role: String
+}
+
+struct CreateTenantRequest: Decodable {
+    let name: String
+    let slug: String?
+    let plan: String?
+    let ownerEmail: String
+    let ownerName: String?
+}
+
+struct SuspendRequest: Decodable {
+    let reason: String
+}
+
+struct PlanChangeRequest: Decodable {
+    let plan: String
+}
+
+struct ConfirmationRequest: Decodable {
+    /// The tenant's slug, typed again.
+    let confirm: String
+}
+
+struct PlanRequest: Decodable {
+    let id: String
+    let name: String
+    let description: String?
+    let limits: [String: Int?]?
+    let features: [String]?
+    let modules: [String]?
+}
+
+struct PlanUpdateRequest: Decodable {
+    let name: String?
+    let description: String??
+    let limits: [String: Int?]?
+    let features: [String]?
+    let modules: [String]?
+
+    enum CodingKeys: String, CodingKey { case name, description, limits, features, modules }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        description = try container.decodeUpdate(String.self, forKey: .description)
+        limits = try container.decodeIfPresent([String: Int?].self, forKey: .limits)
+        features = try container.decodeIfPresent([String].self, forKey: .features)
+        modules = try container.decodeIfPresent([String].self, forKey: .modules)
+    }
+}
+
+/// Overrides as the API reads and shows them: `limits` (`null` = unlimited), `features` and
+/// `modules` switched on (`true`) or off (`false`). Anything not listed follows the plan.
+struct OverridesBody: Codable, Sendable {
+    var limits: [String: Int?]
+    var features: [String: Bool]
+    var modules: [String: Bool]
+
+    init(_ overrides: EntitlementOverrides) {
+        limits = Dictionary(uniqueKeysWithValues: overrides.limits.map { ($0.key.rawValue, $0.value) })
+        features = overrides.features
+        modules = Dictionary(uniqueKeysWithValues: overrides.modules.map { ($0.key.rawValue, $0.value) })
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        limits = try container.decodeIfPresent([String: Int?].self, forKey: .limits) ?? [:]
+        features = try container.decodeIfPresent([String: Bool].self, forKey: .features) ?? [:]
+        modules = try container.decodeIfPresent([String: Bool].self, forKey: .modules) ?? [:]
+    }
+
+    /// The overrides, validated against the registry and the tenant's plan.
+    func validated(base plan: Plan) throws(TenantryError) -> EntitlementOverrides {
+        var validator = Validator()
+        let limits = Plan.validatedLimits(PlatformJSON.rekeyed(self.limits), field: "limits", into: &validator)
+        let features = PlatformJSON.rekeyed(self.features)
+        for name in features.keys.sorted() where !ModuleRegistry.featureNames.contains(name) {
+            validator.add("features.\(name)", "unknown_feature", "\(String(name.prefix(100))) is not a known feature.")
+        }
+        let modules = Dictionary(
+            uniqueKeysWithValues: PlatformJSON.rekeyed(self.modules).map { (ModuleID(rawValue: $0.key), $0.value) })
+        ModuleRegistry.validate(modules, base: plan.modules, field: "modules", into: &validator)
+        try validator.check()
+        return EntitlementOverrides(limits: limits, features: features, modules: modules)
+    }
+}
+
+/// Entitlements as the API shows them: every limit (`null` = unlimited), the features and
+/// modules that are on.
+struct EntitlementsBody: Encodable, Sendable {
+    let limits: [String: Int?]
+    let features: [String]
+    let modules: [String]
+
+    init(_ entitlements: Entitlements) {
+        limits = Dictionary(uniqueKeysWithValues: Limit.allCases.map { ($0.rawValue, entitlements.allowance($0)) })
+        features = entitlements.features.sorted()
+        modules = entitlements.modules.sorted().map(\.rawValue)
+    }
+}
+
+/// A tenant in the operators' list.
+struct PlatformTenantBody: ResponseEncodable {
+    let id: String
+    let slug: String
+    let name: String
+    let status: String
+    let statusReason: String?
+    let plan: String
+    let memberCount: Int
+    /// Usage figures: filled in by usage metering (absent until it is built).
+    let usage: [String: Int]?
+    let purgeAfter: Date?
+    let createdAt: Date
+    let updatedAt: Date
+
+    init(_ entry: PlatformTenantDirectory.Entry) {
+        let tenant = entry.profile.tenant
+        id = tenant.id.description
+        slug = tenant.slug.rawValue
+        name = tenant.name
+        status = tenant.status.rawValue
+        statusReason = entry.profile.statusReason
+        plan = entry.profile.planID
+        memberCount = entry.memberCount
+        usage = nil
+        purgeAfter = entry.profile.purgeAfter
+        createdAt = tenant.createdAt
+        updatedAt = tenant.updatedAt
+    }
+}
+
+struct PlatformTenantPage: ResponseEncodable {
+    let items: [PlatformTenantBody]
+    let nextCursor: String?
+}
+
+/// One tenant with its overrides, effective entitlements, branding and settings.
+struct PlatformTenantDetailBody: ResponseEncodable {
+    let tenant: PlatformTenantBody
+    let overrides: OverridesBody
+    let entitlements: EntitlementsBody
+    let branding: Branding
+    let settings: TenantSettings
+
+    init(_ detail: PlatformService.TenantDetail) {
+        tenant = PlatformTenantBody(detail.entry)
+        overrides = OverridesBody(detail.entry.profile.overrides)
+        entitlements = EntitlementsBody(detail.entitlements)
+        branding = detail.entry.profile.branding
+        settings = detail.entry.profile.settings
+    }
+}
+
+struct PlanBody: ResponseEncodable {
+    let id: String
+    let name: String
+    let description: String?
+    let limits: [String: Int?]
+    let features: [String]
+    let modules: [String]
+    let createdAt: Date
+    let updatedAt: Date
+
+    init(_ plan: Plan) {
+        id = plan.id
+        name = plan.name
+        description = plan.description
+        limits = Dictionary(uniqueKeysWithValues: Limit.allCases.map { ($0.rawValue, plan.limits[$0]) })
+        features = plan.features.sorted()
+        modules = plan.modules.sorted().map(\.rawValue)
+        createdAt = plan.createdAt
+        updatedAt = plan.updatedAt
+    }
+}
+
+struct PlanList: ResponseEncodable {
+    let items: [PlanBody]
+}

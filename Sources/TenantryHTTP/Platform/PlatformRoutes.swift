@@ -1,0 +1,83 @@
+import Foundation
+public import HTTPTypes
+public import Hummingbird
+import Synchronization
+public import TenantryCore
+import TenantryStorage
+
+/// A platform operator acting on a platform route.
+public struct PlatformOperator: Sendable, Equatable {
+    public var userID: UserID
+    public var role: PlatformRole
+
+    /// The operator as an audit actor.
+    var actor: AuditEvent.Actor { AuditEvent.Actor(type: "operator", id: userID.description) }
+}
+
+/// Registers the operator routes under `/api/v1/platform`, each with the least platform role
+/// it needs. The one mechanism that checks platform roles: the caller signs in as anyone does
+/// (bearer access token, any or no tenant), and before the handler runs their role is read from
+/// `platform_operators`, on every request, so granting or taking a role away works at once on
+/// every node. No operator row → 403; a role below the route's → 403; any error → denied.
+public struct PlatformRoutes {
+    let group: RouterGroup<AuthenticatedRequestContext>
+    let database: any DatabaseClient
+    let prefix: String
+    let table: PlatformRouteTable
+
+    /// A route's handler.
+    public typealias Handler = @Sendable (Request, AuthenticatedRequestContext, PlatformOperator) async throws -> Response
+
+    /// Registers `method path` needing at least `role`.
+    public func on(_ method: HTTPRequest.Method, _ path: String, _ role: PlatformRole, _ handler: @escaping Handler) {
+        table.add(PlatformRoute(method: method, path: prefix + path, role: role))
+        let database = self.database
+        group.on(RouterPath(path), method: method) { request, context -> Response in
+            let userID = context.caller.userID
+            let held = try await database.readGlobal { scope in try await scope.operators.role(of: userID) }
+            guard let held else { throw TenantryError(.forbidden, "This needs a platform operator.") }
+            guard held >= role else { throw TenantryError(.forbidden, "This needs the \(role.rawValue) platform role.") }
+            return try await handler(request, context, PlatformOperator(userID: userID, role: held))
+        }
+    }
+}
+
+/// A platform route and the least role it needs.
+public struct PlatformRoute: Sendable, Equatable {
+    public var method: HTTPRequest.Method
+    public var path: String
+    public var role: PlatformRole
+}
+
+/// Every platform route with its role (read by the tests and the OpenAPI document).
+public final class PlatformRouteTable: Sendable {
+    private let entries = Mutex<[PlatformRoute]>([])
+
+    /// Creates an empty table.
+    public init() {}
+
+    /// The declarations so far.
+    public var routes: [PlatformRoute] { entries.withLock { $0 } }
+
+    func add(_ entry: PlatformRoute) { entries.withLock { $0.append(entry) } }
+}
+
+extension AuditRecorder {
+    /// Builds a platform audit event done by an operator (stored in `platform_audit_events`).
+    static func event(
+        by actor: PlatformOperator, action: String, target: AuditEvent.Target, origin: AuditEvent.Origin,
+        changes: [String: AuditEvent.Change]
+    ) -> AuditEvent {
+        platformEvent(actor: actor.actor, action: action, target: target, origin: origin, changes: changes)
+    }
+
+    /// Builds a platform audit event (its tenant is a placeholder: platform events belong to none).
+    static func platformEvent(
+        actor: AuditEvent.Actor, action: String, target: AuditEvent.Target, origin: AuditEvent.Origin,
+        changes: [String: AuditEvent.Change]
+    ) -> AuditEvent {
+        event(
+            in: TenantID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))), action: action, actor: actor,
+            target: target, origin: origin, changes: changes)
+    }
+}
