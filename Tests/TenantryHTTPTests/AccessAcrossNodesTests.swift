@@ -31,7 +31,8 @@ struct AccessAcrossNodesTests {
                 database: context,
                 identity: try IdentityRuntime.make(
                     configuration: context.configuration, database: context.database, logger: TestLogging.logger),
-                configuration: context.configuration)
+                configuration: context.configuration,
+                traffic: TrafficControl(configuration: context.configuration, database: context.database))
             let owner = try await clientA.register()
             let key = try await clientA.createKey(token: owner.accessToken, scopes: ["members:read"])
             let member = try await clientA.addSignedInMember(

@@ -47,6 +47,8 @@ extension Permission {
     public static let apiKeysManage = Permission("api_keys:manage")
     /// Hand the tenant's ownership to another member.
     public static let ownershipTransfer = Permission("tenant:transfer_ownership")
+    /// See the tenant's usage (requests, sign-ins, active users, emails) and its allowances.
+    public static let usageRead = Permission("usage:read")
 }
 
 /// Every permission the platform knows, grouped by the module that declares it; what
@@ -82,6 +84,7 @@ public enum PermissionCatalogue {
                 Entry(permission: .apiKeysRead, description: "See API keys (never their secrets)."),
                 Entry(permission: .apiKeysManage, description: "Create, change, rotate and revoke API keys."),
                 Entry(permission: .ownershipTransfer, description: "Hand the tenant's ownership to another member."),
+                Entry(permission: .usageRead, description: "See the tenant's usage and its allowances."),
             ]
         )
     ]
@@ -119,7 +122,7 @@ extension TenantRole {
             TenantRole.viewer.permissions.union([.invitationsRead, .apiKeysRead])
         case .admin:
             TenantRole.member.permissions.union([
-                .membersManage, .invitationsManage, .rolesManage, .teamsManage, .apiKeysManage,
+                .membersManage, .invitationsManage, .rolesManage, .teamsManage, .apiKeysManage, .usageRead,
             ])
         case .owner:
             TenantRole.admin.permissions.union([.ownershipTransfer])
@@ -131,7 +134,7 @@ extension TenantRole {
         switch self {
         case .viewer: "Read-only access to the tenant."
         case .member: "A regular member: reads the tenant and its API keys."
-        case .admin: "Manages members, invitations, roles, teams and API keys."
+        case .admin: "Manages members, invitations, roles, teams and API keys; sees usage."
         case .owner: "Everything, including handing over ownership; only owners make owners."
         }
     }
