@@ -15,7 +15,9 @@ struct RateLimitTests {
     /// A limiter whose clock stands still, so a test's requests all fall in one instant.
     static func frozenLimiter() -> GCRARateLimiter { ManualClock().limiter() }
 
-    @Test("a tenant over its requests per minute gets 429 rate_limited with Retry-After and the headers", arguments: TestDatabase.all)
+    @Test(
+        "a tenant over its requests per minute gets 429 rate_limited with Retry-After and the headers",
+        arguments: TestDatabase.all)
     func tenantLimit(engine: TestDatabase) async throws {
         try await withTestApplication(
             engine, allowances: ConfiguredAllowances(Allowances(requestsPerMinute: 3, apiCallsPerMonth: nil)),
@@ -105,7 +107,10 @@ struct RateLimitTests {
     @Test("with rate limits off no request is limited and no header is sent", arguments: TestDatabase.all)
     func off(engine: TestDatabase) async throws {
         try await withTestApplication(
-            engine, configure: { $0.rateLimitsEnabled = false; $0.clientIPRequestsPerMinute = 1 },
+            engine,
+            configure: {
+                $0.rateLimitsEnabled = false; $0.clientIPRequestsPerMinute = 1
+            },
             allowances: ConfiguredAllowances(Allowances(requestsPerMinute: 1, apiCallsPerMonth: nil)),
             limiter: Self.frozenLimiter()
         ) { client, _ in

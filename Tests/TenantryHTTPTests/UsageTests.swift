@@ -105,12 +105,15 @@ struct UsageTests {
                 let errors = response.body["errors"] as? [[String: Any]]
                 #expect(errors?.first?["field"] as? String == field, "\(query)")
             }
-            let single = try await client.json(.get, "/api/v1/tenant/usage?from=2024-02-29&to=2024-02-29", token: owner.accessToken)
+            let single = try await client.json(
+                .get, "/api/v1/tenant/usage?from=2024-02-29&to=2024-02-29", token: owner.accessToken)
             #expect(single.status == .ok && (single.body["days"] as? [Any])?.count == 1)
         }
     }
 
-    @Test("over the monthly API-call allowance a tenant gets 429 quota_exceeded naming the allowance and its reset", arguments: TestDatabase.all)
+    @Test(
+        "over the monthly API-call allowance a tenant gets 429 quota_exceeded naming the allowance and its reset",
+        arguments: TestDatabase.all)
     func monthlyAllowance(engine: TestDatabase) async throws {
         try await withTestApplication(
             engine, allowances: ConfiguredAllowances(Allowances(requestsPerMinute: nil, apiCallsPerMonth: 3))

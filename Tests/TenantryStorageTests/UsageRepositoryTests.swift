@@ -21,7 +21,8 @@ struct UsageRepositoryTests {
             let days = try await context.database.withTenant(tenant.id) { scope in
                 try await scope.usage.daily(from: day, to: day)
             }
-            #expect(days == [DailyUsage(day: day, counts: UsageCounts(apiRequests: 30, signIns: 3, emailsSent: 6), activeUsers: 1)])
+            #expect(
+                days == [DailyUsage(day: day, counts: UsageCounts(apiRequests: 30, signIns: 3, emailsSent: 6), activeUsers: 1)])
         }
     }
 

@@ -70,7 +70,8 @@ public struct APIKey: Sendable, Equatable {
     /// Validates a key's own rate limit: 1 to ``maximumRateLimitPerMinute`` requests per minute.
     public static func validatedRateLimit(_ value: Int, field: String = "rate_limit_per_minute") throws(TenantryError) -> Int {
         guard (1...maximumRateLimitPerMinute).contains(value) else {
-            throw Validator.fail(field, "out_of_range", "Give 1 to \(maximumRateLimitPerMinute) requests per minute, or null for none.")
+            throw Validator.fail(
+                field, "out_of_range", "Give 1 to \(maximumRateLimitPerMinute) requests per minute, or null for none.")
         }
         return value
     }

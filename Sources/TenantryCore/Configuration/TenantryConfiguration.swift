@@ -256,7 +256,9 @@ public struct TenantryConfiguration: Sendable, Equatable {
         if let value = integer(nil, "TENANTRY_PASSWORD_HASH_ITERATIONS", 1_000...10_000_000) {
             configuration.passwordHashIterations = value
         }
-        if let value = integer(nil, "TENANTRY_RATE_LIMIT_PER_IP", 1...1_000_000) { configuration.clientIPRequestsPerMinute = value }
+        if let value = integer(nil, "TENANTRY_RATE_LIMIT_PER_IP", 1...1_000_000) {
+            configuration.clientIPRequestsPerMinute = value
+        }
         // 0 means unlimited.
         if let value = integer(nil, "TENANTRY_TENANT_REQUESTS_PER_MINUTE", 0...100_000_000) {
             configuration.tenantRequestsPerMinute = value == 0 ? nil : value

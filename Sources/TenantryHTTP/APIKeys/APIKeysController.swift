@@ -80,7 +80,9 @@ struct APIKeysController: Sendable {
         if let expiresAt = body.expiresAt, expiresAt <= Date() {
             validator.add("expires_at", "in_the_past", "expires_at must be in the future.")
         }
-        let rateLimit = try body.rateLimitPerMinute.flatMap { value in try validator.capture { try APIKey.validatedRateLimit(value) } }
+        let rateLimit = try body.rateLimitPerMinute.flatMap { value in
+            try validator.capture { try APIKey.validatedRateLimit(value) }
+        }
         var resource: ResourceBinding?
         if let given = body.resource {
             if let allowed = ResourceBinding.allowedScopes[given.type] {

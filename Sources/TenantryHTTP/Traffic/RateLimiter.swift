@@ -74,13 +74,13 @@ public final class GCRARateLimiter: RateLimiter {
     let capacity: Int
 
     /// Creates a limiter; `clock` gives seconds on a monotonic scale (tests inject their own).
-    public init(capacity: Int = 200_000, clock: @escaping @Sendable () -> Double = GCRARateLimiter.monotonicSeconds) {
+    public init(capacity: Int = 200_000, clock: @escaping @Sendable () -> Double = { GCRARateLimiter.monotonicSeconds() }) {
         self.capacity = capacity
         self.clock = clock
     }
 
     /// Seconds since an arbitrary start, from the monotonic clock.
-    @Sendable public static func monotonicSeconds() -> Double {
+    public static func monotonicSeconds() -> Double {
         let (seconds, attoseconds) = (ContinuousClock.now - start).components
         return Double(seconds) + Double(attoseconds) / 1e18
     }

@@ -70,7 +70,7 @@ struct UsageController: Sendable {
             totals += usage.counts
             return UsageReport.Day(usage)
         }
-        let allowances = allowances.allowances(for: tenantID)
+        let limits = allowances.allowances(for: tenantID)
         return UsageReport(
             from: from.description,
             to: to.description,
@@ -80,7 +80,7 @@ struct UsageController: Sendable {
                 activeUsers: read.activeInRange),
             activeUsers: UsageReport.ActiveUsers(dau: byDay[to]?.activeUsers ?? 0, wau: read.wau, mau: read.mau),
             allowances: UsageReport.Limits(
-                requestsPerMinute: allowances.requestsPerMinute, apiCallsPerMonth: allowances.apiCallsPerMonth,
+                requestsPerMinute: limits.requestsPerMinute, apiCallsPerMonth: limits.apiCallsPerMonth,
                 apiCallsThisMonth: read.month, monthResetsAt: today.firstOfNextMonth.start)
         )
     }

@@ -145,8 +145,7 @@ public struct PlatformUsageRepository: Sendable {
     }
 
     /// The tenants with the most API requests from `from` to `to` (inclusive), most first.
-    public func topTenants(from: UsageDay, to: UsageDay, limit: Int) async throws -> [(tenantID: TenantID, counts: UsageCounts)]
-    {
+    public func topTenants(from: UsageDay, to: UsageDay, limit: Int) async throws -> [(tenantID: TenantID, counts: UsageCounts)] {
         try await sql.raw(
             """
             SELECT tenant_id, CAST(sum(api_requests) AS bigint) AS api_requests, CAST(sum(sign_ins) AS bigint) AS sign_ins,
