@@ -26,29 +26,19 @@ public struct TenantTrafficMiddleware: RouterMiddleware {
         var headers = RateLimitHeaders()
         if traffic.rateLimitsEnabled {
             if let perMinute = allowances.requestsPerMinute {
-                let key = RateLimitKey.tenant(access.tenantID)
-                let policy = RateLimitPolicy(quota: perMinute)
-                headers.add(key.policyName, policy, await traffic.limiter.acquire(key, policy: policy))
+                await headers.acquire(.tenant(access.tenantID), RateLimitPolicy(quota: perMinute), from: traffic.limiter)
             }
             if case .apiKey(let keyID, _) = access.principal, let perMinute = access.keyRequestsPerMinute {
-                let key = RateLimitKey.apiKey(keyID)
-                let policy = RateLimitPolicy(quota: perMinute)
-                headers.add(key.policyName, policy, await traffic.limiter.acquire(key, policy: policy))
+                await headers.acquire(.apiKey(keyID), RateLimitPolicy(quota: perMinute), from: traffic.limiter)
             }
         }
-        do {
-            if let wait = headers.refusedFor { throw RateLimited.error(wait) }
+        return try await headers.enforce(annotations: context.base.annotations) {
             if let exhausted = try await traffic.meter.recordRequest(
                 in: access.tenantID, by: access.userID, monthlyAllowance: allowances.apiCallsPerMonth)
             {
                 throw QuotaExceeded.error(exhausted)
             }
-            var response = try await next(request, context)
-            headers.apply(to: &response.headers)
-            return response
-        } catch {
-            if !headers.isEmpty { context.base.annotations.rateLimitHeaders = headers }
-            throw error
+            return try await next(request, context)
         }
     }
 }
@@ -70,16 +60,29 @@ public struct ClientRateLimitMiddleware: RouterMiddleware {
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         guard traffic.rateLimitsEnabled else { return try await next(request, context) }
-        let key = RateLimitKey.clientIP(context.clientIP ?? "unknown")
         var headers = RateLimitHeaders()
-        headers.add(key.policyName, traffic.clientIPPolicy, await traffic.limiter.acquire(key, policy: traffic.clientIPPolicy))
+        await headers.acquire(.clientIP(context.clientIP ?? "unknown"), traffic.clientIPPolicy, from: traffic.limiter)
+        return try await headers.enforce(annotations: context.annotations) { try await next(request, context) }
+    }
+}
+
+extension RateLimitHeaders {
+    /// Takes one request from `key` under `policy` and records the decision.
+    mutating func acquire(_ key: RateLimitKey, _ policy: RateLimitPolicy, from limiter: any RateLimiter) async {
+        add(key.policyName, policy, await limiter.acquire(key, policy: policy))
+    }
+
+    /// Answers 429 `rate_limited` when a policy refused; otherwise runs `body` and puts the
+    /// fields on its response. When `body` fails, the fields are left in `annotations` for the
+    /// error response.
+    func enforce(annotations: RequestAnnotations, _ body: () async throws -> Response) async throws -> Response {
         do {
-            if let wait = headers.refusedFor { throw RateLimited.error(wait) }
-            var response = try await next(request, context)
-            headers.apply(to: &response.headers)
+            if let wait = refusedFor { throw RateLimited.error(wait) }
+            var response = try await body()
+            apply(to: &response.headers)
             return response
         } catch {
-            context.annotations.rateLimitHeaders = headers
+            if !isEmpty { annotations.rateLimitHeaders = self }
             throw error
         }
     }
