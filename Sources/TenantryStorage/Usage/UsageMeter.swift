@@ -107,6 +107,8 @@ public final class UsageMeter: Sendable {
                 state.monthly[tenantID] = MonthlyCalls(month: month, stored: stored, unflushed: pending)
             }
         }
+        // The month's entry vanished twice in a row (concurrent flushes): count without checking.
+        state.withLock { state in Self.count(&state, tenantID, day, user) }
         return nil
     }
 
