@@ -19,7 +19,7 @@ struct UsageController: Sendable {
             let query = request.uri.queryParameters
             let (from, to) = try Self.range(
                 from: query["from"].map(String.init), to: query["to"].map(String.init), today: UsageDay(Date()))
-            try await report(context.access.tenantID, from: from, to: to).response(from: request, context: context)
+            return try await report(context.access.tenantID, from: from, to: to).response(from: request, context: context)
         }
     }
 
