@@ -78,7 +78,10 @@ struct MigrationTests {
         let sqlite = Schema.migrations(for: .sqlite)
         #expect(postgres.map(\.version) == sqlite.map(\.version))
         #expect(postgres.map(\.name) == sqlite.map(\.name))
-        #expect(postgres.map(\.version) == Array(1...postgres.count))
+        // Versions start at 1 and only grow; parallel branches reserve theirs, so gaps are allowed.
+        let versions = postgres.map(\.version)
+        #expect(versions.first == 1)
+        #expect(zip(versions, versions.dropFirst()).allSatisfy { $0 < $1 })
     }
 
     /// Changes the migration record behind the server's back (as the owner on PostgreSQL,
