@@ -25,3 +25,38 @@ struct UsageDayTests {
         }
     }
 }
+
+@Suite("Rate limit and metering settings")
+struct TrafficSettingsTests {
+    @Test("the rate limit and usage settings are read from the environment; 0 means unlimited; bad values are named")
+    func settings() throws {
+        let defaults = try TenantryConfiguration.resolve(flags: .init(), environment: [:])
+        #expect(defaults.rateLimitsEnabled && defaults.usageMetering)
+        #expect(defaults.tenantRequestsPerMinute == 600 && defaults.tenantAPICallsPerMonth == nil)
+        #expect(defaults.clientIPRequestsPerMinute == 60 && defaults.usageFlushInterval == 15)
+        let set = try TenantryConfiguration.resolve(
+            flags: .init(),
+            environment: [
+                "TENANTRY_RATE_LIMITS": "off", "TENANTRY_USAGE_METERING": "false", "TENANTRY_RATE_LIMIT_PER_IP": "5",
+                "TENANTRY_TENANT_REQUESTS_PER_MINUTE": "0", "TENANTRY_TENANT_API_CALLS_PER_MONTH": "100000",
+                "TENANTRY_USAGE_FLUSH_INTERVAL": "2.5",
+            ])
+        #expect(!set.rateLimitsEnabled && !set.usageMetering)
+        #expect(set.clientIPRequestsPerMinute == 5)
+        #expect(set.tenantRequestsPerMinute == nil && set.tenantAPICallsPerMonth == 100_000)
+        #expect(set.usageFlushInterval == 2.5)
+        let error = #expect(throws: TenantryError.self) {
+            try TenantryConfiguration.resolve(
+                flags: .init(),
+                environment: [
+                    "TENANTRY_RATE_LIMITS": "sometimes", "TENANTRY_RATE_LIMIT_PER_IP": "0",
+                    "TENANTRY_TENANT_API_CALLS_PER_MONTH": "-1", "TENANTRY_USAGE_FLUSH_INTERVAL": "0",
+                ])
+        }
+        #expect(
+            Set(error?.fieldErrors.map(\.field) ?? []) == [
+                "TENANTRY_RATE_LIMITS", "TENANTRY_RATE_LIMIT_PER_IP", "TENANTRY_TENANT_API_CALLS_PER_MONTH",
+                "TENANTRY_USAGE_FLUSH_INTERVAL",
+            ])
+    }
+}

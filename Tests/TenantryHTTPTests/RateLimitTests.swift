@@ -125,3 +125,28 @@ struct RateLimitTests {
         }
     }
 }
+
+@Suite("Rate limits in the OpenAPI document")
+struct RateLimitDocumentTests {
+    @Test("every tenant and public operation documents its 429 and the RateLimit fields of its successful answers")
+    func documented() throws {
+        let object = try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8))
+        let paths = try #require((object as? [String: Any])?["paths"] as? [String: [String: Any]])
+        func operation(_ path: String, _ method: String) throws -> [String: Any] {
+            try #require(paths[path]?[method] as? [String: Any], "\(method) \(path)")
+        }
+        func tooMany(_ operation: [String: Any]) -> String? {
+            ((operation["responses"] as? [String: Any])?["429"] as? [String: Any])?["$ref"] as? String
+        }
+        let members = try operation("/api/v1/members", "get")
+        #expect(tooMany(members) == "#/components/responses/TenantRateLimited")
+        let ok = (members["responses"] as? [String: Any])?["200"] as? [String: Any]
+        let headers = Set(((ok?["headers"] as? [String: Any]) ?? [:]).keys)
+        #expect(headers.isSuperset(of: ["RateLimit-Policy", "RateLimit"]))
+        #expect(tooMany(try operation("/api/v1/tenant/usage", "get")) == "#/components/responses/TenantRateLimited")
+        #expect(tooMany(try operation("/api/v1/auth/login", "post")) == "#/components/responses/RateLimited")
+        #expect(tooMany(try operation("/api/v1/invitations/accept", "post")) == "#/components/responses/RateLimited")
+        // Signed-in routes outside a tenant are not rate limited.
+        #expect(tooMany(try operation("/api/v1/me", "get")) == nil)
+    }
+}
