@@ -62,4 +62,34 @@ struct UsageRepositoryTests {
             #expect(own == 5)
         }
     }
+
+    @Test("counts a flush cannot write stay in memory for the next one; other tenants' are written", arguments: TestDatabase.all)
+    func failedFlushKeepsCounts(engine: TestDatabase) async throws {
+        try await withTestDatabase(engine) { context in
+            let tenant = try await Fixtures.seedTenant(context.database)
+            let meter = UsageMeter(database: context.database)
+            let missing = TenantID.generate()
+            let now = Date()
+            _ = try await meter.recordRequest(in: tenant.id, by: nil, monthlyAllowance: nil, now: now)
+            _ = try await meter.recordRequest(in: missing, by: nil, monthlyAllowance: nil, now: now)
+            meter.recordEmailSent(in: missing, now: now)
+            // The unknown tenant's row violates its foreign key: that flush fails, the other lands.
+            await #expect(throws: (any Error).self) { try await meter.flush(now: now) }
+            #expect(meter.hasUnflushedCounts)
+            let stored = try await context.database.withTenant(tenant.id) { scope in
+                try await scope.usage.daily(from: UsageDay(now), to: UsageDay(now))
+            }
+            #expect(stored.first?.counts.apiRequests == 4)
+            // Once the tenant exists, the kept counts are written in full.
+            var created = try Fixtures.tenant()
+            created.id = missing
+            try await context.database.withPlatform { scope in try await scope.tenants.create(created) }
+            try await meter.flush(now: now)
+            #expect(!meter.hasUnflushedCounts)
+            let kept = try await context.database.withTenant(missing) { scope in
+                try await scope.usage.daily(from: UsageDay(now), to: UsageDay(now))
+            }
+            #expect(kept.first?.counts == UsageCounts(apiRequests: 1, emailsSent: 1))
+        }
+    }
 }

@@ -43,6 +43,11 @@ public final class UsageMeter: Sendable {
     struct State {
         var buckets: [TenantDay: Bucket] = [:]
         var monthly: [TenantID: MonthlyCalls] = [:]
+
+        /// Changes one tenant-day's bucket in place (one hash lookup, no copy).
+        mutating func update(_ tenantID: TenantID, _ day: UsageDay, _ change: (inout Bucket) -> Void) {
+            change(&buckets[TenantDay(tenantID: tenantID, day: day), default: Bucket()])
+        }
     }
 
     /// What a request over the monthly allowance is told.
@@ -117,8 +122,10 @@ public final class UsageMeter: Sendable {
         guard isEnabled else { return }
         let day = UsageDay(now)
         state.withLock { state in
-            state.buckets[TenantDay(tenantID: tenantID, day: day), default: Bucket()].counts.signIns += 1
-            state.buckets[TenantDay(tenantID: tenantID, day: day), default: Bucket()].users.insert(user)
+            state.update(tenantID, day) { bucket in
+                bucket.counts.signIns += 1
+                bucket.users.insert(user)
+            }
         }
     }
 
@@ -126,9 +133,7 @@ public final class UsageMeter: Sendable {
     public func recordEmailSent(in tenantID: TenantID, now: Date = Date()) {
         guard isEnabled else { return }
         let day = UsageDay(now)
-        state.withLock { state in
-            state.buckets[TenantDay(tenantID: tenantID, day: day), default: Bucket()].counts.emailsSent += 1
-        }
+        state.withLock { state in state.update(tenantID, day) { $0.counts.emailsSent += 1 } }
     }
 
     /// API calls counted for a tenant this month, as far as this node knows (`nil` when it has
@@ -184,9 +189,11 @@ public final class UsageMeter: Sendable {
             } catch {
                 failure = failure ?? error
                 state.withLock { state in
-                    for (day, bucket) in days {
-                        state.buckets[TenantDay(tenantID: tenantID, day: day), default: Bucket()].counts += bucket.counts
-                        state.buckets[TenantDay(tenantID: tenantID, day: day), default: Bucket()].users.formUnion(bucket.users)
+                    for (day, taken) in days {
+                        state.update(tenantID, day) { bucket in
+                            bucket.counts += taken.counts
+                            bucket.users.formUnion(taken.users)
+                        }
                     }
                     if var calls = state.monthly[tenantID] {
                         calls.unflushed += calls.flushing
@@ -200,9 +207,10 @@ public final class UsageMeter: Sendable {
     }
 
     private static func count(_ state: inout State, _ tenantID: TenantID, _ day: UsageDay, _ user: UserID?) {
-        let key = TenantDay(tenantID: tenantID, day: day)
-        state.buckets[key, default: Bucket()].counts.apiRequests += 1
-        if let user { state.buckets[key, default: Bucket()].users.insert(user) }
+        state.update(tenantID, day) { bucket in
+            bucket.counts.apiRequests += 1
+            if let user { bucket.users.insert(user) }
+        }
     }
 }
 
