@@ -12,6 +12,8 @@ public final class APIRouter: HTTPResponderBuilder {
     private let table: RouteTableBox
 
     /// Rate limits and usage metering of every route (made from the configuration unless given).
+    /// Its usage is written only while something runs `traffic.flushing(logger:)`, as
+    /// ``TenantryServer`` does.
     public let traffic: TrafficControl
 
     /// Creates the router with the request lifecycle middleware and every controller.
