@@ -127,9 +127,9 @@ struct Serve: AsyncParsableCommand {
             // Settings that need more than parsing are checked before anything else starts.
             let transport = try EmailTransports.make(url: configuration.emailURL, logger: logger)
             try MasterKeySource.validate(configuration: configuration)
-            try await TenantryServer.run(configuration: configuration, logger: logger) { database in
+            try await TenantryServer.run(configuration: configuration, logger: logger) { database, usage in
                 [
-                    JobWorker(database: database, handler: EmailDeliveryJob(transport: transport), logger: logger),
+                    JobWorker(database: database, handler: EmailDeliveryJob(transport: transport, usage: usage), logger: logger),
                     JobWorker(database: database, handler: TenantPurgeJob(database: database), logger: logger),
                 ]
             }

@@ -27,11 +27,15 @@ struct AccessAcrossNodesTests {
     func changesReachOtherNode(engine: TestDatabase) async throws {
         try await withTwoNodes(engine) { clientA, clientB, context in
             // Reading the outbox needs only the database.
+            let identity = try IdentityRuntime.make(
+                configuration: context.configuration, database: context.database, logger: TestLogging.logger)
             let applicationContext = TestApplicationContext(
                 database: context,
-                identity: try IdentityRuntime.make(
-                    configuration: context.configuration, database: context.database, logger: TestLogging.logger),
-                configuration: context.configuration)
+                identity: identity,
+                configuration: context.configuration,
+                traffic: TrafficControl(
+                    configuration: context.configuration, database: context.database,
+                    allowances: PlanAllowances(identity.entitlements)))
             let owner = try await clientA.register()
             let key = try await clientA.createKey(token: owner.accessToken, scopes: ["members:read"])
             let member = try await clientA.addSignedInMember(

@@ -70,6 +70,41 @@ struct ServerProcessTests {
         }
     }
 
+    @Test("on SIGTERM serve writes the usage it counted in memory before it exits")
+    func usageWrittenAtShutdown() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("t.db").path
+        // A flush interval far longer than the test: only the shutdown flush can write the counts.
+        let environment = [
+            "TENANTRY_DATABASE_URL": "sqlite:" + path, "TENANTRY_PASSWORD_HASH_ITERATIONS": "1000",
+            "TENANTRY_USAGE_FLUSH_INTERVAL": "300",
+        ]
+        let migrate = try ServerProcess(arguments: ["migrate"], environment: environment)
+        #expect(try await migrate.waitForExit(timeout: .seconds(60)) == 0)
+        let seed = try ServerProcess(arguments: ["seed", "demo"], environment: environment)
+        #expect(try await seed.waitForExit(timeout: .seconds(60)) == 0, "\(seed.lines)")
+        let keyLine = try #require(seed.lines.first { $0.contains("API key") })
+        let key = try #require(keyLine.split(separator: " ").last.map(String.init))
+
+        let server = try ServerProcess(arguments: ["serve", "--port", "0"], environment: environment)
+        defer { server.stop() }
+        let port = try await server.waitForListeningPort()
+        for _ in 0..<3 {
+            let response = try await LoopbackHTTP.request(port: port, path: "/api/v1/members", headers: ["X-API-Key": key])
+            #expect(response.status == 200, "\(response.body)")
+        }
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit(timeout: .seconds(30)) == 0)
+
+        let client = try await SQLiteDatabaseClient.open(.file(path: path), logger: TestLogging.logger)
+        let total = try await client.withPlatform { scope in
+            try await scope.usageAcrossTenants.totals(from: UsageDay(Date()).adding(days: -1), to: UsageDay(Date()))
+        }
+        try await client.close()
+        #expect(total.counts.apiRequests == 3)
+    }
+
     @Test("migrate --dry-run lists pending migrations, migrate applies them once")
     func migrateCommand() async throws {
         let directory = try Self.temporaryDirectory()

@@ -25,6 +25,8 @@ func withTestApplication<Value: Sendable>(
     _ engine: TestDatabase,
     configure: (inout TenantryConfiguration) -> Void = { _ in },
     limits: IdentityRuntime.Limits = IdentityRuntime.Limits(),
+    allowances: (any TenantAllowances)? = nil,
+    limiter: (any RateLimiter)? = nil,
     logger: Logger = TestLogging.logger,
     _ test: @Sendable (any TestClientProtocol, TestApplicationContext) async throws -> Value
 ) async throws -> Value {
@@ -33,7 +35,11 @@ func withTestApplication<Value: Sendable>(
         configure(&configuration)
         let identity = try IdentityRuntime.make(
             configuration: configuration, database: context.database, limits: limits, logger: logger)
-        let router = APIRouter(configuration: configuration, database: context.database, identity: identity, logger: logger)
+        let traffic = TrafficControl(
+            configuration: configuration, database: context.database,
+            allowances: allowances ?? PlanAllowances(identity.entitlements), limiter: limiter)
+        let router = APIRouter(
+            configuration: configuration, database: context.database, identity: identity, logger: logger, traffic: traffic)
         router.router.post("/test/echo") { request, requestContext -> EchoBody in
             try await request.decodeJSON(as: EchoBody.self, context: requestContext)
         }
@@ -44,7 +50,8 @@ func withTestApplication<Value: Sendable>(
             identity: identity,
             logger: logger
         )
-        let applicationContext = TestApplicationContext(database: context, identity: identity, configuration: configuration)
+        let applicationContext = TestApplicationContext(
+            database: context, identity: identity, configuration: configuration, traffic: traffic)
         return try await application.test(.router) { client in
             try await test(client, applicationContext)
         }
@@ -56,6 +63,8 @@ struct TestApplicationContext: Sendable {
     let database: TestDatabaseContext
     let identity: IdentityRuntime
     let configuration: TenantryConfiguration
+    /// Rate limits and the usage meter (tests flush it explicitly).
+    let traffic: TrafficControl
 
     var kind: TestDatabase { database.kind }
     var postgresDatabaseName: String? { database.postgresDatabaseName }

@@ -78,9 +78,7 @@ struct MigrationTests {
         let sqlite = Schema.migrations(for: .sqlite)
         #expect(postgres.map(\.version) == sqlite.map(\.version))
         #expect(postgres.map(\.name) == sqlite.map(\.name))
-        // Versions rise strictly; gaps are allowed (branches are given versions in advance).
-        #expect(postgres.map(\.version) == postgres.map(\.version).sorted())
-        #expect(Set(postgres.map(\.version)).count == postgres.count)
+        #expect(postgres.map(\.version) == Array(1...postgres.count))
     }
 
     /// Changes the migration record behind the server's back (as the owner on PostgreSQL,

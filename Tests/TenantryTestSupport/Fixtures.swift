@@ -33,8 +33,8 @@ public enum Fixtures {
         )
     }
 
-    /// A tenant with an owner, a member holding a custom role, an audit event, a team, an API key
-    /// and an invitation: at least one row in every tenant-scoped table. Extend this when a new tenant-scoped table arrives (the isolation
+    /// A tenant with an owner, a member holding a custom role, an audit event, a team, an API key,
+    /// an invitation and a day of usage: at least one row in every tenant-scoped table. Extend this when a new tenant-scoped table arrives (the isolation
     /// test fails for a table that has no seeded rows).
     @discardableResult
     public static func seedTenant(_ database: any DatabaseClient, name: String = "Acme") async throws -> Tenant {
@@ -70,6 +70,8 @@ public enum Fixtures {
                     role: .builtIn(.member), invitedBy: owner.id, createdAt: now, expiresAt: now.addingTimeInterval(3600),
                     lastSentAt: now, acceptedAt: nil, acceptedBy: nil, revokedAt: nil),
                 tokenHash: SecretToken.digest(SecretToken.generate()))
+            try await scope.usage.add(UsageCounts(apiRequests: 3, signIns: 1, emailsSent: 1), on: UsageDay(now))
+            try await scope.usage.markActive([owner.id], on: UsageDay(now))
         }
         return tenant
     }

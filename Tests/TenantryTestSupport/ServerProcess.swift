@@ -129,10 +129,12 @@ public enum LoopbackHTTP {
         _ method: String = "GET",
         port: Int,
         path: String,
+        headers: [String: String] = [:],
         timeout: TimeInterval = 30
     ) async throws -> (status: Int, body: String) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.timeoutInterval = timeout
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout

@@ -122,7 +122,10 @@ public func withTestDatabase<Value: Sendable>(
         let configuration = TenantryConfiguration(
             databaseURL: "sqlite::memory:",
             masterKey: MasterKey.generateBase64(),
-            passwordHashIterations: 1_000
+            passwordHashIterations: 1_000,
+            // Every request of a router test comes from one unknown address; the rate limit
+            // tests lower this again.
+            clientIPRequestsPerMinute: 100_000
         )
         let client = try await SQLiteDatabaseClient.open(.memory, logger: logger)
         do {
@@ -153,7 +156,10 @@ public func withTestDatabase<Value: Sendable>(
             databaseOwnerURL: PostgresTestServer.url(server.ownerURL, database: name),
             databasePoolSize: 8,
             masterKey: MasterKey.generateBase64(),
-            passwordHashIterations: 1_000
+            passwordHashIterations: 1_000,
+            // Every request of a router test comes from one unknown address; the rate limit
+            // tests lower this again.
+            clientIPRequestsPerMinute: 100_000
         )
         do {
             _ = try await MigrationCommand.run(configuration: configuration, dryRun: false, logger: logger)

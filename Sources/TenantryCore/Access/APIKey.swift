@@ -26,12 +26,14 @@ public struct APIKey: Sendable, Equatable {
     public var revokedAt: Date?
     /// When it was last used (kept in memory and written in batches, so it may lag a minute).
     public var lastUsedAt: Date?
+    /// The key's own rate limit in requests per minute, on top of its tenant's (`nil`: none).
+    public var rateLimitPerMinute: Int?
 
     /// Creates a key value.
     public init(
         tenantID: TenantID, id: APIKeyID, name: String, prefix: String, lastFour: String, scopes: Set<Permission>,
         resource: ResourceBinding?, createdBy: UserID, createdAt: Date, updatedAt: Date, expiresAt: Date?,
-        revokedAt: Date?, lastUsedAt: Date?
+        revokedAt: Date?, lastUsedAt: Date?, rateLimitPerMinute: Int? = nil
     ) {
         self.tenantID = tenantID
         self.id = id
@@ -46,6 +48,7 @@ public struct APIKey: Sendable, Equatable {
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
         self.lastUsedAt = lastUsedAt
+        self.rateLimitPerMinute = rateLimitPerMinute
     }
 
     /// Whether the key works at `now`.
@@ -59,6 +62,18 @@ public struct APIKey: Sendable, Equatable {
         guard !name.isEmpty else { throw Validator.fail(field, "required", "A key needs a name.") }
         guard name.count <= 100 else { throw Validator.fail(field, "too_long", "At most 100 characters.") }
         return name
+    }
+
+    /// The largest own rate limit a key may have, in requests per minute.
+    public static let maximumRateLimitPerMinute = 1_000_000
+
+    /// Validates a key's own rate limit: 1 to ``maximumRateLimitPerMinute`` requests per minute.
+    public static func validatedRateLimit(_ value: Int, field: String = "rate_limit_per_minute") throws(TenantryError) -> Int {
+        guard (1...maximumRateLimitPerMinute).contains(value) else {
+            throw Validator.fail(
+                field, "out_of_range", "Give 1 to \(maximumRateLimitPerMinute) requests per minute, or null for none.")
+        }
+        return value
     }
 
     /// The longest rotation overlap a caller may ask for (7 days) and the default (24 hours).

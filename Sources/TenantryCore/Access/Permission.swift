@@ -53,6 +53,8 @@ extension Permission {
     public static let tenantManage = Permission("tenant:manage")
     /// Delete the tenant, and restore it during the grace period.
     public static let tenantDelete = Permission("tenant:delete")
+    /// See the tenant's usage (requests, sign-ins, active users, emails) and its allowances.
+    public static let usageRead = Permission("usage:read")
 }
 
 /// Every permission the platform knows, grouped by the module that declares it; what
@@ -109,7 +111,7 @@ extension TenantRole {
             TenantRole.viewer.permissions.union([.invitationsRead, .apiKeysRead])
         case .admin:
             TenantRole.member.permissions.union([
-                .membersManage, .invitationsManage, .rolesManage, .teamsManage, .apiKeysManage, .tenantManage,
+                .membersManage, .invitationsManage, .rolesManage, .teamsManage, .apiKeysManage, .tenantManage, .usageRead,
             ])
         case .owner:
             TenantRole.admin.permissions.union([.ownershipTransfer, .tenantDelete])
@@ -121,7 +123,7 @@ extension TenantRole {
         switch self {
         case .viewer: "Read-only access to the tenant."
         case .member: "A regular member: reads the tenant and its API keys."
-        case .admin: "Manages members, invitations, roles, teams and API keys."
+        case .admin: "Manages members, invitations, roles, teams and API keys; sees usage."
         case .owner: "Everything, including handing over ownership and deleting the tenant; only owners make owners."
         }
     }

@@ -19,17 +19,20 @@ public struct TenantAccess: Sendable, Equatable {
     public var permissions: Set<Permission>
     /// For a resource-bound API key: the one resource it may touch.
     public var resource: ResourceBinding?
+    /// For an API key with its own rate limit: its requests per minute.
+    public var keyRequestsPerMinute: Int?
 
     /// Creates an access value.
     public init(
         tenantID: TenantID, principal: Principal, rank: TenantRole, permissions: Set<Permission>,
-        resource: ResourceBinding? = nil
+        resource: ResourceBinding? = nil, keyRequestsPerMinute: Int? = nil
     ) {
         self.tenantID = tenantID
         self.principal = principal
         self.rank = rank
         self.permissions = permissions
         self.resource = resource
+        self.keyRequestsPerMinute = keyRequestsPerMinute
     }
 
     /// Whether a signed-in owner acts (API keys never count as owners).

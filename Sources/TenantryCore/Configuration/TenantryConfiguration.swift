@@ -64,6 +64,17 @@ public struct TenantryConfiguration: Sendable, Equatable {
     public var defaultPlan: String = Plan.defaultID
     /// Seconds a deleted tenant stays restorable before it is purged (default 30 days).
     public var tenantDeletionGracePeriod: Double = 30 * 86_400
+    /// Whether requests are rate limited (per tenant, per API key, per client IP). Off for
+    /// operators behind their own limiter, and for benchmark baselines.
+    public var rateLimitsEnabled: Bool
+    /// Requests per minute one client IP may make to the unauthenticated routes (sign-up,
+    /// sign-in, refresh, password recovery, email verification, invitation acceptance).
+    public var clientIPRequestsPerMinute: Int
+    /// Seconds between writes of the in-memory usage counts (also written at shutdown).
+    public var usageFlushInterval: Double
+    /// Whether usage is metered. Only for measuring metering's own cost: with it off, usage is
+    /// not recorded and the monthly API-call allowance is not enforced.
+    public var usageMetering: Bool
 
     /// The embedded SQLite database used when nothing else is configured.
     public static let defaultDatabaseURL = "sqlite:.tenantry/tenantry.db"
@@ -90,7 +101,11 @@ public struct TenantryConfiguration: Sendable, Equatable {
         masterKey: String? = nil,
         previousMasterKeys: [String] = [],
         emailURL: String = "log:",
-        passwordHashIterations: Int = 600_000
+        passwordHashIterations: Int = 600_000,
+        rateLimitsEnabled: Bool = true,
+        clientIPRequestsPerMinute: Int = 60,
+        usageFlushInterval: Double = 15,
+        usageMetering: Bool = true
     ) {
         self.databaseURL = databaseURL
         self.databaseOwnerURL = databaseOwnerURL
@@ -113,6 +128,10 @@ public struct TenantryConfiguration: Sendable, Equatable {
         self.previousMasterKeys = previousMasterKeys
         self.emailURL = emailURL
         self.passwordHashIterations = passwordHashIterations
+        self.rateLimitsEnabled = rateLimitsEnabled
+        self.clientIPRequestsPerMinute = clientIPRequestsPerMinute
+        self.usageFlushInterval = usageFlushInterval
+        self.usageMetering = usageMetering
     }
 
     /// The issuer and link base: ``publicURL`` without a trailing slash, or `http://host:port`.
@@ -158,15 +177,21 @@ public struct TenantryConfiguration: Sendable, Equatable {
         configuration.databaseOwnerURL = text(flags.databaseOwnerURL, "TENANTRY_DATABASE_OWNER_URL")
         if let host = text(flags.host, "TENANTRY_HOST") { configuration.host = host }
 
-        if let flag = flags.migrateOnStart {
-            configuration.migrateOnStart = flag
-        } else if let value = text(nil, "TENANTRY_MIGRATE_ON_START") {
+        func boolean(_ flag: Bool?, _ variable: String) -> Bool? {
+            if let flag { return flag }
+            guard let value = text(nil, variable) else { return nil }
             switch value.lowercased() {
-            case "1", "true", "yes", "on": configuration.migrateOnStart = true
-            case "0", "false", "no", "off": configuration.migrateOnStart = false
-            default: validator.add("TENANTRY_MIGRATE_ON_START", "invalid_format", "Use true or false.")
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default:
+                validator.add(variable, "invalid_format", "Use true or false.")
+                return nil
             }
         }
+
+        if let value = boolean(flags.migrateOnStart, "TENANTRY_MIGRATE_ON_START") { configuration.migrateOnStart = value }
+        if let value = boolean(nil, "TENANTRY_RATE_LIMITS") { configuration.rateLimitsEnabled = value }
+        if let value = boolean(nil, "TENANTRY_USAGE_METERING") { configuration.usageMetering = value }
 
         func integer(_ flag: Int?, _ variable: String, _ range: ClosedRange<Int>) -> Int? {
             let value: Int?
@@ -235,6 +260,10 @@ public struct TenantryConfiguration: Sendable, Equatable {
                 configuration.defaultPlan = id
             }
         }
+        if let value = integer(nil, "TENANTRY_RATE_LIMIT_PER_IP", 1...1_000_000) {
+            configuration.clientIPRequestsPerMinute = value
+        }
+        if let value = seconds(nil, "TENANTRY_USAGE_FLUSH_INTERVAL", 1...300) { configuration.usageFlushInterval = value }
         if let url = text(flags.publicURL, "TENANTRY_PUBLIC_URL") {
             if (url.hasPrefix("http://") || url.hasPrefix("https://")) && !url.contains(" ") && url.utf8.count <= 2048 {
                 configuration.publicURL = url

@@ -11,13 +11,16 @@ public struct EmailMessage: Sendable, Equatable, Codable {
     public var textBody: String
     /// An HTML alternative of the body, if any.
     public var htmlBody: String?
+    /// The tenant the email is sent for (its usage counts it), if any.
+    public var tenantID: TenantID?
 
     /// Creates a message.
-    public init(to: EmailAddress, subject: String, textBody: String, htmlBody: String? = nil) {
+    public init(to: EmailAddress, subject: String, textBody: String, htmlBody: String? = nil, tenantID: TenantID? = nil) {
         self.to = to
         self.subject = subject
         self.textBody = textBody
         self.htmlBody = htmlBody
+        self.tenantID = tenantID
     }
 }
 

@@ -16,6 +16,7 @@ struct APIKeyService: Sendable {
         var scopes: Set<Permission>
         var resource: ResourceBinding?
         var expiresAt: Date?
+        var rateLimitPerMinute: Int?
     }
 
     func create(_ access: TenantAccess, _ new: NewKey, origin: AuditEvent.Origin) async throws -> (APIKey, APIKeySecret) {
@@ -30,7 +31,7 @@ struct APIKeyService: Sendable {
         let key = APIKey(
             tenantID: access.tenantID, id: .generate(), name: new.name, prefix: secret.prefix, lastFour: secret.lastFour,
             scopes: new.scopes, resource: new.resource, createdBy: creator, createdAt: now, updatedAt: now,
-            expiresAt: new.expiresAt, revokedAt: nil, lastUsedAt: nil)
+            expiresAt: new.expiresAt, revokedAt: nil, lastUsedAt: nil, rateLimitPerMinute: new.rateLimitPerMinute)
         try await database.withTenant(access.tenantID) { scope in
             if let resource = new.resource { try await Self.requireResource(resource, in: scope) }
             try await scope.requireRoom(for: .apiKeys)
@@ -43,6 +44,7 @@ struct APIKeyService: Sendable {
             if let expiresAt = key.expiresAt {
                 changes["expires_at"] = .init(before: nil, after: FastFormatting.timestamp(expiresAt))
             }
+            if let limit = key.rateLimitPerMinute { changes["rate_limit_per_minute"] = .init(before: nil, after: String(limit)) }
             try await scope.auditEvents.append(
                 AuditRecorder.event(
                     by: access, action: "api_key.created",
@@ -63,16 +65,18 @@ struct APIKeyService: Sendable {
         return key
     }
 
-    /// Renames a key or changes its expiry.
-    func update(_ access: TenantAccess, id: APIKeyID, name: String?, expiresAt: Date??, origin: AuditEvent.Origin) async throws
-        -> APIKey
-    {
+    /// Renames a key or changes its expiry or its own rate limit.
+    func update(
+        _ access: TenantAccess, id: APIKeyID, name: String?, expiresAt: Date??, rateLimitPerMinute: Int??,
+        origin: AuditEvent.Origin
+    ) async throws -> APIKey {
         let now = Date()
         let key = try await database.withTenant(access.tenantID) { scope -> APIKey in
             guard let before = try await scope.apiKeys.find(id: id) else { throw Self.noSuchKey }
             var after = before
             if let name { after.name = name }
             if let expiresAt { after.expiresAt = expiresAt }
+            if let rateLimitPerMinute { after.rateLimitPerMinute = rateLimitPerMinute }
             guard after != before else { return before }
             after.updatedAt = now
             try await scope.apiKeys.update(after)
@@ -81,6 +85,10 @@ struct APIKeyService: Sendable {
             if before.expiresAt != after.expiresAt {
                 changes["expires_at"] = .init(
                     before: before.expiresAt.map(FastFormatting.timestamp), after: after.expiresAt.map(FastFormatting.timestamp))
+            }
+            if before.rateLimitPerMinute != after.rateLimitPerMinute {
+                changes["rate_limit_per_minute"] = .init(
+                    before: before.rateLimitPerMinute.map(String.init), after: after.rateLimitPerMinute.map(String.init))
             }
             try await scope.auditEvents.append(
                 AuditRecorder.event(

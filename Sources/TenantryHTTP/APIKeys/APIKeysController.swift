@@ -34,9 +34,14 @@ struct APIKeysController: Sendable {
             if case .some(.some(let date)) = body.expiresAt, date <= Date() {
                 validator.add("expires_at", "in_the_past", "expires_at must be in the future; revoke the key to end it now.")
             }
+            var rateLimit: Int?? = nil
+            if let given = body.rateLimitPerMinute {
+                rateLimit = .some(try given.flatMap { value in try validator.capture { try APIKey.validatedRateLimit(value) } })
+            }
             try validator.check()
             let key = try await service.update(
-                context.access, id: id, name: name, expiresAt: body.expiresAt, origin: context.origin(of: request))
+                context.access, id: id, name: name, expiresAt: body.expiresAt, rateLimitPerMinute: rateLimit,
+                origin: context.origin(of: request))
             return try APIKeyBody(key).response(from: request, context: context)
         }
         routes.on(.delete, "/api-keys/{id}", .apiKeysManage, module: .apiKeys) { request, context in
@@ -75,6 +80,9 @@ struct APIKeysController: Sendable {
         if let expiresAt = body.expiresAt, expiresAt <= Date() {
             validator.add("expires_at", "in_the_past", "expires_at must be in the future.")
         }
+        let rateLimit = try body.rateLimitPerMinute.flatMap { value in
+            try validator.capture { try APIKey.validatedRateLimit(value) }
+        }
         var resource: ResourceBinding?
         if let given = body.resource {
             if let allowed = ResourceBinding.allowedScopes[given.type] {
@@ -91,7 +99,8 @@ struct APIKeysController: Sendable {
         }
         try validator.check()
         guard let name, let scopes else { throw TenantryError(.internalError, "Validation passed without values.") }
-        return APIKeyService.NewKey(name: name, scopes: scopes, resource: resource, expiresAt: body.expiresAt)
+        return APIKeyService.NewKey(
+            name: name, scopes: scopes, resource: resource, expiresAt: body.expiresAt, rateLimitPerMinute: rateLimit)
     }
 }
 
@@ -105,21 +114,25 @@ struct CreateAPIKeyRequest: Decodable {
     let scopes: [String]
     let expiresAt: Date?
     let resource: Resource?
+    let rateLimitPerMinute: Int?
 }
 
-/// PATCH body: an absent `expires_at` stays as it is; `null` makes the key never expire.
+/// PATCH body: an absent `expires_at` or `rate_limit_per_minute` stays as it is; `null` makes the
+/// key never expire, or removes its own rate limit.
 struct UpdateAPIKeyRequest: Decodable {
     let name: String?
     let expiresAt: Date??
+    let rateLimitPerMinute: Int??
 
     enum CodingKeys: String, CodingKey {
-        case name, expiresAt
+        case name, expiresAt, rateLimitPerMinute
     }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decodeIfPresent(String.self, forKey: .name)
         expiresAt = try container.decodeUpdate(Date.self, forKey: .expiresAt)
+        rateLimitPerMinute = try container.decodeUpdate(Int.self, forKey: .rateLimitPerMinute)
     }
 }
 
@@ -146,6 +159,7 @@ struct APIKeyBody: ResponseEncodable {
     let expiresAt: Date?
     let revokedAt: Date?
     let lastUsedAt: Date?
+    let rateLimitPerMinute: Int?
     let status: String
 
     init(_ key: APIKey) {
@@ -161,6 +175,7 @@ struct APIKeyBody: ResponseEncodable {
         expiresAt = key.expiresAt
         revokedAt = key.revokedAt
         lastUsedAt = key.lastUsedAt
+        rateLimitPerMinute = key.rateLimitPerMinute
         status = key.revokedAt != nil ? "revoked" : (key.isUsable(at: Date()) ? "active" : "expired")
     }
 }

@@ -80,7 +80,8 @@ public struct TenantAuthenticationMiddleware: RouterMiddleware {
         runtime.access.recordUse(of: key.id, in: key.tenantID, at: now)
         return TenantAccess(
             tenantID: key.tenantID, principal: .apiKey(key.id, createdBy: key.createdBy), rank: creator.role.rank,
-            permissions: key.scopes.intersection(creator.role.permissions), resource: key.resource)
+            permissions: key.scopes.intersection(creator.role.permissions), resource: key.resource,
+            keyRequestsPerMinute: key.rateLimitPerMinute)
     }
 
     static func requireUsable(_ status: Tenant.Status) throws {

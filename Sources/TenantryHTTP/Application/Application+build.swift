@@ -11,8 +11,20 @@ public final class APIRouter: HTTPResponderBuilder {
     public let router: Router<AppRequestContext>
     private let table: RouteTableBox
 
+    /// Rate limits and usage metering of every route (made from the configuration unless given).
+    /// Its usage is written only while something runs `traffic.flushing(logger:)`, as
+    /// ``TenantryServer`` does.
+    public let traffic: TrafficControl
+
     /// Creates the router with the request lifecycle middleware and every controller.
-    public init(configuration: TenantryConfiguration, database: any DatabaseClient, identity: IdentityRuntime, logger: Logger) {
+    public init(
+        configuration: TenantryConfiguration, database: any DatabaseClient, identity: IdentityRuntime, logger: Logger,
+        traffic: TrafficControl? = nil
+    ) {
+        let traffic =
+            traffic
+            ?? TrafficControl(
+                configuration: configuration, database: database, allowances: PlanAllowances(identity.entitlements))
         let table = RouteTableBox()
         let router = Router(context: AppRequestContext.self)
         var accessLogger = logger
@@ -29,12 +41,15 @@ public final class APIRouter: HTTPResponderBuilder {
         let service = IdentityService(runtime: identity)
         WellKnownController(runtime: identity).register(on: router)
         let api = router.group("/api/v1")
+        // The routes anyone may call are limited per client IP.
+        let publicRoutes = api.group().add(middleware: ClientRateLimitMiddleware(traffic: traffic))
         let auth = AuthController(
             service: service,
             runtime: identity,
+            usage: traffic.meter,
             secureCookies: !configuration.resolvedPublicURL.hasPrefix("http://")
         )
-        auth.registerPublicRoutes(on: api)
+        auth.registerPublicRoutes(on: publicRoutes)
         let signedIn = api.group()
             .add(middleware: BearerAuthenticationMiddleware(runtime: identity))
             .group(context: AuthenticatedRequestContext.self)
@@ -52,7 +67,8 @@ public final class APIRouter: HTTPResponderBuilder {
         let tenantRoutes = TenantRoutes(
             group: api.group()
                 .add(middleware: TenantAuthenticationMiddleware(runtime: identity))
-                .group(context: TenantRequestContext.self),
+                .group(context: TenantRequestContext.self)
+                .add(middleware: TenantTrafficMiddleware(traffic: traffic)),
             prefix: "/api/v1",
             table: accessTable,
             entitlements: identity.entitlements
@@ -61,9 +77,11 @@ public final class APIRouter: HTTPResponderBuilder {
         RolesController(service: RoleService(runtime: identity)).register(on: tenantRoutes)
         APIKeysController(service: APIKeyService(runtime: identity)).register(on: tenantRoutes)
         TeamsController(service: TeamService(runtime: identity)).register(on: tenantRoutes)
-        InvitationsController(service: InvitationService(runtime: identity)).register(on: tenantRoutes, public: api)
+        InvitationsController(service: InvitationService(runtime: identity)).register(on: tenantRoutes, public: publicRoutes)
         TenantController(service: TenantService(runtime: identity)).register(on: tenantRoutes)
+        UsageController(database: database, allowances: traffic.allowances).register(on: tenantRoutes)
         self.router = router
+        self.traffic = traffic
         self.table = table
         self.accessTable = accessTable
         self.platformTable = platformTable

@@ -10,11 +10,12 @@ public import TenantryStorage
 public enum TenantryServer {
     /// Runs until shutdown. Throws when start-up fails (bad configuration, unreachable
     /// database, changed migrations, unsafe database role). `workers` makes the background
-    /// services (e.g. the email worker) for the opened database; they stop before the database.
+    /// services (e.g. the email worker) for the opened database and the usage meter they count
+    /// into; they stop before the meter's last flush and before the database.
     public static func run(
         configuration: TenantryConfiguration,
         logger: Logger,
-        workers: (any DatabaseClient) throws -> [any Service] = { _ in [] }
+        workers: (any DatabaseClient, UsageMeter) throws -> [any Service] = { _, _ in [] }
     ) async throws {
         let database = try await DatabaseBootstrap.open(
             configuration: configuration,
@@ -23,21 +24,32 @@ public enum TenantryServer {
         )
         let identity: IdentityRuntime
         let background: [any Service]
+        let traffic: TrafficControl
+        if !configuration.usageMetering {
+            logger.warning("usage metering is off: usage is not recorded and monthly API-call allowances are not enforced")
+        }
         do {
             identity = try IdentityRuntime.make(configuration: configuration, database: database, logger: logger)
-            background = try workers(database)
+            traffic = TrafficControl(
+                configuration: configuration, database: database, allowances: PlanAllowances(identity.entitlements))
+            background = try workers(database, traffic.meter)
         } catch {
             try? await (database as? SQLiteDatabaseClient)?.close()
             throw error
         }
         let gate = StartupGate()
-        let router = APIRouter(configuration: configuration, database: database, identity: identity, logger: logger)
+        let router = APIRouter(
+            configuration: configuration, database: database, identity: identity, logger: logger, traffic: traffic)
         let application = buildApplication(
             router: router, configuration: configuration, database: database, identity: identity, logger: logger,
             startupGate: gate
         )
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: database, serviceName: "database")]
+            // Shut down in reverse: HTTP and the workers stop counting before the meter's last flush.
+            services: [
+                .init(service: database, serviceName: "database"),
+                .init(service: GatedService(gate: gate, service: traffic.flushing(logger: logger)), serviceName: "usage"),
+            ]
                 + background.enumerated().map {
                     .init(service: GatedService(gate: gate, service: $1), serviceName: "worker-\($0)")
                 }

@@ -31,6 +31,10 @@ public struct AppRequestContext: RequestContext {
         self.access = nil
     }
 
+    /// The client's IP address as the server sees it: the one value used for audit origins,
+    /// sessions and per-IP rate limits.
+    public var clientIP: String? { remoteAddress }
+
     public var requestDecoder: JSONDecoder { JSONCoding.decoder }
     public var responseEncoder: JSONEncoder { JSONCoding.encoder }
 }
@@ -39,6 +43,7 @@ public struct AppRequestContext: RequestContext {
 /// (the access log) sees what the handler learned.
 public final class RequestAnnotations: Sendable {
     private let tenant = NIOLockedValueBox<TenantID?>(nil)
+    private let rateLimit = NIOLockedValueBox<RateLimitHeaders?>(nil)
 
     /// Creates empty annotations.
     public init() {}
@@ -47,5 +52,12 @@ public final class RequestAnnotations: Sendable {
     public var tenantID: TenantID? {
         get { tenant.withLockedValue { $0 } }
         set { tenant.withLockedValue { $0 = newValue } }
+    }
+
+    /// The rate limit fields of a request that ended in an error, so the error response carries
+    /// them too (successful responses get them from the limiting middleware directly).
+    public var rateLimitHeaders: RateLimitHeaders? {
+        get { rateLimit.withLockedValue { $0 } }
+        set { rateLimit.withLockedValue { $0 = newValue } }
     }
 }

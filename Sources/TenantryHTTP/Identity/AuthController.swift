@@ -9,6 +9,8 @@ import TenantryStorage
 struct AuthController: Sendable {
     let service: IdentityService
     let runtime: IdentityRuntime
+    /// Counts successful sign-ins per tenant.
+    let usage: UsageMeter
     /// Whether cookies get the `Secure` attribute (always, except on a plain-http public URL).
     let secureCookies: Bool
 
@@ -110,6 +112,7 @@ struct AuthController: Sendable {
         let result = try await service.signIn(
             email: body.email, password: body.password, tenantSlug: body.tenantSlug, origin: context.origin(of: request)
         )
+        if let tenant = result.tenant { usage.recordSignIn(in: tenant.tenant.id, user: result.user.id) }
         let cookie = body.refreshTokenDelivery == .cookie
         let response = LoginResponse(
             user: UserBody(result.user),
@@ -291,7 +294,7 @@ extension AppRequestContext {
     /// Where this request came from, for audit events.
     func origin(of request: Request) -> AuditEvent.Origin {
         AuditEvent.Origin(
-            ip: remoteAddress,
+            ip: clientIP,
             userAgent: request.headers[.userAgent].map { String($0.prefix(512)) },
             requestID: requestID
         )

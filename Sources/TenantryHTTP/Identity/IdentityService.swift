@@ -503,7 +503,7 @@ public struct IdentityService: Sendable {
                 contextTenantID: tenant?.id, now: now, expiresAt: now.addingTimeInterval(3600)
             )
             try await EmailOutbox.enqueue(
-                .resetPassword, to: user, tenantName: tenant?.name ?? "Tenantry",
+                .resetPassword, to: user, tenant: tenant?.id, tenantName: tenant?.name ?? "Tenantry",
                 link: "\(runtime.publicURL)/reset-password?token=\(token)", validFor: "1 hour", scope: scope
             )
         }
@@ -577,7 +577,7 @@ public struct IdentityService: Sendable {
             contextTenantID: tenant?.id, now: now, expiresAt: now.addingTimeInterval(86_400)
         )
         try await EmailOutbox.enqueue(
-            .verifyEmail, to: user, tenantName: tenant?.name ?? "Tenantry",
+            .verifyEmail, to: user, tenant: tenant?.id, tenantName: tenant?.name ?? "Tenantry",
             link: "\(runtime.publicURL)/verify-email?token=\(token)", validFor: "24 hours", scope: scope
         )
     }
@@ -678,29 +678,34 @@ enum EmailOutbox {
     static func enqueue(
         _ kind: EmailTemplates.Kind,
         to user: User,
+        tenant: TenantID?,
         tenantName: String,
         link: String,
         validFor: String,
         scope: GlobalScope
     ) async throws {
         try await enqueue(
-            kind, to: user.email, name: user.name, tenantName: tenantName, link: link, validFor: validFor, scope: scope)
+            kind, to: user.email, name: user.name, tenant: tenant, tenantName: tenantName, link: link, validFor: validFor,
+            scope: scope)
     }
 
     /// Queues an email to an address that may have no account yet; `name` is the template's
-    /// `name` (for an invitation: the inviter's).
+    /// `name` (for an invitation: the inviter's). `tenant` is the tenant the email is sent for
+    /// (counted in its usage once delivered).
     static func enqueue(
         _ kind: EmailTemplates.Kind,
         to recipient: EmailAddress,
         name: String,
+        tenant: TenantID?,
         tenantName: String,
         link: String,
         validFor: String,
         scope: GlobalScope
     ) async throws {
-        let message = try EmailTemplates.render(
+        var message = try EmailTemplates.render(
             kind, to: recipient, values: .init(name: name, tenantName: tenantName, link: link, validFor: validFor)
         )
+        message.tenantID = tenant
         let payload = String(decoding: try JSONEncoder().encode(message), as: UTF8.self)
         try await scope.jobs.enqueue(queue: EmailMessage.outboxQueue, payload: payload)
     }

@@ -281,7 +281,8 @@ struct InvitationService: Sendable {
         let tenant = try await scope.tenants.find(id: access.tenantID)
         let inviter = try await scope.users.find(id: Self.inviter(access))
         try await EmailOutbox.enqueue(
-            .invitation, to: invitation.email, name: inviter?.name ?? "A member", tenantName: tenant?.name ?? "Tenantry",
+            .invitation, to: invitation.email, name: inviter?.name ?? "A member", tenant: access.tenantID,
+            tenantName: tenant?.name ?? "Tenantry",
             link: "\(runtime.publicURL)/accept-invitation?token=\(token)", validFor: Self.lifetimeInWords,
             scope: scope.global)
     }

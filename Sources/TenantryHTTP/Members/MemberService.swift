@@ -187,7 +187,7 @@ struct MemberService: Sendable {
             hash: SecretToken.digest(token), userID: created.id, purpose: .resetPassword,
             contextTenantID: scope.tenantID, now: now, expiresAt: now.addingTimeInterval(72 * 3600))
         try await EmailOutbox.enqueue(
-            .memberAdded, to: created, tenantName: tenant?.name ?? "Tenantry",
+            .memberAdded, to: created, tenant: scope.tenantID, tenantName: tenant?.name ?? "Tenantry",
             link: "\(runtime.publicURL)/reset-password?token=\(token)", validFor: "72 hours", scope: scope.global)
         return created
     }

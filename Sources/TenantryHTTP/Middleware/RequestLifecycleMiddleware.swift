@@ -50,6 +50,7 @@ public struct RequestLifecycleMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch {
             response = ProblemResponse.make(for: error, request: request, context: context, routes: routes())
+            context.annotations.rateLimitHeaders?.apply(to: &response.headers)
         }
         SecurityHeaders.apply(to: &response.headers)
         response.headers[.xRequestID] = context.requestID

@@ -377,6 +377,10 @@ extension OpenAPIDocument {
                     "format": "date-time",
                     "description": "Recorded in memory and written every 15 seconds and at shutdown."
                   },
+                  "rate_limit_per_minute": {
+                    "type": "integer",
+                    "description": "The key's own limit in requests per minute; absent when it has none."
+                  },
                   "status": {
                     "type": "string",
                     "enum": [
@@ -457,6 +461,12 @@ extension OpenAPIDocument {
                       "type": "string"
                     }
                   },
+                  "rate_limit_per_minute": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 1000000,
+                    "description": "The key's own limit in requests per minute, on top of its tenant's; absent for none."
+                  },
                   "expires_at": {
                     "type": "string",
                     "format": "date-time"
@@ -495,6 +505,15 @@ extension OpenAPIDocument {
                       "null"
                     ],
                     "format": "date-time"
+                  },
+                  "rate_limit_per_minute": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ],
+                    "minimum": 1,
+                    "maximum": 1000000,
+                    "description": "The key's own limit in requests per minute; `null` removes it."
                   }
                 }
               },

@@ -23,11 +23,30 @@ public struct ProblemDetails: Codable, Sendable, Equatable {
     public var current: Int?
     /// For `limit_exceeded`: how many the plan allows.
     public var allowed: Int?
+    /// For `quota_exceeded`: the allowance that is used up.
+    public var allowance: Allowance?
+
+    /// An allowance that is used up, and when it starts again.
+    public struct Allowance: Codable, Sendable, Equatable {
+        /// Which allowance, e.g. `api_calls_per_month`.
+        public var name: String
+        /// The allowance.
+        public var limit: Int
+        /// What was used.
+        public var used: Int
+        /// When it starts again (ISO 8601, UTC).
+        public var resetsAt: String
+
+        enum CodingKeys: String, CodingKey {
+            case name, limit, used
+            case resetsAt = "resets_at"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case type, title, status, detail, code
         case requestID = "request_id"
-        case errors, limit, current, allowed
+        case errors, limit, current, allowed, allowance
     }
 
     /// The `type` URI for a code.
@@ -79,6 +98,7 @@ public enum ProblemCatalog {
         .unavailable: Entry(status: .serviceUnavailable, title: "Service unavailable"),
         .overloaded: Entry(status: .serviceUnavailable, title: "Service overloaded"),
         .rateLimited: Entry(status: .tooManyRequests, title: "Too many requests"),
+        .quotaExceeded: Entry(status: .tooManyRequests, title: "Allowance used up"),
         .invalidToken: Entry(status: .unauthorized, title: "Invalid access token"),
         .invalidCredentials: Entry(status: .unauthorized, title: "Invalid credentials"),
         .invalidRefreshToken: Entry(status: .unauthorized, title: "Invalid refresh token"),

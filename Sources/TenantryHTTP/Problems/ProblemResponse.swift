@@ -25,7 +25,12 @@ enum ProblemResponse {
                 ]
             )
         }
-        if let wait = domainError.cause as? RetryAfter {
+        var allowance: ProblemDetails.Allowance?
+        if let quota = domainError.cause as? QuotaExceeded {
+            headers[.retryAfter] = String(max(1, Int(quota.resetsAt.timeIntervalSinceNow.rounded(.up))))
+            allowance = .init(
+                name: quota.name, limit: quota.limit, used: quota.used, resetsAt: FastFormatting.timestamp(quota.resetsAt))
+        } else if let wait = domainError.cause as? RetryAfter {
             headers[.retryAfter] = String(wait.seconds)
         } else if entry.status == .serviceUnavailable {
             headers[.retryAfter] = domainError.code == .overloaded ? "1" : "5"
@@ -41,7 +46,8 @@ enum ProblemResponse {
             detail: detail,
             code: code.rawValue,
             requestID: context.requestID,
-            errors: domainError.fieldErrors.isEmpty ? nil : domainError.fieldErrors
+            errors: domainError.fieldErrors.isEmpty ? nil : domainError.fieldErrors,
+            allowance: known ? allowance : nil
         )
         if let exceeded = domainError.cause as? LimitExceeded {
             problem.limit = exceeded.limit.rawValue

@@ -80,6 +80,8 @@ public struct TenantScope: Sendable {
     public var apiKeys: APIKeyRepository { APIKeyRepository(sql: sql, tenantID: tenantID) }
     /// This tenant's invitations.
     public var invitations: InvitationRepository { InvitationRepository(sql: sql, tenantID: tenantID) }
+    /// This tenant's daily usage.
+    public var usage: UsageRepository { UsageRepository(sql: sql, tenantID: tenantID) }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
 
@@ -164,6 +166,12 @@ public struct PlatformScope: Sendable {
     public func auditEvents(of tenantID: TenantID) -> AuditEventRepository {
         AuditEventRepository(sql: sql, tenantID: tenantID)
     }
+    /// One tenant's daily usage.
+    public func usage(of tenantID: TenantID) -> UsageRepository {
+        UsageRepository(sql: sql, tenantID: tenantID)
+    }
+    /// Usage across every tenant (totals, top tenants).
+    public var usageAcrossTenants: PlatformUsageRepository { PlatformUsageRepository(sql: sql) }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
     /// Tenants with their member counts, for the operator API.

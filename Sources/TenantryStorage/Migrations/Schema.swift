@@ -95,6 +95,7 @@ enum PostgresSchema {
             statements: SharedSchema.tenantsAndPlans(now: "now()").map { SharedSchema.render($0, for: .postgres) }
                 + [purgeTenantFunction]
         ),
+        usageMigration,
     ]
 
     /// Finds the key a presented API key secret belongs to, before the tenant is known: the
@@ -167,6 +168,7 @@ enum SQLiteSchema {
             statements: SharedSchema.tenantsAndPlans(now: "((julianday('now') - 2440587.5) * 86400.0)")
                 .map { SharedSchema.render($0, for: .sqlite) }
         ),
+        usageMigration,
     ]
 }
 

@@ -10,7 +10,7 @@ public struct APIKeyRepository: Sendable {
 
     private static let columns = """
         tenant_id, id, name, prefix, last_four, scopes, resource_type, resource_id, created_by, created_at, updated_at,
-        expires_at, revoked_at, last_used_at
+        expires_at, revoked_at, last_used_at, rate_limit_per_minute
         """
 
     /// Stores a new key with its first secret.
@@ -18,11 +18,11 @@ public struct APIKeyRepository: Sendable {
         try await sql.raw(
             """
             INSERT INTO api_keys (tenant_id, id, name, prefix, last_four, scopes, resource_type, resource_id, created_by,
-                created_at, updated_at, expires_at, revoked_at, last_used_at)
+                created_at, updated_at, expires_at, revoked_at, last_used_at, rate_limit_per_minute)
             VALUES (\(bind: tenantID.rawValue), \(bind: key.id.rawValue), \(bind: key.name), \(bind: key.prefix),
                 \(bind: key.lastFour), \(bind: try PermissionSetCoding.encode(key.scopes)), \(bind: key.resource?.type),
                 \(bind: key.resource?.id), \(bind: key.createdBy.rawValue), \(bind: key.createdAt), \(bind: key.updatedAt),
-                \(bind: key.expiresAt), \(bind: key.revokedAt), \(bind: key.lastUsedAt))
+                \(bind: key.expiresAt), \(bind: key.revokedAt), \(bind: key.lastUsedAt), \(bind: key.rateLimitPerMinute))
             """
         ).run()
         try await addSecret(hash: secretHash, keyID: key.id, at: key.createdAt, expiresAt: nil)
@@ -67,7 +67,7 @@ public struct APIKeyRepository: Sendable {
                 """
                 SELECT s.expires_at AS secret_expires_at, k.tenant_id, k.id, k.name, k.prefix, k.last_four, k.scopes,
                     k.resource_type, k.resource_id, k.created_by, k.created_at, k.updated_at, k.expires_at, k.revoked_at,
-                    k.last_used_at
+                    k.last_used_at, k.rate_limit_per_minute
                 FROM api_key_secrets s JOIN api_keys k ON k.tenant_id = s.tenant_id AND k.id = s.key_id
                 WHERE s.tenant_id = \(bind: tenantID.rawValue) AND s.secret_hash = \(bind: secretHash)
                 """
@@ -87,12 +87,14 @@ public struct APIKeyRepository: Sendable {
         ) { $0.id.rawValue }
     }
 
-    /// Saves a key's name, expiry and display prefix and suffix (which change on rotation).
+    /// Saves a key's name, expiry, own rate limit and display prefix and suffix (which change on
+    /// rotation).
     public func update(_ key: APIKey) async throws {
         let rows = try await sql.raw(
             """
             UPDATE api_keys SET name = \(bind: key.name), expires_at = \(bind: key.expiresAt), prefix = \(bind: key.prefix),
-                last_four = \(bind: key.lastFour), updated_at = \(bind: key.updatedAt)
+                last_four = \(bind: key.lastFour), rate_limit_per_minute = \(bind: key.rateLimitPerMinute),
+                updated_at = \(bind: key.updatedAt)
             WHERE tenant_id = \(bind: tenantID.rawValue) AND id = \(bind: key.id.rawValue)
             RETURNING id
             """
@@ -152,7 +154,8 @@ public struct APIKeyRepository: Sendable {
             updatedAt: try row.decode(column: "updated_at", as: Date.self),
             expiresAt: try row.decode(column: "expires_at", as: Date?.self),
             revokedAt: try row.decode(column: "revoked_at", as: Date?.self),
-            lastUsedAt: try row.decode(column: "last_used_at", as: Date?.self)
+            lastUsedAt: try row.decode(column: "last_used_at", as: Date?.self),
+            rateLimitPerMinute: try row.decode(column: "rate_limit_per_minute", as: Int?.self)
         )
     }
 }

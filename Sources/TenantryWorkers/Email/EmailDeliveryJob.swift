@@ -1,7 +1,7 @@
 import Foundation
 public import Logging
 public import TenantryCore
-import TenantryStorage
+public import TenantryStorage
 
 /// Sends the emails queued by the outbox (queue `email`; payload: an ``EmailMessage`` as JSON).
 public struct EmailDeliveryJob: JobHandler {
@@ -9,10 +9,12 @@ public struct EmailDeliveryJob: JobHandler {
     public static let queueName = EmailMessage.outboxQueue
 
     let transport: any EmailTransport
+    let usage: UsageMeter?
 
-    /// Creates the handler.
-    public init(transport: any EmailTransport) {
+    /// Creates the handler; each email delivered for a tenant is counted in `usage`.
+    public init(transport: any EmailTransport, usage: UsageMeter? = nil) {
         self.transport = transport
+        self.usage = usage
     }
 
     public var queue: String { Self.queueName }
@@ -29,6 +31,7 @@ public struct EmailDeliveryJob: JobHandler {
         } catch let error as EmailDeliveryError {
             throw JobFailure(permanent: error.isPermanent, reason: error.reason)
         }
+        if let tenantID = message.tenantID { usage?.recordEmailSent(in: tenantID) }
     }
 
     /// Keeps the recipient and subject, drops the body (it holds single-use links).

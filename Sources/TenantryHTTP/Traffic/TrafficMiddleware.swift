@@ -1,0 +1,122 @@
+public import Foundation
+public import Hummingbird
+public import TenantryCore
+import TenantryStorage
+
+/// Applies the tenant's and the API key's rate limits and the monthly API-call allowance to
+/// every tenant request, and counts it for usage. Runs after ``TenantAuthenticationMiddleware``,
+/// so the tenant and principal are known. Costs one lock per limit and one for the meter; no
+/// database access once a tenant with a monthly allowance has been seen.
+public struct TenantTrafficMiddleware: RouterMiddleware {
+    public typealias Context = TenantRequestContext
+    let traffic: TrafficControl
+
+    /// Creates the middleware.
+    public init(traffic: TrafficControl) {
+        self.traffic = traffic
+    }
+
+    public func handle(
+        _ request: Request,
+        context: TenantRequestContext,
+        next: (Request, TenantRequestContext) async throws -> Response
+    ) async throws -> Response {
+        let access = context.access
+        let allowances = try await traffic.allowances.allowances(for: access.tenantID)
+        var headers = RateLimitHeaders()
+        if traffic.rateLimitsEnabled {
+            if let perMinute = allowances.requestsPerMinute {
+                await headers.acquire(.tenant(access.tenantID), RateLimitPolicy(quota: perMinute), from: traffic.limiter)
+            }
+            if case .apiKey(let keyID, _) = access.principal, let perMinute = access.keyRequestsPerMinute {
+                await headers.acquire(.apiKey(keyID), RateLimitPolicy(quota: perMinute), from: traffic.limiter)
+            }
+        }
+        return try await headers.enforce(annotations: context.base.annotations) {
+            if let exhausted = try await traffic.meter.recordRequest(
+                in: access.tenantID, by: access.userID, monthlyAllowance: allowances.apiCallsPerMonth)
+            {
+                throw QuotaExceeded.error(exhausted)
+            }
+            return try await next(request, context)
+        }
+    }
+}
+
+/// Limits each client IP on the unauthenticated routes (sign-up, sign-in, refresh, password
+/// recovery, email verification, invitations), where no tenant or key is known yet.
+public struct ClientRateLimitMiddleware: RouterMiddleware {
+    public typealias Context = AppRequestContext
+    let traffic: TrafficControl
+
+    /// Creates the middleware.
+    public init(traffic: TrafficControl) {
+        self.traffic = traffic
+    }
+
+    public func handle(
+        _ request: Request,
+        context: AppRequestContext,
+        next: (Request, AppRequestContext) async throws -> Response
+    ) async throws -> Response {
+        guard traffic.rateLimitsEnabled else { return try await next(request, context) }
+        var headers = RateLimitHeaders()
+        await headers.acquire(.clientIP(context.clientIP ?? "unknown"), traffic.clientIPPolicy, from: traffic.limiter)
+        return try await headers.enforce(annotations: context.annotations) { try await next(request, context) }
+    }
+}
+
+extension RateLimitHeaders {
+    /// Takes one request from `key` under `policy` and records the decision.
+    mutating func acquire(_ key: RateLimitKey, _ policy: RateLimitPolicy, from limiter: any RateLimiter) async {
+        add(key.policyName, policy, await limiter.acquire(key, policy: policy))
+    }
+
+    /// Answers 429 `rate_limited` when a policy refused; otherwise runs `body` and puts the
+    /// fields on its response. When `body` fails, the fields are left in `annotations` for the
+    /// error response.
+    func enforce(annotations: RequestAnnotations, _ body: () async throws -> Response) async throws -> Response {
+        do {
+            if let wait = refusedFor { throw RateLimited.error(wait) }
+            var response = try await body()
+            apply(to: &response.headers)
+            return response
+        } catch {
+            if !isEmpty { annotations.rateLimitHeaders = self }
+            throw error
+        }
+    }
+}
+
+enum RateLimited {
+    static func error(_ wait: Int) -> TenantryError {
+        TenantryError(.rateLimited, "Too many requests; retry in \(wait) seconds.", cause: RetryAfter(seconds: wait))
+    }
+}
+
+/// Why a request was refused for the monthly allowance: carried as the cause of
+/// `quota_exceeded`, and turned into `Retry-After` and the problem's `allowance` member.
+public struct QuotaExceeded: Error, Sendable {
+    /// The allowance that is used up, e.g. `api_calls_per_month`.
+    public var name: String
+    /// The allowance.
+    public var limit: Int
+    /// What was used.
+    public var used: Int
+    /// When the allowance starts again.
+    public var resetsAt: Date
+
+    static func error(_ exhausted: UsageMeter.MonthlyAllowanceExhausted) -> TenantryError {
+        TenantryError(
+            .quotaExceeded,
+            "This tenant has used its \(exhausted.allowance) API calls for this month; they reset at \(FastFormatting.timestamp(exhausted.resetsAt)).",
+            cause: QuotaExceeded(
+                name: "api_calls_per_month", limit: exhausted.allowance, used: exhausted.used, resetsAt: exhausted.resetsAt))
+    }
+}
+
+extension TenantryError.Code {
+    /// The tenant's monthly API-call allowance is used up; the response carries `Retry-After`
+    /// and an `allowance` member.
+    public static let quotaExceeded = Self("quota_exceeded")
+}

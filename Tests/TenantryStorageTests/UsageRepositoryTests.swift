@@ -1,0 +1,95 @@
+import Foundation
+import TenantryCore
+import TenantryStorage
+import TenantryTestSupport
+import Testing
+
+@Suite("Usage storage")
+struct UsageRepositoryTests {
+    @Test("flushes from several nodes add up, and active users are recorded once per day", arguments: TestDatabase.all)
+    func additive(engine: TestDatabase) async throws {
+        try await withTestDatabase(engine) { context in
+            let tenant = try await Fixtures.seedTenant(context.database)
+            let day = UsageDay("2026-01-15")!
+            let user = UserID.generate()
+            for _ in 0..<3 {
+                try await context.database.withTenant(tenant.id) { scope in
+                    try await scope.usage.add(UsageCounts(apiRequests: 10, signIns: 1, emailsSent: 2), on: day)
+                    try await scope.usage.markActive([user], on: day)
+                }
+            }
+            let days = try await context.database.withTenant(tenant.id) { scope in
+                try await scope.usage.daily(from: day, to: day)
+            }
+            #expect(
+                days == [DailyUsage(day: day, counts: UsageCounts(apiRequests: 30, signIns: 3, emailsSent: 6), activeUsers: 1)])
+        }
+    }
+
+    @Test("the platform scope sums usage across tenants and ranks the busiest", arguments: TestDatabase.all)
+    func acrossTenants(engine: TestDatabase) async throws {
+        try await withTestDatabase(engine) { context in
+            let quiet = try await Fixtures.seedTenant(context.database, name: "Quiet")
+            let busy = try await Fixtures.seedTenant(context.database, name: "Busy")
+            let day = UsageDay("2026-02-10")!
+            let shared = UserID.generate()
+            try await context.database.withTenant(quiet.id) { scope in
+                try await scope.usage.add(UsageCounts(apiRequests: 5, signIns: 1), on: day)
+                try await scope.usage.markActive([shared], on: day)
+            }
+            try await context.database.withTenant(busy.id) { scope in
+                try await scope.usage.add(UsageCounts(apiRequests: 50, emailsSent: 4), on: day)
+                try await scope.usage.add(UsageCounts(apiRequests: 25), on: day.adding(days: 1))
+                try await scope.usage.markActive([shared, UserID.generate()], on: day)
+            }
+            let (totals, top, oneDay) = try await context.database.withPlatform { scope in
+                (
+                    try await scope.usageAcrossTenants.totals(from: day, to: day.adding(days: 1)),
+                    try await scope.usageAcrossTenants.topTenants(from: day, to: day.adding(days: 1), limit: 10),
+                    try await scope.usageAcrossTenants.topTenants(from: day, to: day, limit: 1)
+                )
+            }
+            #expect(totals.counts == UsageCounts(apiRequests: 80, signIns: 1, emailsSent: 4))
+            #expect(totals.activeTenants == 2)
+            #expect(totals.activeUsers == 2)
+            #expect(top.map(\.tenantID) == [busy.id, quiet.id])
+            #expect(top.first?.counts == UsageCounts(apiRequests: 75, emailsSent: 4))
+            #expect(oneDay.count == 1 && oneDay.first?.counts.apiRequests == 50)
+            // A tenant scope sees only its own rows.
+            let own = try await context.database.withTenant(quiet.id) { scope in
+                try await scope.usage.apiRequests(from: day, to: day.adding(days: 1))
+            }
+            #expect(own == 5)
+        }
+    }
+
+    @Test("counts a flush cannot write stay in memory for the next one; other tenants' are written", arguments: TestDatabase.all)
+    func failedFlushKeepsCounts(engine: TestDatabase) async throws {
+        try await withTestDatabase(engine) { context in
+            let tenant = try await Fixtures.seedTenant(context.database)
+            let meter = UsageMeter(database: context.database)
+            let missing = TenantID.generate()
+            let now = Date()
+            _ = try await meter.recordRequest(in: tenant.id, by: nil, monthlyAllowance: nil, now: now)
+            _ = try await meter.recordRequest(in: missing, by: nil, monthlyAllowance: nil, now: now)
+            meter.recordEmailSent(in: missing, now: now)
+            // The unknown tenant's row violates its foreign key: that flush fails, the other lands.
+            await #expect(throws: (any Error).self) { try await meter.flush(now: now) }
+            #expect(meter.hasUnflushedCounts)
+            let stored = try await context.database.withTenant(tenant.id) { scope in
+                try await scope.usage.daily(from: UsageDay(now), to: UsageDay(now))
+            }
+            #expect(stored.first?.counts.apiRequests == 4)
+            // Once the tenant exists, the kept counts are written in full.
+            var created = try Fixtures.tenant()
+            created.id = missing
+            try await context.database.withPlatform { scope in try await scope.tenants.create(created) }
+            try await meter.flush(now: now)
+            #expect(!meter.hasUnflushedCounts)
+            let kept = try await context.database.withTenant(missing) { scope in
+                try await scope.usage.daily(from: UsageDay(now), to: UsageDay(now))
+            }
+            #expect(kept.first?.counts == UsageCounts(apiRequests: 1, emailsSent: 1))
+        }
+    }
+}
