@@ -128,7 +128,10 @@ struct Serve: AsyncParsableCommand {
             let transport = try EmailTransports.make(url: configuration.emailURL, logger: logger)
             try MasterKeySource.validate(configuration: configuration)
             try await TenantryServer.run(configuration: configuration, logger: logger) { database in
-                [JobWorker(database: database, handler: EmailDeliveryJob(transport: transport), logger: logger)]
+                [
+                    JobWorker(database: database, handler: EmailDeliveryJob(transport: transport), logger: logger),
+                    IdempotencyRecordSweeper(database: database, logger: logger),
+                ]
             }
         } catch {
             throw fail(error, logger: logger)

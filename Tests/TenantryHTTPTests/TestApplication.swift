@@ -25,6 +25,8 @@ func withTestApplication<Value: Sendable>(
     _ engine: TestDatabase,
     configure: (inout TenantryConfiguration) -> Void = { _ in },
     limits: IdentityRuntime.Limits = IdentityRuntime.Limits(),
+    idempotency: IdempotencyGuard.Settings = IdempotencyGuard.Settings(),
+    routes: (APIRouter) -> Void = { _ in },
     logger: Logger = TestLogging.logger,
     _ test: @Sendable (any TestClientProtocol, TestApplicationContext) async throws -> Value
 ) async throws -> Value {
@@ -33,10 +35,13 @@ func withTestApplication<Value: Sendable>(
         configure(&configuration)
         let identity = try IdentityRuntime.make(
             configuration: configuration, database: context.database, limits: limits, logger: logger)
-        let router = APIRouter(configuration: configuration, database: context.database, identity: identity, logger: logger)
+        let router = APIRouter(
+            configuration: configuration, database: context.database, identity: identity, logger: logger,
+            idempotency: idempotency)
         router.router.post("/test/echo") { request, requestContext -> EchoBody in
             try await request.decodeJSON(as: EchoBody.self, context: requestContext)
         }
+        routes(router)
         let application = buildApplication(
             router: router,
             configuration: configuration,

@@ -41,6 +41,7 @@ public struct TenantRoutes {
     let group: RouterGroup<TenantRequestContext>
     let prefix: String
     let table: RouteAccessTable
+    let idempotency: IdempotencyGuard
 
     /// A route's handler.
     public typealias Handler = @Sendable (Request, TenantRequestContext) async throws -> Response
@@ -60,6 +61,7 @@ public struct TenantRoutes {
                 method: method, path: prefix + path, permission: permission, resourceType: resource?.type,
                 resourceParameter: resource?.parameter, usersOnly: usersOnly)
         )
+        let idempotency = self.idempotency
         group.on(RouterPath(path), method: method) { request, context -> Response in
             if usersOnly, case .apiKey = context.access.principal {
                 throw TenantryError(.forbidden, "Only a signed-in member can do this, not an API key.")
@@ -68,7 +70,9 @@ public struct TenantRoutes {
                 (type: resource.type, id: resource.parameter.flatMap { context.parameters.get($0) })
             }
             try context.access.authorize(permission, resource: requested)
-            return try await handler(request, context)
+            return try await idempotency.run(request, context: context.base, scope: IdempotencyScope(context.access)) {
+                try await handler($0, context)
+            }
         }
     }
 }

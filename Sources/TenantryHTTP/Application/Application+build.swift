@@ -11,8 +11,12 @@ public final class APIRouter: HTTPResponderBuilder {
     public let router: Router<AppRequestContext>
     private let table: RouteTableBox
 
-    /// Creates the router with the request lifecycle middleware and every controller.
-    public init(configuration: TenantryConfiguration, database: any DatabaseClient, identity: IdentityRuntime, logger: Logger) {
+    /// Creates the router with the request lifecycle middleware and every controller;
+    /// `idempotency` sets the `Idempotency-Key` clock and policy (tests inject a clock).
+    public init(
+        configuration: TenantryConfiguration, database: any DatabaseClient, identity: IdentityRuntime, logger: Logger,
+        idempotency: IdempotencyGuard.Settings = IdempotencyGuard.Settings()
+    ) {
         let table = RouteTableBox()
         let router = Router(context: AppRequestContext.self)
         var accessLogger = logger
@@ -29,14 +33,17 @@ public final class APIRouter: HTTPResponderBuilder {
         let service = IdentityService(runtime: identity)
         WellKnownController(runtime: identity).register(on: router)
         let api = router.group("/api/v1")
+        let idempotency = IdempotencyGuard(database: database, masterKey: identity.masterKey, settings: idempotency)
+        let publicAPI = api.group().add(middleware: idempotency.middleware)
         let auth = AuthController(
             service: service,
             runtime: identity,
             secureCookies: !configuration.resolvedPublicURL.hasPrefix("http://")
         )
-        auth.registerPublicRoutes(on: api)
+        auth.registerPublicRoutes(on: publicAPI)
         let signedIn = api.group()
             .add(middleware: BearerAuthenticationMiddleware(runtime: identity))
+            .add(middleware: idempotency.middleware)
             .group(context: AuthenticatedRequestContext.self)
         auth.registerAuthenticatedRoutes(on: signedIn)
         MeController(service: service).register(on: signedIn)
@@ -48,17 +55,22 @@ public final class APIRouter: HTTPResponderBuilder {
                 .add(middleware: TenantAuthenticationMiddleware(runtime: identity))
                 .group(context: TenantRequestContext.self),
             prefix: "/api/v1",
-            table: accessTable
+            table: accessTable,
+            idempotency: idempotency
         )
         MembersController(service: MemberService(runtime: identity)).register(on: tenantRoutes)
         RolesController(service: RoleService(runtime: identity)).register(on: tenantRoutes)
         APIKeysController(service: APIKeyService(runtime: identity)).register(on: tenantRoutes)
         TeamsController(service: TeamService(runtime: identity)).register(on: tenantRoutes)
-        InvitationsController(service: InvitationService(runtime: identity)).register(on: tenantRoutes, public: api)
+        InvitationsController(service: InvitationService(runtime: identity)).register(on: tenantRoutes, public: publicAPI)
         self.router = router
         self.table = table
         self.accessTable = accessTable
+        self.idempotency = idempotency
     }
+
+    /// The `Idempotency-Key` guard every write route under `/api/v1` runs through.
+    public let idempotency: IdempotencyGuard
 
     /// Every tenant route with the permission it declares.
     public let accessTable: RouteAccessTable

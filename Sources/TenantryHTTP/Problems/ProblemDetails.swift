@@ -84,6 +84,9 @@ public enum ProblemCatalog {
         .invalidAPIKey: Entry(status: .unauthorized, title: "Invalid API key"),
         .memberSuspended: Entry(status: .forbidden, title: "Membership suspended"),
         .invalidInvitation: Entry(status: .gone, title: "Invitation no longer valid"),
+        .invalidIdempotencyKey: Entry(status: .badRequest, title: "Invalid idempotency key"),
+        .idempotencyKeyReused: Entry(status: .unprocessableContent, title: "Idempotency key reused"),
+        .idempotencyInProgress: Entry(status: .conflict, title: "Idempotent request in progress"),
     ]
 
     /// The entry for a code; codes outside the catalogue are internal errors.

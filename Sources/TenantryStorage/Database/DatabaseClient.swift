@@ -121,6 +121,8 @@ public struct GlobalScope: Sendable {
     public var userTenants: UserTenantDirectory { UserTenantDirectory(sql: sql) }
     /// Which tenant an API key secret or invitation token belongs to.
     public var credentials: CredentialDirectory { CredentialDirectory(sql: sql) }
+    /// Reservations and stored outcomes of requests sent with an `Idempotency-Key`.
+    public var idempotencyRecords: IdempotencyRecordRepository { IdempotencyRecordRepository(sql: sql) }
 }
 
 /// A transaction in the platform scope: sees every tenant. Tenant-scoped repositories are
