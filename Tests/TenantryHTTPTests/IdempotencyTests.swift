@@ -23,10 +23,12 @@ struct IdempotencyTests {
         try await withTestApplication(engine) { client, context in
             let owner = try await client.register()
             let headers = Self.keyed(UUID().uuidString)
-            let first = try await client.json(.post, "/api/v1/teams", ["name": "Support"], token: owner.accessToken, headers: headers)
+            let first = try await client.json(
+                .post, "/api/v1/teams", ["name": "Support"], token: owner.accessToken, headers: headers)
             #expect(first.status == .created, "\(first.raw)")
             #expect(first.headers[Self.replayed] == nil)
-            let second = try await client.json(.post, "/api/v1/teams", ["name": "Support"], token: owner.accessToken, headers: headers)
+            let second = try await client.json(
+                .post, "/api/v1/teams", ["name": "Support"], token: owner.accessToken, headers: headers)
             #expect(second.status == .created)
             #expect(second.raw == first.raw)
             #expect(second.headers[.contentType] == first.headers[.contentType])
@@ -35,9 +37,7 @@ struct IdempotencyTests {
             #expect(second.headers[Self.replayed] == "true")
             #expect(second.headers[.xRequestID] != first.headers[.xRequestID])
 
-            #expect(try await auditEvents("team.created", in: owner.tenantID, context).count == 1)
-            let list = try await client.json(.get, "/api/v1/teams", token: owner.accessToken)
-            #expect((list.body["items"] as? [[String: Any]])?.count == 1)
+            try await Self.expectOneTeamCreated(client, owner, context)
         }
     }
 
@@ -98,7 +98,8 @@ struct IdempotencyTests {
             let id = try #require(created.body["id"] as? String)
 
             let otherBody = try await client.json(.post, "/api/v1/teams", ["name": "Beta"], token: token, headers: headers)
-            let otherPath = try await client.json(.patch, "/api/v1/teams/\(id)", ["name": "Gamma"], token: token, headers: headers)
+            let otherPath = try await client.json(
+                .patch, "/api/v1/teams/\(id)", ["name": "Gamma"], token: token, headers: headers)
             let otherMethod = try await client.json(.delete, "/api/v1/teams/\(id)", token: token, headers: headers)
             for response in [otherBody, otherPath, otherMethod] {
                 #expect(response.status == .unprocessableContent, "\(response.raw)")
@@ -179,7 +180,8 @@ struct IdempotencyTests {
 
             let owner = try await client.register()
             let invalid = Self.keyed("invalid-\(UUID().uuidString)")
-            let rejected = try await client.json(.post, "/api/v1/teams", ["name": " "], token: owner.accessToken, headers: invalid)
+            let rejected = try await client.json(
+                .post, "/api/v1/teams", ["name": " "], token: owner.accessToken, headers: invalid)
             #expect(rejected.status == .unprocessableContent)
             let again = try await client.json(.post, "/api/v1/teams", ["name": " "], token: owner.accessToken, headers: invalid)
             #expect(again.status == .unprocessableContent)
@@ -225,9 +227,7 @@ struct IdempotencyTests {
                 #expect(response.status == .conflict)
                 #expect(response.code == "idempotency_in_progress")
             }
-            #expect(try await auditEvents("team.created", in: owner.tenantID, context).count == 1)
-            let list = try await client.json(.get, "/api/v1/teams", token: owner.accessToken)
-            #expect((list.body["items"] as? [[String: Any]])?.count == 1)
+            try await Self.expectOneTeamCreated(client, owner, context)
         }
     }
 
@@ -239,7 +239,8 @@ struct IdempotencyTests {
                 context, adminToken: owner.accessToken, tenantSlug: owner.tenantSlug, role: "admin")
             let apiKey = try await client.createKey(token: owner.accessToken, scopes: ["teams:manage", "teams:read"])
             let headers = Self.keyed("shared-key")
-            let byOwner = try await client.json(.post, "/api/v1/teams", ["name": "Owners"], token: owner.accessToken, headers: headers)
+            let byOwner = try await client.json(
+                .post, "/api/v1/teams", ["name": "Owners"], token: owner.accessToken, headers: headers)
             #expect(byOwner.status == .created)
             // The owner's request with the owner's key is no replay for anyone else: it runs again
             // (and finds the name taken, a conflict, which is not stored).
@@ -254,7 +255,8 @@ struct IdempotencyTests {
                 #expect(response.body["name"] as? String == name)
                 #expect(response.headers[Self.replayed] == nil)
             }
-            let ownerAgain = try await client.json(.post, "/api/v1/teams", ["name": "Owners"], token: owner.accessToken, headers: headers)
+            let ownerAgain = try await client.json(
+                .post, "/api/v1/teams", ["name": "Owners"], token: owner.accessToken, headers: headers)
             #expect(ownerAgain.raw == byOwner.raw)
             #expect(ownerAgain.headers[Self.replayed] == "true")
 
@@ -283,9 +285,11 @@ struct IdempotencyTests {
         try await withTestApplication(engine) { client, context in
             let owner = try await client.register()
             let headers = Self.keyed(UUID().uuidString)
-            let first = try await client.json(.patch, "/api/v1/me", ["name": "Renamed"], token: owner.accessToken, headers: headers)
+            let first = try await client.json(
+                .patch, "/api/v1/me", ["name": "Renamed"], token: owner.accessToken, headers: headers)
             #expect(first.status == .ok, "\(first.raw)")
-            let second = try await client.json(.patch, "/api/v1/me", ["name": "Renamed"], token: owner.accessToken, headers: headers)
+            let second = try await client.json(
+                .patch, "/api/v1/me", ["name": "Renamed"], token: owner.accessToken, headers: headers)
             #expect(second.raw == first.raw)
             #expect(second.headers[Self.replayed] == "true")
             #expect(try await auditEvents("user.profile_updated", in: owner.tenantID, context).count == 1)
@@ -298,13 +302,16 @@ struct IdempotencyTests {
         try await withTestApplication(engine, idempotency: .init(now: { clock.now })) { client, context in
             let owner = try await client.register()
             let headers = Self.keyed("daily")
-            let first = try await client.json(.post, "/api/v1/teams", ["name": "Day one"], token: owner.accessToken, headers: headers)
+            let first = try await client.json(
+                .post, "/api/v1/teams", ["name": "Day one"], token: owner.accessToken, headers: headers)
             #expect(first.status == .created)
             clock.advance(by: 86_400 - 1)
-            let withinDay = try await client.json(.post, "/api/v1/teams", ["name": "Day two"], token: owner.accessToken, headers: headers)
+            let withinDay = try await client.json(
+                .post, "/api/v1/teams", ["name": "Day two"], token: owner.accessToken, headers: headers)
             #expect(withinDay.status == .unprocessableContent)
             clock.advance(by: 2)
-            let nextDay = try await client.json(.post, "/api/v1/teams", ["name": "Day two"], token: owner.accessToken, headers: headers)
+            let nextDay = try await client.json(
+                .post, "/api/v1/teams", ["name": "Day two"], token: owner.accessToken, headers: headers)
             #expect(nextDay.status == .created, "\(nextDay.raw)")
             #expect(nextDay.headers[Self.replayed] == nil)
             #expect(nextDay.body["name"] as? String == "Day two")
@@ -370,6 +377,15 @@ struct IdempotencyTests {
         }
     }
 
+    /// Exactly one team exists in the owner's tenant, and one `team.created` event was recorded.
+    static func expectOneTeamCreated(
+        _ client: any TestClientProtocol, _ owner: Registered, _ context: TestApplicationContext
+    ) async throws {
+        #expect(try await auditEvents("team.created", in: owner.tenantID, context).count == 1)
+        let list = try await client.json(.get, "/api/v1/teams", token: owner.accessToken)
+        #expect((list.body["items"] as? [[String: Any]])?.count == 1)
+    }
+
     /// `POST /test/slow` behind the guard: waits at `gate` before answering 201 with a body and
     /// a `Location`.
     static func addSlowRoute(_ router: APIRouter, gate: Gate) {
@@ -378,7 +394,8 @@ struct IdempotencyTests {
             var headers = HTTPFields()
             headers[.location] = "/test/slow/\(number)"
             headers[.contentType] = "application/json"
-            return Response(status: .created, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"n":\#(number)}"#)))
+            return Response(
+                status: .created, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"n":\#(number)}"#)))
         }
     }
 }
@@ -400,7 +417,11 @@ final class Counter: Sendable {
     private let value = Mutex(0)
 
     /// Adds one and returns the new count.
-    func increment() -> Int { value.withLock { $0 += 1; return $0 } }
+    func increment() -> Int {
+        value.withLock {
+            $0 += 1; return $0
+        }
+    }
 
     var count: Int { value.withLock { $0 } }
 }

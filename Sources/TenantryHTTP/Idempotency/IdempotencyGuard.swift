@@ -75,12 +75,7 @@ public final class IdempotencyGuard: Sendable {
         }
         let key = try IdempotencyKey(header: header)
         var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: context.maxUploadSize)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw TenantryError(.payloadTooLarge, "The body is larger than \(context.maxUploadSize) bytes.")
-        }
+        let body = try await request.collectBody(within: context)
         let scopeHash = scope.hash(of: key)
         let fingerprint = IdempotencyFingerprint(
             method: request.method.rawValue,
