@@ -92,16 +92,19 @@ public final class IdempotencyGuard: Sendable {
         }
 
         let outcome: Response
+        let stored: StoredResponse
         do {
-            outcome = try await handler(request)
-        } catch {
-            guard let problem = storableProblem(for: error, request: request, context: context) else {
-                await release(scopeHash: scopeHash, ownerToken: ownerToken, logger: context.logger)
-                throw error
+            do {
+                outcome = try await handler(request)
+            } catch {
+                guard let problem = storableProblem(for: error, request: request, context: context) else { throw error }
+                outcome = problem
             }
-            outcome = problem
+            stored = try await Self.capture(outcome)
+        } catch {
+            await release(scopeHash: scopeHash, ownerToken: ownerToken, logger: context.logger)
+            throw error
         }
-        let stored = try await Self.capture(outcome)
         guard IdempotencyPolicy.stores(status: stored.status) else {
             await release(scopeHash: scopeHash, ownerToken: ownerToken, logger: context.logger)
             return Self.response(stored, headers: outcome.headers)
