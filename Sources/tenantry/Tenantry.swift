@@ -131,6 +131,7 @@ struct Serve: AsyncParsableCommand {
                 [
                     JobWorker(database: database, handler: EmailDeliveryJob(transport: transport, usage: usage), logger: logger),
                     JobWorker(database: database, handler: TenantPurgeJob(database: database), logger: logger),
+                    IdempotencyRecordSweeper(database: database, logger: logger),
                 ]
             }
         } catch {

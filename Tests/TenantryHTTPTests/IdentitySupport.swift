@@ -24,7 +24,8 @@ extension TestClientProtocol {
         var buffer: ByteBuffer?
         if let body {
             headers[.contentType] = "application/json"
-            buffer = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body))
+            // Sorted keys: the same dictionary is the same bytes (an idempotent retry must resend them).
+            buffer = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
         }
         return try await execute(uri: uri, method: method, headers: headers, body: buffer) { response in
             let raw = String(buffer: response.body)

@@ -41,6 +41,38 @@ struct OpenAPIParityTests {
         }
     }
 
+    @Test("every write operation under /api/v1 takes Idempotency-Key and documents its 409 and 422; reads do not")
+    func idempotencyKeyOnWrites() async throws {
+        let object = try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8))
+        let paths = try #require((object as? [String: Any])?["paths"] as? [String: Any])
+        let parameter = "#/components/parameters/IdempotencyKey"
+        try await withTestDatabase(.sqlite) { context in
+            let router = try makeTestRouter(context)
+            var writes = 0
+            for route in router.routes where route.path.hasPrefix("/api/v1/") {
+                let method = route.method.rawValue.lowercased()
+                let name = "\(route.method.rawValue) \(route.path)"
+                let operation = try #require((paths[route.path] as? [String: Any])?[method] as? [String: Any], "\(name)")
+                let references = (operation["parameters"] as? [[String: Any]] ?? []).compactMap { $0["$ref"] as? String }
+                guard IdempotencyGuard.writeMethods.contains(route.method) else {
+                    #expect(!references.contains(parameter), "\(name) ignores Idempotency-Key but documents it")
+                    continue
+                }
+                writes += 1
+                #expect(references.contains(parameter), "\(name) does not document the Idempotency-Key parameter")
+                let responses = operation["responses"] as? [String: Any] ?? [:]
+                for (status, code) in [("409", "idempotency_in_progress"), ("422", "idempotency_key_reused")] {
+                    let response = responses[status] as? [String: Any] ?? [:]
+                    let described =
+                        (response["description"] as? String)?.contains(code) == true
+                        || (response["$ref"] as? String).map { $0.hasPrefix("#/components/responses/Idempotency") } == true
+                    #expect(described, "\(name) does not document \(status) `\(code)`")
+                }
+            }
+            #expect(writes > 0)
+        }
+    }
+
     @Test("the document is OpenAPI 3.1 with unique operation ids and resolvable references")
     func wellFormed() throws {
         let object = try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8))

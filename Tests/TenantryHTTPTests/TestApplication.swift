@@ -27,6 +27,8 @@ func withTestApplication<Value: Sendable>(
     limits: IdentityRuntime.Limits = IdentityRuntime.Limits(),
     allowances: (any TenantAllowances)? = nil,
     limiter: (any RateLimiter)? = nil,
+    idempotency: IdempotencyGuard.Settings = IdempotencyGuard.Settings(),
+    routes: (APIRouter) -> Void = { _ in },
     logger: Logger = TestLogging.logger,
     _ test: @Sendable (any TestClientProtocol, TestApplicationContext) async throws -> Value
 ) async throws -> Value {
@@ -39,10 +41,12 @@ func withTestApplication<Value: Sendable>(
             configuration: configuration, database: context.database,
             allowances: allowances ?? PlanAllowances(identity.entitlements), limiter: limiter)
         let router = APIRouter(
-            configuration: configuration, database: context.database, identity: identity, logger: logger, traffic: traffic)
+            configuration: configuration, database: context.database, identity: identity, logger: logger, traffic: traffic,
+            idempotency: idempotency)
         router.router.post("/test/echo") { request, requestContext -> EchoBody in
             try await request.decodeJSON(as: EchoBody.self, context: requestContext)
         }
+        routes(router)
         let application = buildApplication(
             router: router,
             configuration: configuration,

@@ -15,7 +15,7 @@ struct RowLevelSecurityTests {
     /// `tenant_id` or be added here, knowingly.
     static let globalTables: Set<String> = [
         "tenantry_migrations", "tenants", "users", "sessions", "refresh_tokens", "signing_keys", "user_tokens", "jobs",
-        "platform_audit_events", "platform_operators", "plans",
+        "platform_audit_events", "platform_operators", "plans", "idempotency_records",
     ]
 
     static func tenantScopedTables(_ context: TestDatabaseContext) async throws -> [String] {

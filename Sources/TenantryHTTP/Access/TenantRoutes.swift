@@ -46,6 +46,7 @@ public struct TenantRoutes {
     let prefix: String
     let table: RouteAccessTable
     let entitlements: EntitlementDirectory
+    let idempotency: IdempotencyGuard
 
     /// A route's handler.
     public typealias Handler = @Sendable (Request, TenantRequestContext) async throws -> Response
@@ -69,6 +70,7 @@ public struct TenantRoutes {
             duringPendingDeletion: duringPendingDeletion)
         table.add(route)
         let entitlements = self.entitlements
+        let idempotency = self.idempotency
         group.on(RouterPath(path), method: method) { request, context -> Response in
             try await entitlements.admit(route, in: context.access.tenantID)
             if usersOnly, case .apiKey = context.access.principal {
@@ -78,7 +80,9 @@ public struct TenantRoutes {
                 (type: resource.type, id: resource.parameter.flatMap { context.parameters.get($0) })
             }
             try context.access.authorize(permission, resource: requested)
-            return try await handler(request, context)
+            return try await idempotency.run(request, context: context.base, scope: IdempotencyScope(context.access)) {
+                try await handler($0, context)
+            }
         }
     }
 }

@@ -16,10 +16,11 @@ public final class APIRouter: HTTPResponderBuilder {
     /// ``TenantryServer`` does.
     public let traffic: TrafficControl
 
-    /// Creates the router with the request lifecycle middleware and every controller.
+    /// Creates the router with the request lifecycle middleware and every controller;
+    /// `idempotency` sets the `Idempotency-Key` clock and policy (tests inject a clock).
     public init(
         configuration: TenantryConfiguration, database: any DatabaseClient, identity: IdentityRuntime, logger: Logger,
-        traffic: TrafficControl? = nil
+        traffic: TrafficControl? = nil, idempotency: IdempotencyGuard.Settings = IdempotencyGuard.Settings()
     ) {
         let traffic =
             traffic
@@ -41,8 +42,10 @@ public final class APIRouter: HTTPResponderBuilder {
         let service = IdentityService(runtime: identity)
         WellKnownController(runtime: identity).register(on: router)
         let api = router.group("/api/v1")
-        // The routes anyone may call are limited per client IP.
+        let idempotency = IdempotencyGuard(database: database, masterKey: identity.masterKey, settings: idempotency)
+        // The routes anyone may call are limited per client IP, then take `Idempotency-Key`.
         let publicRoutes = api.group().add(middleware: ClientRateLimitMiddleware(traffic: traffic))
+            .add(middleware: idempotency.middleware)
         let auth = AuthController(
             service: service,
             runtime: identity,
@@ -52,6 +55,7 @@ public final class APIRouter: HTTPResponderBuilder {
         auth.registerPublicRoutes(on: publicRoutes)
         let signedIn = api.group()
             .add(middleware: BearerAuthenticationMiddleware(runtime: identity))
+            .add(middleware: idempotency.middleware)
             .group(context: AuthenticatedRequestContext.self)
         auth.registerAuthenticatedRoutes(on: signedIn)
         MeController(service: service).register(on: signedIn)
@@ -71,7 +75,8 @@ public final class APIRouter: HTTPResponderBuilder {
                 .add(middleware: TenantTrafficMiddleware(traffic: traffic)),
             prefix: "/api/v1",
             table: accessTable,
-            entitlements: identity.entitlements
+            entitlements: identity.entitlements,
+            idempotency: idempotency
         )
         MembersController(service: MemberService(runtime: identity)).register(on: tenantRoutes)
         RolesController(service: RoleService(runtime: identity)).register(on: tenantRoutes)
@@ -85,10 +90,14 @@ public final class APIRouter: HTTPResponderBuilder {
         self.table = table
         self.accessTable = accessTable
         self.platformTable = platformTable
+        self.idempotency = idempotency
     }
 
     /// Every platform route with the platform role it needs.
     public let platformTable: PlatformRouteTable
+
+    /// The `Idempotency-Key` guard every write route under `/api/v1` runs through.
+    public let idempotency: IdempotencyGuard
 
     /// Every tenant route with the permission it declares.
     public let accessTable: RouteAccessTable

@@ -11,16 +11,21 @@ extension Request {
             throw TenantryError(.unsupportedMediaType, "Send the body as application/json.")
         }
         var request = self
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: context.maxUploadSize)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw TenantryError(.payloadTooLarge, "The body is larger than \(context.maxUploadSize) bytes.")
-        }
+        let buffer = try await request.collectBody(within: context)
         do {
             return try context.requestDecoder.decode(Value.self, from: Data(buffer: buffer))
         } catch let error as DecodingError {
             throw Self.problem(for: error)
+        }
+    }
+
+    /// Reads the whole body, at most the configured body size (413 `payload_too_large` beyond
+    /// it), and keeps it in the request so that it can be read again.
+    mutating func collectBody(within context: AppRequestContext) async throws -> ByteBuffer {
+        do {
+            return try await collectBody(upTo: context.maxUploadSize)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw TenantryError(.payloadTooLarge, "The body is larger than \(context.maxUploadSize) bytes.")
         }
     }
 

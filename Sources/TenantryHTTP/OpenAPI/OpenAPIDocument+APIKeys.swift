@@ -65,6 +65,7 @@ extension OpenAPIDocument {
                   }
                 ],
                 "description": "Scopes must be permissions the caller holds. A key may be bound to one resource (`{type: team, id}`) with scopes from `teams:read` and `teams:manage`; it then gets 403 `out_of_scope` for any other team. A key always acts with at most what its creator may do at the time of each request, and stops working when its creator is removed or suspended.",
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": {
@@ -76,6 +77,7 @@ extension OpenAPIDocument {
                   }
                 },
                 "responses": {
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "201": {
                     "description": "The key and its secret (`tnty_\u2026`, 256 random bits); store it now: it is never shown again.",
                     "content": {
@@ -94,7 +96,7 @@ extension OpenAPIDocument {
                     "description": "As `Forbidden`, or `limit_exceeded`: the plan's allowance of API keys is used up (`limit`, `current` and `allowed` in the body)."
                   },
                   "422": {
-                    "$ref": "#/components/responses/ValidationFailed"
+                    "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body."
                   }
                 }
               }
@@ -163,6 +165,7 @@ extension OpenAPIDocument {
                     "apiKeyAuth": []
                   }
                 ],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": {
@@ -174,6 +177,7 @@ extension OpenAPIDocument {
                   }
                 },
                 "responses": {
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "200": {
                     "description": "The key after the change.",
                     "content": {
@@ -194,7 +198,7 @@ extension OpenAPIDocument {
                     "$ref": "#/components/responses/NotFound"
                   },
                   "422": {
-                    "$ref": "#/components/responses/ValidationFailed"
+                    "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body."
                   }
                 }
               },
@@ -213,7 +217,10 @@ extension OpenAPIDocument {
                     "apiKeyAuth": []
                   }
                 ],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "responses": {
+                  "422": { "$ref": "#/components/responses/IdempotencyKeyReused" },
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "204": {
                     "description": "Revoked (also when it already was)."
                   },
@@ -257,6 +264,7 @@ extension OpenAPIDocument {
                   }
                 ],
                 "description": "The body is optional: `overlap_seconds` (0 to 604800, default 86400).",
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "responses": {
                   "200": {
                     "description": "The key and its new secret (shown this once).",
@@ -279,10 +287,10 @@ extension OpenAPIDocument {
                   },
                   "409": {
                     "$ref": "#/components/responses/Conflict",
-                    "description": "`conflict`: the key is revoked or expired."
+                    "description": "`conflict`: the key is revoked or expired. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running."
                   },
                   "422": {
-                    "$ref": "#/components/responses/ValidationFailed"
+                    "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body."
                   }
                 },
                 "requestBody": {

@@ -28,13 +28,14 @@ extension OpenAPIDocument {
                 "tags": ["invitations"],
                 "x-permission": "invitations:manage",
                 "security": [{ "bearerAuth": [] }, { "apiKeyAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CreateInvitationRequest" } } } },
                 "responses": {
                   "201": { "description": "The invitation.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Invitation" } } } },
                   "401": { "$ref": "#/components/responses/TenantUnauthenticated" },
                   "403": { "$ref": "#/components/responses/Forbidden", "description": "As `Forbidden`, or `limit_exceeded`: the plan's allowance is used up (`limit`, `current` and `allowed` in the body)." },
-                  "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: the address belongs to a member (`errors[]` field `email`, code `member`) or already has a pending invitation (code `invited`)." },
-                  "422": { "$ref": "#/components/responses/ValidationFailed" }
+                  "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: the address belongs to a member (`errors[]` field `email`, code `member`) or already has a pending invitation (code `invited`). Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running." },
+                  "422": { "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body." }
                 }
               }
             },
@@ -47,12 +48,14 @@ extension OpenAPIDocument {
                 "tags": ["invitations"],
                 "x-permission": "invitations:manage",
                 "security": [{ "bearerAuth": [] }, { "apiKeyAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "responses": {
+                  "422": { "$ref": "#/components/responses/IdempotencyKeyReused" },
                   "200": { "description": "The invitation after the change.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Invitation" } } } },
                   "401": { "$ref": "#/components/responses/TenantUnauthenticated" },
                   "403": { "$ref": "#/components/responses/Forbidden" },
                   "404": { "$ref": "#/components/responses/NotFound" },
-                  "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: the invitation was accepted, the person has become a member meanwhile, or its custom role was deleted." },
+                  "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: the invitation was accepted, the person has become a member meanwhile, or its custom role was deleted. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running." },
                   "410": { "$ref": "#/components/responses/InvitationInvalid", "description": "`invitation_invalid`: the invitation was revoked." }
                 }
               }
@@ -66,12 +69,14 @@ extension OpenAPIDocument {
                 "tags": ["invitations"],
                 "x-permission": "invitations:manage",
                 "security": [{ "bearerAuth": [] }, { "apiKeyAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "responses": {
+                  "422": { "$ref": "#/components/responses/IdempotencyKeyReused" },
                   "204": { "description": "Revoked." },
                   "401": { "$ref": "#/components/responses/TenantUnauthenticated" },
                   "403": { "$ref": "#/components/responses/Forbidden" },
                   "404": { "$ref": "#/components/responses/NotFound" },
-                  "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: the invitation was already accepted (remove the member instead)." }
+                  "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: the invitation was already accepted (remove the member instead). Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running." }
                 }
               }
             },
@@ -82,6 +87,7 @@ extension OpenAPIDocument {
                 "description": "Not a tenant route: the token authorizes it. A person who has no account for the invited address sends `name` and `password`: the account is created with its address verified, becomes a member, and is signed in (201 with `tokens`, acting in the tenant). A person with an account must send `Authorization: Bearer <access token>` of that account (any tenant); they become a member (200, no `tokens`; switch to the tenant with `POST /api/v1/auth/switch-tenant`). An invitation is accepted once; its role is checked again at acceptance.",
                 "tags": ["invitations"],
                 "security": [{}, { "bearerAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AcceptInvitationRequest" } } } },
                 "responses": {
                   "200": { "description": "The signed-in person is now a member.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AcceptInvitationResponse" } } } },
@@ -92,9 +98,9 @@ extension OpenAPIDocument {
                     "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
                   },
                   "404": { "$ref": "#/components/responses/NotFound", "description": "`not_found`: the tenant is pending deletion or deleted." },
-                  "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: the person is already a member, the address was registered meanwhile, or the invitation's custom role was deleted." },
+                  "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: the person is already a member, the address was registered meanwhile, or the invitation's custom role was deleted. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running." },
                   "410": { "$ref": "#/components/responses/InvitationInvalid" },
-                  "422": { "$ref": "#/components/responses/ValidationFailed" },
+                  "422": { "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body." },
                   "503": { "$ref": "#/components/responses/Overloaded" }
                 }
               }

@@ -31,13 +31,14 @@ extension OpenAPIDocument {
                 "tags": ["members"],
                 "x-permission": "members:manage",
                 "security": [{ "bearerAuth": [] }, { "apiKeyAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AddMemberRequest" } } } },
                 "responses": {
                   "201": { "description": "The new member.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Member" } } } },
                   "401": { "$ref": "#/components/responses/TenantUnauthenticated" },
                   "403": { "$ref": "#/components/responses/Forbidden", "description": "As `Forbidden`, or `limit_exceeded`: the plan's allowance is used up (`limit`, `current` and `allowed` in the body)." },
-                  "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: the person is already a member." },
-                  "422": { "$ref": "#/components/responses/ValidationFailed" }
+                  "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: the person is already a member. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running." },
+                  "422": { "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body." }
                 }
               }
             },
@@ -63,14 +64,15 @@ extension OpenAPIDocument {
                 "tags": ["members"],
                 "x-permission": "members:manage",
                 "security": [{ "bearerAuth": [] }, { "apiKeyAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/UpdateMemberRequest" } } } },
                 "responses": {
                   "200": { "description": "The member after the change.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Member" } } } },
                   "401": { "$ref": "#/components/responses/TenantUnauthenticated" },
                   "403": { "$ref": "#/components/responses/Forbidden" },
                   "404": { "$ref": "#/components/responses/NotFound" },
-                  "409": { "$ref": "#/components/responses/LastOwner" },
-                  "422": { "$ref": "#/components/responses/ValidationFailed" }
+                  "409": { "$ref": "#/components/responses/LastOwner", "description": "`last_owner`: the change would leave the tenant without an active owner. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running." },
+                  "422": { "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body." }
                 }
               },
               "delete": {
@@ -80,12 +82,14 @@ extension OpenAPIDocument {
                 "tags": ["members"],
                 "x-permission": "members:manage",
                 "security": [{ "bearerAuth": [] }, { "apiKeyAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "responses": {
+                  "422": { "$ref": "#/components/responses/IdempotencyKeyReused" },
                   "204": { "description": "Removed." },
                   "401": { "$ref": "#/components/responses/TenantUnauthenticated" },
                   "403": { "$ref": "#/components/responses/Forbidden" },
                   "404": { "$ref": "#/components/responses/NotFound" },
-                  "409": { "$ref": "#/components/responses/LastOwner" }
+                  "409": { "$ref": "#/components/responses/LastOwner", "description": "`last_owner`: the change would leave the tenant without an active owner. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running." }
                 }
               }
             },
@@ -97,14 +101,15 @@ extension OpenAPIDocument {
                 "tags": ["members"],
                 "x-permission": "tenant:transfer_ownership",
                 "security": [{ "bearerAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/TransferOwnershipRequest" } } } },
                 "responses": {
                   "200": { "description": "The new owner.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Member" } } } },
                   "401": { "$ref": "#/components/responses/TenantUnauthenticated" },
                   "403": { "$ref": "#/components/responses/Forbidden" },
                   "404": { "$ref": "#/components/responses/NotFound" },
-                  "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: the named member is suspended." },
-                  "422": { "$ref": "#/components/responses/ValidationFailed" }
+                  "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: the named member is suspended. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running." },
+                  "422": { "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body." }
                 }
               }
             }

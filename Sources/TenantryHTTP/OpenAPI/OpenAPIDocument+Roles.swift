@@ -90,6 +90,7 @@ extension OpenAPIDocument {
                   }
                 ],
                 "description": "A custom role is a set of permissions on top of an optional base role (admin, member or viewer) whose permissions it inherits and whose rank it takes. Nobody defines a role granting a permission or rank they do not hold.",
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": {
@@ -119,10 +120,10 @@ extension OpenAPIDocument {
                   },
                   "409": {
                     "$ref": "#/components/responses/Conflict",
-                    "description": "`conflict`: another role has this name."
+                    "description": "`conflict`: another role has this name. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running."
                   },
                   "422": {
-                    "$ref": "#/components/responses/ValidationFailed"
+                    "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body."
                   }
                 }
               }
@@ -192,6 +193,7 @@ extension OpenAPIDocument {
                   }
                 ],
                 "description": "The editor must hold everything the role grants, before and after the change. Absent fields stay as they are; `null` clears `description` or `base_role`.",
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": {
@@ -224,10 +226,10 @@ extension OpenAPIDocument {
                   },
                   "409": {
                     "$ref": "#/components/responses/Conflict",
-                    "description": "`conflict`: a built-in role cannot be changed, or another role has this name."
+                    "description": "`conflict`: a built-in role cannot be changed, or another role has this name. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running."
                   },
                   "422": {
-                    "$ref": "#/components/responses/ValidationFailed"
+                    "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body."
                   }
                 }
               },
@@ -246,7 +248,9 @@ extension OpenAPIDocument {
                     "apiKeyAuth": []
                   }
                 ],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "responses": {
+                  "422": { "$ref": "#/components/responses/IdempotencyKeyReused" },
                   "204": {
                     "description": "Deleted."
                   },
@@ -261,7 +265,7 @@ extension OpenAPIDocument {
                   },
                   "409": {
                     "$ref": "#/components/responses/Conflict",
-                    "description": "`conflict`: a built-in role, or members still hold the role."
+                    "description": "`conflict`: a built-in role, or members still hold the role. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running."
                   }
                 }
               }

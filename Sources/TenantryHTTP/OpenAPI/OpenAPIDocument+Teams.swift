@@ -29,13 +29,14 @@ extension OpenAPIDocument {
                 "tags": ["teams"],
                 "x-permission": "teams:manage",
                 "security": [{ "bearerAuth": [] }, { "apiKeyAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/CreateTeamRequest" } } } },
                 "responses": {
                   "201": { "description": "The new team.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/TeamDetail" } } } },
                   "401": { "$ref": "#/components/responses/TenantUnauthenticated" },
                   "403": { "$ref": "#/components/responses/Forbidden", "description": "As `Forbidden`, or `limit_exceeded`: the plan's allowance is used up (`limit`, `current` and `allowed` in the body)." },
-                  "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: another team has this name (`errors[]` field `name`, code `taken`)." },
-                  "422": { "$ref": "#/components/responses/ValidationFailed" }
+                  "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: another team has this name (`errors[]` field `name`, code `taken`). Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running." },
+                  "422": { "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body." }
                 }
               }
             },
@@ -61,14 +62,15 @@ extension OpenAPIDocument {
                 "tags": ["teams"],
                 "x-permission": "teams:manage",
                 "security": [{ "bearerAuth": [] }, { "apiKeyAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/UpdateTeamRequest" } } } },
                 "responses": {
                   "200": { "description": "The team after the change.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/TeamDetail" } } } },
                   "401": { "$ref": "#/components/responses/TenantUnauthenticated" },
                   "403": { "$ref": "#/components/responses/Forbidden" },
                   "404": { "$ref": "#/components/responses/NotFound" },
-                  "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: another team has this name (`errors[]` field `name`, code `taken`)." },
-                  "422": { "$ref": "#/components/responses/ValidationFailed" }
+                  "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: another team has this name (`errors[]` field `name`, code `taken`). Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running." },
+                  "422": { "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body." }
                 }
               },
               "delete": {
@@ -77,7 +79,10 @@ extension OpenAPIDocument {
                 "tags": ["teams"],
                 "x-permission": "teams:manage",
                 "security": [{ "bearerAuth": [] }, { "apiKeyAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "responses": {
+                  "422": { "$ref": "#/components/responses/IdempotencyKeyReused" },
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "204": { "description": "Deleted." },
                   "401": { "$ref": "#/components/responses/TenantUnauthenticated" },
                   "403": { "$ref": "#/components/responses/Forbidden" },
@@ -97,7 +102,10 @@ extension OpenAPIDocument {
                 "tags": ["teams"],
                 "x-permission": "teams:manage",
                 "security": [{ "bearerAuth": [] }, { "apiKeyAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "responses": {
+                  "422": { "$ref": "#/components/responses/IdempotencyKeyReused" },
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "200": { "description": "The team with its members' ids.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/TeamDetail" } } } },
                   "401": { "$ref": "#/components/responses/TenantUnauthenticated" },
                   "403": { "$ref": "#/components/responses/Forbidden" },
@@ -110,7 +118,10 @@ extension OpenAPIDocument {
                 "tags": ["teams"],
                 "x-permission": "teams:manage",
                 "security": [{ "bearerAuth": [] }, { "apiKeyAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "responses": {
+                  "422": { "$ref": "#/components/responses/IdempotencyKeyReused" },
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "204": { "description": "Removed." },
                   "401": { "$ref": "#/components/responses/TenantUnauthenticated" },
                   "403": { "$ref": "#/components/responses/Forbidden" },

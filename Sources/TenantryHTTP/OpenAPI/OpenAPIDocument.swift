@@ -12,7 +12,7 @@ public enum OpenAPIDocument {
     public static let json: String = merged(base: base, fragments: fragments)
 
     /// The areas' parts, merged into the base in this order.
-    static let fragments: [String] = [access, members, roles, apiKeys, teams, invitations, tenant, platform, usage]
+    static let fragments: [String] = [access, members, roles, apiKeys, teams, invitations, tenant, platform, usage, idempotency]
 
     /// Merges each fragment's `paths` and `components` into the base. A fragment that is not a
     /// JSON object is skipped, which the parity test then reports as missing routes.
@@ -101,6 +101,7 @@ public enum OpenAPIDocument {
                 "summary": "Create a tenant with its first user (the owner) and sign that user in.",
                 "description": "Creates the tenant, the user, the owner membership and a session in one transaction, and queues an email with a verification link (valid 24 hours). `tenant_slug` defaults to one derived from `tenant_name`. With `refresh_token_delivery` `cookie` the refresh token is not in the body but in the `tenantry_refresh` cookie, next to a `tenantry_csrf` cookie for the double-submit check of `POST /api/v1/auth/refresh`. Limited per client IP.",
                 "tags": ["auth"],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": { "application/json": { "schema": { "$ref": "#/components/schemas/RegisterRequest" } } }
@@ -113,9 +114,9 @@ public enum OpenAPIDocument {
                   },
                   "409": {
                     "$ref": "#/components/responses/Conflict",
-                    "description": "`conflict`: the email address is already registered (`errors[]` field `email`, code `taken`) or another tenant uses the slug (field `tenant_slug`, code `taken`)."
+                    "description": "`conflict`: the email address is already registered (`errors[]` field `email`, code `taken`) or another tenant uses the slug (field `tenant_slug`, code `taken`). Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running."
                   },
-                  "422": { "$ref": "#/components/responses/ValidationFailed" },
+                  "422": { "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body." },
                   "429": { "$ref": "#/components/responses/RateLimited" },
                   "503": { "$ref": "#/components/responses/Overloaded" }
                 }
@@ -127,11 +128,13 @@ public enum OpenAPIDocument {
                 "summary": "Sign in with email and password.",
                 "description": "Starts a session. With `tenant_slug` the tokens act in that tenant; without it, in the user's only tenant, or in none when the user belongs to several (then `tenant` and `role` are absent: pick one of `tenants` with `POST /api/v1/auth/switch-tenant`). An unknown email and a wrong password get the same `invalid_credentials` answer. Failed attempts are limited per account and per client IP. With `refresh_token_delivery` `cookie` the refresh token travels in the `tenantry_refresh` cookie instead of the body.",
                 "tags": ["auth"],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": { "application/json": { "schema": { "$ref": "#/components/schemas/LoginRequest" } } }
                 },
                 "responses": {
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "200": {
                     "description": "Signed in.",
                     "headers": { "Set-Cookie": { "$ref": "#/components/headers/SetRefreshCookies" } },
@@ -150,7 +153,7 @@ public enum OpenAPIDocument {
                     "$ref": "#/components/responses/NotFound",
                     "description": "`not_found`: the chosen tenant is pending deletion or deleted."
                   },
-                  "422": { "$ref": "#/components/responses/ValidationFailed" },
+                  "422": { "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body." },
                   "429": { "$ref": "#/components/responses/RateLimited" },
                   "503": { "$ref": "#/components/responses/Overloaded" }
                 }
@@ -163,6 +166,7 @@ public enum OpenAPIDocument {
                 "description": "The refresh token comes from the body (`refresh_token`; the new one is returned in the body) or, when the request has no body or the body has no `refresh_token`, from the `tenantry_refresh` cookie; then the `X-CSRF-Token` header must equal the `tenantry_csrf` cookie, and the new refresh token is set in the cookie again (absent from the body). Every refresh token is single-use: presenting a rotated one again (outside a short grace period) ends the session. The session's idle timeout restarts.",
                 "tags": ["auth"],
                 "parameters": [
+                  { "$ref": "#/components/parameters/IdempotencyKey" },
                   {
                     "name": "X-CSRF-Token",
                     "in": "header",
@@ -210,11 +214,11 @@ public enum OpenAPIDocument {
                   },
                   "409": {
                     "$ref": "#/components/responses/Conflict",
-                    "description": "`conflict`: the refresh token is being used concurrently; retry."
+                    "description": "`conflict`: the refresh token is being used concurrently; retry. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running."
                   },
                   "422": {
                     "$ref": "#/components/responses/ValidationFailed",
-                    "description": "`validation_failed`: no refresh token in the body or the cookie (`errors[]` field `refresh_token`, code `required`), or a body of the wrong shape."
+                    "description": "`validation_failed`: no refresh token in the body or the cookie (`errors[]` field `refresh_token`, code `required`), or a body of the wrong shape. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body."
                   }
                 }
               }
@@ -225,7 +229,10 @@ public enum OpenAPIDocument {
                 "summary": "End the caller's session.",
                 "tags": ["auth"],
                 "security": [{ "bearerAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "responses": {
+                  "422": { "$ref": "#/components/responses/IdempotencyKeyReused" },
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "204": {
                     "description": "The session is ended; its access and refresh tokens stop working. The refresh cookies are cleared.",
                     "headers": { "Set-Cookie": { "$ref": "#/components/headers/ClearRefreshCookies" } }
@@ -240,7 +247,10 @@ public enum OpenAPIDocument {
                 "summary": "End every session of the caller, on every device.",
                 "tags": ["auth"],
                 "security": [{ "bearerAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "responses": {
+                  "422": { "$ref": "#/components/responses/IdempotencyKeyReused" },
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "204": {
                     "description": "Every session of the user is ended. The refresh cookies are cleared.",
                     "headers": { "Set-Cookie": { "$ref": "#/components/headers/ClearRefreshCookies" } }
@@ -256,11 +266,13 @@ public enum OpenAPIDocument {
                 "description": "The session acts in the tenant from now on (later refreshes too); the response carries an access token for it. The refresh token is unchanged.",
                 "tags": ["auth"],
                 "security": [{ "bearerAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": { "application/json": { "schema": { "$ref": "#/components/schemas/SwitchTenantRequest" } } }
                 },
                 "responses": {
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "200": {
                     "description": "Switched.",
                     "content": { "application/json": { "schema": { "$ref": "#/components/schemas/SwitchTenantResponse" } } }
@@ -274,7 +286,7 @@ public enum OpenAPIDocument {
                     "$ref": "#/components/responses/NotFound",
                     "description": "`not_found`: the caller is not a member of a tenant with that slug, or it is pending deletion or deleted."
                   },
-                  "422": { "$ref": "#/components/responses/ValidationFailed" }
+                  "422": { "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body." }
                 }
               }
             },
@@ -283,17 +295,19 @@ public enum OpenAPIDocument {
                 "operationId": "verifyEmail",
                 "summary": "Verify an email address with the token from the verification email.",
                 "tags": ["auth"],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": { "application/json": { "schema": { "$ref": "#/components/schemas/TokenRequest" } } }
                 },
                 "responses": {
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "200": {
                     "description": "The email address is verified.",
                     "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AcceptedResponse" } } }
                   },
                   "400": { "$ref": "#/components/responses/InvalidOrExpiredToken" },
-                  "422": { "$ref": "#/components/responses/ValidationFailed" }
+                  "422": { "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body." }
                 }
               }
             },
@@ -303,16 +317,18 @@ public enum OpenAPIDocument {
                 "summary": "Send a new verification email.",
                 "description": "Sends one only when the address belongs to an active, unverified account and its per-account limit allows; the answer is the same in every case, so it does not reveal whether an account exists. Limited per client IP.",
                 "tags": ["auth"],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EmailRequest" } } }
                 },
                 "responses": {
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "202": {
                     "description": "Accepted, whether or not an email is sent.",
                     "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AcceptedResponse" } } }
                   },
-                  "422": { "$ref": "#/components/responses/ValidationFailed" },
+                  "422": { "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body." },
                   "429": { "$ref": "#/components/responses/RateLimited" }
                 }
               }
@@ -323,16 +339,18 @@ public enum OpenAPIDocument {
                 "summary": "Send a password reset email.",
                 "description": "Sends an email with a reset link (valid 1 hour) only when the address belongs to an active account and its per-account limit allows; the answer is the same in every case, so it does not reveal whether an account exists. Limited per client IP.",
                 "tags": ["auth"],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EmailRequest" } } }
                 },
                 "responses": {
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "202": {
                     "description": "Accepted, whether or not an email is sent.",
                     "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AcceptedResponse" } } }
                   },
-                  "422": { "$ref": "#/components/responses/ValidationFailed" },
+                  "422": { "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body." },
                   "429": { "$ref": "#/components/responses/RateLimited" }
                 }
               }
@@ -343,11 +361,13 @@ public enum OpenAPIDocument {
                 "summary": "Set a new password with the token from the reset email.",
                 "description": "Consumes the token, sets the password, marks the email address verified and ends every session of the user.",
                 "tags": ["auth"],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ResetPasswordRequest" } } }
                 },
                 "responses": {
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "200": {
                     "description": "The password is changed; sign in again on every device.",
                     "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AcceptedResponse" } } }
@@ -355,7 +375,7 @@ public enum OpenAPIDocument {
                   "400": { "$ref": "#/components/responses/InvalidOrExpiredToken" },
                   "422": {
                     "$ref": "#/components/responses/ValidationFailed",
-                    "description": "`validation_failed`: the new password is too weak (`errors[]` field `password`, code `too_short`, `too_long` or `too_common`), or a body of the wrong shape. Checked before the token."
+                    "description": "`validation_failed`: the new password is too weak (`errors[]` field `password`, code `too_short`, `too_long` or `too_common`), or a body of the wrong shape. Checked before the token. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body."
                   },
                   "503": { "$ref": "#/components/responses/Overloaded" }
                 }
@@ -381,17 +401,19 @@ public enum OpenAPIDocument {
                 "description": "Absent fields stay as they are; `locale` null clears the locale.",
                 "tags": ["me"],
                 "security": [{ "bearerAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": { "application/json": { "schema": { "$ref": "#/components/schemas/UpdateMeRequest" } } }
                 },
                 "responses": {
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "200": {
                     "description": "The updated user.",
                     "content": { "application/json": { "schema": { "$ref": "#/components/schemas/User" } } }
                   },
                   "401": { "$ref": "#/components/responses/Unauthenticated" },
-                  "422": { "$ref": "#/components/responses/ValidationFailed" }
+                  "422": { "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body." }
                 }
               }
             },
@@ -401,16 +423,18 @@ public enum OpenAPIDocument {
                 "summary": "Change the caller's password; ends every other session.",
                 "tags": ["me"],
                 "security": [{ "bearerAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ChangePasswordRequest" } } }
                 },
                 "responses": {
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "204": { "description": "The password is changed; the caller's other sessions are ended, this one stays." },
                   "401": { "$ref": "#/components/responses/Unauthenticated" },
                   "422": {
                     "$ref": "#/components/responses/ValidationFailed",
-                    "description": "`validation_failed`: the current password is wrong (`errors[]` field `current_password`, code `incorrect`), the new one is too weak (field `new_password`, code `too_short`, `too_long` or `too_common`), or a body of the wrong shape."
+                    "description": "`validation_failed`: the current password is wrong (`errors[]` field `current_password`, code `incorrect`), the new one is too weak (field `new_password`, code `too_short`, `too_long` or `too_common`), or a body of the wrong shape. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body."
                   },
                   "503": { "$ref": "#/components/responses/Overloaded" }
                 }
@@ -438,6 +462,7 @@ public enum OpenAPIDocument {
                 "tags": ["me"],
                 "security": [{ "bearerAuth": [] }],
                 "parameters": [
+                  { "$ref": "#/components/parameters/IdempotencyKey" },
                   {
                     "name": "id",
                     "in": "path",
@@ -447,6 +472,8 @@ public enum OpenAPIDocument {
                   }
                 ],
                 "responses": {
+                  "422": { "$ref": "#/components/responses/IdempotencyKeyReused" },
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "204": { "description": "The session is ended; its access and refresh tokens stop working." },
                   "401": { "$ref": "#/components/responses/Unauthenticated" },
                   "404": {
@@ -515,7 +542,7 @@ public enum OpenAPIDocument {
                   "detail": { "type": "string" },
                   "code": {
                     "type": "string",
-                    "examples": ["bad_request", "malformed_json", "invalid_request_id", "validation_failed", "unauthenticated", "forbidden", "not_found", "route_not_found", "method_not_allowed", "conflict", "payload_too_large", "unsupported_media_type", "internal_error", "service_unavailable", "invalid_credentials", "invalid_refresh_token", "invalid_or_expired_token", "invalid_token", "rate_limited", "quota_exceeded", "service_overloaded", "tenant_suspended", "tenant_pending_deletion", "limit_exceeded"]
+                    "examples": ["bad_request", "malformed_json", "invalid_request_id", "validation_failed", "unauthenticated", "forbidden", "not_found", "route_not_found", "method_not_allowed", "conflict", "payload_too_large", "unsupported_media_type", "internal_error", "service_unavailable", "invalid_credentials", "invalid_refresh_token", "invalid_or_expired_token", "invalid_token", "rate_limited", "quota_exceeded", "service_overloaded", "tenant_suspended", "tenant_pending_deletion", "limit_exceeded", "invalid_idempotency_key", "idempotency_key_reused", "idempotency_in_progress"]
                   },
                   "request_id": { "type": "string" },
                   "errors": { "type": "array", "items": { "$ref": "#/components/schemas/FieldError" } },

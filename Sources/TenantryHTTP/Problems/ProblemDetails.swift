@@ -112,6 +112,9 @@ public enum ProblemCatalog {
         .invalidInvitation: Entry(status: .gone, title: "Invitation no longer valid"),
         .limitExceeded: Entry(status: .forbidden, title: "Plan limit exceeded"),
         .tenantPendingDeletion: Entry(status: .forbidden, title: "Tenant pending deletion"),
+        .invalidIdempotencyKey: Entry(status: .badRequest, title: "Invalid idempotency key"),
+        .idempotencyKeyReused: Entry(status: .unprocessableContent, title: "Idempotency key reused"),
+        .idempotencyInProgress: Entry(status: .conflict, title: "Idempotent request in progress"),
     ]
 
     /// The entry for a code; codes outside the catalogue are internal errors.

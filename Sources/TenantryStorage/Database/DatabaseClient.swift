@@ -142,6 +142,8 @@ public struct GlobalScope: Sendable {
     public var plans: PlanRepository { PlanRepository(sql: sql) }
     /// Platform operators.
     public var operators: PlatformOperatorRepository { PlatformOperatorRepository(sql: sql) }
+    /// Reservations and stored outcomes of requests sent with an `Idempotency-Key`.
+    public var idempotencyRecords: IdempotencyRecordRepository { IdempotencyRecordRepository(sql: sql) }
 }
 
 /// A transaction in the platform scope: sees every tenant. Tenant-scoped repositories are

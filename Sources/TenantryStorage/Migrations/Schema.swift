@@ -89,6 +89,7 @@ enum PostgresSchema {
                 + [apiKeySecretFunction, invitationTokenFunction]
         ),
         Migration(version: 4, name: "tenant_reads", statements: [memberPageFunction]),
+        idempotencyMigration,
         Migration(
             version: 6,
             name: "tenants_and_plans",
@@ -162,6 +163,7 @@ enum SQLiteSchema {
         ),
         // PostgreSQL's single-statement read functions; SQLite reads in its one connection.
         Migration(version: 4, name: "tenant_reads", statements: []),
+        idempotencyMigration,
         Migration(
             version: 6,
             name: "tenants_and_plans",
