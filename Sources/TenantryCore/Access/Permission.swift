@@ -47,6 +47,8 @@ extension Permission {
     public static let apiKeysManage = Permission("api_keys:manage")
     /// Hand the tenant's ownership to another member.
     public static let ownershipTransfer = Permission("tenant:transfer_ownership")
+    /// Read and export the tenant's audit log.
+    public static let auditRead = Permission("audit:read")
 }
 
 /// Every permission the platform knows, grouped by the module that declares it; what
@@ -82,6 +84,7 @@ public enum PermissionCatalogue {
                 Entry(permission: .apiKeysRead, description: "See API keys (never their secrets)."),
                 Entry(permission: .apiKeysManage, description: "Create, change, rotate and revoke API keys."),
                 Entry(permission: .ownershipTransfer, description: "Hand the tenant's ownership to another member."),
+                Entry(permission: .auditRead, description: "Read and export the tenant's audit log."),
             ]
         )
     ]
@@ -110,7 +113,7 @@ public enum PermissionCatalogue {
 extension TenantRole {
     /// What the built-in role allows. Each role includes everything the role below it allows:
     /// a viewer reads, a member also sees API keys, an admin manages the tenant's people and
-    /// keys, and an owner may also hand over ownership.
+    /// keys and reads the audit log, and an owner may also hand over ownership.
     public var permissions: Set<Permission> {
         switch self {
         case .viewer:
@@ -119,7 +122,7 @@ extension TenantRole {
             TenantRole.viewer.permissions.union([.invitationsRead, .apiKeysRead])
         case .admin:
             TenantRole.member.permissions.union([
-                .membersManage, .invitationsManage, .rolesManage, .teamsManage, .apiKeysManage,
+                .membersManage, .invitationsManage, .rolesManage, .teamsManage, .apiKeysManage, .auditRead,
             ])
         case .owner:
             TenantRole.admin.permissions.union([.ownershipTransfer])
@@ -131,7 +134,7 @@ extension TenantRole {
         switch self {
         case .viewer: "Read-only access to the tenant."
         case .member: "A regular member: reads the tenant and its API keys."
-        case .admin: "Manages members, invitations, roles, teams and API keys."
+        case .admin: "Manages members, invitations, roles, teams and API keys; reads the audit log."
         case .owner: "Everything, including handing over ownership; only owners make owners."
         }
     }

@@ -60,6 +60,11 @@ public struct TenantryConfiguration: Sendable, Equatable {
     public var emailURL: String
     /// PBKDF2 iterations for new password hashes (tests lower it to run fast).
     public var passwordHashIterations: Int
+    /// Days a tenant's audit events are kept when nothing more specific (its plan) says
+    /// otherwise (`TENANTRY_AUDIT_RETENTION_DAYS`, 1 to 36500).
+    public var auditRetentionDays: Int = 365
+    /// Seconds between audit retention sweeps (`TENANTRY_AUDIT_RETENTION_INTERVAL`, 60 to 604800).
+    public var auditRetentionInterval: Double = 86_400
 
     /// The embedded SQLite database used when nothing else is configured.
     public static let defaultDatabaseURL = "sqlite:.tenantry/tenantry.db"
@@ -222,6 +227,10 @@ public struct TenantryConfiguration: Sendable, Equatable {
         }
         if let value = integer(nil, "TENANTRY_PASSWORD_HASH_ITERATIONS", 1_000...10_000_000) {
             configuration.passwordHashIterations = value
+        }
+        if let value = integer(nil, "TENANTRY_AUDIT_RETENTION_DAYS", 1...36_500) { configuration.auditRetentionDays = value }
+        if let value = seconds(nil, "TENANTRY_AUDIT_RETENTION_INTERVAL", 60...(7 * 86_400)) {
+            configuration.auditRetentionInterval = value
         }
         if let url = text(flags.publicURL, "TENANTRY_PUBLIC_URL") {
             if (url.hasPrefix("http://") || url.hasPrefix("https://")) && !url.contains(" ") && url.utf8.count <= 2048 {

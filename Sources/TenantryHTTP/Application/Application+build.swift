@@ -55,6 +55,7 @@ public final class APIRouter: HTTPResponderBuilder {
         APIKeysController(service: APIKeyService(runtime: identity)).register(on: tenantRoutes)
         TeamsController(service: TeamService(runtime: identity)).register(on: tenantRoutes)
         InvitationsController(service: InvitationService(runtime: identity)).register(on: tenantRoutes, public: api)
+        AuditEventsController(database: database).register(on: tenantRoutes)
         self.router = router
         self.table = table
         self.accessTable = accessTable

@@ -12,7 +12,7 @@ public enum OpenAPIDocument {
     public static let json: String = merged(base: base, fragments: fragments)
 
     /// The areas' parts, merged into the base in this order.
-    static let fragments: [String] = [access, members, roles, apiKeys, teams, invitations]
+    static let fragments: [String] = [access, members, roles, apiKeys, teams, invitations, audit]
 
     /// Merges each fragment's `paths` and `components` into the base. A fragment that is not a
     /// JSON object is skipped, which the parity test then reports as missing routes.
@@ -514,7 +514,7 @@ public enum OpenAPIDocument {
                   "detail": { "type": "string" },
                   "code": {
                     "type": "string",
-                    "examples": ["bad_request", "malformed_json", "invalid_request_id", "validation_failed", "unauthenticated", "forbidden", "not_found", "route_not_found", "method_not_allowed", "conflict", "payload_too_large", "unsupported_media_type", "internal_error", "service_unavailable", "invalid_credentials", "invalid_refresh_token", "invalid_or_expired_token", "invalid_token", "rate_limited", "service_overloaded", "tenant_suspended"]
+                    "examples": ["bad_request", "malformed_json", "invalid_request_id", "invalid_query", "validation_failed", "unauthenticated", "forbidden", "not_found", "route_not_found", "method_not_allowed", "conflict", "payload_too_large", "unsupported_media_type", "internal_error", "service_unavailable", "invalid_credentials", "invalid_refresh_token", "invalid_or_expired_token", "invalid_token", "rate_limited", "service_overloaded", "tenant_suspended"]
                   },
                   "request_id": { "type": "string" },
                   "errors": { "type": "array", "items": { "$ref": "#/components/schemas/FieldError" } }

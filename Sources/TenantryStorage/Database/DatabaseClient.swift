@@ -145,6 +145,8 @@ public struct PlatformScope: Sendable {
     public func auditEvents(of tenantID: TenantID) -> AuditEventRepository {
         AuditEventRepository(sql: sql, tenantID: tenantID)
     }
+    /// Every tenant's audit events at once (the platform-wide audit log).
+    public var tenantAuditEvents: CrossTenantAuditEventRepository { CrossTenantAuditEventRepository(sql: sql) }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
 }

@@ -88,6 +88,7 @@ enum PostgresSchema {
                 + ["roles", "teams", "team_members", "api_keys", "api_key_secrets", "invitations"].flatMap(tenantIsolation)
                 + [apiKeySecretFunction, invitationTokenFunction]
         ),
+        auditChainMigration,
     ]
 
     /// Finds the key a presented API key secret belongs to, before the tenant is known: the
@@ -152,6 +153,7 @@ enum SQLiteSchema {
             name: "access",
             statements: SharedSchema.access.map { SharedSchema.render($0, for: .sqlite) }
         ),
+        auditChainMigration,
     ]
 }
 
