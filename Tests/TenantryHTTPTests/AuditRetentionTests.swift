@@ -96,7 +96,7 @@ struct AuditRetentionTests {
             let job = AuditRetentionJob(
                 database: database, retention: ConfiguredAuditRetention(days: 30), logger: TestLogging.logger)
             let worker = JobWorker(database: database, handler: job, logger: TestLogging.logger)
-            try await database.withGlobal { scope in
+            _ = try await database.withGlobal { scope in
                 try await scope.jobs.enqueue(
                     queue: AuditRetentionJob.queueName, payload: #"{"tenant_id":"\#(tenants[0].id)"}"#)
             }
@@ -111,7 +111,7 @@ struct AuditRetentionTests {
             }
             #expect(remaining == [0, 1])
 
-            try await database.withGlobal { scope in
+            _ = try await database.withGlobal { scope in
                 try await scope.jobs.enqueue(queue: AuditRetentionJob.queueName, payload: "not json")
             }
             #expect(try await worker.runOnce())

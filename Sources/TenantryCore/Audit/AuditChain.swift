@@ -103,7 +103,7 @@ public enum AuditChain {
     }
 
     /// The first link that does not hold.
-    public struct Break: Sendable, Equatable, CustomStringConvertible {
+    public struct Break: Error, Sendable, Equatable, CustomStringConvertible {
         /// The tenant whose chain is broken.
         public var tenantID: TenantID
         /// The sequence where the break was found.

@@ -30,20 +30,13 @@ struct AuditEventsController: Sendable {
         }
         routes.on(.get, "/audit-events/export", .auditRead) { request, context in
             var validator = Validator()
-            let format = AuditExportFormat(rawValue: request.uri.queryParameters["format"].map(String.init) ?? "")
+            let requested = request.uri.queryParameters["format"].map(String.init) ?? AuditExportFormat.jsonl.rawValue
+            let format = AuditExportFormat(rawValue: requested)
             if format == nil { validator.add("format", "invalid_value", "format is csv or jsonl.") }
             let filter = AuditEventQuery.filter(request, validator: &validator)
             try AuditEventQuery.check(validator)
             guard let format else { throw TenantryError(.internalError, "Validation passed without values.") }
             let access = context.access
-            try await database.withTenant(access.tenantID) { scope in
-                try await scope.auditEvents.append(
-                    AuditRecorder.event(
-                        by: access, action: "audit_events.exported",
-                        target: AuditEvent.Target(type: "tenant", id: access.tenantID.description),
-                        origin: context.origin(of: request),
-                        changes: ["format": .init(before: nil, after: format.rawValue)]))
-            }
             let export = AuditExport(format: format) { [database] after in
                 try await database.withTenant(access.tenantID) { scope in
                     try await scope.auditEvents.records(filter, page: AuditExport.batch(after: after))

@@ -34,12 +34,12 @@ extension OpenAPIDocument {
               "get": {
                 "operationId": "exportAuditEvents",
                 "summary": "Export the tenant's audit log as CSV or JSON Lines, streamed.",
-                "description": "The same filters as the list, every matching event oldest first, streamed in batches (the whole result is never held in memory). CSV follows RFC 4180: a header row, CRLF line ends, fields with a comma, quote or line break quoted and quotes doubled; `changes` is the stored JSON text. JSON Lines has one `AuditEvent` object per line. An export is itself recorded as an `audit_events.exported` event. A failure after the response has started ends the transfer early (an incomplete chunked body).",
+                "description": "The same filters as the list, every matching event oldest first, streamed in batches (the whole result is never held in memory). CSV follows RFC 4180: a header row, CRLF line ends, fields with a comma, quote or line break quoted and quotes doubled; `changes` is the stored JSON text. JSON Lines has one `AuditEvent` object per line. A failure after the response has started ends the transfer early (an incomplete chunked body).",
                 "tags": ["audit"],
                 "x-permission": "audit:read",
                 "security": [{ "bearerAuth": [] }, { "apiKeyAuth": [] }],
                 "parameters": [
-                  { "name": "format", "in": "query", "required": true, "schema": { "type": "string", "enum": ["csv", "jsonl"] } },
+                  { "name": "format", "in": "query", "schema": { "type": "string", "enum": ["csv", "jsonl"], "default": "jsonl" } },
                   { "$ref": "#/components/parameters/AuditActorType" },
                   { "$ref": "#/components/parameters/AuditActorID" },
                   { "$ref": "#/components/parameters/AuditAction" },
