@@ -308,7 +308,9 @@ struct Audit: AsyncParsableCommand {
                             var line = "ok tenant \(tenant): \(summary.verified) event(s) verified"
                             if summary.anchorSequence > 0 { line += " after the retention anchor at \(summary.anchorSequence)" }
                             line += ", head \(summary.lastSequence) \(summary.lastHash ?? "-")"
-                            if summary.unchained > 0 { line += "; \(summary.unchained) event(s) from before chaining not covered" }
+                            if summary.unchained > 0 {
+                                line += "; \(summary.unchained) event(s) from before chaining not covered"
+                            }
                             print(line)
                         }
                     }

@@ -20,7 +20,8 @@ private func record(
         for index in 0..<count {
             let event = AuditEvent(
                 tenantID: tenantID, id: .generate(), occurredAt: at.addingTimeInterval(Double(index) / 1000), actor: actor,
-                action: action, target: target, origin: AuditEvent.Origin(ip: "192.0.2.1", userAgent: userAgent, requestID: "r-\(index)"),
+                action: action, target: target,
+                origin: AuditEvent.Origin(ip: "192.0.2.1", userAgent: userAgent, requestID: "r-\(index)"),
                 changes: ["name": .init(before: "old", after: "new")])
             try await scope.auditEvents.append(event)
             events.append(event)
@@ -83,7 +84,9 @@ func parseCSV(_ text: String) -> [[String]] {
 
 @Suite("Audit events API")
 struct AuditEventsTests {
-    @Test("lists the tenant's events oldest first, by each filter, page by page, with their chain fields", arguments: TestDatabase.all)
+    @Test(
+        "lists the tenant's events oldest first, by each filter, page by page, with their chain fields",
+        arguments: TestDatabase.all)
     func listAndFilter(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, context in
             let owner = try await client.register()
@@ -194,7 +197,8 @@ struct AuditEventsTests {
             _ = try await record(context, in: owner.tenantID, action: "other.event")
             let expected = (special + bulk).map(\.id.description)
 
-            let csv = try await client.json(.get, "/api/v1/audit-events/export?format=csv&action=bulk.event", token: owner.accessToken)
+            let csv = try await client.json(
+                .get, "/api/v1/audit-events/export?format=csv&action=bulk.event", token: owner.accessToken)
             #expect(csv.status == .ok)
             #expect(csv.headers[.contentType] == "text/csv; charset=utf-8; header=present")
             #expect(csv.headers[.contentDisposition] == "attachment; filename=\"audit-events-\(owner.tenantID).csv\"")
@@ -208,7 +212,8 @@ struct AuditEventsTests {
             #expect(specialRow[12] == #"{"name":{"after":"new","before":"old"}}"#)
             #expect(csv.raw.hasSuffix("\r\n"))
 
-            let jsonl = try await client.json(.get, "/api/v1/audit-events/export?format=jsonl&action=bulk.event", token: owner.accessToken)
+            let jsonl = try await client.json(
+                .get, "/api/v1/audit-events/export?format=jsonl&action=bulk.event", token: owner.accessToken)
             #expect(jsonl.status == .ok)
             #expect(jsonl.headers[.contentType] == "application/jsonl; charset=utf-8")
             #expect(jsonl.headers[.contentDisposition] == "attachment; filename=\"audit-events-\(owner.tenantID).jsonl\"")
@@ -241,7 +246,8 @@ struct AuditEventsTests {
             let csv = try await client.json(.get, "/api/v1/audit-events/export?format=csv&action=none", token: owner.accessToken)
             #expect(csv.status == .ok)
             #expect(csv.raw == csvColumns.joined(separator: ",") + "\r\n")
-            let jsonl = try await client.json(.get, "/api/v1/audit-events/export?format=jsonl&action=none", token: owner.accessToken)
+            let jsonl = try await client.json(
+                .get, "/api/v1/audit-events/export?format=jsonl&action=none", token: owner.accessToken)
             #expect(jsonl.status == .ok)
             #expect(jsonl.raw.isEmpty)
         }

@@ -74,7 +74,8 @@ struct AuditRetentionTests {
             #expect(try await schedule.enqueueSweep())
             #expect(try await worker.runOnce())
             #expect(
-                try await database.withTenant(short.id) { scope in try await scope.auditEvents.list(PageRequest()).items.count } == 3)
+                try await database.withTenant(short.id) { scope in try await scope.auditEvents.list(PageRequest()).items.count }
+                    == 3)
             #expect(try await jobStatuses(database) == ["done", "done"])
         }
     }

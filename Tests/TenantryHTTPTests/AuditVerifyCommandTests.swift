@@ -89,7 +89,9 @@ struct AuditVerifyCommandTests {
             #expect(try await broken.waitForExit(timeout: .seconds(60)) == 1, "\(broken.lines)")
             let altered = eventsA.withLock { $0[1] }
             let line = broken.lines.first { $0.hasPrefix("BROKEN ") }
-            #expect(line?.hasPrefix("BROKEN tenant \(tenantA.id) sequence 2 event \(altered.id): stored hash") == true, "\(broken.lines)")
+            #expect(
+                line?.hasPrefix("BROKEN tenant \(tenantA.id) sequence 2 event \(altered.id): stored hash") == true,
+                "\(broken.lines)")
             #expect(broken.lines.contains { $0.hasPrefix("ok tenant \(tenantB.id): 3 event(s) verified") }, "\(broken.lines)")
 
             // --tenant checks one tenant only.

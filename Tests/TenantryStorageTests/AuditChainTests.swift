@@ -74,7 +74,8 @@ struct AuditChainTests {
             let tenant = try await bareTenant(context.database)
             // Awkward instants: sub-millisecond parts, just below and above half a millisecond.
             for offset in [0.0004999, 0.0005001, 0.0009999, 0.123456789] {
-                try await appendEvents(context.database, in: tenant.id, count: 1, at: Date(timeIntervalSince1970: 1_795_000_000 + offset))
+                try await appendEvents(
+                    context.database, in: tenant.id, count: 1, at: Date(timeIntervalSince1970: 1_795_000_000 + offset))
             }
             let verdict = try await AuditChainVerifier(database: context.database).verify(tenant: tenant.id)
             #expect((try? verdict.get())?.verified == 4, "\(verdict)")
@@ -193,7 +194,8 @@ struct AuditChainTests {
             #expect(again == 0)
 
             try await tamper(
-                context, "UPDATE audit_events SET action = 'forged' WHERE tenant_id = \(bind: tenant.id.rawValue) AND sequence = 7")
+                context,
+                "UPDATE audit_events SET action = 'forged' WHERE tenant_id = \(bind: tenant.id.rawValue) AND sequence = 7")
             guard case .failure(let broken) = try await verifier.verify(tenant: tenant.id) else {
                 Issue.record("verify passed tampering after a purge")
                 return
@@ -281,7 +283,8 @@ struct AuditChainTests {
             let tenantA = try await bareTenant(context.database)
             let tenantB = try await bareTenant(context.database)
             let now = Date()
-            try await appendEvents(context.database, in: tenantA.id, count: 3, at: now.addingTimeInterval(-7200), action: "a.done")
+            try await appendEvents(
+                context.database, in: tenantA.id, count: 3, at: now.addingTimeInterval(-7200), action: "a.done")
             try await appendEvents(context.database, in: tenantB.id, count: 2, at: now.addingTimeInterval(-60), action: "b.done")
             try await appendEvents(context.database, in: tenantB.id, count: 1, at: now.addingTimeInterval(-30), action: "a.done")
 

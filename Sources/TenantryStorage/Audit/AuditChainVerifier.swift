@@ -69,14 +69,16 @@ public struct AuditChainVerifier: Sendable {
             return .failure(
                 AuditChain.Break(
                     tenantID: tenant, sequence: position.sequence, eventID: nil,
-                    reason: "the chain head says the last event is \(head.lastSequence) but the events end at \(position.sequence - 1)"
+                    reason:
+                        "the chain head says the last event is \(head.lastSequence) but the events end at \(position.sequence - 1)"
                 ))
         }
         if position.previousHash != head.lastHash {
             return .failure(
                 AuditChain.Break(
                     tenantID: tenant, sequence: head.lastSequence, eventID: nil,
-                    reason: "the chain head's hash \(head.lastHash ?? "absent") differs from the last event's \(position.previousHash ?? "absent")"
+                    reason:
+                        "the chain head's hash \(head.lastHash ?? "absent") differs from the last event's \(position.previousHash ?? "absent")"
                 ))
         }
         return .success(
