@@ -13,7 +13,7 @@ struct Tenantry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenantry",
         abstract: "A self-hosted, multi-tenant backend for SaaS products.",
-        subcommands: [Serve.self, Migrate.self, Keys.self, Seed.self, Admin.self, Version.self],
+        subcommands: [Serve.self, Migrate.self, Keys.self, Seed.self, Admin.self, Audit.self, Version.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -128,10 +128,17 @@ struct Serve: AsyncParsableCommand {
             let transport = try EmailTransports.make(url: configuration.emailURL, logger: logger)
             try MasterKeySource.validate(configuration: configuration)
             try await TenantryServer.run(configuration: configuration, logger: logger) { database, usage in
-                [
+                let retention = PlanAuditRetention(database: database)
+                return [
                     JobWorker(database: database, handler: EmailDeliveryJob(transport: transport, usage: usage), logger: logger),
                     JobWorker(database: database, handler: TenantPurgeJob(database: database), logger: logger),
                     IdempotencyRecordSweeper(database: database, logger: logger),
+                    JobWorker(
+                        database: database,
+                        handler: AuditRetentionJob(database: database, retention: retention, logger: logger),
+                        logger: logger),
+                    AuditRetentionSchedule(
+                        database: database, interval: .seconds(configuration.auditRetentionInterval), logger: logger),
                 ]
             }
         } catch {
@@ -305,6 +312,74 @@ struct Admin: AsyncParsableCommand {
             } catch {
                 throw fail(error, logger: logger, invalid: "invalid input")
             }
+        }
+    }
+}
+
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Work with the tenants' audit logs.",
+        subcommands: [Verify.self]
+    )
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the hash chains of the audit logs.",
+            discussion:
+                "Walks each tenant's chain from its retention anchor to its head, recomputing every hash. Prints the first broken link of each tenant (tenant, sequence, event id, what differed) and exits 1 when any is broken; prints a summary and exits 0 when every chain is intact."
+        )
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: "Verify only this tenant (its id).")
+        var tenant: String?
+
+        func run() async throws {
+            let (configuration, logger) = try prepare(database.flags)
+            var tenantID: TenantID?
+            if let tenant {
+                guard let id = TenantID(tenant) else {
+                    FileHandle.standardError.write(Data("tenantry: --tenant is a tenant id (a UUID)\n".utf8))
+                    throw ExitCode(64)
+                }
+                tenantID = id
+            }
+            var broken = 0
+            do {
+                try await OneOffCommand.withRuntime(configuration: configuration, logger: logger) { runtime in
+                    let verifier = AuditChainVerifier(database: runtime.database)
+                    let tenants: [TenantID]
+                    if let tenantID {
+                        tenants = [tenantID]
+                    } else {
+                        tenants = try await verifier.tenants()
+                    }
+                    var events: Int64 = 0
+                    for tenant in tenants {
+                        switch try await verifier.verify(tenant: tenant) {
+                        case .failure(let link):
+                            broken += 1
+                            print("BROKEN \(link)")
+                        case .success(let summary):
+                            events += summary.verified
+                            var line = "ok tenant \(tenant): \(summary.verified) event(s) verified"
+                            if summary.anchorSequence > 0 { line += " after the retention anchor at \(summary.anchorSequence)" }
+                            line += ", head \(summary.lastSequence) \(summary.lastHash ?? "-")"
+                            if summary.unchained > 0 {
+                                line += "; \(summary.unchained) event(s) from before chaining not covered"
+                            }
+                            print(line)
+                        }
+                    }
+                    if broken == 0 {
+                        print("audit chains intact: \(tenants.count) tenant(s), \(events) event(s)")
+                    } else {
+                        print("audit chains broken: \(broken) of \(tenants.count) tenant(s)")
+                    }
+                }
+            } catch {
+                throw fail(error, logger: logger)
+            }
+            if broken > 0 { throw ExitCode.failure }
         }
     }
 }

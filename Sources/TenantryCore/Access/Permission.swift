@@ -55,6 +55,8 @@ extension Permission {
     public static let tenantDelete = Permission("tenant:delete")
     /// See the tenant's usage (requests, sign-ins, active users, emails) and its allowances.
     public static let usageRead = Permission("usage:read")
+    /// Read and export the tenant's audit log.
+    public static let auditRead = Permission("audit:read")
 }
 
 /// Every permission the platform knows, grouped by the module that declares it; what
@@ -102,7 +104,7 @@ public enum PermissionCatalogue {
 extension TenantRole {
     /// What the built-in role allows. Each role includes everything the role below it allows:
     /// a viewer reads, a member also sees API keys, an admin manages the tenant's people and
-    /// keys, and an owner may also hand over ownership.
+    /// keys and reads the audit log, and an owner may also hand over ownership.
     public var permissions: Set<Permission> {
         switch self {
         case .viewer:
@@ -111,7 +113,7 @@ extension TenantRole {
             TenantRole.viewer.permissions.union([.invitationsRead, .apiKeysRead])
         case .admin:
             TenantRole.member.permissions.union([
-                .membersManage, .invitationsManage, .rolesManage, .teamsManage, .apiKeysManage, .tenantManage, .usageRead,
+                .membersManage, .invitationsManage, .rolesManage, .teamsManage, .apiKeysManage, .tenantManage, .usageRead, .auditRead,
             ])
         case .owner:
             TenantRole.admin.permissions.union([.ownershipTransfer, .tenantDelete])
@@ -123,7 +125,7 @@ extension TenantRole {
         switch self {
         case .viewer: "Read-only access to the tenant."
         case .member: "A regular member: reads the tenant and its API keys."
-        case .admin: "Manages members, invitations, roles, teams and API keys; sees usage."
+        case .admin: "Manages members, invitations, roles, teams and API keys; sees usage and reads the audit log."
         case .owner: "Everything, including handing over ownership and deleting the tenant; only owners make owners."
         }
     }

@@ -75,6 +75,8 @@ public struct TenantryConfiguration: Sendable, Equatable {
     /// Whether usage is metered. Only for measuring metering's own cost: with it off, usage is
     /// not recorded and the monthly API-call allowance is not enforced.
     public var usageMetering: Bool
+    /// Seconds between audit retention sweeps (`TENANTRY_AUDIT_RETENTION_INTERVAL`, 60 to 604800).
+    public var auditRetentionInterval: Double = 86_400
 
     /// The embedded SQLite database used when nothing else is configured.
     public static let defaultDatabaseURL = "sqlite:.tenantry/tenantry.db"
@@ -264,6 +266,9 @@ public struct TenantryConfiguration: Sendable, Equatable {
             configuration.clientIPRequestsPerMinute = value
         }
         if let value = seconds(nil, "TENANTRY_USAGE_FLUSH_INTERVAL", 1...300) { configuration.usageFlushInterval = value }
+        if let value = seconds(nil, "TENANTRY_AUDIT_RETENTION_INTERVAL", 60...(7 * 86_400)) {
+            configuration.auditRetentionInterval = value
+        }
         if let url = text(flags.publicURL, "TENANTRY_PUBLIC_URL") {
             if (url.hasPrefix("http://") || url.hasPrefix("https://")) && !url.contains(" ") && url.utf8.count <= 2048 {
                 configuration.publicURL = url

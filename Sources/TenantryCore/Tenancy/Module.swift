@@ -63,6 +63,7 @@ public enum ModuleRegistry {
                 .init(permission: .rolesManage, description: "Create, change and delete custom roles."),
                 .init(permission: .ownershipTransfer, description: "Hand the tenant's ownership to another member."),
                 .init(permission: .usageRead, description: "See the tenant's usage and its allowances."),
+                .init(permission: .auditRead, description: "Read and export the tenant's audit log."),
             ],
             features: [FeatureFlag(name: "custom_branding", description: "A logo and colours of the tenant's own.")],
             dependsOn: []

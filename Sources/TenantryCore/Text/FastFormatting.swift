@@ -50,7 +50,10 @@ public enum FastFormatting {
 
     /// `2026-11-23T18:07:00.123Z` (UTC, milliseconds), the form the API writes timestamps in.
     public static func timestamp(_ date: Date) -> String {
-        let totalMilliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // Through whole microseconds first: a date stored at an exact millisecond may come back
+        // a hair below it (binary floating point), and flooring that would show the millisecond before.
+        let microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let totalMilliseconds = microseconds >= 0 ? microseconds / 1000 : (microseconds - 999) / 1000
         var days = totalMilliseconds / 86_400_000
         var milliseconds = totalMilliseconds % 86_400_000
         if milliseconds < 0 {

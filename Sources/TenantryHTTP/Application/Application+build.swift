@@ -85,6 +85,7 @@ public final class APIRouter: HTTPResponderBuilder {
         InvitationsController(service: InvitationService(runtime: identity)).register(on: tenantRoutes, public: publicRoutes)
         TenantController(service: TenantService(runtime: identity)).register(on: tenantRoutes)
         UsageController(database: database, allowances: traffic.allowances).register(on: tenantRoutes)
+        AuditEventsController(database: database).register(on: tenantRoutes)
         self.router = router
         self.traffic = traffic
         self.table = table

@@ -45,6 +45,35 @@ struct JSONWriter {
         string(FastFormatting.timestamp(value))
     }
 
+    /// Writes a whole-number field; nothing when `value` is `nil`.
+    mutating func field(_ name: StaticString, _ value: Int64?) {
+        guard let value else { return }
+        key(name)
+        bytes.append(contentsOf: Array(String(value).utf8))
+    }
+
+    /// Writes a field whose value is JSON text the server itself wrote and stored (e.g. an audit
+    /// event's changes), byte for byte.
+    mutating func field(_ name: StaticString, storedJSON: String) {
+        key(name)
+        bytes.append(contentsOf: storedJSON.utf8)
+    }
+
+    /// Writes an object followed by a line feed: one line of JSON Lines.
+    mutating func line(_ body: (inout JSONWriter) -> Void) {
+        object(body)
+        bytes.append(UInt8(ascii: "\n"))
+    }
+
+    /// Takes the bytes written so far, leaving the writer empty (for streaming in batches).
+    mutating func take() -> [UInt8] {
+        defer {
+            bytes.removeAll(keepingCapacity: true)
+            needsComma = false
+        }
+        return bytes
+    }
+
     /// Writes an object field; nothing when `value` is `nil`.
     mutating func field<Value>(_ name: StaticString, _ value: Value?, _ body: (inout JSONWriter, Value) -> Void) {
         guard let value else { return }

@@ -12,7 +12,7 @@ public enum OpenAPIDocument {
     public static let json: String = merged(base: base, fragments: fragments)
 
     /// The areas' parts, merged into the base in this order.
-    static let fragments: [String] = [access, members, roles, apiKeys, teams, invitations, tenant, platform, usage, idempotency]
+    static let fragments: [String] = [access, members, roles, apiKeys, teams, invitations, tenant, platform, usage, idempotency, audit]
 
     /// Merges each fragment's `paths` and `components` into the base. A fragment that is not a
     /// JSON object is skipped, which the parity test then reports as missing routes.
@@ -542,7 +542,7 @@ public enum OpenAPIDocument {
                   "detail": { "type": "string" },
                   "code": {
                     "type": "string",
-                    "examples": ["bad_request", "malformed_json", "invalid_request_id", "validation_failed", "unauthenticated", "forbidden", "not_found", "route_not_found", "method_not_allowed", "conflict", "payload_too_large", "unsupported_media_type", "internal_error", "service_unavailable", "invalid_credentials", "invalid_refresh_token", "invalid_or_expired_token", "invalid_token", "rate_limited", "quota_exceeded", "service_overloaded", "tenant_suspended", "tenant_pending_deletion", "limit_exceeded", "invalid_idempotency_key", "idempotency_key_reused", "idempotency_in_progress"]
+                    "examples": ["bad_request", "malformed_json", "invalid_request_id", "validation_failed", "unauthenticated", "forbidden", "not_found", "route_not_found", "method_not_allowed", "conflict", "payload_too_large", "unsupported_media_type", "internal_error", "service_unavailable", "invalid_credentials", "invalid_refresh_token", "invalid_or_expired_token", "invalid_token", "rate_limited", "quota_exceeded", "service_overloaded", "tenant_suspended", "tenant_pending_deletion", "limit_exceeded", "invalid_idempotency_key", "idempotency_key_reused", "idempotency_in_progress", "invalid_query"]
                   },
                   "request_id": { "type": "string" },
                   "errors": { "type": "array", "items": { "$ref": "#/components/schemas/FieldError" } },

@@ -174,6 +174,8 @@ public struct PlatformScope: Sendable {
     }
     /// Usage across every tenant (totals, top tenants).
     public var usageAcrossTenants: PlatformUsageRepository { PlatformUsageRepository(sql: sql) }
+    /// Every tenant's audit events at once (the platform-wide audit log).
+    public var tenantAuditEvents: CrossTenantAuditEventRepository { CrossTenantAuditEventRepository(sql: sql) }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
     /// Tenants with their member counts, for the operator API.

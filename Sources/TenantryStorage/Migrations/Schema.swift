@@ -97,6 +97,7 @@ enum PostgresSchema {
                 + [purgeTenantFunction]
         ),
         usageMigration,
+        auditChainMigration,
     ]
 
     /// Finds the key a presented API key secret belongs to, before the tenant is known: the
@@ -171,6 +172,7 @@ enum SQLiteSchema {
                 .map { SharedSchema.render($0, for: .sqlite) }
         ),
         usageMigration,
+        auditChainMigration,
     ]
 }
 

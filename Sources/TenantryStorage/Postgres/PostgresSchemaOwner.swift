@@ -15,7 +15,17 @@ public struct PostgresSchemaOwner: Sendable {
         ("tenantry_migrations", "SELECT"),
         ("audit_events", "SELECT, INSERT"),
         ("platform_audit_events", "SELECT, INSERT"),
+        // The chain head: the server advances the last link; only the purge function (as the
+        // owner) writes the retention anchor (decision 0013).
+        (
+            "audit_chain_heads",
+            "SELECT, INSERT (tenant_id, last_sequence, last_hash, updated_at), UPDATE (last_sequence, last_hash, updated_at)"
+        ),
     ]
+
+    /// Functions that run as the owner (`SECURITY DEFINER`) and that the runtime role alone may
+    /// call: the narrow exceptions to its grants.
+    static let runtimeFunctions = ["tenantry_purge_audit_events(uuid, timestamptz)"]
 
     let owner: DatabaseLocation.PostgresEndpoint
     let logger: Logger
@@ -129,6 +139,9 @@ public struct PostgresSchemaOwner: Sendable {
         for (table, privileges) in restrictedPrivileges {
             try await executeFormatted("REVOKE ALL ON TABLE %I FROM %I", [table, role], sql: sql)
             try await executeFormatted("GRANT \(privileges) ON TABLE %I TO %I", [table, role], sql: sql)
+        }
+        for function in runtimeFunctions {
+            try await executeFormatted("GRANT EXECUTE ON FUNCTION \(function) TO %I", [role], sql: sql)
         }
     }
 

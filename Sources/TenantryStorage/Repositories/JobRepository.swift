@@ -43,6 +43,18 @@ public struct JobRepository: Sendable {
         return id
     }
 
+    /// Adds a job unless `queue` already has one pending or running (for recurring sweeps);
+    /// returns whether it added one.
+    @discardableResult
+    public func enqueueUnlessQueued(queue: String, payload: String, runAt: Date = Date()) async throws -> Bool {
+        let waiting = try await sql.raw(
+            "SELECT 1 AS present FROM jobs WHERE queue = \(bind: queue) AND status IN ('pending', 'running') LIMIT 1"
+        ).first()
+        guard waiting == nil else { return false }
+        try await enqueue(queue: queue, payload: payload, runAt: runAt)
+        return true
+    }
+
     /// Claims the next due job of `queue`, hiding it for `visibilityTimeout`.
     public func claim(queue: String, now: Date, visibilityTimeout: TimeInterval) async throws -> Job? {
         let lock: SQLQueryString = sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""

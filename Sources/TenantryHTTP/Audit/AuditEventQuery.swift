@@ -1,0 +1,67 @@
+import Foundation
+import Hummingbird
+import TenantryCore
+
+/// The query parameters of the audit log's list and export: the filters, parsed and checked.
+/// Every bad value is a 400 `invalid_query` naming its parameter.
+enum AuditEventQuery {
+    /// The actor kinds events are recorded with.
+    static let actorTypes: Set<String> = ["user", "api_key", "operator", "system"]
+    /// The longest text filter accepted.
+    static let maximumLength = 200
+
+    /// Reads the filters from the request's query.
+    static func filter(_ request: Request, validator: inout Validator) -> AuditEventFilter {
+        let query = request.uri.queryParameters
+        func text(_ name: String) -> String? {
+            guard let value = query[name[...]].map(String.init) else { return nil }
+            if value.isEmpty || value.count > maximumLength {
+                validator.add(name, "invalid_value", "\(name) is 1 to \(maximumLength) characters.")
+                return nil
+            }
+            return value
+        }
+        func instant(_ name: String) -> Date? {
+            guard let value = query[name[...]].map(String.init) else { return nil }
+            guard let date = RFC3339.parse(value) else {
+                validator.add(name, "invalid_timestamp", "\(name) is an RFC 3339 timestamp, e.g. 2026-11-25T08:00:00Z.")
+                return nil
+            }
+            return date
+        }
+        var filter = AuditEventFilter(
+            actorType: text("actor_type"), actorID: text("actor_id"), action: text("action"),
+            targetType: text("target_type"), targetID: text("target_id"), from: instant("from"), to: instant("to"))
+        if let actorType = filter.actorType, !actorTypes.contains(actorType) {
+            validator.add("actor_type", "invalid_value", "actor_type is one of \(actorTypes.sorted().joined(separator: ", ")).")
+            filter.actorType = nil
+        }
+        if let from = filter.from, let to = filter.to, to <= from {
+            validator.add("to", "out_of_range", "to is after from.")
+        }
+        return filter
+    }
+
+    /// Throws the collected problems as one 400 `invalid_query`.
+    static func check(_ validator: Validator) throws {
+        guard !validator.errors.isEmpty else { return }
+        throw TenantryError(.invalidQuery, "The query has invalid parameters.", fieldErrors: validator.errors)
+    }
+}
+
+/// RFC 3339 timestamps as query parameters: `2026-11-25T08:00:00Z`, with optional fractional
+/// seconds and a `Z` or numeric offset.
+enum RFC3339 {
+    static func parse(_ text: String) -> Date? {
+        guard text.count <= 64 else { return nil }
+        let normalized = text.replacingOccurrences(of: "t", with: "T").replacingOccurrences(of: "z", with: "Z")
+        let styles = [
+            Date.ISO8601FormatStyle(includingFractionalSeconds: true),
+            Date.ISO8601FormatStyle(includingFractionalSeconds: false),
+        ]
+        for style in styles {
+            if let date = try? style.parse(normalized) { return date }
+        }
+        return nil
+    }
+}
