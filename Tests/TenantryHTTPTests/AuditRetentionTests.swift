@@ -24,6 +24,29 @@ private func jobStatuses(_ database: any DatabaseClient) async throws -> [String
 
 @Suite("Audit retention")
 struct AuditRetentionTests {
+    @Test("the server's retention is each tenant's plan's audit_retention_days, with its overrides", arguments: TestDatabase.all)
+    func planRetention(engine: TestDatabase) async throws {
+        try await withTestDatabase(engine) { context in
+            let database = context.database
+            let free = try Fixtures.tenant(name: "Free")
+            let enterprise = try Fixtures.tenant(name: "Enterprise")
+            let overridden = try Fixtures.tenant(name: "Overridden")
+            try await database.withPlatform { scope in
+                try await scope.tenants.create(free)
+                try await scope.tenants.create(enterprise, plan: "enterprise")
+                try await scope.tenants.create(overridden)
+                var profile = try #require(try await scope.tenants.profile(id: overridden.id))
+                profile.overrides.limits[.auditRetentionDays] = .some(nil)
+                try await scope.tenants.save(profile)
+            }
+            let retention = PlanAuditRetention(database: database)
+            #expect(try await retention.retentionDays(for: free.id) == 30)
+            #expect(try await retention.retentionDays(for: enterprise.id) == 2555)
+            #expect(try await retention.retentionDays(for: overridden.id) == nil)
+            #expect(try await retention.retentionDays(for: TenantID.generate()) == nil)
+        }
+    }
+
     @Test(
         "the scheduled sweep purges each tenant's events past its retention, records the purge, and the chains still verify",
         arguments: TestDatabase.all)

@@ -47,6 +47,31 @@ struct RateLimitTests {
         }
     }
 
+    @Test(
+        "the server takes each tenant's rate limit and monthly allowance from its plan and overrides, changed at once",
+        arguments: TestDatabase.all)
+    func planAllowances(engine: TestDatabase) async throws {
+        try await withTestApplication(engine, limiter: Self.frozenLimiter()) { client, context in
+            let admin = try await client.signedInOperator(context.identity)
+            let owner = try await client.register()
+            // The free plan: 600 requests a minute.
+            let onFree = try await client.json(.get, "/api/v1/members", token: owner.accessToken)
+            #expect(onFree.headers[Self.policyField] == #""tenant";q=600;w=60"#)
+            try await PlansTests.override(
+                client, admin, tenant: owner.tenantID, ["limits": ["requests_per_minute": 2, "api_calls_per_month": 1000]])
+            let usage = try await client.json(.get, "/api/v1/tenant/usage", token: owner.accessToken)
+            #expect(usage.status == .ok)
+            #expect(usage.headers[Self.policyField] == #""tenant";q=2;w=60"#)
+            #expect((usage.body["allowances"] as? [String: Any])?["api_calls_per_month"] as? Int == 1000, "\(usage.raw)")
+            // The clock stands still: within the next two requests the new quota of 2 is used up.
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<2 {
+                statuses.append(try await client.json(.get, "/api/v1/members", token: owner.accessToken).status)
+            }
+            #expect(statuses.last == .tooManyRequests, "\(statuses)")
+        }
+    }
+
     @Test("an API key's own limit applies on top of its tenant's, and can be set, shown and removed", arguments: TestDatabase.all)
     func keyLimit(engine: TestDatabase) async throws {
         try await withTestApplication(engine, limiter: Self.frozenLimiter()) { client, _ in

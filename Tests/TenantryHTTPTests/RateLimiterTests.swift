@@ -4,18 +4,10 @@ import TenantryHTTP
 import Testing
 
 /// A clock the test moves by hand.
-final class ManualClock: Sendable {
-    private let seconds = Mutex<Double>(1000)
-
-    var now: Double { seconds.withLock { $0 } }
-
-    func advance(_ delta: Double) {
-        seconds.withLock { $0 += delta }
-    }
-
+extension ManualClock {
     /// A limiter reading this clock.
     func limiter(capacity: Int = 200_000) -> GCRARateLimiter {
-        GCRARateLimiter(capacity: capacity) { [self] in now }
+        GCRARateLimiter(capacity: capacity) { [self] in seconds }
     }
 }
 
@@ -35,12 +27,12 @@ struct RateLimiterTests {
         #expect(!refused.allowed && refused.remaining == 0)
         #expect(refused.resetSeconds == 10)
         // The quota refills evenly: one request per 10 seconds.
-        clock.advance(9)
+        clock.advance(by: 9)
         #expect(!limiter.decide(key, policy: policy).allowed)
-        clock.advance(1)
+        clock.advance(by: 1)
         let again = limiter.decide(key, policy: policy)
         #expect(again.allowed && again.remaining == 0)
-        clock.advance(60)
+        clock.advance(by: 60)
         #expect(limiter.decide(key, policy: policy).remaining == 5)
     }
 
@@ -51,7 +43,7 @@ struct RateLimiterTests {
         let policy = RateLimitPolicy(quota: 60, window: 60)
         #expect(limiter.decide(key, policy: policy).resetSeconds == 1)
         #expect(limiter.decide(key, policy: policy).resetSeconds == 2)
-        clock.advance(0.5)
+        clock.advance(by: 0.5)
         #expect(limiter.decide(key, policy: policy).resetSeconds == 3)
     }
 
@@ -72,10 +64,10 @@ struct RateLimiterTests {
         let policy = RateLimitPolicy(quota: 10, window: 60)
         for index in 0..<100 { _ = limiter.decide(.clientIP("10.0.0.\(index)"), policy: policy) }
         #expect(limiter.bucketCount == 100)
-        clock.advance(3)
+        clock.advance(by: 3)
         // Six seconds is a full bucket for a 10-per-minute policy after one request: still busy.
         #expect(limiter.evictIdle() == 100)
-        clock.advance(4)
+        clock.advance(by: 4)
         #expect(limiter.evictIdle() == 0)
         for index in 0..<20_000 { _ = limiter.decide(.clientIP("ip-\(index)"), policy: policy) }
         #expect(limiter.bucketCount <= 5000)

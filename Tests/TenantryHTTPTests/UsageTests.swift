@@ -56,8 +56,9 @@ struct UsageTests {
             let totals = try #require(after.body["totals"] as? [String: Any])
             #expect(totals["api_requests"] as? Int == 5 && totals["active_users"] as? Int == 1)
             let allowances = try #require(after.body["allowances"] as? [String: Any])
+            // The free plan's allowances.
             #expect(allowances["requests_per_minute"] as? Int == 600)
-            #expect(allowances["api_calls_per_month"] == nil)
+            #expect(allowances["api_calls_per_month"] as? Int == 100_000)
             #expect(allowances["api_calls_this_month"] as? Int == 5)
         }
     }

@@ -113,7 +113,8 @@ extension TenantRole {
             TenantRole.viewer.permissions.union([.invitationsRead, .apiKeysRead])
         case .admin:
             TenantRole.member.permissions.union([
-                .membersManage, .invitationsManage, .rolesManage, .teamsManage, .apiKeysManage, .tenantManage, .usageRead, .auditRead,
+                .membersManage, .invitationsManage, .rolesManage, .teamsManage, .apiKeysManage, .tenantManage, .usageRead,
+                .auditRead,
             ])
         case .owner:
             TenantRole.admin.permissions.union([.ownershipTransfer, .tenantDelete])

@@ -109,6 +109,7 @@ extension OpenAPIDocument {
                   }
                 ],
                 "description": "The owner is the account with `owner_email`, or a new account (named `owner_name`) that is emailed a link to choose a password. `slug` defaults to one derived from the name; `plan` to the configured default plan.",
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": {
@@ -137,10 +138,10 @@ extension OpenAPIDocument {
                     "$ref": "#/components/responses/PlatformForbidden"
                   },
                   "409": {
-                    "$ref": "#/components/responses/Conflict"
+                    "$ref": "#/components/responses/Conflict", "description": "`conflict`: the request conflicts with the current state. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running."
                   },
                   "422": {
-                    "$ref": "#/components/responses/ValidationFailed"
+                    "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body."
                   }
                 }
               }
@@ -217,6 +218,7 @@ extension OpenAPIDocument {
                   }
                 ],
                 "description": "At once, on every node: sign-in, refresh and every tenant API call for the tenant answer 403 `tenant_suspended`, already-issued access tokens and API keys included.",
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": {
@@ -248,10 +250,10 @@ extension OpenAPIDocument {
                     "$ref": "#/components/responses/NotFound"
                   },
                   "409": {
-                    "$ref": "#/components/responses/Conflict"
+                    "$ref": "#/components/responses/Conflict", "description": "`conflict`: the request conflicts with the current state. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running."
                   },
                   "422": {
-                    "$ref": "#/components/responses/ValidationFailed"
+                    "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body."
                   }
                 }
               }
@@ -280,7 +282,9 @@ extension OpenAPIDocument {
                     "bearerAuth": []
                   }
                 ],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "responses": {
+                  "422": { "$ref": "#/components/responses/IdempotencyKeyReused" },
                   "200": {
                     "description": "The tenant after the change.",
                     "content": {
@@ -301,7 +305,7 @@ extension OpenAPIDocument {
                     "$ref": "#/components/responses/NotFound"
                   },
                   "409": {
-                    "$ref": "#/components/responses/Conflict"
+                    "$ref": "#/components/responses/Conflict", "description": "`conflict`: the request conflicts with the current state. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running."
                   }
                 }
               }
@@ -330,7 +334,9 @@ extension OpenAPIDocument {
                     "bearerAuth": []
                   }
                 ],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "responses": {
+                  "422": { "$ref": "#/components/responses/IdempotencyKeyReused" },
                   "200": {
                     "description": "The tenant after the change.",
                     "content": {
@@ -351,7 +357,7 @@ extension OpenAPIDocument {
                     "$ref": "#/components/responses/NotFound"
                   },
                   "409": {
-                    "$ref": "#/components/responses/Conflict"
+                    "$ref": "#/components/responses/Conflict", "description": "`conflict`: the request conflicts with the current state. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running."
                   }
                 }
               }
@@ -381,6 +387,7 @@ extension OpenAPIDocument {
                   }
                 ],
                 "description": "A downgrade deletes nothing: creations are refused with `limit_exceeded` until the tenant is back under its allowances.",
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": {
@@ -412,10 +419,10 @@ extension OpenAPIDocument {
                     "$ref": "#/components/responses/NotFound"
                   },
                   "409": {
-                    "$ref": "#/components/responses/Conflict"
+                    "$ref": "#/components/responses/Conflict", "description": "`conflict`: the request conflicts with the current state. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running."
                   },
                   "422": {
-                    "$ref": "#/components/responses/ValidationFailed"
+                    "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body."
                   }
                 }
               }
@@ -445,6 +452,7 @@ extension OpenAPIDocument {
                   }
                 ],
                 "description": "Limits (`null`: unlimited), features and modules switched on or off; anything not listed follows the plan. Always-on modules cannot be switched off, and a module cannot be on while a module it needs is off.",
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": {
@@ -476,10 +484,10 @@ extension OpenAPIDocument {
                     "$ref": "#/components/responses/NotFound"
                   },
                   "409": {
-                    "$ref": "#/components/responses/Conflict"
+                    "$ref": "#/components/responses/Conflict", "description": "`conflict`: the request conflicts with the current state. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running."
                   },
                   "422": {
-                    "$ref": "#/components/responses/ValidationFailed"
+                    "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body."
                   }
                 }
               }
@@ -509,6 +517,7 @@ extension OpenAPIDocument {
                   }
                 ],
                 "description": "`confirm` must repeat the tenant's slug. Irreversible.",
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": {
@@ -520,6 +529,7 @@ extension OpenAPIDocument {
                   }
                 },
                 "responses": {
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "204": {
                     "description": "Every row of the tenant is gone, and the tenant itself."
                   },
@@ -533,7 +543,7 @@ extension OpenAPIDocument {
                     "$ref": "#/components/responses/NotFound"
                   },
                   "422": {
-                    "$ref": "#/components/responses/ValidationFailed"
+                    "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body."
                   }
                 }
               }
@@ -583,6 +593,7 @@ extension OpenAPIDocument {
                   }
                 ],
                 "description": "Limits not given are unlimited; `modules` defaults to `core`.",
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": {
@@ -611,10 +622,10 @@ extension OpenAPIDocument {
                     "$ref": "#/components/responses/PlatformForbidden"
                   },
                   "409": {
-                    "$ref": "#/components/responses/Conflict"
+                    "$ref": "#/components/responses/Conflict", "description": "`conflict`: the request conflicts with the current state. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running."
                   },
                   "422": {
-                    "$ref": "#/components/responses/ValidationFailed"
+                    "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body."
                   }
                 }
               }
@@ -677,6 +688,7 @@ extension OpenAPIDocument {
                   }
                 ],
                 "description": "Given `limits` replace the plan's (a limit left out or `null` is unlimited). Tenants on the plan get the new entitlements at once.",
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": {
@@ -688,6 +700,7 @@ extension OpenAPIDocument {
                   }
                 },
                 "responses": {
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "200": {
                     "description": "The plan after the change.",
                     "content": {
@@ -708,7 +721,7 @@ extension OpenAPIDocument {
                     "$ref": "#/components/responses/NotFound"
                   },
                   "422": {
-                    "$ref": "#/components/responses/ValidationFailed"
+                    "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body."
                   }
                 }
               }
@@ -737,6 +750,7 @@ extension OpenAPIDocument {
                     "bearerAuth": []
                   }
                 ],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": {
                   "required": true,
                   "content": {
@@ -748,6 +762,7 @@ extension OpenAPIDocument {
                   }
                 },
                 "responses": {
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "204": {
                     "description": "The role is set; it applies on the user's next request."
                   },
@@ -761,7 +776,7 @@ extension OpenAPIDocument {
                     "$ref": "#/components/responses/NotFound"
                   },
                   "422": {
-                    "$ref": "#/components/responses/ValidationFailed"
+                    "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body."
                   }
                 }
               },
@@ -778,7 +793,9 @@ extension OpenAPIDocument {
                   }
                 ],
                 "description": "Operators cannot remove themselves.",
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "responses": {
+                  "422": { "$ref": "#/components/responses/IdempotencyKeyReused" },
                   "204": {
                     "description": "The user is no operator any more, from their next request."
                   },
@@ -792,7 +809,7 @@ extension OpenAPIDocument {
                     "$ref": "#/components/responses/NotFound"
                   },
                   "409": {
-                    "$ref": "#/components/responses/Conflict"
+                    "$ref": "#/components/responses/Conflict", "description": "`conflict`: the request conflicts with the current state. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running."
                   }
                 }
               }

@@ -24,12 +24,14 @@ extension OpenAPIDocument {
                 "tags": ["tenant"],
                 "x-permission": "tenant:manage",
                 "security": [{ "bearerAuth": [] }, { "apiKeyAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/UpdateTenantRequest" } } } },
                 "responses": {
+                  "409": { "$ref": "#/components/responses/IdempotencyInProgress" },
                   "200": { "description": "The tenant after the change.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Tenant" } } } },
                   "401": { "$ref": "#/components/responses/TenantUnauthenticated" },
                   "403": { "$ref": "#/components/responses/Forbidden" },
-                  "422": { "$ref": "#/components/responses/ValidationFailed" }
+                  "422": { "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body." }
                 }
               },
               "delete": {
@@ -39,13 +41,14 @@ extension OpenAPIDocument {
                 "tags": ["tenant"],
                 "x-permission": "tenant:delete",
                 "security": [{ "bearerAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Confirmation" } } } },
                 "responses": {
                   "200": { "description": "The tenant, pending deletion, with `purge_after`.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Tenant" } } } },
                   "401": { "$ref": "#/components/responses/TenantUnauthenticated" },
                   "403": { "$ref": "#/components/responses/Forbidden" },
-                  "409": { "$ref": "#/components/responses/Conflict" },
-                  "422": { "$ref": "#/components/responses/ValidationFailed" }
+                  "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: the request conflicts with the current state. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running." },
+                  "422": { "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body." }
                 }
               }
             },
@@ -56,11 +59,13 @@ extension OpenAPIDocument {
                 "tags": ["tenant"],
                 "x-permission": "tenant:delete",
                 "security": [{ "bearerAuth": [] }],
+                "parameters": [{ "$ref": "#/components/parameters/IdempotencyKey" }],
                 "responses": {
+                  "422": { "$ref": "#/components/responses/IdempotencyKeyReused" },
                   "200": { "description": "The restored tenant.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Tenant" } } } },
                   "401": { "$ref": "#/components/responses/TenantUnauthenticated" },
                   "403": { "$ref": "#/components/responses/Forbidden" },
-                  "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: the tenant is not pending deletion." }
+                  "409": { "$ref": "#/components/responses/Conflict", "description": "`conflict`: the tenant is not pending deletion. Or `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running." }
                 }
               }
             },

@@ -12,7 +12,9 @@ public enum OpenAPIDocument {
     public static let json: String = merged(base: base, fragments: fragments)
 
     /// The areas' parts, merged into the base in this order.
-    static let fragments: [String] = [access, members, roles, apiKeys, teams, invitations, tenant, platform, usage, idempotency, audit]
+    static let fragments: [String] = [
+        access, members, roles, apiKeys, teams, invitations, tenant, platform, usage, idempotency, audit,
+    ]
 
     /// Merges each fragment's `paths` and `components` into the base. A fragment that is not a
     /// JSON object is skipped, which the parity test then reports as missing routes.

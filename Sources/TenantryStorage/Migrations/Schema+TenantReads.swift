@@ -8,8 +8,8 @@ extension PostgresSchema {
     /// user id after `p_after`. Filters are optional (`NULL`): built-in role (members without a
     /// custom role), custom role, status, and a lower-cased `LIKE` pattern for name or email.
     /// Refuses to run while another tenant is in scope. The plan is generic (planned once per
-/// connection, never per call), and a custom role's name is looked up only for members that
-/// hold one.
+    /// connection, never per call), and a custom role's name is looked up only for members that
+    /// hold one.
     static let memberPageFunction = """
         CREATE FUNCTION tenantry_member_page(
             p_tenant uuid, p_after uuid, p_limit integer,

@@ -208,7 +208,8 @@ public struct AuditEventRepository: Sendable {
             previousHash: try row.decode(column: "previous_hash", as: String?.self),
             hash: try row.decode(column: "hash", as: String?.self),
             version: try row.decode(column: "chain_version", as: Int?.self),
-            occurredAt: try row.decode(column: "occurred_at", as: Date.self),
+            // Stored times are whole milliseconds; reading them back can land a hair below one.
+            occurredAt: AuditChain.normalized(try row.decode(column: "occurred_at", as: Date.self)),
             actorType: try row.decode(column: "actor_type", as: String.self),
             actorID: try row.decode(column: "actor_id", as: String?.self),
             action: try row.decode(column: "action", as: String.self),
