@@ -7,7 +7,7 @@ import TenantryTestSupport
 import TenantryWorkers
 import Testing
 
-/// A retention per tenant, as the plans feature will give it; tenants not listed keep everything.
+/// A fixed retention per tenant; tenants not listed keep everything.
 private struct PerTenantRetention: AuditRetentionSource {
     let days: [TenantID: Int]
 
