@@ -9,8 +9,9 @@ import TenantryStorage
 import TenantryTestSupport
 import Testing
 
-/// Appends events straight through the repository (as any use case would).
-private func record(
+/// Appends events straight through the repository (as any use case would); also used by the
+/// platform-wide audit log tests.
+func record(
     _ context: TestApplicationContext, in tenant: String, count: Int = 1, action: String, actor: AuditEvent.Actor = .system,
     target: AuditEvent.Target? = nil, at: Date = Date(), userAgent: String? = "tests"
 ) async throws -> [AuditEvent] {
@@ -31,16 +32,16 @@ private func record(
 }
 
 /// The export's CSV header: part of the API's contract.
-private let csvColumns = [
+let csvColumns = [
     "tenant_id", "id", "sequence", "occurred_at", "actor_type", "actor_id", "action", "target_type", "target_id",
     "ip", "user_agent", "request_id", "changes", "previous_hash", "hash", "chain_version",
 ]
 
-private func ids(_ body: [String: Any]) -> [String] {
+func ids(_ body: [String: Any]) -> [String] {
     ((body["items"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
 }
 
-private func fields(_ body: [String: Any]) -> Set<String> {
+func fields(_ body: [String: Any]) -> Set<String> {
     Set(((body["errors"] as? [[String: Any]]) ?? []).compactMap { $0["field"] as? String })
 }
 

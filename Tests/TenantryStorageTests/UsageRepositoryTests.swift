@@ -63,6 +63,46 @@ struct UsageRepositoryTests {
         }
     }
 
+    @Test(
+        "the platform scope reads the usage of a list of tenants at once: counters and distinct active users per tenant",
+        arguments: TestDatabase.all)
+    func usageByTenant(engine: TestDatabase) async throws {
+        try await withTestDatabase(engine) { context in
+            let counted = try await Fixtures.seedTenant(context.database, name: "Counted")
+            let onlyActive = try await Fixtures.seedTenant(context.database, name: "Only active")
+            let idle = try await Fixtures.seedTenant(context.database, name: "Idle")
+            let unlisted = try await Fixtures.seedTenant(context.database, name: "Unlisted")
+            let day = UsageDay("2026-03-01")!
+            let (a, b) = (UserID.generate(), UserID.generate())
+            try await context.database.withTenant(counted.id) { scope in
+                try await scope.usage.add(UsageCounts(apiRequests: 7, signIns: 2, emailsSent: 1), on: day)
+                try await scope.usage.add(UsageCounts(apiRequests: 3), on: day.adding(days: 1))
+                try await scope.usage.add(UsageCounts(apiRequests: 100), on: day.adding(days: 2))
+                try await scope.usage.markActive([a, b], on: day)
+                try await scope.usage.markActive([a], on: day.adding(days: 1))
+            }
+            try await context.database.withTenant(onlyActive.id) { scope in
+                try await scope.usage.markActive([a], on: day)
+            }
+            try await context.database.withTenant(unlisted.id) { scope in
+                try await scope.usage.add(UsageCounts(apiRequests: 9), on: day)
+            }
+            let usage = try await context.database.withPlatform { scope in
+                try await scope.usageAcrossTenants.byTenant(
+                    [counted.id, onlyActive.id, idle.id], from: day, to: day.adding(days: 1))
+            }
+            #expect(
+                usage == [
+                    counted.id: .init(counts: UsageCounts(apiRequests: 10, signIns: 2, emailsSent: 1), activeUsers: 2),
+                    onlyActive.id: .init(counts: UsageCounts(), activeUsers: 1),
+                ])
+            let none = try await context.database.withPlatform { scope in
+                try await scope.usageAcrossTenants.byTenant([], from: day, to: day)
+            }
+            #expect(none.isEmpty)
+        }
+    }
+
     @Test("counts a flush cannot write stay in memory for the next one; other tenants' are written", arguments: TestDatabase.all)
     func failedFlushKeepsCounts(engine: TestDatabase) async throws {
         try await withTestDatabase(engine) { context in

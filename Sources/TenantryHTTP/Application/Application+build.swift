@@ -62,9 +62,11 @@ public final class APIRouter: HTTPResponderBuilder {
 
         // Operator routes: any signed-in user, then the platform role checked per request.
         let platformTable = PlatformRouteTable()
-        PlatformController(service: PlatformService(runtime: identity)).register(
-            on: PlatformRoutes(
-                group: signedIn.group("/platform"), database: database, prefix: "/api/v1/platform", table: platformTable))
+        let platformRoutes = PlatformRoutes(
+            group: signedIn.group("/platform"), database: database, prefix: "/api/v1/platform", table: platformTable)
+        PlatformController(service: PlatformService(runtime: identity)).register(on: platformRoutes)
+        PlatformUsageController(database: database).register(on: platformRoutes)
+        PlatformAuditEventsController(database: database).register(on: platformRoutes)
 
         // Tenant routes: the tenant and the caller's permissions come from the token or key.
         let accessTable = RouteAccessTable()

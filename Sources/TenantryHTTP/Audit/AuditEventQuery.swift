@@ -10,8 +10,9 @@ enum AuditEventQuery {
     /// The longest text filter accepted.
     static let maximumLength = 200
 
-    /// Reads the filters from the request's query.
-    static func filter(_ request: Request, validator: inout Validator) -> AuditEventFilter {
+    /// Reads the filters from the request's query; `acrossTenants` (the platform-wide log) also
+    /// reads `tenant_id`.
+    static func filter(_ request: Request, acrossTenants: Bool = false, validator: inout Validator) -> AuditEventFilter {
         let query = request.uri.queryParameters
         func text(_ name: String) -> String? {
             guard let value = query[name[...]].map(String.init) else { return nil }
@@ -35,6 +36,10 @@ enum AuditEventQuery {
         if let actorType = filter.actorType, !actorTypes.contains(actorType) {
             validator.add("actor_type", "invalid_value", "actor_type is one of \(actorTypes.sorted().joined(separator: ", ")).")
             filter.actorType = nil
+        }
+        if acrossTenants, let tenant = query["tenant_id"].map(String.init) {
+            filter.tenantID = TenantID(tenant)
+            if filter.tenantID == nil { validator.add("tenant_id", "invalid_value", "tenant_id is a tenant's id (a UUID).") }
         }
         if let from = filter.from, let to = filter.to, to <= from {
             validator.add("to", "out_of_range", "to is after from.")

@@ -14,36 +14,56 @@ struct AuditEventsController: Sendable {
 
     func register(on routes: TenantRoutes) {
         routes.on(.get, "/audit-events", .auditRead) { request, context in
-            var validator = Validator()
-            let page = try validator.capture { try request.pageRequest() }
-            let filter = AuditEventQuery.filter(request, validator: &validator)
-            try AuditEventQuery.check(validator)
-            let result = try await database.withTenant(context.access.tenantID) { scope in
-                try await scope.auditEvents.records(filter, page: page ?? PageRequest())
-            }
-            var writer = JSONWriter()
-            writer.object { json in
-                json.field("items", array: result.items) { AuditEventBody.write($1, to: &$0) }
-                json.field("next_cursor", result.nextCursor)
-            }
-            return writer.response()
-        }
-        routes.on(.get, "/audit-events/export", .auditRead) { request, context in
-            var validator = Validator()
-            let requested = request.uri.queryParameters["format"].map(String.init) ?? AuditExportFormat.jsonl.rawValue
-            let format = AuditExportFormat(rawValue: requested)
-            if format == nil { validator.add("format", "invalid_value", "format is csv or jsonl.") }
-            let filter = AuditEventQuery.filter(request, validator: &validator)
-            try AuditEventQuery.check(validator)
-            guard let format else { throw TenantryError(.internalError, "Validation passed without values.") }
-            let access = context.access
-            let export = AuditExport(format: format) { [database] after in
-                try await database.withTenant(access.tenantID) { scope in
-                    try await scope.auditEvents.records(filter, page: AuditExport.batch(after: after))
+            let tenantID = context.access.tenantID
+            return try await Self.list(request, acrossTenants: false) { [database] filter, page in
+                try await database.withTenant(tenantID) { scope in
+                    try await scope.auditEvents.records(filter, page: page)
                 }
             }
-            return try await export.response(filename: "audit-events-\(access.tenantID)")
         }
+        routes.on(.get, "/audit-events/export", .auditRead) { request, context in
+            let tenantID = context.access.tenantID
+            return try await Self.export(request, acrossTenants: false, filename: "audit-events-\(tenantID)") {
+                [database] filter, page in
+                try await database.withTenant(tenantID) { scope in try await scope.auditEvents.records(filter, page: page) }
+            }
+        }
+    }
+
+    /// Reads one page of events matching `filter`.
+    typealias Fetch = @Sendable (AuditEventFilter, PageRequest) async throws -> Page<AuditChain.Record>
+
+    /// The list: the request's page and filters (`acrossTenants`: also `tenant_id`), one page
+    /// of events read by `fetch`. Shared by the tenant and the platform-wide audit log.
+    static func list(_ request: Request, acrossTenants: Bool, fetch: Fetch) async throws -> Response {
+        var validator = Validator()
+        let page = try validator.capture { try request.pageRequest() }
+        let filter = AuditEventQuery.filter(request, acrossTenants: acrossTenants, validator: &validator)
+        try AuditEventQuery.check(validator)
+        let result = try await fetch(filter, page ?? PageRequest())
+        var writer = JSONWriter()
+        writer.object { json in
+            json.field("items", array: result.items) { AuditEventBody.write($1, to: &$0) }
+            json.field("next_cursor", result.nextCursor)
+        }
+        return writer.response()
+    }
+
+    /// The streamed export: the request's `format` and filters (`acrossTenants`: also
+    /// `tenant_id`), every matching event read by `fetch` in batches. Shared by the tenant and
+    /// the platform-wide audit log.
+    static func export(_ request: Request, acrossTenants: Bool, filename: String, fetch: @escaping Fetch) async throws
+        -> Response
+    {
+        var validator = Validator()
+        let requested = request.uri.queryParameters["format"].map(String.init) ?? AuditExportFormat.jsonl.rawValue
+        let format = AuditExportFormat(rawValue: requested)
+        if format == nil { validator.add("format", "invalid_value", "format is csv or jsonl.") }
+        let filter = AuditEventQuery.filter(request, acrossTenants: acrossTenants, validator: &validator)
+        try AuditEventQuery.check(validator)
+        guard let format else { throw TenantryError(.internalError, "Validation passed without values.") }
+        let export = AuditExport(format: format) { after in try await fetch(filter, AuditExport.batch(after: after)) }
+        return try await export.response(filename: filename)
     }
 }
 
@@ -63,7 +83,7 @@ enum AuditExportFormat: String, Sendable {
 /// transaction, encoded and written before the next is read, so memory stays flat whatever the
 /// size. The first batch is read before the response starts, so a failure then is still a
 /// problem+json answer; a failure later ends the stream early (the transfer is incomplete).
-/// Shared by the tenant export and the platform-wide export to come.
+/// Shared by the tenant export and the platform-wide export.
 struct AuditExport: Sendable {
     /// Reads the batch after an event id (`nil`: the first).
     typealias Fetch = @Sendable (UUID?) async throws -> Page<AuditChain.Record>

@@ -4,6 +4,89 @@ extension OpenAPIDocument {
     static let platform = #"""
         {
           "paths": {
+            "/api/v1/platform/usage": {
+              "get": {
+                "operationId": "platformUsage",
+                "summary": "Usage across every tenant for a range of days, and the top tenants by API requests.",
+                "tags": ["platform"],
+                "x-platform-role": "support",
+                "security": [{ "bearerAuth": [] }],
+                "description": "`from` and `to` follow `GET /api/v1/tenant/usage`: `YYYY-MM-DD` (UTC, both included), by default the last 30 days, at most 366 days. `limit` (1 to 100, default 10) is how many top tenants to list.",
+                "parameters": [
+                  { "name": "from", "in": "query", "required": false, "schema": { "type": "string", "format": "date" } },
+                  { "name": "to", "in": "query", "required": false, "schema": { "type": "string", "format": "date" } },
+                  { "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 10 } }
+                ],
+                "responses": {
+                  "200": { "description": "The totals and top tenants.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/PlatformUsageReport" } } } },
+                  "401": { "$ref": "#/components/responses/Unauthenticated" },
+                  "403": { "$ref": "#/components/responses/PlatformForbidden" },
+                  "422": { "$ref": "#/components/responses/ValidationFailed" }
+                }
+              }
+            },
+            "/api/v1/platform/audit-events": {
+              "get": {
+                "operationId": "platformListAuditEvents",
+                "summary": "Every tenant's audit log, oldest first, filtered.",
+                "description": "The filters of `GET /api/v1/audit-events`, plus `tenant_id`. Bad filter, `limit` or `cursor` values answer 400 `invalid_query` with `errors[]` naming each parameter. Reading the log is not itself recorded in the platform audit trail (it records operator actions).",
+                "tags": ["platform"],
+                "x-platform-role": "support",
+                "security": [{ "bearerAuth": [] }],
+                "parameters": [
+                  { "$ref": "#/components/parameters/Limit" },
+                  { "$ref": "#/components/parameters/Cursor" },
+                  { "$ref": "#/components/parameters/AuditTenantID" },
+                  { "$ref": "#/components/parameters/AuditActorType" },
+                  { "$ref": "#/components/parameters/AuditActorID" },
+                  { "$ref": "#/components/parameters/AuditAction" },
+                  { "$ref": "#/components/parameters/AuditTargetType" },
+                  { "$ref": "#/components/parameters/AuditTargetID" },
+                  { "$ref": "#/components/parameters/AuditFrom" },
+                  { "$ref": "#/components/parameters/AuditTo" }
+                ],
+                "responses": {
+                  "200": { "description": "One page of events.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AuditEventPage" } } } },
+                  "400": { "$ref": "#/components/responses/InvalidQuery" },
+                  "401": { "$ref": "#/components/responses/Unauthenticated" },
+                  "403": { "$ref": "#/components/responses/PlatformForbidden" }
+                }
+              }
+            },
+            "/api/v1/platform/audit-events/export": {
+              "get": {
+                "operationId": "platformExportAuditEvents",
+                "summary": "Export every tenant's audit log as CSV or JSON Lines, streamed.",
+                "description": "The same filters as the platform list, streamed exactly like `GET /api/v1/audit-events/export` (the same CSV columns and JSON Lines objects).",
+                "tags": ["platform"],
+                "x-platform-role": "support",
+                "security": [{ "bearerAuth": [] }],
+                "parameters": [
+                  { "name": "format", "in": "query", "schema": { "type": "string", "enum": ["csv", "jsonl"], "default": "jsonl" } },
+                  { "$ref": "#/components/parameters/AuditTenantID" },
+                  { "$ref": "#/components/parameters/AuditActorType" },
+                  { "$ref": "#/components/parameters/AuditActorID" },
+                  { "$ref": "#/components/parameters/AuditAction" },
+                  { "$ref": "#/components/parameters/AuditTargetType" },
+                  { "$ref": "#/components/parameters/AuditTargetID" },
+                  { "$ref": "#/components/parameters/AuditFrom" },
+                  { "$ref": "#/components/parameters/AuditTo" }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The events. `Content-Disposition: attachment; filename=\"platform-audit-events.<format>\"`.",
+                    "headers": { "Content-Disposition": { "schema": { "type": "string" } } },
+                    "content": {
+                      "text/csv": { "schema": { "type": "string", "description": "The columns of the tenant export." } },
+                      "application/jsonl": { "schema": { "$ref": "#/components/schemas/AuditEvent" } }
+                    }
+                  },
+                  "400": { "$ref": "#/components/responses/InvalidQuery" },
+                  "401": { "$ref": "#/components/responses/Unauthenticated" },
+                  "403": { "$ref": "#/components/responses/PlatformForbidden" }
+                }
+              }
+            },
             "/api/v1/platform/tenants": {
               "get": {
                 "operationId": "platformListTenants",
@@ -17,7 +100,7 @@ extension OpenAPIDocument {
                     "bearerAuth": []
                   }
                 ],
-                "description": "Filters combine: `status`, `plan`, `created_from` and `created_to` (ISO 8601; from inclusive, to exclusive), `q` (part of the name or slug, ignoring case). `usage` is reserved for usage metering.",
+                "description": "Filters combine: `status`, `plan`, `created_from` and `created_to` (ISO 8601; from inclusive, to exclusive), `q` (part of the name or slug, ignoring case). Each tenant's `usage` covers the current calendar month (UTC) so far; the whole page's usage is read in one grouped query.",
                 "parameters": [
                   {
                     "$ref": "#/components/parameters/Limit"
@@ -816,6 +899,9 @@ extension OpenAPIDocument {
             }
           },
           "components": {
+            "parameters": {
+              "AuditTenantID": { "name": "tenant_id", "in": "query", "schema": { "type": "string", "format": "uuid" }, "description": "Only events of this tenant." }
+            },
             "schemas": {
               "PlatformTenant": {
                 "type": "object",
@@ -826,6 +912,7 @@ extension OpenAPIDocument {
                   "status",
                   "plan",
                   "member_count",
+                  "usage",
                   "created_at",
                   "updated_at"
                 ],
@@ -858,11 +945,7 @@ extension OpenAPIDocument {
                     "type": "integer"
                   },
                   "usage": {
-                    "type": "object",
-                    "description": "Reserved for usage metering.",
-                    "additionalProperties": {
-                      "type": "integer"
-                    }
+                    "$ref": "#/components/schemas/PlatformTenantUsage"
                   },
                   "purge_after": {
                     "type": "string",
@@ -875,6 +958,54 @@ extension OpenAPIDocument {
                   "updated_at": {
                     "type": "string",
                     "format": "date-time"
+                  }
+                }
+              },
+              "PlatformTenantUsage": {
+                "type": "object",
+                "description": "The tenant's usage from the first of the current month (UTC) to today, both included.",
+                "required": ["from", "to", "api_requests", "sign_ins", "emails_sent", "active_users"],
+                "properties": {
+                  "from": { "type": "string", "format": "date" },
+                  "to": { "type": "string", "format": "date" },
+                  "api_requests": { "type": "integer" },
+                  "sign_ins": { "type": "integer" },
+                  "emails_sent": { "type": "integer" },
+                  "active_users": { "type": "integer", "description": "Distinct users active in the tenant this month so far (MAU)." }
+                }
+              },
+              "PlatformUsageReport": {
+                "type": "object",
+                "required": ["from", "to", "totals", "top_tenants"],
+                "properties": {
+                  "from": { "type": "string", "format": "date" },
+                  "to": { "type": "string", "format": "date" },
+                  "totals": {
+                    "type": "object",
+                    "required": ["api_requests", "sign_ins", "emails_sent", "active_users", "active_tenants"],
+                    "properties": {
+                      "api_requests": { "type": "integer" },
+                      "sign_ins": { "type": "integer" },
+                      "emails_sent": { "type": "integer" },
+                      "active_users": { "type": "integer", "description": "Distinct users active in any tenant on any day of the range." },
+                      "active_tenants": { "type": "integer", "description": "Tenants with any usage in the range." }
+                    }
+                  },
+                  "top_tenants": {
+                    "type": "array",
+                    "description": "Most API requests first (ties by tenant id).",
+                    "items": {
+                      "type": "object",
+                      "required": ["tenant_id", "api_requests", "sign_ins", "emails_sent"],
+                      "properties": {
+                        "tenant_id": { "type": "string", "format": "uuid" },
+                        "name": { "type": "string", "description": "Absent once the tenant is gone." },
+                        "slug": { "type": "string", "description": "Absent once the tenant is gone." },
+                        "api_requests": { "type": "integer" },
+                        "sign_ins": { "type": "integer" },
+                        "emails_sent": { "type": "integer" }
+                      }
+                    }
                   }
                 }
               },

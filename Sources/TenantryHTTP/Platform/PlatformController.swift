@@ -32,9 +32,11 @@ struct PlatformController: Sendable {
     private func registerTenants(on routes: PlatformRoutes) {
         routes.on(.get, "/tenants", .support) { request, context, _ in
             let filter = try Self.filter(request)
-            let page = try await service.tenants(filter, page: try request.pageRequest())
-            return try PlatformTenantPage(items: page.items.map(PlatformTenantBody.init), nextCursor: page.nextCursor)
-                .response(from: request, context: context)
+            let list = try await service.tenants(filter, page: try request.pageRequest())
+            return try PlatformTenantPage(
+                items: list.page.items.map { PlatformTenantBody($0, usage: list.usage[$0.profile.tenant.id]) },
+                nextCursor: list.page.nextCursor
+            ).response(from: request, context: context)
         }
         routes.on(.post, "/tenants", .superAdmin) { request, context, actor in
             let body = try await request.decodeJSON(as: CreateTenantRequest.self, context: context.base)
@@ -374,13 +376,13 @@ struct PlatformTenantBody: ResponseEncodable {
     let statusReason: String?
     let plan: String
     let memberCount: Int
-    /// Usage figures: filled in by usage metering (absent until it is built).
-    let usage: [String: Int]?
+    /// The tenant's usage this calendar month (UTC).
+    let usage: PlatformTenantUsageBody?
     let purgeAfter: Date?
     let createdAt: Date
     let updatedAt: Date
 
-    init(_ entry: PlatformTenantDirectory.Entry) {
+    init(_ entry: PlatformTenantDirectory.Entry, usage: PlatformService.MonthUsage?) {
         let tenant = entry.profile.tenant
         id = tenant.id.description
         slug = tenant.slug.rawValue
@@ -389,10 +391,30 @@ struct PlatformTenantBody: ResponseEncodable {
         statusReason = entry.profile.statusReason
         plan = entry.profile.planID
         memberCount = entry.memberCount
-        usage = nil
+        self.usage = usage.map(PlatformTenantUsageBody.init)
         purgeAfter = entry.profile.purgeAfter
         createdAt = tenant.createdAt
         updatedAt = tenant.updatedAt
+    }
+}
+
+/// A tenant's usage from the first of the month (UTC) to today: the counters and the distinct
+/// active users (MAU so far this month).
+struct PlatformTenantUsageBody: Encodable, Sendable {
+    let from: String
+    let to: String
+    let apiRequests: Int
+    let signIns: Int
+    let emailsSent: Int
+    let activeUsers: Int
+
+    init(_ month: PlatformService.MonthUsage) {
+        from = month.from.description
+        to = month.to.description
+        apiRequests = month.usage.counts.apiRequests
+        signIns = month.usage.counts.signIns
+        emailsSent = month.usage.counts.emailsSent
+        activeUsers = month.usage.activeUsers
     }
 }
 
@@ -410,7 +432,7 @@ struct PlatformTenantDetailBody: ResponseEncodable {
     let settings: TenantSettings
 
     init(_ detail: PlatformService.TenantDetail) {
-        tenant = PlatformTenantBody(detail.entry)
+        tenant = PlatformTenantBody(detail.entry, usage: detail.usage)
         overrides = OverridesBody(detail.entry.profile.overrides)
         entitlements = EntitlementsBody(detail.entitlements)
         branding = detail.entry.profile.branding

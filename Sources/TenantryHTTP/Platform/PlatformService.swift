@@ -15,11 +15,41 @@ struct PlatformService: Sendable {
     struct TenantDetail: Sendable {
         var entry: PlatformTenantDirectory.Entry
         var entitlements: Entitlements
+        var usage: MonthUsage
     }
 
-    func tenants(_ filter: PlatformTenantDirectory.Filter, page: PageRequest) async throws -> Page<PlatformTenantDirectory.Entry>
-    {
-        try await database.withPlatform { scope in try await scope.tenantDirectory.search(filter, page: page) }
+    /// A tenant's usage in the current calendar month (UTC), today included.
+    struct MonthUsage: Sendable {
+        var from: UsageDay
+        var to: UsageDay
+        var usage: PlatformUsageRepository.TenantUsage
+    }
+
+    /// A page of tenants, each with its usage this month.
+    struct TenantList: Sendable {
+        var page: Page<PlatformTenantDirectory.Entry>
+        var usage: [TenantID: MonthUsage]
+    }
+
+    /// A page of tenants and their usage this month: two statements in one transaction, the
+    /// usage of the whole page read in one grouped query.
+    func tenants(_ filter: PlatformTenantDirectory.Filter, page: PageRequest) async throws -> TenantList {
+        try await database.withPlatform { scope in
+            let found = try await scope.tenantDirectory.search(filter, page: page)
+            let usage = try await Self.monthUsage(of: found.items.map(\.profile.tenant.id), in: scope)
+            return TenantList(page: found, usage: usage)
+        }
+    }
+
+    /// The usage of `tenants` from the first of this month (UTC) to today; every tenant gets an
+    /// entry (zeros when it had none).
+    static func monthUsage(of tenants: [TenantID], in scope: PlatformScope) async throws -> [TenantID: MonthUsage] {
+        let today = UsageDay(Date())
+        let month = today.firstOfMonth
+        let read = try await scope.usageAcrossTenants.byTenant(tenants, from: month, to: today)
+        return Dictionary(
+            tenants.map { id in (id, MonthUsage(from: month, to: today, usage: read[id] ?? .init())) },
+            uniquingKeysWith: { first, _ in first })
     }
 
     func tenant(_ id: TenantID) async throws -> TenantDetail {
@@ -192,7 +222,10 @@ struct PlatformService: Sendable {
         guard let plan = try await scope.global.plans.find(id: entry.profile.planID) else {
             throw TenantryError(.internalError, "A tenant's plan does not exist.")
         }
-        return TenantDetail(entry: entry, entitlements: Entitlements(plan: plan, overrides: entry.profile.overrides))
+        let usage = try await monthUsage(of: [id], in: scope)[id]
+        guard let usage else { throw TenantryError(.internalError, "A tenant's usage was not read.") }
+        return TenantDetail(
+            entry: entry, entitlements: Entitlements(plan: plan, overrides: entry.profile.overrides), usage: usage)
     }
 
     static func target(_ id: TenantID) -> AuditEvent.Target { .init(type: "tenant", id: id.description) }

@@ -38,6 +38,15 @@ public struct TenantRepository: Sendable {
             .map(Self.decode)
     }
 
+    /// The tenants with these ids that exist, by id, in one statement.
+    public func find(ids: [TenantID]) async throws -> [TenantID: Tenant] {
+        guard !ids.isEmpty else { return [:] }
+        let tenants = try await sql.raw(
+            "SELECT \(unsafeRaw: Self.columns) FROM tenants WHERE id IN (\(SQLQueryString.bindList(ids.map(\.rawValue))))"
+        ).all().map(Self.decode)
+        return Dictionary(tenants.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// The tenant with this slug, if any.
     public func find(slug: Slug) async throws -> Tenant? {
         try await sql.raw("SELECT \(unsafeRaw: Self.columns) FROM tenants WHERE slug = \(bind: slug.rawValue)")

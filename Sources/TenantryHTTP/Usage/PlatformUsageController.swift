@@ -1,0 +1,89 @@
+import Foundation
+import Hummingbird
+import TenantryCore
+import TenantryStorage
+
+/// `GET /api/v1/platform/usage`: usage across every tenant for a range of days (the same
+/// `from`/`to` rules and defaults as `GET /api/v1/tenant/usage`), and the tenants with the
+/// most API requests in it.
+struct PlatformUsageController: Sendable {
+    let database: any DatabaseClient
+
+    /// How many top tenants are listed when `limit` is not given.
+    static let defaultTopTenants = 10
+    /// The most top tenants one request may ask for.
+    static let maximumTopTenants = 100
+
+    func register(on routes: PlatformRoutes) {
+        routes.on(.get, "/usage", .support) { request, context, _ in
+            let query = request.uri.queryParameters
+            let (from, to) = try UsageController.range(
+                from: query["from"].map(String.init), to: query["to"].map(String.init), today: UsageDay(Date()))
+            let limit = try Self.limit(query["limit"].map(String.init))
+            return try await report(from: from, to: to, limit: limit).response(from: request, context: context)
+        }
+    }
+
+    /// Reads `limit`: a whole number from 1 to ``maximumTopTenants``; 422 otherwise.
+    static func limit(_ text: String?) throws -> Int {
+        guard let text else { return defaultTopTenants }
+        guard let value = Int(text), (1...maximumTopTenants).contains(value) else {
+            throw Validator.fail("limit", "out_of_range", "limit is a whole number from 1 to \(maximumTopTenants).")
+        }
+        return value
+    }
+
+    /// The totals and top tenants, read in one platform transaction.
+    func report(from: UsageDay, to: UsageDay, limit: Int) async throws -> PlatformUsageReport {
+        let read = try await database.withPlatform { scope in
+            let usage = scope.usageAcrossTenants
+            let totals = try await usage.totals(from: from, to: to)
+            let top = try await usage.topTenants(from: from, to: to, limit: limit)
+            let tenants = try await scope.tenants.find(ids: top.map(\.tenantID))
+            return (totals: totals, top: top, tenants: tenants)
+        }
+        return PlatformUsageReport(
+            from: from.description,
+            to: to.description,
+            totals: PlatformUsageReport.Totals(
+                apiRequests: read.totals.counts.apiRequests, signIns: read.totals.counts.signIns,
+                emailsSent: read.totals.counts.emailsSent, activeUsers: read.totals.activeUsers,
+                activeTenants: read.totals.activeTenants),
+            topTenants: read.top.map { entry in
+                let tenant = read.tenants[entry.tenantID]
+                return PlatformUsageReport.TopTenant(
+                    tenantId: entry.tenantID.description, name: tenant?.name, slug: tenant?.slug.rawValue,
+                    apiRequests: entry.counts.apiRequests, signIns: entry.counts.signIns, emailsSent: entry.counts.emailsSent)
+            }
+        )
+    }
+}
+
+/// The body of `GET /api/v1/platform/usage`.
+struct PlatformUsageReport: ResponseEncodable {
+    struct Totals: Encodable {
+        let apiRequests: Int
+        let signIns: Int
+        let emailsSent: Int
+        /// Distinct users active in any tenant on any day of the range.
+        let activeUsers: Int
+        /// Tenants with any usage in the range.
+        let activeTenants: Int
+    }
+
+    /// A tenant's usage in the range; `name` and `slug` are absent once the tenant is gone.
+    struct TopTenant: Encodable {
+        let tenantId: String
+        let name: String?
+        let slug: String?
+        let apiRequests: Int
+        let signIns: Int
+        let emailsSent: Int
+    }
+
+    let from: String
+    let to: String
+    let totals: Totals
+    /// Most API requests first (ties by tenant id).
+    let topTenants: [TopTenant]
+}
