@@ -211,7 +211,7 @@ struct PlatformViewsTests {
     }
 
     @Test(
-        "bad platform audit filters, tenant_id, limit, cursor and format values are 400 invalid_query naming each",
+        "bad platform audit filters, tenant_id, limit, cursor and format values are 422 validation_failed naming each",
         arguments: TestDatabase.all)
     func auditBadQueries(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, context in
@@ -225,8 +225,8 @@ struct PlatformViewsTests {
             ]
             for (uri, expected) in cases {
                 let response = try await client.json(.get, uri, token: support.token)
-                #expect(response.status == .badRequest, "\(uri): \(response.raw)")
-                #expect(problemCode(response.body) == "invalid_query", "\(uri)")
+                #expect(response.status == .unprocessableContent, "\(uri): \(response.raw)")
+                #expect(problemCode(response.body) == "validation_failed", "\(uri)")
                 #expect(fields(response.body) == expected, "\(uri): \(response.raw)")
             }
         }

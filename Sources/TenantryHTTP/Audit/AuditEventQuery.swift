@@ -3,7 +3,8 @@ import Hummingbird
 import TenantryCore
 
 /// The query parameters of the audit log's list and export: the filters, parsed and checked.
-/// Every bad value is a 400 `invalid_query` naming its parameter.
+/// Every bad value is collected in the caller's `Validator` (422 `validation_failed` naming the
+/// parameter, as for every other endpoint's query).
 enum AuditEventQuery {
     /// The actor kinds events are recorded with.
     static let actorTypes: Set<String> = ["user", "api_key", "operator", "system"]
@@ -47,11 +48,6 @@ enum AuditEventQuery {
         return filter
     }
 
-    /// Throws the collected problems as one 400 `invalid_query`.
-    static func check(_ validator: Validator) throws {
-        guard !validator.errors.isEmpty else { return }
-        throw TenantryError(.invalidQuery, "The query has invalid parameters.", fieldErrors: validator.errors)
-    }
 }
 
 /// RFC 3339 timestamps as query parameters: `2026-11-25T08:00:00Z`, with optional fractional

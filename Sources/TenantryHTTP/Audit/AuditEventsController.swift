@@ -39,7 +39,7 @@ struct AuditEventsController: Sendable {
         var validator = Validator()
         let page = try validator.capture { try request.pageRequest() }
         let filter = AuditEventQuery.filter(request, acrossTenants: acrossTenants, validator: &validator)
-        try AuditEventQuery.check(validator)
+        try validator.check()
         let result = try await fetch(filter, page ?? PageRequest())
         var writer = JSONWriter()
         writer.object { json in
@@ -60,7 +60,7 @@ struct AuditEventsController: Sendable {
         let format = AuditExportFormat(rawValue: requested)
         if format == nil { validator.add("format", "invalid_value", "format is csv or jsonl.") }
         let filter = AuditEventQuery.filter(request, acrossTenants: acrossTenants, validator: &validator)
-        try AuditEventQuery.check(validator)
+        try validator.check()
         guard let format else { throw TenantryError(.internalError, "Validation passed without values.") }
         let export = AuditExport(format: format) { after in try await fetch(filter, AuditExport.batch(after: after)) }
         return try await export.response(filename: filename)

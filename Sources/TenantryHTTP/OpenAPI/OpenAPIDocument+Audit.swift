@@ -7,7 +7,7 @@ extension OpenAPIDocument {
               "get": {
                 "operationId": "listAuditEvents",
                 "summary": "The tenant's audit log, oldest first, filtered.",
-                "description": "Every condition given must hold. Each event carries its place in the tenant's hash chain (`sequence`, `previous_hash`, `hash`, `chain_version`; see decision 0013); events written before chaining began have none. Bad filter, `limit` or `cursor` values answer 400 `invalid_query` with `errors[]` naming each parameter.",
+                "description": "Every condition given must hold. Each event carries its place in the tenant's hash chain (`sequence`, `previous_hash`, `hash`, `chain_version`; see decision 0013); events written before chaining began have none. Bad filter, `limit` or `cursor` values answer 422 `validation_failed` with `errors[]` naming each parameter.",
                 "tags": ["audit"],
                 "x-permission": "audit:read",
                 "security": [{ "bearerAuth": [] }, { "apiKeyAuth": [] }],
@@ -24,7 +24,7 @@ extension OpenAPIDocument {
                 ],
                 "responses": {
                   "200": { "description": "One page of events.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AuditEventPage" } } } },
-                  "400": { "$ref": "#/components/responses/InvalidQuery" },
+                  "422": { "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: a query parameter has a value the endpoint cannot use; `errors[]` names each one (`field` is the parameter)." },
                   "401": { "$ref": "#/components/responses/TenantUnauthenticated" },
                   "403": { "$ref": "#/components/responses/Forbidden" }
                 }
@@ -57,7 +57,7 @@ extension OpenAPIDocument {
                       "application/jsonl": { "schema": { "$ref": "#/components/schemas/AuditEvent" } }
                     }
                   },
-                  "400": { "$ref": "#/components/responses/InvalidQuery" },
+                  "422": { "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: a query parameter has a value the endpoint cannot use; `errors[]` names each one (`field` is the parameter)." },
                   "401": { "$ref": "#/components/responses/TenantUnauthenticated" },
                   "403": { "$ref": "#/components/responses/Forbidden" }
                 }
@@ -73,12 +73,6 @@ extension OpenAPIDocument {
               "AuditTargetID": { "name": "target_id", "in": "query", "schema": { "type": "string", "minLength": 1, "maxLength": 200 }, "description": "Only events about the resource with this id." },
               "AuditFrom": { "name": "from", "in": "query", "schema": { "type": "string", "format": "date-time" }, "description": "RFC 3339; only events that occurred at or after this instant." },
               "AuditTo": { "name": "to", "in": "query", "schema": { "type": "string", "format": "date-time" }, "description": "RFC 3339; only events that occurred before this instant (after `from`)." }
-            },
-            "responses": {
-              "InvalidQuery": {
-                "description": "`invalid_query`: a query parameter has a value the endpoint cannot use; `errors[]` names each one (`field` is the parameter).",
-                "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-              }
             },
             "schemas": {
               "AuditEvent": {

@@ -29,7 +29,7 @@ extension OpenAPIDocument {
               "get": {
                 "operationId": "platformListAuditEvents",
                 "summary": "Every tenant's audit log, oldest first, filtered.",
-                "description": "The filters of `GET /api/v1/audit-events`, plus `tenant_id`. Bad filter, `limit` or `cursor` values answer 400 `invalid_query` with `errors[]` naming each parameter. Reading the log is not itself recorded in the platform audit trail (it records operator actions).",
+                "description": "The filters of `GET /api/v1/audit-events`, plus `tenant_id`. Bad filter, `limit` or `cursor` values answer 422 `validation_failed` with `errors[]` naming each parameter. Reading the log is not itself recorded in the platform audit trail (it records operator actions).",
                 "tags": ["platform"],
                 "x-platform-role": "support",
                 "security": [{ "bearerAuth": [] }],
@@ -47,7 +47,7 @@ extension OpenAPIDocument {
                 ],
                 "responses": {
                   "200": { "description": "One page of events.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AuditEventPage" } } } },
-                  "400": { "$ref": "#/components/responses/InvalidQuery" },
+                  "422": { "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: a query parameter has a value the endpoint cannot use; `errors[]` names each one (`field` is the parameter)." },
                   "401": { "$ref": "#/components/responses/Unauthenticated" },
                   "403": { "$ref": "#/components/responses/PlatformForbidden" }
                 }
@@ -81,7 +81,7 @@ extension OpenAPIDocument {
                       "application/jsonl": { "schema": { "$ref": "#/components/schemas/AuditEvent" } }
                     }
                   },
-                  "400": { "$ref": "#/components/responses/InvalidQuery" },
+                  "422": { "$ref": "#/components/responses/ValidationFailed", "description": "`validation_failed`: a query parameter has a value the endpoint cannot use; `errors[]` names each one (`field` is the parameter)." },
                   "401": { "$ref": "#/components/responses/Unauthenticated" },
                   "403": { "$ref": "#/components/responses/PlatformForbidden" }
                 }

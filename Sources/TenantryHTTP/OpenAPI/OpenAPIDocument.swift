@@ -544,7 +544,7 @@ public enum OpenAPIDocument {
                   "detail": { "type": "string" },
                   "code": {
                     "type": "string",
-                    "examples": ["bad_request", "malformed_json", "invalid_request_id", "validation_failed", "unauthenticated", "forbidden", "not_found", "route_not_found", "method_not_allowed", "conflict", "payload_too_large", "unsupported_media_type", "internal_error", "service_unavailable", "invalid_credentials", "invalid_refresh_token", "invalid_or_expired_token", "invalid_token", "rate_limited", "quota_exceeded", "service_overloaded", "tenant_suspended", "tenant_pending_deletion", "limit_exceeded", "invalid_idempotency_key", "idempotency_key_reused", "idempotency_in_progress", "invalid_query"]
+                    "examples": ["bad_request", "malformed_json", "invalid_request_id", "validation_failed", "unauthenticated", "forbidden", "not_found", "route_not_found", "method_not_allowed", "conflict", "payload_too_large", "unsupported_media_type", "internal_error", "service_unavailable", "invalid_credentials", "invalid_refresh_token", "invalid_or_expired_token", "invalid_token", "rate_limited", "quota_exceeded", "service_overloaded", "tenant_suspended", "tenant_pending_deletion", "limit_exceeded", "invalid_idempotency_key", "idempotency_key_reused", "idempotency_in_progress"]
                   },
                   "request_id": { "type": "string" },
                   "errors": { "type": "array", "items": { "$ref": "#/components/schemas/FieldError" } },

@@ -69,7 +69,6 @@ extension TenantryError.Code {
     /// The request is malformed in a way no more specific code describes.
     public static let badRequest = Self("bad_request")
     /// A query parameter (a list filter) has a value the endpoint cannot use; `errors` names it.
-    public static let invalidQuery = Self("invalid_query")
 }
 
 /// The one mapping from error codes to HTTP statuses and titles.
@@ -87,7 +86,6 @@ public enum ProblemCatalog {
         .badRequest: Entry(status: .badRequest, title: "Bad request"),
         .malformedJSON: Entry(status: .badRequest, title: "Malformed JSON"),
         .invalidRequestID: Entry(status: .badRequest, title: "Invalid request id"),
-        .invalidQuery: Entry(status: .badRequest, title: "Invalid query parameter"),
         .validationFailed: Entry(status: .unprocessableContent, title: "Validation failed"),
         .unauthenticated: Entry(status: .unauthorized, title: "Authentication required"),
         .forbidden: Entry(status: .forbidden, title: "Forbidden"),
