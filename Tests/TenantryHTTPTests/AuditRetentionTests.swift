@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SQLKit
 import TenantryCore
+import TenantryHTTP
 import TenantryStorage
 import TenantryTestSupport
 import TenantryWorkers

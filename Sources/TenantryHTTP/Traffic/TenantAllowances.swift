@@ -34,12 +34,7 @@ public struct PlanAllowances: TenantAllowances {
     }
 
     public func allowances(for tenantID: TenantID) async throws -> Allowances {
-        let entitlements =
-            if let cached = self.entitlements.cachedEntitlements(for: tenantID) {
-                cached
-            } else {
-                try await self.entitlements.entitlements(for: tenantID)
-            }
+        let entitlements = try await self.entitlements.entitlements(for: tenantID)
         return Allowances(
             requestsPerMinute: entitlements.allowance(.requestsPerMinute),
             apiCallsPerMonth: entitlements.allowance(.apiCallsPerMonth))
