@@ -76,12 +76,11 @@ func fail(_ error: any Error, logger: Logger, invalid: String = "invalid configu
         return ExitCode(64)
     }
     if let error = error as? TenantryError {
-        var metadata: Logger.Metadata = ["error.code": .string(error.code.rawValue)]
-        if let cause = error.cause { metadata["error.type"] = .string(String(reflecting: type(of: cause))) }
+        var metadata = ErrorDiagnostics.metadata(for: error)
         for field in error.fieldErrors { metadata["field.\(field.field)"] = .string(field.message) }
         logger.critical("\(error.message)", metadata: metadata)
     } else {
-        logger.critical("start-up failed", metadata: ["error.type": .string(String(reflecting: type(of: error)))])
+        logger.critical("start-up failed", metadata: ErrorDiagnostics.metadata(for: error))
     }
     return ExitCode.failure
 }

@@ -122,7 +122,7 @@ public final class IdempotencyGuard: Sendable {
             // The side effects happened; the client still gets its answer. The reservation stays
             // until its lock expires, so a retry in the meantime gets 409 rather than a second run.
             context.logger.warning(
-                "storing an idempotent outcome failed", metadata: ["error.type": "\(String(reflecting: type(of: error)))"])
+                "storing an idempotent outcome failed", metadata: ErrorDiagnostics.metadata(for: error))
         }
         return Self.response(stored, headers: outcome.headers)
     }
@@ -190,7 +190,7 @@ public final class IdempotencyGuard: Sendable {
         } catch {
             // The lock expires on its own; until then a retry gets 409.
             logger.warning(
-                "releasing an idempotency key failed", metadata: ["error.type": "\(String(reflecting: type(of: error)))"])
+                "releasing an idempotency key failed", metadata: ErrorDiagnostics.metadata(for: error))
         }
     }
 

@@ -313,7 +313,7 @@ struct IdentityMaintenance: Service {
             try await runtime.access.flushUses()
         } catch {
             runtime.logger.warning(
-                "recording API key use failed; will retry", metadata: ["error.type": "\(String(reflecting: type(of: error)))"])
+                "recording API key use failed; will retry", metadata: ErrorDiagnostics.metadata(for: error))
         }
     }
 
@@ -332,7 +332,7 @@ struct IdentityMaintenance: Service {
             } catch {
                 runtime.logger.warning(
                     "reloading signing keys failed",
-                    metadata: ["error.type": "\(String(reflecting: type(of: error)))"]
+                    metadata: ErrorDiagnostics.metadata(for: error)
                 )
             }
         }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import TenantryCore
+import TenantryStorage
 
 /// Turns any error into a problem+json response. The only place that decides what a client
 /// learns about a failure: domain errors show their code and safe message; anything else is
@@ -18,11 +19,9 @@ enum ProblemResponse {
         if entry.status.code >= 500 {
             context.logger.error(
                 "request failed",
-                metadata: [
-                    "error.code": .string(domainError.code.rawValue),
-                    "error.type": .string(String(reflecting: type(of: domainError.cause ?? error))),
-                    "error.source": .string("\(domainError.file):\(domainError.line)"),
-                ]
+                metadata: ErrorDiagnostics.metadata(for: domainError).merging([
+                    "error.source": .string("\(domainError.file):\(domainError.line)")
+                ]) { $1 }
             )
         }
         var allowance: ProblemDetails.Allowance?

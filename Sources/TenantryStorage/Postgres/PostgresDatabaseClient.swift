@@ -140,7 +140,7 @@ public final class PostgresDatabaseClient: DatabaseClient {
                 if Task.isCancelled { return }
                 logger.warning(
                     "notification listener lost its connection; reconnecting",
-                    metadata: ["channel": "\(channel)", "error.type": "\(String(reflecting: type(of: error)))"]
+                    metadata: ErrorDiagnostics.metadata(for: error).merging(["channel": "\(channel)"]) { $1 }
                 )
             }
             try? await Task.sleep(for: delay)

@@ -252,7 +252,7 @@ public struct UsageFlushing: Service {
             try await meter.flush()
         } catch {
             logger.warning(
-                "writing usage counts failed; will retry", metadata: ["error.type": "\(String(reflecting: type(of: error)))"])
+                "writing usage counts failed; will retry", metadata: ErrorDiagnostics.metadata(for: error))
         }
     }
 }

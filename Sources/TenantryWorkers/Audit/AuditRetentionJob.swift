@@ -113,7 +113,7 @@ public struct AuditRetentionSchedule: Service {
             } catch {
                 logger.warning(
                     "could not queue the audit retention sweep",
-                    metadata: ["error.type": "\(String(reflecting: type(of: error)))"])
+                    metadata: ErrorDiagnostics.metadata(for: error))
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }

@@ -40,7 +40,7 @@ public struct IdempotencyRecordSweeper: Service {
                 } catch {
                     logger.warning(
                         "sweeping expired idempotency records failed; will retry",
-                        metadata: ["error.type": "\(String(reflecting: type(of: error)))"])
+                        metadata: ErrorDiagnostics.metadata(for: error))
                 }
             }
         }

@@ -66,7 +66,7 @@ public struct JobWorker: Service {
             } catch {
                 logger.warning(
                     "job worker could not reach the queue",
-                    metadata: ["queue": "\(handler.queue)", "error.type": "\(String(reflecting: type(of: error)))"]
+                    metadata: ErrorDiagnostics.metadata(for: error).merging(["queue": "\(handler.queue)"]) { $1 }
                 )
                 worked = false
             }
