@@ -1,7 +1,7 @@
 public import Logging
 import PostgresNIO
 import SQLiteNIO
-public import TenantryCore
+import TenantryCore
 
 /// The one way to log a failure: log metadata that tells an operator what failed without
 /// writing the failure down verbatim.
