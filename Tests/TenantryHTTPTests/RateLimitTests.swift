@@ -89,8 +89,20 @@ struct RateLimitTests {
             #expect(refused.status == .tooManyRequests)
             #expect(refused.headers[.retryAfter] == "30")
             #expect(refused.headers[Self.stateField]?.hasSuffix(#""api_key";r=0;t=30"#) == true)
-            // The tenant's own members are not held back by the key's limit.
-            #expect(try await client.json(.get, "/api/v1/members", token: owner.accessToken).status == .ok)
+            // The tenant's own members are not held back by the key's limit, and the requests
+            // it refused took nothing from the tenant's allowance.
+            func tenantRemaining() async throws -> Int? {
+                let member = try await client.json(.get, "/api/v1/members", token: owner.accessToken)
+                #expect(member.status == .ok)
+                let state = member.headers[Self.stateField] ?? ""
+                return state.split(separator: ";").first(where: { $0.hasPrefix("r=") }).flatMap { Int($0.dropFirst(2)) }
+            }
+            let before = try #require(try await tenantRemaining())
+            for _ in 0..<5 {
+                let again = try await client.json(.get, "/api/v1/members", headers: [APIKeyTests.xAPIKey: key.secret])
+                #expect(again.status == .tooManyRequests)
+            }
+            #expect(try await tenantRemaining() == before - 1)
 
             let invalid = try await client.json(
                 .patch, "/api/v1/api-keys/\(key.id)", ["rate_limit_per_minute": 0], token: owner.accessToken)

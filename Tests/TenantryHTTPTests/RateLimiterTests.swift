@@ -15,6 +15,25 @@ extension ManualClock {
 struct RateLimiterTests {
     let key = RateLimitKey.tenant(.generate())
 
+    @Test("a request that one of its limits refuses uses up nothing of the others")
+    func allOrNothing() {
+        let limiter = ManualClock().limiter()
+        let tenant = RateLimitCheck(key, RateLimitPolicy(quota: 5))
+        let apiKey = RateLimitCheck(.apiKey(.generate()), RateLimitPolicy(quota: 2))
+        for expected in [4, 3] {
+            let decisions = limiter.decide([tenant, apiKey])
+            #expect(decisions.map(\.allowed) == [true, true])
+            #expect(decisions[0].remaining == expected)
+        }
+        for _ in 0..<10 {
+            let decisions = limiter.decide([tenant, apiKey])
+            #expect(!decisions[1].allowed && decisions[1].remaining == 0)
+            // The tenant's limit would allow it, and reports its allowance untouched.
+            #expect(decisions[0].allowed && decisions[0].remaining == 3)
+        }
+        #expect(limiter.decide([tenant]).first?.remaining == 2)
+    }
+
     @Test("a burst of the whole quota passes, the next request waits one interval")
     func burstThenRefusal() {
         let clock = ManualClock()

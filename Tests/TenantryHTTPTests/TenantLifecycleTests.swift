@@ -211,6 +211,16 @@ struct TenantPurgeTests {
             #expect(tables.count >= 8)
             let before = try await Self.rowsOf(doomed.id, in: database)
             #expect(Set(before.keys) == Set(tables), "seedTenant covers every tenant-scoped table")
+            // Idempotency records name their tenant outside a `tenant_id` column.
+            func record(_ tenant: TenantID) -> IdempotencyRecord {
+                IdempotencyRecord(
+                    scopeHash: "scope-\(tenant)", tenantID: tenant, ownerToken: UUID(), sealedRequest: "sealed",
+                    lockedUntil: nil, createdAt: Date(), expiresAt: Date().addingTimeInterval(86_400))
+            }
+            try await database.withGlobal { scope in
+                _ = try await scope.idempotencyRecords.reserve(record(doomed.id))
+                _ = try await scope.idempotencyRecords.reserve(record(other.id))
+            }
             let otherBefore = try await Self.rowsOf(other.id, in: database)
             // A tenant not pending deletion cannot be purged.
             await #expect(throws: TenantryError.self) {
@@ -226,6 +236,14 @@ struct TenantPurgeTests {
             #expect(try await Self.rowsOf(doomed.id, in: database).isEmpty)
             #expect(try await database.readGlobal { try await $0.tenants.find(id: doomed.id) } == nil)
             #expect(try await Self.rowsOf(other.id, in: database) == otherBefore)
+            let (doomedRecord, otherRecord) = try await database.readGlobal { scope in
+                (
+                    try await scope.idempotencyRecords.find(scopeHash: "scope-\(doomed.id)"),
+                    try await scope.idempotencyRecords.find(scopeHash: "scope-\(other.id)")
+                )
+            }
+            #expect(doomedRecord == nil, "the purged tenant's idempotency records are deleted, not orphaned")
+            #expect(otherRecord?.tenantID == other.id)
             #expect(try await platformAuditActions(database).contains("tenant.purged"))
         }
     }

@@ -275,6 +275,32 @@ struct RowLevelSecurityTests {
             }
         }
     }
+
+    @Test(
+        "every SECURITY DEFINER function resolves names in pg_catalog first and only the runtime role may call it",
+        arguments: TestDatabase.postgresOnly)
+    func securityDefinerFunctions(engine: TestDatabase) async throws {
+        try await withTestDatabase(engine) { context in
+            let rows = try await context.asOwner(
+                """
+                SELECT p.oid::regprocedure::text AS signature, array_to_string(p.proconfig, ',') AS config,
+                    has_function_privilege('public', p.oid, 'EXECUTE') AS public_may,
+                    has_function_privilege('tenantry_app', p.oid, 'EXECUTE') AS runtime_may
+                FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                WHERE n.nspname = 'public' AND p.prosecdef
+                ORDER BY 1
+                """)
+            let signatures = try rows.map { try $0.decode(column: "signature", as: String.self) }
+            #expect(signatures == ["tenantry_purge_audit_events(uuid,timestamp with time zone)", "tenantry_purge_tenant(uuid)"])
+            for row in rows {
+                let signature = try row.decode(column: "signature", as: String.self)
+                let config = try row.decode(column: "config", as: String?.self) ?? ""
+                #expect(config.contains("search_path=pg_catalog, public"), "\(signature): \(config)")
+                #expect(try !row.decode(column: "public_may", as: Bool.self), "PUBLIC may call \(signature)")
+                #expect(try row.decode(column: "runtime_may", as: Bool.self), "the runtime role may not call \(signature)")
+            }
+        }
+    }
 }
 
 /// True when PostgreSQL refused for lack of privilege or a row-level security violation

@@ -1,4 +1,5 @@
 import Foundation
+import SQLKit
 import TenantryCore
 import TenantryStorage
 import TenantryTestSupport
@@ -107,29 +108,59 @@ struct UsageRepositoryTests {
     func failedFlushKeepsCounts(engine: TestDatabase) async throws {
         try await withTestDatabase(engine) { context in
             let tenant = try await Fixtures.seedTenant(context.database)
+            let other = try await Fixtures.seedTenant(context.database)
             let meter = UsageMeter(database: context.database)
-            let missing = TenantID.generate()
             let now = Date()
-            _ = try await meter.recordRequest(in: tenant.id, by: nil, monthlyAllowance: nil, now: now)
-            _ = try await meter.recordRequest(in: missing, by: nil, monthlyAllowance: nil, now: now)
-            meter.recordEmailSent(in: missing, now: now)
-            // The unknown tenant's row violates its foreign key: that flush fails, the other lands.
+            _ = try await meter.recordRequest(in: other.id, by: nil, monthlyAllowance: nil, now: now)
+            meter.recordEmailSent(in: other.id, now: now)
+            // The daily table is away: every write of that flush fails, and nothing is lost.
+            try await Self.renameUsageTable(in: context, from: "usage_daily", to: "usage_daily_away")
             await #expect(throws: (any Error).self) { try await meter.flush(now: now) }
             #expect(meter.hasUnflushedCounts)
-            let stored = try await context.database.withTenant(tenant.id) { scope in
+            try await Self.renameUsageTable(in: context, from: "usage_daily_away", to: "usage_daily")
+            _ = try await meter.recordRequest(in: tenant.id, by: nil, monthlyAllowance: nil, now: now)
+            try await meter.flush(now: now)
+            #expect(!meter.hasUnflushedCounts)
+            let kept = try await context.database.withTenant(other.id) { scope in
+                try await scope.usage.daily(from: UsageDay(now), to: UsageDay(now))
+            }
+            // The fixture's day of usage (3 requests, a sign-in, an email) plus what the meter kept.
+            #expect(kept.first?.counts == UsageCounts(apiRequests: 4, signIns: 1, emailsSent: 2))
+            let written = try await context.database.withTenant(tenant.id) { scope in
+                try await scope.usage.daily(from: UsageDay(now), to: UsageDay(now))
+            }
+            #expect(written.first?.counts.apiRequests == 4)
+        }
+    }
+
+    @Test(
+        "a purged tenant's unwritten counts are dropped at the next flush instead of failing every flush after it",
+        arguments: TestDatabase.all)
+    func purgedTenantCountsDropped(engine: TestDatabase) async throws {
+        try await withTestDatabase(engine) { context in
+            let kept = try await Fixtures.seedTenant(context.database)
+            let meter = UsageMeter(database: context.database)
+            let purged = TenantID.generate()
+            let now = Date()
+            _ = try await meter.recordRequest(in: kept.id, by: nil, monthlyAllowance: nil, now: now)
+            _ = try await meter.recordRequest(in: purged, by: nil, monthlyAllowance: nil, now: now)
+            meter.recordEmailSent(in: purged, now: now)
+            try await meter.flush(now: now)
+            #expect(!meter.hasUnflushedCounts)
+            let stored = try await context.database.withTenant(kept.id) { scope in
                 try await scope.usage.daily(from: UsageDay(now), to: UsageDay(now))
             }
             #expect(stored.first?.counts.apiRequests == 4)
-            // Once the tenant exists, the kept counts are written in full.
-            var created = try Fixtures.tenant()
-            created.id = missing
-            try await context.database.withPlatform { scope in try await scope.tenants.create(created) }
             try await meter.flush(now: now)
-            #expect(!meter.hasUnflushedCounts)
-            let kept = try await context.database.withTenant(missing) { scope in
-                try await scope.usage.daily(from: UsageDay(now), to: UsageDay(now))
-            }
-            #expect(kept.first?.counts == UsageCounts(apiRequests: 1, emailsSent: 1))
+        }
+    }
+
+    /// Renames a usage table behind the server's back (as the owner on PostgreSQL).
+    static func renameUsageTable(in context: TestDatabaseContext, from old: String, to new: String) async throws {
+        let statement: SQLQueryString = "ALTER TABLE \(ident: old) RENAME TO \(ident: new)"
+        switch context.kind {
+        case .postgres: try await context.asOwner(statement)
+        case .sqlite: try await context.database.withPlatform { scope in try await scope.sql.raw(statement).run() }
         }
     }
 }

@@ -23,9 +23,12 @@ public struct ConfiguredAuditRetention: AuditRetentionSource {
 
 extension AuditRetentionSource {
     /// The instant before which a tenant's events may go, or `nil` to keep them all. Never less
-    /// than a day before `now`, whatever the source says.
+    /// than a day before `now`, whatever the source says; a retention reaching back before 1970
+    /// (an allowance may be as large as a billion days) keeps everything, since no event is
+    /// that old and such an instant is beyond what the databases' timestamps hold.
     public func cutoff(for tenant: TenantID, now: Date) async throws -> Date? {
         guard let days = try await retentionDays(for: tenant) else { return nil }
-        return now.addingTimeInterval(-Double(max(days, 1)) * 86_400)
+        let cutoff = now.addingTimeInterval(-Double(max(days, 1)) * 86_400)
+        return cutoff.timeIntervalSince1970 > 0 ? cutoff : nil
     }
 }

@@ -84,13 +84,15 @@ struct PlatformService: Sendable {
         return try await self.tenant(tenant.id)
     }
 
-    /// Applies one change to a tenant's profile, records it as `action` and drops the cached
-    /// state; a change that changes nothing records nothing.
+    /// Applies one change to a tenant's profile under the tenant's lock (so concurrent changes,
+    /// an owner's included, never undo one another), records it as `action` and drops the
+    /// cached state; a change that changes nothing records nothing.
     func changeTenant(
         by actor: PlatformOperator, _ id: TenantID, action: String, origin: AuditEvent.Origin,
         _ change: @Sendable (inout TenantProfile, PlatformScope) async throws -> [String: AuditEvent.Change]
     ) async throws -> TenantDetail {
         let detail = try await database.withPlatform { scope -> TenantDetail in
+            try await scope.tenants.lock(id: id)
             guard var profile = try await scope.tenants.profile(id: id) else { throw Self.noSuchTenant }
             let changes = try await change(&profile, scope)
             if !changes.isEmpty {
@@ -109,6 +111,7 @@ struct PlatformService: Sendable {
     /// in one transaction.
     func purge(by actor: PlatformOperator, _ id: TenantID, origin: AuditEvent.Origin) async throws {
         try await database.withPlatform { scope in
+            try await scope.tenants.lock(id: id)
             guard var profile = try await scope.tenants.profile(id: id) else { throw Self.noSuchTenant }
             var changes: [String: AuditEvent.Change] = [:]
             if profile.tenant.status != .pendingDeletion {

@@ -47,13 +47,30 @@ public struct RateLimitDecision: Sendable, Equatable {
     public var resetSeconds: Int
 }
 
-/// Decides whether a request fits its limit. Implementations keep the state: in memory for one
+/// One limit a request must fit: whose allowance, under which policy.
+public struct RateLimitCheck: Sendable, Equatable {
+    /// Whose allowance.
+    public var key: RateLimitKey
+    /// The limit.
+    public var policy: RateLimitPolicy
+
+    /// Creates a check.
+    public init(_ key: RateLimitKey, _ policy: RateLimitPolicy) {
+        self.key = key
+        self.policy = policy
+    }
+}
+
+/// Decides whether a request fits its limits. Implementations keep the state: in memory for one
 /// node (``GCRARateLimiter``), or, later, shared through PostgreSQL by several nodes (see
 /// docs/decisions/0016). `async` so a shared implementation can reach its store; the in-memory
 /// one never suspends.
 public protocol RateLimiter: Sendable {
-    /// Takes one request from `key`'s allowance under `policy`, or refuses it.
-    func acquire(_ key: RateLimitKey, policy: RateLimitPolicy) async -> RateLimitDecision
+    /// Decides one request against all of its limits at once: it takes one request from every
+    /// allowance when each allows it, and from none when any refuses, so a request that one
+    /// limit refuses (an API key over its own limit) uses up nothing of another (its tenant's).
+    /// Returns one decision per check, in order.
+    func acquire(_ checks: [RateLimitCheck]) async -> [RateLimitDecision]
 }
 
 /// The generic cell rate algorithm in memory: per key one number, the theoretical arrival time
@@ -87,29 +104,61 @@ public final class GCRARateLimiter: RateLimiter {
 
     private static let start = ContinuousClock.now
 
-    public func acquire(_ key: RateLimitKey, policy: RateLimitPolicy) async -> RateLimitDecision {
-        decide(key, policy: policy)
+    public func acquire(_ checks: [RateLimitCheck]) async -> [RateLimitDecision] {
+        decide(checks)
     }
 
-    /// The synchronous core of ``acquire(_:policy:)``.
+    /// One request under one limit (the synchronous core, for a single check).
     public func decide(_ key: RateLimitKey, policy: RateLimitPolicy) -> RateLimitDecision {
+        decide([RateLimitCheck(key, policy)])[0]
+    }
+
+    /// The synchronous core of ``acquire(_:)``: all checks are decided under one lock, and
+    /// the request is taken from each allowance only when every check allows it.
+    public func decide(_ checks: [RateLimitCheck]) -> [RateLimitDecision] {
         let now = clock()
-        let window = Double(policy.window)
-        let interval = window / Double(policy.quota)
-        let tolerance = window - interval
         return table.withLock { table in
             if table.tats.count >= table.sweepAt { Self.sweep(&table, now: now, capacity: capacity) }
-            let tat = max(table.tats[key] ?? now, now)
-            if tat - now > tolerance + 1e-9 {
-                let wait = tat - tolerance - now
-                return RateLimitDecision(allowed: false, remaining: 0, resetSeconds: max(1, Int(wait.rounded(.up))))
+            var decisions: [RateLimitDecision] = []
+            var nextTATs: [Double] = []
+            decisions.reserveCapacity(checks.count)
+            nextTATs.reserveCapacity(checks.count)
+            for check in checks {
+                let window = Double(check.policy.window)
+                let interval = window / Double(check.policy.quota)
+                let tat = max(table.tats[check.key] ?? now, now)
+                if tat - now > window - interval + 1e-9 {
+                    let wait = tat - (window - interval) - now
+                    decisions.append(
+                        RateLimitDecision(allowed: false, remaining: 0, resetSeconds: max(1, Int(wait.rounded(.up)))))
+                    nextTATs.append(tat)
+                } else {
+                    decisions.append(Self.state(after: tat + interval, now: now, window: window, interval: interval))
+                    nextTATs.append(tat + interval)
+                }
             }
-            let next = tat + interval
-            table.tats[key] = next
-            let remaining = Int(((window - (next - now)) / interval + 1e-9).rounded(.down))
-            return RateLimitDecision(
-                allowed: true, remaining: max(0, remaining), resetSeconds: max(0, Int((next - now - 1e-9).rounded(.up))))
+            if decisions.allSatisfy(\.allowed) {
+                for (check, next) in zip(checks, nextTATs) { table.tats[check.key] = next }
+                return decisions
+            }
+            // Refused: nothing is taken, so the limits that allowed report their state as it
+            // stays (the request counts against none of them).
+            for index in decisions.indices where decisions[index].allowed {
+                let window = Double(checks[index].policy.window)
+                let interval = window / Double(checks[index].policy.quota)
+                let tat = max(table.tats[checks[index].key] ?? now, now)
+                decisions[index] = Self.state(after: tat, now: now, window: window, interval: interval)
+            }
+            return decisions
         }
+    }
+
+    /// An allowance's state once its theoretical arrival time is `tat`: the requests still
+    /// allowed now, and the seconds until it is whole again.
+    private static func state(after tat: Double, now: Double, window: Double, interval: Double) -> RateLimitDecision {
+        let remaining = Int(((window - (tat - now)) / interval + 1e-9).rounded(.down))
+        return RateLimitDecision(
+            allowed: true, remaining: max(0, remaining), resetSeconds: max(0, Int((tat - now - 1e-9).rounded(.up))))
     }
 
     /// Drops every bucket that is full again (its TAT has passed); returns how many remain.

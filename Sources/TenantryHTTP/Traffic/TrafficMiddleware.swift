@@ -25,12 +25,14 @@ public struct TenantTrafficMiddleware: RouterMiddleware {
         let allowances = try await traffic.allowances.allowances(for: access.tenantID)
         var headers = RateLimitHeaders()
         if traffic.rateLimitsEnabled {
+            var checks: [RateLimitCheck] = []
             if let perMinute = allowances.requestsPerMinute {
-                await headers.acquire(.tenant(access.tenantID), RateLimitPolicy(quota: perMinute), from: traffic.limiter)
+                checks.append(RateLimitCheck(.tenant(access.tenantID), RateLimitPolicy(quota: perMinute)))
             }
             if case .apiKey(let keyID, _) = access.principal, let perMinute = access.keyRequestsPerMinute {
-                await headers.acquire(.apiKey(keyID), RateLimitPolicy(quota: perMinute), from: traffic.limiter)
+                checks.append(RateLimitCheck(.apiKey(keyID), RateLimitPolicy(quota: perMinute)))
             }
+            await headers.acquire(checks, from: traffic.limiter)
         }
         return try await headers.enforce(annotations: context.base.annotations) {
             if let exhausted = try await traffic.meter.recordRequest(
@@ -61,15 +63,19 @@ public struct ClientRateLimitMiddleware: RouterMiddleware {
     ) async throws -> Response {
         guard traffic.rateLimitsEnabled else { return try await next(request, context) }
         var headers = RateLimitHeaders()
-        await headers.acquire(.clientIP(context.clientIP ?? "unknown"), traffic.clientIPPolicy, from: traffic.limiter)
+        await headers.acquire(
+            [RateLimitCheck(.clientIP(context.clientIP ?? "unknown"), traffic.clientIPPolicy)], from: traffic.limiter)
         return try await headers.enforce(annotations: context.annotations) { try await next(request, context) }
     }
 }
 
 extension RateLimitHeaders {
-    /// Takes one request from `key` under `policy` and records the decision.
-    mutating func acquire(_ key: RateLimitKey, _ policy: RateLimitPolicy, from limiter: any RateLimiter) async {
-        add(key.policyName, policy, await limiter.acquire(key, policy: policy))
+    /// Decides the request under all of its limits at once and records each decision.
+    mutating func acquire(_ checks: [RateLimitCheck], from limiter: any RateLimiter) async {
+        guard !checks.isEmpty else { return }
+        for (check, decision) in zip(checks, await limiter.acquire(checks)) {
+            add(check.key.policyName, check.policy, decision)
+        }
     }
 
     /// Answers 429 `rate_limited` when a policy refused; otherwise runs `body` and puts the

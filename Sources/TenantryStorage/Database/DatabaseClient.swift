@@ -106,8 +106,7 @@ public struct TenantScope: Sendable {
     /// Serializes changes to the tenant's ownership and membership rules: concurrent
     /// transactions that call this run one after another (on SQLite every transaction already does).
     public func lockTenant() async throws {
-        guard sql.dialect.name == "postgresql" else { return }
-        try await sql.raw("SELECT id FROM tenants WHERE id = \(bind: tenantID.rawValue) FOR UPDATE").run()
+        try await tenants.lock(id: tenantID)
     }
 }
 

@@ -98,7 +98,25 @@ enum PostgresSchema {
         ),
         usageMigration,
         auditChainMigration,
+        Migration(
+            version: 9,
+            name: "purge_function_hardening",
+            statements: [
+                hardenedPurgeTenantFunction,
+                "REVOKE ALL ON FUNCTION tenantry_purge_tenant(uuid) FROM PUBLIC",
+            ]
+        ),
     ]
+
+    /// ``purgeTenantFunction`` as migration 9 replaces it: an owner-privileged function
+    /// resolves names in `pg_catalog` first, so no object in `public` can stand in for a
+    /// built-in; it looks for tables in `public` by name, since `current_schema()` would now
+    /// answer `pg_catalog`; and only the runtime role (granted at provisioning) may call it.
+    static let hardenedPurgeTenantFunction =
+        purgeTenantFunction
+        .replacingOccurrences(of: "CREATE FUNCTION", with: "CREATE OR REPLACE FUNCTION")
+        .replacingOccurrences(of: "SET search_path = public, pg_catalog", with: "SET search_path = pg_catalog, public")
+        .replacingOccurrences(of: "ns.nspname = current_schema()", with: "ns.nspname = 'public'")
 
     /// Finds the key a presented API key secret belongs to, before the tenant is known: the
     /// platform scope is raised for this one query and restored before the function returns.
@@ -173,6 +191,8 @@ enum SQLiteSchema {
         ),
         usageMigration,
         auditChainMigration,
+        // PostgreSQL's purge function hardening; SQLite has no functions.
+        Migration(version: 9, name: "purge_function_hardening", statements: []),
     ]
 }
 

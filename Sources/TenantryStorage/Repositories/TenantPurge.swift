@@ -4,7 +4,8 @@ public import TenantryCore
 
 /// Removes a tenant pending deletion: every row of every table with a `tenant_id` column
 /// (found in the database's catalogue, so tables added later are covered without a change
-/// here), every other reference to the tenant (set to NULL), and the tenant row itself.
+/// here), its idempotency records, every other reference to the tenant (set to NULL), and the
+/// tenant row itself. It holds the tenant's lock, so a restore cannot interleave.
 /// Reached from the platform scope only.
 ///
 /// On PostgreSQL the work is done by `tenantry_purge_tenant`, a function that runs as the owner
@@ -17,12 +18,16 @@ public struct TenantPurge: Sendable {
     /// does not exist, `conflict` when it is not pending deletion.
     @discardableResult
     public func run(_ tenantID: TenantID) async throws -> Int {
+        try await TenantRepository(sql: sql).lock(id: tenantID)
         guard let row = try await sql.raw("SELECT status FROM tenants WHERE id = \(bind: tenantID.rawValue)").first() else {
             throw TenantryError(.notFound, "No such tenant.")
         }
         guard try row.enumeration("status", as: Tenant.Status.self) == .pendingDeletion else {
             throw TenantryError(.conflict, "Only a tenant pending deletion can be purged.")
         }
+        // Idempotency records name their tenant outside a `tenant_id` column, and the generic
+        // step below would only clear that reference; their sealed responses go with the tenant.
+        try await IdempotencyRecordRepository(sql: sql).delete(tenant: tenantID)
         if sql.dialect.name == "postgresql" {
             let result = try await sql.raw("SELECT tenantry_purge_tenant(\(bind: tenantID.rawValue)) AS deleted").first()
             try await UserDirectoryNotice.tenant(tenantID).announce(on: sql)

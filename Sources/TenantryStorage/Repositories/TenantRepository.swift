@@ -81,6 +81,14 @@ public struct TenantRepository: Sendable {
     private static let profileColumns =
         "id, slug, name, status, created_at, updated_at, plan_id, overrides, branding, settings, status_reason, purge_after"
 
+    /// Locks the tenant's row until the transaction ends, so that changes to one tenant's
+    /// status, plan or rules (by its owners, by operators, by the purge) run one after another.
+    /// On SQLite every transaction already runs alone.
+    public func lock(id: TenantID) async throws {
+        guard sql.dialect.name == "postgresql" else { return }
+        try await sql.raw("SELECT id FROM tenants WHERE id = \(bind: id.rawValue) FOR UPDATE").run()
+    }
+
     /// The tenant with its plan, overrides, branding, settings and lifecycle, if it exists.
     public func profile(id: TenantID) async throws -> TenantProfile? {
         try await sql.raw("SELECT \(unsafeRaw: Self.profileColumns) FROM tenants WHERE id = \(bind: id.rawValue)")

@@ -148,8 +148,8 @@ public final class UsageMeter: Sendable {
 
     /// Writes everything counted so far: one transaction per tenant that adds the counts to
     /// the daily rows, records the active users and re-reads the month's API calls. Counts that
-    /// cannot be written stay in memory for the next flush; the first error is rethrown after
-    /// every tenant was tried.
+    /// cannot be written stay in memory for the next flush, unless their tenant was purged
+    /// meanwhile (they are dropped); the first error is rethrown after every tenant was tried.
     public func flush(now: Date = Date()) async throws {
         let month = UsageDay(now).firstOfMonth
         let taken = state.withLock { state -> [TenantDay: Bucket] in
@@ -187,6 +187,12 @@ public final class UsageMeter: Sendable {
                     state.monthly[tenantID] = calls
                 }
             } catch {
+                // A purged tenant's last counts have nowhere to go; keeping them would fail
+                // every flush from now on.
+                if await tenantIsGone(tenantID) {
+                    state.withLock { state in state.monthly[tenantID] = nil }
+                    continue
+                }
                 failure = failure ?? error
                 state.withLock { state in
                     for (day, taken) in days {
@@ -204,6 +210,16 @@ public final class UsageMeter: Sendable {
             }
         }
         if let failure { throw failure }
+    }
+
+    /// True only when the database answers that the tenant does not exist (any more); a
+    /// database that cannot be asked keeps the counts.
+    private func tenantIsGone(_ tenantID: TenantID) async -> Bool {
+        do {
+            return try await database.readGlobal { scope in try await scope.tenants.find(id: tenantID) } == nil
+        } catch {
+            return false
+        }
     }
 
     private static func count(_ state: inout State, _ tenantID: TenantID, _ day: UsageDay, _ user: UserID?) {

@@ -56,9 +56,17 @@ public struct AuditRetentionJob: JobHandler {
         } else {
             tenants = try await database.withPlatform { scope in try await scope.tenantAuditEvents.tenantIDs() }
         }
+        // One tenant that cannot be swept does not hold up the others; the job is retried
+        // with the first failure, and tenants already swept have nothing left to remove.
+        var failure: (any Error)?
         for tenant in tenants {
-            try await purge(tenant)
+            do {
+                try await purge(tenant)
+            } catch {
+                failure = failure ?? error
+            }
         }
+        if let failure { throw failure }
     }
 
     /// Purges one tenant; returns how many events were removed.

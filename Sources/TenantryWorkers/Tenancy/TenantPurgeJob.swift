@@ -22,6 +22,8 @@ public struct TenantPurgeJob: JobHandler {
         }
         let now = Date()
         try await database.withPlatform { scope in
+            // A restore running now finishes first, or waits for the purge and finds no tenant.
+            try await scope.tenants.lock(id: job.tenantID)
             guard let profile = try await scope.tenants.profile(id: job.tenantID), profile.tenant.status == .pendingDeletion,
                 let due = profile.purgeAfter, due <= now
             else { return }
