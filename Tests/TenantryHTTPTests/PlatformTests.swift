@@ -57,6 +57,29 @@ struct PlatformTests {
         }
     }
 
+    @Test(
+        "a platform write is replayed by its Idempotency-Key only while the caller still holds the role",
+        arguments: TestDatabase.all)
+    func replayNeedsTheRole(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let admin = try await client.signedInOperator(context.identity)
+            let other = try await client.signedInOperator(context.identity)
+            let headers = IdempotencyTests.keyed(UUID().uuidString)
+            let body: [String: Any] = ["id": "starter", "name": "Starter"]
+            let created = try await client.json(.post, "/api/v1/platform/plans", body, token: admin.token, headers: headers)
+            #expect(created.status == .created, "\(created.raw)")
+            let replayed = try await client.json(.post, "/api/v1/platform/plans", body, token: admin.token, headers: headers)
+            #expect(replayed.status == .created)
+            #expect(replayed.headers[IdempotencyTests.replayed] == "true")
+            #expect(
+                try await client.json(.delete, "/api/v1/platform/operators/\(admin.userID)", token: other.token).status
+                    == .noContent)
+            let refused = try await client.json(.post, "/api/v1/platform/plans", body, token: admin.token, headers: headers)
+            #expect(refused.status == .forbidden, "\(refused.raw)")
+            #expect(refused.headers[IdempotencyTests.replayed] == nil)
+        }
+    }
+
     @Test("admin create promotes an existing account and keeps its password", arguments: TestDatabase.all)
     func adminCreatePromotes(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, context in

@@ -60,10 +60,14 @@ public final class APIRouter: HTTPResponderBuilder {
         auth.registerAuthenticatedRoutes(on: signedIn)
         MeController(service: service).register(on: signedIn)
 
-        // Operator routes: any signed-in user, then the platform role checked per request.
+        // Operator routes: any signed-in user, then the platform role checked per request, and
+        // only then `Idempotency-Key` (a replay, too, needs the role today).
         let platformTable = PlatformRouteTable()
         let platformRoutes = PlatformRoutes(
-            group: signedIn.group("/platform"), database: database, prefix: "/api/v1/platform", table: platformTable)
+            group: api.group("/platform")
+                .add(middleware: BearerAuthenticationMiddleware(runtime: identity))
+                .group(context: AuthenticatedRequestContext.self),
+            database: database, prefix: "/api/v1/platform", table: platformTable, idempotency: idempotency)
         PlatformController(service: PlatformService(runtime: identity)).register(on: platformRoutes)
         PlatformUsageController(database: database).register(on: platformRoutes)
         PlatformAuditEventsController(database: database).register(on: platformRoutes)

@@ -19,11 +19,14 @@ public struct PlatformOperator: Sendable, Equatable {
 /// (bearer access token, any or no tenant), and before the handler runs their role is read from
 /// `platform_operators`, on every request, so granting or taking a role away works at once on
 /// every node. No operator row → 403; a role below the route's → 403; any error → denied.
+/// `Idempotency-Key` is honoured after the check, so a stored outcome is replayed only to a
+/// caller who still holds the role.
 public struct PlatformRoutes {
     let group: RouterGroup<AuthenticatedRequestContext>
     let database: any DatabaseClient
     let prefix: String
     let table: PlatformRouteTable
+    let idempotency: IdempotencyGuard
 
     /// A route's handler.
     public typealias Handler = @Sendable (Request, AuthenticatedRequestContext, PlatformOperator) async throws -> Response
@@ -32,12 +35,16 @@ public struct PlatformRoutes {
     public func on(_ method: HTTPRequest.Method, _ path: String, _ role: PlatformRole, _ handler: @escaping Handler) {
         table.add(PlatformRoute(method: method, path: prefix + path, role: role))
         let database = self.database
+        let idempotency = self.idempotency
         group.on(RouterPath(path), method: method) { request, context -> Response in
             let userID = context.caller.userID
             let held = try await database.readGlobal { scope in try await scope.operators.role(of: userID) }
             guard let held else { throw TenantryError(.forbidden, "This needs a platform operator.") }
             guard held >= role else { throw TenantryError(.forbidden, "This needs the \(role.rawValue) platform role.") }
-            return try await handler(request, context, PlatformOperator(userID: userID, role: held))
+            let scope = IdempotencyScope.session(context.caller.sessionID, tenant: context.caller.tenantID)
+            return try await idempotency.run(request, context: context.base, scope: scope) { request in
+                try await handler(request, context, PlatformOperator(userID: userID, role: held))
+            }
         }
     }
 }
