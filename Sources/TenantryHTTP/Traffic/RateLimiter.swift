@@ -36,6 +36,13 @@ public struct RateLimitPolicy: Sendable, Equatable {
     }
 }
 
+extension RateLimitPolicy {
+    /// Seconds between two requests at the sustained rate.
+    fileprivate var interval: Double { Double(window) / Double(quota) }
+    /// How far ahead of now the next arrival time may run while a request still fits.
+    fileprivate var tolerance: Double { Double(window) - interval }
+}
+
 /// The answer for one request under one policy.
 public struct RateLimitDecision: Sendable, Equatable {
     /// Whether the request may proceed.
@@ -119,44 +126,27 @@ public final class GCRARateLimiter: RateLimiter {
         let now = clock()
         return table.withLock { table in
             if table.tats.count >= table.sweepAt { Self.sweep(&table, now: now, capacity: capacity) }
-            var decisions: [RateLimitDecision] = []
-            var nextTATs: [Double] = []
-            decisions.reserveCapacity(checks.count)
-            nextTATs.reserveCapacity(checks.count)
-            for check in checks {
-                let window = Double(check.policy.window)
-                let interval = window / Double(check.policy.quota)
-                let tat = max(table.tats[check.key] ?? now, now)
-                if tat - now > window - interval + 1e-9 {
-                    let wait = tat - (window - interval) - now
-                    decisions.append(
-                        RateLimitDecision(allowed: false, remaining: 0, resetSeconds: max(1, Int(wait.rounded(.up)))))
-                    nextTATs.append(tat)
-                } else {
-                    decisions.append(Self.state(after: tat + interval, now: now, window: window, interval: interval))
-                    nextTATs.append(tat + interval)
+            let tats = checks.map { max(table.tats[$0.key] ?? now, now) }
+            let admitted = zip(checks, tats).allSatisfy { check, tat in tat - now <= check.policy.tolerance + 1e-9 }
+            return zip(checks, tats).map { check, tat in
+                let policy = check.policy
+                if tat - now > policy.tolerance + 1e-9 {
+                    let wait = tat - policy.tolerance - now
+                    return RateLimitDecision(allowed: false, remaining: 0, resetSeconds: max(1, Int(wait.rounded(.up))))
                 }
+                // Refused by another limit: nothing is taken, and this one reports its state as
+                // it stays.
+                guard admitted else { return Self.state(after: tat, now: now, policy: policy) }
+                table.tats[check.key] = tat + policy.interval
+                return Self.state(after: tat + policy.interval, now: now, policy: policy)
             }
-            if decisions.allSatisfy(\.allowed) {
-                for (check, next) in zip(checks, nextTATs) { table.tats[check.key] = next }
-                return decisions
-            }
-            // Refused: nothing is taken, so the limits that allowed report their state as it
-            // stays (the request counts against none of them).
-            for index in decisions.indices where decisions[index].allowed {
-                let window = Double(checks[index].policy.window)
-                let interval = window / Double(checks[index].policy.quota)
-                let tat = max(table.tats[checks[index].key] ?? now, now)
-                decisions[index] = Self.state(after: tat, now: now, window: window, interval: interval)
-            }
-            return decisions
         }
     }
 
     /// An allowance's state once its theoretical arrival time is `tat`: the requests still
     /// allowed now, and the seconds until it is whole again.
-    private static func state(after tat: Double, now: Double, window: Double, interval: Double) -> RateLimitDecision {
-        let remaining = Int(((window - (tat - now)) / interval + 1e-9).rounded(.down))
+    private static func state(after tat: Double, now: Double, policy: RateLimitPolicy) -> RateLimitDecision {
+        let remaining = Int(((Double(policy.window) - (tat - now)) / policy.interval + 1e-9).rounded(.down))
         return RateLimitDecision(
             allowed: true, remaining: max(0, remaining), resetSeconds: max(0, Int((tat - now - 1e-9).rounded(.up))))
     }
