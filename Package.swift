@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "tenantry", targets: ["tenantry"]),
         .library(name: "TenantryCore", targets: ["TenantryCore"]),
         .library(name: "TenantryStorage", targets: ["TenantryStorage"]),
+        .library(name: "TenantryApplication", targets: ["TenantryApplication"]),
         .library(name: "TenantryHTTP", targets: ["TenantryHTTP"]),
     ],
     dependencies: [
@@ -62,9 +63,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TenantryApplication",
+            dependencies: [
+                "TenantryCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TenantryHTTP",
             dependencies: [
                 "TenantryCore",
+                "TenantryApplication",
                 "TenantryStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -78,7 +90,7 @@ let package = Package(
             name: "TenantryWorkers",
             dependencies: [
                 "TenantryCore",
-                "TenantryStorage",
+                "TenantryApplication",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -91,6 +103,7 @@ let package = Package(
             name: "tenantry",
             dependencies: [
                 "TenantryCore",
+                "TenantryApplication",
                 "TenantryStorage",
                 "TenantryHTTP",
                 "TenantryWorkers",
@@ -121,6 +134,7 @@ let package = Package(
             name: "TenantryStorageTests",
             dependencies: [
                 "TenantryCore",
+                "TenantryApplication",
                 "TenantryStorage",
                 "TenantryTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -133,6 +147,7 @@ let package = Package(
             name: "TenantryWorkersTests",
             dependencies: [
                 "TenantryCore",
+                "TenantryApplication",
                 "TenantryWorkers",
                 "TenantryTestSupport",
                 .product(name: "Logging", package: "swift-log"),
@@ -143,6 +158,7 @@ let package = Package(
             name: "TenantryHTTPTests",
             dependencies: [
                 "TenantryCore",
+                "TenantryApplication",
                 "TenantryStorage",
                 "TenantryHTTP",
                 "TenantryWorkers",

@@ -223,12 +223,15 @@ struct EdgeTests {
         }
     }
 
-    @Test("every problem code maps to an error status and a distinct title")
+    @Test("every error code maps to an error status, and every code shown to clients has a distinct title")
     func catalog() {
-        let entries = ProblemCatalog.entries
-        #expect(entries.values.allSatisfy { (400...599).contains($0.status.code) })
-        #expect(Set(entries.values.map(\.title)).count == entries.count)
-        #expect(ProblemCatalog.entry(for: TenantryError.Code("never_declared")).status == .internalServerError)
+        let entries = ErrorCode.allCases.map { ProblemCatalog.entry(for: $0) }
+        #expect(entries.allSatisfy { (400...599).contains($0.status.code) })
+        let shown = ErrorCode.allCases.filter { ProblemCatalog.entry(for: $0).shownCode == $0 }
+        #expect(Set(shown.map { ProblemCatalog.entry(for: $0).title }).count == shown.count)
+        // Codes about the server's own state reach a client only as internal errors.
+        #expect(ProblemCatalog.entry(for: .migrationsPending).shownCode == .internalError)
+        #expect(ProblemCatalog.entry(for: .migrationsPending).status == .internalServerError)
     }
 
     private func expectStillServing(_ client: any TestClientProtocol) async throws {

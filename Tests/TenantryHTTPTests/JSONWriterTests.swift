@@ -45,7 +45,7 @@ struct JSONWriterTests {
         let tenantID = TenantID.generate()
         func member(_ name: String, role: TenantRole, custom: String?, status: MemberStatus) throws -> MemberBody {
             MemberBody(
-                MembershipRepository.Member(
+                Member(
                     membership: Membership(
                         tenantID: tenantID, userID: .generate(), role: role, customRoleID: custom == nil ? nil : .generate(),
                         status: status, createdAt: Date(timeIntervalSince1970: 1_795_458_984.329), updatedAt: Date()),

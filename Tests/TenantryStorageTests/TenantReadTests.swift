@@ -40,9 +40,9 @@ struct TenantReadTests {
     /// Every page of a listing, following the cursor.
     private func allPages(
         limit: Int,
-        _ fetch: (PageRequest) async throws -> Page<MembershipRepository.Member>
-    ) async throws -> [[MembershipRepository.Member]] {
-        var pages: [[MembershipRepository.Member]] = []
+        _ fetch: (PageRequest) async throws -> Page<Member>
+    ) async throws -> [[Member]] {
+        var pages: [[Member]] = []
         var request = PageRequest(limit: limit)
         while true {
             let page = try await fetch(request)
@@ -61,7 +61,7 @@ struct TenantReadTests {
             let database = context.database
             let (tenant, role) = try await seedVariedTenant(database)
             try await Fixtures.seedTenant(database, name: "Other")
-            let filters: [MembershipRepository.MemberFilter] = [
+            let filters: [MemberFilter] = [
                 .init(),
                 .init(role: .builtIn(.owner)),
                 .init(role: .builtIn(.member)),

@@ -52,7 +52,3 @@ public struct Invitation: Sendable, Equatable {
     public static let lifetime: TimeInterval = 7 * 86_400
 }
 
-extension TenantryError.Code {
-    /// The invitation was accepted, revoked or has expired.
-    public static let invalidInvitation = Self("invitation_invalid")
-}

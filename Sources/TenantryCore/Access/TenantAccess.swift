@@ -89,14 +89,6 @@ public struct ResourceBinding: Sendable, Equatable, Codable {
     ]
 }
 
-extension TenantryError.Code {
-    /// A resource-bound key reached for another resource.
-    public static let outOfScope = Self("out_of_scope")
-    /// The change would leave the tenant without an owner.
-    public static let lastOwner = Self("last_owner")
-    /// The access token acts in no tenant; switch to one first.
-    public static let tenantRequired = Self("tenant_required")
-}
 
 /// The rules that stop anyone from granting more than they hold. Each throws 403 `forbidden`
 /// with the reason.

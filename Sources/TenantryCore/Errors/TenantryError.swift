@@ -1,16 +1,14 @@
-/// The one error type of the domain: a stable machine-readable code, a message that is safe to
-/// show to a client, optional field-level details, and an underlying cause that is never shown.
+public import Foundation
+
+/// The one error type of the domain: a stable machine-readable code from a closed set, a message
+/// that is safe to show to a client, optional field-level errors and typed details, and an
+/// underlying cause that is never shown.
 ///
 /// The HTTP layer maps the code to a status and a problem+json document in one place; the cause
 /// stays on the server and is reported only by its type.
 public struct TenantryError: Error, Sendable, CustomStringConvertible {
     /// A stable identifier for a kind of failure, e.g. `validation_failed`.
-    public struct Code: Hashable, Sendable, RawRepresentable, CustomStringConvertible {
-        public let rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public init(_ rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
-    }
+    public typealias Code = ErrorCode
 
     /// What went wrong, as a stable code.
     public var code: Code
@@ -18,6 +16,9 @@ public struct TenantryError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// Problems with individual input fields.
     public var fieldErrors: [FieldError]
+    /// Typed facts a client may act on (how long to wait, which limit), shown in the problem
+    /// document and its headers.
+    public var detail: ErrorDetail?
     /// The underlying error, if any. Never returned to clients or logged verbatim.
     public var cause: (any Error & Sendable)?
     /// Where the error was raised.
@@ -30,6 +31,7 @@ public struct TenantryError: Error, Sendable, CustomStringConvertible {
         _ code: Code,
         _ message: String,
         fieldErrors: [FieldError] = [],
+        detail: ErrorDetail? = nil,
         cause: (any Error & Sendable)? = nil,
         file: String = #fileID,
         line: Int = #line
@@ -37,6 +39,7 @@ public struct TenantryError: Error, Sendable, CustomStringConvertible {
         self.code = code
         self.message = message
         self.fieldErrors = fieldErrors
+        self.detail = detail
         self.cause = cause
         self.file = file
         self.line = line
@@ -64,19 +67,51 @@ public struct FieldError: Sendable, Equatable, Codable {
     }
 }
 
-extension TenantryError.Code {
-    /// Input failed validation; `fieldErrors` says where.
-    public static let validationFailed = Self("validation_failed")
-    /// The resource does not exist in the caller's scope (also used for other tenants' resources).
-    public static let notFound = Self("not_found")
-    /// The request conflicts with the current state (e.g. a duplicate slug).
-    public static let conflict = Self("conflict")
-    /// No valid credentials were presented.
-    public static let unauthenticated = Self("unauthenticated")
-    /// The caller is known but lacks the permission.
-    public static let forbidden = Self("forbidden")
-    /// A dependency (usually the database) is unavailable; retry later.
-    public static let unavailable = Self("service_unavailable")
-    /// An unexpected failure; details stay in the server's logs.
-    public static let internalError = Self("internal_error")
+
+/// Facts about a failure that a client may act on, carried apart from the hidden cause.
+public enum ErrorDetail: Sendable, Equatable {
+    /// Retry after this many seconds (`Retry-After`).
+    case retryAfter(seconds: Int)
+    /// One more item would exceed an allowance of the tenant's plan.
+    case limitExceeded(LimitExceeded)
+    /// A periodic allowance (monthly API calls) is used up until it resets.
+    case quotaExceeded(QuotaExceeded)
+}
+
+/// Which plan limit a `limit_exceeded` error is about: how many exist, how many are allowed
+/// (the problem document carries all three).
+public struct LimitExceeded: Sendable, Equatable {
+    /// The limit.
+    public var limit: Limit
+    /// How many items exist.
+    public var current: Int
+    /// How many the plan allows.
+    public var allowed: Int
+
+    /// Creates the detail.
+    public init(limit: Limit, current: Int, allowed: Int) {
+        self.limit = limit
+        self.current = current
+        self.allowed = allowed
+    }
+}
+
+/// Which allowance a `quota_exceeded` error is about, what was used, and when it resets.
+public struct QuotaExceeded: Sendable, Equatable {
+    /// The allowance that is used up, e.g. `api_calls_per_month`.
+    public var name: String
+    /// The allowance.
+    public var limit: Int
+    /// What was used.
+    public var used: Int
+    /// When the allowance starts again.
+    public var resetsAt: Date
+
+    /// Creates the detail.
+    public init(name: String, limit: Int, used: Int, resetsAt: Date) {
+        self.name = name
+        self.limit = limit
+        self.used = used
+        self.resetsAt = resetsAt
+    }
 }

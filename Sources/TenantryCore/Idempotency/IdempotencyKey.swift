@@ -71,11 +71,3 @@ public struct IdempotencyPolicy: Sendable {
     }
 }
 
-extension TenantryError.Code {
-    /// The `Idempotency-Key` header breaks the length or character rules (400).
-    public static let invalidIdempotencyKey = Self("invalid_idempotency_key")
-    /// The key was used by this caller for another method, path or body (422).
-    public static let idempotencyKeyReused = Self("idempotency_key_reused")
-    /// The first request with this key has not finished yet (409).
-    public static let idempotencyInProgress = Self("idempotency_in_progress")
-}

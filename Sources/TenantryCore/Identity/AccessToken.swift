@@ -65,10 +65,6 @@ public struct TokenSettings: Sendable, Equatable {
     }
 }
 
-extension TenantryError.Code {
-    /// The access token is missing, malformed, expired, revoked or not for this server.
-    public static let invalidToken = Self("invalid_token")
-}
 
 /// Reads the header of a compact JWS without trusting it, to apply the allow-lists before any
 /// signature work.

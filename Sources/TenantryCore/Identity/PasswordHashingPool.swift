@@ -111,7 +111,3 @@ enum ProcessInfoCores {
     import Glibc
 #endif
 
-extension TenantryError.Code {
-    /// Too much work is in flight (e.g. password hashing); retry after `Retry-After`.
-    public static let overloaded = Self("service_overloaded")
-}

@@ -165,21 +165,8 @@ public struct Entitlements: Sendable, Equatable {
         throw TenantryError(
             .limitExceeded,
             "The plan allows \(allowed) \(limit.rawValue.replacingOccurrences(of: "_", with: " ")); the tenant has \(current).",
-            cause: LimitExceeded(limit: limit, current: current, allowed: allowed))
+            detail: .limitExceeded(LimitExceeded(limit: limit, current: current, allowed: allowed)))
     }
 }
 
-/// The cause of a `limit_exceeded` error: which limit, how many exist, how many are allowed
-/// (the problem document carries all three).
-public struct LimitExceeded: Error, Sendable, Equatable {
-    public var limit: Limit
-    public var current: Int
-    public var allowed: Int
-}
 
-extension TenantryError.Code {
-    /// Creating one more would exceed an allowance of the tenant's plan.
-    public static let limitExceeded = Self("limit_exceeded")
-    /// The tenant is pending deletion: only reading it and restoring it are possible.
-    public static let tenantPendingDeletion = Self("tenant_pending_deletion")
-}

@@ -1,18 +1,6 @@
+import TenantryApplication
 import Hummingbird
 import TenantryCore
-
-extension AuditRecorder {
-    /// Builds an event done by a tenant principal (a member or an API key) to one resource.
-    static func event(
-        by access: TenantAccess,
-        action: String,
-        target: AuditEvent.Target,
-        origin: AuditEvent.Origin,
-        changes: [String: AuditEvent.Change]
-    ) -> AuditEvent {
-        event(in: access.tenantID, action: action, actor: access.actor, target: target, origin: origin, changes: changes)
-    }
-}
 
 extension TenantRequestContext {
     /// The identifier in path parameter `name`; a missing or malformed one names nothing, so it

@@ -1,3 +1,4 @@
+import TenantryApplication
 import Foundation
 import HTTPTypes
 public import Hummingbird
@@ -99,12 +100,6 @@ public struct TenantAuthenticationMiddleware: RouterMiddleware {
     }
 }
 
-extension TenantryError.Code {
-    /// The API key is unknown, expired, revoked, or its creator lost access.
-    public static let invalidAPIKey = Self("invalid_api_key")
-    /// The caller's membership in the tenant is suspended.
-    public static let memberSuspended = Self("member_suspended")
-}
 
 /// The context of tenant routes: demands a resolved ``TenantAccess``, so no tenant handler can
 /// run without one.

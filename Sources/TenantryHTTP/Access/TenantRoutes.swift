@@ -1,3 +1,4 @@
+import TenantryApplication
 public import HTTPTypes
 public import Hummingbird
 import Synchronization

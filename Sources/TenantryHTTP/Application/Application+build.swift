@@ -1,3 +1,4 @@
+import TenantryApplication
 public import Hummingbird
 public import Logging
 import Synchronization

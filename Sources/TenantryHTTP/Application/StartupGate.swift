@@ -1,3 +1,4 @@
+import TenantryApplication
 import ServiceLifecycle
 import Synchronization
 

@@ -1,3 +1,4 @@
+import TenantryApplication
 public import Logging
 public import ServiceLifecycle
 public import TenantryCore

@@ -2,12 +2,12 @@ import Foundation
 import Hummingbird
 import NIOCore
 import TenantryCore
-import TenantryStorage
+import TenantryApplication
 
 /// `/api/v1/audit-events*`: the tenant's audit log, oldest first (the API's one pagination
 /// order), filtered, and exported as CSV or JSON Lines.
 struct AuditEventsController: Sendable {
-    let database: any DatabaseClient
+    let database: any DataStore
 
     /// Events read per transaction while exporting.
     static let exportBatchSize = 1000

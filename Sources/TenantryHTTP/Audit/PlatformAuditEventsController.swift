@@ -1,14 +1,14 @@
 import Foundation
 import Hummingbird
 import TenantryCore
-import TenantryStorage
+import TenantryApplication
 
 /// `/api/v1/platform/audit-events*`: every tenant's audit log for operators (`support`), with
 /// the tenant log's filters plus `tenant_id`, listed and exported exactly as the tenant log is.
 /// Reading it is not recorded in the platform audit trail: that trail records operator
 /// actions (changes), and reads change nothing; each request still has its access log line.
 struct PlatformAuditEventsController: Sendable {
-    let database: any DatabaseClient
+    let database: any DataStore
 
     func register(on routes: PlatformRoutes) {
         routes.on(.get, "/audit-events", .support) { request, _, _ in

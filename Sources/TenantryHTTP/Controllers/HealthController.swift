@@ -2,16 +2,16 @@ import Foundation
 public import Hummingbird
 import Synchronization
 import TenantryCore
-public import TenantryStorage
+public import TenantryApplication
 
 /// `GET /health/live` (the process answers) and `GET /health/ready` (the database answers
 /// within the readiness timeout; 503 problem otherwise, 200 again once it recovers).
 public struct HealthController: Sendable {
-    let database: any DatabaseClient
+    let database: any DataStore
     let readinessTimeout: Duration
 
     /// Creates the controller.
-    public init(database: any DatabaseClient, readinessTimeout: Duration) {
+    public init(database: any DataStore, readinessTimeout: Duration) {
         self.database = database
         self.readinessTimeout = readinessTimeout
     }

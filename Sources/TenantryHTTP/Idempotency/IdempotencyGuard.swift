@@ -4,7 +4,7 @@ public import Hummingbird
 import Logging
 import NIOCore
 public import TenantryCore
-public import TenantryStorage
+public import TenantryApplication
 
 /// Runs a write request at most once per `Idempotency-Key` (decision record 0014). The one hook
 /// every write route under `/api/v1` passes through, once the caller is known and before the
@@ -47,12 +47,12 @@ public final class IdempotencyGuard: Sendable {
         .contentLanguage, .contentLocation,
     ]
 
-    let database: any DatabaseClient
+    let database: any DataStore
     let seal: IdempotencySeal
     let settings: Settings
 
     /// Creates the guard.
-    public init(database: any DatabaseClient, masterKey: MasterKey, settings: Settings = Settings()) {
+    public init(database: any DataStore, masterKey: MasterKey, settings: Settings = Settings()) {
         self.database = database
         self.seal = IdempotencySeal(masterKey: masterKey)
         self.settings = settings
@@ -197,7 +197,7 @@ public final class IdempotencyGuard: Sendable {
     /// A thrown error whose problem response is final (a 4xx the policy stores), as that
     /// response; `nil` for errors that free the key (5xx, anything not a domain error).
     private func storableProblem(for error: any Error, request: Request, context: AppRequestContext) -> Response? {
-        guard let error = error as? TenantryError, let entry = ProblemCatalog.entries[error.code],
+        guard let error = error as? TenantryError, case let entry = ProblemCatalog.entry(for: error.code),
             entry.status.code < 500, IdempotencyPolicy.stores(status: entry.status.code)
         else { return nil }
         return ProblemResponse.make(for: error, request: request, context: context, routes: RouteTable(routes: []))

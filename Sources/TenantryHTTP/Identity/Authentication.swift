@@ -1,18 +1,7 @@
+import TenantryApplication
 public import Foundation
 public import Hummingbird
 public import TenantryCore
-
-/// Who is calling, once a bearer token has been verified and its session found active.
-public struct AuthenticatedCaller: Sendable, Equatable {
-    /// The user.
-    public var userID: UserID
-    /// The session the token belongs to.
-    public var sessionID: SessionID
-    /// The tenant the token acts in, if any.
-    public var tenantID: TenantID?
-    /// The caller's roles in that tenant.
-    public var roles: [String]
-}
 
 /// Verifies `Authorization: Bearer <access token>` and the token's session, and records the
 /// caller in the context; routes behind it use ``AuthenticatedRequestContext``, whose

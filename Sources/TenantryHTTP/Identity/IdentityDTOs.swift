@@ -1,3 +1,4 @@
+import TenantryApplication
 import Foundation
 import Hummingbird
 import TenantryCore

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import TenantryCore
-import TenantryStorage
+import TenantryApplication
 
 /// `/api/v1/members*` and `/api/v1/tenant/transfer-ownership`.
 struct MembersController: Sendable {
@@ -12,7 +12,7 @@ struct MembersController: Sendable {
             let query = request.uri.queryParameters
             var validator = Validator()
             let page = try validator.capture { try request.pageRequest() }
-            var filter = MembershipRepository.MemberFilter()
+            var filter = MemberFilter()
             if let role = query["role"] {
                 filter.role = try validator.capture { try RoleReference(String(role)) }
             }
@@ -108,7 +108,7 @@ struct MemberBody: ResponseEncodable {
     let joinedAt: Date
     let updatedAt: Date
 
-    init(_ member: MembershipRepository.Member) {
+    init(_ member: Member) {
         userId = member.membership.userID.description
         email = member.email.rawValue
         name = member.name

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import TenantryCore
-import TenantryStorage
+import TenantryApplication
 
 /// `/api/v1/platform/*`: the operator API. Reads need `support`, changes `super_admin`; every
 /// change is recorded in the platform audit trail.
@@ -201,10 +201,10 @@ struct PlatformController: Sendable {
         return text
     }
 
-    static func filter(_ request: Request) throws -> PlatformTenantDirectory.Filter {
+    static func filter(_ request: Request) throws -> TenantSearchFilter {
         let query = request.uri.queryParameters
         var validator = Validator()
-        var filter = PlatformTenantDirectory.Filter()
+        var filter = TenantSearchFilter()
         if let status = query["status"].map(String.init) {
             filter.status = Tenant.Status(rawValue: status)
             if filter.status == nil { validator.add("status", "invalid_value", "Use active, suspended or pending_deletion.") }
@@ -212,7 +212,7 @@ struct PlatformController: Sendable {
         if let plan = query["plan"].map(String.init) {
             filter.plan = try validator.capture { try Plan.validatedID(plan, field: "plan") }
         }
-        for (name, keyPath) in [("created_from", \PlatformTenantDirectory.Filter.createdFrom), ("created_to", \.createdTo)] {
+        for (name, keyPath) in [("created_from", \TenantSearchFilter.createdFrom), ("created_to", \.createdTo)] {
             guard let text = query[Substring(name)].map(String.init) else { continue }
             if let date = PlatformJSON.date(text) {
                 filter[keyPath: keyPath] = date
@@ -382,7 +382,7 @@ struct PlatformTenantBody: ResponseEncodable {
     let createdAt: Date
     let updatedAt: Date
 
-    init(_ entry: PlatformTenantDirectory.Entry, usage: PlatformService.MonthUsage?) {
+    init(_ entry: TenantDirectoryEntry, usage: PlatformService.MonthUsage?) {
         let tenant = entry.profile.tenant
         id = tenant.id.description
         slug = tenant.slug.rawValue

@@ -3,16 +3,7 @@ public import HTTPTypes
 public import Hummingbird
 import Synchronization
 public import TenantryCore
-import TenantryStorage
-
-/// A platform operator acting on a platform route.
-public struct PlatformOperator: Sendable, Equatable {
-    public var userID: UserID
-    public var role: PlatformRole
-
-    /// The operator as an audit actor.
-    var actor: AuditEvent.Actor { AuditEvent.Actor(type: "operator", id: userID.description) }
-}
+import TenantryApplication
 
 /// Registers the operator routes under `/api/v1/platform`, each with the least platform role
 /// it needs. The one mechanism that checks platform roles: the caller signs in as anyone does
@@ -23,7 +14,7 @@ public struct PlatformOperator: Sendable, Equatable {
 /// caller who still holds the role.
 public struct PlatformRoutes {
     let group: RouterGroup<AuthenticatedRequestContext>
-    let database: any DatabaseClient
+    let database: any DataStore
     let prefix: String
     let table: PlatformRouteTable
     let idempotency: IdempotencyGuard
@@ -67,24 +58,4 @@ public final class PlatformRouteTable: Sendable {
     public var routes: [PlatformRoute] { entries.withLock { $0 } }
 
     func add(_ entry: PlatformRoute) { entries.withLock { $0.append(entry) } }
-}
-
-extension AuditRecorder {
-    /// Builds a platform audit event done by an operator (stored in `platform_audit_events`).
-    static func event(
-        by actor: PlatformOperator, action: String, target: AuditEvent.Target, origin: AuditEvent.Origin,
-        changes: [String: AuditEvent.Change]
-    ) -> AuditEvent {
-        platformEvent(actor: actor.actor, action: action, target: target, origin: origin, changes: changes)
-    }
-
-    /// Builds a platform audit event (its tenant is a placeholder: platform events belong to none).
-    static func platformEvent(
-        actor: AuditEvent.Actor, action: String, target: AuditEvent.Target, origin: AuditEvent.Origin,
-        changes: [String: AuditEvent.Change]
-    ) -> AuditEvent {
-        event(
-            in: TenantID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))), action: action, actor: actor,
-            target: target, origin: origin, changes: changes)
-    }
 }

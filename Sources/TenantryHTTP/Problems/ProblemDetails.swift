@@ -1,3 +1,4 @@
+import TenantryApplication
 public import HTTPTypes
 public import TenantryCore
 
@@ -53,73 +54,67 @@ public struct ProblemDetails: Codable, Sendable, Equatable {
     public static func typeURI(for code: TenantryError.Code) -> String { "urn:tenantry:problem:\(code.rawValue)" }
 }
 
-extension TenantryError.Code {
-    /// No route has this path.
-    public static let routeNotFound = Self("route_not_found")
-    /// The path exists but not with this method (the response's `Allow` lists the methods).
-    public static let methodNotAllowed = Self("method_not_allowed")
-    /// The body is not JSON.
-    public static let malformedJSON = Self("malformed_json")
-    /// The body is not sent as JSON.
-    public static let unsupportedMediaType = Self("unsupported_media_type")
-    /// The body exceeds the configured limit.
-    public static let payloadTooLarge = Self("payload_too_large")
-    /// The `X-Request-ID` header is over-long or has characters outside the allowed set.
-    public static let invalidRequestID = Self("invalid_request_id")
-    /// The request is malformed in a way no more specific code describes.
-    public static let badRequest = Self("bad_request")
-    /// A query parameter (a list filter) has a value the endpoint cannot use; `errors` names it.
-}
-
-/// The one mapping from error codes to HTTP statuses and titles.
+/// The one mapping from error codes to HTTP statuses and titles: an exhaustive `switch`, so a
+/// code added to ``ErrorCode`` does not compile until it has its answer here.
 public enum ProblemCatalog {
-    /// An entry of the catalogue.
-    public struct Entry: Sendable {
+    /// How the API answers with one code.
+    public struct Entry: Sendable, Equatable {
         /// The response status.
         public let status: HTTPResponse.Status
         /// The problem's fixed title.
         public let title: String
+        /// The code the client sees: the code itself, or `internal_error` for codes that only
+        /// describe the server's own state (start-up checks) and never reach a client as such.
+        public let shownCode: ErrorCode
+
+        init(status: HTTPResponse.Status, title: String, shownCode: ErrorCode) {
+            self.status = status
+            self.title = title
+            self.shownCode = shownCode
+        }
     }
 
-    /// Every code the API answers with, and its status and title.
-    public static let entries: [TenantryError.Code: Entry] = [
-        .badRequest: Entry(status: .badRequest, title: "Bad request"),
-        .malformedJSON: Entry(status: .badRequest, title: "Malformed JSON"),
-        .invalidRequestID: Entry(status: .badRequest, title: "Invalid request id"),
-        .validationFailed: Entry(status: .unprocessableContent, title: "Validation failed"),
-        .unauthenticated: Entry(status: .unauthorized, title: "Authentication required"),
-        .forbidden: Entry(status: .forbidden, title: "Forbidden"),
-        .notFound: Entry(status: .notFound, title: "Not found"),
-        .routeNotFound: Entry(status: .notFound, title: "Route not found"),
-        .methodNotAllowed: Entry(status: .methodNotAllowed, title: "Method not allowed"),
-        .conflict: Entry(status: .conflict, title: "Conflict"),
-        .payloadTooLarge: Entry(status: .contentTooLarge, title: "Payload too large"),
-        .unsupportedMediaType: Entry(status: .unsupportedMediaType, title: "Unsupported media type"),
-        .internalError: Entry(status: .internalServerError, title: "Internal error"),
-        .unavailable: Entry(status: .serviceUnavailable, title: "Service unavailable"),
-        .overloaded: Entry(status: .serviceUnavailable, title: "Service overloaded"),
-        .rateLimited: Entry(status: .tooManyRequests, title: "Too many requests"),
-        .quotaExceeded: Entry(status: .tooManyRequests, title: "Allowance used up"),
-        .invalidToken: Entry(status: .unauthorized, title: "Invalid access token"),
-        .invalidCredentials: Entry(status: .unauthorized, title: "Invalid credentials"),
-        .invalidRefreshToken: Entry(status: .unauthorized, title: "Invalid refresh token"),
-        .invalidUserToken: Entry(status: .badRequest, title: "Invalid or expired link"),
-        .tenantSuspended: Entry(status: .forbidden, title: "Tenant suspended"),
-        .outOfScope: Entry(status: .forbidden, title: "Out of scope"),
-        .lastOwner: Entry(status: .conflict, title: "Last owner"),
-        .tenantRequired: Entry(status: .forbidden, title: "Tenant required"),
-        .invalidAPIKey: Entry(status: .unauthorized, title: "Invalid API key"),
-        .memberSuspended: Entry(status: .forbidden, title: "Membership suspended"),
-        .invalidInvitation: Entry(status: .gone, title: "Invitation no longer valid"),
-        .limitExceeded: Entry(status: .forbidden, title: "Plan limit exceeded"),
-        .tenantPendingDeletion: Entry(status: .forbidden, title: "Tenant pending deletion"),
-        .invalidIdempotencyKey: Entry(status: .badRequest, title: "Invalid idempotency key"),
-        .idempotencyKeyReused: Entry(status: .unprocessableContent, title: "Idempotency key reused"),
-        .idempotencyInProgress: Entry(status: .conflict, title: "Idempotent request in progress"),
-    ]
-
-    /// The entry for a code; codes outside the catalogue are internal errors.
-    public static func entry(for code: TenantryError.Code) -> Entry {
-        entries[code] ?? entries[.internalError] ?? Entry(status: .internalServerError, title: "Internal error")
+    /// The answer for a code.
+    public static func entry(for code: ErrorCode) -> Entry {
+        func answer(_ status: HTTPResponse.Status, _ title: String) -> Entry {
+            Entry(status: status, title: title, shownCode: code)
+        }
+        switch code {
+        case .badRequest: return answer(.badRequest, "Bad request")
+        case .malformedJSON: return answer(.badRequest, "Malformed JSON")
+        case .invalidRequestID: return answer(.badRequest, "Invalid request id")
+        case .validationFailed: return answer(.unprocessableContent, "Validation failed")
+        case .unauthenticated: return answer(.unauthorized, "Authentication required")
+        case .forbidden: return answer(.forbidden, "Forbidden")
+        case .notFound: return answer(.notFound, "Not found")
+        case .routeNotFound: return answer(.notFound, "Route not found")
+        case .methodNotAllowed: return answer(.methodNotAllowed, "Method not allowed")
+        case .conflict: return answer(.conflict, "Conflict")
+        case .payloadTooLarge: return answer(.contentTooLarge, "Payload too large")
+        case .unsupportedMediaType: return answer(.unsupportedMediaType, "Unsupported media type")
+        case .internalError: return answer(.internalServerError, "Internal error")
+        case .unavailable: return answer(.serviceUnavailable, "Service unavailable")
+        case .overloaded: return answer(.serviceUnavailable, "Service overloaded")
+        case .rateLimited: return answer(.tooManyRequests, "Too many requests")
+        case .quotaExceeded: return answer(.tooManyRequests, "Allowance used up")
+        case .invalidToken: return answer(.unauthorized, "Invalid access token")
+        case .invalidCredentials: return answer(.unauthorized, "Invalid credentials")
+        case .invalidRefreshToken: return answer(.unauthorized, "Invalid refresh token")
+        case .invalidUserToken: return answer(.badRequest, "Invalid or expired link")
+        case .tenantSuspended: return answer(.forbidden, "Tenant suspended")
+        case .outOfScope: return answer(.forbidden, "Out of scope")
+        case .lastOwner: return answer(.conflict, "Last owner")
+        case .tenantRequired: return answer(.forbidden, "Tenant required")
+        case .invalidAPIKey: return answer(.unauthorized, "Invalid API key")
+        case .memberSuspended: return answer(.forbidden, "Membership suspended")
+        case .invalidInvitation: return answer(.gone, "Invitation no longer valid")
+        case .limitExceeded: return answer(.forbidden, "Plan limit exceeded")
+        case .tenantPendingDeletion: return answer(.forbidden, "Tenant pending deletion")
+        case .invalidIdempotencyKey: return answer(.badRequest, "Invalid idempotency key")
+        case .idempotencyKeyReused: return answer(.unprocessableContent, "Idempotency key reused")
+        case .idempotencyInProgress: return answer(.conflict, "Idempotent request in progress")
+        case .migrationChecksumMismatch, .unknownMigration, .migrationsPending, .unsafeDatabaseRole:
+            return Entry(status: .internalServerError, title: "Internal error", shownCode: .internalError)
+        }
     }
 }

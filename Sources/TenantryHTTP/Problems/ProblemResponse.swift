@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import TenantryCore
-import TenantryStorage
+import TenantryApplication
 
 /// Turns any error into a problem+json response. The only place that decides what a client
 /// learns about a failure: domain errors show their code and safe message; anything else is
@@ -12,8 +12,8 @@ enum ProblemResponse {
         var headers = HTTPFields()
         let domainError = domainError(for: error, request: request, routes: routes, headers: &headers)
         let entry = ProblemCatalog.entry(for: domainError.code)
-        let known = ProblemCatalog.entries[domainError.code] != nil
-        let code: TenantryError.Code = known ? domainError.code : .internalError
+        let known = entry.shownCode == domainError.code
+        let code = entry.shownCode
         let detail = known ? domainError.message : "An unexpected error occurred."
 
         if entry.status.code >= 500 {
@@ -25,13 +25,20 @@ enum ProblemResponse {
             )
         }
         var allowance: ProblemDetails.Allowance?
-        if let quota = domainError.cause as? QuotaExceeded {
+        var exceeded: LimitExceeded?
+        switch known ? domainError.detail : nil {
+        case .quotaExceeded(let quota):
             headers[.retryAfter] = String(max(1, Int(quota.resetsAt.timeIntervalSinceNow.rounded(.up))))
             allowance = .init(
                 name: quota.name, limit: quota.limit, used: quota.used, resetsAt: FastFormatting.timestamp(quota.resetsAt))
-        } else if let wait = domainError.cause as? RetryAfter {
-            headers[.retryAfter] = String(wait.seconds)
-        } else if entry.status == .serviceUnavailable {
+        case .retryAfter(let seconds):
+            headers[.retryAfter] = String(seconds)
+        case .limitExceeded(let detail):
+            exceeded = detail
+        case nil:
+            break
+        }
+        if entry.status == .serviceUnavailable, headers[.retryAfter] == nil {
             headers[.retryAfter] = domainError.code == .overloaded ? "1" : "5"
         }
         if entry.status == .unauthorized {
@@ -46,9 +53,9 @@ enum ProblemResponse {
             code: code.rawValue,
             requestID: context.requestID,
             errors: domainError.fieldErrors.isEmpty ? nil : domainError.fieldErrors,
-            allowance: known ? allowance : nil
+            allowance: allowance
         )
-        if let exceeded = domainError.cause as? LimitExceeded {
+        if let exceeded {
             problem.limit = exceeded.limit.rawValue
             problem.current = exceeded.current
             problem.allowed = exceeded.allowed

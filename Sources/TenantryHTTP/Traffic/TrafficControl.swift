@@ -1,7 +1,7 @@
 public import Logging
 public import ServiceLifecycle
 public import TenantryCore
-public import TenantryStorage
+public import TenantryApplication
 
 /// Rate limits and usage metering, made once at start-up: the limiter, the usage meter, the
 /// tenants' allowances and the settings. Every tenant request passes through
@@ -24,7 +24,7 @@ public final class TrafficControl: Sendable {
     /// ``PlanAllowances``; `limiter` defaults to an in-memory ``GCRARateLimiter``.
     public init(
         configuration: TenantryConfiguration,
-        database: any DatabaseClient,
+        database: any DataStore,
         allowances: any TenantAllowances,
         limiter: (any RateLimiter)? = nil
     ) {

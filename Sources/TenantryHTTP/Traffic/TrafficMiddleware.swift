@@ -1,7 +1,7 @@
 public import Foundation
 public import Hummingbird
 public import TenantryCore
-import TenantryStorage
+import TenantryApplication
 
 /// Applies the tenant's and the API key's rate limits and the monthly API-call allowance to
 /// every tenant request, and counts it for usage. Runs after ``TenantAuthenticationMiddleware``,
@@ -38,7 +38,7 @@ public struct TenantTrafficMiddleware: RouterMiddleware {
             if let exhausted = try await traffic.meter.recordRequest(
                 in: access.tenantID, by: access.userID, monthlyAllowance: allowances.apiCallsPerMonth)
             {
-                throw QuotaExceeded.error(exhausted)
+                throw QuotaRefusal.error(exhausted)
             }
             return try await next(request, context)
         }
@@ -96,33 +96,20 @@ extension RateLimitHeaders {
 
 enum RateLimited {
     static func error(_ wait: Int) -> TenantryError {
-        TenantryError(.rateLimited, "Too many requests; retry in \(wait) seconds.", cause: RetryAfter(seconds: wait))
+        TenantryError(.rateLimited, "Too many requests; retry in \(wait) seconds.", detail: .retryAfter(seconds: wait))
     }
 }
 
-/// Why a request was refused for the monthly allowance: carried as the cause of
-/// `quota_exceeded`, and turned into `Retry-After` and the problem's `allowance` member.
-public struct QuotaExceeded: Error, Sendable {
-    /// The allowance that is used up, e.g. `api_calls_per_month`.
-    public var name: String
-    /// The allowance.
-    public var limit: Int
-    /// What was used.
-    public var used: Int
-    /// When the allowance starts again.
-    public var resetsAt: Date
-
+/// The `quota_exceeded` error for a used-up monthly allowance.
+enum QuotaRefusal {
     static func error(_ exhausted: UsageMeter.MonthlyAllowanceExhausted) -> TenantryError {
         TenantryError(
             .quotaExceeded,
             "This tenant has used its \(exhausted.allowance) API calls for this month; they reset at \(FastFormatting.timestamp(exhausted.resetsAt)).",
-            cause: QuotaExceeded(
-                name: "api_calls_per_month", limit: exhausted.allowance, used: exhausted.used, resetsAt: exhausted.resetsAt))
+            detail: .quotaExceeded(
+                QuotaExceeded(
+                    name: "api_calls_per_month", limit: exhausted.allowance, used: exhausted.used,
+                    resetsAt: exhausted.resetsAt)))
     }
 }
 
-extension TenantryError.Code {
-    /// The tenant's monthly API-call allowance is used up; the response carries `Retry-After`
-    /// and an `allowance` member.
-    public static let quotaExceeded = Self("quota_exceeded")
-}

@@ -1,13 +1,13 @@
 import Foundation
 import Hummingbird
 import TenantryCore
-import TenantryStorage
+import TenantryApplication
 
 /// `GET /api/v1/platform/usage`: usage across every tenant for a range of days (the same
 /// `from`/`to` rules and defaults as `GET /api/v1/tenant/usage`), and the tenants with the
 /// most API requests in it.
 struct PlatformUsageController: Sendable {
-    let database: any DatabaseClient
+    let database: any DataStore
 
     /// How many top tenants are listed when `limit` is not given.
     static let defaultTopTenants = 10

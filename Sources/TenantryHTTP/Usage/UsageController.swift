@@ -1,12 +1,12 @@
 import Foundation
 import Hummingbird
 import TenantryCore
-import TenantryStorage
+import TenantryApplication
 
 /// `GET /api/v1/tenant/usage`: the tenant's daily usage, totals against its allowances, and
 /// daily, weekly and monthly active users.
 struct UsageController: Sendable {
-    let database: any DatabaseClient
+    let database: any DataStore
     let allowances: any TenantAllowances
 
     /// The longest range one request may ask for, in days.

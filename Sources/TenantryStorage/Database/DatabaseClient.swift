@@ -52,7 +52,7 @@ public protocol DatabaseClient: Service {
 
 /// A transaction bound to one tenant. Every repository reached from here names the tenant in
 /// its queries, and on PostgreSQL the database enforces it as well.
-public struct TenantScope: Sendable {
+public struct TenantScope: TenantTransaction {
     /// The tenant this scope is bound to.
     public let tenantID: TenantID
     /// The transaction's connection. Repositories use it; route handlers do not.
@@ -65,29 +65,29 @@ public struct TenantScope: Sendable {
     }
 
     /// Tenants (a global table; the scope may read any tenant row but typically reads its own).
-    public var tenants: TenantRepository { TenantRepository(sql: sql) }
+    public var tenants: SQLTenantRepository { SQLTenantRepository(sql: sql) }
     /// Global user identities.
-    public var users: UserRepository { UserRepository(sql: sql) }
+    public var users: SQLUserRepository { SQLUserRepository(sql: sql) }
     /// This tenant's memberships.
-    public var memberships: MembershipRepository { MembershipRepository(sql: sql, tenantID: tenantID) }
+    public var memberships: SQLMembershipRepository { SQLMembershipRepository(sql: sql, tenantID: tenantID) }
     /// This tenant's audit trail.
-    public var auditEvents: AuditEventRepository { AuditEventRepository(sql: sql, tenantID: tenantID) }
+    public var auditEvents: SQLAuditEventRepository { SQLAuditEventRepository(sql: sql, tenantID: tenantID) }
     /// This tenant's custom roles.
-    public var roles: RoleRepository { RoleRepository(sql: sql, tenantID: tenantID) }
+    public var roles: SQLRoleRepository { SQLRoleRepository(sql: sql, tenantID: tenantID) }
     /// This tenant's teams.
-    public var teams: TeamRepository { TeamRepository(sql: sql, tenantID: tenantID) }
+    public var teams: SQLTeamRepository { SQLTeamRepository(sql: sql, tenantID: tenantID) }
     /// This tenant's API keys.
-    public var apiKeys: APIKeyRepository { APIKeyRepository(sql: sql, tenantID: tenantID) }
+    public var apiKeys: SQLAPIKeyRepository { SQLAPIKeyRepository(sql: sql, tenantID: tenantID) }
     /// This tenant's invitations.
-    public var invitations: InvitationRepository { InvitationRepository(sql: sql, tenantID: tenantID) }
+    public var invitations: SQLInvitationRepository { SQLInvitationRepository(sql: sql, tenantID: tenantID) }
     /// This tenant's daily usage.
-    public var usage: UsageRepository { UsageRepository(sql: sql, tenantID: tenantID) }
+    public var usage: SQLUsageRepository { SQLUsageRepository(sql: sql, tenantID: tenantID) }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
 
     /// The channel on which PostgreSQL announces that a tenant's members, roles or keys changed
     /// (payload: the tenant id).
-    public static let accessChangedChannel = "tenantry_access_changed"
+    public static let accessChangedChannel = NoticeChannel.accessChanged.rawValue
 
     /// Tells every node that this tenant's members, roles or keys changed; on PostgreSQL the
     /// notice is delivered when this transaction commits.
@@ -111,7 +111,7 @@ public struct TenantScope: Sendable {
 }
 
 /// A transaction over the global tables only.
-public struct GlobalScope: Sendable {
+public struct GlobalScope: GlobalTransaction {
     /// The transaction's connection.
     public let sql: any SQLDatabase
 
@@ -120,34 +120,34 @@ public struct GlobalScope: Sendable {
     }
 
     /// Tenants.
-    public var tenants: TenantRepository { TenantRepository(sql: sql) }
+    public var tenants: SQLTenantRepository { SQLTenantRepository(sql: sql) }
     /// Global user identities.
-    public var users: UserRepository { UserRepository(sql: sql) }
+    public var users: SQLUserRepository { SQLUserRepository(sql: sql) }
     /// Sessions and refresh tokens.
-    public var sessions: SessionRepository { SessionRepository(sql: sql) }
+    public var sessions: SQLSessionRepository { SQLSessionRepository(sql: sql) }
     /// Token signing keys.
-    public var signingKeys: SigningKeyRepository { SigningKeyRepository(sql: sql) }
+    public var signingKeys: SQLSigningKeyRepository { SQLSigningKeyRepository(sql: sql) }
     /// Email verification and password reset tokens.
-    public var userTokens: UserTokenRepository { UserTokenRepository(sql: sql) }
+    public var userTokens: SQLUserTokenRepository { SQLUserTokenRepository(sql: sql) }
     /// The durable job queue.
-    public var jobs: JobRepository { JobRepository(sql: sql) }
+    public var jobs: SQLJobRepository { SQLJobRepository(sql: sql) }
     /// Audit events of the platform itself (no tenant).
-    public var platformAuditEvents: PlatformAuditEventRepository { PlatformAuditEventRepository(sql: sql) }
+    public var platformAuditEvents: SQLPlatformAuditEventRepository { SQLPlatformAuditEventRepository(sql: sql) }
     /// Which tenants a user belongs to.
-    public var userTenants: UserTenantDirectory { UserTenantDirectory(sql: sql) }
+    public var userTenants: SQLUserTenantDirectory { SQLUserTenantDirectory(sql: sql) }
     /// Which tenant an API key secret or invitation token belongs to.
-    public var credentials: CredentialDirectory { CredentialDirectory(sql: sql) }
+    public var credentials: SQLCredentialDirectory { SQLCredentialDirectory(sql: sql) }
     /// Plans.
-    public var plans: PlanRepository { PlanRepository(sql: sql) }
+    public var plans: SQLPlanRepository { SQLPlanRepository(sql: sql) }
     /// Platform operators.
-    public var operators: PlatformOperatorRepository { PlatformOperatorRepository(sql: sql) }
+    public var operators: SQLPlatformOperatorRepository { SQLPlatformOperatorRepository(sql: sql) }
     /// Reservations and stored outcomes of requests sent with an `Idempotency-Key`.
-    public var idempotencyRecords: IdempotencyRecordRepository { IdempotencyRecordRepository(sql: sql) }
+    public var idempotencyRecords: SQLIdempotencyRecordRepository { SQLIdempotencyRecordRepository(sql: sql) }
 }
 
 /// A transaction in the platform scope: sees every tenant. Tenant-scoped repositories are
 /// reached by naming the tenant explicitly.
-public struct PlatformScope: Sendable {
+public struct PlatformScope: PlatformTransaction {
     /// The transaction's connection.
     public let sql: any SQLDatabase
 
@@ -156,31 +156,31 @@ public struct PlatformScope: Sendable {
     }
 
     /// All tenants.
-    public var tenants: TenantRepository { TenantRepository(sql: sql) }
+    public var tenants: SQLTenantRepository { SQLTenantRepository(sql: sql) }
     /// Global user identities.
-    public var users: UserRepository { UserRepository(sql: sql) }
+    public var users: SQLUserRepository { SQLUserRepository(sql: sql) }
     /// One tenant's memberships.
-    public func memberships(of tenantID: TenantID) -> MembershipRepository {
-        MembershipRepository(sql: sql, tenantID: tenantID)
+    public func memberships(of tenantID: TenantID) -> SQLMembershipRepository {
+        SQLMembershipRepository(sql: sql, tenantID: tenantID)
     }
     /// One tenant's audit trail.
-    public func auditEvents(of tenantID: TenantID) -> AuditEventRepository {
-        AuditEventRepository(sql: sql, tenantID: tenantID)
+    public func auditEvents(of tenantID: TenantID) -> SQLAuditEventRepository {
+        SQLAuditEventRepository(sql: sql, tenantID: tenantID)
     }
     /// One tenant's daily usage.
-    public func usage(of tenantID: TenantID) -> UsageRepository {
-        UsageRepository(sql: sql, tenantID: tenantID)
+    public func usage(of tenantID: TenantID) -> SQLUsageRepository {
+        SQLUsageRepository(sql: sql, tenantID: tenantID)
     }
     /// Usage across every tenant (totals, top tenants).
-    public var usageAcrossTenants: PlatformUsageRepository { PlatformUsageRepository(sql: sql) }
+    public var usageAcrossTenants: SQLPlatformUsageRepository { SQLPlatformUsageRepository(sql: sql) }
     /// Every tenant's audit events at once (the platform-wide audit log).
-    public var tenantAuditEvents: CrossTenantAuditEventRepository { CrossTenantAuditEventRepository(sql: sql) }
+    public var tenantAuditEvents: SQLCrossTenantAuditEventRepository { SQLCrossTenantAuditEventRepository(sql: sql) }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
     /// Tenants with their member counts, for the operator API.
-    public var tenantDirectory: PlatformTenantDirectory { PlatformTenantDirectory(sql: sql) }
+    public var tenantDirectory: SQLPlatformTenantDirectory { SQLPlatformTenantDirectory(sql: sql) }
     /// Removes a tenant pending deletion and every row it owns (see ``TenantPurge``).
-    public var purge: TenantPurge { TenantPurge(sql: sql) }
+    public var purge: SQLTenantPurge { SQLTenantPurge(sql: sql) }
 }
 
 /// A migration recorded in the database.

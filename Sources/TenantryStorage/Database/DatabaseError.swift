@@ -2,16 +2,6 @@ import PostgresNIO
 import SQLiteNIO
 public import TenantryCore
 
-extension TenantryError.Code {
-    /// An applied migration's checksum differs from the one this binary carries.
-    public static let migrationChecksumMismatch = Self("migration_checksum_mismatch")
-    /// The database holds migrations this binary does not know (it is older than the schema).
-    public static let unknownMigration = Self("unknown_migration")
-    /// Migrations are pending and this process may not apply them.
-    public static let migrationsPending = Self("migrations_pending")
-    /// The runtime PostgreSQL role could bypass row-level security.
-    public static let unsafeDatabaseRole = Self("unsafe_database_role")
-}
 
 /// Classifies errors raised by either database driver, so repositories and clients can turn
 /// them into domain errors without knowing the driver.

@@ -13,7 +13,7 @@ public import TenantryCore
 ///
 /// Only hot, read-only endpoints use it; everything that writes, or needs several reads to
 /// agree, uses ``DatabaseClient/withTenant(_:_:)``.
-public struct TenantReadScope: Sendable {
+public struct TenantReadScope: TenantReads {
     enum Backend: Sendable {
         case postgres(PostgresConnection, Logger)
         case sql(any SQLDatabase)
@@ -31,15 +31,15 @@ public struct TenantReadScope: Sendable {
     /// One page of the tenant's members with their identities, in order of user id: the same
     /// answer as ``MembershipRepository/members(_:page:)``.
     public func members(
-        _ filter: MembershipRepository.MemberFilter,
+        _ filter: MemberFilter,
         page: PageRequest
-    ) async throws -> Page<MembershipRepository.Member> {
+    ) async throws -> Page<Member> {
         switch backend {
         case .sql(let sql):
-            return try await MembershipRepository(sql: sql, tenantID: tenantID).members(filter, page: page)
+            return try await SQLMembershipRepository(sql: sql, tenantID: tenantID).members(filter, page: page)
         case .postgres(let connection, let logger):
             let statement = MemberPageStatement(tenantID: tenantID, filter: filter, page: page)
-            var fetched: [MembershipRepository.Member] = []
+            var fetched: [Member] = []
             fetched.reserveCapacity(page.limit + 1)
             for try await member in try await connection.execute(statement, logger: logger) {
                 fetched.append(member)
@@ -59,10 +59,10 @@ struct MemberPageStatement: PostgresPreparedStatement {
         """
     static var bindingDataTypes: [PostgresDataType] { [.uuid, .uuid, .int4, .text, .uuid, .text, .text] }
 
-    typealias Row = MembershipRepository.Member
+    typealias Row = Member
 
     let tenantID: TenantID
-    let filter: MembershipRepository.MemberFilter
+    let filter: MemberFilter
     let page: PageRequest
 
     func makeBindings() throws -> PostgresBindings {
@@ -86,7 +86,7 @@ struct MemberPageStatement: PostgresPreparedStatement {
         return bindings
     }
 
-    func decodeRow(_ row: PostgresRow) throws -> MembershipRepository.Member {
+    func decodeRow(_ row: PostgresRow) throws -> Member {
         var cells = PostgresCells(row)
         let userID = try cells.next(UUID.self)
         let role = try cells.next(String.self)
@@ -100,7 +100,7 @@ struct MemberPageStatement: PostgresPreparedStatement {
         guard let role = TenantRole(rawValue: role), let status = MemberStatus(rawValue: status) else {
             throw TenantryError(.internalError, "A stored membership has an unknown role or status.")
         }
-        return MembershipRepository.Member(
+        return Member(
             membership: Membership(
                 tenantID: tenantID,
                 userID: UserID(userID),

@@ -9,7 +9,7 @@ public import TenantryCore
 /// The production engine: a pool of connections as the runtime role (which owns no table and
 /// cannot bypass row-level security). ``withTenant(_:_:)`` sets `app.tenant_id` for the length
 /// of one transaction, so the database itself shows only that tenant's rows.
-public final class PostgresDatabaseClient: DatabaseClient {
+public final class PostgresDatabaseClient: DatabaseClient, NoticeListener {
     public let location: DatabaseLocation
     public var engine: DatabaseEngine { .postgres }
 
@@ -119,6 +119,15 @@ public final class PostgresDatabaseClient: DatabaseClient {
     /// After a lost connection it reconnects (with back-off). Each time listening starts, the
     /// first time included, it calls `onReconnect` before any payload, since notices sent
     /// before then (while disconnected, or before the first connection) were missed.
+    public func listen(
+        to channel: NoticeChannel,
+        onReconnect: @Sendable () -> Void,
+        handler: @Sendable (String) -> Void
+    ) async {
+        await listen(channel: channel.rawValue, onReconnect: onReconnect, handler: handler)
+    }
+
+    /// Listens on a channel by name (see ``listen(to:onReconnect:handler:)``).
     public func listen(
         channel: String,
         onReconnect: @Sendable () -> Void,

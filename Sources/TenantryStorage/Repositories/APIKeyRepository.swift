@@ -3,7 +3,7 @@ import SQLKit
 public import TenantryCore
 
 /// One tenant's API keys and their secrets (stored as SHA-256 only).
-public struct APIKeyRepository: Sendable {
+public struct SQLAPIKeyRepository: APIKeyRepository {
     let sql: any SQLDatabase
     /// The tenant whose keys this repository reads and writes.
     public let tenantID: TenantID
@@ -163,7 +163,7 @@ public struct APIKeyRepository: Sendable {
 /// Finds the tenant a presented secret (an API key, an invitation token) belongs to before any
 /// tenant scope exists. On PostgreSQL through database functions that raise the platform scope
 /// for that one query alone.
-public struct CredentialDirectory: Sendable {
+public struct SQLCredentialDirectory: CredentialDirectory {
     let sql: any SQLDatabase
 
     /// The tenant and key of a secret hash, if any.

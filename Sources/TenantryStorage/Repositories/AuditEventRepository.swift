@@ -3,7 +3,7 @@ import SQLKit
 public import TenantryCore
 
 /// One tenant's audit trail: append (hash-chained), read, and purge by retention; never update.
-public struct AuditEventRepository: Sendable {
+public struct SQLAuditEventRepository: AuditEventRepository {
     let sql: any SQLDatabase
     /// The tenant whose events this repository reads and writes.
     public let tenantID: TenantID
@@ -225,16 +225,16 @@ public struct AuditEventRepository: Sendable {
 
 /// Every tenant's audit events at once, for operators (the platform-wide audit log). Reached
 /// only through the platform scope; reads only.
-public struct CrossTenantAuditEventRepository: Sendable {
+public struct SQLCrossTenantAuditEventRepository: CrossTenantAuditEventRepository {
     let sql: any SQLDatabase
 
     /// Stored events of every tenant (or of `filter.tenantID`), oldest first by id, one page at a time.
     public func records(_ filter: AuditEventFilter, page: PageRequest) async throws -> Page<AuditChain.Record> {
         let select: SQLQueryString =
-            "SELECT \(unsafeRaw: AuditEventRepository.columns) FROM audit_events WHERE 1 = 1"
+            "SELECT \(unsafeRaw: SQLAuditEventRepository.columns) FROM audit_events WHERE 1 = 1"
             + AuditEventRepository.conditions(filter)
         return try await KeysetPagination.fetch(
-            sql, select: select, key: "id", page: page, decode: AuditEventRepository.record
+            sql, select: select, key: "id", page: page, decode: SQLAuditEventRepository.record
         ) { $0.id.rawValue }
     }
 
@@ -251,7 +251,7 @@ public struct CrossTenantAuditEventRepository: Sendable {
 
 /// Audit events that belong to no tenant: the platform's own (signing key rotation, operator
 /// actions). Append and read, never update.
-public struct PlatformAuditEventRepository: Sendable {
+public struct SQLPlatformAuditEventRepository: PlatformAuditEventRepository {
     let sql: any SQLDatabase
 
     /// Appends an event; its `tenantID` is ignored.

@@ -2,48 +2,11 @@ public import Foundation
 import SQLKit
 public import TenantryCore
 
-/// One key's reservation or outcome in `idempotency_records`.
-public struct IdempotencyRecord: Sendable, Equatable {
-    /// SHA-256 (hex) of the tenant, the principal and the key: the row's only way in.
-    public var scopeHash: String
-    /// The tenant the request acted in, if any (for the tenant purge).
-    public var tenantID: TenantID?
-    /// A random token of the request that holds the reservation; only it may complete or release it.
-    public var ownerToken: UUID
-    /// The request's fingerprint (method, path, body hash), sealed with the master key.
-    public var sealedRequest: String
-    /// The stored response's status, once there is one.
-    public var responseStatus: Int?
-    /// The stored response, sealed with the master key; `nil` while the first request runs.
-    public var sealedResponse: String?
-    /// Until when an unfinished reservation holds the key.
-    public var lockedUntil: Date?
-    /// When the key was first used.
-    public var createdAt: Date
-    /// When the record stops counting and may be deleted.
-    public var expiresAt: Date
-
-    /// Creates a record.
-    public init(
-        scopeHash: String, tenantID: TenantID?, ownerToken: UUID, sealedRequest: String, responseStatus: Int? = nil,
-        sealedResponse: String? = nil, lockedUntil: Date?, createdAt: Date, expiresAt: Date
-    ) {
-        self.scopeHash = scopeHash
-        self.tenantID = tenantID
-        self.ownerToken = ownerToken
-        self.sealedRequest = sealedRequest
-        self.responseStatus = responseStatus
-        self.sealedResponse = sealedResponse
-        self.lockedUntil = lockedUntil
-        self.createdAt = createdAt
-        self.expiresAt = expiresAt
-    }
-}
 
 /// Reservations and stored outcomes of idempotent requests (a global table). Every statement
 /// names the scope hash, which only the caller that owns the key can compute, or works on
 /// expiry alone (the sweep) or on one tenant (the purge).
-public struct IdempotencyRecordRepository: Sendable {
+public struct SQLIdempotencyRecordRepository: IdempotencyRecordRepository {
     let sql: any SQLDatabase
 
     private static let columns =

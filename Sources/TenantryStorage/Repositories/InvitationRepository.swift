@@ -3,7 +3,7 @@ import SQLKit
 public import TenantryCore
 
 /// One tenant's invitations. The emailed token is stored only as its SHA-256.
-public struct InvitationRepository: Sendable {
+public struct SQLInvitationRepository: InvitationRepository {
     let sql: any SQLDatabase
     /// The tenant whose invitations this repository reads and writes.
     public let tenantID: TenantID

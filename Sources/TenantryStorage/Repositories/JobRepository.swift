@@ -6,31 +6,12 @@ import TenantryCore
 /// LOCKED`, so several workers never take the same job; SQLite: one writer at a time anyway);
 /// a claimed job is hidden for a visibility timeout, after which a crashed worker's job becomes
 /// claimable again. Handlers must therefore be idempotent.
-public struct JobRepository: Sendable {
+public struct SQLJobRepository: JobRepository {
     let sql: any SQLDatabase
-
-    /// A claimed job.
-    public struct Job: Sendable, Equatable {
-        /// The job's id.
-        public var id: UUID
-        /// The queue it belongs to (e.g. `email`).
-        public var queue: String
-        /// The handler's input, as JSON text.
-        public var payload: String
-        /// Attempts so far, including this one.
-        public var attempts: Int
-        /// Attempts allowed before the job is dead-lettered.
-        public var maxAttempts: Int
-    }
-
-    /// A job's state, for inspection.
-    public enum Status: String, Sendable {
-        case pending, running, done, dead
-    }
 
     /// Adds a job that runs at `runAt` (now, by default).
     @discardableResult
-    public func enqueue(queue: String, payload: String, maxAttempts: Int = 8, runAt: Date = Date()) async throws -> UUID {
+    public func enqueue(queue: String, payload: String, maxAttempts: Int = JobDefaults.maxAttempts, runAt: Date = Date()) async throws -> UUID {
         let id = UUID.version7()
         let now = Date()
         try await sql.raw(
@@ -56,7 +37,7 @@ public struct JobRepository: Sendable {
     }
 
     /// Claims the next due job of `queue`, hiding it for `visibilityTimeout`.
-    public func claim(queue: String, now: Date, visibilityTimeout: TimeInterval) async throws -> Job? {
+    public func claim(queue: String, now: Date, visibilityTimeout: TimeInterval) async throws -> QueuedJob? {
         let lock: SQLQueryString = sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
         let rows = try await sql.raw(
             """
@@ -72,7 +53,7 @@ public struct JobRepository: Sendable {
             """
         ).all()
         return try rows.first.map { row in
-            Job(
+            QueuedJob(
                 id: try row.decode(column: "id", as: UUID.self),
                 queue: try row.decode(column: "queue", as: String.self),
                 payload: try row.decode(column: "payload", as: String.self),
@@ -119,12 +100,12 @@ public struct JobRepository: Sendable {
     }
 
     /// A job's status and attempts, for tests and operators.
-    public func status(id: UUID) async throws -> (status: Status, attempts: Int, lastError: String?)? {
+    public func status(id: UUID) async throws -> (status: JobStatus, attempts: Int, lastError: String?)? {
         guard let row = try await sql.raw("SELECT status, attempts, last_error FROM jobs WHERE id = \(bind: id)").first() else {
             return nil
         }
         return (
-            try row.enumeration("status", as: Status.self),
+            try row.enumeration("status", as: JobStatus.self),
             try row.decode(column: "attempts", as: Int.self),
             try row.decode(column: "last_error", as: String?.self)
         )

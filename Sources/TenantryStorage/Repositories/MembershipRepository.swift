@@ -5,7 +5,7 @@ public import TenantryCore
 /// One tenant's memberships. The tenant is fixed when the repository is made; every query
 /// names it. Every change announces a ``UserDirectoryNotice`` for the member in the same
 /// transaction.
-public struct MembershipRepository: Sendable {
+public struct SQLMembershipRepository: MembershipRepository {
     let sql: any SQLDatabase
     /// The tenant whose memberships this repository reads and writes.
     public let tenantID: TenantID
@@ -56,40 +56,6 @@ public struct MembershipRepository: Sendable {
         ) { $0.userID.rawValue }
     }
 
-    /// A member as listings show them: the membership, the person's email and name, and for a
-    /// custom role its name.
-    public struct Member: Sendable, Equatable {
-        public var membership: Membership
-        public var email: EmailAddress
-        public var name: String
-        public var customRoleName: String?
-
-        /// Creates a member value.
-        public init(membership: Membership, email: EmailAddress, name: String, customRoleName: String?) {
-            self.membership = membership
-            self.email = email
-            self.name = name
-            self.customRoleName = customRoleName
-        }
-    }
-
-    /// Which members a listing shows.
-    public struct MemberFilter: Sendable, Equatable {
-        /// Only members holding this role (built-in by rank and no custom role, or the custom role).
-        public var role: RoleReference?
-        /// Only members in this status.
-        public var status: MemberStatus?
-        /// Only members whose name or email contains this text (case-insensitive).
-        public var text: String?
-
-        /// Creates a filter.
-        public init(role: RoleReference? = nil, status: MemberStatus? = nil, text: String? = nil) {
-            self.role = role
-            self.status = status
-            self.text = text
-        }
-    }
-
     private static let memberColumns: SQLQueryString = """
         m.user_id, m.role, m.role_id, m.status, m.created_at, m.updated_at, u.email, u.name
         """
@@ -133,7 +99,7 @@ public struct MembershipRepository: Sendable {
         let ids = Set(page.items.compactMap(\.membership.customRoleID))
         guard !ids.isEmpty else { return page }
         let names = Dictionary(
-            uniqueKeysWithValues: try await RoleRepository(sql: sql, tenantID: tenantID).all().map { ($0.id, $0.name) })
+            uniqueKeysWithValues: try await SQLRoleRepository(sql: sql, tenantID: tenantID).all().map { ($0.id, $0.name) })
         return page.map { member in
             var member = member
             member.customRoleName = member.membership.customRoleID.flatMap { names[$0] }

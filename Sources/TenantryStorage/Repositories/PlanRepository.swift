@@ -5,7 +5,7 @@ public import TenantryCore
 /// Plans: a global table. Every change announces that entitlements changed for every tenant
 /// (payload `*` on ``TenantScope/accessChangedChannel``), so each node drops its cached
 /// entitlements when the change commits.
-public struct PlanRepository: Sendable {
+public struct SQLPlanRepository: PlanRepository {
     let sql: any SQLDatabase
 
     private static let columns = "id, name, description, limits, features, modules, created_at, updated_at"
@@ -81,7 +81,7 @@ public struct PlanRepository: Sendable {
 }
 
 /// Platform operators and their roles: a global table, read per request by the platform API.
-public struct PlatformOperatorRepository: Sendable {
+public struct SQLPlatformOperatorRepository: PlatformOperatorRepository {
     let sql: any SQLDatabase
 
     /// The user's platform role, or `nil` when they are no operator.

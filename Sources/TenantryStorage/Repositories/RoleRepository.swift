@@ -3,7 +3,7 @@ import SQLKit
 public import TenantryCore
 
 /// One tenant's custom roles.
-public struct RoleRepository: Sendable {
+public struct SQLRoleRepository: RoleRepository {
     let sql: any SQLDatabase
     /// The tenant whose roles this repository reads and writes.
     public let tenantID: TenantID

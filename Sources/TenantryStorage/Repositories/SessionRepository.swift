@@ -3,7 +3,7 @@ import SQLKit
 public import TenantryCore
 
 /// Sessions and their refresh tokens (global tables: a session belongs to a user).
-public struct SessionRepository: Sendable {
+public struct SQLSessionRepository: SessionRepository {
     let sql: any SQLDatabase
 
     private static let columns = """
@@ -61,7 +61,7 @@ public struct SessionRepository: Sendable {
 
     /// The channel on which PostgreSQL announces revoked sessions (payload: the session id),
     /// delivered to every listening node when the revoking transaction commits.
-    public static let revocationChannel = "tenantry_session_revoked"
+    public static let revocationChannel = NoticeChannel.sessionRevoked.rawValue
 
     /// Revokes one session (if not already); returns whether it was active before.
     @discardableResult
@@ -208,16 +208,4 @@ public struct SessionRepository: Sendable {
             userAgent: try row.decode(column: "user_agent", as: String?.self)
         )
     }
-}
-
-/// A refresh token as presented for rotation: its row, its session, and whether its successor
-/// is still live (what ``RefreshTokenRotation/decide(record:session:successorIsLive:now:policy:)``
-/// needs).
-public struct PresentedRefreshToken: Sendable {
-    /// The token's row.
-    public var record: RefreshTokenRecord
-    /// The session it renews.
-    public var session: Session
-    /// Whether the token that replaced it exists and has not been rotated itself.
-    public var successorIsLive: Bool
 }

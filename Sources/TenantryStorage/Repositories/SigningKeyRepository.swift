@@ -3,7 +3,7 @@ import SQLKit
 public import TenantryCore
 
 /// Token signing keys (global).
-public struct SigningKeyRepository: Sendable {
+public struct SQLSigningKeyRepository: SigningKeyRepository {
     let sql: any SQLDatabase
 
     /// Every stored key.

@@ -3,7 +3,7 @@ import SQLKit
 public import TenantryCore
 
 /// One tenant's teams and their members.
-public struct TeamRepository: Sendable {
+public struct SQLTeamRepository: TeamRepository {
     let sql: any SQLDatabase
     /// The tenant whose teams this repository reads and writes.
     public let tenantID: TenantID

@@ -11,14 +11,14 @@ public import TenantryCore
 /// On PostgreSQL the work is done by `tenantry_purge_tenant`, a function that runs as the owner
 /// role because `audit_events` is append-only for the server's role (decision 0006), and that
 /// refuses a tenant not pending deletion. On SQLite the same steps run here.
-public struct TenantPurge: Sendable {
+public struct SQLTenantPurge: TenantPurge {
     let sql: any SQLDatabase
 
     /// Purges the tenant; returns how many tenant-scoped rows were removed. `not_found` when it
     /// does not exist, `conflict` when it is not pending deletion.
     @discardableResult
     public func run(_ tenantID: TenantID) async throws -> Int {
-        try await TenantRepository(sql: sql).lock(id: tenantID)
+        try await SQLTenantRepository(sql: sql).lock(id: tenantID)
         guard let row = try await sql.raw("SELECT status FROM tenants WHERE id = \(bind: tenantID.rawValue)").first() else {
             throw TenantryError(.notFound, "No such tenant.")
         }
@@ -27,7 +27,7 @@ public struct TenantPurge: Sendable {
         }
         // Idempotency records name their tenant outside a `tenant_id` column, and the generic
         // step below would only clear that reference; their sealed responses go with the tenant.
-        try await IdempotencyRecordRepository(sql: sql).delete(tenant: tenantID)
+        try await SQLIdempotencyRecordRepository(sql: sql).delete(tenant: tenantID)
         if sql.dialect.name == "postgresql" {
             let result = try await sql.raw("SELECT tenantry_purge_tenant(\(bind: tenantID.rawValue)) AS deleted").first()
             try await UserDirectoryNotice.tenant(tenantID).announce(on: sql)
@@ -99,35 +99,8 @@ public struct TenantPurge: Sendable {
 }
 
 /// Tenants as operators search them: with their plan, lifecycle and member count.
-public struct PlatformTenantDirectory: Sendable {
+public struct SQLPlatformTenantDirectory: PlatformTenantDirectory {
     let sql: any SQLDatabase
-
-    /// What to search for; `nil` fields do not filter.
-    public struct Filter: Sendable {
-        public var status: Tenant.Status?
-        public var plan: String?
-        public var createdFrom: Date?
-        public var createdTo: Date?
-        /// Part of the name or slug, ignoring case.
-        public var text: String?
-
-        public init(
-            status: Tenant.Status? = nil, plan: String? = nil, createdFrom: Date? = nil, createdTo: Date? = nil,
-            text: String? = nil
-        ) {
-            self.status = status
-            self.plan = plan
-            self.createdFrom = createdFrom
-            self.createdTo = createdTo
-            self.text = text
-        }
-    }
-
-    /// A tenant in a search result.
-    public struct Entry: Sendable {
-        public var profile: TenantProfile
-        public var memberCount: Int
-    }
 
     private static let select = """
         SELECT id, slug, name, status, created_at, updated_at, plan_id, overrides, branding, settings, status_reason,
@@ -136,7 +109,7 @@ public struct PlatformTenantDirectory: Sendable {
         """
 
     /// Tenants matching `filter`, oldest first, one page at a time.
-    public func search(_ filter: Filter, page: PageRequest) async throws -> Page<Entry> {
+    public func search(_ filter: TenantSearchFilter, page: PageRequest) async throws -> Page<TenantDirectoryEntry> {
         var query = SQLQueryString(stringLiteral: Self.select)
         if let status = filter.status {
             query.appendLiteral(" AND status = ")
@@ -170,14 +143,14 @@ public struct PlatformTenantDirectory: Sendable {
     }
 
     /// One tenant with its member count.
-    public func entry(id: TenantID) async throws -> Entry? {
+    public func entry(id: TenantID) async throws -> TenantDirectoryEntry? {
         var query = SQLQueryString(stringLiteral: Self.select)
         query.appendLiteral(" AND id = ")
         query.appendInterpolation(bind: id.rawValue)
         return try await sql.raw(query).first().map(Self.decode)
     }
 
-    static func decode(_ row: any SQLRow) throws -> Entry {
-        Entry(profile: try TenantRepository.decodeProfile(row), memberCount: try row.decode(column: "member_count", as: Int.self))
+    static func decode(_ row: any SQLRow) throws -> TenantDirectoryEntry {
+        TenantDirectoryEntry(profile: try TenantRepository.decodeProfile(row), memberCount: try row.decode(column: "member_count", as: Int.self))
     }
 }

@@ -5,7 +5,7 @@ public import TenantryCore
 /// Tenants: a global table (a tenant row is its own scope). Reached from a tenant scope or the
 /// platform scope. Every change to an existing tenant announces a ``UserDirectoryNotice`` in
 /// the same transaction.
-public struct TenantRepository: Sendable {
+public struct SQLTenantRepository: TenantRepository {
     let sql: any SQLDatabase
 
     private static let columns = "id, slug, name, status, created_at, updated_at"

@@ -4,7 +4,7 @@ public import TenantryCore
 
 /// One tenant's daily usage: counters that every node adds its flushed counts to (so several
 /// nodes count correctly together), and the distinct active users of each day.
-public struct UsageRepository: Sendable {
+public struct SQLUsageRepository: UsageRepository {
     let sql: any SQLDatabase
     /// The tenant whose usage this repository reads and writes.
     public let tenantID: TenantID
@@ -108,21 +108,11 @@ public struct UsageRepository: Sendable {
 }
 
 /// Usage across every tenant, for operators (read in the platform scope).
-public struct PlatformUsageRepository: Sendable {
+public struct SQLPlatformUsageRepository: PlatformUsageRepository {
     let sql: any SQLDatabase
 
-    /// Totals over every tenant for a range of days.
-    public struct Totals: Sendable, Equatable {
-        /// The counters summed over tenants and days.
-        public var counts: UsageCounts
-        /// Tenants with any usage in the range.
-        public var activeTenants: Int
-        /// Distinct users active in any tenant in the range.
-        public var activeUsers: Int
-    }
-
-    /// Totals from `from` to `to` (inclusive).
-    public func totals(from: UsageDay, to: UsageDay) async throws -> Totals {
+    /// PlatformUsageTotals from `from` to `to` (inclusive).
+    public func totals(from: UsageDay, to: UsageDay) async throws -> PlatformUsageTotals {
         let row = try await sql.raw(
             """
             SELECT CAST(coalesce(sum(api_requests), 0) AS bigint) AS api_requests,
@@ -138,7 +128,7 @@ public struct PlatformUsageRepository: Sendable {
             WHERE day >= \(bind: from.description) AND day <= \(bind: to.description)
             """
         ).first()?.decode(column: "users", as: Int.self)
-        return Totals(
+        return PlatformUsageTotals(
             counts: try row.map(Self.counts) ?? UsageCounts(),
             activeTenants: try row?.decode(column: "tenants", as: Int.self) ?? 0,
             activeUsers: users ?? 0)
@@ -154,20 +144,6 @@ public struct PlatformUsageRepository: Sendable {
             GROUP BY tenant_id ORDER BY api_requests DESC, tenant_id LIMIT \(bind: max(0, limit))
             """
         ).all().map { row in (try row.identifier("tenant_id"), try Self.counts(row)) }
-    }
-
-    /// One tenant's usage over a range of days.
-    public struct TenantUsage: Sendable, Equatable {
-        /// The counters summed over the range.
-        public var counts: UsageCounts
-        /// Distinct users active in the tenant on any day of the range.
-        public var activeUsers: Int
-
-        /// Creates a tenant's usage.
-        public init(counts: UsageCounts = UsageCounts(), activeUsers: Int = 0) {
-            self.counts = counts
-            self.activeUsers = activeUsers
-        }
     }
 
     /// The usage of each of `tenants` from `from` to `to` (inclusive), read in one grouped

@@ -4,7 +4,7 @@ public import TenantryCore
 
 /// Global user identities (no tenant column: a person may belong to several tenants). Every
 /// change to an existing user announces a ``UserDirectoryNotice`` in the same transaction.
-public struct UserRepository: Sendable {
+public struct SQLUserRepository: UserRepository {
     let sql: any SQLDatabase
 
     private static let columns = "id, email, name, created_at, updated_at, locale, email_verified_at, status"

@@ -5,18 +5,12 @@ public import TenantryCore
 /// The tenants one user belongs to, across tenants: the one cross-tenant read that identity
 /// needs (sign-in, `/me`, switching tenant). Offered in the global scope; on PostgreSQL it goes
 /// through a database function that widens the scope for this query alone.
-public struct UserTenantDirectory: Sendable {
+public struct SQLUserTenantDirectory: UserTenantDirectory {
     let sql: any SQLDatabase
-
-    /// One membership with its tenant.
-    public struct Entry: Sendable, Equatable {
-        public var tenant: Tenant
-        public var role: TenantRole
-    }
 
     /// The user's memberships, oldest first. On PostgreSQL through `tenantry_user_memberships`,
     /// which raises the platform scope for this one query only.
-    public func memberships(of userID: UserID) async throws -> [Entry] {
+    public func memberships(of userID: UserID) async throws -> [UserTenantEntry] {
         let query: SQLQueryString
         if sql.dialect.name == "postgresql" {
             query =
@@ -30,7 +24,7 @@ public struct UserTenantDirectory: Sendable {
                 """
         }
         return try await sql.raw(query).all().map { row in
-            Entry(tenant: try TenantRepository.decode(row), role: try row.enumeration("role", as: TenantRole.self))
+            UserTenantEntry(tenant: try TenantRepository.decode(row), role: try row.enumeration("role", as: TenantRole.self))
         }
     }
 }

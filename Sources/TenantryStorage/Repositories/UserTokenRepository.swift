@@ -3,26 +3,11 @@ import SQLKit
 public import TenantryCore
 
 /// Single-use tokens sent by email (verification, password reset); stored as SHA-256.
-public struct UserTokenRepository: Sendable {
+public struct SQLUserTokenRepository: UserTokenRepository {
     let sql: any SQLDatabase
 
-    /// What a token is for.
-    public enum Purpose: String, Sendable {
-        case verifyEmail = "verify_email"
-        case resetPassword = "reset_password"
-    }
-
-    /// A stored token.
-    public struct Record: Sendable {
-        public var userID: UserID
-        public var purpose: Purpose
-        public var contextTenantID: TenantID?
-        public var expiresAt: Date
-        public var usedAt: Date?
-    }
-
     /// Stores a new token.
-    public func add(hash: String, userID: UserID, purpose: Purpose, contextTenantID: TenantID?, now: Date, expiresAt: Date)
+    public func add(hash: String, userID: UserID, purpose: UserTokenPurpose, contextTenantID: TenantID?, now: Date, expiresAt: Date)
         async throws
     {
         try await sql.raw(
@@ -37,7 +22,7 @@ public struct UserTokenRepository: Sendable {
     /// Marks an unused, unexpired token of `purpose` used and returns it; `nil` when there is no
     /// such token (unknown, used, expired or for another purpose). Single use is enforced by the
     /// conditional update, also under concurrent attempts.
-    public func consume(hash: String, purpose: Purpose, now: Date) async throws -> Record? {
+    public func consume(hash: String, purpose: UserTokenPurpose, now: Date) async throws -> UserTokenRecord? {
         let rows = try await sql.raw(
             """
             UPDATE user_tokens SET used_at = \(bind: now)
@@ -47,7 +32,7 @@ public struct UserTokenRepository: Sendable {
             """
         ).all()
         guard let row = rows.first else { return nil }
-        return Record(
+        return UserTokenRecord(
             userID: try row.identifier("user_id"),
             purpose: purpose,
             contextTenantID: try row.decode(column: "context_tenant_id", as: UUID?.self).map(TenantID.init),
@@ -57,7 +42,7 @@ public struct UserTokenRepository: Sendable {
     }
 
     /// Invalidates a user's outstanding tokens of `purpose` (e.g. after a successful reset).
-    public func invalidateAll(userID: UserID, purpose: Purpose, now: Date) async throws {
+    public func invalidateAll(userID: UserID, purpose: UserTokenPurpose, now: Date) async throws {
         try await sql.raw(
             """
             UPDATE user_tokens SET used_at = \(bind: now)

@@ -2,7 +2,7 @@ public import Foundation
 public import Logging
 public import ServiceLifecycle
 public import TenantryCore
-public import TenantryStorage
+public import TenantryApplication
 
 /// Removes audit events older than their tenant's retention (queue `audit_retention`). The
 /// payload `{}` sweeps every tenant that has events; `{"tenant_id": "<id>"}` purges one. Each
@@ -20,14 +20,14 @@ public struct AuditRetentionJob: JobHandler {
         }
     }
 
-    let database: any DatabaseClient
+    let database: any DataStore
     let retention: any AuditRetentionSource
     let logger: Logger
     let now: @Sendable () -> Date
 
     /// Creates the handler; `retention` says how long each tenant's events are kept.
     public init(
-        database: any DatabaseClient,
+        database: any DataStore,
         retention: any AuditRetentionSource,
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
@@ -103,12 +103,12 @@ public struct AuditRetentionJob: JobHandler {
 /// Queues an audit retention sweep at start-up and then every `interval`, unless one is
 /// already waiting or running (several nodes may both queue one; a sweep is idempotent).
 public struct AuditRetentionSchedule: Service {
-    let database: any DatabaseClient
+    let database: any DataStore
     let interval: Duration
     let logger: Logger
 
     /// Creates the schedule.
-    public init(database: any DatabaseClient, interval: Duration, logger: Logger) {
+    public init(database: any DataStore, interval: Duration, logger: Logger) {
         self.database = database
         self.interval = interval
         self.logger = logger

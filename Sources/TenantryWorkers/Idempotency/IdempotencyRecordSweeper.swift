@@ -1,14 +1,14 @@
 public import Foundation
 public import Logging
 public import ServiceLifecycle
-public import TenantryStorage
+public import TenantryApplication
 
 /// Deletes expired `Idempotency-Key` records. Expiry is also checked on every use of a key, so
 /// the sweep only keeps the table small: every five minutes it deletes expired rows in batches,
 /// each batch its own short transaction, until a batch comes back short. Running it on several
 /// nodes at once is harmless (they delete disjoint or already-deleted rows).
 public struct IdempotencyRecordSweeper: Service {
-    let database: any DatabaseClient
+    let database: any DataStore
     let logger: Logger
     let interval: Duration
     let batchSize: Int
@@ -16,7 +16,7 @@ public struct IdempotencyRecordSweeper: Service {
 
     /// Creates a sweeper.
     public init(
-        database: any DatabaseClient,
+        database: any DataStore,
         logger: Logger,
         interval: Duration = .seconds(300),
         batchSize: Int = 1000,

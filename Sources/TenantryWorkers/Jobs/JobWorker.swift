@@ -1,7 +1,7 @@
 public import Foundation
 public import Logging
 public import ServiceLifecycle
-public import TenantryStorage
+public import TenantryApplication
 
 /// Handles the jobs of one queue. Handlers must be idempotent: a job whose worker crashed runs
 /// again after its visibility timeout.
@@ -34,7 +34,7 @@ public struct JobFailure: Error, Sendable {
 /// last attempt. Polls when idle. Stops between jobs on graceful shutdown, so an accepted job is
 /// never abandoned half-way by a clean stop (a crash leaves it to the visibility timeout).
 public struct JobWorker: Service {
-    let database: any DatabaseClient
+    let database: any DataStore
     let handler: any JobHandler
     let logger: Logger
     let pollInterval: Duration
@@ -43,7 +43,7 @@ public struct JobWorker: Service {
 
     /// Creates a worker.
     public init(
-        database: any DatabaseClient,
+        database: any DataStore,
         handler: any JobHandler,
         logger: Logger,
         pollInterval: Duration = .milliseconds(500),

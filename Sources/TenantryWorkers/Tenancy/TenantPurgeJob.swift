@@ -1,16 +1,16 @@
 import Foundation
 import TenantryCore
-public import TenantryStorage
+public import TenantryApplication
 
 /// Purges tenants whose deletion grace period ended (queue `tenant_purge`; payload
 /// `{"tenant_id": "…"}`). `DELETE /api/v1/tenant` queues the job to run at the tenant's
 /// `purge_after`. When it runs, it purges only a tenant still pending deletion and due: one
 /// that was restored (or deleted again later) is left alone, so the job is safe to run twice.
 public struct TenantPurgeJob: JobHandler {
-    let database: any DatabaseClient
+    let database: any DataStore
 
     /// Creates the handler.
-    public init(database: any DatabaseClient) {
+    public init(database: any DataStore) {
         self.database = database
     }
 

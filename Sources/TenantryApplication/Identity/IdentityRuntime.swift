@@ -1,0 +1,306 @@
+public import Foundation
+public import Logging
+public import ServiceLifecycle
+public import TenantryCore
+
+/// Everything identity needs at run time, made once at start-up: the token authority with its
+/// keys loaded, the password hashing pool, the session validator, the user directory cache and
+/// the attempt limiters.
+public final class IdentityRuntime: Sendable {
+    /// The database.
+    public let database: any DataStore
+    /// Signs and verifies access tokens.
+    public let authority: AccessTokenAuthority
+    /// The master key that seals signing keys.
+    public let masterKey: MasterKey
+    /// Runs password hashing off the request threads.
+    public let hashing: PasswordHashingPool
+    /// Checks sessions on every authenticated request.
+    public let sessions: SessionValidator
+    /// Members' grants and API keys, checked on every tenant request.
+    public let access: AccessDirectory
+    /// Users with their memberships, cached for `/me` and refresh; every write path that
+    /// changes a user, a membership or a tenant invalidates it (see ``UserDirectoryCache``).
+    public let directory: UserDirectoryCache
+    /// Failed sign-ins per account.
+    public let failedSignInsPerAccount: AttemptLimiter
+    /// Failed sign-ins per client IP.
+    public let failedSignInsPerIP: AttemptLimiter
+    /// Registrations and recovery emails per client IP.
+    public let registrationsPerIP: AttemptLimiter
+    /// Recovery emails per account.
+    public let recoveryEmailsPerAccount: AttemptLimiter
+    /// Each tenant's status, plan and effective entitlements (see ``EntitlementDirectory``).
+    public let entitlements: EntitlementDirectory
+    /// Tenancy settings: the default plan and the deletion grace period.
+    public let tenancy: TenancySettings
+    /// Lifetimes.
+    public let policy: SessionPolicy
+    /// The public base URL (issuer, links in emails).
+    public let publicURL: String
+    public let logger: Logger
+
+    /// Limits on attempts; the defaults suit production, tests lower them.
+    public struct Limits: Sendable {
+        public var failedSignInsPerAccountPerHour = 50
+        public var failedSignInsPerIPPerHour = 300
+        public var registrationsPerIPPerHour = 30
+        public var recoveryEmailsPerAccountPerHour = 5
+        public init() {}
+    }
+
+    /// Assembles the runtime from its parts; ``prepare()`` then loads the signing keys.
+    public init(
+        database: any DataStore,
+        authority: AccessTokenAuthority,
+        masterKey: MasterKey,
+        hashing: PasswordHashingPool,
+        limits: Limits,
+        publicURL: String,
+        tenancy: TenancySettings = TenancySettings(),
+        logger: Logger
+    ) {
+        self.database = database
+        self.entitlements = EntitlementDirectory(database: database)
+        self.tenancy = tenancy
+        self.authority = authority
+        self.masterKey = masterKey
+        self.hashing = hashing
+        self.sessions = SessionValidator(database: database)
+        self.access = AccessDirectory(database: database)
+        self.directory = UserDirectoryCache(database: database)
+        self.failedSignInsPerAccount = AttemptLimiter(limit: limits.failedSignInsPerAccountPerHour, window: 3600)
+        self.failedSignInsPerIP = AttemptLimiter(limit: limits.failedSignInsPerIPPerHour, window: 3600)
+        self.registrationsPerIP = AttemptLimiter(limit: limits.registrationsPerIPPerHour, window: 3600)
+        self.recoveryEmailsPerAccount = AttemptLimiter(limit: limits.recoveryEmailsPerAccountPerHour, window: 3600)
+        self.policy = authority.settings.policy
+        self.publicURL = publicURL
+        self.logger = logger
+    }
+
+    /// Makes sure a signing key exists and loads the key schedule. Runs before the server
+    /// accepts requests.
+    public func prepare() async throws {
+        try await SigningKeyManager(database: database, masterKey: masterKey, settings: authority.settings).ensureActiveKey()
+        try await reloadKeys()
+        guard try await database.readGlobal({ scope in try await scope.plans.find(id: tenancy.defaultPlan) }) != nil else {
+            throw Validator.fail("TENANTRY_DEFAULT_PLAN", "unknown_plan", "No plan has the id \(tenancy.defaultPlan).")
+        }
+    }
+
+    /// The background upkeep service: reloads keys, prunes expired ones and, on PostgreSQL,
+    /// listens for session revocations and user directory changes from other nodes. `serve`
+    /// runs it in its service group.
+    public func maintenance(notices: (any NoticeListener)?, reloadInterval: Duration = .seconds(30)) -> some Service {
+        IdentityMaintenance(runtime: self, notices: notices, reloadInterval: reloadInterval)
+    }
+
+    /// Call after a committed change to a tenant's members, roles or keys: forgets what this
+    /// node cached about the tenant and about `users` (whose tenant lists changed). Other nodes
+    /// hear of the change through the notices the writing transaction sent.
+    public func accessChanged(in tenantID: TenantID, for users: [UserID] = []) {
+        access.invalidate(tenant: tenantID)
+        directory.invalidate(tenant: tenantID)
+        for user in users { directory.invalidate(user: user) }
+    }
+
+    /// Call after a committed change to a tenant's status, plan, overrides or branding: forgets
+    /// what this node cached about it. Other nodes hear of it through the transaction's notices.
+    public func tenantChanged(_ tenantID: TenantID) {
+        access.invalidate(tenant: tenantID)
+        directory.invalidate(tenant: tenantID)
+        entitlements.invalidate(tenant: tenantID)
+    }
+
+    /// Reloads the signing key schedule from the database.
+    public func reloadKeys() async throws {
+        let keys = try await database.withGlobal { scope in try await scope.signingKeys.all() }
+        try await authority.reload(keys)
+    }
+}
+
+/// Tenancy settings from the configuration.
+public struct TenancySettings: Sendable {
+    /// The plan new tenants get.
+    public var defaultPlan: String
+    /// How long a deleted tenant stays restorable.
+    public var deletionGracePeriod: TimeInterval
+
+    /// Creates settings.
+    public init(defaultPlan: String = Plan.defaultID, deletionGracePeriod: TimeInterval = 30 * 86_400) {
+        self.defaultPlan = defaultPlan
+        self.deletionGracePeriod = deletionGracePeriod
+    }
+}
+
+/// Creates, rotates and prunes token signing keys.
+public struct SigningKeyManager: Sendable {
+    public let database: any DataStore
+    public let masterKey: MasterKey
+    public let settings: TokenSettings
+
+    /// Creates a manager.
+    public init(database: any DataStore, masterKey: MasterKey, settings: TokenSettings) {
+        self.database = database
+        self.masterKey = masterKey
+        self.settings = settings
+    }
+
+    /// Makes sure some key signs now: on a fresh database, creates one that signs at once (no
+    /// verifier can have cached an older key set yet).
+    public func ensureActiveKey(now: Date = Date()) async throws {
+        try await database.withGlobal { scope in
+            let keys = try await scope.signingKeys.all()
+            guard SigningKeySchedule(keys: keys, policy: settings.policy).signingKey(at: now) == nil else { return }
+            if keys.isEmpty {
+                try await scope.signingKeys.add(try SigningKeyRecord.generate(masterKey: masterKey, now: now, signsFrom: now))
+            }
+        }
+    }
+
+    /// Adds a key that is published now and signs after the JWKS cache lifetime, so every
+    /// verifier has it before the first token it signs.
+    public func rotate(now: Date = Date()) async throws -> SigningKeyRecord {
+        let key = try SigningKeyRecord.generate(
+            masterKey: masterKey,
+            now: now,
+            signsFrom: now.addingTimeInterval(settings.jwksCacheLifetime)
+        )
+        try await database.withGlobal { scope in try await scope.signingKeys.add(key) }
+        return key
+    }
+
+    /// Deletes keys that no longer verify any unexpired token.
+    public func prune(now: Date = Date()) async throws -> [String] {
+        try await database.withGlobal { scope in
+            let schedule = SigningKeySchedule(keys: try await scope.signingKeys.all(), policy: settings.policy)
+            let expired = schedule.expiredKeys(at: now).map(\.kid)
+            try await scope.signingKeys.delete(kids: expired)
+            return expired
+        }
+    }
+
+    /// Every key with its state at `now`.
+    public func list(now: Date = Date()) async throws -> [(key: SigningKeyRecord, state: String)] {
+        let keys = try await database.withGlobal { scope in try await scope.signingKeys.all() }
+        let schedule = SigningKeySchedule(keys: keys, policy: settings.policy)
+        let signing = schedule.signingKey(at: now)?.kid
+        let published = Set(schedule.publishedKeys(at: now).map(\.kid))
+        return schedule.keys.map { key in
+            let state: String
+            if key.kid == signing {
+                state = "signing"
+            } else if key.signsFrom > now {
+                state = "published, signs from \(key.signsFrom.formatted(.iso8601))"
+            } else if published.contains(key.kid) {
+                state = "retired, still published"
+            } else {
+                state = "expired"
+            }
+            return (key, state)
+        }
+    }
+}
+
+/// Background upkeep of identity state: reloads the key schedule (picking up rotations made by
+/// other processes and starting to sign with a new key on time), prunes expired keys, writes
+/// API key last-use times in batches (and once more at shutdown), and on PostgreSQL listens for
+/// session revocations, user directory changes and access changes from other nodes.
+public struct IdentityMaintenance: Service {
+    public let runtime: IdentityRuntime
+    public let notices: (any NoticeListener)?
+    public let reloadInterval: Duration
+    public var flushInterval: Duration = .seconds(15)
+
+    public func run() async {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await reloadLoop() }
+                group.addTask { await flushLoop() }
+                if let notices {
+                    let sessions = runtime.sessions
+                    let directory = runtime.directory
+                    let access = runtime.access
+                    let entitlements = runtime.entitlements
+                    // Each listener empties its cache whenever it (re)connects: notices sent while
+                    // it was not listening were missed.
+                    let listeners: [(channel: NoticeChannel, onReconnect: @Sendable () -> Void, handler: @Sendable (String) -> Void)] = [
+                        (
+                            .sessionRevoked, { sessions.clear() },
+                            { payload in if let id = SessionID(payload) { sessions.revoked([id]) } }
+                        ),
+                        (
+                            .userDirectoryChanged, { directory.invalidateAll() },
+                            { payload in if let notice = UserDirectoryNotice(payload: payload) { directory.apply(notice) } }
+                        ),
+                        (
+                            .accessChanged,
+                            {
+                                access.clear()
+                                entitlements.clear()
+                            },
+                            { payload in
+                                if let id = TenantID(payload) {
+                                    access.invalidate(tenant: id)
+                                    entitlements.invalidate(tenant: id)
+                                } else {
+                                    entitlements.clear()
+                                }
+                            }
+                        ),
+                    ]
+                    for listener in listeners {
+                        group.addTask {
+                            await notices.listen(
+                                to: listener.channel, onReconnect: listener.onReconnect, handler: listener.handler)
+                        }
+                    }
+                }
+                await group.waitForAll()
+            }
+        }
+        // Key uses noted since the last flush are written before the process stops.
+        await flushUses()
+    }
+
+    private func flushLoop() async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: flushInterval)
+            } catch {
+                return
+            }
+            await flushUses()
+        }
+    }
+
+    private func flushUses() async {
+        do {
+            try await runtime.access.flushUses()
+        } catch {
+            runtime.logger.warning(
+                "recording API key use failed; will retry", metadata: ErrorDiagnostics.metadata(for: error))
+        }
+    }
+
+    private func reloadLoop() async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: reloadInterval)
+                try await runtime.reloadKeys()
+                _ = try await SigningKeyManager(
+                    database: runtime.database,
+                    masterKey: runtime.masterKey,
+                    settings: runtime.authority.settings
+                ).prune()
+            } catch is CancellationError {
+                return
+            } catch {
+                runtime.logger.warning(
+                    "reloading signing keys failed",
+                    metadata: ErrorDiagnostics.metadata(for: error)
+                )
+            }
+        }
+    }
+}

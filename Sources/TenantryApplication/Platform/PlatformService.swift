@@ -1,0 +1,245 @@
+import Foundation
+public import TenantryCore
+
+/// The operator use cases: tenants (search, read, create, suspend, reactivate, change plan,
+/// set overrides, restore, purge) and plans (list, read, create, edit). Each change runs in one
+/// platform transaction with its platform audit event; a change to a tenant then drops this
+/// node's cached state of it (other nodes hear of it through the transaction's notices).
+public struct PlatformService: Sendable {
+    public let runtime: IdentityRuntime
+
+    /// Creates the use case.
+    public init(runtime: IdentityRuntime) {
+        self.runtime = runtime
+    }
+
+    public var database: any DataStore { runtime.database }
+
+    /// A tenant as operators see it.
+    public struct TenantDetail: Sendable {
+        var entry: TenantDirectoryEntry
+        var entitlements: Entitlements
+        var usage: MonthUsage
+    }
+
+    /// A tenant's usage in the current calendar month (UTC), today included.
+    public struct MonthUsage: Sendable {
+        var from: UsageDay
+        var to: UsageDay
+        var usage: TenantUsage
+    }
+
+    /// A page of tenants, each with its usage this month.
+    public struct TenantList: Sendable {
+        var page: Page<TenantDirectoryEntry>
+        var usage: [TenantID: MonthUsage]
+    }
+
+    /// A page of tenants and their usage this month: two statements in one transaction, the
+    /// usage of the whole page read in one grouped query.
+    public func tenants(_ filter: TenantSearchFilter, page: PageRequest) async throws -> TenantList {
+        try await database.withPlatform { scope in
+            let found = try await scope.tenantDirectory.search(filter, page: page)
+            let usage = try await Self.monthUsage(of: found.items.map(\.profile.tenant.id), in: scope)
+            return TenantList(page: found, usage: usage)
+        }
+    }
+
+    /// The usage of `tenants` from the first of this month (UTC) to today; every tenant gets an
+    /// entry (zeros when it had none).
+    public static func monthUsage(of tenants: [TenantID], in scope: any PlatformTransaction) async throws -> [TenantID: MonthUsage] {
+        let today = UsageDay(Date())
+        let month = today.firstOfMonth
+        let read = try await scope.usageAcrossTenants.byTenant(tenants, from: month, to: today)
+        return Dictionary(
+            tenants.map { id in (id, MonthUsage(from: month, to: today, usage: read[id] ?? .init())) },
+            uniquingKeysWith: { first, _ in first })
+    }
+
+    public func tenant(_ id: TenantID) async throws -> TenantDetail {
+        try await database.withPlatform { scope in try await Self.detail(id, in: scope) }
+    }
+
+    /// Creates a tenant with its first owner (an existing account, or a new one emailed a link
+    /// to choose a password).
+    public func createTenant(
+        by actor: PlatformOperator, name: String, slug: Slug, plan: String?, ownerEmail: EmailAddress, ownerName: String?,
+        origin: AuditEvent.Origin
+    ) async throws -> TenantDetail {
+        let now = Date()
+        let planID = plan ?? runtime.tenancy.defaultPlan
+        let tenant = Tenant(id: .generate(), slug: slug, name: name, status: .active, createdAt: now, updatedAt: now)
+        let owner = try await database.withTenant(tenant.id) { scope -> UserID in
+            guard try await scope.global.plans.find(id: planID) != nil else { throw Self.unknownPlan("plan") }
+            try await scope.tenants.create(tenant, plan: planID)
+            let user = try await MemberService(runtime: runtime).account(
+                email: ownerEmail, name: ownerName, in: scope, now: now, nameField: "owner_name")
+            try await scope.memberships.create(userID: user.id, role: .owner, customRoleID: nil, status: .active, at: now)
+            try await scope.global.platformAuditEvents.append(
+                AuditRecorder.event(
+                    by: actor, action: "tenant.created", target: Self.target(tenant.id), origin: origin,
+                    changes: [
+                        "slug": .init(before: nil, after: slug.rawValue), "name": .init(before: nil, after: name),
+                        "plan": .init(before: nil, after: planID), "owner": .init(before: nil, after: user.id.description),
+                    ]))
+            return user.id
+        }
+        runtime.accessChanged(in: tenant.id, for: [owner])
+        return try await self.tenant(tenant.id)
+    }
+
+    /// Applies one change to a tenant's profile under the tenant's lock (so concurrent changes,
+    /// an owner's included, never undo one another), records it as `action` and drops the
+    /// cached state; a change that changes nothing records nothing.
+    public func changeTenant(
+        by actor: PlatformOperator, _ id: TenantID, action: String, origin: AuditEvent.Origin,
+        _ change: @Sendable (inout TenantProfile, any PlatformTransaction) async throws -> [String: AuditEvent.Change]
+    ) async throws -> TenantDetail {
+        let detail = try await database.withPlatform { scope -> TenantDetail in
+            try await scope.tenants.lock(id: id)
+            guard var profile = try await scope.tenants.profile(id: id) else { throw Self.noSuchTenant }
+            let changes = try await change(&profile, scope)
+            if !changes.isEmpty {
+                profile.tenant.updatedAt = Date()
+                try await scope.tenants.save(profile)
+                try await scope.global.platformAuditEvents.append(
+                    AuditRecorder.event(by: actor, action: action, target: Self.target(id), origin: origin, changes: changes))
+            }
+            return try await Self.detail(id, in: scope)
+        }
+        runtime.tenantChanged(id)
+        return detail
+    }
+
+    /// Purges a tenant now, whatever its grace period: it is marked pending deletion and purged
+    /// in one transaction.
+    public func purge(by actor: PlatformOperator, _ id: TenantID, origin: AuditEvent.Origin) async throws {
+        try await database.withPlatform { scope in
+            try await scope.tenants.lock(id: id)
+            guard var profile = try await scope.tenants.profile(id: id) else { throw Self.noSuchTenant }
+            var changes: [String: AuditEvent.Change] = [:]
+            if profile.tenant.status != .pendingDeletion {
+                changes = try profile.requestDeletion(purgeAfter: Date())
+                try await scope.tenants.save(profile)
+            }
+            let rows = try await scope.purge.run(id)
+            changes["status"] = .init(before: changes["status"]?.before ?? profile.tenant.status.rawValue, after: "purged")
+            changes["rows_removed"] = .init(before: nil, after: String(rows))
+            changes["slug"] = .init(before: profile.tenant.slug.rawValue, after: nil)
+            try await scope.global.platformAuditEvents.append(
+                AuditRecorder.event(by: actor, action: "tenant.purged", target: Self.target(id), origin: origin, changes: changes)
+            )
+        }
+        runtime.tenantChanged(id)
+    }
+
+    // MARK: Plans
+
+    public func plans() async throws -> [Plan] {
+        try await database.readGlobal { scope in try await scope.plans.all() }
+    }
+
+    public func plan(_ id: String) async throws -> Plan {
+        guard let plan = try await database.readGlobal({ scope in try await scope.plans.find(id: id) }) else {
+            throw Self.noSuchPlan
+        }
+        return plan
+    }
+
+    public func createPlan(by actor: PlatformOperator, _ plan: Plan, origin: AuditEvent.Origin) async throws -> Plan {
+        try await database.withGlobal { scope in
+            try await scope.plans.create(plan)
+            try await scope.platformAuditEvents.append(
+                AuditRecorder.event(
+                    by: actor, action: "plan.created", target: .init(type: "plan", id: plan.id), origin: origin,
+                    changes: Self.changes(from: nil, to: plan)))
+        }
+        runtime.entitlements.clear()
+        return plan
+    }
+
+    /// Edits a plan; tenants on it get the new entitlements at once (a downgrade deletes
+    /// nothing: creations are refused until a tenant is back under its allowance).
+    public func updatePlan(
+        by actor: PlatformOperator, _ id: String, origin: AuditEvent.Origin, _ edit: @Sendable (inout Plan) throws -> Void
+    )
+        async throws -> Plan
+    {
+        let plan = try await database.withGlobal { scope -> Plan in
+            guard let before = try await scope.plans.find(id: id) else { throw Self.noSuchPlan }
+            var plan = before
+            try edit(&plan)
+            let changes = Self.changes(from: before, to: plan)
+            guard !changes.isEmpty else { return before }
+            plan.updatedAt = Date()
+            try await scope.plans.update(plan)
+            try await scope.platformAuditEvents.append(
+                AuditRecorder.event(
+                    by: actor, action: "plan.updated", target: .init(type: "plan", id: id), origin: origin, changes: changes))
+            return plan
+        }
+        runtime.entitlements.clear()
+        return plan
+    }
+
+    /// The changed fields between two versions of a plan, as text.
+    public static func changes(from before: Plan?, to after: Plan) -> [String: AuditEvent.Change] {
+        func text(_ plan: Plan?) -> [String: String?] {
+            guard let plan else { return [:] }
+            return [
+                "name": plan.name, "description": plan.description,
+                "limits": plan.limits.sorted { $0.key < $1.key }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " "),
+                "features": plan.features.sorted().joined(separator: " "),
+                "modules": plan.modules.sorted().map(\.rawValue).joined(separator: " "),
+            ]
+        }
+        let old = text(before)
+        var changes: [String: AuditEvent.Change] = [:]
+        for (field, value) in text(after) where old[field] ?? nil != value {
+            changes[field] = .init(before: old[field] ?? nil, after: value)
+        }
+        return changes
+    }
+
+    // MARK: Operators
+
+    /// Gives a user a platform role, or takes it away (`nil`); works at once on every node,
+    /// since platform routes read the role on every request.
+    public func setRole(by actor: PlatformOperator?, of userID: UserID, to role: PlatformRole?, origin: AuditEvent.Origin) async throws {
+        try await database.withGlobal { scope in
+            guard try await scope.users.find(id: userID) != nil else { throw TenantryError(.notFound, "No such user.") }
+            let before: PlatformRole?
+            if let role {
+                before = try await scope.operators.grant(role, to: userID, at: Date())
+            } else {
+                before = try await scope.operators.role(of: userID)
+                try await scope.operators.revoke(userID)
+            }
+            guard before != role else { return }
+            try await scope.platformAuditEvents.append(
+                AuditRecorder.platformEvent(
+                    actor: actor?.actor ?? .system, action: "operator.role_changed",
+                    target: .init(type: "user", id: userID.description), origin: origin,
+                    changes: ["platform_role": .init(before: before?.rawValue, after: role?.rawValue)]))
+        }
+    }
+
+    public static func detail(_ id: TenantID, in scope: any PlatformTransaction) async throws -> TenantDetail {
+        guard let entry = try await scope.tenantDirectory.entry(id: id) else { throw noSuchTenant }
+        guard let plan = try await scope.global.plans.find(id: entry.profile.planID) else {
+            throw TenantryError(.internalError, "A tenant's plan does not exist.")
+        }
+        let usage = try await monthUsage(of: [id], in: scope)[id]
+        guard let usage else { throw TenantryError(.internalError, "A tenant's usage was not read.") }
+        return TenantDetail(
+            entry: entry, entitlements: Entitlements(plan: plan, overrides: entry.profile.overrides), usage: usage)
+    }
+
+    public static func target(_ id: TenantID) -> AuditEvent.Target { .init(type: "tenant", id: id.description) }
+
+    public static var noSuchTenant: TenantryError { TenantryError(.notFound, "No such tenant.") }
+    public static var noSuchPlan: TenantryError { TenantryError(.notFound, "No such plan.") }
+    public static func unknownPlan(_ field: String) -> TenantryError {
+        Validator.fail(field, "unknown_plan", "No plan has this id.")
+    }
+}
