@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TenantryApplication
 import TenantryCore
 import TenantryHTTP
 import TenantryStorage

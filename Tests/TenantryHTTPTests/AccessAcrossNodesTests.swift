@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import ServiceLifecycle
+import TenantryApplication
 import TenantryCore
 import TenantryHTTP
 import TenantryStorage
@@ -34,7 +35,7 @@ struct AccessAcrossNodesTests {
                 identity: identity,
                 configuration: context.configuration,
                 traffic: TrafficControl(
-                    configuration: context.configuration, database: context.database,
+                    configuration: context.configuration, database: SQLDataStore(context.database),
                     allowances: PlanAllowances(identity.entitlements)))
             let owner = try await clientA.register()
             let key = try await clientA.createKey(token: owner.accessToken, scopes: ["members:read"])

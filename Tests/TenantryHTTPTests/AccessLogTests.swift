@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Synchronization
+import TenantryApplication
 import TenantryCore
 import TenantryHTTP
 import TenantryTestSupport

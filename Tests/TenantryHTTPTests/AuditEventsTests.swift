@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import SQLKit
+import TenantryApplication
 import TenantryCore
 import TenantryHTTP
 import TenantryStorage
@@ -236,7 +237,7 @@ struct AuditEventsTests {
             let plain = try await client.json(.get, "/api/v1/audit-events/export?action=bulk.event", token: owner.accessToken)
             #expect(plain.headers[.contentType] == "application/jsonl; charset=utf-8")
             #expect(plain.raw == jsonl.raw)
-            let verdict = try await AuditChainVerifier(database: context.database.database)
+            let verdict = try await AuditChainVerifier(database: SQLDataStore(context.database.database))
                 .verify(tenant: try #require(TenantID(owner.tenantID)))
             #expect((try? verdict.get()) != nil, "\(verdict)")
         }

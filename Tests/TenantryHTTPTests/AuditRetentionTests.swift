@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SQLKit
+import TenantryApplication
 import TenantryCore
 import TenantryHTTP
 import TenantryStorage
@@ -40,7 +41,7 @@ struct AuditRetentionTests {
                 profile.overrides.limits[.auditRetentionDays] = .some(nil)
                 try await scope.tenants.save(profile)
             }
-            let retention = PlanAuditRetention(database: database)
+            let retention = PlanAuditRetention(database: SQLDataStore(database))
             #expect(try await retention.retentionDays(for: free.id) == 30)
             #expect(try await retention.retentionDays(for: enterprise.id) == 2555)
             #expect(try await retention.retentionDays(for: overridden.id) == nil)
@@ -60,22 +61,22 @@ struct AuditRetentionTests {
             for tenant in [short, forever] {
                 try await database.withTenant(tenant.id) { scope in
                     try await scope.tenants.create(tenant)
-                    for age in [60.0, 45, 40, 10, 0] {
+                    for age: Double in [60, 45, 40, 10, 0] {
                         var event = Fixtures.auditEvent(in: tenant.id, action: "aged.\(Int(age))")
                         event.occurredAt = now.addingTimeInterval(-age * 86_400 - 60)
                         try await scope.auditEvents.append(event)
                     }
                 }
             }
-            let schedule = AuditRetentionSchedule(database: database, interval: .seconds(3600), logger: TestLogging.logger)
+            let schedule = AuditRetentionSchedule(database: SQLDataStore(database), interval: .seconds(3600), logger: TestLogging.logger)
             #expect(try await schedule.enqueueSweep())
             #expect(try await schedule.enqueueSweep() == false)
             // The largest allowance an operator may set keeps everything (its cutoff would lie
             // before any timestamp the databases hold).
             let job = AuditRetentionJob(
-                database: database, retention: PerTenantRetention(days: [short.id: 30, forever.id: Limit.maximum]),
+                database: SQLDataStore(database), retention: PerTenantRetention(days: [short.id: 30, forever.id: Limit.maximum]),
                 logger: TestLogging.logger)
-            let worker = JobWorker(database: database, handler: job, logger: TestLogging.logger)
+            let worker = JobWorker(database: SQLDataStore(database), handler: job, logger: TestLogging.logger)
             #expect(try await worker.runOnce())
             #expect(try await jobStatuses(database) == ["done"])
 
@@ -92,7 +93,7 @@ struct AuditRetentionTests {
             }
             #expect(foreverCount == 5)
 
-            let verifier = AuditChainVerifier(database: database)
+            let verifier = AuditChainVerifier(database: SQLDataStore(database))
             let summary = try #require(try? await verifier.verify(tenant: short.id).get())
             #expect(summary.anchorSequence == 3 && summary.verified == 3)
             #expect((try? await verifier.verify(tenant: forever.id).get())?.verified == 5)
@@ -122,8 +123,8 @@ struct AuditRetentionTests {
                 }
             }
             let job = AuditRetentionJob(
-                database: database, retention: ConfiguredAuditRetention(days: 30), logger: TestLogging.logger)
-            let worker = JobWorker(database: database, handler: job, logger: TestLogging.logger)
+                database: SQLDataStore(database), retention: ConfiguredAuditRetention(days: 30), logger: TestLogging.logger)
+            let worker = JobWorker(database: SQLDataStore(database), handler: job, logger: TestLogging.logger)
             _ = try await database.withGlobal { scope in
                 try await scope.jobs.enqueue(
                     queue: AuditRetentionJob.queueName, payload: #"{"tenant_id":"\#(tenants[0].id)"}"#)

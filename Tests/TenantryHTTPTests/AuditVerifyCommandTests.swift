@@ -1,6 +1,7 @@
 import Foundation
 import SQLKit
 import Synchronization
+import TenantryApplication
 import TenantryCore
 import TenantryStorage
 import TenantryTestSupport

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Synchronization
+import TenantryApplication
 import TenantryCore
 import TenantryHTTP
 import TenantryStorage
@@ -29,7 +30,7 @@ struct EmailDeliveryTests {
             let owner = try await client.register()
             let transport = RecordingTransport()
             let worker = JobWorker(
-                database: context.database.database, handler: EmailDeliveryJob(transport: transport), logger: TestLogging.logger)
+                database: SQLDataStore(context.database.database), handler: EmailDeliveryJob(transport: transport), logger: TestLogging.logger)
             #expect(try await worker.runOnce())
             #expect(try await worker.runOnce() == false)
             let sent = transport.sent.withLock { $0 }
@@ -58,7 +59,7 @@ struct EmailDeliveryTests {
             #expect(claimed != nil)
             let transport = RecordingTransport()
             let successor = JobWorker(
-                database: database, handler: EmailDeliveryJob(transport: transport), logger: TestLogging.logger)
+                database: SQLDataStore(database), handler: EmailDeliveryJob(transport: transport), logger: TestLogging.logger)
             // While the claim is fresh the job is invisible…
             #expect(try await successor.runOnce() == false)
             // …and after the visibility timeout it runs, once.
@@ -86,7 +87,7 @@ struct EmailDeliveryTests {
                 ]
             }
             let worker = JobWorker(
-                database: database, handler: EmailDeliveryJob(transport: transport), logger: TestLogging.logger,
+                database: SQLDataStore(database), handler: EmailDeliveryJob(transport: transport), logger: TestLogging.logger,
                 baseRetryDelay: 10)
             #expect(try await worker.runOnce())
             let first = try await database.withGlobal { try await $0.jobs.status(id: id) }
@@ -114,7 +115,7 @@ struct EmailDeliveryTests {
     func backoff() async throws {
         try await withTestDatabase(.sqlite) { context in
             let worker = JobWorker(
-                database: context.database, handler: EmailDeliveryJob(transport: RecordingTransport()),
+                database: SQLDataStore(context.database), handler: EmailDeliveryJob(transport: RecordingTransport()),
                 logger: TestLogging.logger,
                 baseRetryDelay: 10
             )

@@ -1,4 +1,5 @@
 import Foundation
+import TenantryApplication
 import TenantryCore
 import TenantryTestSupport
 import Testing

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import SQLKit
 import Synchronization
+import TenantryApplication
 import TenantryCore
 import TenantryHTTP
 import TenantryStorage
@@ -319,7 +320,7 @@ struct IdempotencyTests {
 
             // The sweeper removes what has expired, and only that.
             let sweeper = IdempotencyRecordSweeper(
-                database: context.database.database, logger: TestLogging.logger, batchSize: 1, now: { clock.now })
+                database: SQLDataStore(context.database.database), logger: TestLogging.logger, batchSize: 1, now: { clock.now })
             #expect(try await sweeper.runOnce() == 0)
             clock.advance(by: 86_400)
             #expect(try await storedRecords(context).count == 1)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import TenantryApplication
 import TenantryCore
 import TenantryHTTP
 import TenantryTestSupport

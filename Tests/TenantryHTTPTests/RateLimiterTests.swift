@@ -1,4 +1,5 @@
 import Synchronization
+import TenantryApplication
 import TenantryCore
 import TenantryHTTP
 import Testing

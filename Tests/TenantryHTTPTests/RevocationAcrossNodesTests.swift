@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import ServiceLifecycle
+import TenantryApplication
 import TenantryCore
 import TenantryHTTP
 import TenantryStorage

@@ -1,5 +1,6 @@
 import Foundation
 import SQLKit
+import TenantryApplication
 import TenantryCore
 import TenantryStorage
 import TenantryTestSupport

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import SQLKit
+import TenantryApplication
 import TenantryCore
 import TenantryHTTP
 import TenantryStorage

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import SQLKit
+import TenantryApplication
 import TenantryCore
 import TenantryHTTP
 import TenantryStorage
@@ -38,7 +39,7 @@ func withTestApplication<Value: Sendable>(
         let identity = try IdentityRuntime.make(
             configuration: configuration, database: context.database, limits: limits, logger: logger)
         let traffic = TrafficControl(
-            configuration: configuration, database: context.database,
+            configuration: configuration, database: SQLDataStore(context.database),
             allowances: allowances ?? PlanAllowances(identity.entitlements), limiter: limiter)
         let router = APIRouter(
             configuration: configuration, database: context.database, identity: identity, logger: logger, traffic: traffic,
@@ -113,7 +114,7 @@ func withTwoNodes(
         }
         let (_, nodeA) = try node()
         let (identityB, nodeB) = try node()
-        let listening = Task { try await identityB.maintenance(reloadInterval: .seconds(3600)).run() }
+        let listening = Task { try await identityB.maintenance(notices: context.database as? PostgresDatabaseClient, reloadInterval: .seconds(3600)).run() }
         defer { listening.cancel() }
         try await Task.sleep(for: .milliseconds(300))
         try await nodeA.test(.router) { clientA in

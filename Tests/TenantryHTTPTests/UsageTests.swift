@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import ServiceLifecycle
+import TenantryApplication
 import TenantryCore
 import TenantryHTTP
 import TenantryStorage
@@ -25,7 +26,7 @@ struct UsageTests {
             let owner = try await client.register()
             // The verification email is sent for the new tenant.
             let worker = JobWorker(
-                database: context.database.database,
+                database: SQLDataStore(context.database.database),
                 handler: EmailDeliveryJob(transport: RecordingTransport(), usage: context.traffic.meter),
                 logger: TestLogging.logger)
             #expect(try await worker.runOnce())
@@ -139,7 +140,7 @@ struct UsageTests {
             // and another node reading it refuses too.
             try await context.traffic.meter.flush()
             #expect(try await client.json(.get, "/api/v1/members", token: owner.accessToken).status == .tooManyRequests)
-            let otherNode = UsageMeter(database: context.database.database)
+            let otherNode = UsageMeter(database: SQLDataStore(context.database.database))
             let tenantID = try #require(TenantID(owner.tenantID))
             #expect(try await otherNode.recordRequest(in: tenantID, by: nil, monthlyAllowance: 3)?.used == 3)
             #expect(try await otherNode.recordRequest(in: tenantID, by: nil, monthlyAllowance: 4) == nil)

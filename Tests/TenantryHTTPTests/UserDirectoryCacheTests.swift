@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Synchronization
+import TenantryApplication
 import TenantryCore
 import TenantryStorage
 import TenantryTestSupport

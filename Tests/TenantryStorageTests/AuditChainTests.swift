@@ -1,5 +1,6 @@
 import Foundation
 import SQLKit
+import TenantryApplication
 import TenantryCore
 import TenantryStorage
 import TenantryTestSupport
@@ -60,7 +61,7 @@ struct AuditChainTests {
             #expect(links[2].previousHash == links[1].hash)
             #expect(links.allSatisfy { $0.hash == AuditChain.hash(of: $0) && $0.version == 1 })
             #expect(try await chain(context.database, tenantB.id).map(\.sequence) == [1, 2])
-            let verifier = AuditChainVerifier(database: context.database, batchSize: 2)
+            let verifier = AuditChainVerifier(database: SQLDataStore(context.database), batchSize: 2)
             let summary = try await verifier.verify(tenant: tenantA.id).get()
             #expect(summary.verified == 3)
             #expect(summary.lastHash == links[2].hash)
@@ -77,7 +78,7 @@ struct AuditChainTests {
                 try await appendEvents(
                     context.database, in: tenant.id, count: 1, at: Date(timeIntervalSince1970: 1_795_000_000 + offset))
             }
-            let verdict = try await AuditChainVerifier(database: context.database).verify(tenant: tenant.id)
+            let verdict = try await AuditChainVerifier(database: SQLDataStore(context.database)).verify(tenant: tenant.id)
             #expect((try? verdict.get())?.verified == 4, "\(verdict)")
         }
     }
@@ -94,7 +95,7 @@ struct AuditChainTests {
             }
             let links = try await chain(context.database, tenant.id)
             #expect(links.map(\.sequence) == Array(1...24))
-            let verdict = try await AuditChainVerifier(database: context.database).verify(tenant: tenant.id)
+            let verdict = try await AuditChainVerifier(database: SQLDataStore(context.database)).verify(tenant: tenant.id)
             #expect((try? verdict.get())?.verified == 24, "\(verdict)")
         }
     }
@@ -108,7 +109,7 @@ struct AuditChainTests {
                 context,
                 "UPDATE audit_events SET actor_id = 'someone-else' WHERE tenant_id = \(bind: tenant.id.rawValue) AND sequence = 3"
             )
-            let verdict = try await AuditChainVerifier(database: context.database).verify(tenant: tenant.id)
+            let verdict = try await AuditChainVerifier(database: SQLDataStore(context.database)).verify(tenant: tenant.id)
             guard case .failure(let broken) = verdict else {
                 Issue.record("verify passed an altered row")
                 return
@@ -123,7 +124,7 @@ struct AuditChainTests {
     @Test("verify names the gap a deleted event leaves, a rewritten link and a cut-off tail", arguments: TestDatabase.all)
     func deletedAndRelinked(engine: TestDatabase) async throws {
         try await withTestDatabase(engine) { context in
-            let verifier = AuditChainVerifier(database: context.database)
+            let verifier = AuditChainVerifier(database: SQLDataStore(context.database))
             let gap = try await bareTenant(context.database)
             let gapEvents = try await appendEvents(context.database, in: gap.id, count: 4)
             try await tamper(context, "DELETE FROM audit_events WHERE tenant_id = \(bind: gap.id.rawValue) AND sequence = 2")
@@ -184,7 +185,7 @@ struct AuditChainTests {
             // Another tenant's events are untouched.
             #expect(try await chain(context.database, other.id).count == 2)
 
-            let verifier = AuditChainVerifier(database: context.database)
+            let verifier = AuditChainVerifier(database: SQLDataStore(context.database))
             let summary = try #require(try? await verifier.verify(tenant: tenant.id).get())
             #expect(summary.verified == 3 && summary.anchorSequence == 5 && summary.lastSequence == 8)
             // Purging again removes nothing more.
@@ -218,7 +219,7 @@ struct AuditChainTests {
             }
             #expect(removed == 2)
             #expect(try await chain(context.database, tenant.id).map(\.sequence) == [3, 4])
-            #expect((try? await AuditChainVerifier(database: context.database).verify(tenant: tenant.id).get()) != nil)
+            #expect((try? await AuditChainVerifier(database: SQLDataStore(context.database)).verify(tenant: tenant.id).get()) != nil)
         }
     }
 
@@ -237,13 +238,13 @@ struct AuditChainTests {
                 try await scope.auditEvents.purge(before: now.addingTimeInterval(-86_400), now: now)
             }
             #expect(removed == 2)
-            let summary = try #require(try? await AuditChainVerifier(database: context.database).verify(tenant: tenant.id).get())
+            let summary = try #require(try? await AuditChainVerifier(database: SQLDataStore(context.database)).verify(tenant: tenant.id).get())
             #expect(summary.verified == 0 && summary.anchorSequence == 2 && summary.lastSequence == 2)
             // The next event links to the anchor.
             try await appendEvents(context.database, in: tenant.id, count: 1)
             let next = try #require(try await chain(context.database, tenant.id).first)
             #expect(next.sequence == 3)
-            #expect((try? await AuditChainVerifier(database: context.database).verify(tenant: tenant.id).get())?.verified == 1)
+            #expect((try? await AuditChainVerifier(database: SQLDataStore(context.database)).verify(tenant: tenant.id).get())?.verified == 1)
         }
     }
 
@@ -267,13 +268,13 @@ struct AuditChainTests {
                 try await scope.auditEvents.list(PageRequest())
             }
             #expect(listed.items.map(\.action) == ["legacy.event", "test.happened", "test.happened"])
-            let summary = try #require(try? await AuditChainVerifier(database: context.database).verify(tenant: tenant.id).get())
+            let summary = try #require(try? await AuditChainVerifier(database: SQLDataStore(context.database)).verify(tenant: tenant.id).get())
             #expect(summary.verified == 2 && summary.unchained == 1)
             let removed = try await context.database.withTenant(tenant.id) { scope in
                 try await scope.auditEvents.purge(before: now.addingTimeInterval(-30 * 86_400), now: now)
             }
             #expect(removed == 1)
-            #expect((try? await AuditChainVerifier(database: context.database).verify(tenant: tenant.id).get())?.unchained == 0)
+            #expect((try? await AuditChainVerifier(database: SQLDataStore(context.database)).verify(tenant: tenant.id).get())?.unchained == 0)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SQLKit
+import TenantryApplication
 import TenantryCore
 import TenantryStorage
 import TenantryTestSupport
@@ -109,7 +110,7 @@ struct UsageRepositoryTests {
         try await withTestDatabase(engine) { context in
             let tenant = try await Fixtures.seedTenant(context.database)
             let other = try await Fixtures.seedTenant(context.database)
-            let meter = UsageMeter(database: context.database)
+            let meter = UsageMeter(database: SQLDataStore(context.database))
             let now = Date()
             _ = try await meter.recordRequest(in: other.id, by: nil, monthlyAllowance: nil, now: now)
             meter.recordEmailSent(in: other.id, now: now)
@@ -139,7 +140,7 @@ struct UsageRepositoryTests {
     func purgedTenantCountsDropped(engine: TestDatabase) async throws {
         try await withTestDatabase(engine) { context in
             let kept = try await Fixtures.seedTenant(context.database)
-            let meter = UsageMeter(database: context.database)
+            let meter = UsageMeter(database: SQLDataStore(context.database))
             let purged = TenantID.generate()
             let now = Date()
             _ = try await meter.recordRequest(in: kept.id, by: nil, monthlyAllowance: nil, now: now)

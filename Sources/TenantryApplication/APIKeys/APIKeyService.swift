@@ -16,11 +16,20 @@ public struct APIKeyService: Sendable {
 
     /// What a new key is made of, validated.
     public struct NewKey: Sendable {
-        var name: String
-        var scopes: Set<Permission>
-        var resource: ResourceBinding?
-        var expiresAt: Date?
-        var rateLimitPerMinute: Int?
+        public var name: String
+        public var scopes: Set<Permission>
+        public var resource: ResourceBinding?
+        public var expiresAt: Date?
+        public var rateLimitPerMinute: Int?
+
+        /// Creates a value.
+        public init(name: String, scopes: Set<Permission>, resource: ResourceBinding? = nil, expiresAt: Date? = nil, rateLimitPerMinute: Int? = nil) {
+            self.name = name
+            self.scopes = scopes
+            self.resource = resource
+            self.expiresAt = expiresAt
+            self.rateLimitPerMinute = rateLimitPerMinute
+        }
     }
 
     public func create(_ access: TenantAccess, _ new: NewKey, origin: AuditEvent.Origin) async throws -> (APIKey, APIKeySecret) {

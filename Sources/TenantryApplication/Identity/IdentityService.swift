@@ -32,6 +32,12 @@ public struct IdentityService: Sendable {
     public struct TenantMembership: Sendable {
         public var tenant: Tenant
         public var role: TenantRole
+
+        /// Creates a value.
+        public init(tenant: Tenant, role: TenantRole) {
+            self.tenant = tenant
+            self.role = role
+        }
     }
 
     // MARK: Registration
@@ -43,6 +49,15 @@ public struct IdentityService: Sendable {
         public var name: String
         public var tenantName: String
         public var tenantSlug: Slug
+
+        /// Creates a value.
+        public init(email: EmailAddress, password: String, name: String, tenantName: String, tenantSlug: Slug) {
+            self.email = email
+            self.password = password
+            self.name = name
+            self.tenantName = tenantName
+            self.tenantSlug = tenantSlug
+        }
     }
 
     /// Creates the tenant, the user and the owner membership, a session, and a verification

@@ -36,6 +36,12 @@ public final class UserDirectoryCache: Sendable {
         public func membership(in tenantID: TenantID) -> IdentityService.TenantMembership? {
             memberships.first { $0.tenant.id == tenantID }
         }
+
+        /// Creates a value.
+        public init(user: User, memberships: [IdentityService.TenantMembership]) {
+            self.user = user
+            self.memberships = memberships
+        }
     }
 
     private struct Cached {

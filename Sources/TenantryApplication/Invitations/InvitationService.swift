@@ -129,17 +129,24 @@ public struct InvitationService: Sendable {
     /// What accepting needs besides the token: a signed-in caller (a person with an account),
     /// or a name and password for a new account.
     public struct Acceptor: Sendable {
-        var caller: AuthenticatedCaller?
-        var name: String?
-        var password: String?
+        public var caller: AuthenticatedCaller?
+        public var name: String?
+        public var password: String?
+
+        /// Creates a value.
+        public init(caller: AuthenticatedCaller? = nil, name: String? = nil, password: String? = nil) {
+            self.caller = caller
+            self.name = name
+            self.password = password
+        }
     }
 
     /// The result of an acceptance: the new member and, for a new account, its first tokens.
     public struct Acceptance: Sendable {
-        var tenant: Tenant
-        var user: User
-        var role: ResolvedRole
-        var tokens: IdentityService.IssuedTokens?
+        public var tenant: Tenant
+        public var user: User
+        public var role: ResolvedRole
+        public var tokens: IdentityService.IssuedTokens?
     }
 
     /// Accepts an invitation, once. An unknown, expired, revoked or used token is the same

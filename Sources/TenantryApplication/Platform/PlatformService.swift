@@ -17,22 +17,22 @@ public struct PlatformService: Sendable {
 
     /// A tenant as operators see it.
     public struct TenantDetail: Sendable {
-        var entry: TenantDirectoryEntry
-        var entitlements: Entitlements
-        var usage: MonthUsage
+        public var entry: TenantDirectoryEntry
+        public var entitlements: Entitlements
+        public var usage: MonthUsage
     }
 
     /// A tenant's usage in the current calendar month (UTC), today included.
     public struct MonthUsage: Sendable {
-        var from: UsageDay
-        var to: UsageDay
-        var usage: TenantUsage
+        public var from: UsageDay
+        public var to: UsageDay
+        public var usage: TenantUsage
     }
 
     /// A page of tenants, each with its usage this month.
     public struct TenantList: Sendable {
-        var page: Page<TenantDirectoryEntry>
-        var usage: [TenantID: MonthUsage]
+        public var page: Page<TenantDirectoryEntry>
+        public var usage: [TenantID: MonthUsage]
     }
 
     /// A page of tenants and their usage this month: two statements in one transaction, the

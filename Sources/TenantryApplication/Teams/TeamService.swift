@@ -16,8 +16,8 @@ public struct TeamService: Sendable {
 
     /// A team with the ids of its members.
     public struct Detail: Sendable {
-        var team: Team
-        var memberIDs: [UserID]
+        public var team: Team
+        public var memberIDs: [UserID]
     }
 
     public func list(_ access: TenantAccess, page: PageRequest) async throws -> Page<Team> {

@@ -17,19 +17,30 @@ public struct TenantService: Sendable {
 
     /// A tenant with its plan's effective entitlements.
     public struct Detail: Sendable {
-        var profile: TenantProfile
-        var entitlements: Entitlements
+        public var profile: TenantProfile
+        public var entitlements: Entitlements
     }
 
     /// The changes a `PATCH /tenant` asks for; `nil` fields stay as they are.
     public struct Update: Sendable {
-        var name: String?
-        var logoURL: String??
-        var primaryColor: String??
-        var accentColor: String??
-        var allowedEmailDomains: [String]?
-        var sessionLifetimeSeconds: Int??
-        var sessionIdleTimeoutSeconds: Int??
+        public var name: String?
+        public var logoURL: String??
+        public var primaryColor: String??
+        public var accentColor: String??
+        public var allowedEmailDomains: [String]?
+        public var sessionLifetimeSeconds: Int??
+        public var sessionIdleTimeoutSeconds: Int??
+
+        /// Creates a value.
+        public init(name: String? = nil, logoURL: String?? = nil, primaryColor: String?? = nil, accentColor: String?? = nil, allowedEmailDomains: [String]? = nil, sessionLifetimeSeconds: Int?? = nil, sessionIdleTimeoutSeconds: Int?? = nil) {
+            self.name = name
+            self.logoURL = logoURL
+            self.primaryColor = primaryColor
+            self.accentColor = accentColor
+            self.allowedEmailDomains = allowedEmailDomains
+            self.sessionLifetimeSeconds = sessionLifetimeSeconds
+            self.sessionIdleTimeoutSeconds = sessionIdleTimeoutSeconds
+        }
     }
 
     public func get(_ access: TenantAccess) async throws -> Detail {

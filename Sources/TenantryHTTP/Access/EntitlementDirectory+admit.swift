@@ -1,4 +1,4 @@
-import TenantryApplication
+public import TenantryApplication
 import TenantryCore
 
 extension EntitlementDirectory {

@@ -1,4 +1,4 @@
-import TenantryApplication
+public import TenantryApplication
 import Hummingbird
 import TenantryCore
 

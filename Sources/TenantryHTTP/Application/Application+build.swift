@@ -1,4 +1,4 @@
-import TenantryApplication
+public import TenantryApplication
 public import Hummingbird
 public import Logging
 import Synchronization
@@ -23,10 +23,11 @@ public final class APIRouter: HTTPResponderBuilder {
         configuration: TenantryConfiguration, database: any DatabaseClient, identity: IdentityRuntime, logger: Logger,
         traffic: TrafficControl? = nil, idempotency: IdempotencyGuard.Settings = IdempotencyGuard.Settings()
     ) {
+        let store = identity.database
         let traffic =
             traffic
             ?? TrafficControl(
-                configuration: configuration, database: database, allowances: PlanAllowances(identity.entitlements))
+                configuration: configuration, database: store, allowances: PlanAllowances(identity.entitlements))
         let table = RouteTableBox()
         let router = Router(context: AppRequestContext.self)
         var accessLogger = logger
@@ -36,14 +37,16 @@ public final class APIRouter: HTTPResponderBuilder {
                 table.value
             }
         )
-        HealthController(database: database, readinessTimeout: .milliseconds(Int(configuration.readinessTimeout * 1000)))
-            .register(on: router)
+        HealthController(
+            engine: database.engine.rawValue, readinessTimeout: .milliseconds(Int(configuration.readinessTimeout * 1000))
+        ) { try await database.checkReadiness() }
+        .register(on: router)
         OpenAPIController().register(on: router)
 
         let service = IdentityService(runtime: identity)
         WellKnownController(runtime: identity).register(on: router)
         let api = router.group("/api/v1")
-        let idempotency = IdempotencyGuard(database: database, masterKey: identity.masterKey, settings: idempotency)
+        let idempotency = IdempotencyGuard(database: store, masterKey: identity.masterKey, settings: idempotency)
         // The routes anyone may call are limited per client IP, then take `Idempotency-Key`.
         let publicRoutes = api.group().add(middleware: ClientRateLimitMiddleware(traffic: traffic))
             .add(middleware: idempotency.middleware)
@@ -68,10 +71,10 @@ public final class APIRouter: HTTPResponderBuilder {
             group: api.group("/platform")
                 .add(middleware: BearerAuthenticationMiddleware(runtime: identity))
                 .group(context: AuthenticatedRequestContext.self),
-            database: database, prefix: "/api/v1/platform", table: platformTable, idempotency: idempotency)
+            database: store, prefix: "/api/v1/platform", table: platformTable, idempotency: idempotency)
         PlatformController(service: PlatformService(runtime: identity)).register(on: platformRoutes)
-        PlatformUsageController(database: database).register(on: platformRoutes)
-        PlatformAuditEventsController(database: database).register(on: platformRoutes)
+        PlatformUsageController(database: store).register(on: platformRoutes)
+        PlatformAuditEventsController(database: store).register(on: platformRoutes)
 
         // Tenant routes: the tenant and the caller's permissions come from the token or key.
         let accessTable = RouteAccessTable()
@@ -91,8 +94,8 @@ public final class APIRouter: HTTPResponderBuilder {
         TeamsController(service: TeamService(runtime: identity)).register(on: tenantRoutes)
         InvitationsController(service: InvitationService(runtime: identity)).register(on: tenantRoutes, public: publicRoutes)
         TenantController(service: TenantService(runtime: identity)).register(on: tenantRoutes)
-        UsageController(database: database, allowances: traffic.allowances).register(on: tenantRoutes)
-        AuditEventsController(database: database).register(on: tenantRoutes)
+        UsageController(database: store, allowances: traffic.allowances).register(on: tenantRoutes)
+        AuditEventsController(database: store).register(on: tenantRoutes)
         self.router = router
         self.traffic = traffic
         self.table = table

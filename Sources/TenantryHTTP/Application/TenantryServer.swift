@@ -1,4 +1,4 @@
-import TenantryApplication
+public import TenantryApplication
 public import Logging
 public import ServiceLifecycle
 public import TenantryCore
@@ -16,7 +16,7 @@ public enum TenantryServer {
     public static func run(
         configuration: TenantryConfiguration,
         logger: Logger,
-        workers: (any DatabaseClient, UsageMeter) throws -> [any Service] = { _, _ in [] }
+        workers: (any DataStore, UsageMeter) throws -> [any Service] = { _, _ in [] }
     ) async throws {
         let database = try await DatabaseBootstrap.open(
             configuration: configuration,
@@ -32,8 +32,9 @@ public enum TenantryServer {
         do {
             identity = try IdentityRuntime.make(configuration: configuration, database: database, logger: logger)
             traffic = TrafficControl(
-                configuration: configuration, database: database, allowances: PlanAllowances(identity.entitlements))
-            background = try workers(database, traffic.meter)
+                configuration: configuration, database: identity.database,
+                allowances: PlanAllowances(identity.entitlements))
+            background = try workers(identity.database, traffic.meter)
         } catch {
             try? await (database as? SQLiteDatabaseClient)?.close()
             throw error
@@ -55,7 +56,7 @@ public enum TenantryServer {
                     .init(service: GatedService(gate: gate, service: $1), serviceName: "worker-\($0)")
                 }
                 + [
-                    .init(service: GatedService(gate: gate, service: identity.maintenance()), serviceName: "identity"),
+                    .init(service: GatedService(gate: gate, service: identity.maintenance(notices: database as? PostgresDatabaseClient)), serviceName: "identity"),
                     .init(service: application, serviceName: "http"),
                 ],
             gracefulShutdownSignals: [.sigterm, .sigint],

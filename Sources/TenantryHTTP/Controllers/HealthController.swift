@@ -2,17 +2,21 @@ import Foundation
 public import Hummingbird
 import Synchronization
 import TenantryCore
-public import TenantryApplication
 
 /// `GET /health/live` (the process answers) and `GET /health/ready` (the database answers
 /// within the readiness timeout; 503 problem otherwise, 200 again once it recovers).
 public struct HealthController: Sendable {
-    let database: any DataStore
+    let engine: String
+    let checkReadiness: @Sendable () async throws -> Void
     let readinessTimeout: Duration
 
-    /// Creates the controller.
-    public init(database: any DataStore, readinessTimeout: Duration) {
-        self.database = database
+    /// Creates the controller: `engine` names the database in the answer, `checkReadiness`
+    /// throws when the database does not answer or lacks the schema.
+    public init(
+        engine: String, readinessTimeout: Duration, checkReadiness: @escaping @Sendable () async throws -> Void
+    ) {
+        self.engine = engine
+        self.checkReadiness = checkReadiness
         self.readinessTimeout = readinessTimeout
     }
 
@@ -29,12 +33,12 @@ public struct HealthController: Sendable {
         router.get("/health/ready") { _, _ in
             do {
                 try await Deadline.run(within: readinessTimeout) {
-                    try await database.checkReadiness()
+                    try await checkReadiness()
                 }
             } catch {
                 throw TenantryError(.unavailable, "The database is not reachable.", cause: error)
             }
-            return Status(status: "ok", database: database.engine.rawValue)
+            return Status(status: "ok", database: engine)
         }
     }
 }

@@ -1,4 +1,4 @@
-import TenantryApplication
+public import TenantryApplication
 public import Foundation
 public import Hummingbird
 public import TenantryCore

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import TenantryCore
-import TenantryApplication
+public import TenantryApplication
 
 /// `/api/v1/platform/*`: the operator API. Reads need `support`, changes `super_admin`; every
 /// change is recorded in the platform audit trail.
@@ -120,7 +120,7 @@ struct PlatformController: Sendable {
         prepare:
             @escaping @Sendable (Request, AuthenticatedRequestContext) async throws ->
             @Sendable (
-                inout TenantProfile, PlatformScope
+                inout TenantProfile, any PlatformTransaction
             ) async throws -> [String: AuditEvent.Change]
     ) {
         routes.on(method, "/tenants/{id}\(suffix)", .superAdmin) { request, context, actor in

@@ -1,4 +1,4 @@
-import TenantryApplication
+public import TenantryApplication
 public import HTTPTypes
 public import TenantryCore
 

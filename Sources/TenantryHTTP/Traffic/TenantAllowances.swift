@@ -1,4 +1,4 @@
-import TenantryApplication
+public import TenantryApplication
 public import TenantryCore
 
 /// What a tenant may use: its requests per minute and API calls per month (`nil`: unlimited).

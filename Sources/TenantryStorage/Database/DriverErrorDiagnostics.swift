@@ -1,11 +1,11 @@
-import PostgresNIO
-import SQLiteNIO
+public import PostgresNIO
+public import SQLiteNIO
 public import TenantryCore
 
 // What the drivers' errors may say in a log (``DiagnosableError``): the SQLSTATE or the SQLite
 // result kind, never the message, SQL or bound values.
 
-extension PSQLError: @retroactive DiagnosableError {
+extension PSQLError: DiagnosableError {
     public var diagnostics: [String: String] {
         if let state = serverInfo?[.sqlState] { return ["db.sqlstate": state] }
         return ["db.error": String(describing: code)]
@@ -14,13 +14,13 @@ extension PSQLError: @retroactive DiagnosableError {
     public var underlyingError: (any Error)? { nil }
 }
 
-extension SQLiteError: @retroactive DiagnosableError {
+extension SQLiteError: DiagnosableError {
     public var diagnostics: [String: String] { ["db.sqlite": String(describing: reason)] }
 
     public var underlyingError: (any Error)? { nil }
 }
 
-extension PostgresTransactionError: @retroactive DiagnosableError {
+extension PostgresTransactionError: DiagnosableError {
     public var diagnostics: [String: String] { [:] }
 
     public var underlyingError: (any Error)? {

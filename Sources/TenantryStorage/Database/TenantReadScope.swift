@@ -82,7 +82,7 @@ struct MemberPageStatement: PostgresPreparedStatement {
             bindings.appendNull()
         }
         bindings.append(filter.status?.rawValue)
-        bindings.append(MembershipRepository.namePattern(filter.text))
+        bindings.append(SQLMembershipRepository.namePattern(filter.text))
         return bindings
     }
 

@@ -232,7 +232,7 @@ public struct SQLCrossTenantAuditEventRepository: CrossTenantAuditEventRepositor
     public func records(_ filter: AuditEventFilter, page: PageRequest) async throws -> Page<AuditChain.Record> {
         let select: SQLQueryString =
             "SELECT \(unsafeRaw: SQLAuditEventRepository.columns) FROM audit_events WHERE 1 = 1"
-            + AuditEventRepository.conditions(filter)
+            + SQLAuditEventRepository.conditions(filter)
         return try await KeysetPagination.fetch(
             sql, select: select, key: "id", page: page, decode: SQLAuditEventRepository.record
         ) { $0.id.rawValue }

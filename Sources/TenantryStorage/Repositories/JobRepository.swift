@@ -1,6 +1,6 @@
 public import Foundation
 import SQLKit
-import TenantryCore
+public import TenantryCore
 
 /// A durable job queue in one table. Workers claim due jobs (PostgreSQL: `FOR UPDATE SKIP
 /// LOCKED`, so several workers never take the same job; SQLite: one writer at a time anyway);

@@ -136,7 +136,7 @@ public struct SQLMembershipRepository: MembershipRepository {
         let membership = try Self.decode(row)
         let tenantStatus = try row.enumeration("tenant_status", as: Tenant.Status.self)
         if try row.decode(column: "custom_id", as: UUID?.self) != nil {
-            let role = try RoleRepository.decode(row, prefix: "custom_", id: "custom_id", tenantID: tenantID)
+            let role = try SQLRoleRepository.decode(row, prefix: "custom_", id: "custom_id", tenantID: tenantID)
             return (membership, ResolvedRole(role), tenantStatus)
         }
         return (membership, ResolvedRole(membership.role), tenantStatus)

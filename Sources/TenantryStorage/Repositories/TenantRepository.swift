@@ -104,9 +104,9 @@ public struct SQLTenantRepository: TenantRepository {
             """
             UPDATE tenants SET name = \(bind: tenant.name), status = \(bind: tenant.status.rawValue),
                 updated_at = \(bind: tenant.updatedAt), plan_id = \(bind: profile.planID),
-                overrides = \(bind: try PlanRepository.text(profile.overrides)),
-                branding = \(bind: try PlanRepository.text(profile.branding)),
-                settings = \(bind: try PlanRepository.text(profile.settings)),
+                overrides = \(bind: try SQLPlanRepository.text(profile.overrides)),
+                branding = \(bind: try SQLPlanRepository.text(profile.branding)),
+                settings = \(bind: try SQLPlanRepository.text(profile.settings)),
                 status_reason = \(bind: profile.statusReason), purge_after = \(bind: profile.purgeAfter)
             WHERE id = \(bind: tenant.id.rawValue) RETURNING id
             """
@@ -120,9 +120,9 @@ public struct SQLTenantRepository: TenantRepository {
         TenantProfile(
             tenant: try decode(row),
             planID: try row.decode(column: "plan_id", as: String.self),
-            overrides: try PlanRepository.json(row, "overrides", as: EntitlementOverrides.self),
-            branding: try PlanRepository.json(row, "branding", as: Branding.self),
-            settings: try PlanRepository.json(row, "settings", as: TenantSettings.self),
+            overrides: try SQLPlanRepository.json(row, "overrides", as: EntitlementOverrides.self),
+            branding: try SQLPlanRepository.json(row, "branding", as: Branding.self),
+            settings: try SQLPlanRepository.json(row, "settings", as: TenantSettings.self),
             statusReason: try row.decode(column: "status_reason", as: String?.self),
             purgeAfter: try row.decode(column: "purge_after", as: Date?.self)
         )

@@ -24,7 +24,7 @@ public struct SQLUserTenantDirectory: UserTenantDirectory {
                 """
         }
         return try await sql.raw(query).all().map { row in
-            UserTenantEntry(tenant: try TenantRepository.decode(row), role: try row.enumeration("role", as: TenantRole.self))
+            UserTenantEntry(tenant: try SQLTenantRepository.decode(row), role: try row.enumeration("role", as: TenantRole.self))
         }
     }
 }

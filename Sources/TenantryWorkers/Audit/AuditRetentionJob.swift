@@ -131,7 +131,7 @@ public struct AuditRetentionSchedule: Service {
     @discardableResult
     public func enqueueSweep() async throws -> Bool {
         try await database.withGlobal { scope in
-            try await scope.jobs.enqueueUnlessQueued(queue: AuditRetentionJob.queueName, payload: "{}")
+            try await scope.jobs.enqueueUnlessQueued(queue: AuditRetentionJob.queueName, payload: "{}", runAt: Date())
         }
     }
 }

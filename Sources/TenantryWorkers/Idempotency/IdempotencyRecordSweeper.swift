@@ -2,6 +2,7 @@ public import Foundation
 public import Logging
 public import ServiceLifecycle
 public import TenantryApplication
+public import TenantryCore
 
 /// Deletes expired `Idempotency-Key` records. Expiry is also checked on every use of a key, so
 /// the sweep only keeps the table small: every five minutes it deletes expired rows in batches,

@@ -2,6 +2,7 @@ public import Foundation
 public import Logging
 public import ServiceLifecycle
 public import TenantryApplication
+public import TenantryCore
 
 /// Handles the jobs of one queue. Handlers must be idempotent: a job whose worker crashed runs
 /// again after its visibility timeout.

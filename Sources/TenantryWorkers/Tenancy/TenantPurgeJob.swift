@@ -1,5 +1,5 @@
 import Foundation
-import TenantryCore
+public import TenantryCore
 public import TenantryApplication
 
 /// Purges tenants whose deletion grace period ended (queue `tenant_purge`; payload

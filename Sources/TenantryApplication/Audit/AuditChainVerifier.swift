@@ -20,11 +20,11 @@ public struct AuditChainVerifier: Sendable {
         public var unchained: Int
     }
 
-    let database: any DatabaseClient
+    let database: any DataStore
     let batchSize: Int
 
     /// Creates a verifier reading `batchSize` events per transaction.
-    public init(database: any DatabaseClient, batchSize: Int = 1000) {
+    public init(database: any DataStore, batchSize: Int = 1000) {
         self.database = database
         self.batchSize = max(1, batchSize)
     }
