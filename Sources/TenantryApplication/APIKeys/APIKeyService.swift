@@ -111,7 +111,6 @@ public struct APIKeyService: Sendable {
             try await scope.announceAccessChange()
             return after
         }
-        runtime.accessChanged(in: access.tenantID)
         return key
     }
 
@@ -130,7 +129,6 @@ public struct APIKeyService: Sendable {
             )
             try await scope.announceAccessChange()
         }
-        runtime.accessChanged(in: access.tenantID)
     }
 
     /// Gives a key a new secret; the old one keeps working for `overlap` seconds.
@@ -158,7 +156,6 @@ public struct APIKeyService: Sendable {
             guard let rotated = try await scope.apiKeys.find(id: id) else { throw Self.noSuchKey }
             return rotated
         }
-        runtime.accessChanged(in: access.tenantID)
         return (key, secret, until)
     }
 

@@ -49,9 +49,16 @@ public final class IdentityRuntime: Sendable {
         public init() {}
     }
 
+    /// Where committed changes are announced in this process; the caches above listen to it
+    /// (see ``ChangeNotice``), and ``maintenance(notices:reloadInterval:)`` feeds it the changes
+    /// other nodes committed.
+    public let changes: ChangeBus
+
     /// Assembles the runtime from its parts; ``prepare()`` then loads the signing keys.
+    /// `changes` must be the bus `database` publishes its committed changes on.
     public init(
         database: any DataStore,
+        changes: ChangeBus,
         authority: AccessTokenAuthority,
         masterKey: MasterKey,
         hashing: PasswordHashingPool,
@@ -76,6 +83,35 @@ public final class IdentityRuntime: Sendable {
         self.policy = authority.settings.policy
         self.publicURL = publicURL
         self.logger = logger
+        self.changes = changes
+        let (access, entitlements, directory, sessions) = (self.access, self.entitlements, self.directory, self.sessions)
+        changes.subscribe(
+            ChangeBus.Subscriber(
+                receive: { notice in
+                    switch notice {
+                    case .tenantAccess(let tenantID?):
+                        access.invalidate(tenant: tenantID)
+                        entitlements.invalidate(tenant: tenantID)
+                    case .tenantAccess(nil):
+                        entitlements.clear()
+                    case .directory(let change):
+                        directory.apply(change)
+                    case .sessionRevoked(let sessionID):
+                        sessions.revoked([sessionID])
+                    }
+                },
+                reset: { channel in
+                    switch channel {
+                    case .accessChanged:
+                        access.clear()
+                        entitlements.clear()
+                    case .userDirectoryChanged:
+                        directory.invalidateAll()
+                    case .sessionRevoked:
+                        sessions.clear()
+                    }
+                }
+            ))
     }
 
     /// Makes sure a signing key exists and loads the key schedule. Runs before the server
@@ -93,23 +129,6 @@ public final class IdentityRuntime: Sendable {
     /// runs it in its service group.
     public func maintenance(notices: (any NoticeListener)?, reloadInterval: Duration = .seconds(30)) -> some Service {
         IdentityMaintenance(runtime: self, notices: notices, reloadInterval: reloadInterval)
-    }
-
-    /// Call after a committed change to a tenant's members, roles or keys: forgets what this
-    /// node cached about the tenant and about `users` (whose tenant lists changed). Other nodes
-    /// hear of the change through the notices the writing transaction sent.
-    public func accessChanged(in tenantID: TenantID, for users: [UserID] = []) {
-        access.invalidate(tenant: tenantID)
-        directory.invalidate(tenant: tenantID)
-        for user in users { directory.invalidate(user: user) }
-    }
-
-    /// Call after a committed change to a tenant's status, plan, overrides or branding: forgets
-    /// what this node cached about it. Other nodes hear of it through the transaction's notices.
-    public func tenantChanged(_ tenantID: TenantID) {
-        access.invalidate(tenant: tenantID)
-        directory.invalidate(tenant: tenantID)
-        entitlements.invalidate(tenant: tenantID)
     }
 
     /// Reloads the signing key schedule from the database.
@@ -218,41 +237,18 @@ public struct IdentityMaintenance: Service {
                 group.addTask { await reloadLoop() }
                 group.addTask { await flushLoop() }
                 if let notices {
-                    let sessions = runtime.sessions
-                    let directory = runtime.directory
-                    let access = runtime.access
-                    let entitlements = runtime.entitlements
-                    // Each listener empties its cache whenever it (re)connects: notices sent while
-                    // it was not listening were missed.
-                    let listeners: [(channel: NoticeChannel, onReconnect: @Sendable () -> Void, handler: @Sendable (String) -> Void)] = [
-                        (
-                            .sessionRevoked, { sessions.clear() },
-                            { payload in if let id = SessionID(payload) { sessions.revoked([id]) } }
-                        ),
-                        (
-                            .userDirectoryChanged, { directory.invalidateAll() },
-                            { payload in if let notice = UserDirectoryNotice(payload: payload) { directory.apply(notice) } }
-                        ),
-                        (
-                            .accessChanged,
-                            {
-                                access.clear()
-                                entitlements.clear()
-                            },
-                            { payload in
-                                if let id = TenantID(payload) {
-                                    access.invalidate(tenant: id)
-                                    entitlements.invalidate(tenant: id)
-                                } else {
-                                    entitlements.clear()
-                                }
-                            }
-                        ),
-                    ]
-                    for listener in listeners {
+                    // Each channel's notices from other nodes go on this node's bus; after a
+                    // (re)connect the bus is reset, since notices sent meanwhile were missed.
+                    let changes = runtime.changes
+                    for channel in NoticeChannel.allCases {
                         group.addTask {
                             await notices.listen(
-                                to: listener.channel, onReconnect: listener.onReconnect, handler: listener.handler)
+                                to: channel, onReconnect: { changes.reset(channel) },
+                                handler: { payload in
+                                    if let notice = ChangeNotice(channel: channel, payload: payload) {
+                                        changes.publish([notice])
+                                    }
+                                })
                         }
                     }
                 }

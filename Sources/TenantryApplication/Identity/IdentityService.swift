@@ -86,7 +86,6 @@ public struct IdentityService: Sendable {
                 tenant: tenant, user: user, passwordHash: passwordHash, session: session,
                 refreshToken: refreshToken, verification: verification, origin: origin, now: now
             )
-            runtime.directory.invalidate(user: user.id)
         } catch var error as TenantryError where error.code == .conflict {
             // The request names the slug `tenant_slug`.
             error.fieldErrors = error.fieldErrors.map { field in
@@ -175,7 +174,6 @@ public struct IdentityService: Sendable {
             try await database.withGlobal { scope in
                 try await scope.users.setPasswordHash(upgraded, id: found.user.id, at: Date())
             }
-            runtime.directory.invalidate(user: found.user.id)
         }
 
         let memberships = try await memberships(of: found.user.id)
@@ -283,7 +281,6 @@ public struct IdentityService: Sendable {
             case .invalid:
                 throw TenantryError(.invalidRefreshToken, "The refresh token is invalid, expired or revoked.")
             case .reused(let session):
-                runtime.sessions.revoked([session.id])
                 try await recordForUser(
                     session.userID, action: "auth.refresh_token_reused", origin: origin, preferred: session.activeTenantID,
                     sessionID: session.id)
@@ -328,17 +325,15 @@ public struct IdentityService: Sendable {
         _ = try await database.withGlobal { scope in
             try await scope.sessions.revoke(id: caller.sessionID, reason: "logout", at: Date())
         }
-        runtime.sessions.revoked([caller.sessionID])
         try await recordForUser(
             caller.userID, action: "auth.logged_out", origin: origin, preferred: caller.tenantID, sessionID: caller.sessionID)
     }
 
     /// Ends every session of the caller.
     public func signOutEverywhere(_ caller: AuthenticatedCaller, origin: AuditEvent.Origin) async throws {
-        let ended = try await database.withGlobal { scope in
+        _ = try await database.withGlobal { scope in
             try await scope.sessions.revokeAll(userID: caller.userID, except: nil, reason: "logout_all", at: Date())
         }
-        runtime.sessions.revoked(ended)
         try await recordForUser(caller.userID, action: "auth.logged_out_everywhere", origin: origin, preferred: caller.tenantID)
     }
 
@@ -356,7 +351,6 @@ public struct IdentityService: Sendable {
             return try await scope.sessions.revoke(id: id, reason: "revoked_by_user", at: Date())
         }
         guard revoked else { throw TenantryError(.notFound, "No such session.") }
-        runtime.sessions.revoked([id])
         try await recordForUser(
             caller.userID, action: "session.revoked", origin: origin, preferred: caller.tenantID, sessionID: id)
     }
@@ -412,7 +406,6 @@ public struct IdentityService: Sendable {
             return (before, after)
         }
         guard after != before else { return before }
-        runtime.directory.invalidate(user: caller.userID)
         var changes: [String: AuditEvent.Change] = [:]
         if before.name != after.name { changes["name"] = .init(before: before.name, after: after.name) }
         if before.locale != after.locale { changes["locale"] = .init(before: before.locale, after: after.locale) }
@@ -437,13 +430,11 @@ public struct IdentityService: Sendable {
         }
         try PasswordPolicy.validate(new, field: "new_password")
         let hash = try await runtime.hashing.hash(new)
-        let ended = try await database.withGlobal { scope in
+        _ = try await database.withGlobal { scope in
             try await scope.users.setPasswordHash(hash, id: caller.userID, at: Date())
             return try await scope.sessions.revokeAll(
                 userID: caller.userID, except: caller.sessionID, reason: "password_changed", at: Date())
         }
-        runtime.sessions.revoked(ended)
-        runtime.directory.invalidate(user: caller.userID)
         try await recordForUser(caller.userID, action: "user.password_changed", origin: origin, preferred: caller.tenantID)
     }
 
@@ -452,14 +443,12 @@ public struct IdentityService: Sendable {
     public func setUserStatus(_ userID: UserID, to status: User.Status, actor: AuditEvent.Actor, origin: AuditEvent.Origin)
         async throws
     {
-        let ended = try await database.withGlobal { scope -> [SessionID] in
+        _ = try await database.withGlobal { scope -> [SessionID] in
             guard try await scope.users.find(id: userID) != nil else { throw TenantryError(.notFound, "No such user.") }
             try await scope.users.setStatus(status, id: userID, at: Date())
             guard status == .disabled else { return [] }
             return try await scope.sessions.revokeAll(userID: userID, except: nil, reason: "user_disabled", at: Date())
         }
-        runtime.sessions.revoked(ended)
-        runtime.directory.invalidate(user: userID)
         try await recordForUser(
             userID, action: status == .disabled ? "user.disabled" : "user.enabled", origin: origin, preferred: nil,
             actor: actor
@@ -481,7 +470,6 @@ public struct IdentityService: Sendable {
         guard let userID else {
             throw TenantryError(.invalidUserToken, "The link is invalid, expired or already used.")
         }
-        runtime.directory.invalidate(user: userID)
         try await recordForUser(userID, action: "user.email_verified", origin: origin, preferred: nil)
     }
 
@@ -541,11 +529,9 @@ public struct IdentityService: Sendable {
             let ended = try await scope.sessions.revokeAll(userID: record.userID, except: nil, reason: "password_reset", at: now)
             return (record.userID, ended)
         }
-        guard let (userID, ended) = result else {
+        guard let (userID, _) = result else {
             throw TenantryError(.invalidUserToken, "The link is invalid, expired or already used.")
         }
-        runtime.sessions.revoked(ended)
-        runtime.directory.invalidate(user: userID)
         try await recordForUser(userID, action: "user.password_reset", origin: origin, preferred: nil)
     }
 

@@ -222,7 +222,6 @@ public struct InvitationService: Sendable {
             try await scope.announceAccessChange()
             return Acceptance(tenant: tenant, user: user, role: role, tokens: nil)
         }
-        runtime.accessChanged(in: found.tenantID, for: [acceptance.user.id])
         guard let session else { return acceptance }
         let access = try await runtime.authority.issue(
             userID: acceptance.user.id, sessionID: session.id, tenantID: found.tenantID,

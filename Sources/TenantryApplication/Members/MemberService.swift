@@ -55,7 +55,6 @@ public struct MemberService: Sendable {
             guard let member = try await scope.memberships.member(userID: user.id) else { throw Self.noSuchMember }
             return member
         }
-        runtime.accessChanged(in: access.tenantID, for: [member.membership.userID])
         return member
     }
 
@@ -97,7 +96,6 @@ public struct MemberService: Sendable {
             guard let member = try await scope.memberships.member(userID: userID) else { throw Self.noSuchMember }
             return member
         }
-        runtime.accessChanged(in: access.tenantID, for: [userID])
         return member
     }
 
@@ -127,7 +125,6 @@ public struct MemberService: Sendable {
             }
             try await scope.announceAccessChange()
         }
-        runtime.accessChanged(in: access.tenantID, for: [userID])
     }
 
     /// Makes another active member an owner and the calling owner an admin, atomically:
@@ -168,7 +165,6 @@ public struct MemberService: Sendable {
             guard let member = try await scope.memberships.member(userID: userID) else { throw Self.noSuchMember }
             return member
         }
-        runtime.accessChanged(in: access.tenantID, for: [userID, callerID])
         return member
     }
 

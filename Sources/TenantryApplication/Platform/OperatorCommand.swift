@@ -39,7 +39,6 @@ public enum OperatorCommand {
             outcome = Outcome(user: user, created: true, generatedPassword: password == nil ? chosen : nil)
         }
         try await PlatformService(runtime: runtime).setRole(by: nil, of: outcome.user.id, to: role, origin: .none)
-        runtime.directory.invalidate(user: outcome.user.id)
         return outcome
     }
 }

@@ -69,7 +69,7 @@ public struct PlatformService: Sendable {
         let now = Date()
         let planID = plan ?? runtime.tenancy.defaultPlan
         let tenant = Tenant(id: .generate(), slug: slug, name: name, status: .active, createdAt: now, updatedAt: now)
-        let owner = try await database.withTenant(tenant.id) { scope -> UserID in
+        _ = try await database.withTenant(tenant.id) { scope -> UserID in
             guard try await scope.global.plans.find(id: planID) != nil else { throw Self.unknownPlan("plan") }
             try await scope.tenants.create(tenant, plan: planID)
             let user = try await MemberService(runtime: runtime).account(
@@ -84,7 +84,6 @@ public struct PlatformService: Sendable {
                     ]))
             return user.id
         }
-        runtime.accessChanged(in: tenant.id, for: [owner])
         return try await self.tenant(tenant.id)
     }
 
@@ -107,7 +106,6 @@ public struct PlatformService: Sendable {
             }
             return try await Self.detail(id, in: scope)
         }
-        runtime.tenantChanged(id)
         return detail
     }
 
@@ -130,7 +128,6 @@ public struct PlatformService: Sendable {
                 AuditRecorder.event(by: actor, action: "tenant.purged", target: Self.target(id), origin: origin, changes: changes)
             )
         }
-        runtime.tenantChanged(id)
     }
 
     // MARK: Plans

@@ -88,7 +88,6 @@ public struct RoleService: Sendable {
             try await scope.announceAccessChange()
             return after
         }
-        runtime.accessChanged(in: access.tenantID)
         return role
     }
 

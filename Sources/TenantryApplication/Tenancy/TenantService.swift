@@ -129,7 +129,6 @@ public struct TenantService: Sendable {
                     changes: changes))
             return profile
         }
-        runtime.tenantChanged(access.tenantID)
         return Detail(profile: profile, entitlements: try await runtime.entitlements.entitlements(for: access.tenantID))
     }
 

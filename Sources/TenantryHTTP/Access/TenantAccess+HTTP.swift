@@ -1,4 +1,4 @@
-public import TenantryApplication
+import TenantryApplication
 import Hummingbird
 import TenantryCore
 

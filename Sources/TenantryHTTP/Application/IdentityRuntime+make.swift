@@ -25,8 +25,10 @@ extension IdentityRuntime {
             policy: policy
         )
         let authority = AccessTokenAuthority(settings: settings, masterKey: masterKey)
+        let changes = ChangeBus()
         let runtime = IdentityRuntime(
-            database: SQLDataStore(database),
+            database: SQLDataStore(database, changes: changes),
+            changes: changes,
             authority: authority,
             masterKey: masterKey,
             hashing: PasswordHashingPool(hasher: PasswordHasher(iterations: configuration.passwordHashIterations)),

@@ -2,7 +2,7 @@ public import TenantryApplication
 public import Logging
 public import ServiceLifecycle
 public import TenantryCore
-public import TenantryStorage
+import TenantryStorage
 
 /// Runs the whole server for a configuration: opens and migrates the database, then runs the
 /// database client and the HTTP application in one `ServiceGroup` until SIGTERM or SIGINT.

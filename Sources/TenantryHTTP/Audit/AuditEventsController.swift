@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import TenantryCore
-public import TenantryApplication
+import TenantryApplication
 
 /// `/api/v1/audit-events*`: the tenant's audit log, oldest first (the API's one pagination
 /// order), filtered, and exported as CSV or JSON Lines.

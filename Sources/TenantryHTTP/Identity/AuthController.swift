@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import TenantryCore
-public import TenantryApplication
+import TenantryApplication
 
 /// `/api/v1/auth/*`: register, sign in, refresh, sign out, switch tenant, email verification and
 /// password recovery.

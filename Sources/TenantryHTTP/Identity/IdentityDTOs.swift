@@ -1,4 +1,4 @@
-public import TenantryApplication
+import TenantryApplication
 import Foundation
 import Hummingbird
 import TenantryCore

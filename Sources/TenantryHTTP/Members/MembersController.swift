@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import TenantryCore
-public import TenantryApplication
+import TenantryApplication
 
 /// `/api/v1/members*` and `/api/v1/tenant/transfer-ownership`.
 struct MembersController: Sendable {

@@ -3,7 +3,7 @@ public import HTTPTypes
 public import Hummingbird
 import Synchronization
 public import TenantryCore
-public import TenantryApplication
+import TenantryApplication
 
 /// Registers the operator routes under `/api/v1/platform`, each with the least platform role
 /// it needs. The one mechanism that checks platform roles: the caller signs in as anyone does

@@ -1,4 +1,4 @@
-public import TenantryApplication
+import TenantryApplication
 public import HTTPTypes
 public import TenantryCore
 

@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import TenantryCore
-public import TenantryApplication
+import TenantryApplication
 
 /// `/api/v1/tenant` (the caller's tenant: read, change, delete, restore) and
 /// `/api/v1/me/config` (what a client needs to build its navigation).

@@ -1,7 +1,7 @@
-public import Foundation
+import Foundation
 public import Hummingbird
-public import TenantryCore
-public import TenantryApplication
+import TenantryCore
+import TenantryApplication
 
 /// Applies the tenant's and the API key's rate limits and the monthly API-call allowance to
 /// every tenant request, and counts it for usage. Runs after ``TenantAuthenticationMiddleware``,

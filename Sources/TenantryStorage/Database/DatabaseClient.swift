@@ -99,8 +99,7 @@ public struct TenantScope: TenantTransaction {
     /// changed, which may concern every tenant; payload `*`). It goes out on
     /// ``accessChangedChannel`` too, so one listener serves both caches.
     static func announceEntitlementsChange(_ tenantID: TenantID?, on sql: any SQLDatabase) async throws {
-        guard sql.dialect.name == "postgresql" else { return }
-        try await sql.raw("SELECT pg_notify(\(bind: accessChangedChannel), \(bind: tenantID?.description ?? "*"))").run()
+        try await ChangeNotice.tenantAccess(tenantID).announce(on: sql)
     }
 
     /// Serializes changes to the tenant's ownership and membership rules: concurrent

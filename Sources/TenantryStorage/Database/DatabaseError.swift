@@ -1,6 +1,6 @@
 import PostgresNIO
 import SQLiteNIO
-public import TenantryCore
+import TenantryCore
 
 
 /// Classifies errors raised by either database driver, so repositories and clients can turn

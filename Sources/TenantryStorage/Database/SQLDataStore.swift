@@ -1,21 +1,34 @@
 public import TenantryCore
 
 /// The use cases' ``DataStore`` on a ``DatabaseClient``: the same transactions and scopes,
-/// seen through the domain's interfaces.
+/// seen through the domain's interfaces. What a transaction changed that in-memory state must
+/// learn of (``ChangeNotice``) is published on `changes` once it has committed.
 public struct SQLDataStore: DataStore {
     /// The database underneath.
     public let database: any DatabaseClient
+    /// Where committed changes are announced in this process.
+    public let changes: ChangeBus
 
-    /// Wraps a database client.
-    public init(_ database: any DatabaseClient) {
+    /// Wraps a database client; committed changes are published on `changes`.
+    public init(_ database: any DatabaseClient, changes: ChangeBus = ChangeBus()) {
         self.database = database
+        self.changes = changes
+    }
+
+    /// Runs one unit of work, then publishes the notices it announced, unless it failed (a
+    /// transaction that threw has rolled back, and so have its notices).
+    private func publishingChanges<Result: Sendable>(_ work: () async throws -> Result) async throws -> Result {
+        let collection = ChangeCollection()
+        let result = try await ChangeCollection.$current.withValue(collection) { try await work() }
+        changes.publish(collection.collected)
+        return result
     }
 
     public func withTenant<Result: Sendable>(
         _ tenantID: TenantID,
         _ body: (any TenantTransaction) async throws -> Result
     ) async throws -> Result {
-        try await database.withTenant(tenantID) { scope in try await body(scope) }
+        try await publishingChanges { try await database.withTenant(tenantID) { scope in try await body(scope) } }
     }
 
     public func readTenant<Result: Sendable>(
@@ -28,18 +41,19 @@ public struct SQLDataStore: DataStore {
     public func withGlobal<Result: Sendable>(_ body: (any GlobalTransaction) async throws -> Result) async throws
         -> Result
     {
-        try await database.withGlobal { scope in try await body(scope) }
+        try await publishingChanges { try await database.withGlobal { scope in try await body(scope) } }
     }
 
     public func readGlobal<Result: Sendable>(_ body: (any GlobalTransaction) async throws -> Result) async throws
         -> Result
     {
-        try await database.readGlobal { scope in try await body(scope) }
+        // Statements here commit one by one; a write among them still announces its change.
+        try await publishingChanges { try await database.readGlobal { scope in try await body(scope) } }
     }
 
     public func withPlatform<Result: Sendable>(_ body: (any PlatformTransaction) async throws -> Result) async throws
         -> Result
     {
-        try await database.withPlatform { scope in try await body(scope) }
+        try await publishingChanges { try await database.withPlatform { scope in try await body(scope) } }
     }
 }

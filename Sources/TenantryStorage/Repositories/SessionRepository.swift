@@ -77,10 +77,7 @@ public struct SQLSessionRepository: SessionRepository {
     }
 
     private func announceRevocation(_ ids: [SessionID]) async throws {
-        guard sql.dialect.name == "postgresql" else { return }
-        for id in ids {
-            try await sql.raw("SELECT pg_notify(\(bind: Self.revocationChannel), \(bind: id.description))").run()
-        }
+        for id in ids { try await ChangeNotice.sessionRevoked(id).announce(on: sql) }
     }
 
     /// Revokes every active session of a user, except `keeping`; returns the revoked ids.
