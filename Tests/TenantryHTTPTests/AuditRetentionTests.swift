@@ -68,7 +68,8 @@ struct AuditRetentionTests {
                     }
                 }
             }
-            let schedule = AuditRetentionSchedule(database: SQLDataStore(database), interval: .seconds(3600), logger: TestLogging.logger)
+            let schedule = AuditRetentionSchedule(
+                database: SQLDataStore(database), interval: .seconds(3600), logger: TestLogging.logger)
             #expect(try await schedule.enqueueSweep())
             #expect(try await schedule.enqueueSweep() == false)
             // The largest allowance an operator may set keeps everything (its cutoff would lie

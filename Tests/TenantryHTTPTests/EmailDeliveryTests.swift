@@ -30,7 +30,8 @@ struct EmailDeliveryTests {
             let owner = try await client.register()
             let transport = RecordingTransport()
             let worker = JobWorker(
-                database: SQLDataStore(context.database.database), handler: EmailDeliveryJob(transport: transport), logger: TestLogging.logger)
+                database: SQLDataStore(context.database.database), handler: EmailDeliveryJob(transport: transport),
+                logger: TestLogging.logger)
             #expect(try await worker.runOnce())
             #expect(try await worker.runOnce() == false)
             let sent = transport.sent.withLock { $0 }

@@ -170,7 +170,9 @@ struct TenantLifecycleTests {
             _ = try await client.json(.delete, "/api/v1/tenant", ["confirm": doomed.tenantSlug], token: doomed.accessToken)
             _ = try await client.json(.delete, "/api/v1/tenant", ["confirm": kept.tenantSlug], token: kept.accessToken)
             _ = try await client.json(.post, "/api/v1/tenant/restore", token: kept.accessToken)
-            let worker = JobWorker(database: SQLDataStore(database), handler: TenantPurgeJob(database: SQLDataStore(database)), logger: TestLogging.logger)
+            let worker = JobWorker(
+                database: SQLDataStore(database), handler: TenantPurgeJob(database: SQLDataStore(database)),
+                logger: TestLogging.logger)
             while try await worker.runOnce(now: Date().addingTimeInterval(1)) {}
             let doomedID = try #require(TenantID(doomed.tenantID))
             #expect(try await database.readGlobal { try await $0.tenants.find(id: doomedID) } == nil)

@@ -114,7 +114,10 @@ func withTwoNodes(
         }
         let (_, nodeA) = try node()
         let (identityB, nodeB) = try node()
-        let listening = Task { try await identityB.maintenance(notices: context.database as? PostgresDatabaseClient, reloadInterval: .seconds(3600)).run() }
+        let listening = Task {
+            try await identityB.maintenance(notices: context.database as? PostgresDatabaseClient, reloadInterval: .seconds(3600))
+                .run()
+        }
         defer { listening.cancel() }
         try await Task.sleep(for: .milliseconds(300))
         try await nodeA.test(.router) { clientA in

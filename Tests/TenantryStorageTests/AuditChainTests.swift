@@ -219,7 +219,8 @@ struct AuditChainTests {
             }
             #expect(removed == 2)
             #expect(try await chain(context.database, tenant.id).map(\.sequence) == [3, 4])
-            #expect((try? await AuditChainVerifier(database: SQLDataStore(context.database)).verify(tenant: tenant.id).get()) != nil)
+            #expect(
+                (try? await AuditChainVerifier(database: SQLDataStore(context.database)).verify(tenant: tenant.id).get()) != nil)
         }
     }
 
@@ -238,13 +239,16 @@ struct AuditChainTests {
                 try await scope.auditEvents.purge(before: now.addingTimeInterval(-86_400), now: now)
             }
             #expect(removed == 2)
-            let summary = try #require(try? await AuditChainVerifier(database: SQLDataStore(context.database)).verify(tenant: tenant.id).get())
+            let summary = try #require(
+                try? await AuditChainVerifier(database: SQLDataStore(context.database)).verify(tenant: tenant.id).get())
             #expect(summary.verified == 0 && summary.anchorSequence == 2 && summary.lastSequence == 2)
             // The next event links to the anchor.
             try await appendEvents(context.database, in: tenant.id, count: 1)
             let next = try #require(try await chain(context.database, tenant.id).first)
             #expect(next.sequence == 3)
-            #expect((try? await AuditChainVerifier(database: SQLDataStore(context.database)).verify(tenant: tenant.id).get())?.verified == 1)
+            #expect(
+                (try? await AuditChainVerifier(database: SQLDataStore(context.database)).verify(tenant: tenant.id).get())?
+                    .verified == 1)
         }
     }
 
@@ -268,13 +272,16 @@ struct AuditChainTests {
                 try await scope.auditEvents.list(PageRequest())
             }
             #expect(listed.items.map(\.action) == ["legacy.event", "test.happened", "test.happened"])
-            let summary = try #require(try? await AuditChainVerifier(database: SQLDataStore(context.database)).verify(tenant: tenant.id).get())
+            let summary = try #require(
+                try? await AuditChainVerifier(database: SQLDataStore(context.database)).verify(tenant: tenant.id).get())
             #expect(summary.verified == 2 && summary.unchained == 1)
             let removed = try await context.database.withTenant(tenant.id) { scope in
                 try await scope.auditEvents.purge(before: now.addingTimeInterval(-30 * 86_400), now: now)
             }
             #expect(removed == 1)
-            #expect((try? await AuditChainVerifier(database: SQLDataStore(context.database)).verify(tenant: tenant.id).get())?.unchained == 0)
+            #expect(
+                (try? await AuditChainVerifier(database: SQLDataStore(context.database)).verify(tenant: tenant.id).get())?
+                    .unchained == 0)
         }
     }
 

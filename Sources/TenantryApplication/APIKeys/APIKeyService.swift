@@ -23,7 +23,10 @@ public struct APIKeyService: Sendable {
         public var rateLimitPerMinute: Int?
 
         /// Creates a value.
-        public init(name: String, scopes: Set<Permission>, resource: ResourceBinding? = nil, expiresAt: Date? = nil, rateLimitPerMinute: Int? = nil) {
+        public init(
+            name: String, scopes: Set<Permission>, resource: ResourceBinding? = nil, expiresAt: Date? = nil,
+            rateLimitPerMinute: Int? = nil
+        ) {
             self.name = name
             self.scopes = scopes
             self.resource = resource
@@ -58,9 +61,9 @@ public struct APIKeyService: Sendable {
                 changes["expires_at"] = .init(before: nil, after: FastFormatting.timestamp(expiresAt))
             }
             if let limit = key.rateLimitPerMinute { changes["rate_limit_per_minute"] = .init(before: nil, after: String(limit)) }
-            try await scope.auditEvents.append(
+            try await scope.record(
                 AuditRecorder.event(
-                    by: access, action: "api_key.created",
+                    by: access, action: .apiKeyCreated,
                     target: .init(type: "api_key", id: key.id.description), origin: origin, changes: changes)
             )
         }
@@ -103,12 +106,11 @@ public struct APIKeyService: Sendable {
                 changes["rate_limit_per_minute"] = .init(
                     before: before.rateLimitPerMinute.map(String.init), after: after.rateLimitPerMinute.map(String.init))
             }
-            try await scope.auditEvents.append(
+            try await scope.record(
                 AuditRecorder.event(
-                    by: access, action: "api_key.updated",
+                    by: access, action: .apiKeyUpdated,
                     target: .init(type: "api_key", id: id.description), origin: origin, changes: changes)
             )
-            try await scope.announceAccessChange()
             return after
         }
         return key
@@ -121,13 +123,12 @@ public struct APIKeyService: Sendable {
             guard let before = try await scope.apiKeys.find(id: id) else { throw Self.noSuchKey }
             guard before.revokedAt == nil else { return }
             try await scope.apiKeys.revoke(id: id, at: now)
-            try await scope.auditEvents.append(
+            try await scope.record(
                 AuditRecorder.event(
-                    by: access, action: "api_key.revoked",
+                    by: access, action: .apiKeyRevoked,
                     target: .init(type: "api_key", id: id.description), origin: origin,
                     changes: ["revoked_at": .init(before: nil, after: FastFormatting.timestamp(now))])
             )
-            try await scope.announceAccessChange()
         }
     }
 
@@ -146,13 +147,12 @@ public struct APIKeyService: Sendable {
             try await scope.apiKeys.expireSecrets(of: id, except: secret.hash, until: until)
             try await scope.apiKeys.addSecret(hash: secret.hash, keyID: id, at: now, expiresAt: nil)
             try await scope.apiKeys.update(APIKey.withDisplay(of: key, secret: secret, at: now))
-            try await scope.auditEvents.append(
+            try await scope.record(
                 AuditRecorder.event(
-                    by: access, action: "api_key.rotated",
+                    by: access, action: .apiKeyRotated,
                     target: .init(type: "api_key", id: id.description), origin: origin,
                     changes: ["previous_secret_expires_at": .init(before: nil, after: FastFormatting.timestamp(until))])
             )
-            try await scope.announceAccessChange()
             guard let rotated = try await scope.apiKeys.find(id: id) else { throw Self.noSuchKey }
             return rotated
         }

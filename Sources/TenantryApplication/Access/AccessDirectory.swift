@@ -32,7 +32,6 @@ public final class AccessDirectory: Sendable {
         let cachedUntil: Date
     }
 
-
     private let database: any DataStore
     private let members = Mutex<[TenantID: [UserID: MemberEntry]]>([:])
     private let keys = Mutex<[String: KeyEntry]>([:])

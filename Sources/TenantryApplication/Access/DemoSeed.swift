@@ -45,7 +45,8 @@ public enum DemoSeed {
             try await scope.tenants.create(tenant, plan: nil)
             for (account, user, hash) in accounts {
                 try await scope.users.create(user, passwordHash: hash)
-                try await scope.memberships.create(userID: user.id, role: account.role, customRoleID: nil, status: .active, at: now)
+                try await scope.memberships.create(
+                    userID: user.id, role: account.role, customRoleID: nil, status: .active, at: now)
             }
             try await scope.teams.create(team)
             for (account, user, _) in accounts where [.admin, .member].contains(account.role) {
@@ -57,9 +58,9 @@ public enum DemoSeed {
                     lastFour: secret.lastFour, scopes: scopes, resource: nil, createdBy: owner.id, createdAt: now,
                     updatedAt: now, expiresAt: nil, revokedAt: nil, lastUsedAt: nil),
                 secretHash: secret.hash)
-            try await scope.auditEvents.append(
+            try await scope.record(
                 AuditRecorder.event(
-                    in: tenant.id, action: "tenant.seeded", actor: .system,
+                    in: tenant.id, action: .tenantSeeded, actor: .system,
                     target: .init(type: "tenant", id: tenant.id.description),
                     origin: .none, changes: ["slug": .init(before: nil, after: slug.rawValue)])
             )

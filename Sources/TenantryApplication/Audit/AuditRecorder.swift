@@ -1,39 +1,35 @@
 import Foundation
 public import TenantryCore
 
-/// The one place audit events are built: every writer goes through here, so each event has
-/// the same shape and origin fields.
+/// The one place events are built: every writer goes through here, so each event has the same
+/// shape and origin fields. A tenant's events are ``DomainEvent``s, recorded with
+/// ``TenantTransaction/record(_:)``; the platform's own (operators, keys, plans) are audit
+/// events in `platform_audit_events`.
 public enum AuditRecorder {
-    /// Builds an event.
+    /// Builds a tenant's event.
     public static func event(
         in tenantID: TenantID,
-        action: String,
+        action: EventType,
         actor: AuditEvent.Actor,
         target: AuditEvent.Target?,
         origin: AuditEvent.Origin,
         changes: [String: AuditEvent.Change] = [:]
-    ) -> AuditEvent {
-        AuditEvent(
-            tenantID: tenantID, id: .generate(), occurredAt: Date(), actor: actor, action: action,
-            target: target, origin: origin, changes: changes
-        )
+    ) -> DomainEvent {
+        DomainEvent(
+            tenantID: tenantID, type: action, actor: actor, target: target, origin: origin, changes: changes)
     }
-}
 
-extension AuditRecorder {
     /// Builds an event done by a tenant principal (a member or an API key) to one resource.
     public static func event(
         by access: TenantAccess,
-        action: String,
+        action: EventType,
         target: AuditEvent.Target,
         origin: AuditEvent.Origin,
         changes: [String: AuditEvent.Change]
-    ) -> AuditEvent {
+    ) -> DomainEvent {
         event(in: access.tenantID, action: action, actor: access.actor, target: target, origin: origin, changes: changes)
     }
-}
 
-extension AuditRecorder {
     /// Builds a platform audit event done by an operator (stored in `platform_audit_events`).
     public static func event(
         by actor: PlatformOperator, action: String, target: AuditEvent.Target, origin: AuditEvent.Origin,
@@ -47,8 +43,8 @@ extension AuditRecorder {
         actor: AuditEvent.Actor, action: String, target: AuditEvent.Target, origin: AuditEvent.Origin,
         changes: [String: AuditEvent.Change]
     ) -> AuditEvent {
-        event(
-            in: TenantID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))), action: action, actor: actor,
-            target: target, origin: origin, changes: changes)
+        AuditEvent(
+            tenantID: TenantID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))), id: .generate(),
+            occurredAt: Date(), actor: actor, action: action, target: target, origin: origin, changes: changes)
     }
 }

@@ -57,5 +57,3 @@ public final class AttemptLimiter: Sendable {
         }
     }
 }
-
-

@@ -118,9 +118,9 @@ public struct IdentityService: Sendable {
             try await enqueueVerificationEmail(
                 token: verification, user: user, tenant: tenant, scope: scope.global, now: now
             )
-            try await scope.auditEvents.append(
+            try await scope.record(
                 AuditRecorder.event(
-                    in: tenant.id, action: "auth.registered", actor: .user(user.id),
+                    in: tenant.id, action: .authRegistered, actor: .user(user.id),
                     target: .init(type: "user", id: user.id.description), origin: origin,
                     changes: ["tenant": .init(before: nil, after: tenant.slug.rawValue)]
                 )
@@ -162,7 +162,7 @@ public struct IdentityService: Sendable {
         }
         guard try await runtime.hashing.verify(password, against: hash) else {
             recordFailure(accountKey: accountKey, ipKey: ipKey)
-            try await recordForUser(found.user.id, action: "auth.login_failed", origin: origin, preferred: nil)
+            try await recordForUser(found.user.id, action: .authLoginFailed, origin: origin, preferred: nil)
             throw Self.invalidCredentials
         }
         guard found.user.status == .active else {
@@ -200,7 +200,7 @@ public struct IdentityService: Sendable {
             try await scope.sessions.addRefreshToken(hash: SecretToken.digest(refreshToken), sessionID: session.id, at: now)
         }
         try await recordForUser(
-            found.user.id, action: "auth.login_succeeded", origin: origin, preferred: chosen?.tenant.id, sessionID: session.id)
+            found.user.id, action: .authLoginSucceeded, origin: origin, preferred: chosen?.tenant.id, sessionID: session.id)
         let access = try await runtime.authority.issue(
             userID: found.user.id, sessionID: session.id, tenantID: chosen?.tenant.id,
             roles: chosen.map { [$0.role.rawValue] } ?? [], now: now
@@ -282,7 +282,7 @@ public struct IdentityService: Sendable {
                 throw TenantryError(.invalidRefreshToken, "The refresh token is invalid, expired or revoked.")
             case .reused(let session):
                 try await recordForUser(
-                    session.userID, action: "auth.refresh_token_reused", origin: origin, preferred: session.activeTenantID,
+                    session.userID, action: .authRefreshTokenReused, origin: origin, preferred: session.activeTenantID,
                     sessionID: session.id)
                 throw TenantryError(.invalidRefreshToken, "The refresh token was already used; the session has been ended.")
             case .issued(let session):
@@ -326,7 +326,7 @@ public struct IdentityService: Sendable {
             try await scope.sessions.revoke(id: caller.sessionID, reason: "logout", at: Date())
         }
         try await recordForUser(
-            caller.userID, action: "auth.logged_out", origin: origin, preferred: caller.tenantID, sessionID: caller.sessionID)
+            caller.userID, action: .authLoggedOut, origin: origin, preferred: caller.tenantID, sessionID: caller.sessionID)
     }
 
     /// Ends every session of the caller.
@@ -334,7 +334,7 @@ public struct IdentityService: Sendable {
         _ = try await database.withGlobal { scope in
             try await scope.sessions.revokeAll(userID: caller.userID, except: nil, reason: "logout_all", at: Date())
         }
-        try await recordForUser(caller.userID, action: "auth.logged_out_everywhere", origin: origin, preferred: caller.tenantID)
+        try await recordForUser(caller.userID, action: .authLoggedOutEverywhere, origin: origin, preferred: caller.tenantID)
     }
 
     /// The caller's active sessions.
@@ -352,7 +352,7 @@ public struct IdentityService: Sendable {
         }
         guard revoked else { throw TenantryError(.notFound, "No such session.") }
         try await recordForUser(
-            caller.userID, action: "session.revoked", origin: origin, preferred: caller.tenantID, sessionID: id)
+            caller.userID, action: .sessionRevoked, origin: origin, preferred: caller.tenantID, sessionID: id)
     }
 
     /// Points the caller's session at another of their tenants and issues an access token for it.
@@ -370,7 +370,7 @@ public struct IdentityService: Sendable {
             userID: caller.userID, sessionID: caller.sessionID, tenantID: chosen.tenant.id, roles: [chosen.role.rawValue]
         )
         try await recordForUser(
-            caller.userID, action: "auth.tenant_switched", origin: origin, preferred: chosen.tenant.id,
+            caller.userID, action: .authTenantSwitched, origin: origin, preferred: chosen.tenant.id,
             sessionID: caller.sessionID)
         return (access.token, access.expiresAt, chosen)
     }
@@ -410,7 +410,7 @@ public struct IdentityService: Sendable {
         if before.name != after.name { changes["name"] = .init(before: before.name, after: after.name) }
         if before.locale != after.locale { changes["locale"] = .init(before: before.locale, after: after.locale) }
         try await recordForUser(
-            caller.userID, action: "user.profile_updated", origin: origin, preferred: caller.tenantID, changes: changes)
+            caller.userID, action: .userProfileUpdated, origin: origin, preferred: caller.tenantID, changes: changes)
         return after
     }
 
@@ -435,7 +435,7 @@ public struct IdentityService: Sendable {
             return try await scope.sessions.revokeAll(
                 userID: caller.userID, except: caller.sessionID, reason: "password_changed", at: Date())
         }
-        try await recordForUser(caller.userID, action: "user.password_changed", origin: origin, preferred: caller.tenantID)
+        try await recordForUser(caller.userID, action: .userPasswordChanged, origin: origin, preferred: caller.tenantID)
     }
 
     /// Disables or re-enables a user's sign-in; disabling ends every session at once, on every
@@ -450,7 +450,7 @@ public struct IdentityService: Sendable {
             return try await scope.sessions.revokeAll(userID: userID, except: nil, reason: "user_disabled", at: Date())
         }
         try await recordForUser(
-            userID, action: status == .disabled ? "user.disabled" : "user.enabled", origin: origin, preferred: nil,
+            userID, action: status == .disabled ? .userDisabled : .userEnabled, origin: origin, preferred: nil,
             actor: actor
         )
     }
@@ -470,7 +470,7 @@ public struct IdentityService: Sendable {
         guard let userID else {
             throw TenantryError(.invalidUserToken, "The link is invalid, expired or already used.")
         }
-        try await recordForUser(userID, action: "user.email_verified", origin: origin, preferred: nil)
+        try await recordForUser(userID, action: .userEmailVerified, origin: origin, preferred: nil)
     }
 
     /// Sends a new verification email when the address belongs to an unverified account; the
@@ -509,7 +509,7 @@ public struct IdentityService: Sendable {
                 link: "\(runtime.publicURL)/reset-password?token=\(token)", validFor: "1 hour", scope: scope
             )
         }
-        try await recordForUser(user.id, action: "auth.password_reset_requested", origin: origin, preferred: tenant?.id)
+        try await recordForUser(user.id, action: .authPasswordResetRequested, origin: origin, preferred: tenant?.id)
     }
 
     /// Sets a new password with a reset token; ends every session of the user.
@@ -532,7 +532,7 @@ public struct IdentityService: Sendable {
         guard let (userID, _) = result else {
             throw TenantryError(.invalidUserToken, "The link is invalid, expired or already used.")
         }
-        try await recordForUser(userID, action: "user.password_reset", origin: origin, preferred: nil)
+        try await recordForUser(userID, action: .userPasswordReset, origin: origin, preferred: nil)
     }
 
     /// Applies the recovery limits: per IP a refusal (429); per account silence (returns false),
@@ -563,14 +563,17 @@ public struct IdentityService: Sendable {
 
     /// The platform's session lifetime and idle timeout, shortened by a tenant's own settings
     /// (which `PATCH /api/v1/tenant` keeps within the platform's bounds).
-    public static func lifetimes(_ policy: SessionPolicy, _ settings: TenantSettings?) -> (absolute: TimeInterval, idle: TimeInterval) {
+    public static func lifetimes(_ policy: SessionPolicy, _ settings: TenantSettings?) -> (
+        absolute: TimeInterval, idle: TimeInterval
+    ) {
         (
             min(policy.absoluteLifetime, settings?.sessionLifetimeSeconds.map(TimeInterval.init) ?? .infinity),
             min(policy.idleTimeout, settings?.sessionIdleTimeoutSeconds.map(TimeInterval.init) ?? .infinity)
         )
     }
 
-    private func enqueueVerificationEmail(token: String, user: User, tenant: Tenant?, scope: any GlobalTransaction, now: Date) async throws
+    private func enqueueVerificationEmail(token: String, user: User, tenant: Tenant?, scope: any GlobalTransaction, now: Date)
+        async throws
     {
         try await scope.userTokens.add(
             hash: SecretToken.digest(token), userID: user.id, purpose: .verifyEmail,
@@ -608,7 +611,7 @@ public struct IdentityService: Sendable {
     /// every tenant the user belongs to (each tenant's admins see their members' events).
     public func recordForUser(
         _ userID: UserID,
-        action: String,
+        action: EventType,
         origin: AuditEvent.Origin,
         preferred: TenantID?,
         sessionID: SessionID? = nil,
@@ -626,7 +629,7 @@ public struct IdentityService: Sendable {
         }
         for tenantID in tenants {
             try await database.withTenant(tenantID) { scope in
-                try await scope.auditEvents.append(
+                try await scope.record(
                     AuditRecorder.event(
                         in: tenantID, action: action, actor: .user(userID), target: target, origin: origin, changes: changes)
                 )

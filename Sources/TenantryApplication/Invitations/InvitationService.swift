@@ -45,9 +45,9 @@ public struct InvitationService: Sendable {
                 lastSentAt: now, acceptedAt: nil, acceptedBy: nil, revokedAt: nil)
             try await scope.invitations.create(invitation, tokenHash: SecretToken.digest(token))
             try await sendEmail(for: invitation, token: token, access: access, scope: scope)
-            try await scope.auditEvents.append(
+            try await scope.record(
                 AuditRecorder.event(
-                    by: access, action: "invitation.created", target: Self.target(invitation.id), origin: origin,
+                    by: access, action: .invitationCreated, target: Self.target(invitation.id), origin: origin,
                     changes: [
                         "email": .init(before: nil, after: email.rawValue),
                         "role": .init(before: nil, after: role.reference.description),
@@ -87,9 +87,9 @@ public struct InvitationService: Sendable {
                     id: id, tokenHash: SecretToken.digest(token), at: now, expiresAt: invitation.expiresAt)
             else { throw TenantryError(.conflict, "The invitation changed meanwhile; retry.") }
             try await sendEmail(for: invitation, token: token, access: access, scope: scope)
-            try await scope.auditEvents.append(
+            try await scope.record(
                 AuditRecorder.event(
-                    by: access, action: "invitation.resent", target: Self.target(id), origin: origin,
+                    by: access, action: .invitationResent, target: Self.target(id), origin: origin,
                     changes: [
                         "expires_at": .init(
                             before: FastFormatting.timestamp(before), after: FastFormatting.timestamp(invitation.expiresAt))
@@ -115,9 +115,9 @@ public struct InvitationService: Sendable {
                 guard try await scope.invitations.revoke(id: id, at: now) else {
                     throw TenantryError(.conflict, "The invitation changed meanwhile; retry.")
                 }
-                try await scope.auditEvents.append(
+                try await scope.record(
                     AuditRecorder.event(
-                        by: access, action: "invitation.revoked", target: Self.target(id), origin: origin,
+                        by: access, action: .invitationRevoked, target: Self.target(id), origin: origin,
                         changes: ["status": .init(before: status.rawValue, after: Invitation.Status.revoked.rawValue)])
                 )
             }
@@ -207,11 +207,12 @@ public struct InvitationService: Sendable {
                 found.emailVerifiedAt = found.emailVerifiedAt ?? now
                 user = found
             }
-            try await scope.memberships.create(userID: user.id, role: role.rank, customRoleID: role.customID, status: .active, at: now)
+            try await scope.memberships.create(
+                userID: user.id, role: role.rank, customRoleID: role.customID, status: .active, at: now)
             guard try await scope.invitations.accept(id: invitation.id, by: user.id, at: now) else { throw Self.invalid }
-            try await scope.auditEvents.append(
+            try await scope.record(
                 AuditRecorder.event(
-                    in: found.tenantID, action: "invitation.accepted", actor: .user(user.id),
+                    in: found.tenantID, action: .invitationAccepted, actor: .user(user.id),
                     target: Self.target(invitation.id), origin: origin,
                     changes: [
                         "status": .init(before: Invitation.Status.pending.rawValue, after: Invitation.Status.accepted.rawValue),
@@ -219,7 +220,6 @@ public struct InvitationService: Sendable {
                         "role": .init(before: nil, after: role.reference.description),
                     ])
             )
-            try await scope.announceAccessChange()
             return Acceptance(tenant: tenant, user: user, role: role, tokens: nil)
         }
         guard let session else { return acceptance }
@@ -287,7 +287,9 @@ public struct InvitationService: Sendable {
     }
 
     /// Queues the invitation email: "<inviter> invited you to join <tenant>", with the link.
-    private func sendEmail(for invitation: Invitation, token: String, access: TenantAccess, scope: any TenantTransaction) async throws {
+    private func sendEmail(for invitation: Invitation, token: String, access: TenantAccess, scope: any TenantTransaction)
+        async throws
+    {
         let tenant = try await scope.tenants.find(id: access.tenantID)
         let inviter = try await scope.users.find(id: Self.inviter(access))
         try await EmailOutbox.enqueue(

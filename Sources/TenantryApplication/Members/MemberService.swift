@@ -30,7 +30,9 @@ public struct MemberService: Sendable {
 
     /// Adds a person by email: creates the identity when it is new (and emails a link to choose
     /// a password), then the membership.
-    public func add(_ access: TenantAccess, email: EmailAddress, name: String?, role reference: RoleReference, origin: AuditEvent.Origin)
+    public func add(
+        _ access: TenantAccess, email: EmailAddress, name: String?, role reference: RoleReference, origin: AuditEvent.Origin
+    )
         async throws -> Member
     {
         let now = Date()
@@ -40,10 +42,11 @@ public struct MemberService: Sendable {
             try await scope.requireAllowedDomain(email)
             try await scope.requireRoom(for: .members)
             let user = try await account(email: email, name: name, in: scope, now: now)
-            try await scope.memberships.create(userID: user.id, role: role.rank, customRoleID: role.customID, status: .active, at: now)
-            try await scope.auditEvents.append(
+            try await scope.memberships.create(
+                userID: user.id, role: role.rank, customRoleID: role.customID, status: .active, at: now)
+            try await scope.record(
                 AuditRecorder.event(
-                    by: access, action: "member.added",
+                    by: access, action: .memberAdded,
                     target: .init(type: "member", id: user.id.description), origin: origin,
                     changes: [
                         "role": .init(before: nil, after: role.reference.description),
@@ -51,7 +54,6 @@ public struct MemberService: Sendable {
                     ]
                 )
             )
-            try await scope.announceAccessChange()
             guard let member = try await scope.memberships.member(userID: user.id) else { throw Self.noSuchMember }
             return member
         }
@@ -86,12 +88,11 @@ public struct MemberService: Sendable {
             }
             if losesOwnership { try await Self.requireAnotherOwner(scope) }
             if !changes.isEmpty {
-                try await scope.auditEvents.append(
+                try await scope.record(
                     AuditRecorder.event(
-                        by: access, action: "member.updated",
+                        by: access, action: .memberUpdated,
                         target: .init(type: "member", id: userID.description), origin: origin, changes: changes)
                 )
-                try await scope.announceAccessChange()
             }
             guard let member = try await scope.memberships.member(userID: userID) else { throw Self.noSuchMember }
             return member
@@ -109,21 +110,20 @@ public struct MemberService: Sendable {
             let revoked = try await scope.apiKeys.revokeAll(createdBy: userID, at: now)
             try await scope.memberships.delete(userID: userID)
             if current.role.rank == .owner { try await Self.requireAnotherOwner(scope) }
-            try await scope.auditEvents.append(
+            try await scope.record(
                 AuditRecorder.event(
-                    by: access, action: "member.removed",
+                    by: access, action: .memberRemoved,
                     target: .init(type: "member", id: userID.description), origin: origin,
                     changes: ["role": .init(before: current.role.reference.description, after: nil)])
             )
             for key in revoked {
-                try await scope.auditEvents.append(
+                try await scope.record(
                     AuditRecorder.event(
-                        by: access, action: "api_key.revoked",
+                        by: access, action: .apiKeyRevoked,
                         target: .init(type: "api_key", id: key.description), origin: origin,
                         changes: ["reason": .init(before: nil, after: "creator_removed")])
                 )
             }
-            try await scope.announceAccessChange()
         }
     }
 
@@ -151,9 +151,9 @@ public struct MemberService: Sendable {
             }
             try await scope.memberships.setRole(.owner, customRoleID: nil, of: userID, at: now)
             try await scope.memberships.setRole(.admin, customRoleID: nil, of: callerID, at: now)
-            try await scope.auditEvents.append(
+            try await scope.record(
                 AuditRecorder.event(
-                    by: access, action: "tenant.ownership_transferred",
+                    by: access, action: .tenantOwnershipTransferred,
                     target: .init(type: "member", id: userID.description), origin: origin,
                     changes: [
                         "owner": .init(before: callerID.description, after: userID.description),
@@ -161,7 +161,6 @@ public struct MemberService: Sendable {
                         "new_owner_role": .init(before: target.role.reference.description, after: TenantRole.owner.rawValue),
                     ])
             )
-            try await scope.announceAccessChange()
             guard let member = try await scope.memberships.member(userID: userID) else { throw Self.noSuchMember }
             return member
         }
@@ -172,7 +171,9 @@ public struct MemberService: Sendable {
     /// change, inside the same locked transaction).
     /// The account with this email, or a new one (emailed a link to choose a password, valid
     /// 72 hours) when there is none; a new account needs a `name`.
-    public func account(email: EmailAddress, name: String?, in scope: any TenantTransaction, now: Date, nameField: String = "name")
+    public func account(
+        email: EmailAddress, name: String?, in scope: any TenantTransaction, now: Date, nameField: String = "name"
+    )
         async throws -> User
     {
         if let user = try await scope.users.find(email: email) { return user }
@@ -205,7 +206,9 @@ public struct MemberService: Sendable {
 
 /// Turns a role reference into the role it means within a tenant.
 public enum RoleResolution {
-    public static func resolve(_ reference: RoleReference, in scope: any TenantTransaction, field: String = "role") async throws -> ResolvedRole {
+    public static func resolve(_ reference: RoleReference, in scope: any TenantTransaction, field: String = "role") async throws
+        -> ResolvedRole
+    {
         switch reference {
         case .builtIn(let role):
             return ResolvedRole(role)

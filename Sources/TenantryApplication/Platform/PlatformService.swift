@@ -47,7 +47,9 @@ public struct PlatformService: Sendable {
 
     /// The usage of `tenants` from the first of this month (UTC) to today; every tenant gets an
     /// entry (zeros when it had none).
-    public static func monthUsage(of tenants: [TenantID], in scope: any PlatformTransaction) async throws -> [TenantID: MonthUsage] {
+    public static func monthUsage(of tenants: [TenantID], in scope: any PlatformTransaction) async throws -> [TenantID:
+        MonthUsage]
+    {
         let today = UsageDay(Date())
         let month = today.firstOfMonth
         let read = try await scope.usageAcrossTenants.byTenant(tenants, from: month, to: today)
@@ -202,7 +204,9 @@ public struct PlatformService: Sendable {
 
     /// Gives a user a platform role, or takes it away (`nil`); works at once on every node,
     /// since platform routes read the role on every request.
-    public func setRole(by actor: PlatformOperator?, of userID: UserID, to role: PlatformRole?, origin: AuditEvent.Origin) async throws {
+    public func setRole(by actor: PlatformOperator?, of userID: UserID, to role: PlatformRole?, origin: AuditEvent.Origin)
+        async throws
+    {
         try await database.withGlobal { scope in
             guard try await scope.users.find(id: userID) != nil else { throw TenantryError(.notFound, "No such user.") }
             let before: PlatformRole?

@@ -46,9 +46,9 @@ public struct RoleService: Sendable {
             permissions: permissions, createdAt: now, updatedAt: now)
         try await database.withTenant(access.tenantID) { scope in
             try await scope.roles.create(role)
-            try await scope.auditEvents.append(
+            try await scope.record(
                 AuditRecorder.event(
-                    by: access, action: "role.created",
+                    by: access, action: .roleCreated,
                     target: .init(type: "role", id: role.id.description), origin: origin,
                     changes: Self.changes(before: nil, after: role))
             )
@@ -79,13 +79,12 @@ public struct RoleService: Sendable {
             if after.rank != before.rank {
                 try await scope.memberships.setRank(after.rank, ofMembersWith: id, at: now)
             }
-            try await scope.auditEvents.append(
+            try await scope.record(
                 AuditRecorder.event(
-                    by: access, action: "role.updated",
+                    by: access, action: .roleUpdated,
                     target: .init(type: "role", id: id.description), origin: origin,
                     changes: Self.changes(before: before, after: after))
             )
-            try await scope.announceAccessChange()
             return after
         }
         return role
@@ -102,9 +101,9 @@ public struct RoleService: Sendable {
                 throw TenantryError(.conflict, "\(holders) member(s) hold this role; give them another role first.")
             }
             try await scope.roles.delete(id: id)
-            try await scope.auditEvents.append(
+            try await scope.record(
                 AuditRecorder.event(
-                    by: access, action: "role.deleted",
+                    by: access, action: .roleDeleted,
                     target: .init(type: "role", id: id.description), origin: origin,
                     changes: Self.changes(before: role, after: nil))
             )

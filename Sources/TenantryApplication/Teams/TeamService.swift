@@ -28,7 +28,9 @@ public struct TeamService: Sendable {
         try await database.withTenant(access.tenantID) { scope in try await Self.detail(id, in: scope) }
     }
 
-    public func create(_ access: TenantAccess, name: String, description: String?, origin: AuditEvent.Origin) async throws -> Detail {
+    public func create(_ access: TenantAccess, name: String, description: String?, origin: AuditEvent.Origin) async throws
+        -> Detail
+    {
         let now = Date()
         let team = Team(
             tenantID: access.tenantID, id: .generate(), name: name, description: description, createdAt: now, updatedAt: now)
@@ -37,9 +39,9 @@ public struct TeamService: Sendable {
             try await scope.teams.create(team)
             var changes: [String: AuditEvent.Change] = ["name": .init(before: nil, after: name)]
             if let description { changes["description"] = .init(before: nil, after: description) }
-            try await scope.auditEvents.append(
+            try await scope.record(
                 AuditRecorder.event(
-                    by: access, action: "team.created", target: Self.target(team.id), origin: origin, changes: changes))
+                    by: access, action: .teamCreated, target: Self.target(team.id), origin: origin, changes: changes))
         }
         return Detail(team: team, memberIDs: [])
     }
@@ -63,9 +65,9 @@ public struct TeamService: Sendable {
             if !changes.isEmpty {
                 team.updatedAt = Date()
                 try await scope.teams.update(team)
-                try await scope.auditEvents.append(
+                try await scope.record(
                     AuditRecorder.event(
-                        by: access, action: "team.updated", target: Self.target(id), origin: origin, changes: changes))
+                        by: access, action: .teamUpdated, target: Self.target(id), origin: origin, changes: changes))
             }
             return Detail(team: team, memberIDs: try await scope.teams.memberIDs(of: id))
         }
@@ -78,21 +80,23 @@ public struct TeamService: Sendable {
             try await scope.teams.delete(id: id)
             var changes: [String: AuditEvent.Change] = ["name": .init(before: team.name, after: nil)]
             if let description = team.description { changes["description"] = .init(before: description, after: nil) }
-            try await scope.auditEvents.append(
-                AuditRecorder.event(by: access, action: "team.deleted", target: Self.target(id), origin: origin, changes: changes)
+            try await scope.record(
+                AuditRecorder.event(by: access, action: .teamDeleted, target: Self.target(id), origin: origin, changes: changes)
             )
         }
     }
 
     /// Adds a member of the tenant to a team; adding someone already in it changes nothing.
-    public func addMember(_ access: TenantAccess, teamID: TeamID, userID: UserID, origin: AuditEvent.Origin) async throws -> Detail {
+    public func addMember(_ access: TenantAccess, teamID: TeamID, userID: UserID, origin: AuditEvent.Origin) async throws
+        -> Detail
+    {
         try await database.withTenant(access.tenantID) { scope in
             guard try await scope.teams.find(id: teamID) != nil else { throw Self.noSuchTeam }
             guard try await scope.memberships.find(userID: userID) != nil else { throw MemberService.noSuchMember }
             if try await scope.teams.addMember(userID, to: teamID, at: Date()) {
-                try await scope.auditEvents.append(
+                try await scope.record(
                     AuditRecorder.event(
-                        by: access, action: "team.member_added", target: Self.target(teamID), origin: origin,
+                        by: access, action: .teamMemberAdded, target: Self.target(teamID), origin: origin,
                         changes: ["member": .init(before: nil, after: userID.description)]))
             }
             return try await Self.detail(teamID, in: scope)
@@ -107,9 +111,9 @@ public struct TeamService: Sendable {
             guard try await scope.teams.removeMember(userID, from: teamID) else {
                 throw TenantryError(.notFound, "That user is not in this team.")
             }
-            try await scope.auditEvents.append(
+            try await scope.record(
                 AuditRecorder.event(
-                    by: access, action: "team.member_removed", target: Self.target(teamID), origin: origin,
+                    by: access, action: .teamMemberRemoved, target: Self.target(teamID), origin: origin,
                     changes: ["member": .init(before: userID.description, after: nil)]))
         }
     }

@@ -32,7 +32,10 @@ public struct TenantService: Sendable {
         public var sessionIdleTimeoutSeconds: Int??
 
         /// Creates a value.
-        public init(name: String? = nil, logoURL: String?? = nil, primaryColor: String?? = nil, accentColor: String?? = nil, allowedEmailDomains: [String]? = nil, sessionLifetimeSeconds: Int?? = nil, sessionIdleTimeoutSeconds: Int?? = nil) {
+        public init(
+            name: String? = nil, logoURL: String?? = nil, primaryColor: String?? = nil, accentColor: String?? = nil,
+            allowedEmailDomains: [String]? = nil, sessionLifetimeSeconds: Int?? = nil, sessionIdleTimeoutSeconds: Int?? = nil
+        ) {
             self.name = name
             self.logoURL = logoURL
             self.primaryColor = primaryColor
@@ -52,7 +55,7 @@ public struct TenantService: Sendable {
     }
 
     public func update(_ access: TenantAccess, _ update: Update, origin: AuditEvent.Origin) async throws -> Detail {
-        try await change(access, action: "tenant.updated", origin: origin) { profile in
+        try await change(access, action: .tenantUpdated, origin: origin) { profile in
             var changes: [String: AuditEvent.Change] = [:]
             func apply<Value: Equatable & CustomStringConvertible>(
                 _ field: String, _ value: Value?, _ keyPath: WritableKeyPath<TenantProfile, Value?>
@@ -87,7 +90,7 @@ public struct TenantService: Sendable {
     /// must repeat the tenant's slug.
     public func delete(_ access: TenantAccess, confirm: String, origin: AuditEvent.Origin) async throws -> Detail {
         let purgeAfter = Date().addingTimeInterval(runtime.tenancy.deletionGracePeriod)
-        return try await change(access, action: "tenant.deletion_requested", origin: origin) { profile, scope in
+        return try await change(access, action: .tenantDeletionRequested, origin: origin) { profile, scope in
             guard confirm == profile.tenant.slug.rawValue else {
                 throw Validator.fail("confirm", "mismatch", "Type the tenant's slug to confirm.")
             }
@@ -100,11 +103,11 @@ public struct TenantService: Sendable {
     }
 
     public func restore(_ access: TenantAccess, origin: AuditEvent.Origin) async throws -> Detail {
-        try await change(access, action: "tenant.restored", origin: origin) { profile in try profile.restore() }
+        try await change(access, action: .tenantRestored, origin: origin) { profile in try profile.restore() }
     }
 
     private func change(
-        _ access: TenantAccess, action: String, origin: AuditEvent.Origin,
+        _ access: TenantAccess, action: EventType, origin: AuditEvent.Origin,
         _ body: @Sendable (inout TenantProfile) throws -> [String: AuditEvent.Change]
     ) async throws -> Detail {
         try await change(access, action: action, origin: origin) { profile, _ in try body(&profile) }
@@ -113,7 +116,7 @@ public struct TenantService: Sendable {
     /// Applies `body` to the tenant's profile under the tenant's lock; saves and audits it when
     /// something changed.
     private func change(
-        _ access: TenantAccess, action: String, origin: AuditEvent.Origin,
+        _ access: TenantAccess, action: EventType, origin: AuditEvent.Origin,
         _ body: @Sendable (inout TenantProfile, any TenantTransaction) async throws -> [String: AuditEvent.Change]
     ) async throws -> Detail {
         let profile = try await database.withTenant(access.tenantID) { scope -> TenantProfile in
@@ -123,7 +126,7 @@ public struct TenantService: Sendable {
             guard !changes.isEmpty else { return profile }
             profile.tenant.updatedAt = Date()
             try await scope.tenants.save(profile)
-            try await scope.auditEvents.append(
+            try await scope.record(
                 AuditRecorder.event(
                     by: access, action: action, target: .init(type: "tenant", id: access.tenantID.description), origin: origin,
                     changes: changes))

@@ -51,4 +51,3 @@ public struct Invitation: Sendable, Equatable {
     /// How long an invitation stays valid.
     public static let lifetime: TimeInterval = 7 * 86_400
 }
-

@@ -89,7 +89,6 @@ public struct ResourceBinding: Sendable, Equatable, Codable {
     ]
 }
 
-
 /// The rules that stop anyone from granting more than they hold. Each throws 403 `forbidden`
 /// with the reason.
 public enum GrantPolicy {

@@ -1,6 +1,5 @@
 public import Logging
 
-
 /// The one way to log a failure: log metadata that tells an operator what failed without
 /// writing the failure down verbatim.
 ///

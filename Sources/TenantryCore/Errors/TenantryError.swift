@@ -67,7 +67,6 @@ public struct FieldError: Sendable, Equatable, Codable {
     }
 }
 
-
 /// Facts about a failure that a client may act on, carried apart from the hidden cause.
 public enum ErrorDetail: Sendable, Equatable {
     /// Retry after this many seconds (`Retry-After`).

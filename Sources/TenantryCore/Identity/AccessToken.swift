@@ -65,7 +65,6 @@ public struct TokenSettings: Sendable, Equatable {
     }
 }
 
-
 /// Reads the header of a compact JWS without trusting it, to apply the allow-lists before any
 /// signature work.
 enum CompactJWS {

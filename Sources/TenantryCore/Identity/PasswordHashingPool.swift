@@ -110,4 +110,3 @@ enum ProcessInfoCores {
 #if canImport(Glibc)
     import Glibc
 #endif
-

@@ -44,6 +44,7 @@ public protocol TenantTransaction: Sendable {
     associatedtype APIKeys: APIKeyRepository
     associatedtype Invitations: InvitationRepository
     associatedtype Usage: UsageRepository
+    associatedtype Events: DomainEventRepository
     associatedtype Global: GlobalTransaction
 
     /// The tenant this transaction is bound to.
@@ -66,12 +67,16 @@ public protocol TenantTransaction: Sendable {
     var invitations: Invitations { get }
     /// This tenant's daily usage.
     var usage: Usage { get }
+    /// This tenant's recorded domain events (the outbox).
+    var events: Events { get }
     /// The global tables, in this same transaction.
     var global: Global { get }
 
-    /// Tells every node that this tenant's members, roles or keys changed, once this
-    /// transaction commits.
-    func announceAccessChange() async throws
+    /// Records what changed, once, in this transaction: the event goes into the tenant's
+    /// outbox, its audit entry into the tenant's audit log, and when it changes access, every
+    /// node forgets what it cached of the tenant once the transaction commits. The one way a
+    /// use case records a change.
+    func record(_ event: DomainEvent) async throws
     /// Serializes changes to the tenant's ownership and membership rules: concurrent
     /// transactions that call this run one after another.
     func lockTenant() async throws

@@ -8,7 +8,8 @@ public protocol MembershipRepository: Sendable {
     var tenantID: TenantID { get }
     /// Adds a member; an existing membership is a `conflict`.
     @discardableResult
-    func create(userID: UserID, role: TenantRole, customRoleID: RoleID?, status: MemberStatus, at time: Date) async throws -> Membership
+    func create(userID: UserID, role: TenantRole, customRoleID: RoleID?, status: MemberStatus, at time: Date) async throws
+        -> Membership
     /// The membership of this user, if any.
     func find(userID: UserID) async throws -> Membership?
     /// Memberships in order of user id, one page at a time.

@@ -3,7 +3,8 @@ public import Foundation
 /// Single-use tokens sent by email (verification, password reset); stored as SHA-256.
 public protocol UserTokenRepository: Sendable {
     /// Stores a new token.
-    func add(hash: String, userID: UserID, purpose: UserTokenPurpose, contextTenantID: TenantID?, now: Date, expiresAt: Date) async throws
+    func add(hash: String, userID: UserID, purpose: UserTokenPurpose, contextTenantID: TenantID?, now: Date, expiresAt: Date)
+        async throws
     /// Marks an unused, unexpired token of `purpose` used and returns it; `nil` when there is no
     /// such token (unknown, used, expired or for another purpose). Single use is enforced by the
     /// conditional update, also under concurrent attempts.

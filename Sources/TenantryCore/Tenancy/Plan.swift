@@ -168,5 +168,3 @@ public struct Entitlements: Sendable, Equatable {
             detail: .limitExceeded(LimitExceeded(limit: limit, current: current, allowed: allowed)))
     }
 }
-
-

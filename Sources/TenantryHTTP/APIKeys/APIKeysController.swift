@@ -1,6 +1,6 @@
-import TenantryApplication
 import Foundation
 import Hummingbird
+import TenantryApplication
 import TenantryCore
 
 /// `/api/v1/api-keys*`.

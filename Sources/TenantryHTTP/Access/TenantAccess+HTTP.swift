@@ -1,5 +1,5 @@
-import TenantryApplication
 import Hummingbird
+import TenantryApplication
 import TenantryCore
 
 extension TenantRequestContext {

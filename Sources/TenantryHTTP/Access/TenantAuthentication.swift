@@ -1,7 +1,7 @@
-public import TenantryApplication
 import Foundation
 import HTTPTypes
 public import Hummingbird
+public import TenantryApplication
 public import TenantryCore
 
 /// Resolves who acts in which tenant for every tenant route: an API key (`Authorization:
@@ -99,7 +99,6 @@ public struct TenantAuthenticationMiddleware: RouterMiddleware {
         TenantryError(.invalidAPIKey, message)
     }
 }
-
 
 /// The context of tenant routes: demands a resolved ``TenantAccess``, so no tenant handler can
 /// run without one.

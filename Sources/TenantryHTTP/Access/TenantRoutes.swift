@@ -1,7 +1,7 @@
-import TenantryApplication
 public import HTTPTypes
 public import Hummingbird
 import Synchronization
+import TenantryApplication
 public import TenantryCore
 
 /// What a tenant route needs: a permission and, for routes about one resource, the resource's

@@ -1,7 +1,7 @@
-public import TenantryApplication
 public import Hummingbird
 public import Logging
 import Synchronization
+public import TenantryApplication
 public import TenantryCore
 public import TenantryStorage
 

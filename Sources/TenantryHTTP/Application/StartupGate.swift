@@ -1,4 +1,3 @@
-public import TenantryApplication
 import ServiceLifecycle
 import Synchronization
 

@@ -1,6 +1,6 @@
-public import TenantryApplication
 public import Logging
 public import ServiceLifecycle
+public import TenantryApplication
 public import TenantryCore
 import TenantryStorage
 
@@ -56,7 +56,10 @@ public enum TenantryServer {
                     .init(service: GatedService(gate: gate, service: $1), serviceName: "worker-\($0)")
                 }
                 + [
-                    .init(service: GatedService(gate: gate, service: identity.maintenance(notices: database as? PostgresDatabaseClient)), serviceName: "identity"),
+                    .init(
+                        service: GatedService(
+                            gate: gate, service: identity.maintenance(notices: database as? PostgresDatabaseClient)),
+                        serviceName: "identity"),
                     .init(service: application, serviceName: "http"),
                 ],
             gracefulShutdownSignals: [.sigterm, .sigint],

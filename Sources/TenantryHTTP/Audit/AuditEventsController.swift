@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import NIOCore
-import TenantryCore
 import TenantryApplication
+import TenantryCore
 
 /// `/api/v1/audit-events*`: the tenant's audit log, oldest first (the API's one pagination
 /// order), filtered, and exported as CSV or JSON Lines.

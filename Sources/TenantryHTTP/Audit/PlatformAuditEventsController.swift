@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import TenantryCore
 import TenantryApplication
+import TenantryCore
 
 /// `/api/v1/platform/audit-events*`: every tenant's audit log for operators (`support`), with
 /// the tenant log's filters plus `tenant_id`, listed and exported exactly as the tenant log is.

@@ -3,8 +3,8 @@ public import HTTPTypes
 public import Hummingbird
 import Logging
 import NIOCore
-public import TenantryCore
 import TenantryApplication
+public import TenantryCore
 
 /// Runs a write request at most once per `Idempotency-Key` (decision record 0014). The one hook
 /// every write route under `/api/v1` passes through, once the caller is known and before the

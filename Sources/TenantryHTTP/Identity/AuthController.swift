@@ -1,8 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import TenantryCore
 import TenantryApplication
+import TenantryCore
 
 /// `/api/v1/auth/*`: register, sign in, refresh, sign out, switch tenant, email verification and
 /// password recovery.

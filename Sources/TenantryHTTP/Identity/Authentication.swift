@@ -1,6 +1,6 @@
-public import TenantryApplication
 public import Foundation
 public import Hummingbird
+public import TenantryApplication
 public import TenantryCore
 
 /// Verifies `Authorization: Bearer <access token>` and the token's session, and records the

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import TenantryCore
 import TenantryApplication
+import TenantryCore
 
 /// `/api/v1/invitations*`: tenant routes to invite, list, resend and revoke, and the public
 /// `POST /api/v1/invitations/accept`, which the invitation's token authorizes.

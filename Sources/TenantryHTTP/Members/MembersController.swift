@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import TenantryCore
 import TenantryApplication
+import TenantryCore
 
 /// `/api/v1/members*` and `/api/v1/tenant/transfer-ownership`.
 struct MembersController: Sendable {

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import TenantryCore
 import TenantryApplication
+import TenantryCore
 
 /// `/api/v1/platform/*`: the operator API. Reads need `support`, changes `super_admin`; every
 /// change is recorded in the platform audit trail.

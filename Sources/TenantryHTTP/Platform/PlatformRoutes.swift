@@ -2,8 +2,8 @@ import Foundation
 public import HTTPTypes
 public import Hummingbird
 import Synchronization
-public import TenantryCore
 import TenantryApplication
+public import TenantryCore
 
 /// Registers the operator routes under `/api/v1/platform`, each with the least platform role
 /// it needs. The one mechanism that checks platform roles: the caller signs in as anyone does

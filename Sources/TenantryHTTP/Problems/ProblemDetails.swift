@@ -1,5 +1,5 @@
-import TenantryApplication
 public import HTTPTypes
+import TenantryApplication
 public import TenantryCore
 
 /// An RFC 9457 problem document: the body of every error response.

@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import Logging
-import TenantryCore
 import TenantryApplication
+import TenantryCore
 
 /// Turns any error into a problem+json response. The only place that decides what a client
 /// learns about a failure: domain errors show their code and safe message; anything else is

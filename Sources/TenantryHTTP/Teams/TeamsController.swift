@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import TenantryCore
 import TenantryApplication
+import TenantryCore
 
 /// `/api/v1/teams*`. Routes about one team declare it as their resource, so a key bound to a
 /// team reaches that team alone (and cannot list or create teams).

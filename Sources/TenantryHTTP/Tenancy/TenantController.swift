@@ -2,8 +2,8 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
-import TenantryCore
 import TenantryApplication
+import TenantryCore
 
 /// `/api/v1/tenant` (the caller's tenant: read, change, delete, restore) and
 /// `/api/v1/me/config` (what a client needs to build its navigation).

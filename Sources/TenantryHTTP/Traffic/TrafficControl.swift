@@ -1,7 +1,7 @@
 public import Logging
 public import ServiceLifecycle
-public import TenantryCore
 public import TenantryApplication
+public import TenantryCore
 
 /// Rate limits and usage metering, made once at start-up: the limiter, the usage meter, the
 /// tenants' allowances and the settings. Every tenant request passes through

@@ -1,7 +1,7 @@
 import Foundation
 public import Hummingbird
-import TenantryCore
 import TenantryApplication
+import TenantryCore
 
 /// Applies the tenant's and the API key's rate limits and the monthly API-call allowance to
 /// every tenant request, and counts it for usage. Runs after ``TenantAuthenticationMiddleware``,
@@ -112,4 +112,3 @@ enum QuotaRefusal {
                     resetsAt: exhausted.resetsAt)))
     }
 }
-

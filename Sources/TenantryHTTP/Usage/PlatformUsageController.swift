@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import TenantryCore
 import TenantryApplication
+import TenantryCore
 
 /// `GET /api/v1/platform/usage`: usage across every tenant for a range of days (the same
 /// `from`/`to` rules and defaults as `GET /api/v1/tenant/usage`), and the tenants with the

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import TenantryCore
 import TenantryApplication
+import TenantryCore
 
 /// `GET /api/v1/tenant/usage`: the tenant's daily usage, totals against its allowances, and
 /// daily, weekly and monthly active users.

@@ -82,8 +82,21 @@ public struct TenantScope: TenantTransaction {
     public var invitations: SQLInvitationRepository { SQLInvitationRepository(sql: sql, tenantID: tenantID) }
     /// This tenant's daily usage.
     public var usage: SQLUsageRepository { SQLUsageRepository(sql: sql, tenantID: tenantID) }
+    /// This tenant's outbox of domain events.
+    public var events: SQLDomainEventRepository { SQLDomainEventRepository(sql: sql, tenantID: tenantID) }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
+
+    /// Records what changed: the outbox row, the audit entry derived from it, and the access
+    /// notice when the event changes access (see ``TenantTransaction/record(_:)``). The audit
+    /// entry keeps times at whole milliseconds, and so does the outbox.
+    public func record(_ event: DomainEvent) async throws {
+        var event = event
+        event.occurredAt = AuditChain.normalized(event.occurredAt)
+        try await events.append(event)
+        try await auditEvents.append(event.auditEvent)
+        if event.type.changesAccess { try await announceAccessChange() }
+    }
 
     /// The channel on which PostgreSQL announces that a tenant's members, roles or keys changed
     /// (payload: the tenant id).

@@ -2,7 +2,6 @@ import PostgresNIO
 import SQLiteNIO
 import TenantryCore
 
-
 /// Classifies errors raised by either database driver, so repositories and clients can turn
 /// them into domain errors without knowing the driver.
 enum DatabaseFailure {

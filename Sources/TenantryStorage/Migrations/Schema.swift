@@ -106,6 +106,7 @@ enum PostgresSchema {
                 "REVOKE ALL ON FUNCTION tenantry_purge_tenant(uuid) FROM PUBLIC",
             ]
         ),
+        domainEventsMigration,
     ]
 
     /// ``purgeTenantFunction`` as migration 9 replaces it: an owner-privileged function
@@ -193,6 +194,7 @@ enum SQLiteSchema {
         auditChainMigration,
         // PostgreSQL's purge function hardening; SQLite has no functions.
         Migration(version: 9, name: "purge_function_hardening", statements: []),
+        domainEventsMigration,
     ]
 }
 

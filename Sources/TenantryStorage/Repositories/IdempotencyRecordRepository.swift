@@ -2,7 +2,6 @@ public import Foundation
 import SQLKit
 public import TenantryCore
 
-
 /// Reservations and stored outcomes of idempotent requests (a global table). Every statement
 /// names the scope hash, which only the caller that owns the key can compute, or works on
 /// expiry alone (the sweep) or on one tenant (the purge).

@@ -11,7 +11,9 @@ public struct SQLJobRepository: JobRepository {
 
     /// Adds a job that runs at `runAt` (now, by default).
     @discardableResult
-    public func enqueue(queue: String, payload: String, maxAttempts: Int = JobDefaults.maxAttempts, runAt: Date = Date()) async throws -> UUID {
+    public func enqueue(queue: String, payload: String, maxAttempts: Int = JobDefaults.maxAttempts, runAt: Date = Date())
+        async throws -> UUID
+    {
         let id = UUID.version7()
         let now = Date()
         try await sql.raw(

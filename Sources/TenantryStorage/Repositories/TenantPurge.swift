@@ -151,6 +151,8 @@ public struct SQLPlatformTenantDirectory: PlatformTenantDirectory {
     }
 
     static func decode(_ row: any SQLRow) throws -> TenantDirectoryEntry {
-        TenantDirectoryEntry(profile: try SQLTenantRepository.decodeProfile(row), memberCount: try row.decode(column: "member_count", as: Int.self))
+        TenantDirectoryEntry(
+            profile: try SQLTenantRepository.decodeProfile(row), memberCount: try row.decode(column: "member_count", as: Int.self)
+        )
     }
 }

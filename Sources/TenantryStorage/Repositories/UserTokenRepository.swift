@@ -7,7 +7,9 @@ public struct SQLUserTokenRepository: UserTokenRepository {
     let sql: any SQLDatabase
 
     /// Stores a new token.
-    public func add(hash: String, userID: UserID, purpose: UserTokenPurpose, contextTenantID: TenantID?, now: Date, expiresAt: Date)
+    public func add(
+        hash: String, userID: UserID, purpose: UserTokenPurpose, contextTenantID: TenantID?, now: Date, expiresAt: Date
+    )
         async throws
     {
         try await sql.raw(

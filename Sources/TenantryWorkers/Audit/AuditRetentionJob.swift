@@ -1,8 +1,8 @@
 public import Foundation
 public import Logging
 public import ServiceLifecycle
-public import TenantryCore
 import TenantryApplication
+public import TenantryCore
 
 /// Removes audit events older than their tenant's retention (queue `audit_retention`). The
 /// payload `{}` sweeps every tenant that has events; `{"tenant_id": "<id>"}` purges one. Each
@@ -78,9 +78,9 @@ public struct AuditRetentionJob: JobHandler {
             let removed = try await scope.auditEvents.purge(before: cutoff, now: now)
             guard removed > 0 else { return 0 }
             let anchor = try await scope.auditEvents.chainHead()?.anchorSequence ?? 0
-            try await scope.auditEvents.append(
-                AuditEvent(
-                    tenantID: tenant, id: .generate(), occurredAt: now, actor: .system, action: "audit_events.purged",
+            try await scope.record(
+                DomainEvent(
+                    tenantID: tenant, type: .auditEventsPurged, occurredAt: now, actor: .system,
                     target: AuditEvent.Target(type: "tenant", id: tenant.description), origin: .none,
                     changes: [
                         "removed": .init(before: nil, after: String(removed)),

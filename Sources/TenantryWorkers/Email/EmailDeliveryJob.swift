@@ -1,7 +1,7 @@
 import Foundation
 public import Logging
-public import TenantryCore
 public import TenantryApplication
+public import TenantryCore
 
 /// Sends the emails queued by the outbox (queue `email`; payload: an ``EmailMessage`` as JSON).
 public struct EmailDeliveryJob: JobHandler {

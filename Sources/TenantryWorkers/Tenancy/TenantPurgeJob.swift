@@ -1,6 +1,6 @@
 import Foundation
-public import TenantryCore
 import TenantryApplication
+public import TenantryCore
 
 /// Purges tenants whose deletion grace period ended (queue `tenant_purge`; payload
 /// `{"tenant_id": "…"}`). `DELETE /api/v1/tenant` queues the job to run at the tenant's

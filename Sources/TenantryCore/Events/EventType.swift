@@ -1,0 +1,153 @@
+/// The kinds of domain event a tenant's changes are recorded as: a closed set, each with a
+/// stable dotted name (`member.added`), a payload version and a description. The catalogue
+/// (``EventCatalog``) is part of the public contract, served at `GET /api/v1/event-types`.
+public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Someone signed up: the tenant, its owner and the first session were created.
+    case authRegistered = "auth.registered"
+    /// A member signed in.
+    case authLoginSucceeded = "auth.login_succeeded"
+    /// A sign-in to a member's account failed (wrong password or refused).
+    case authLoginFailed = "auth.login_failed"
+    /// A member signed out of one session.
+    case authLoggedOut = "auth.logged_out"
+    /// A member signed out of every session.
+    case authLoggedOutEverywhere = "auth.logged_out_everywhere"
+    /// A member's session switched to this tenant.
+    case authTenantSwitched = "auth.tenant_switched"
+    /// A refresh token was presented again after it was rotated; the whole session was ended.
+    case authRefreshTokenReused = "auth.refresh_token_reused"
+    /// A member asked for a password reset link.
+    case authPasswordResetRequested = "auth.password_reset_requested"
+    /// A member revoked one of their sessions.
+    case sessionRevoked = "session.revoked"
+    /// A member changed their name or language.
+    case userProfileUpdated = "user.profile_updated"
+    /// A member changed their password; their other sessions were ended.
+    case userPasswordChanged = "user.password_changed"
+    /// A member set a new password through a reset link; their sessions were ended.
+    case userPasswordReset = "user.password_reset"
+    /// A member verified their email address.
+    case userEmailVerified = "user.email_verified"
+    /// An operator disabled a member's account everywhere; their sessions were ended.
+    case userDisabled = "user.disabled"
+    /// An operator enabled a member's account again.
+    case userEnabled = "user.enabled"
+    /// A person was added to the tenant with a role.
+    case memberAdded = "member.added"
+    /// A member's role or status changed.
+    case memberUpdated = "member.updated"
+    /// A member was removed; the API keys they created were revoked.
+    case memberRemoved = "member.removed"
+    /// Ownership passed to another member; the previous owner became an admin.
+    case tenantOwnershipTransferred = "tenant.ownership_transferred"
+    /// A custom role was created.
+    case roleCreated = "role.created"
+    /// A custom role's name, rank or permissions changed.
+    case roleUpdated = "role.updated"
+    /// A custom role was deleted.
+    case roleDeleted = "role.deleted"
+    /// A team was created.
+    case teamCreated = "team.created"
+    /// A team's name or description changed.
+    case teamUpdated = "team.updated"
+    /// A team was deleted.
+    case teamDeleted = "team.deleted"
+    /// A member joined a team.
+    case teamMemberAdded = "team.member_added"
+    /// A member left a team.
+    case teamMemberRemoved = "team.member_removed"
+    /// An API key was created (its secret is never part of an event).
+    case apiKeyCreated = "api_key.created"
+    /// An API key's name, scopes, expiry or rate limit changed.
+    case apiKeyUpdated = "api_key.updated"
+    /// An API key got a new secret; the old one stays valid for the overlap.
+    case apiKeyRotated = "api_key.rotated"
+    /// An API key was revoked.
+    case apiKeyRevoked = "api_key.revoked"
+    /// Someone was invited to join the tenant.
+    case invitationCreated = "invitation.created"
+    /// An invitation was sent again with a new link.
+    case invitationResent = "invitation.resent"
+    /// An invitation was withdrawn.
+    case invitationRevoked = "invitation.revoked"
+    /// An invitation was accepted: the person became a member.
+    case invitationAccepted = "invitation.accepted"
+    /// The tenant's name, branding or settings changed.
+    case tenantUpdated = "tenant.updated"
+    /// An owner asked to delete the tenant; it is pending deletion until the grace period ends.
+    case tenantDeletionRequested = "tenant.deletion_requested"
+    /// A tenant pending deletion was restored.
+    case tenantRestored = "tenant.restored"
+    /// The demo tenant was created by `tenantry seed demo`.
+    case tenantSeeded = "tenant.seeded"
+    /// Audit events older than the tenant's retention were removed.
+    case auditEventsPurged = "audit_events.purged"
+
+    /// The version of this event's payload schema; it changes only when the payload changes
+    /// in a way a consumer could notice.
+    public var version: Int { 1 }
+
+    /// What happened, for people reading the catalogue.
+    public var summary: String {
+        switch self {
+        case .authRegistered: "Someone signed up: the tenant, its owner and the first session were created."
+        case .authLoginSucceeded: "A member signed in."
+        case .authLoginFailed: "A sign-in to a member's account failed (wrong password or refused)."
+        case .authLoggedOut: "A member signed out of one session."
+        case .authLoggedOutEverywhere: "A member signed out of every session."
+        case .authTenantSwitched: "A member's session switched to this tenant."
+        case .authRefreshTokenReused: "A refresh token was presented again after it was rotated; the whole session was ended."
+        case .authPasswordResetRequested: "A member asked for a password reset link."
+        case .sessionRevoked: "A member revoked one of their sessions."
+        case .userProfileUpdated: "A member changed their name or language."
+        case .userPasswordChanged: "A member changed their password; their other sessions were ended."
+        case .userPasswordReset: "A member set a new password through a reset link; their sessions were ended."
+        case .userEmailVerified: "A member verified their email address."
+        case .userDisabled: "An operator disabled a member's account everywhere; their sessions were ended."
+        case .userEnabled: "An operator enabled a member's account again."
+        case .memberAdded: "A person was added to the tenant with a role."
+        case .memberUpdated: "A member's role or status changed."
+        case .memberRemoved: "A member was removed; the API keys they created were revoked."
+        case .tenantOwnershipTransferred: "Ownership passed to another member; the previous owner became an admin."
+        case .roleCreated: "A custom role was created."
+        case .roleUpdated: "A custom role's name, rank or permissions changed."
+        case .roleDeleted: "A custom role was deleted."
+        case .teamCreated: "A team was created."
+        case .teamUpdated: "A team's name or description changed."
+        case .teamDeleted: "A team was deleted."
+        case .teamMemberAdded: "A member joined a team."
+        case .teamMemberRemoved: "A member left a team."
+        case .apiKeyCreated: "An API key was created (its secret is never part of an event)."
+        case .apiKeyUpdated: "An API key's name, scopes, expiry or rate limit changed."
+        case .apiKeyRotated: "An API key got a new secret; the old one stays valid for the overlap."
+        case .apiKeyRevoked: "An API key was revoked."
+        case .invitationCreated: "Someone was invited to join the tenant."
+        case .invitationResent: "An invitation was sent again with a new link."
+        case .invitationRevoked: "An invitation was withdrawn."
+        case .invitationAccepted: "An invitation was accepted: the person became a member."
+        case .tenantUpdated: "The tenant's name, branding or settings changed."
+        case .tenantDeletionRequested: "An owner asked to delete the tenant; it is pending deletion until the grace period ends."
+        case .tenantRestored: "A tenant pending deletion was restored."
+        case .tenantSeeded: "The demo tenant was created by `tenantry seed demo`."
+        case .auditEventsPurged: "Audit events older than the tenant's retention were removed."
+        }
+    }
+
+    /// Whether the event changes who may do what in the tenant (members, roles, keys, teams,
+    /// the tenant's status and settings): every node then forgets what it cached of the
+    /// tenant's access and entitlements.
+    public var changesAccess: Bool {
+        switch self {
+        case .authRegistered, .memberAdded, .memberUpdated, .memberRemoved, .tenantOwnershipTransferred, .roleCreated,
+            .roleUpdated, .roleDeleted, .teamCreated, .teamUpdated, .teamDeleted, .teamMemberAdded, .teamMemberRemoved,
+            .apiKeyCreated, .apiKeyUpdated, .apiKeyRotated, .apiKeyRevoked, .invitationAccepted, .tenantUpdated,
+            .tenantDeletionRequested, .tenantRestored, .tenantSeeded:
+            true
+        case .authLoginSucceeded, .authLoginFailed, .authLoggedOut, .authLoggedOutEverywhere, .authTenantSwitched,
+            .authRefreshTokenReused, .authPasswordResetRequested, .sessionRevoked, .userProfileUpdated, .userPasswordChanged,
+            .userPasswordReset, .userEmailVerified, .userDisabled, .userEnabled, .invitationCreated, .invitationResent,
+            .invitationRevoked, .auditEventsPurged:
+            false
+        }
+    }
+}
