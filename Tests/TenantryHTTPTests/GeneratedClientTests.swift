@@ -25,7 +25,7 @@ struct GeneratedClientTests {
             )
             let signup = try registered.created.body.json
             #expect(signup.user.email == email)
-            #expect(signup.role.id == "owner")
+            #expect(signup.role == .owner)
             #expect(signup.tenant.slug == "analytical-engines")
             #expect(!(try registered.created.headers.xRequestID).isEmpty)
 

@@ -219,7 +219,7 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/AcceptInvitationResponse/role_name`.
             public var roleName: Swift.String
             /// - Remark: Generated from `#/components/schemas/AcceptInvitationResponse/tenant`.
-            public var tenant: Components.Schemas.Tenant
+            public var tenant: Components.Schemas.TenantSummary
             /// Only for a new account.
             ///
             /// - Remark: Generated from `#/components/schemas/AcceptInvitationResponse/tokens`.
@@ -237,7 +237,7 @@ extension Components {
             public init(
                 role: Swift.String,
                 roleName: Swift.String,
-                tenant: Components.Schemas.Tenant,
+                tenant: Components.Schemas.TenantSummary,
                 tokens: Components.Schemas.Tokens? = nil,
                 user: Components.Schemas.User
             ) {
@@ -1368,11 +1368,11 @@ extension Components {
             /// The user's role in `tenant`; absent with it.
             ///
             /// - Remark: Generated from `#/components/schemas/LoginResponse/role`.
-            public var role: Components.Schemas.Role?
+            public var role: Components.Schemas.TenantRole?
             /// The tenant the tokens act in; absent when the user must choose one.
             ///
             /// - Remark: Generated from `#/components/schemas/LoginResponse/tenant`.
-            public var tenant: Components.Schemas.Tenant?
+            public var tenant: Components.Schemas.TenantSummary?
             /// Every tenant the user belongs to.
             ///
             /// - Remark: Generated from `#/components/schemas/LoginResponse/tenants`.
@@ -1390,8 +1390,8 @@ extension Components {
             ///   - tokens:
             ///   - user:
             public init(
-                role: Components.Schemas.Role? = nil,
-                tenant: Components.Schemas.Tenant? = nil,
+                role: Components.Schemas.TenantRole? = nil,
+                tenant: Components.Schemas.TenantSummary? = nil,
                 tenants: [Components.Schemas.Membership],
                 tokens: Components.Schemas.Tokens,
                 user: Components.Schemas.User
@@ -1415,7 +1415,7 @@ extension Components {
             /// The caller's role in `tenant`; absent with it.
             ///
             /// - Remark: Generated from `#/components/schemas/MeResponse/role`.
-            public var role: Components.Schemas.Role?
+            public var role: Components.Schemas.TenantRole?
             /// The session of the access token.
             ///
             /// - Remark: Generated from `#/components/schemas/MeResponse/session_id`.
@@ -1423,7 +1423,7 @@ extension Components {
             /// The tenant the access token acts in; absent when none.
             ///
             /// - Remark: Generated from `#/components/schemas/MeResponse/tenant`.
-            public var tenant: Components.Schemas.Tenant?
+            public var tenant: Components.Schemas.TenantSummary?
             /// - Remark: Generated from `#/components/schemas/MeResponse/tenants`.
             public var tenants: [Components.Schemas.Membership]
             /// - Remark: Generated from `#/components/schemas/MeResponse/user`.
@@ -1437,9 +1437,9 @@ extension Components {
             ///   - tenants:
             ///   - user:
             public init(
-                role: Components.Schemas.Role? = nil,
+                role: Components.Schemas.TenantRole? = nil,
                 sessionId: Swift.String,
-                tenant: Components.Schemas.Tenant? = nil,
+                tenant: Components.Schemas.TenantSummary? = nil,
                 tenants: [Components.Schemas.Membership],
                 user: Components.Schemas.User
             ) {
@@ -1553,17 +1553,17 @@ extension Components {
         /// - Remark: Generated from `#/components/schemas/Membership`.
         public struct Membership: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Membership/role`.
-            public var role: Components.Schemas.Role
+            public var role: Components.Schemas.TenantRole
             /// - Remark: Generated from `#/components/schemas/Membership/tenant`.
-            public var tenant: Components.Schemas.Tenant
+            public var tenant: Components.Schemas.TenantSummary
             /// Creates a new `Membership`.
             ///
             /// - Parameters:
             ///   - role:
             ///   - tenant:
             public init(
-                role: Components.Schemas.Role,
-                tenant: Components.Schemas.Tenant
+                role: Components.Schemas.TenantRole,
+                tenant: Components.Schemas.TenantSummary
             ) {
                 self.role = role
                 self.tenant = tenant
@@ -2474,11 +2474,11 @@ extension Components {
             /// The user's role in `tenant`; absent with it.
             ///
             /// - Remark: Generated from `#/components/schemas/RefreshResponse/role`.
-            public var role: Components.Schemas.Role?
+            public var role: Components.Schemas.TenantRole?
             /// The session's tenant; absent when it acts in none.
             ///
             /// - Remark: Generated from `#/components/schemas/RefreshResponse/tenant`.
-            public var tenant: Components.Schemas.Tenant?
+            public var tenant: Components.Schemas.TenantSummary?
             /// - Remark: Generated from `#/components/schemas/RefreshResponse/tokens`.
             public var tokens: Components.Schemas.Tokens
             /// Creates a new `RefreshResponse`.
@@ -2488,8 +2488,8 @@ extension Components {
             ///   - tenant: The session's tenant; absent when it acts in none.
             ///   - tokens:
             public init(
-                role: Components.Schemas.Role? = nil,
-                tenant: Components.Schemas.Tenant? = nil,
+                role: Components.Schemas.TenantRole? = nil,
+                tenant: Components.Schemas.TenantSummary? = nil,
                 tokens: Components.Schemas.Tokens
             ) {
                 self.role = role
@@ -2567,9 +2567,9 @@ extension Components {
             /// Always `owner`.
             ///
             /// - Remark: Generated from `#/components/schemas/RegisterResponse/role`.
-            public var role: Components.Schemas.Role
+            public var role: Components.Schemas.TenantRole
             /// - Remark: Generated from `#/components/schemas/RegisterResponse/tenant`.
-            public var tenant: Components.Schemas.Tenant
+            public var tenant: Components.Schemas.TenantSummary
             /// - Remark: Generated from `#/components/schemas/RegisterResponse/tokens`.
             public var tokens: Components.Schemas.Tokens
             /// - Remark: Generated from `#/components/schemas/RegisterResponse/user`.
@@ -2582,8 +2582,8 @@ extension Components {
             ///   - tokens:
             ///   - user:
             public init(
-                role: Components.Schemas.Role,
-                tenant: Components.Schemas.Tenant,
+                role: Components.Schemas.TenantRole,
+                tenant: Components.Schemas.TenantSummary,
                 tokens: Components.Schemas.Tokens,
                 user: Components.Schemas.User
             ) {
@@ -2897,9 +2897,9 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/SwitchTenantResponse/expires_in`.
             public var expiresIn: Swift.Int
             /// - Remark: Generated from `#/components/schemas/SwitchTenantResponse/role`.
-            public var role: Components.Schemas.Role
+            public var role: Components.Schemas.TenantRole
             /// - Remark: Generated from `#/components/schemas/SwitchTenantResponse/tenant`.
-            public var tenant: Components.Schemas.Tenant
+            public var tenant: Components.Schemas.TenantSummary
             /// - Remark: Generated from `#/components/schemas/SwitchTenantResponse/token_type`.
             @frozen public enum TokenTypePayload: String, Codable, Hashable, Sendable, CaseIterable {
                 case bearer = "Bearer"
@@ -2917,8 +2917,8 @@ extension Components {
             public init(
                 accessToken: Swift.String,
                 expiresIn: Swift.Int,
-                role: Components.Schemas.Role,
-                tenant: Components.Schemas.Tenant,
+                role: Components.Schemas.TenantRole,
+                tenant: Components.Schemas.TenantSummary,
                 tokenType: Components.Schemas.SwitchTenantResponse.TokenTypePayload
             ) {
                 self.accessToken = accessToken
@@ -3132,6 +3132,15 @@ extension Components {
                 case updatedAt = "updated_at"
             }
         }
+        /// A member's role in a tenant, from least to most privileged.
+        ///
+        /// - Remark: Generated from `#/components/schemas/TenantRole`.
+        @frozen public enum TenantRole: String, Codable, Hashable, Sendable, CaseIterable {
+            case viewer = "viewer"
+            case member = "member"
+            case admin = "admin"
+            case owner = "owner"
+        }
         /// - Remark: Generated from `#/components/schemas/TenantSettings`.
         public struct TenantSettings: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/TenantSettings/allowed_email_domains`.
@@ -3159,6 +3168,56 @@ extension Components {
                 case allowedEmailDomains = "allowed_email_domains"
                 case sessionIdleTimeoutSeconds = "session_idle_timeout_seconds"
                 case sessionLifetimeSeconds = "session_lifetime_seconds"
+            }
+        }
+        /// A tenant as the identity and invitation answers show it.
+        ///
+        /// - Remark: Generated from `#/components/schemas/TenantSummary`.
+        public struct TenantSummary: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TenantSummary/created_at`.
+            public var createdAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/TenantSummary/id`.
+            public var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TenantSummary/name`.
+            public var name: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TenantSummary/slug`.
+            public var slug: Components.Schemas.Slug
+            /// - Remark: Generated from `#/components/schemas/TenantSummary/status`.
+            @frozen public enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case active = "active"
+                case suspended = "suspended"
+                case pendingDeletion = "pending_deletion"
+                case deleted = "deleted"
+            }
+            /// - Remark: Generated from `#/components/schemas/TenantSummary/status`.
+            public var status: Components.Schemas.TenantSummary.StatusPayload
+            /// Creates a new `TenantSummary`.
+            ///
+            /// - Parameters:
+            ///   - createdAt:
+            ///   - id:
+            ///   - name:
+            ///   - slug:
+            ///   - status:
+            public init(
+                createdAt: Foundation.Date,
+                id: Swift.String,
+                name: Swift.String,
+                slug: Components.Schemas.Slug,
+                status: Components.Schemas.TenantSummary.StatusPayload
+            ) {
+                self.createdAt = createdAt
+                self.id = id
+                self.name = name
+                self.slug = slug
+                self.status = status
+            }
+            public enum CodingKeys: String, CodingKey {
+                case createdAt = "created_at"
+                case id
+                case name
+                case slug
+                case status
             }
         }
         /// - Remark: Generated from `#/components/schemas/TokenRequest`.
