@@ -1874,18 +1874,22 @@ extension Components {
         /// - Remark: Generated from `#/components/schemas/PlanChangeRequest`.
         public struct PlanChangeRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/PlanChangeRequest/plan`.
-            public var plan: Swift.String
+            public var plan: Components.Schemas.PlanID
             /// Creates a new `PlanChangeRequest`.
             ///
             /// - Parameters:
             ///   - plan:
-            public init(plan: Swift.String) {
+            public init(plan: Components.Schemas.PlanID) {
                 self.plan = plan
             }
             public enum CodingKeys: String, CodingKey {
                 case plan
             }
         }
+        /// A plan's id: 2 to 63 lower-case letters, digits, `-` or `_`, starting with a letter.
+        ///
+        /// - Remark: Generated from `#/components/schemas/PlanID`.
+        public typealias PlanID = Swift.String
         /// - Remark: Generated from `#/components/schemas/PlanList`.
         public struct PlanList: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/PlanList/items`.
@@ -1908,7 +1912,7 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/PlanRequest/features`.
             public var features: [Swift.String]?
             /// - Remark: Generated from `#/components/schemas/PlanRequest/id`.
-            public var id: Swift.String
+            public var id: Components.Schemas.PlanID
             /// - Remark: Generated from `#/components/schemas/PlanRequest/limits`.
             public var limits: Components.Schemas.Limits?
             /// - Remark: Generated from `#/components/schemas/PlanRequest/modules`.
@@ -1927,7 +1931,7 @@ extension Components {
             public init(
                 description: Swift.String? = nil,
                 features: [Swift.String]? = nil,
-                id: Swift.String,
+                id: Components.Schemas.PlanID,
                 limits: Components.Schemas.Limits? = nil,
                 modules: [Swift.String]? = nil,
                 name: Swift.String
@@ -2000,7 +2004,7 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/PlatformCreateTenantRequest/owner_name`.
             public var ownerName: Swift.String?
             /// - Remark: Generated from `#/components/schemas/PlatformCreateTenantRequest/plan`.
-            public var plan: Swift.String?
+            public var plan: Components.Schemas.PlanID?
             /// - Remark: Generated from `#/components/schemas/PlatformCreateTenantRequest/slug`.
             public var slug: Components.Schemas.Slug?
             /// Creates a new `PlatformCreateTenantRequest`.
@@ -2015,7 +2019,7 @@ extension Components {
                 name: Swift.String,
                 ownerEmail: Swift.String,
                 ownerName: Swift.String? = nil,
-                plan: Swift.String? = nil,
+                plan: Components.Schemas.PlanID? = nil,
                 slug: Components.Schemas.Slug? = nil
             ) {
                 self.name = name
