@@ -22,8 +22,10 @@ struct EchoBody: ResponseCodable, Sendable {
 
 /// Builds the real application on a test database, plus `POST /test/echo`, a test-only route
 /// that reads its body with `decodeJSON`, so body handling is tested on the real middleware.
+/// `testing` `.live` serves it on a loopback port (`client.port`) for clients of its own.
 func withTestApplication<Value: Sendable>(
     _ engine: TestDatabase,
+    testing: TestingSetup = .router,
     configure: (inout TenantryConfiguration) -> Void = { _ in },
     limits: IdentityRuntime.Limits = IdentityRuntime.Limits(),
     allowances: (any TenantAllowances)? = nil,
@@ -57,7 +59,7 @@ func withTestApplication<Value: Sendable>(
         )
         let applicationContext = TestApplicationContext(
             database: context, identity: identity, configuration: configuration, traffic: traffic)
-        return try await application.test(.router) { client in
+        return try await application.test(testing) { client in
             try await test(client, applicationContext)
         }
     }

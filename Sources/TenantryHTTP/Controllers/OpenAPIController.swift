@@ -1,7 +1,10 @@
 public import Hummingbird
 
-/// `GET /openapi.json`: the API's OpenAPI 3.1 document, served as written.
+/// `GET /openapi.json`: the API's OpenAPI 3.1 document, the embedded `openapi.json` byte for byte.
 public struct OpenAPIController: Sendable {
+    /// The document, in the buffer every response shares.
+    private static let body = ByteBuffer(bytes: OpenAPIDocument.bytes)
+
     /// Creates the controller.
     public init() {}
 
@@ -11,8 +14,7 @@ public struct OpenAPIController: Sendable {
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
             headers[.cacheControl] = "public, max-age=300"
-            let body = ByteBuffer(string: OpenAPIDocument.json)
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: Self.body))
         }
     }
 }
