@@ -1,7 +1,7 @@
 public import AsyncHTTPClient
 public import Foundation
 public import HTTPTypes
-public import OpenAPIAsyncHTTPClient
+import OpenAPIAsyncHTTPClient
 public import OpenAPIRuntime
 
 // The TenantryClient library: `Client` and its types are generated from the API contract,

@@ -53,6 +53,12 @@ public enum Fixtures {
             try await scope.roles.create(role)
             _ = try await scope.memberships.create(userID: member.id, role: .viewer, customRoleID: role.id, at: now)
             try await scope.auditEvents.append(auditEvent(in: tenant.id, action: "tenant.created", actor: owner.id))
+            // An outbox row without its audit entry, so the audit log holds only the event above.
+            try await scope.events.append(
+                DomainEvent(
+                    tenantID: tenant.id, type: .roleCreated, actor: .user(owner.id),
+                    target: .init(type: "role", id: role.id.description), origin: .none,
+                    changes: ["name": .init(before: nil, after: role.name)]))
             let team = Team(
                 tenantID: tenant.id, id: .generate(), name: "Support", description: nil, createdAt: now, updatedAt: now)
             try await scope.teams.create(team)
