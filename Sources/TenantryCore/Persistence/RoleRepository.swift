@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// One tenant's custom roles.
 public protocol RoleRepository: Sendable {

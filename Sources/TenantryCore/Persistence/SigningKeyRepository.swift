@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Token signing keys (global).
 public protocol SigningKeyRepository: Sendable {

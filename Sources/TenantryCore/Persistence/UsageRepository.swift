@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// One tenant's daily usage: counters that every node adds its flushed counts to (so several
 /// nodes count correctly together), and the distinct active users of each day.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The tenants one user belongs to, across tenants: the one cross-tenant read that identity
 /// needs (sign-in, `/me`, switching tenant). Offered in the global scope; on PostgreSQL it goes

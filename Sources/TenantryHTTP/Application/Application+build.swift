@@ -57,6 +57,7 @@ public final class APIRouter: HTTPResponderBuilder {
             secureCookies: !configuration.resolvedPublicURL.hasPrefix("http://")
         )
         auth.registerPublicRoutes(on: publicRoutes)
+        EventTypesController().register(on: publicRoutes)
         let signedIn = api.group()
             .add(middleware: BearerAuthenticationMiddleware(runtime: identity))
             .add(middleware: idempotency.middleware)
