@@ -1,6 +1,6 @@
 public import Logging
 public import ServiceLifecycle
-public import TenantryCore
+import TenantryCore
 
 /// A background loop: runs its work every `interval` (and, if asked, once at start-up) until
 /// the service group shuts down, then optionally runs a final piece of work once.

@@ -2,7 +2,7 @@ public import Foundation
 public import Logging
 public import ServiceLifecycle
 public import TenantryCore
-public import TenantryApplication
+import TenantryApplication
 
 /// Removes audit events older than their tenant's retention (queue `audit_retention`). The
 /// payload `{}` sweeps every tenant that has events; `{"tenant_id": "<id>"}` purges one. Each
