@@ -232,10 +232,12 @@ public struct IdentityMaintenance: Service {
     public var flushInterval: Duration = .seconds(15)
 
     public func run() async {
+        // The loops stop at graceful shutdown on their own; key uses noted since the last flush
+        // are written before the process stops.
+        async let keys: Void = keyUpkeep.run()
+        async let uses: Void = useFlushing.run()
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await reloadLoop() }
-                group.addTask { await flushLoop() }
                 if let notices {
                     // Each channel's notices from other nodes go on this node's bus; after a
                     // (re)connect the bus is reset, since notices sent meanwhile were missed.
@@ -255,48 +257,33 @@ public struct IdentityMaintenance: Service {
                 await group.waitForAll()
             }
         }
-        // Key uses noted since the last flush are written before the process stops.
-        await flushUses()
+        _ = await (keys, uses)
     }
 
-    private func flushLoop() async {
-        while !Task.isCancelled {
-            do {
-                try await Task.sleep(for: flushInterval)
-            } catch {
-                return
-            }
-            await flushUses()
+    /// Reloads the key schedule and prunes expired keys every `reloadInterval`.
+    private var keyUpkeep: PeriodicService {
+        let runtime = runtime
+        return PeriodicService(
+            name: "signing key reload", interval: reloadInterval, logger: runtime.logger,
+            failureMessage: "reloading signing keys failed"
+        ) {
+            try await runtime.reloadKeys()
+            _ = try await SigningKeyManager(
+                database: runtime.database,
+                masterKey: runtime.masterKey,
+                settings: runtime.authority.settings
+            ).prune()
         }
     }
 
-    private func flushUses() async {
-        do {
-            try await runtime.access.flushUses()
-        } catch {
-            runtime.logger.warning(
-                "recording API key use failed; will retry", metadata: ErrorDiagnostics.metadata(for: error))
-        }
-    }
-
-    private func reloadLoop() async {
-        while !Task.isCancelled {
-            do {
-                try await Task.sleep(for: reloadInterval)
-                try await runtime.reloadKeys()
-                _ = try await SigningKeyManager(
-                    database: runtime.database,
-                    masterKey: runtime.masterKey,
-                    settings: runtime.authority.settings
-                ).prune()
-            } catch is CancellationError {
-                return
-            } catch {
-                runtime.logger.warning(
-                    "reloading signing keys failed",
-                    metadata: ErrorDiagnostics.metadata(for: error)
-                )
-            }
-        }
+    /// Writes API key last-use times every `flushInterval` and once more at graceful shutdown.
+    private var useFlushing: PeriodicService {
+        let access = runtime.access
+        return PeriodicService(
+            name: "API key use flush", interval: flushInterval, logger: runtime.logger,
+            failureMessage: "recording API key use failed; will retry",
+            work: { try await access.flushUses() },
+            finalWork: { try await access.flushUses() }
+        )
     }
 }

@@ -249,26 +249,17 @@ public struct UsageFlushing: Service {
     }
 
     public func run() async {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await Task.sleep(for: interval)
-                } catch {
-                    return
-                }
-                await flush()
-                onTick()
-            }
-        }
-        await flush()
-    }
-
-    private func flush() async {
-        do {
-            try await meter.flush()
-        } catch {
-            logger.warning(
-                "writing usage counts failed; will retry", metadata: ErrorDiagnostics.metadata(for: error))
-        }
+        let meter = meter
+        let onTick = onTick
+        await PeriodicService(
+            name: "usage flush", interval: interval, logger: logger,
+            failureMessage: "writing usage counts failed; will retry",
+            work: {
+                // Runs even when the flush failed, as every tick's upkeep.
+                defer { onTick() }
+                try await meter.flush()
+            },
+            finalWork: { try await meter.flush() }
+        ).run()
     }
 }

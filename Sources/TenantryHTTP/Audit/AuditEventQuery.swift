@@ -49,20 +49,3 @@ enum AuditEventQuery {
     }
 
 }
-
-/// RFC 3339 timestamps as query parameters: `2026-11-25T08:00:00Z`, with optional fractional
-/// seconds and a `Z` or numeric offset.
-enum RFC3339 {
-    static func parse(_ text: String) -> Date? {
-        guard text.count <= 64 else { return nil }
-        let normalized = text.replacingOccurrences(of: "t", with: "T").replacingOccurrences(of: "z", with: "Z")
-        let styles = [
-            Date.ISO8601FormatStyle(includingFractionalSeconds: true),
-            Date.ISO8601FormatStyle(includingFractionalSeconds: false),
-        ]
-        for style in styles {
-            if let date = try? style.parse(normalized) { return date }
-        }
-        return nil
-    }
-}

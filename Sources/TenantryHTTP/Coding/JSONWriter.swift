@@ -30,7 +30,7 @@ struct JSONWriter {
     mutating func field(_ name: StaticString, _ value: String?) {
         guard let value else { return }
         key(name)
-        string(value)
+        JSONString.append(value, to: &bytes)
     }
 
     /// Writes a Boolean field.
@@ -42,7 +42,7 @@ struct JSONWriter {
     /// Writes a timestamp field.
     mutating func field(_ name: StaticString, _ value: Date) {
         key(name)
-        string(FastFormatting.timestamp(value))
+        JSONString.append(FastFormatting.timestamp(value), to: &bytes)
     }
 
     /// Writes a whole-number field; nothing when `value` is `nil`.
@@ -111,41 +111,5 @@ struct JSONWriter {
 
     private mutating func raw(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
-    }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    /// Writes a JSON string: runs of bytes that need no escape are copied whole.
-    private mutating func string(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
-        var value = value
-        value.withUTF8 { utf8 in
-            var start = 0
-            for index in utf8.indices {
-                let byte = utf8[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
-                escape(byte)
-                start = index + 1
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
-        }
-        bytes.append(UInt8(ascii: "\""))
-    }
-
-    private mutating func escape(_ byte: UInt8) {
-        switch byte {
-        case UInt8(ascii: "\""): raw("\\\"")
-        case UInt8(ascii: "\\"): raw("\\\\")
-        case 0x08: raw("\\b")
-        case 0x0C: raw("\\f")
-        case 0x0A: raw("\\n")
-        case 0x0D: raw("\\r")
-        case 0x09: raw("\\t")
-        default:
-            raw("\\u00")
-            bytes.append(Self.hexDigits[Int(byte >> 4)])
-            bytes.append(Self.hexDigits[Int(byte & 0x0F)])
-        }
     }
 }

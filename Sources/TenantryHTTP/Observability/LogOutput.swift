@@ -82,12 +82,12 @@ public struct LineLogHandler: LogHandler {
         switch format {
         case .json:
             var line = "{\"ts\":\"\(Timestamp.now())\",\"level\":\"\(event.level.rawValue)\",\"msg\":"
-            JSONText.appendString("\(event.message)", to: &line)
+            JSONString.append("\(event.message)", to: &line)
             line += ",\"logger\":"
-            JSONText.appendString(label, to: &line)
+            JSONString.append(label, to: &line)
             for key in fields.keys.sorted() where !["ts", "level", "msg", "logger"].contains(key) {
                 line += ","
-                JSONText.appendString(key, to: &line)
+                JSONString.append(key, to: &line)
                 line += ":"
                 if let value = fields[key] { JSONText.append(value, to: &line) }
             }
@@ -120,8 +120,8 @@ enum Timestamp {
 enum JSONText {
     static func append(_ value: Logger.Metadata.Value, to line: inout String) {
         switch value {
-        case .string(let text): appendString(text, to: &line)
-        case .stringConvertible(let convertible): appendString(convertible.description, to: &line)
+        case .string(let text): JSONString.append(text, to: &line)
+        case .stringConvertible(let convertible): JSONString.append(convertible.description, to: &line)
         case .array(let values):
             line += "["
             for (index, element) in values.enumerated() {
@@ -133,34 +133,11 @@ enum JSONText {
             line += "{"
             for (index, key) in dictionary.keys.sorted().enumerated() {
                 if index > 0 { line += "," }
-                appendString(key, to: &line)
+                JSONString.append(key, to: &line)
                 line += ":"
                 if let element = dictionary[key] { append(element, to: &line) }
             }
             line += "}"
         }
-    }
-
-    static func appendString(_ text: String, to line: inout String) {
-        line += "\""
-        // Most values need no escaping: append them whole.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            line += text
-            line += "\""
-            return
-        }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": line += "\\\""
-            case "\\": line += "\\\\"
-            case "\n": line += "\\n"
-            case "\r": line += "\\r"
-            case "\t": line += "\\t"
-            case let scalar where scalar.value < 0x20:
-                line += String(format: "\\u%04x", scalar.value)
-            default: line.unicodeScalars.append(scalar)
-            }
-        }
-        line += "\""
     }
 }

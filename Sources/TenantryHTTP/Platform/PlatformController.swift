@@ -214,7 +214,7 @@ struct PlatformController: Sendable {
         }
         for (name, keyPath) in [("created_from", \TenantSearchFilter.createdFrom), ("created_to", \.createdTo)] {
             guard let text = query[Substring(name)].map(String.init) else { continue }
-            if let date = PlatformJSON.date(text) {
+            if let date = RFC3339.parse(text) {
                 filter[keyPath: keyPath] = date
             } else {
                 validator.add(name, "invalid_format", "Use an ISO 8601 timestamp, e.g. 2026-01-31T00:00:00Z.")
@@ -255,12 +255,6 @@ enum PlatformJSON {
     /// Compact JSON text of a value, for audit records.
     static func text(_ value: some Encodable) throws -> String {
         String(decoding: try JSONCoding.encoder.encode(value), as: UTF8.self)
-    }
-
-    /// An ISO 8601 timestamp, with or without fractional seconds.
-    static func date(_ text: String) -> Date? {
-        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
-            ?? (try? Date.ISO8601FormatStyle().parse(text))
     }
 }
 

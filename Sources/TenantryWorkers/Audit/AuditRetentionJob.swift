@@ -114,17 +114,13 @@ public struct AuditRetentionSchedule: Service {
         self.logger = logger
     }
 
-    public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                try await enqueueSweep()
-            } catch {
-                logger.warning(
-                    "could not queue the audit retention sweep",
-                    metadata: ErrorDiagnostics.metadata(for: error))
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
+    public func run() async {
+        await PeriodicService(
+            name: "audit retention schedule", interval: interval, runsAtStart: true, logger: logger,
+            failureMessage: "could not queue the audit retention sweep"
+        ) {
+            _ = try await enqueueSweep()
+        }.run()
     }
 
     /// Queues one sweep unless one is pending or running; returns whether it queued one.

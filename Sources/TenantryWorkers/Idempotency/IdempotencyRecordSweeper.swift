@@ -31,20 +31,12 @@ public struct IdempotencyRecordSweeper: Service {
     }
 
     public func run() async {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await Task.sleep(for: interval)
-                    _ = try await runOnce()
-                } catch is CancellationError {
-                    return
-                } catch {
-                    logger.warning(
-                        "sweeping expired idempotency records failed; will retry",
-                        metadata: ErrorDiagnostics.metadata(for: error))
-                }
-            }
-        }
+        await PeriodicService(
+            name: "idempotency record sweep", interval: interval, logger: logger,
+            failureMessage: "sweeping expired idempotency records failed; will retry"
+        ) {
+            _ = try await runOnce()
+        }.run()
     }
 
     /// Deletes every record expired by now; returns how many.
