@@ -2,7 +2,7 @@
 #if compiler(>=6.4)
 @diagnose(UnusedImportAccess, as: ignored)
 #endif
-@_spi(Generated) import OpenAPIRuntime
+@_spi(Generated) public import OpenAPIRuntime
 #if compiler(>=6.4)
 @diagnose(UnusedImportAccess, as: ignored)
 #endif
@@ -1005,6 +1005,112 @@ extension Components {
                 case features
                 case limits
                 case modules
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/EventType`.
+        public struct EventType: Codable, Hashable, Sendable {
+            /// Whether the event changes who may do what in the tenant.
+            ///
+            /// - Remark: Generated from `#/components/schemas/EventType/changes_access`.
+            public var changesAccess: Swift.Bool
+            /// What happened.
+            ///
+            /// - Remark: Generated from `#/components/schemas/EventType/description`.
+            public var description: Swift.String
+            /// The event's dotted name, e.g. `member.added`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/EventType/name`.
+            public var name: Swift.String
+            /// The JSON Schema (draft 2020-12) of the event's payload.
+            ///
+            /// - Remark: Generated from `#/components/schemas/EventType/schema`.
+            public var schema: OpenAPIRuntime.OpenAPIObjectContainer
+            /// The payload's version.
+            ///
+            /// - Remark: Generated from `#/components/schemas/EventType/version`.
+            public var version: Swift.Int
+            /// Creates a new `EventType`.
+            ///
+            /// - Parameters:
+            ///   - changesAccess: Whether the event changes who may do what in the tenant.
+            ///   - description: What happened.
+            ///   - name: The event's dotted name, e.g. `member.added`.
+            ///   - schema: The JSON Schema (draft 2020-12) of the event's payload.
+            ///   - version: The payload's version.
+            public init(
+                changesAccess: Swift.Bool,
+                description: Swift.String,
+                name: Swift.String,
+                schema: OpenAPIRuntime.OpenAPIObjectContainer,
+                version: Swift.Int
+            ) {
+                self.changesAccess = changesAccess
+                self.description = description
+                self.name = name
+                self.schema = schema
+                self.version = version
+            }
+            public enum CodingKeys: String, CodingKey {
+                case changesAccess = "changes_access"
+                case description
+                case name
+                case schema
+                case version
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.changesAccess = try container.decode(
+                    Swift.Bool.self,
+                    forKey: .changesAccess
+                )
+                self.description = try container.decode(
+                    Swift.String.self,
+                    forKey: .description
+                )
+                self.name = try container.decode(
+                    Swift.String.self,
+                    forKey: .name
+                )
+                self.schema = try container.decode(
+                    OpenAPIRuntime.OpenAPIObjectContainer.self,
+                    forKey: .schema
+                )
+                self.version = try container.decode(
+                    Swift.Int.self,
+                    forKey: .version
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "changes_access",
+                    "description",
+                    "name",
+                    "schema",
+                    "version"
+                ])
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/EventTypeList`.
+        public struct EventTypeList: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/EventTypeList/items`.
+            public var items: [Components.Schemas.EventType]
+            /// Creates a new `EventTypeList`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            public init(items: [Components.Schemas.EventType]) {
+                self.items = items
+            }
+            public enum CodingKeys: String, CodingKey {
+                case items
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.items = try container.decode(
+                    [Components.Schemas.EventType].self,
+                    forKey: .items
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "items"
+                ])
             }
         }
         /// - Remark: Generated from `#/components/schemas/FieldError`.

@@ -5949,6 +5949,184 @@ public enum Operations {
             }
         }
     }
+    /// The catalogue of domain events.
+    ///
+    /// Every kind of domain event a tenant's changes are recorded as (see docs/events.md): its name, payload version, description, whether it changes access, and the JSON Schema (draft 2020-12) of its payload. Public: the catalogue is part of the contract and holds no tenant data. Limited per client IP like the other public routes.
+    ///
+    /// - Remark: HTTP `GET /api/v1/event-types`.
+    /// - Remark: Generated from `#/paths//api/v1/event-types/get(listEventTypes)`.
+    public enum ListEventTypes {
+        public static let id: Swift.String = "listEventTypes"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/event-types/GET/header`.
+            public struct Headers: Sendable, Hashable {
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListEventTypes.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                public init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListEventTypes.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.ListEventTypes.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            public init(headers: Operations.ListEventTypes.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/event-types/GET/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/event-types/GET/responses/200/headers/RateLimit`.
+                    public var rateLimit: Components.Headers.RateLimit?
+                    /// The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/event-types/GET/responses/200/headers/RateLimit-Policy`.
+                    public var rateLimitPolicy: Components.Headers.RateLimitPolicy?
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/event-types/GET/responses/200/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - rateLimit: The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///   - rateLimitPolicy: The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(
+                        rateLimit: Components.Headers.RateLimit? = nil,
+                        rateLimitPolicy: Components.Headers.RateLimitPolicy? = nil,
+                        xRequestID: Components.Headers.XRequestID
+                    ) {
+                        self.rateLimit = rateLimit
+                        self.rateLimitPolicy = rateLimitPolicy
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.ListEventTypes.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/api/v1/event-types/GET/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/event-types/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.EventTypeList)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.EventTypeList {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.ListEventTypes.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.ListEventTypes.Output.Ok.Headers,
+                    body: Operations.ListEventTypes.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// Every event type, in a stable order.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/event-types/get(listEventTypes)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ListEventTypes.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.ListEventTypes.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `rate_limited`: too many requests or attempts from this client; retry after `Retry-After` seconds.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/event-types/get(listEventTypes)/responses/429`.
+            ///
+            /// HTTP response code: `429 tooManyRequests`.
+            case tooManyRequests(Components.Responses.RateLimited)
+            /// The associated value of the enum case if `self` is `.tooManyRequests`.
+            ///
+            /// - Throws: An error if `self` is not `.tooManyRequests`.
+            /// - SeeAlso: `.tooManyRequests`.
+            public var tooManyRequests: Components.Responses.RateLimited {
+                get throws {
+                    switch self {
+                    case let .tooManyRequests(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
     /// List the tenant's invitations, oldest first, with their status.
     ///
     /// - Remark: HTTP `GET /api/v1/invitations`.

@@ -139,6 +139,13 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /api/v1/auth/verify-email/resend`.
     /// - Remark: Generated from `#/paths//api/v1/auth/verify-email/resend/post(resendVerificationEmail)`.
     func resendVerificationEmail(_ input: Operations.ResendVerificationEmail.Input) async throws -> Operations.ResendVerificationEmail.Output
+    /// The catalogue of domain events.
+    ///
+    /// Every kind of domain event a tenant's changes are recorded as (see docs/events.md): its name, payload version, description, whether it changes access, and the JSON Schema (draft 2020-12) of its payload. Public: the catalogue is part of the contract and holds no tenant data. Limited per client IP like the other public routes.
+    ///
+    /// - Remark: HTTP `GET /api/v1/event-types`.
+    /// - Remark: Generated from `#/paths//api/v1/event-types/get(listEventTypes)`.
+    func listEventTypes(_ input: Operations.ListEventTypes.Input) async throws -> Operations.ListEventTypes.Output
     /// List the tenant's invitations, oldest first, with their status.
     ///
     /// - Remark: HTTP `GET /api/v1/invitations`.
@@ -748,6 +755,15 @@ extension APIProtocol {
             headers: headers,
             body: body
         ))
+    }
+    /// The catalogue of domain events.
+    ///
+    /// Every kind of domain event a tenant's changes are recorded as (see docs/events.md): its name, payload version, description, whether it changes access, and the JSON Schema (draft 2020-12) of its payload. Public: the catalogue is part of the contract and holds no tenant data. Limited per client IP like the other public routes.
+    ///
+    /// - Remark: HTTP `GET /api/v1/event-types`.
+    /// - Remark: Generated from `#/paths//api/v1/event-types/get(listEventTypes)`.
+    public func listEventTypes(headers: Operations.ListEventTypes.Input.Headers = .init()) async throws -> Operations.ListEventTypes.Output {
+        try await listEventTypes(Operations.ListEventTypes.Input(headers: headers))
     }
     /// List the tenant's invitations, oldest first, with their status.
     ///
