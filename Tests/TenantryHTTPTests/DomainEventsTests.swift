@@ -34,7 +34,7 @@ struct DomainEventsTests {
             let owner = try await client.register()
             let since = Date().addingTimeInterval(-60)
             let added = try await client.json(
-                .post, "/api/v1/members", ["email": "new-\(UUID().uuidString.prefix(6))@example.com", "role": "member"],
+                .post, "/api/v1/members", ["email": "new-\(UUID().uuidString.prefix(6))@example.com", "name": "New Person", "role": "member"],
                 token: owner.accessToken)
             #expect(added.status == .created, "\(added.raw)")
             let tenantID = try #require(TenantID(owner.tenantID))
