@@ -2,17 +2,19 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Synchronization
 import TenantryApplication
 import TenantryCore
 import TenantryHTTP
 import TenantryStorage
-import Synchronization
 import TenantryTestSupport
 import Testing
 
 @Suite("Domain events: the change record, its outbox and its catalogue")
 struct DomainEventsTests {
-    @Test("GET /api/v1/event-types lists every event type with a valid draft 2020-12 payload schema", arguments: [TestDatabase.sqlite])
+    @Test(
+        "GET /api/v1/event-types lists every event type with a valid draft 2020-12 payload schema",
+        arguments: [TestDatabase.sqlite])
     func catalogue(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, _ in
             let response = try await client.json(.get, "/api/v1/event-types")
@@ -28,13 +30,16 @@ struct DomainEventsTests {
         }
     }
 
-    @Test("adding a member records member.added once: an outbox row and its audit entry, with a payload its schema accepts", arguments: TestDatabase.all)
+    @Test(
+        "adding a member records member.added once: an outbox row and its audit entry, with a payload its schema accepts",
+        arguments: TestDatabase.all)
     func writeRecordsItsEvent(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, context in
             let owner = try await client.register()
             let since = Date().addingTimeInterval(-60)
             let added = try await client.json(
-                .post, "/api/v1/members", ["email": "new-\(UUID().uuidString.prefix(6))@example.com", "name": "New Person", "role": "member"],
+                .post, "/api/v1/members",
+                ["email": "new-\(UUID().uuidString.prefix(6))@example.com", "name": "New Person", "role": "member"],
                 token: owner.accessToken)
             #expect(added.status == .created, "\(added.raw)")
             let tenantID = try #require(TenantID(owner.tenantID))
@@ -125,18 +130,9 @@ enum JSONSchemaPeer {
             try Data(instance.utf8).write(to: file)
             files.append(file.path)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments =
+        return try CommandRunner.run(
             ["python3", root.appendingPathComponent("scripts/test-peers/validate_json_schema.py").path, schemaFile.path]
-            + files
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+                + files)
     }
 
     static func expectValid(_ instances: [String], against schema: JSONValue, _ what: String) throws {

@@ -50,7 +50,9 @@ struct OpenAPIFileTests {
 
     @Test("the file is in the canonical layout of scripts/format-openapi")
     func canonicalLayout() throws {
-        let result = try Self.run(["python3", Self.root.appendingPathComponent("scripts/format-openapi").path, "--check", Self.file.path])
+        let result = try Self.run([
+            "python3", Self.root.appendingPathComponent("scripts/format-openapi").path, "--check", Self.file.path,
+        ])
         #expect(result.status == 0, "\(result.output)")
     }
 
@@ -64,15 +66,6 @@ struct OpenAPIFileTests {
     }
 
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try CommandRunner.run(arguments)
     }
 }
