@@ -47,8 +47,8 @@ public struct SQLDataStore: DataStore {
     public func readGlobal<Result: Sendable>(_ body: (any GlobalTransaction) async throws -> Result) async throws
         -> Result
     {
-        // Statements here commit one by one; a write among them still announces its change.
-        try await publishingChanges { try await database.readGlobal { scope in try await body(scope) } }
+        // Reads only (the protocol's contract): nothing to collect, no allocation on the hot path.
+        try await database.readGlobal { scope in try await body(scope) }
     }
 
     public func withPlatform<Result: Sendable>(_ body: (any PlatformTransaction) async throws -> Result) async throws
