@@ -13,8 +13,8 @@ enum KeyCommand {
         logger: Logger,
         _ body: (KeyRotation) async throws -> Void
     ) async throws {
-        try await OneOffCommand.withRuntime(configuration: configuration, logger: logger) { runtime in
-            try await body(KeyRotation(runtime: runtime))
+        try await OneOffCommand.withEnvironment(configuration: configuration, logger: logger) { environment in
+            try await body(UseCases(environment).keys)
         }
     }
 }
@@ -22,11 +22,11 @@ enum KeyCommand {
 /// What one-off commands (`keys`, `seed`) share: open the configured database without
 /// migrating, check it is current, run, and always close.
 enum OneOffCommand {
-    /// Runs `body` with the identity runtime of the configured database.
-    static func withRuntime(
+    /// Runs `body` with the environment of the configured database.
+    static func withEnvironment(
         configuration: TenantryConfiguration,
         logger: Logger,
-        _ body: (IdentityRuntime) async throws -> Void
+        _ body: (TenantryEnvironment) async throws -> Void
     ) async throws {
         let database = try await DatabaseBootstrap.open(configuration: configuration, migrations: .verifyOnly, logger: logger)
         // PostgreSQL's pool needs its run loop; SQLite needs nothing but a close at the end.
@@ -38,8 +38,8 @@ enum OneOffCommand {
         }
         do {
             try await DatabaseBootstrap.verify(database)
-            let runtime = try IdentityRuntime.make(configuration: configuration, database: database, logger: logger)
-            try await body(runtime)
+            let environment = try TenantryEnvironment.make(configuration: configuration, database: database, logger: logger)
+            try await body(environment)
             await finish()
         } catch {
             await finish()

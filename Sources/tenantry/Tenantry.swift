@@ -241,8 +241,9 @@ struct Seed: AsyncParsableCommand {
         func run() async throws {
             let (configuration, logger) = try prepare(database.flags)
             do {
-                try await OneOffCommand.withRuntime(configuration: configuration, logger: logger) { runtime in
-                    let result = try await DemoSeed.run(runtime: runtime, slug: slug)
+                try await OneOffCommand.withEnvironment(configuration: configuration, logger: logger) { environment in
+                    let result = try await DemoSeed.run(
+                        database: environment.database, hashing: environment.hashing, slug: slug)
                     print("Seeded tenant \"\(result.tenant.name)\" (slug \(result.tenant.slug.rawValue)).")
                     print(
                         "Sign in with POST /api/v1/auth/login and {\"email\", \"password\", \"tenant_slug\": \"\(result.tenant.slug.rawValue)\"}:"
@@ -300,9 +301,9 @@ struct Admin: AsyncParsableCommand {
                 throw ExitCode(64)
             }
             do {
-                try await OneOffCommand.withRuntime(configuration: configuration, logger: logger) { runtime in
+                try await OneOffCommand.withEnvironment(configuration: configuration, logger: logger) { environment in
                     let outcome = try await OperatorCommand.create(
-                        runtime: runtime, email: email, name: name, password: password, role: platformRole)
+                        platform: UseCases(environment).platform, hashing: environment.hashing, email: email, name: name, password: password, role: platformRole)
                     let verb = outcome.created ? "Created" : "Promoted"
                     print("\(verb) \(outcome.user.email.rawValue) as \(platformRole.rawValue) (user \(outcome.user.id)).")
                     if let generated = outcome.generatedPassword {
@@ -345,8 +346,8 @@ struct Audit: AsyncParsableCommand {
             }
             var broken = 0
             do {
-                try await OneOffCommand.withRuntime(configuration: configuration, logger: logger) { runtime in
-                    let verifier = AuditChainVerifier(database: runtime.database)
+                try await OneOffCommand.withEnvironment(configuration: configuration, logger: logger) { environment in
+                    let verifier = AuditChainVerifier(database: environment.database)
                     let tenants: [TenantID]
                     if let tenantID {
                         tenants = [tenantID]

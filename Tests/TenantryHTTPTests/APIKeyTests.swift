@@ -102,7 +102,7 @@ struct APIKeyTests {
                 ).run()
                 try await scope.announceAccessChange()
             }
-            context.identity.access.invalidate(tenant: tenantID)
+            context.identity.caches.access.invalidate(tenant: tenantID)
             #expect(try await client.json(.get, "/api/v1/members", headers: [Self.xAPIKey: soon.secret]).status == .unauthorized)
             let past = try await client.json(
                 .post, "/api/v1/api-keys", ["name": "old", "scopes": ["members:read"], "expires_at": "2001-01-01T00:00:00Z"],
@@ -149,7 +149,7 @@ struct APIKeyTests {
                         == .unprocessableContent)
             }
             // The authorization check itself: inside its team it passes, outside it is out_of_scope.
-            let key = try #require(try await context.identity.access.key(secret: secret)?.key)
+            let key = try #require(try await context.identity.caches.access.key(secret: secret)?.key)
             let scoped = TenantAccess(
                 tenantID: tenantID, principal: .apiKey(key.id, createdBy: key.createdBy), rank: .owner, permissions: key.scopes,
                 resource: key.resource)
@@ -173,7 +173,7 @@ struct APIKeyTests {
             #expect(try await client.json(.get, "/api/v1/members", headers: [Self.xAPIKey: key.secret]).status == .ok)
             let before = try await client.json(.get, "/api/v1/api-keys/\(key.id)", token: owner.accessToken)
             #expect(before.body["last_used_at"] == nil)
-            try await context.identity.access.flushUses()
+            try await context.identity.caches.access.flushUses()
             let after = try await client.json(.get, "/api/v1/api-keys/\(key.id)", token: owner.accessToken)
             #expect(after.body["last_used_at"] is String)
         }

@@ -28,7 +28,7 @@ struct AccessAcrossNodesTests {
     func changesReachOtherNode(engine: TestDatabase) async throws {
         try await withTwoNodes(engine) { clientA, clientB, context in
             // Reading the outbox needs only the database.
-            let identity = try IdentityRuntime.make(
+            let identity = try TenantryEnvironment.make(
                 configuration: context.configuration, database: context.database, logger: TestLogging.logger)
             let applicationContext = TestApplicationContext(
                 database: context,
@@ -36,7 +36,7 @@ struct AccessAcrossNodesTests {
                 configuration: context.configuration,
                 traffic: TrafficControl(
                     configuration: context.configuration, database: SQLDataStore(context.database),
-                    allowances: PlanAllowances(identity.entitlements)))
+                    allowances: PlanAllowances(identity.caches.entitlements)))
             let owner = try await clientA.register()
             let key = try await clientA.createKey(token: owner.accessToken, scopes: ["members:read"])
             let member = try await clientA.addSignedInMember(

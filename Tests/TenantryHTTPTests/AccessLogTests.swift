@@ -72,13 +72,13 @@ struct AccessLogTests {
             var description: String { "password=hunter2" }
         }
         try await withTestDatabase(.sqlite) { context in
-            let identity = try IdentityRuntime.make(
+            let identity = try TenantryEnvironment.make(
                 configuration: context.configuration, database: context.database, logger: logs.logger)
             let router = APIRouter(
-                configuration: context.configuration, database: context.database, identity: identity, logger: logs.logger)
+                configuration: context.configuration, database: context.database, environment: identity, logger: logs.logger)
             router.router.get("/test/fail") { _, _ -> String in throw SecretFailure() }
             let application = buildApplication(
-                router: router, configuration: context.configuration, database: context.database, identity: identity,
+                router: router, configuration: context.configuration, database: context.database, environment: identity,
                 logger: logs.logger)
             try await application.test(.router) { client in
                 try await client.execute(uri: "/test/fail", method: .get) { response in

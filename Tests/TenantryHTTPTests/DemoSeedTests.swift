@@ -14,7 +14,7 @@ struct DemoSeedTests {
         "the demo tenant's people sign in with the printed passwords, and its key reads the members", arguments: TestDatabase.all)
     func seeded(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, context in
-            let result = try await DemoSeed.run(runtime: context.identity, slug: "demo")
+            let result = try await DemoSeed.run(database: context.identity.database, hashing: context.identity.hashing, slug: "demo")
             #expect(result.accounts.map(\.role) == [.owner, .admin, .member, .viewer])
             for account in result.accounts {
                 let login = try await client.login(email: account.email.rawValue, password: account.password, tenantSlug: "demo")
@@ -25,7 +25,7 @@ struct DemoSeedTests {
             #expect(members.status == .ok)
             #expect((members.body["items"] as? [Any])?.count == 4)
             let again = await #expect(throws: TenantryError.self) {
-                try await DemoSeed.run(runtime: context.identity, slug: "demo")
+                try await DemoSeed.run(database: context.identity.database, hashing: context.identity.hashing, slug: "demo")
             }
             #expect(again?.code == .conflict)
         }

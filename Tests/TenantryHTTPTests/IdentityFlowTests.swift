@@ -354,7 +354,7 @@ struct IdentityFlowTests {
 
     @Test("failed sign-ins are throttled per account with 429 and Retry-After", arguments: TestDatabase.all)
     func throttling(engine: TestDatabase) async throws {
-        var limits = IdentityRuntime.Limits()
+        var limits = AttemptLimits()
         limits.failedSignInsPerAccountPerHour = 3
         try await withTestApplication(engine, limits: limits) { client, _ in
             let owner = try await client.register()
@@ -450,7 +450,7 @@ struct DisabledUserTests {
         try await withTestApplication(engine) { client, context in
             let owner = try await client.register()
             #expect(try await client.meStatus(owner.accessToken) == .ok)
-            let service = IdentityService(runtime: context.identity)
+            let service = UseCases(context.identity).identity
             try await service.setUserStatus(try #require(UserID(owner.userID)), to: .disabled, actor: .system, origin: .none)
             #expect(try await client.meStatus(owner.accessToken) == .unauthorized)
             #expect(try await client.refresh(owner.refreshToken).status == .unauthorized)

@@ -180,14 +180,14 @@ struct PlansTests {
             let admin = try await client.signedInOperator(context.identity)
             let owner = try await client.register()
             let id = try #require(TenantID(owner.tenantID))
-            let free = try await context.identity.entitlements.entitlements(for: id)
+            let free = try await context.identity.caches.entitlements.entitlements(for: id)
             #expect(free.allowance(.requestsPerMinute) == 600)
             #expect(free.allowance(.auditRetentionDays) == 30)
-            #expect(context.identity.entitlements.cachedEntitlements(for: id) == free)
+            #expect(context.identity.caches.entitlements.cachedEntitlements(for: id) == free)
             try await Self.override(
                 client, admin, tenant: owner.tenantID,
                 ["limits": ["requests_per_minute": 5, "api_calls_per_month": NSNull()], "features": ["custom_branding": true]])
-            let changed = try await context.identity.entitlements.entitlements(for: id)
+            let changed = try await context.identity.caches.entitlements.entitlements(for: id)
             #expect(changed.allowance(.requestsPerMinute) == 5)
             #expect(changed.allowance(.apiCallsPerMonth) == nil)
             #expect(changed.features.contains("custom_branding"))

@@ -19,11 +19,11 @@ struct SignedInOperator: Sendable {
 
 extension TestClientProtocol {
     /// Makes a platform operator as `tenantry admin create` does and signs them in.
-    func signedInOperator(_ identity: IdentityRuntime, role: PlatformRole = .superAdmin) async throws -> SignedInOperator {
+    func signedInOperator(_ identity: TenantryEnvironment, role: PlatformRole = .superAdmin) async throws -> SignedInOperator {
         let email = "op-\(UUID().uuidString.prefix(8).lowercased())@example.com"
         let password = "operator pass phrase"
         let outcome = try await OperatorCommand.create(
-            runtime: identity, email: email, name: "Operator", password: password, role: role)
+            platform: UseCases(identity).platform, hashing: identity.hashing, email: email, name: "Operator", password: password, role: role)
         let login = try await self.login(email: email, password: password)
         #expect(login.status == .ok, "operator login: \(login.body)")
         return SignedInOperator(userID: outcome.user.id.description, email: email, token: try #require(login.accessToken))

@@ -27,7 +27,7 @@ func withTestApplication<Value: Sendable>(
     _ engine: TestDatabase,
     testing: TestingSetup = .router,
     configure: (inout TenantryConfiguration) -> Void = { _ in },
-    limits: IdentityRuntime.Limits = IdentityRuntime.Limits(),
+    limits: AttemptLimits = AttemptLimits(),
     allowances: (any TenantAllowances)? = nil,
     limiter: (any RateLimiter)? = nil,
     idempotency: IdempotencyGuard.Settings = IdempotencyGuard.Settings(),
@@ -38,13 +38,13 @@ func withTestApplication<Value: Sendable>(
     try await withTestDatabase(engine) { context in
         var configuration = context.configuration
         configure(&configuration)
-        let identity = try IdentityRuntime.make(
+        let identity = try TenantryEnvironment.make(
             configuration: configuration, database: context.database, limits: limits, logger: logger)
         let traffic = TrafficControl(
             configuration: configuration, database: SQLDataStore(context.database),
-            allowances: allowances ?? PlanAllowances(identity.entitlements), limiter: limiter)
+            allowances: allowances ?? PlanAllowances(identity.caches.entitlements), limiter: limiter)
         let router = APIRouter(
-            configuration: configuration, database: context.database, identity: identity, logger: logger, traffic: traffic,
+            configuration: configuration, database: context.database, environment: identity, logger: logger, traffic: traffic,
             idempotency: idempotency)
         router.router.post("/test/echo") { request, requestContext -> EchoBody in
             try await request.decodeJSON(as: EchoBody.self, context: requestContext)
@@ -54,7 +54,7 @@ func withTestApplication<Value: Sendable>(
             router: router,
             configuration: configuration,
             database: context.database,
-            identity: identity,
+            environment: identity,
             logger: logger
         )
         let applicationContext = TestApplicationContext(
@@ -68,7 +68,7 @@ func withTestApplication<Value: Sendable>(
 /// What a test gets besides the client: the database and the identity runtime.
 struct TestApplicationContext: Sendable {
     let database: TestDatabaseContext
-    let identity: IdentityRuntime
+    let identity: TenantryEnvironment
     let configuration: TenantryConfiguration
     /// Rate limits and the usage meter (tests flush it explicitly).
     let traffic: TrafficControl
@@ -83,8 +83,8 @@ struct TestApplicationContext: Sendable {
 
 /// A router for tests that only inspect routes.
 func makeTestRouter(_ context: TestDatabaseContext, logger: Logger = TestLogging.logger) throws -> APIRouter {
-    let identity = try IdentityRuntime.make(configuration: context.configuration, database: context.database, logger: logger)
-    return APIRouter(configuration: context.configuration, database: context.database, identity: identity, logger: logger)
+    let identity = try TenantryEnvironment.make(configuration: context.configuration, database: context.database, logger: logger)
+    return APIRouter(configuration: context.configuration, database: context.database, environment: identity, logger: logger)
 }
 
 extension TestResponse {
@@ -105,11 +105,11 @@ func withTwoNodes(
         ) async throws -> Void
 ) async throws {
     try await withTestDatabase(engine) { context in
-        func node() throws -> (IdentityRuntime, some ApplicationProtocol) {
-            let identity = try IdentityRuntime.make(
+        func node() throws -> (TenantryEnvironment, some ApplicationProtocol) {
+            let identity = try TenantryEnvironment.make(
                 configuration: context.configuration, database: context.database, logger: TestLogging.logger)
             let application = buildApplication(
-                configuration: context.configuration, database: context.database, identity: identity,
+                configuration: context.configuration, database: context.database, environment: identity,
                 logger: TestLogging.logger
             )
             return (identity, application)

@@ -39,7 +39,7 @@ struct UserDirectoryCacheTests {
             let owner = try await client.register()
             let userID = try #require(UserID(owner.userID))
             let tenantID = try #require(TenantID(owner.tenantID))
-            let directory = context.identity.directory
+            let directory = context.identity.caches.directory
             let database = context.database.database
             #expect(try await client.me(owner.accessToken).tenants.count == 1)
 

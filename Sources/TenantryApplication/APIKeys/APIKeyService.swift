@@ -5,14 +5,14 @@ public import TenantryCore
 /// returned once (on creation and rotation) and stored only as its SHA-256; revocation and
 /// expiry take effect at once on every node.
 public struct APIKeyService: Sendable {
-    public let runtime: IdentityRuntime
+    /// The data store.
+    public let database: any DataStore
 
-    /// Creates the use case.
-    public init(runtime: IdentityRuntime) {
-        self.runtime = runtime
+    /// Creates the use case from its dependencies.
+    public init(database: any DataStore) {
+        self.database = database
     }
 
-    public var database: any DataStore { runtime.database }
 
     /// What a new key is made of, validated.
     public struct NewKey: Sendable {

@@ -22,7 +22,7 @@ public enum DemoSeed {
     }
 
     /// Seeds the demo tenant under `slug`; `conflict` when that slug or the demo addresses are taken.
-    public static func run(runtime: IdentityRuntime, slug: String = "demo") async throws -> Result {
+    public static func run(database: any DataStore, hashing: PasswordHashingPool, slug: String = "demo") async throws -> Result {
         let slug = try Slug(slug, field: "slug")
         let now = Date()
         let tenant = Tenant(id: .generate(), slug: slug, name: "Demo Company", status: .active, createdAt: now, updatedAt: now)
@@ -34,14 +34,14 @@ public enum DemoSeed {
                 id: .generate(), email: email, name: "Demo \(role.rawValue.capitalized)", createdAt: now, updatedAt: now,
                 emailVerifiedAt: now)
             accounts.append(
-                (Account(role: role, email: email, password: password), user, try await runtime.hashing.hash(password)))
+                (Account(role: role, email: email, password: password), user, try await hashing.hash(password)))
         }
         guard let owner = accounts.first?.1 else { throw TenantryError(.internalError, "The demo has no owner.") }
         let team = Team(
             tenantID: tenant.id, id: .generate(), name: "Support", description: "Demo team", createdAt: now, updatedAt: now)
         let secret = APIKeySecret.generate()
         let scopes: Set<Permission> = [.membersRead, .teamsRead, .rolesRead]
-        try await runtime.database.withTenant(tenant.id) { scope in
+        try await database.withTenant(tenant.id) { scope in
             try await scope.tenants.create(tenant, plan: nil)
             for (account, user, hash) in accounts {
                 try await scope.users.create(user, passwordHash: hash)

@@ -9,15 +9,37 @@ public import TenantryCore
 /// the other security events are recorded right after their change commits (in each affected
 /// tenant's scope).
 public struct IdentityService: Sendable {
-    public let runtime: IdentityRuntime
+    /// The data store.
+    public let database: any DataStore
+    /// Issues and verifies access tokens.
+    public let authority: AccessTokenAuthority
+    /// Hashes and verifies passwords off the request threads.
+    public let hashing: PasswordHashingPool
+    /// Users with their memberships (for `/me` and refresh).
+    public let directory: UserDirectoryCache
+    /// Sign-in and recovery attempt limits.
+    public let limiters: AttemptLimiters
+    /// The default plan of a new tenant.
+    public let tenancy: TenancySettings
+    /// The public base URL, for links in emails.
+    public let publicURL: String
 
-    /// Creates the service.
-    public init(runtime: IdentityRuntime) {
-        self.runtime = runtime
+    /// Creates the use case from its dependencies.
+    public init(
+        database: any DataStore, authority: AccessTokenAuthority, hashing: PasswordHashingPool,
+        directory: UserDirectoryCache, limiters: AttemptLimiters, tenancy: TenancySettings, publicURL: String
+    ) {
+        self.database = database
+        self.authority = authority
+        self.hashing = hashing
+        self.directory = directory
+        self.limiters = limiters
+        self.tenancy = tenancy
+        self.publicURL = publicURL
     }
 
-    public var database: any DataStore { runtime.database }
-    public var policy: SessionPolicy { runtime.policy }
+    /// Session lifetimes.
+    public var policy: SessionPolicy { authority.settings.policy }
 
     /// Tokens handed to a client.
     public struct IssuedTokens: Sendable {
@@ -65,9 +87,9 @@ public struct IdentityService: Sendable {
     public func register(_ registration: Registration, origin: AuditEvent.Origin) async throws -> (
         tenant: Tenant, user: User, tokens: IssuedTokens
     ) {
-        try runtime.registrationsPerIP.check(["ip:\(origin.ip ?? "-")"])
-        runtime.registrationsPerIP.record("ip:\(origin.ip ?? "-")")
-        let passwordHash = try await runtime.hashing.hash(registration.password)
+        try limiters.registrationsPerIP.check(["ip:\(origin.ip ?? "-")"])
+        limiters.registrationsPerIP.record("ip:\(origin.ip ?? "-")")
+        let passwordHash = try await hashing.hash(registration.password)
         let now = Date()
         let tenant = Tenant(
             id: .generate(),
@@ -79,7 +101,7 @@ public struct IdentityService: Sendable {
         )
         let user = User(id: .generate(), email: registration.email, name: registration.name, createdAt: now, updatedAt: now)
         let refreshToken = SecretToken.generate()
-        let session = newSession(userID: user.id, tenantID: tenant.id, origin: origin, now: now)
+        let session = Session.new(policy: policy, userID: user.id, tenantID: tenant.id, origin: origin, now: now)
         let verification = SecretToken.generate()
         do {
             try await createRegistration(
@@ -93,7 +115,7 @@ public struct IdentityService: Sendable {
             }
             throw error
         }
-        let access = try await runtime.authority.issue(
+        let access = try await authority.issue(
             userID: user.id, sessionID: session.id, tenantID: tenant.id, roles: [TenantRole.owner.rawValue], now: now
         )
         return (
@@ -110,7 +132,7 @@ public struct IdentityService: Sendable {
     ) async throws {
         try await database.withTenant(tenant.id) { scope in
             try await scope.users.create(user, passwordHash: passwordHash)
-            try await scope.tenants.create(tenant, plan: runtime.tenancy.defaultPlan)
+            try await scope.tenants.create(tenant, plan: tenancy.defaultPlan)
             _ = try await scope.memberships.create(userID: user.id, role: .owner, customRoleID: nil, status: .active, at: now)
             try await scope.global.sessions.create(session)
             try await scope.global.sessions.addRefreshToken(
@@ -148,19 +170,19 @@ public struct IdentityService: Sendable {
         let normalised = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let accountKey = "account:\(normalised)"
         let ipKey = "ip:\(origin.ip ?? "-")"
-        try runtime.failedSignInsPerAccount.check([accountKey])
-        try runtime.failedSignInsPerIP.check([ipKey])
+        try limiters.failedSignInsPerAccount.check([accountKey])
+        try limiters.failedSignInsPerIP.check([ipKey])
 
         let email = try? EmailAddress(text)
         let found = try await email.asyncFlatMap { email in
             try await database.withGlobal { scope in try await scope.users.credentials(email: email) }
         }
         guard let found, let hash = found.passwordHash else {
-            try await runtime.hashing.simulateVerification(password)
+            try await hashing.simulateVerification(password)
             recordFailure(accountKey: accountKey, ipKey: ipKey)
             throw Self.invalidCredentials
         }
-        guard try await runtime.hashing.verify(password, against: hash) else {
+        guard try await hashing.verify(password, against: hash) else {
             recordFailure(accountKey: accountKey, ipKey: ipKey)
             try await recordForUser(found.user.id, action: .authLoginFailed, origin: origin, preferred: nil)
             throw Self.invalidCredentials
@@ -168,9 +190,9 @@ public struct IdentityService: Sendable {
         guard found.user.status == .active else {
             throw TenantryError(.forbidden, "This account is disabled.")
         }
-        runtime.failedSignInsPerAccount.reset(accountKey)
-        if runtime.hashing.hasher.needsRehash(hash) {
-            let upgraded = try await runtime.hashing.hash(password)
+        limiters.failedSignInsPerAccount.reset(accountKey)
+        if hashing.hasher.needsRehash(hash) {
+            let upgraded = try await hashing.hash(password)
             try await database.withGlobal { scope in
                 try await scope.users.setPasswordHash(upgraded, id: found.user.id, at: Date())
             }
@@ -192,8 +214,9 @@ public struct IdentityService: Sendable {
         let settings = try await chosen.asyncFlatMap { chosen in
             try await database.readGlobal { scope in try await scope.tenants.profile(id: chosen.tenant.id) }?.settings
         }
-        let session = newSession(
-            userID: found.user.id, tenantID: chosen?.tenant.id, origin: origin, now: now, settings: settings)
+        let session = Session.new(
+            policy: policy, userID: found.user.id, tenantID: chosen?.tenant.id, origin: origin, now: now,
+            settings: settings)
         let refreshToken = SecretToken.generate()
         try await database.withGlobal { scope in
             try await scope.sessions.create(session)
@@ -201,7 +224,7 @@ public struct IdentityService: Sendable {
         }
         try await recordForUser(
             found.user.id, action: .authLoginSucceeded, origin: origin, preferred: chosen?.tenant.id, sessionID: session.id)
-        let access = try await runtime.authority.issue(
+        let access = try await authority.issue(
             userID: found.user.id, sessionID: session.id, tenantID: chosen?.tenant.id,
             roles: chosen.map { [$0.role.rawValue] } ?? [], now: now
         )
@@ -216,8 +239,8 @@ public struct IdentityService: Sendable {
     }
 
     private func recordFailure(accountKey: String, ipKey: String) {
-        runtime.failedSignInsPerAccount.record(accountKey)
-        runtime.failedSignInsPerIP.record(ipKey)
+        limiters.failedSignInsPerAccount.record(accountKey)
+        limiters.failedSignInsPerIP.record(ipKey)
     }
 
     public static var invalidCredentials: TenantryError {
@@ -289,14 +312,14 @@ public struct IdentityService: Sendable {
                 var membership: TenantMembership?
                 var roles: [String] = []
                 if let tenantID = session.activeTenantID {
-                    membership = try await runtime.directory.entry(for: session.userID)?.membership(in: tenantID)
+                    membership = try await directory.entry(for: session.userID)?.membership(in: tenantID)
                     guard let membership else {
                         throw TenantryError(.invalidRefreshToken, "You are no longer a member of this session's tenant.")
                     }
                     try Self.requireUsable(membership.tenant, role: membership.role)
                     roles = [membership.role.rawValue]
                 }
-                let access = try await runtime.authority.issue(
+                let access = try await authority.issue(
                     userID: session.userID, sessionID: session.id, tenantID: session.activeTenantID, roles: roles, now: now
                 )
                 return (
@@ -366,7 +389,7 @@ public struct IdentityService: Sendable {
         try await database.withGlobal { scope in
             try await scope.sessions.setActiveTenant(chosen.tenant.id, of: caller.sessionID)
         }
-        let access = try await runtime.authority.issue(
+        let access = try await authority.issue(
             userID: caller.userID, sessionID: caller.sessionID, tenantID: chosen.tenant.id, roles: [chosen.role.rawValue]
         )
         try await recordForUser(
@@ -381,7 +404,7 @@ public struct IdentityService: Sendable {
     public func profile(of caller: AuthenticatedCaller) async throws -> (
         user: User, tenant: TenantMembership?, memberships: [TenantMembership]
     ) {
-        guard let entry = try await runtime.directory.entry(for: caller.userID) else {
+        guard let entry = try await directory.entry(for: caller.userID) else {
             throw TenantryError(.notFound, "No such user.")
         }
         return (entry.user, caller.tenantID.flatMap(entry.membership(in:)), entry.memberships)
@@ -419,7 +442,7 @@ public struct IdentityService: Sendable {
         async throws
     {
         guard let stored = try await database.withGlobal({ scope in try await scope.users.passwordHash(id: caller.userID) }),
-            try await runtime.hashing.verify(current, against: stored)
+            try await hashing.verify(current, against: stored)
         else {
             throw TenantryError(
                 .validationFailed, "The request has invalid fields.",
@@ -429,7 +452,7 @@ public struct IdentityService: Sendable {
             )
         }
         try PasswordPolicy.validate(new, field: "new_password")
-        let hash = try await runtime.hashing.hash(new)
+        let hash = try await hashing.hash(new)
         _ = try await database.withGlobal { scope in
             try await scope.users.setPasswordHash(hash, id: caller.userID, at: Date())
             return try await scope.sessions.revokeAll(
@@ -506,7 +529,7 @@ public struct IdentityService: Sendable {
             )
             try await EmailOutbox.enqueue(
                 .resetPassword, to: user, tenant: tenant?.id, tenantName: tenant?.name ?? "Tenantry",
-                link: "\(runtime.publicURL)/reset-password?token=\(token)", validFor: "1 hour", scope: scope
+                link: "\(publicURL)/reset-password?token=\(token)", validFor: "1 hour", scope: scope
             )
         }
         try await recordForUser(user.id, action: .authPasswordResetRequested, origin: origin, preferred: tenant?.id)
@@ -515,7 +538,7 @@ public struct IdentityService: Sendable {
     /// Sets a new password with a reset token; ends every session of the user.
     public func resetPassword(token: String, password: String, origin: AuditEvent.Origin) async throws {
         try PasswordPolicy.validate(password)
-        let hash = try await runtime.hashing.hash(password)
+        let hash = try await hashing.hash(password)
         let now = Date()
         let result = try await database.withGlobal { scope -> (UserID, [SessionID])? in
             guard
@@ -540,26 +563,14 @@ public struct IdentityService: Sendable {
     private func limitRecovery(email: String, origin: AuditEvent.Origin) throws -> Bool {
         let ipKey = "recovery-ip:\(origin.ip ?? "-")"
         let accountKey = "recovery:\(email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased())"
-        try runtime.registrationsPerIP.check([ipKey])
-        runtime.registrationsPerIP.record(ipKey)
-        if runtime.recoveryEmailsPerAccount.retryAfter(accountKey) != nil { return false }
-        runtime.recoveryEmailsPerAccount.record(accountKey)
+        try limiters.registrationsPerIP.check([ipKey])
+        limiters.registrationsPerIP.record(ipKey)
+        if limiters.recoveryEmailsPerAccount.retryAfter(accountKey) != nil { return false }
+        limiters.recoveryEmailsPerAccount.record(accountKey)
         return true
     }
 
     // MARK: Helpers
-
-    public func newSession(
-        userID: UserID, tenantID: TenantID?, origin: AuditEvent.Origin, now: Date, settings: TenantSettings? = nil
-    ) -> Session {
-        let lifetimes = Self.lifetimes(policy, settings)
-        return Session(
-            id: .generate(), userID: userID, activeTenantID: tenantID, createdAt: now, lastSeenAt: now,
-            expiresAt: now.addingTimeInterval(lifetimes.absolute),
-            idleExpiresAt: now.addingTimeInterval(min(lifetimes.idle, lifetimes.absolute)),
-            revokedAt: nil, revokedReason: nil, ip: origin.ip, userAgent: origin.userAgent
-        )
-    }
 
     /// The platform's session lifetime and idle timeout, shortened by a tenant's own settings
     /// (which `PATCH /api/v1/tenant` keeps within the platform's bounds).
@@ -581,7 +592,7 @@ public struct IdentityService: Sendable {
         )
         try await EmailOutbox.enqueue(
             .verifyEmail, to: user, tenant: tenant?.id, tenantName: tenant?.name ?? "Tenantry",
-            link: "\(runtime.publicURL)/verify-email?token=\(token)", validFor: "24 hours", scope: scope
+            link: "\(publicURL)/verify-email?token=\(token)", validFor: "24 hours", scope: scope
         )
     }
 

@@ -4,15 +4,12 @@ public import TenantryCore
 
 /// Key operations with their audit events.
 public struct KeyRotation: Sendable {
-    public let runtime: IdentityRuntime
+    /// Creates, rotates and prunes the keys.
+    public let manager: SigningKeyManager
 
     /// Creates the use case.
-    public init(runtime: IdentityRuntime) {
-        self.runtime = runtime
-    }
-
-    public var manager: SigningKeyManager {
-        SigningKeyManager(database: runtime.database, masterKey: runtime.masterKey, settings: runtime.authority.settings)
+    public init(manager: SigningKeyManager) {
+        self.manager = manager
     }
 
     /// Every key with its state.
@@ -25,7 +22,7 @@ public struct KeyRotation: Sendable {
     public func rotate() async throws -> SigningKeyRecord {
         try await manager.ensureActiveKey()
         let key = try await manager.rotate()
-        try await runtime.database.withGlobal { scope in
+        try await manager.database.withGlobal { scope in
             try await scope.platformAuditEvents.append(
                 AuditEvent(
                     tenantID: TenantID(UUID()), id: .generate(), occurredAt: Date(), actor: .system,

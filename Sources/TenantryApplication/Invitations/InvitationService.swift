@@ -6,14 +6,23 @@ public import TenantryCore
 /// from ``GrantPolicy``; every change runs in one tenant transaction with its audit event (and
 /// the email job, so an email is never sent for a change that rolled back).
 public struct InvitationService: Sendable {
-    public let runtime: IdentityRuntime
+    /// The data store.
+    public let database: any DataStore
+    /// Issues access tokens.
+    public let authority: AccessTokenAuthority
+    /// Hashes passwords off the request threads.
+    public let hashing: PasswordHashingPool
+    /// The public base URL, for links in emails.
+    public let publicURL: String
 
-    /// Creates the use case.
-    public init(runtime: IdentityRuntime) {
-        self.runtime = runtime
+    /// Creates the use case from its dependencies.
+    public init(database: any DataStore, authority: AccessTokenAuthority, hashing: PasswordHashingPool, publicURL: String) {
+        self.database = database
+        self.authority = authority
+        self.hashing = hashing
+        self.publicURL = publicURL
     }
 
-    public var database: any DataStore { runtime.database }
 
     /// How long the emailed link works, in the email's words.
     public static let lifetimeInWords = "7 days"
@@ -179,8 +188,9 @@ public struct InvitationService: Sendable {
 
         let now = Date()
         let session = newAccount.map { account in
-            IdentityService(runtime: runtime).newSession(
-                userID: account.user.id, tenantID: found.tenantID, origin: origin, now: now)
+            Session.new(
+                policy: authority.settings.policy, userID: account.user.id, tenantID: found.tenantID, origin: origin,
+                now: now)
         }
         let refreshToken = SecretToken.generate()
         let acceptance = try await database.withTenant(found.tenantID) { scope -> Acceptance in
@@ -223,7 +233,7 @@ public struct InvitationService: Sendable {
             return Acceptance(tenant: tenant, user: user, role: role, tokens: nil)
         }
         guard let session else { return acceptance }
-        let access = try await runtime.authority.issue(
+        let access = try await authority.issue(
             userID: acceptance.user.id, sessionID: session.id, tenantID: found.tenantID,
             roles: [acceptance.role.rank.rawValue], now: now)
         var result = acceptance
@@ -251,7 +261,7 @@ public struct InvitationService: Sendable {
         guard let name, let password = acceptor.password else {
             throw TenantryError(.internalError, "Validation passed without values.")
         }
-        let hash = try await runtime.hashing.hash(password)
+        let hash = try await hashing.hash(password)
         let now = Date()
         let user = User(id: .generate(), email: email, name: name, createdAt: now, updatedAt: now, emailVerifiedAt: now)
         return (user, hash)
@@ -295,7 +305,7 @@ public struct InvitationService: Sendable {
         try await EmailOutbox.enqueue(
             .invitation, to: invitation.email, name: inviter?.name ?? "A member", tenant: access.tenantID,
             tenantName: tenant?.name ?? "Tenantry",
-            link: "\(runtime.publicURL)/accept-invitation?token=\(token)", validFor: Self.lifetimeInWords,
+            link: "\(publicURL)/accept-invitation?token=\(token)", validFor: Self.lifetimeInWords,
             scope: scope.global)
     }
 

@@ -5,14 +5,17 @@ public import TenantryCore
 /// Grant rules come from ``GrantPolicy``; every change runs in one tenant transaction with its
 /// audit event, announces the access change to every node, and clears this node's cache.
 public struct MemberService: Sendable {
-    public let runtime: IdentityRuntime
+    /// The data store.
+    public let database: any DataStore
+    /// The public base URL, for links in emails.
+    public let publicURL: String
 
-    /// Creates the use case.
-    public init(runtime: IdentityRuntime) {
-        self.runtime = runtime
+    /// Creates the use case from its dependencies.
+    public init(database: any DataStore, publicURL: String) {
+        self.database = database
+        self.publicURL = publicURL
     }
 
-    public var database: any DataStore { runtime.database }
 
     public func list(_ access: TenantAccess, filter: MemberFilter, page: PageRequest) async throws
         -> Page<Member>
@@ -189,7 +192,7 @@ public struct MemberService: Sendable {
             contextTenantID: scope.tenantID, now: now, expiresAt: now.addingTimeInterval(72 * 3600))
         try await EmailOutbox.enqueue(
             .memberAdded, to: created, tenant: scope.tenantID, tenantName: tenant?.name ?? "Tenantry",
-            link: "\(runtime.publicURL)/reset-password?token=\(token)", validFor: "72 hours", scope: scope.global)
+            link: "\(publicURL)/reset-password?token=\(token)", validFor: "72 hours", scope: scope.global)
         return created
     }
 

@@ -18,27 +18,28 @@ public enum OperatorCommand {
     /// there is none (with `password`, or a generated one). An existing account keeps its
     /// password. Records `operator.role_changed` in the platform audit trail.
     public static func create(
-        runtime: IdentityRuntime, email text: String, name: String?, password: String?, role: PlatformRole = .superAdmin
+        platform: PlatformService, hashing: PasswordHashingPool, email text: String, name: String?, password: String?,
+        role: PlatformRole = .superAdmin
     ) async throws -> Outcome {
         let email = try EmailAddress(text)
         var outcome: Outcome
-        if let user = try await runtime.database.readGlobal({ scope in try await scope.users.find(email: email) }) {
+        if let user = try await platform.database.readGlobal({ scope in try await scope.users.find(email: email) }) {
             outcome = Outcome(user: user, created: false, generatedPassword: nil)
         } else {
             let chosen = password ?? ("op-" + SecretToken.generate(bytes: 18))
             try PasswordPolicy.validate(chosen)
-            let hash = try await runtime.hashing.hash(chosen)
+            let hash = try await hashing.hash(chosen)
             let now = Date()
             let user = User(
                 id: .generate(), email: email, name: try Tenant.validatedName(name ?? "Platform operator"), createdAt: now,
                 updatedAt: now)
-            try await runtime.database.withGlobal { scope in
+            try await platform.database.withGlobal { scope in
                 try await scope.users.create(user, passwordHash: hash)
                 try await scope.users.markEmailVerified(id: user.id, at: now)
             }
             outcome = Outcome(user: user, created: true, generatedPassword: password == nil ? chosen : nil)
         }
-        try await PlatformService(runtime: runtime).setRole(by: nil, of: outcome.user.id, to: role, origin: .none)
+        try await platform.setRole(by: nil, of: outcome.user.id, to: role, origin: .none)
         return outcome
     }
 }

@@ -6,14 +6,20 @@ public import TenantryCore
 /// platform transaction with its platform audit event; a change to a tenant then drops this
 /// node's cached state of it (other nodes hear of it through the transaction's notices).
 public struct PlatformService: Sendable {
-    public let runtime: IdentityRuntime
+    /// The data store.
+    public let database: any DataStore
+    /// The default plan and the deletion grace period.
+    public let tenancy: TenancySettings
+    /// Adds the first owner of a tenant an operator creates.
+    public let members: MemberService
 
-    /// Creates the use case.
-    public init(runtime: IdentityRuntime) {
-        self.runtime = runtime
+    /// Creates the use case from its dependencies.
+    public init(database: any DataStore, tenancy: TenancySettings, members: MemberService) {
+        self.database = database
+        self.tenancy = tenancy
+        self.members = members
     }
 
-    public var database: any DataStore { runtime.database }
 
     /// A tenant as operators see it.
     public struct TenantDetail: Sendable {
@@ -69,12 +75,12 @@ public struct PlatformService: Sendable {
         origin: AuditEvent.Origin
     ) async throws -> TenantDetail {
         let now = Date()
-        let planID = plan ?? runtime.tenancy.defaultPlan
+        let planID = plan ?? tenancy.defaultPlan
         let tenant = Tenant(id: .generate(), slug: slug, name: name, status: .active, createdAt: now, updatedAt: now)
         _ = try await database.withTenant(tenant.id) { scope -> UserID in
             guard try await scope.global.plans.find(id: planID) != nil else { throw Self.unknownPlan("plan") }
             try await scope.tenants.create(tenant, plan: planID)
-            let user = try await MemberService(runtime: runtime).account(
+            let user = try await members.account(
                 email: ownerEmail, name: ownerName, in: scope, now: now, nameField: "owner_name")
             try await scope.memberships.create(userID: user.id, role: .owner, customRoleID: nil, status: .active, at: now)
             try await scope.global.platformAuditEvents.append(
@@ -153,7 +159,6 @@ public struct PlatformService: Sendable {
                     by: actor, action: "plan.created", target: .init(type: "plan", id: plan.id), origin: origin,
                     changes: Self.changes(from: nil, to: plan)))
         }
-        runtime.entitlements.clear()
         return plan
     }
 
@@ -177,7 +182,6 @@ public struct PlatformService: Sendable {
                     by: actor, action: "plan.updated", target: .init(type: "plan", id: id), origin: origin, changes: changes))
             return plan
         }
-        runtime.entitlements.clear()
         return plan
     }
 

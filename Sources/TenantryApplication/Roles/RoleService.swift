@@ -4,14 +4,14 @@ public import TenantryCore
 /// The role use cases: the built-in roles and the tenant's custom roles. Nobody defines a role
 /// that grants more than they hold (``GrantPolicy/checkDefine(base:permissions:by:)``).
 public struct RoleService: Sendable {
-    public let runtime: IdentityRuntime
+    /// The data store.
+    public let database: any DataStore
 
-    /// Creates the use case.
-    public init(runtime: IdentityRuntime) {
-        self.runtime = runtime
+    /// Creates the use case from its dependencies.
+    public init(database: any DataStore) {
+        self.database = database
     }
 
-    public var database: any DataStore { runtime.database }
 
     /// Built-in roles first (owner to viewer), then custom roles, each with its member count.
     public func list(_ access: TenantAccess) async throws -> [(role: RoleView, members: Int)] {

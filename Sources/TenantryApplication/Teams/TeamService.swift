@@ -5,14 +5,14 @@ public import TenantryCore
 /// change runs in one tenant transaction with its audit event. Teams grant nothing by
 /// themselves, so changing them does not touch the access caches.
 public struct TeamService: Sendable {
-    public let runtime: IdentityRuntime
+    /// The data store.
+    public let database: any DataStore
 
-    /// Creates the use case.
-    public init(runtime: IdentityRuntime) {
-        self.runtime = runtime
+    /// Creates the use case from its dependencies.
+    public init(database: any DataStore) {
+        self.database = database
     }
 
-    public var database: any DataStore { runtime.database }
 
     /// A team with the ids of its members.
     public struct Detail: Sendable {

@@ -6,14 +6,20 @@ public import TenantryCore
 /// transaction that holds the tenant's lock, with its audit event; this node's cached state of
 /// the tenant is dropped after the commit (other nodes hear of it through the notices).
 public struct TenantService: Sendable {
-    public let runtime: IdentityRuntime
+    /// The data store.
+    public let database: any DataStore
+    /// Each tenant's effective entitlements.
+    public let entitlements: EntitlementDirectory
+    /// The default plan and the deletion grace period.
+    public let tenancy: TenancySettings
 
-    /// Creates the use case.
-    public init(runtime: IdentityRuntime) {
-        self.runtime = runtime
+    /// Creates the use case from its dependencies.
+    public init(database: any DataStore, entitlements: EntitlementDirectory, tenancy: TenancySettings) {
+        self.database = database
+        self.entitlements = entitlements
+        self.tenancy = tenancy
     }
 
-    public var database: any DataStore { runtime.database }
 
     /// A tenant with its plan's effective entitlements.
     public struct Detail: Sendable {
@@ -51,7 +57,7 @@ public struct TenantService: Sendable {
             guard let profile = try await scope.tenants.profile(id: access.tenantID) else { throw Self.noSuchTenant }
             return profile
         }
-        return Detail(profile: profile, entitlements: try await runtime.entitlements.entitlements(for: access.tenantID))
+        return Detail(profile: profile, entitlements: try await entitlements.entitlements(for: access.tenantID))
     }
 
     public func update(_ access: TenantAccess, _ update: Update, origin: AuditEvent.Origin) async throws -> Detail {
@@ -89,7 +95,7 @@ public struct TenantService: Sendable {
     /// Marks the tenant pending deletion for the grace period and queues its purge; `confirm`
     /// must repeat the tenant's slug.
     public func delete(_ access: TenantAccess, confirm: String, origin: AuditEvent.Origin) async throws -> Detail {
-        let purgeAfter = Date().addingTimeInterval(runtime.tenancy.deletionGracePeriod)
+        let purgeAfter = Date().addingTimeInterval(tenancy.deletionGracePeriod)
         return try await change(access, action: .tenantDeletionRequested, origin: origin) { profile, scope in
             guard confirm == profile.tenant.slug.rawValue else {
                 throw Validator.fail("confirm", "mismatch", "Type the tenant's slug to confirm.")
@@ -132,7 +138,7 @@ public struct TenantService: Sendable {
                     changes: changes))
             return profile
         }
-        return Detail(profile: profile, entitlements: try await runtime.entitlements.entitlements(for: access.tenantID))
+        return Detail(profile: profile, entitlements: try await entitlements.entitlements(for: access.tenantID))
     }
 
     public static var noSuchTenant: TenantryError { TenantryError(.notFound, "No such tenant.") }

@@ -11,11 +11,13 @@ public import TenantryCore
 /// tenant is refused at once.
 public struct TenantAuthenticationMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
-    let runtime: IdentityRuntime
+    let authentication: CallerAuthentication
+    let access: AccessDirectory
 
     /// Creates the middleware.
-    public init(runtime: IdentityRuntime) {
-        self.runtime = runtime
+    public init(authentication: CallerAuthentication, access: AccessDirectory) {
+        self.authentication = authentication
+        self.access = access
     }
 
     static let apiKeyHeader = HTTPField.Name.constant("X-API-Key")
@@ -36,7 +38,7 @@ public struct TenantAuthenticationMiddleware: RouterMiddleware {
             if APIKeySecret.looksLikeKey(credential) {
                 access = try await keyAccess(secret: credential)
             } else {
-                let caller = try await runtime.authenticate(accessToken: credential)
+                let caller = try await authentication.authenticate(accessToken: credential)
                 context.caller = caller
                 access = try await memberAccess(caller)
             }
@@ -50,7 +52,7 @@ public struct TenantAuthenticationMiddleware: RouterMiddleware {
         guard let tenantID = caller.tenantID else {
             throw TenantryError(.tenantRequired, "This token acts in no tenant; choose one with POST /api/v1/auth/switch-tenant.")
         }
-        guard let grant = try await runtime.access.member(caller.userID, in: tenantID) else {
+        guard let grant = try await access.member(caller.userID, in: tenantID) else {
             throw TenantryError(
                 .invalidToken, "You are no longer a member of this tenant.", cause: InvalidTokenReason(reason: "membership ended")
             )
@@ -66,19 +68,19 @@ public struct TenantAuthenticationMiddleware: RouterMiddleware {
 
     private func keyAccess(secret: String) async throws -> TenantAccess {
         let now = Date()
-        guard let found = try await runtime.access.key(secret: secret, now: now), found.key.isUsable(at: now),
+        guard let found = try await access.key(secret: secret, now: now), found.key.isUsable(at: now),
             found.secretExpiresAt.map({ $0 > now }) ?? true
         else {
             throw Self.invalidKey("The API key is invalid, expired or revoked.")
         }
         let key = found.key
         // A key never does more than its creator may do now.
-        guard let creator = try await runtime.access.member(key.createdBy, in: key.tenantID), creator.membership.status == .active
+        guard let creator = try await access.member(key.createdBy, in: key.tenantID), creator.membership.status == .active
         else {
             throw Self.invalidKey("The API key's creator no longer has access to this tenant.")
         }
         try Self.requireUsable(creator.tenantStatus)
-        runtime.access.recordUse(of: key.id, in: key.tenantID, at: now)
+        access.recordUse(of: key.id, in: key.tenantID, at: now)
         return TenantAccess(
             tenantID: key.tenantID, principal: .apiKey(key.id, createdBy: key.createdBy), rank: creator.role.rank,
             permissions: key.scopes.intersection(creator.role.permissions), resource: key.resource,

@@ -20,14 +20,18 @@ public final class APIRouter: HTTPResponderBuilder {
     /// Creates the router with the request lifecycle middleware and every controller;
     /// `idempotency` sets the `Idempotency-Key` clock and policy (tests inject a clock).
     public init(
-        configuration: TenantryConfiguration, database: any DatabaseClient, identity: IdentityRuntime, logger: Logger,
+        configuration: TenantryConfiguration, database: any DatabaseClient, environment: TenantryEnvironment, logger: Logger,
         traffic: TrafficControl? = nil, idempotency: IdempotencyGuard.Settings = IdempotencyGuard.Settings()
     ) {
-        let store = identity.database
+        let store = environment.database
+        let useCases = UseCases(environment)
+        let authentication = CallerAuthentication(
+            authority: environment.authority, sessions: environment.caches.sessions)
         let traffic =
             traffic
             ?? TrafficControl(
-                configuration: configuration, database: store, allowances: PlanAllowances(identity.entitlements))
+                configuration: configuration, database: store,
+                allowances: PlanAllowances(environment.caches.entitlements))
         let table = RouteTableBox()
         let router = Router(context: AppRequestContext.self)
         var accessLogger = logger
@@ -43,23 +47,22 @@ public final class APIRouter: HTTPResponderBuilder {
         .register(on: router)
         OpenAPIController().register(on: router)
 
-        let service = IdentityService(runtime: identity)
-        WellKnownController(runtime: identity).register(on: router)
+        let service = useCases.identity
+        WellKnownController(authority: environment.authority, publicURL: environment.publicURL).register(on: router)
         let api = router.group("/api/v1")
-        let idempotency = IdempotencyGuard(database: store, masterKey: identity.masterKey, settings: idempotency)
+        let idempotency = IdempotencyGuard(database: store, masterKey: environment.masterKey, settings: idempotency)
         // The routes anyone may call are limited per client IP, then take `Idempotency-Key`.
         let publicRoutes = api.group().add(middleware: ClientRateLimitMiddleware(traffic: traffic))
             .add(middleware: idempotency.middleware)
         let auth = AuthController(
             service: service,
-            runtime: identity,
             usage: traffic.meter,
             secureCookies: !configuration.resolvedPublicURL.hasPrefix("http://")
         )
         auth.registerPublicRoutes(on: publicRoutes)
         EventTypesController().register(on: publicRoutes)
         let signedIn = api.group()
-            .add(middleware: BearerAuthenticationMiddleware(runtime: identity))
+            .add(middleware: BearerAuthenticationMiddleware(authentication: authentication))
             .add(middleware: idempotency.middleware)
             .group(context: AuthenticatedRequestContext.self)
         auth.registerAuthenticatedRoutes(on: signedIn)
@@ -70,10 +73,10 @@ public final class APIRouter: HTTPResponderBuilder {
         let platformTable = PlatformRouteTable()
         let platformRoutes = PlatformRoutes(
             group: api.group("/platform")
-                .add(middleware: BearerAuthenticationMiddleware(runtime: identity))
+                .add(middleware: BearerAuthenticationMiddleware(authentication: authentication))
                 .group(context: AuthenticatedRequestContext.self),
             database: store, prefix: "/api/v1/platform", table: platformTable, idempotency: idempotency)
-        PlatformController(service: PlatformService(runtime: identity)).register(on: platformRoutes)
+        PlatformController(service: useCases.platform).register(on: platformRoutes)
         PlatformUsageController(database: store).register(on: platformRoutes)
         PlatformAuditEventsController(database: store).register(on: platformRoutes)
 
@@ -81,20 +84,21 @@ public final class APIRouter: HTTPResponderBuilder {
         let accessTable = RouteAccessTable()
         let tenantRoutes = TenantRoutes(
             group: api.group()
-                .add(middleware: TenantAuthenticationMiddleware(runtime: identity))
+                .add(middleware: TenantAuthenticationMiddleware(authentication: authentication, access: environment.caches.access))
                 .group(context: TenantRequestContext.self)
                 .add(middleware: TenantTrafficMiddleware(traffic: traffic)),
             prefix: "/api/v1",
             table: accessTable,
-            entitlements: identity.entitlements,
+            entitlements: environment.caches.entitlements,
             idempotency: idempotency
         )
-        MembersController(service: MemberService(runtime: identity)).register(on: tenantRoutes)
-        RolesController(service: RoleService(runtime: identity)).register(on: tenantRoutes)
-        APIKeysController(service: APIKeyService(runtime: identity)).register(on: tenantRoutes)
-        TeamsController(service: TeamService(runtime: identity)).register(on: tenantRoutes)
-        InvitationsController(service: InvitationService(runtime: identity)).register(on: tenantRoutes, public: publicRoutes)
-        TenantController(service: TenantService(runtime: identity)).register(on: tenantRoutes)
+        MembersController(service: useCases.members).register(on: tenantRoutes)
+        RolesController(service: useCases.roles).register(on: tenantRoutes)
+        APIKeysController(service: useCases.apiKeys).register(on: tenantRoutes)
+        TeamsController(service: useCases.teams).register(on: tenantRoutes)
+        InvitationsController(service: useCases.invitations, authentication: authentication)
+            .register(on: tenantRoutes, public: publicRoutes)
+        TenantController(service: useCases.tenants, policy: environment.policy).register(on: tenantRoutes)
         UsageController(database: store, allowances: traffic.allowances).register(on: tenantRoutes)
         AuditEventsController(database: store).register(on: tenantRoutes)
         self.router = router
@@ -139,11 +143,12 @@ final class RouteTableBox: Sendable {
 public func buildApplication(
     configuration: TenantryConfiguration,
     database: any DatabaseClient,
-    identity: IdentityRuntime,
+    environment: TenantryEnvironment,
     logger: Logger
 ) -> some ApplicationProtocol {
-    let router = APIRouter(configuration: configuration, database: database, identity: identity, logger: logger)
-    return buildApplication(router: router, configuration: configuration, database: database, identity: identity, logger: logger)
+    let router = APIRouter(configuration: configuration, database: database, environment: environment, logger: logger)
+    return buildApplication(
+        router: router, configuration: configuration, database: database, environment: environment, logger: logger)
 }
 
 /// Builds the HTTP application around an already assembled router (tests add routes to it).
@@ -152,7 +157,7 @@ public func buildApplication(
     router: APIRouter,
     configuration: TenantryConfiguration,
     database: any DatabaseClient,
-    identity: IdentityRuntime,
+    environment: TenantryEnvironment,
     logger: Logger,
     startupGate: StartupGate? = nil
 ) -> some ApplicationProtocol {
@@ -178,7 +183,7 @@ public func buildApplication(
     )
     application.beforeServerStarts {
         try await DatabaseBootstrap.verify(database)
-        try await identity.prepare()
+        try await environment.prepare()
     }
     return application
 }

@@ -23,27 +23,27 @@ public enum TenantryServer {
             migrations: configuration.migrateOnStart ? .apply : .verifyOnly,
             logger: logger
         )
-        let identity: IdentityRuntime
+        let environment: TenantryEnvironment
         let background: [any Service]
         let traffic: TrafficControl
         if !configuration.usageMetering {
             logger.warning("usage metering is off: usage is not recorded and monthly API-call allowances are not enforced")
         }
         do {
-            identity = try IdentityRuntime.make(configuration: configuration, database: database, logger: logger)
+            environment = try TenantryEnvironment.make(configuration: configuration, database: database, logger: logger)
             traffic = TrafficControl(
-                configuration: configuration, database: identity.database,
-                allowances: PlanAllowances(identity.entitlements))
-            background = try workers(identity.database, traffic.meter)
+                configuration: configuration, database: environment.database,
+                allowances: PlanAllowances(environment.caches.entitlements))
+            background = try workers(environment.database, traffic.meter)
         } catch {
             try? await (database as? SQLiteDatabaseClient)?.close()
             throw error
         }
         let gate = StartupGate()
         let router = APIRouter(
-            configuration: configuration, database: database, identity: identity, logger: logger, traffic: traffic)
+            configuration: configuration, database: database, environment: environment, logger: logger, traffic: traffic)
         let application = buildApplication(
-            router: router, configuration: configuration, database: database, identity: identity, logger: logger,
+            router: router, configuration: configuration, database: database, environment: environment, logger: logger,
             startupGate: gate
         )
         var groupConfiguration = ServiceGroupConfiguration(
@@ -58,7 +58,7 @@ public enum TenantryServer {
                 + [
                     .init(
                         service: GatedService(
-                            gate: gate, service: identity.maintenance(notices: database as? PostgresDatabaseClient)),
+                            gate: gate, service: environment.maintenance(notices: database as? PostgresDatabaseClient)),
                         serviceName: "identity"),
                     .init(service: application, serviceName: "http"),
                 ],

@@ -8,7 +8,6 @@ import TenantryCore
 /// password recovery.
 struct AuthController: Sendable {
     let service: IdentityService
-    let runtime: IdentityRuntime
     /// Counts successful sign-ins per tenant.
     let usage: UsageMeter
     /// Whether cookies get the `Secure` attribute (always, except on a plain-http public URL).
@@ -156,7 +155,7 @@ struct AuthController: Sendable {
     private func withRefreshCookie(_ response: Response, token: String?) -> Response {
         guard let token else { return response }
         var response = response
-        let lifetime = Int(runtime.policy.absoluteLifetime)
+        let lifetime = Int(service.policy.absoluteLifetime)
         response.setCookie(
             Cookie(
                 name: Self.refreshCookie, value: token, maxAge: lifetime, path: Self.cookiePath,
@@ -253,7 +252,8 @@ struct MeController: Sendable {
 
 /// `/.well-known/*`: what a third party needs to verify Tenantry's access tokens offline.
 struct WellKnownController: Sendable {
-    let runtime: IdentityRuntime
+    let authority: AccessTokenAuthority
+    let publicURL: String
 
     struct Discovery: ResponseEncodable {
         let issuer: String
@@ -267,16 +267,16 @@ struct WellKnownController: Sendable {
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/.well-known/jwks.json") { _, _ in
-            let body = try JSONEncoder().encode(runtime.authority.jwks())
+            let body = try JSONEncoder().encode(authority.jwks())
             var headers = HTTPFields()
             headers[.contentType] = "application/jwk-set+json"
-            headers[.cacheControl] = "public, max-age=\(Int(runtime.authority.settings.jwksCacheLifetime))"
+            headers[.cacheControl] = "public, max-age=\(Int(authority.settings.jwksCacheLifetime))"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
         }
         router.get("/.well-known/openid-configuration") { request, context in
-            let base = runtime.publicURL
+            let base = publicURL
             var response = try Discovery(
-                issuer: runtime.authority.settings.issuer,
+                issuer: authority.settings.issuer,
                 jwksUri: "\(base)/.well-known/jwks.json",
                 tokenEndpoint: "\(base)/api/v1/auth/refresh",
                 idTokenSigningAlgValuesSupported: ["EdDSA"],

@@ -8,11 +8,11 @@ public import TenantryCore
 /// initializer refuses a request without a caller, so no protected handler can forget the check.
 public struct BearerAuthenticationMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
-    let runtime: IdentityRuntime
+    let authentication: CallerAuthentication
 
     /// Creates the middleware.
-    public init(runtime: IdentityRuntime) {
-        self.runtime = runtime
+    public init(authentication: CallerAuthentication) {
+        self.authentication = authentication
     }
 
     public func handle(
@@ -23,7 +23,7 @@ public struct BearerAuthenticationMiddleware: RouterMiddleware {
         guard let credential = try request.bearerCredential() else {
             throw TenantryError(.unauthenticated, "Sign in: send `Authorization: Bearer <access token>`.")
         }
-        let caller = try await runtime.authenticate(accessToken: credential)
+        let caller = try await authentication.authenticate(accessToken: credential)
         var context = context
         context.caller = caller
         if let tenantID = caller.tenantID { context.annotations.tenantID = tenantID }
@@ -74,19 +74,5 @@ extension Request {
             throw TenantryError(.unauthenticated, "Use the Bearer authorization scheme.")
         }
         return String(parts[1])
-    }
-}
-
-extension IdentityRuntime {
-    /// Verifies an access token and checks that its session is still active.
-    public func authenticate(accessToken: String) async throws -> AuthenticatedCaller {
-        let identity = try await authority.verify(accessToken)
-        try await sessions.validate(sessionID: identity.sessionID, userID: identity.userID)
-        return AuthenticatedCaller(
-            userID: identity.userID,
-            sessionID: identity.sessionID,
-            tenantID: identity.tenantID,
-            roles: identity.roles
-        )
     }
 }

@@ -7,6 +7,8 @@ import TenantryCore
 /// `POST /api/v1/invitations/accept`, which the invitation's token authorizes.
 struct InvitationsController: Sendable {
     let service: InvitationService
+    /// Recognises a signed-in person accepting an invitation.
+    let authentication: CallerAuthentication
 
     /// Registers the tenant routes and the public acceptance route.
     func register(on routes: TenantRoutes, public api: RouterGroup<AppRequestContext>) {
@@ -52,7 +54,7 @@ struct InvitationsController: Sendable {
             guard !APIKeySecret.looksLikeKey(credential) else {
                 throw TenantryError(.unauthenticated, "Sign in as a person: send `Authorization: Bearer <access token>`.")
             }
-            caller = try await service.runtime.authenticate(accessToken: credential)
+            caller = try await authentication.authenticate(accessToken: credential)
         }
         let result = try await service.accept(
             token: body.token, acceptor: .init(caller: caller, name: body.name, password: body.password),

@@ -9,6 +9,8 @@ import TenantryCore
 /// `/api/v1/me/config` (what a client needs to build its navigation).
 struct TenantController: Sendable {
     let service: TenantService
+    /// The platform's session lifetimes, which a tenant's own may only shorten.
+    let policy: SessionPolicy
 
     func register(on routes: TenantRoutes) {
         routes.on(.get, "/tenant", .tenantRead, duringPendingDeletion: true) { request, context in
@@ -16,7 +18,7 @@ struct TenantController: Sendable {
         }
         routes.on(.patch, "/tenant", .tenantManage) { request, context in
             let body = try await request.decodeJSON(as: UpdateTenantRequest.self, context: context.base)
-            let update = try body.validated(policy: service.runtime.policy)
+            let update = try body.validated(policy: policy)
             let detail = try await service.update(context.access, update, origin: context.origin(of: request))
             return try TenantDetailBody(detail).response(from: request, context: context)
         }

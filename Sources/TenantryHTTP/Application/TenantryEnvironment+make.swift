@@ -3,15 +3,16 @@ public import TenantryApplication
 public import TenantryCore
 public import TenantryStorage
 
-extension IdentityRuntime {
-    /// Builds the runtime for a configuration (resolving the master key); ``prepare()`` then
-    /// loads the signing keys once the database client runs.
+extension TenantryEnvironment {
+    /// Builds the environment for a configuration over an opened database, part by part
+    /// (resolving the master key); ``prepare()`` then loads the signing keys once the database
+    /// client runs.
     public static func make(
         configuration: TenantryConfiguration,
         database: any DatabaseClient,
-        limits: Limits = Limits(),
+        limits: AttemptLimits = AttemptLimits(),
         logger: Logger
-    ) throws -> IdentityRuntime {
+    ) throws -> TenantryEnvironment {
         let masterKey = try MasterKeySource.resolve(configuration: configuration)
         let policy = SessionPolicy(
             accessTokenLifetime: configuration.accessTokenLifetime,
@@ -24,21 +25,20 @@ extension IdentityRuntime {
             audience: configuration.tokenAudience,
             policy: policy
         )
-        let authority = AccessTokenAuthority(settings: settings, masterKey: masterKey)
         let changes = ChangeBus()
-        let runtime = IdentityRuntime(
-            database: SQLDataStore(database, changes: changes),
+        let store = SQLDataStore(database, changes: changes)
+        return TenantryEnvironment(
+            database: store,
             changes: changes,
-            authority: authority,
+            authority: AccessTokenAuthority(settings: settings, masterKey: masterKey),
             masterKey: masterKey,
             hashing: PasswordHashingPool(hasher: PasswordHasher(iterations: configuration.passwordHashIterations)),
-            limits: limits,
-            publicURL: configuration.resolvedPublicURL,
+            caches: RuntimeCaches(database: store),
+            limiters: AttemptLimiters(limits),
             tenancy: TenancySettings(
                 defaultPlan: configuration.defaultPlan, deletionGracePeriod: configuration.tenantDeletionGracePeriod),
+            publicURL: configuration.resolvedPublicURL,
             logger: logger
         )
-        return runtime
     }
-
 }

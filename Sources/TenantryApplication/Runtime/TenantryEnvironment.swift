@@ -3,88 +3,128 @@ public import Logging
 public import ServiceLifecycle
 public import TenantryCore
 
-/// Everything identity needs at run time, made once at start-up: the token authority with its
-/// keys loaded, the password hashing pool, the session validator, the user directory cache and
-/// the attempt limiters.
-public final class IdentityRuntime: Sendable {
-    /// The database.
+/// Everything the use cases and the request path share at run time, built once, explicitly, by
+/// the composition root (`tenantry serve`, the one-off commands, the tests): the data store and
+/// its change bus, the token authority, the master key, the password hashing pool, the caches,
+/// the attempt limiters and the settings. Nothing in it is made behind the caller's back; the
+/// use cases (``UseCases``) take from it only what each needs.
+public struct TenantryEnvironment: Sendable {
+    /// The database, behind the domain's interfaces.
     public let database: any DataStore
+    /// Where committed changes are announced in this process; ``caches`` follow it, and
+    /// ``maintenance(notices:reloadInterval:)`` feeds it the changes other nodes committed.
+    public let changes: ChangeBus
     /// Signs and verifies access tokens.
     public let authority: AccessTokenAuthority
-    /// The master key that seals signing keys.
+    /// The master key that seals secrets at rest.
     public let masterKey: MasterKey
     /// Runs password hashing off the request threads.
     public let hashing: PasswordHashingPool
-    /// Checks sessions on every authenticated request.
-    public let sessions: SessionValidator
-    /// Members' grants and API keys, checked on every tenant request.
-    public let access: AccessDirectory
-    /// Users with their memberships, cached for `/me` and refresh; every write path that
-    /// changes a user, a membership or a tenant invalidates it (see ``UserDirectoryCache``).
-    public let directory: UserDirectoryCache
-    /// Failed sign-ins per account.
-    public let failedSignInsPerAccount: AttemptLimiter
-    /// Failed sign-ins per client IP.
-    public let failedSignInsPerIP: AttemptLimiter
-    /// Registrations and recovery emails per client IP.
-    public let registrationsPerIP: AttemptLimiter
-    /// Recovery emails per account.
-    public let recoveryEmailsPerAccount: AttemptLimiter
-    /// Each tenant's status, plan and effective entitlements (see ``EntitlementDirectory``).
-    public let entitlements: EntitlementDirectory
+    /// The caches of the request path.
+    public let caches: RuntimeCaches
+    /// The attempt limiters of sign-in and recovery.
+    public let limiters: AttemptLimiters
     /// Tenancy settings: the default plan and the deletion grace period.
     public let tenancy: TenancySettings
-    /// Lifetimes.
-    public let policy: SessionPolicy
     /// The public base URL (issuer, links in emails).
     public let publicURL: String
     public let logger: Logger
 
-    /// Limits on attempts; the defaults suit production, tests lower them.
-    public struct Limits: Sendable {
-        public var failedSignInsPerAccountPerHour = 50
-        public var failedSignInsPerIPPerHour = 300
-        public var registrationsPerIPPerHour = 30
-        public var recoveryEmailsPerAccountPerHour = 5
-        public init() {}
-    }
-
-    /// Where committed changes are announced in this process; the caches above listen to it
-    /// (see ``ChangeNotice``), and ``maintenance(notices:reloadInterval:)`` feeds it the changes
-    /// other nodes committed.
-    public let changes: ChangeBus
-
-    /// Assembles the runtime from its parts; ``prepare()`` then loads the signing keys.
-    /// `changes` must be the bus `database` publishes its committed changes on.
+    /// Assembles the environment from parts the caller built. `changes` must be the bus
+    /// `database` publishes its committed changes on; the caches start following it here.
     public init(
         database: any DataStore,
         changes: ChangeBus,
         authority: AccessTokenAuthority,
         masterKey: MasterKey,
         hashing: PasswordHashingPool,
-        limits: Limits,
+        caches: RuntimeCaches,
+        limiters: AttemptLimiters,
+        tenancy: TenancySettings,
         publicURL: String,
-        tenancy: TenancySettings = TenancySettings(),
         logger: Logger
     ) {
         self.database = database
-        self.entitlements = EntitlementDirectory(database: database)
-        self.tenancy = tenancy
+        self.changes = changes
         self.authority = authority
         self.masterKey = masterKey
         self.hashing = hashing
-        self.sessions = SessionValidator(database: database)
-        self.access = AccessDirectory(database: database)
-        self.directory = UserDirectoryCache(database: database)
-        self.failedSignInsPerAccount = AttemptLimiter(limit: limits.failedSignInsPerAccountPerHour, window: 3600)
-        self.failedSignInsPerIP = AttemptLimiter(limit: limits.failedSignInsPerIPPerHour, window: 3600)
-        self.registrationsPerIP = AttemptLimiter(limit: limits.registrationsPerIPPerHour, window: 3600)
-        self.recoveryEmailsPerAccount = AttemptLimiter(limit: limits.recoveryEmailsPerAccountPerHour, window: 3600)
-        self.policy = authority.settings.policy
+        self.caches = caches
+        self.limiters = limiters
+        self.tenancy = tenancy
         self.publicURL = publicURL
         self.logger = logger
-        self.changes = changes
-        let (access, entitlements, directory, sessions) = (self.access, self.entitlements, self.directory, self.sessions)
+        caches.follow(changes)
+    }
+
+    /// Session lifetimes.
+    public var policy: SessionPolicy { authority.settings.policy }
+
+    /// Creates, rotates and prunes the token signing keys.
+    public var signingKeys: SigningKeyManager {
+        SigningKeyManager(database: database, masterKey: masterKey, settings: authority.settings)
+    }
+
+    /// Makes sure a signing key exists, loads the key schedule and checks the default plan.
+    /// Runs before the server accepts requests.
+    public func prepare() async throws {
+        try await signingKeys.ensureActiveKey()
+        try await reloadKeys()
+        guard try await database.readGlobal({ scope in try await scope.plans.find(id: tenancy.defaultPlan) }) != nil else {
+            throw Validator.fail("TENANTRY_DEFAULT_PLAN", "unknown_plan", "No plan has the id \(tenancy.defaultPlan).")
+        }
+    }
+
+    /// The background upkeep service: reloads keys, prunes expired ones and, on PostgreSQL,
+    /// listens for the changes other nodes commit. `serve` runs it in its service group.
+    public func maintenance(notices: (any NoticeListener)?, reloadInterval: Duration = .seconds(30)) -> some Service {
+        IdentityMaintenance(environment: self, notices: notices, reloadInterval: reloadInterval)
+    }
+
+    /// Reloads the signing key schedule from the database.
+    public func reloadKeys() async throws {
+        let keys = try await database.withGlobal { scope in try await scope.signingKeys.all() }
+        try await authority.reload(keys)
+    }
+}
+
+/// The caches of the request path, each kept coherent by the change bus.
+public struct RuntimeCaches: Sendable {
+    /// Members' grants and API keys, checked on every tenant request.
+    public let access: AccessDirectory
+    /// Each tenant's status, plan and effective entitlements.
+    public let entitlements: EntitlementDirectory
+    /// Users with their memberships, for `/me` and refresh.
+    public let directory: UserDirectoryCache
+    /// Session states, checked on every authenticated request.
+    public let sessions: SessionValidator
+
+    /// Creates the caches over one data store.
+    public init(database: any DataStore) {
+        self.init(
+            access: AccessDirectory(database: database),
+            entitlements: EntitlementDirectory(database: database),
+            directory: UserDirectoryCache(database: database),
+            sessions: SessionValidator(database: database)
+        )
+    }
+
+    /// Gathers caches made elsewhere (tests size them).
+    public init(
+        access: AccessDirectory, entitlements: EntitlementDirectory, directory: UserDirectoryCache,
+        sessions: SessionValidator
+    ) {
+        self.access = access
+        self.entitlements = entitlements
+        self.directory = directory
+        self.sessions = sessions
+    }
+
+    /// Keeps every cache coherent with the notices published on `changes`: a notice drops
+    /// what it names; a reset (a listener reconnected, so notices may have been missed) drops
+    /// everything on its channel.
+    public func follow(_ changes: ChangeBus) {
+        let (access, entitlements, directory, sessions) = (access, entitlements, directory, sessions)
         changes.subscribe(
             ChangeBus.Subscriber(
                 receive: { notice in
@@ -113,28 +153,34 @@ public final class IdentityRuntime: Sendable {
                 }
             ))
     }
+}
 
-    /// Makes sure a signing key exists and loads the key schedule. Runs before the server
-    /// accepts requests.
-    public func prepare() async throws {
-        try await SigningKeyManager(database: database, masterKey: masterKey, settings: authority.settings).ensureActiveKey()
-        try await reloadKeys()
-        guard try await database.readGlobal({ scope in try await scope.plans.find(id: tenancy.defaultPlan) }) != nil else {
-            throw Validator.fail("TENANTRY_DEFAULT_PLAN", "unknown_plan", "No plan has the id \(tenancy.defaultPlan).")
-        }
-    }
+/// The limits on sign-in and recovery attempts; the defaults suit production, tests lower them.
+public struct AttemptLimits: Sendable {
+    public var failedSignInsPerAccountPerHour = 50
+    public var failedSignInsPerIPPerHour = 300
+    public var registrationsPerIPPerHour = 30
+    public var recoveryEmailsPerAccountPerHour = 5
+    public init() {}
+}
 
-    /// The background upkeep service: reloads keys, prunes expired ones and, on PostgreSQL,
-    /// listens for session revocations and user directory changes from other nodes. `serve`
-    /// runs it in its service group.
-    public func maintenance(notices: (any NoticeListener)?, reloadInterval: Duration = .seconds(30)) -> some Service {
-        IdentityMaintenance(runtime: self, notices: notices, reloadInterval: reloadInterval)
-    }
+/// The attempt limiters of sign-in and recovery, made from ``AttemptLimits``.
+public struct AttemptLimiters: Sendable {
+    /// Failed sign-ins per account.
+    public let failedSignInsPerAccount: AttemptLimiter
+    /// Failed sign-ins per client IP.
+    public let failedSignInsPerIP: AttemptLimiter
+    /// Registrations and recovery emails per client IP.
+    public let registrationsPerIP: AttemptLimiter
+    /// Recovery emails per account.
+    public let recoveryEmailsPerAccount: AttemptLimiter
 
-    /// Reloads the signing key schedule from the database.
-    public func reloadKeys() async throws {
-        let keys = try await database.withGlobal { scope in try await scope.signingKeys.all() }
-        try await authority.reload(keys)
+    /// Creates the limiters, each counting over one hour.
+    public init(_ limits: AttemptLimits = AttemptLimits()) {
+        failedSignInsPerAccount = AttemptLimiter(limit: limits.failedSignInsPerAccountPerHour, window: 3600)
+        failedSignInsPerIP = AttemptLimiter(limit: limits.failedSignInsPerIPPerHour, window: 3600)
+        registrationsPerIP = AttemptLimiter(limit: limits.registrationsPerIPPerHour, window: 3600)
+        recoveryEmailsPerAccount = AttemptLimiter(limit: limits.recoveryEmailsPerAccountPerHour, window: 3600)
     }
 }
 
@@ -226,7 +272,7 @@ public struct SigningKeyManager: Sendable {
 /// API key last-use times in batches (and once more at shutdown), and on PostgreSQL listens for
 /// session revocations, user directory changes and access changes from other nodes.
 public struct IdentityMaintenance: Service {
-    public let runtime: IdentityRuntime
+    public let environment: TenantryEnvironment
     public let notices: (any NoticeListener)?
     public let reloadInterval: Duration
     public var flushInterval: Duration = .seconds(15)
@@ -241,7 +287,7 @@ public struct IdentityMaintenance: Service {
                 if let notices {
                     // Each channel's notices from other nodes go on this node's bus; after a
                     // (re)connect the bus is reset, since notices sent meanwhile were missed.
-                    let changes = runtime.changes
+                    let changes = environment.changes
                     for channel in NoticeChannel.allCases {
                         group.addTask {
                             await notices.listen(
@@ -262,25 +308,21 @@ public struct IdentityMaintenance: Service {
 
     /// Reloads the key schedule and prunes expired keys every `reloadInterval`.
     private var keyUpkeep: PeriodicService {
-        let runtime = runtime
+        let environment = environment
         return PeriodicService(
-            name: "signing key reload", interval: reloadInterval, logger: runtime.logger,
+            name: "signing key reload", interval: reloadInterval, logger: environment.logger,
             failureMessage: "reloading signing keys failed"
         ) {
-            try await runtime.reloadKeys()
-            _ = try await SigningKeyManager(
-                database: runtime.database,
-                masterKey: runtime.masterKey,
-                settings: runtime.authority.settings
-            ).prune()
+            try await environment.reloadKeys()
+            _ = try await environment.signingKeys.prune()
         }
     }
 
     /// Writes API key last-use times every `flushInterval` and once more at graceful shutdown.
     private var useFlushing: PeriodicService {
-        let access = runtime.access
+        let access = environment.caches.access
         return PeriodicService(
-            name: "API key use flush", interval: flushInterval, logger: runtime.logger,
+            name: "API key use flush", interval: flushInterval, logger: environment.logger,
             failureMessage: "recording API key use failed; will retry",
             work: { try await access.flushUses() },
             finalWork: { try await access.flushUses() }

@@ -1,0 +1,42 @@
+/// Every use case, each given only what it needs from one ``TenantryEnvironment``: what the
+/// HTTP routes, the CLI and the workers call.
+public struct UseCases: Sendable {
+    /// Sign-up, sign-in, refresh, sessions, profile, password recovery.
+    public let identity: IdentityService
+    /// A tenant's members.
+    public let members: MemberService
+    /// Built-in and custom roles.
+    public let roles: RoleService
+    /// Teams and their members.
+    public let teams: TeamService
+    /// API keys.
+    public let apiKeys: APIKeyService
+    /// Invitations, sent and accepted.
+    public let invitations: InvitationService
+    /// A tenant's own profile, settings and lifecycle.
+    public let tenants: TenantService
+    /// Operators' tenants, plans and roles.
+    public let platform: PlatformService
+    /// Token signing keys.
+    public let keys: KeyRotation
+
+    /// Builds every use case over `environment`.
+    public init(_ environment: TenantryEnvironment) {
+        let database = environment.database
+        identity = IdentityService(
+            database: database, authority: environment.authority, hashing: environment.hashing,
+            directory: environment.caches.directory, limiters: environment.limiters, tenancy: environment.tenancy,
+            publicURL: environment.publicURL)
+        members = MemberService(database: database, publicURL: environment.publicURL)
+        roles = RoleService(database: database)
+        teams = TeamService(database: database)
+        apiKeys = APIKeyService(database: database)
+        invitations = InvitationService(
+            database: database, authority: environment.authority, hashing: environment.hashing,
+            publicURL: environment.publicURL)
+        tenants = TenantService(
+            database: database, entitlements: environment.caches.entitlements, tenancy: environment.tenancy)
+        platform = PlatformService(database: database, tenancy: environment.tenancy, members: members)
+        keys = KeyRotation(manager: environment.signingKeys)
+    }
+}
