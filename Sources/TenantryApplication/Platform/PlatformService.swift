@@ -206,6 +206,12 @@ public struct PlatformService: Sendable {
 
     // MARK: Operators
 
+    /// The platform role `userID` holds now, if any; read on every operator request, so a
+    /// change of role works at once on every node.
+    public func role(of userID: UserID) async throws -> PlatformRole? {
+        try await database.readGlobal { scope in try await scope.operators.role(of: userID) }
+    }
+
     /// Gives a user a platform role, or takes it away (`nil`); works at once on every node,
     /// since platform routes read the role on every request.
     public func setRole(by actor: PlatformOperator?, of userID: UserID, to role: PlatformRole?, origin: AuditEvent.Origin)

@@ -75,10 +75,12 @@ public final class APIRouter: HTTPResponderBuilder {
             group: api.group("/platform")
                 .add(middleware: BearerAuthenticationMiddleware(authentication: authentication))
                 .group(context: AuthenticatedRequestContext.self),
-            database: store, prefix: "/api/v1/platform", table: platformTable, idempotency: idempotency)
+            platform: useCases.platform, prefix: "/api/v1/platform", table: platformTable, idempotency: idempotency)
         PlatformController(service: useCases.platform).register(on: platformRoutes)
-        PlatformUsageController(database: store).register(on: platformRoutes)
-        PlatformAuditEventsController(database: store).register(on: platformRoutes)
+        let usage = UsageReports(database: store, allowances: traffic.allowances)
+        let auditLog = AuditLog(database: store)
+        PlatformUsageController(reports: usage).register(on: platformRoutes)
+        PlatformAuditEventsController(log: auditLog).register(on: platformRoutes)
 
         // Tenant routes: the tenant and the caller's permissions come from the token or key.
         let accessTable = RouteAccessTable()
@@ -99,8 +101,8 @@ public final class APIRouter: HTTPResponderBuilder {
         InvitationsController(service: useCases.invitations, authentication: authentication)
             .register(on: tenantRoutes, public: publicRoutes)
         TenantController(service: useCases.tenants, policy: environment.policy).register(on: tenantRoutes)
-        UsageController(database: store, allowances: traffic.allowances).register(on: tenantRoutes)
-        AuditEventsController(database: store).register(on: tenantRoutes)
+        UsageController(reports: usage).register(on: tenantRoutes)
+        AuditEventsController(log: auditLog).register(on: tenantRoutes)
         self.router = router
         self.traffic = traffic
         self.table = table

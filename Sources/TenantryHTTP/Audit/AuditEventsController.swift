@@ -7,7 +7,7 @@ import TenantryCore
 /// `/api/v1/audit-events*`: the tenant's audit log, oldest first (the API's one pagination
 /// order), filtered, and exported as CSV or JSON Lines.
 struct AuditEventsController: Sendable {
-    let database: any DataStore
+    let log: AuditLog
 
     /// Events read per transaction while exporting.
     static let exportBatchSize = 1000
@@ -15,17 +15,15 @@ struct AuditEventsController: Sendable {
     func register(on routes: TenantRoutes) {
         routes.on(.get, "/audit-events", .auditRead) { request, context in
             let tenantID = context.access.tenantID
-            return try await Self.list(request, acrossTenants: false) { [database] filter, page in
-                try await database.withTenant(tenantID) { scope in
-                    try await scope.auditEvents.records(filter, page: page)
-                }
+            return try await Self.list(request, acrossTenants: false) { [log] filter, page in
+                try await log.records(of: tenantID, filter, page: page)
             }
         }
         routes.on(.get, "/audit-events/export", .auditRead) { request, context in
             let tenantID = context.access.tenantID
             return try await Self.export(request, acrossTenants: false, filename: "audit-events-\(tenantID)") {
-                [database] filter, page in
-                try await database.withTenant(tenantID) { scope in try await scope.auditEvents.records(filter, page: page) }
+                [log] filter, page in
+                try await log.records(of: tenantID, filter, page: page)
             }
         }
     }

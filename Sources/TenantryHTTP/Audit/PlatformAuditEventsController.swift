@@ -8,18 +8,18 @@ import TenantryCore
 /// Reading it is not recorded in the platform audit trail: that trail records operator
 /// actions (changes), and reads change nothing; each request still has its access log line.
 struct PlatformAuditEventsController: Sendable {
-    let database: any DataStore
+    let log: AuditLog
 
     func register(on routes: PlatformRoutes) {
         routes.on(.get, "/audit-events", .support) { request, _, _ in
-            try await AuditEventsController.list(request, acrossTenants: true) { [database] filter, page in
-                try await database.withPlatform { scope in try await scope.tenantAuditEvents.records(filter, page: page) }
+            try await AuditEventsController.list(request, acrossTenants: true) { [log] filter, page in
+                try await log.recordsAcrossTenants(filter, page: page)
             }
         }
         routes.on(.get, "/audit-events/export", .support) { request, _, _ in
             try await AuditEventsController.export(request, acrossTenants: true, filename: "platform-audit-events") {
-                [database] filter, page in
-                try await database.withPlatform { scope in try await scope.tenantAuditEvents.records(filter, page: page) }
+                [log] filter, page in
+                try await log.recordsAcrossTenants(filter, page: page)
             }
         }
     }

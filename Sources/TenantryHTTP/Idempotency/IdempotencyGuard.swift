@@ -47,15 +47,12 @@ public final class IdempotencyGuard: Sendable {
         .contentLanguage, .contentLocation,
     ]
 
-    let database: any DataStore
-    let seal: IdempotencySeal
-    let settings: Settings
+    let ledger: IdempotencyLedger
 
     /// Creates the guard.
     public init(database: any DataStore, masterKey: MasterKey, settings: Settings = Settings()) {
-        self.database = database
-        self.seal = IdempotencySeal(masterKey: masterKey)
-        self.settings = settings
+        self.ledger = IdempotencyLedger(
+            database: database, masterKey: masterKey, policy: settings.policy, now: settings.now)
     }
 
     /// The middleware for routes on `AppRequestContext` groups: signed-in routes (placed after
@@ -84,7 +81,7 @@ public final class IdempotencyGuard: Sendable {
             credential: scope.isAnonymous ? Self.presentedCredential(request) : nil
         )
         let ownerToken: UUID
-        switch try await claim(scopeHash: scopeHash, tenantID: scope.tenantID, fingerprint: fingerprint) {
+        switch try await ledger.claim(scopeHash: scopeHash, tenantID: scope.tenantID, fingerprint: fingerprint) {
         case .replay(let stored):
             return Self.response(replaying: stored)
         case .owned(let token):
@@ -110,11 +107,7 @@ public final class IdempotencyGuard: Sendable {
             return Self.response(stored, headers: outcome.headers)
         }
         do {
-            let sealed = try seal.seal(stored, scope: scopeHash)
-            let held = try await database.withGlobal { scope in
-                try await scope.idempotencyRecords.complete(
-                    scopeHash: scopeHash, ownerToken: ownerToken, status: stored.status, sealedResponse: sealed)
-            }
+            let held = try await ledger.complete(scopeHash: scopeHash, ownerToken: ownerToken, outcome: stored)
             if !held {
                 context.logger.warning("idempotency reservation was taken over before the request finished; outcome not stored")
             }
@@ -138,55 +131,9 @@ public final class IdempotencyGuard: Sendable {
         return parts.isEmpty ? nil : parts.joined(separator: "\n")
     }
 
-    enum Claim {
-        case owned(UUID)
-        case replay(StoredResponse)
-    }
-
-    /// Reserves the key or decides what the existing record means. The insert is the arbiter:
-    /// of concurrent requests with one key exactly one inserts, and the others read its record.
-    func claim(scopeHash: String, tenantID: TenantID?, fingerprint: IdempotencyFingerprint) async throws -> Claim {
-        let now = settings.now()
-        let policy = settings.policy
-        let sealedRequest = try seal.seal(fingerprint, scope: scopeHash)
-        let record = IdempotencyRecord(
-            scopeHash: scopeHash, tenantID: tenantID, ownerToken: UUID(), sealedRequest: sealedRequest,
-            lockedUntil: now.addingTimeInterval(policy.lockTimeout), createdAt: now,
-            expiresAt: now.addingTimeInterval(policy.retention)
-        )
-        return try await database.withGlobal { scope in
-            let records = scope.idempotencyRecords
-            // A record can vanish between the insert and the read (released or swept): try again.
-            for _ in 0..<3 {
-                if try await records.reserve(record) { return .owned(record.ownerToken) }
-                guard let existing = try await records.find(scopeHash: scopeHash) else { continue }
-                let lockLapsed = existing.sealedResponse == nil && (existing.lockedUntil ?? now) <= now
-                if existing.expiresAt <= now || lockLapsed {
-                    if try await records.takeOver(record, now: now) { return .owned(record.ownerToken) }
-                    continue
-                }
-                guard try seal.openFingerprint(existing.sealedRequest, scope: scopeHash).matches(fingerprint) else {
-                    throw TenantryError(
-                        .idempotencyKeyReused,
-                        "This Idempotency-Key was already used for another request (method, path or body); use a new key."
-                    )
-                }
-                guard let sealed = existing.sealedResponse else {
-                    throw TenantryError(
-                        .idempotencyInProgress, "The first request with this Idempotency-Key is still running; retry shortly.")
-                }
-                return .replay(try seal.openResponse(sealed, scope: scopeHash))
-            }
-            throw TenantryError(
-                .idempotencyInProgress, "The first request with this Idempotency-Key is still running; retry shortly.")
-        }
-    }
-
     private func release(scopeHash: String, ownerToken: UUID, logger: Logger) async {
         do {
-            try await database.withGlobal { scope in
-                try await scope.idempotencyRecords.release(scopeHash: scopeHash, ownerToken: ownerToken)
-            }
+            try await ledger.release(scopeHash: scopeHash, ownerToken: ownerToken)
         } catch {
             // The lock expires on its own; until then a retry gets 409.
             logger.warning(

@@ -14,7 +14,8 @@ public import TenantryCore
 /// caller who still holds the role.
 public struct PlatformRoutes {
     let group: RouterGroup<AuthenticatedRequestContext>
-    let database: any DataStore
+    /// Reads the caller's platform role.
+    let platform: PlatformService
     let prefix: String
     let table: PlatformRouteTable
     let idempotency: IdempotencyGuard
@@ -25,11 +26,11 @@ public struct PlatformRoutes {
     /// Registers `method path` needing at least `role`.
     public func on(_ method: HTTPRequest.Method, _ path: String, _ role: PlatformRole, _ handler: @escaping Handler) {
         table.add(PlatformRoute(method: method, path: prefix + path, role: role))
-        let database = self.database
+        let platform = self.platform
         let idempotency = self.idempotency
         group.on(RouterPath(path), method: method) { request, context -> Response in
             let userID = context.caller.userID
-            let held = try await database.readGlobal { scope in try await scope.operators.role(of: userID) }
+            let held = try await platform.role(of: userID)
             guard let held else { throw TenantryError(.forbidden, "This needs a platform operator.") }
             guard held >= role else { throw TenantryError(.forbidden, "This needs the \(role.rawValue) platform role.") }
             let scope = IdempotencyScope.session(context.caller.sessionID, tenant: context.caller.tenantID)

@@ -7,7 +7,7 @@ import TenantryCore
 /// `from`/`to` rules and defaults as `GET /api/v1/tenant/usage`), and the tenants with the
 /// most API requests in it.
 struct PlatformUsageController: Sendable {
-    let database: any DataStore
+    let reports: UsageReports
 
     /// How many top tenants are listed when `limit` is not given.
     static let defaultTopTenants = 10
@@ -20,7 +20,8 @@ struct PlatformUsageController: Sendable {
             let (from, to) = try UsageController.range(
                 from: query["from"].map(String.init), to: query["to"].map(String.init), today: UsageDay(Date()))
             let limit = try Self.limit(query["limit"].map(String.init))
-            return try await report(from: from, to: to, limit: limit).response(from: request, context: context)
+            let report = try await reports.platform(from: from, to: to, limit: limit)
+            return try PlatformUsageReport(report, from: from, to: to).response(from: request, context: context)
         }
     }
 
@@ -31,31 +32,6 @@ struct PlatformUsageController: Sendable {
             throw Validator.fail("limit", "out_of_range", "limit is a whole number from 1 to \(maximumTopTenants).")
         }
         return value
-    }
-
-    /// The totals and top tenants, read in one platform transaction.
-    func report(from: UsageDay, to: UsageDay, limit: Int) async throws -> PlatformUsageReport {
-        let read = try await database.withPlatform { scope in
-            let usage = scope.usageAcrossTenants
-            let totals = try await usage.totals(from: from, to: to)
-            let top = try await usage.topTenants(from: from, to: to, limit: limit)
-            let tenants = try await scope.tenants.find(ids: top.map(\.tenantID))
-            return (totals: totals, top: top, tenants: tenants)
-        }
-        return PlatformUsageReport(
-            from: from.description,
-            to: to.description,
-            totals: PlatformUsageReport.Totals(
-                apiRequests: read.totals.counts.apiRequests, signIns: read.totals.counts.signIns,
-                emailsSent: read.totals.counts.emailsSent, activeUsers: read.totals.activeUsers,
-                activeTenants: read.totals.activeTenants),
-            topTenants: read.top.map { entry in
-                let tenant = read.tenants[entry.tenantID]
-                return PlatformUsageReport.TopTenant(
-                    tenantId: entry.tenantID.description, name: tenant?.name, slug: tenant?.slug.rawValue,
-                    apiRequests: entry.counts.apiRequests, signIns: entry.counts.signIns, emailsSent: entry.counts.emailsSent)
-            }
-        )
     }
 }
 
@@ -86,4 +62,19 @@ struct PlatformUsageReport: ResponseEncodable {
     let totals: Totals
     /// Most API requests first (ties by tenant id).
     let topTenants: [TopTenant]
+
+    init(_ report: UsageReports.PlatformReport, from: UsageDay, to: UsageDay) {
+        self.from = from.description
+        self.to = to.description
+        totals = Totals(
+            apiRequests: report.totals.counts.apiRequests, signIns: report.totals.counts.signIns,
+            emailsSent: report.totals.counts.emailsSent, activeUsers: report.totals.activeUsers,
+            activeTenants: report.totals.activeTenants)
+        topTenants = report.topTenants.map { entry in
+            TopTenant(
+                tenantId: entry.tenantID.description, name: entry.tenant?.name, slug: entry.tenant?.slug.rawValue,
+                apiRequests: entry.counts.apiRequests, signIns: entry.counts.signIns,
+                emailsSent: entry.counts.emailsSent)
+        }
+    }
 }

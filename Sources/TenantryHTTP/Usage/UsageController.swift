@@ -6,8 +6,7 @@ import TenantryCore
 /// `GET /api/v1/tenant/usage`: the tenant's daily usage, totals against its allowances, and
 /// daily, weekly and monthly active users.
 struct UsageController: Sendable {
-    let database: any DataStore
-    let allowances: any TenantAllowances
+    let reports: UsageReports
 
     /// The longest range one request may ask for, in days.
     static let maximumRange = 366
@@ -19,7 +18,8 @@ struct UsageController: Sendable {
             let query = request.uri.queryParameters
             let (from, to) = try Self.range(
                 from: query["from"].map(String.init), to: query["to"].map(String.init), today: UsageDay(Date()))
-            return try await report(context.access.tenantID, from: from, to: to).response(from: request, context: context)
+            let report = try await reports.tenant(context.access.tenantID, from: from, to: to)
+            return try UsageReport(report, from: from, to: to).response(from: request, context: context)
         }
     }
 
@@ -46,43 +46,6 @@ struct UsageController: Sendable {
         }
         try validator.check()
         return (from, to)
-    }
-
-    func report(_ tenantID: TenantID, from: UsageDay, to: UsageDay) async throws -> UsageReport {
-        let today = UsageDay(Date())
-        let month = today.firstOfMonth
-        let read = try await database.withTenant(tenantID) { scope in
-            let usage = scope.usage
-            return (
-                days: try await usage.daily(from: from, to: to),
-                activeInRange: try await usage.activeUsers(from: from, to: to),
-                wau: try await usage.activeUsers(from: to.adding(days: -6), to: to),
-                mau: try await usage.activeUsers(from: to.adding(days: -29), to: to),
-                month: try await usage.apiRequests(from: month, to: today)
-            )
-        }
-        var byDay: [UsageDay: DailyUsage] = [:]
-        for day in read.days { byDay[day.day] = day }
-        var totals = UsageCounts()
-        let series = (from.ordinal...to.ordinal).map { ordinal -> UsageReport.Day in
-            let day = UsageDay(ordinal: ordinal)
-            let usage = byDay[day] ?? DailyUsage(day: day, counts: UsageCounts(), activeUsers: 0)
-            totals += usage.counts
-            return UsageReport.Day(usage)
-        }
-        let limits = try await allowances.allowances(for: tenantID)
-        return UsageReport(
-            from: from.description,
-            to: to.description,
-            days: series,
-            totals: UsageReport.Totals(
-                apiRequests: totals.apiRequests, signIns: totals.signIns, emailsSent: totals.emailsSent,
-                activeUsers: read.activeInRange),
-            activeUsers: UsageReport.ActiveUsers(dau: byDay[to]?.activeUsers ?? 0, wau: read.wau, mau: read.mau),
-            allowances: UsageReport.Limits(
-                requestsPerMinute: limits.requestsPerMinute, apiCallsPerMonth: limits.apiCallsPerMonth,
-                apiCallsThisMonth: read.month, monthResetsAt: today.firstOfNextMonth.start)
-        )
     }
 }
 
@@ -132,4 +95,17 @@ struct UsageReport: ResponseEncodable {
     let totals: Totals
     let activeUsers: ActiveUsers
     let allowances: Limits
+
+    init(_ report: UsageReports.TenantReport, from: UsageDay, to: UsageDay) {
+        self.from = from.description
+        self.to = to.description
+        days = report.days.map(Day.init)
+        totals = Totals(
+            apiRequests: report.totals.apiRequests, signIns: report.totals.signIns, emailsSent: report.totals.emailsSent,
+            activeUsers: report.activeInRange)
+        activeUsers = ActiveUsers(dau: report.dau, wau: report.wau, mau: report.mau)
+        allowances = Limits(
+            requestsPerMinute: report.requestsPerMinute, apiCallsPerMonth: report.apiCallsPerMonth,
+            apiCallsThisMonth: report.apiCallsThisMonth, monthResetsAt: report.monthResetsAt)
+    }
 }

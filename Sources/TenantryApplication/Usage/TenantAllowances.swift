@@ -1,4 +1,3 @@
-public import TenantryApplication
 public import TenantryCore
 
 /// What a tenant may use: its requests per minute and API calls per month (`nil`: unlimited).
