@@ -1,7 +1,6 @@
 public import Foundation
 public import Logging
 public import ServiceLifecycle
-import TenantryApplication
 public import TenantryCore
 
 /// Deletes expired `Idempotency-Key` records. Expiry is also checked on every use of a key, so

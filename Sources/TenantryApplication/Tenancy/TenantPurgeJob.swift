@@ -1,5 +1,4 @@
 import Foundation
-import TenantryApplication
 public import TenantryCore
 
 /// Purges tenants whose deletion grace period ended (queue `tenant_purge`; payload

@@ -1,7 +1,6 @@
 public import Foundation
 public import Logging
 public import ServiceLifecycle
-import TenantryApplication
 public import TenantryCore
 
 /// Handles the jobs of one queue. Handlers must be idempotent: a job whose worker crashed runs

@@ -1,7 +1,6 @@
 public import Foundation
 public import Logging
 public import ServiceLifecycle
-import TenantryApplication
 public import TenantryCore
 
 /// Removes audit events older than their tenant's retention (queue `audit_retention`). The
