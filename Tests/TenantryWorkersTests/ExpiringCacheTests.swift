@@ -42,16 +42,16 @@ struct ExpiringCacheTests {
         struct LoadFailed: Error {}
         let cache = Cache(capacity: 10, lifetime: 30)
         let loads = Mutex(0)
-        func value(at now: Date) async throws -> Int {
-            try await cache.value(for: "k", now: now) {
+        func value(at now: Date) async -> Int {
+            await cache.value(for: "k", now: now) {
                 loads.withLock { $0 += 1 }
                 return 7
             }
         }
-        #expect(try await value(at: start) == 7)
-        #expect(try await value(at: start.addingTimeInterval(10)) == 7)
+        #expect(await value(at: start) == 7)
+        #expect(await value(at: start.addingTimeInterval(10)) == 7)
         #expect(loads.withLock { $0 } == 1)
-        #expect(try await value(at: start.addingTimeInterval(40)) == 7)
+        #expect(await value(at: start.addingTimeInterval(40)) == 7)
         #expect(loads.withLock { $0 } == 2)
 
         await #expect(throws: LoadFailed.self) {
@@ -165,7 +165,7 @@ struct ExpiringCacheTests {
         let (release, releaseContinuation) = AsyncStream<Void>.makeStream()
         let now = start
         let first = Task {
-            try await cache.value(for: "a", now: now) {
+            await cache.value(for: "a", now: now) {
                 startedContinuation.yield()
                 for await _ in release { break }
                 return 1
@@ -174,9 +174,9 @@ struct ExpiringCacheTests {
         for await _ in started { break }
         cache.invalidate("a")
         releaseContinuation.yield()
-        #expect(try await first.value == 1)
+        #expect(await first.value == 1)
         #expect(cache.count == 0)
-        _ = try await cache.value(for: "a", now: start) { 2 }
+        _ = await cache.value(for: "a", now: start) { 2 }
         #expect(cached(cache, "a", at: start) == 2)
     }
 
@@ -196,18 +196,18 @@ struct ExpiringCacheTests {
     func concurrentUse() async throws {
         let cache = ExpiringCache<Int, Int, Int>(capacity: 64, lifetime: 30)
         let now = start
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        await withTaskGroup(of: Void.self) { group in
             for worker in 0..<8 {
                 group.addTask {
                     for step in 0..<500 {
                         let key = (worker * 31 + step) % 200
-                        let value = try await cache.value(for: key, now: now, tags: { [$0 % 5] }) { key * 2 }
+                        let value = await cache.value(for: key, now: now, tags: { [$0 % 5] }) { key * 2 }
                         #expect(value == key * 2)
                         if step % 50 == 0 { cache.invalidate(tag: step % 5) }
                     }
                 }
             }
-            try await group.waitForAll()
+            await group.waitForAll()
         }
         #expect(cache.count <= 64)
         let statistics = cache.statistics
