@@ -21,83 +21,71 @@ public final class AccessDirectory: Sendable {
         public var secretExpiresAt: Date?
     }
 
-    private struct MemberEntry {
-        let grant: MemberGrant?
-        let cachedUntil: Date
+    private struct MemberKey: Hashable, Sendable {
+        let tenantID: TenantID
+        let userID: UserID
     }
 
-    private struct KeyEntry {
+    /// What a secret hash led to: the owning tenant (if the secret is known) and its key.
+    private struct KeyEntry: Sendable {
         let tenantID: TenantID?
         let grant: KeyGrant?
-        let cachedUntil: Date
     }
 
     private let database: any DataStore
-    private let members = Mutex<[TenantID: [UserID: MemberEntry]]>([:])
-    private let keys = Mutex<[String: KeyEntry]>([:])
+    /// Members' grants, tagged with their tenant.
+    private let members: ExpiringCache<MemberKey, MemberGrant?, TenantID>
+    /// Keys by secret hash, tagged with their tenant (unknown secrets have no tag and expire).
+    private let keys: ExpiringCache<String, KeyEntry, TenantID>
     private let uses = Mutex<[TenantID: [APIKeyID: Date]]>([:])
     /// How long an entry is trusted without asking the database; the safety net if a notice is
     /// ever lost.
-    public let cacheLifetime: TimeInterval
-    private let limit = 100_000
+    public var cacheLifetime: TimeInterval { members.lifetime }
 
     /// Creates a directory.
     public init(database: any DataStore, cacheLifetime: TimeInterval = 30) {
         self.database = database
-        self.cacheLifetime = cacheLifetime
+        self.members = ExpiringCache(capacity: 100_000, lifetime: cacheLifetime)
+        self.keys = ExpiringCache(capacity: 100_000, lifetime: cacheLifetime)
     }
 
     /// The member's grant in a tenant, or `nil` when the user is not a member.
     public func member(_ userID: UserID, in tenantID: TenantID, now: Date = Date()) async throws -> MemberGrant? {
-        if let entry = members.withLock({ $0[tenantID]?[userID] }), entry.cachedUntil > now {
-            return entry.grant
+        try await members.value(for: MemberKey(tenantID: tenantID, userID: userID), now: now, tags: { _ in [tenantID] }) {
+            try await database.withTenant(tenantID) { scope -> MemberGrant? in
+                guard let found = try await scope.memberships.access(userID: userID) else { return nil }
+                return MemberGrant(membership: found.membership, role: found.role, tenantStatus: found.tenant)
+            }
         }
-        let grant = try await database.withTenant(tenantID) { scope -> MemberGrant? in
-            guard let found = try await scope.memberships.access(userID: userID) else { return nil }
-            return MemberGrant(membership: found.membership, role: found.role, tenantStatus: found.tenant)
-        }
-        let entry = MemberEntry(grant: grant, cachedUntil: now.addingTimeInterval(cacheLifetime))
-        members.withLock { members in
-            if members.count > limit { members.removeAll(keepingCapacity: true) }
-            members[tenantID, default: [:]][userID] = entry
-        }
-        return grant
     }
 
     /// The key a secret belongs to, or `nil` for an unknown secret.
     public func key(secret: String, now: Date = Date()) async throws -> KeyGrant? {
         let hash = SecretToken.digest(secret)
-        if let entry = keys.withLock({ $0[hash] }), entry.cachedUntil > now {
-            return entry.grant
-        }
-        let owner = try await database.readGlobal { scope in try await scope.credentials.owner(ofSecretHash: hash) }
-        var grant: KeyGrant?
-        if let owner {
-            grant = try await database.withTenant(owner.tenantID) { scope in
+        return try await keys.value(for: hash, now: now, tags: { $0.tenantID.map { [$0] } ?? [] }) {
+            guard let owner = try await database.readGlobal({ scope in try await scope.credentials.owner(ofSecretHash: hash) })
+            else { return KeyEntry(tenantID: nil, grant: nil) }
+            let grant = try await database.withTenant(owner.tenantID) { scope in
                 try await scope.apiKeys.find(secretHash: hash).map { KeyGrant(key: $0.key, secretExpiresAt: $0.secretExpiresAt) }
             }
-        }
-        let entry = KeyEntry(tenantID: owner?.tenantID, grant: grant, cachedUntil: now.addingTimeInterval(cacheLifetime))
-        keys.withLock { keys in
-            if keys.count > limit { keys.removeAll(keepingCapacity: true) }
-            keys[hash] = entry
-        }
-        return grant
+            return KeyEntry(tenantID: owner.tenantID, grant: grant)
+        }.grant
     }
 
     /// Forgets a tenant's entries (after a change on this node, or a notice from another).
     public func invalidate(tenant tenantID: TenantID) {
-        members.withLock { _ = $0.removeValue(forKey: tenantID) }
-        keys.withLock { keys in
-            keys = keys.filter { $0.value.tenantID != tenantID }
-        }
+        members.invalidate(tag: tenantID)
+        keys.invalidate(tag: tenantID)
     }
 
     /// Forgets everything (after the listener reconnects and may have missed notices).
     public func clear() {
-        members.withLock { $0.removeAll() }
-        keys.withLock { $0.removeAll() }
+        members.invalidateAll()
+        keys.invalidateAll()
     }
+
+    /// The counts of the member and key caches together, for metrics.
+    public var statistics: CacheStatistics { members.statistics + keys.statistics }
 
     /// Notes that a key was used; written to the database in batches by ``flushUses()``.
     public func recordUse(of keyID: APIKeyID, in tenantID: TenantID, at time: Date = Date()) {

@@ -21,13 +21,13 @@ public struct IdentityService: Sendable {
     public let limiters: AttemptLimiters
     /// The default plan of a new tenant.
     public let tenancy: TenancySettings
-    /// The public base URL, for links in emails.
-    public let publicURL: String
+    /// Sends and redeems the one-time links of emails.
+    public let emailedTokens: EmailedTokenIssuer
 
     /// Creates the use case from its dependencies.
     public init(
         database: any DataStore, authority: AccessTokenAuthority, hashing: PasswordHashingPool,
-        directory: UserDirectoryCache, limiters: AttemptLimiters, tenancy: TenancySettings, publicURL: String
+        directory: UserDirectoryCache, limiters: AttemptLimiters, tenancy: TenancySettings, emailedTokens: EmailedTokenIssuer
     ) {
         self.database = database
         self.authority = authority
@@ -35,7 +35,7 @@ public struct IdentityService: Sendable {
         self.directory = directory
         self.limiters = limiters
         self.tenancy = tenancy
-        self.publicURL = publicURL
+        self.emailedTokens = emailedTokens
     }
 
     /// Session lifetimes.
@@ -102,11 +102,10 @@ public struct IdentityService: Sendable {
         let user = User(id: .generate(), email: registration.email, name: registration.name, createdAt: now, updatedAt: now)
         let refreshToken = SecretToken.generate()
         let session = Session.new(policy: policy, userID: user.id, tenantID: tenant.id, origin: origin, now: now)
-        let verification = SecretToken.generate()
         do {
             try await createRegistration(
                 tenant: tenant, user: user, passwordHash: passwordHash, session: session,
-                refreshToken: refreshToken, verification: verification, origin: origin, now: now
+                refreshToken: refreshToken, origin: origin, now: now
             )
         } catch var error as TenantryError where error.code == .conflict {
             // The request names the slug `tenant_slug`.
@@ -128,7 +127,7 @@ public struct IdentityService: Sendable {
 
     private func createRegistration(
         tenant: Tenant, user: User, passwordHash: String, session: Session,
-        refreshToken: String, verification: String, origin: AuditEvent.Origin, now: Date
+        refreshToken: String, origin: AuditEvent.Origin, now: Date
     ) async throws {
         try await database.withTenant(tenant.id) { scope in
             try await scope.users.create(user, passwordHash: passwordHash)
@@ -137,9 +136,8 @@ public struct IdentityService: Sendable {
             try await scope.global.sessions.create(session)
             try await scope.global.sessions.addRefreshToken(
                 hash: SecretToken.digest(refreshToken), sessionID: session.id, at: now)
-            try await enqueueVerificationEmail(
-                token: verification, user: user, tenant: tenant, scope: scope.global, now: now
-            )
+            try await emailedTokens.send(
+                .verifyEmail, to: user, tenant: tenant.id, tenantName: tenant.name, scope: scope.global, now: now)
             try await scope.record(
                 AuditRecorder.event(
                     in: tenant.id, action: .authRegistered, actor: .user(user.id),
@@ -483,15 +481,10 @@ public struct IdentityService: Sendable {
     /// Verifies an email address with a token from the verification email.
     public func verifyEmail(token: String, origin: AuditEvent.Origin) async throws {
         let now = Date()
-        let userID = try await database.withGlobal { scope -> UserID? in
-            guard
-                let record = try await scope.userTokens.consume(hash: SecretToken.digest(token), purpose: .verifyEmail, now: now)
-            else { return nil }
+        let userID = try await database.withGlobal { scope -> UserID in
+            let record = try await emailedTokens.redeem(token, for: .verifyEmail, scope: scope, now: now)
             try await scope.users.markEmailVerified(id: record.userID, at: now)
             return record.userID
-        }
-        guard let userID else {
-            throw TenantryError(.invalidUserToken, "The link is invalid, expired or already used.")
         }
         try await recordForUser(userID, action: .userEmailVerified, origin: origin, preferred: nil)
     }
@@ -504,9 +497,9 @@ public struct IdentityService: Sendable {
             user.emailVerifiedAt == nil, user.status == .active
         else { return }
         let tenant = try await memberships(of: user.id).first?.tenant
-        let token = SecretToken.generate()
         try await database.withGlobal { scope in
-            try await enqueueVerificationEmail(token: token, user: user, tenant: tenant, scope: scope, now: Date())
+            try await emailedTokens.send(
+                .verifyEmail, to: user, tenant: tenant?.id, tenantName: tenant?.name, scope: scope, now: Date())
         }
     }
 
@@ -520,17 +513,9 @@ public struct IdentityService: Sendable {
         let memberships = try await memberships(of: user.id)
         let tenant =
             memberships.first { $0.tenant.slug.rawValue == tenantSlug?.lowercased() }?.tenant ?? memberships.first?.tenant
-        let token = SecretToken.generate()
-        let now = Date()
         try await database.withGlobal { scope in
-            try await scope.userTokens.add(
-                hash: SecretToken.digest(token), userID: user.id, purpose: .resetPassword,
-                contextTenantID: tenant?.id, now: now, expiresAt: now.addingTimeInterval(3600)
-            )
-            try await EmailOutbox.enqueue(
-                .resetPassword, to: user, tenant: tenant?.id, tenantName: tenant?.name ?? "Tenantry",
-                link: "\(publicURL)/reset-password?token=\(token)", validFor: "1 hour", scope: scope
-            )
+            try await emailedTokens.send(
+                .resetPassword, to: user, tenant: tenant?.id, tenantName: tenant?.name, scope: scope, now: Date())
         }
         try await recordForUser(user.id, action: .authPasswordResetRequested, origin: origin, preferred: tenant?.id)
     }
@@ -540,20 +525,14 @@ public struct IdentityService: Sendable {
         try PasswordPolicy.validate(password)
         let hash = try await hashing.hash(password)
         let now = Date()
-        let result = try await database.withGlobal { scope -> (UserID, [SessionID])? in
-            guard
-                let record = try await scope.userTokens.consume(
-                    hash: SecretToken.digest(token), purpose: .resetPassword, now: now)
-            else { return nil }
+        let userID = try await database.withGlobal { scope -> UserID in
+            let record = try await emailedTokens.redeem(token, for: .resetPassword, scope: scope, now: now)
             try await scope.users.setPasswordHash(hash, id: record.userID, at: now)
             try await scope.userTokens.invalidateAll(userID: record.userID, purpose: .resetPassword, now: now)
             // Following the emailed link proves control of the address.
             try await scope.users.markEmailVerified(id: record.userID, at: now)
-            let ended = try await scope.sessions.revokeAll(userID: record.userID, except: nil, reason: "password_reset", at: now)
-            return (record.userID, ended)
-        }
-        guard let (userID, _) = result else {
-            throw TenantryError(.invalidUserToken, "The link is invalid, expired or already used.")
+            _ = try await scope.sessions.revokeAll(userID: record.userID, except: nil, reason: "password_reset", at: now)
+            return record.userID
         }
         try await recordForUser(userID, action: .userPasswordReset, origin: origin, preferred: nil)
     }
@@ -580,19 +559,6 @@ public struct IdentityService: Sendable {
         (
             min(policy.absoluteLifetime, settings?.sessionLifetimeSeconds.map(TimeInterval.init) ?? .infinity),
             min(policy.idleTimeout, settings?.sessionIdleTimeoutSeconds.map(TimeInterval.init) ?? .infinity)
-        )
-    }
-
-    private func enqueueVerificationEmail(token: String, user: User, tenant: Tenant?, scope: any GlobalTransaction, now: Date)
-        async throws
-    {
-        try await scope.userTokens.add(
-            hash: SecretToken.digest(token), userID: user.id, purpose: .verifyEmail,
-            contextTenantID: tenant?.id, now: now, expiresAt: now.addingTimeInterval(86_400)
-        )
-        try await EmailOutbox.enqueue(
-            .verifyEmail, to: user, tenant: tenant?.id, tenantName: tenant?.name ?? "Tenantry",
-            link: "\(publicURL)/verify-email?token=\(token)", validFor: "24 hours", scope: scope
         )
     }
 

@@ -1,6 +1,4 @@
 public import Foundation
-import Logging
-import Synchronization
 public import TenantryCore
 
 /// Answers "is this session still valid?" on every authenticated request without a database
@@ -8,60 +6,61 @@ public import TenantryCore
 /// this node and, on PostgreSQL, on every node (each node listens for revocation notices, which
 /// the database sends when the revoking transaction commits).
 public final class SessionValidator: Sendable {
-    private struct Entry: Sendable {
-        let userID: UserID
-        let active: Bool
-        let cachedUntil: Date
+    /// What is known about a session.
+    private enum Standing: Sendable {
+        /// Active, for this user.
+        case active(UserID)
+        /// Revoked, expired, or its user disabled.
+        case ended
     }
 
     private let database: any DataStore
-    private let cache = Mutex<[SessionID: Entry]>([:])
+    private let cache: ExpiringCache<SessionID, Standing, Never>
     /// How long a "still active" answer is trusted without asking the database; the safety
     /// net if a revocation notice is ever lost.
-    public let cacheLifetime: TimeInterval
+    public var cacheLifetime: TimeInterval { cache.lifetime }
 
     /// Creates a validator.
     public init(database: any DataStore, cacheLifetime: TimeInterval = 30) {
         self.database = database
-        self.cacheLifetime = cacheLifetime
+        self.cache = ExpiringCache(capacity: 200_000, lifetime: cacheLifetime)
     }
 
     /// Throws `invalid_token` unless the session exists, belongs to `userID` and is active.
     public func validate(sessionID: SessionID, userID: UserID, now: Date = Date()) async throws {
-        if let entry = cache.withLock({ $0[sessionID] }), entry.cachedUntil > now {
-            guard entry.active, entry.userID == userID else { throw Self.rejected }
-            return
+        let standing: Standing
+        switch cache.lookup(sessionID, now: now) {
+        case .hit(let cached):
+            standing = cached
+        case .miss(let ticket):
+            let found = try await database.readGlobal { scope -> (Session, User.Status)? in
+                guard let session = try await scope.sessions.find(id: sessionID),
+                    let user = try await scope.users.find(id: session.userID)
+                else { return nil }
+                return (session, user.status)
+            }
+            guard let (session, status) = found else { throw Self.rejected }
+            standing = session.isActive(at: now) && status == .active ? .active(session.userID) : .ended
+            // Never trusted past either of the session's expiries.
+            let sessionEnds = min(session.expiresAt, session.idleExpiresAt)
+            cache.store(standing, for: sessionID, expiresAt: sessionEnds, ticket: ticket, now: now)
         }
-        let found = try await database.readGlobal { scope -> (Session, User.Status)? in
-            guard let session = try await scope.sessions.find(id: sessionID),
-                let user = try await scope.users.find(id: session.userID)
-            else { return nil }
-            return (session, user.status)
-        }
-        guard let (session, status) = found else { throw Self.rejected }
-        let active = session.isActive(at: now) && status == .active
-        let until = min(now.addingTimeInterval(cacheLifetime), min(session.expiresAt, session.idleExpiresAt))
-        cache.withLock { cache in
-            if cache.count > 200_000 { cache.removeAll(keepingCapacity: true) }
-            cache[sessionID] = Entry(userID: session.userID, active: active, cachedUntil: until)
-        }
-        guard active, session.userID == userID else { throw Self.rejected }
+        guard case .active(let owner) = standing, owner == userID else { throw Self.rejected }
     }
 
-    /// Forgets cached states of revoked sessions (called on this node after revoking, and by the
-    /// revocation listener for notices from other nodes).
+    /// Marks sessions revoked (called on this node after revoking, and for the revocation
+    /// notices from other nodes); a read of them in flight is not stored over it.
     public func revoked(_ sessionIDs: [SessionID]) {
-        cache.withLock { cache in
-            for id in sessionIDs {
-                cache[id] = Entry(userID: cache[id]?.userID ?? UserID(UUID()), active: false, cachedUntil: .distantFuture)
-            }
-        }
+        for id in sessionIDs { cache.set(.ended, for: id, until: .distantFuture) }
     }
 
     /// Forgets everything (after the revocation listener reconnects and may have missed notices).
     public func clear() {
-        cache.withLock { $0.removeAll() }
+        cache.invalidateAll()
     }
+
+    /// The cache's counts, for metrics.
+    public var statistics: CacheStatistics { cache.statistics }
 
     private static var rejected: TenantryError {
         TenantryError(

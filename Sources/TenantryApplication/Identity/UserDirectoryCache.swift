@@ -1,5 +1,4 @@
 public import Foundation
-import Synchronization
 public import TenantryCore
 
 /// The user directory: each user's profile and tenant memberships (with each tenant's name,
@@ -22,8 +21,8 @@ public import TenantryCore
 /// It serves reads only: a write path reads the rows it changes from the database, never from
 /// this cache.
 ///
-/// The cache holds at most ``capacity`` users; when full it drops expired entries, then
-/// arbitrary ones.
+/// The cache holds at most ``capacity`` users; when full it drops expired entries, then the
+/// entries stored longest ago (the rule of ``ExpiringCache``).
 public final class UserDirectoryCache: Sendable {
     /// A user with every tenant they belong to.
     public struct Entry: Sendable {
@@ -44,40 +43,13 @@ public final class UserDirectoryCache: Sendable {
         }
     }
 
-    private struct Cached {
-        let entry: Entry
-        let cachedUntil: Date
-    }
-
-    private struct State {
-        var entries: [UserID: Cached] = [:]
-        /// Moves on every invalidation; a read that began under another generation is not stored.
-        var generation: UInt64 = 0
-
-        mutating func invalidate(where matches: (Entry) -> Bool) {
-            generation &+= 1
-            entries = entries.filter { !matches($0.value.entry) }
-        }
-
-        mutating func invalidate(_ userID: UserID) {
-            generation &+= 1
-            entries[userID] = nil
-        }
-
-        mutating func makeRoom(capacity: Int, now: Date) {
-            entries = entries.filter { $0.value.cachedUntil > now }
-            let excess = entries.count - capacity * 3 / 4
-            guard excess > 0 else { return }
-            for key in Array(entries.keys.prefix(excess)) { entries[key] = nil }
-        }
-    }
-
     private let load: @Sendable (UserID) async throws -> Entry?
-    private let state = Mutex(State())
+    /// Users by id, tagged with the tenants they belong to.
+    private let cache: ExpiringCache<UserID, Entry, TenantID>
     /// The most users kept.
-    public let capacity: Int
+    public var capacity: Int { cache.capacity }
     /// How long an entry is trusted without asking the database.
-    public let lifetime: TimeInterval
+    public var lifetime: TimeInterval { cache.lifetime }
 
     /// Creates a cache that reads missing entries from `database`.
     public convenience init(database: any DataStore, capacity: Int = 50_000, lifetime: TimeInterval = 30) {
@@ -94,43 +66,38 @@ public final class UserDirectoryCache: Sendable {
 
     /// Creates a cache around a loader (tests use it to control when a read completes).
     public init(capacity: Int, lifetime: TimeInterval, load: @escaping @Sendable (UserID) async throws -> Entry?) {
-        self.capacity = max(1, capacity)
-        self.lifetime = lifetime
+        self.cache = ExpiringCache(capacity: capacity, lifetime: lifetime)
         self.load = load
     }
 
     /// The user's entry: from memory when cached and fresh, otherwise read (and remembered).
     /// `nil` when there is no such user (which is not remembered).
     public func entry(for userID: UserID, now: Date = Date()) async throws -> Entry? {
-        let (cached, generation) = state.withLock { ($0.entries[userID], $0.generation) }
-        if let cached, cached.cachedUntil > now { return cached.entry }
-        guard let loaded = try await load(userID) else { return nil }
-        state.withLock { state in
-            guard state.generation == generation else { return }
-            if state.entries[userID] == nil, state.entries.count >= capacity { state.makeRoom(capacity: capacity, now: now) }
-            state.entries[userID] = Cached(entry: loaded, cachedUntil: now.addingTimeInterval(lifetime))
+        switch cache.lookup(userID, now: now) {
+        case .hit(let entry):
+            return entry
+        case .miss(let ticket):
+            guard let loaded = try await load(userID) else { return nil }
+            cache.store(loaded, for: userID, tags: loaded.memberships.map(\.tenant.id), ticket: ticket, now: now)
+            return loaded
         }
-        return loaded
     }
 
     /// Forgets a user's entry. Call it after a transaction that changed the user's row or one
     /// of their memberships has committed.
     public func invalidate(user userID: UserID) {
-        state.withLock { $0.invalidate(userID) }
+        cache.invalidate(userID)
     }
 
     /// Forgets the entry of every member of a tenant. Call it after a transaction that changed
     /// the tenant's name, slug or status has committed.
     public func invalidate(tenant tenantID: TenantID) {
-        state.withLock { $0.invalidate { $0.membership(in: tenantID) != nil } }
+        cache.invalidate(tag: tenantID)
     }
 
     /// Forgets everything (after the notice listener reconnects and may have missed notices).
     public func invalidateAll() {
-        state.withLock { state in
-            state.generation &+= 1
-            state.entries.removeAll()
-        }
+        cache.invalidateAll()
     }
 
     /// Applies a notice from another node (or this one) announced through PostgreSQL.
@@ -142,5 +109,8 @@ public final class UserDirectoryCache: Sendable {
     }
 
     /// How many users are cached now.
-    public var count: Int { state.withLock { $0.entries.count } }
+    public var count: Int { cache.count }
+
+    /// The cache's counts, for metrics.
+    public var statistics: CacheStatistics { cache.statistics }
 }

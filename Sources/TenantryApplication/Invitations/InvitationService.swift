@@ -12,20 +12,19 @@ public struct InvitationService: Sendable {
     public let authority: AccessTokenAuthority
     /// Hashes passwords off the request threads.
     public let hashing: PasswordHashingPool
-    /// The public base URL, for links in emails.
-    public let publicURL: String
+    /// Sends and redeems the one-time links of emails.
+    public let emailedTokens: EmailedTokenIssuer
 
     /// Creates the use case from its dependencies.
-    public init(database: any DataStore, authority: AccessTokenAuthority, hashing: PasswordHashingPool, publicURL: String) {
+    public init(
+        database: any DataStore, authority: AccessTokenAuthority, hashing: PasswordHashingPool,
+        emailedTokens: EmailedTokenIssuer
+    ) {
         self.database = database
         self.authority = authority
         self.hashing = hashing
-        self.publicURL = publicURL
+        self.emailedTokens = emailedTokens
     }
-
-
-    /// How long the emailed link works, in the email's words.
-    public static let lifetimeInWords = "7 days"
 
     public func list(_ access: TenantAccess, page: PageRequest) async throws -> Page<Invitation> {
         try await database.withTenant(access.tenantID) { scope in try await scope.invitations.list(page) }
@@ -36,7 +35,7 @@ public struct InvitationService: Sendable {
         async throws -> Invitation
     {
         let now = Date()
-        let token = SecretToken.generate()
+        let token = EmailedToken.mint(.invitation, now: now)
         return try await database.withTenant(access.tenantID) { scope -> Invitation in
             let role = try await RoleResolution.resolve(reference, in: scope)
             try GrantPolicy.checkAssign(role, by: access)
@@ -50,9 +49,9 @@ public struct InvitationService: Sendable {
             try await scope.requireRoom(for: .members, countingInvitations: true)
             let invitation = Invitation(
                 tenantID: access.tenantID, id: .generate(), email: email, role: role.reference,
-                invitedBy: Self.inviter(access), createdAt: now, expiresAt: now.addingTimeInterval(Invitation.lifetime),
+                invitedBy: Self.inviter(access), createdAt: now, expiresAt: token.expiresAt,
                 lastSentAt: now, acceptedAt: nil, acceptedBy: nil, revokedAt: nil)
-            try await scope.invitations.create(invitation, tokenHash: SecretToken.digest(token))
+            try await scope.invitations.create(invitation, tokenHash: token.hash)
             try await sendEmail(for: invitation, token: token, access: access, scope: scope)
             try await scope.record(
                 AuditRecorder.event(
@@ -71,7 +70,7 @@ public struct InvitationService: Sendable {
     /// expiry restarts. An accepted invitation is a `conflict`, a revoked one `invitation_invalid`.
     public func resend(_ access: TenantAccess, id: InvitationID, origin: AuditEvent.Origin) async throws -> Invitation {
         let now = Date()
-        let token = SecretToken.generate()
+        let token = EmailedToken.mint(.invitation, now: now)
         return try await database.withTenant(access.tenantID) { scope -> Invitation in
             guard var invitation = try await scope.invitations.find(id: id) else { throw Self.noSuchInvitation }
             switch invitation.status(at: now) {
@@ -89,11 +88,10 @@ public struct InvitationService: Sendable {
                 throw TenantryError(.conflict, "A newer invitation for this address is pending; resend that one.")
             }
             let before = invitation.expiresAt
-            invitation.expiresAt = now.addingTimeInterval(Invitation.lifetime)
+            invitation.expiresAt = token.expiresAt
             invitation.lastSentAt = now
             guard
-                try await scope.invitations.renew(
-                    id: id, tokenHash: SecretToken.digest(token), at: now, expiresAt: invitation.expiresAt)
+                try await scope.invitations.renew(id: id, tokenHash: token.hash, at: now, expiresAt: invitation.expiresAt)
             else { throw TenantryError(.conflict, "The invitation changed meanwhile; retry.") }
             try await sendEmail(for: invitation, token: token, access: access, scope: scope)
             try await scope.record(
@@ -163,7 +161,7 @@ public struct InvitationService: Sendable {
     /// a new person gives a name and password and gets an account (its address counts as
     /// verified: the link came to it) and a session in the tenant.
     public func accept(token: String, acceptor: Acceptor, origin: AuditEvent.Origin) async throws -> Acceptance {
-        let hash = SecretToken.digest(token)
+        let hash = EmailedToken.hash(of: token)
         guard let found = try await database.readGlobal({ scope in try await scope.credentials.invitation(ofTokenHash: hash) })
         else { throw Self.invalid }
         // Who accepts, decided before any slow password hashing and re-checked in the transaction.
@@ -297,16 +295,14 @@ public struct InvitationService: Sendable {
     }
 
     /// Queues the invitation email: "<inviter> invited you to join <tenant>", with the link.
-    private func sendEmail(for invitation: Invitation, token: String, access: TenantAccess, scope: any TenantTransaction)
-        async throws
-    {
+    private func sendEmail(
+        for invitation: Invitation, token: EmailedToken, access: TenantAccess, scope: any TenantTransaction
+    ) async throws {
         let tenant = try await scope.tenants.find(id: access.tenantID)
         let inviter = try await scope.users.find(id: Self.inviter(access))
-        try await EmailOutbox.enqueue(
-            .invitation, to: invitation.email, name: inviter?.name ?? "A member", tenant: access.tenantID,
-            tenantName: tenant?.name ?? "Tenantry",
-            link: "\(publicURL)/accept-invitation?token=\(token)", validFor: Self.lifetimeInWords,
-            scope: scope.global)
+        try await emailedTokens.send(
+            token, to: invitation.email, name: inviter?.name ?? "A member", tenant: access.tenantID,
+            tenantName: tenant?.name, scope: scope.global)
     }
 
     private static func target(_ id: InvitationID) -> AuditEvent.Target { .init(type: "invitation", id: id.description) }

@@ -7,13 +7,13 @@ public import TenantryCore
 public struct MemberService: Sendable {
     /// The data store.
     public let database: any DataStore
-    /// The public base URL, for links in emails.
-    public let publicURL: String
+    /// Sends and redeems the one-time links of emails.
+    public let emailedTokens: EmailedTokenIssuer
 
     /// Creates the use case from its dependencies.
-    public init(database: any DataStore, publicURL: String) {
+    public init(database: any DataStore, emailedTokens: EmailedTokenIssuer) {
         self.database = database
-        self.publicURL = publicURL
+        self.emailedTokens = emailedTokens
     }
 
 
@@ -173,7 +173,8 @@ public struct MemberService: Sendable {
     /// Refuses a change that leaves the tenant without an active owner (checked after the
     /// change, inside the same locked transaction).
     /// The account with this email, or a new one (emailed a link to choose a password, valid
-    /// 72 hours) when there is none; a new account needs a `name`.
+    /// for ``EmailedToken/Purpose/setPassword``'s lifetime) when there is none; a new account
+    /// needs a `name`.
     public func account(
         email: EmailAddress, name: String?, in scope: any TenantTransaction, now: Date, nameField: String = "name"
     )
@@ -186,13 +187,8 @@ public struct MemberService: Sendable {
         let created = User(id: .generate(), email: email, name: name, createdAt: now, updatedAt: now)
         try await scope.users.create(created, passwordHash: nil)
         let tenant = try await scope.tenants.find(id: scope.tenantID)
-        let token = SecretToken.generate()
-        try await scope.global.userTokens.add(
-            hash: SecretToken.digest(token), userID: created.id, purpose: .resetPassword,
-            contextTenantID: scope.tenantID, now: now, expiresAt: now.addingTimeInterval(72 * 3600))
-        try await EmailOutbox.enqueue(
-            .memberAdded, to: created, tenant: scope.tenantID, tenantName: tenant?.name ?? "Tenantry",
-            link: "\(publicURL)/reset-password?token=\(token)", validFor: "72 hours", scope: scope.global)
+        try await emailedTokens.send(
+            .setPassword, to: created, tenant: scope.tenantID, tenantName: tenant?.name, scope: scope.global, now: now)
         return created
     }
 

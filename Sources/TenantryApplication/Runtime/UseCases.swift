@@ -26,14 +26,14 @@ public struct UseCases: Sendable {
         identity = IdentityService(
             database: database, authority: environment.authority, hashing: environment.hashing,
             directory: environment.caches.directory, limiters: environment.limiters, tenancy: environment.tenancy,
-            publicURL: environment.publicURL)
-        members = MemberService(database: database, publicURL: environment.publicURL)
+            emailedTokens: environment.emailedTokens)
+        members = MemberService(database: database, emailedTokens: environment.emailedTokens)
         roles = RoleService(database: database)
         teams = TeamService(database: database)
         apiKeys = APIKeyService(database: database)
         invitations = InvitationService(
             database: database, authority: environment.authority, hashing: environment.hashing,
-            publicURL: environment.publicURL)
+            emailedTokens: environment.emailedTokens)
         tenants = TenantService(
             database: database, entitlements: environment.caches.entitlements, tenancy: environment.tenancy)
         platform = PlatformService(database: database, tenancy: environment.tenancy, members: members)

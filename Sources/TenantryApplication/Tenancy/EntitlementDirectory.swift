@@ -1,5 +1,4 @@
 public import Foundation
-import Synchronization
 public import TenantryCore
 
 /// Each tenant's status, plan, effective entitlements (plan + overrides) and branding, kept in
@@ -21,39 +20,22 @@ public final class EntitlementDirectory: Sendable {
         public var branding: Branding
     }
 
-    private struct Cached {
-        let state: TenantState?
-        let cachedUntil: Date
-    }
-
-    private struct Store {
-        var entries: [TenantID: Cached] = [:]
-        var generation: UInt64 = 0
-    }
-
     private let database: any DataStore
-    private let store = Mutex(Store())
+    private let cache: ExpiringCache<TenantID, TenantState?, Never>
     /// How long an entry is trusted without a notice.
-    public let lifetime: TimeInterval
-    private let capacity = 100_000
+    public var lifetime: TimeInterval { cache.lifetime }
 
     /// Creates a directory reading missing entries from `database`.
     public init(database: any DataStore, lifetime: TimeInterval = 30) {
         self.database = database
-        self.lifetime = lifetime
+        self.cache = ExpiringCache(capacity: 100_000, lifetime: lifetime)
     }
 
     /// The tenant's state, or `nil` when no such tenant exists (any more).
     public func state(of tenantID: TenantID, now: Date = Date()) async throws -> TenantState? {
-        let (cached, generation) = store.withLock { ($0.entries[tenantID], $0.generation) }
-        if let cached, cached.cachedUntil > now { return cached.state }
-        let state = try await database.readGlobal { scope in try await Self.load(tenantID, from: scope) }
-        store.withLock { store in
-            guard store.generation == generation else { return }
-            if store.entries.count >= capacity { store.entries.removeAll(keepingCapacity: true) }
-            store.entries[tenantID] = Cached(state: state, cachedUntil: now.addingTimeInterval(lifetime))
+        try await cache.value(for: tenantID, now: now) {
+            try await database.readGlobal { scope in try await Self.load(tenantID, from: scope) }
         }
-        return state
     }
 
     /// Reads a tenant's state from the database (in the caller's transaction): its row, then
@@ -79,25 +61,19 @@ public final class EntitlementDirectory: Sendable {
     /// The cached entitlements without waiting: `nil` when the tenant is not cached (or its
     /// entry expired); call ``entitlements(for:now:)`` then.
     public func cachedEntitlements(for tenantID: TenantID, now: Date = Date()) -> Entitlements? {
-        store.withLock { store in
-            guard let cached = store.entries[tenantID], cached.cachedUntil > now else { return nil }
-            return cached.state?.entitlements
-        }
+        cache.peek(tenantID, now: now) { $0?.entitlements }
     }
 
     /// Forgets one tenant (after a change on this node, or a notice from another).
     public func invalidate(tenant tenantID: TenantID) {
-        store.withLock { store in
-            store.generation &+= 1
-            store.entries[tenantID] = nil
-        }
+        cache.invalidate(tenantID)
     }
 
     /// Forgets everything (a plan changed, or the listener reconnected).
     public func clear() {
-        store.withLock { store in
-            store.generation &+= 1
-            store.entries.removeAll()
-        }
+        cache.invalidateAll()
     }
+
+    /// The cache's counts, for metrics.
+    public var statistics: CacheStatistics { cache.statistics }
 }

@@ -48,6 +48,6 @@ public struct Invitation: Sendable, Equatable {
         return .pending
     }
 
-    /// How long an invitation stays valid.
-    public static let lifetime: TimeInterval = 7 * 86_400
+    /// How long an invitation stays valid: its emailed token's lifetime.
+    public static var lifetime: TimeInterval { EmailedToken.Purpose.invitation.lifetime }
 }

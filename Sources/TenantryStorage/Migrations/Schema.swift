@@ -88,7 +88,7 @@ enum PostgresSchema {
                 + ["roles", "teams", "team_members", "api_keys", "api_key_secrets", "invitations"].flatMap(tenantIsolation)
                 + [apiKeySecretFunction, invitationTokenFunction]
         ),
-        Migration(version: 4, name: "tenant_reads", statements: [memberPageFunction]),
+        Migration(version: 4, name: "tenant_reads", statements: [MemberPageRepository.postgresFunction]),
         idempotencyMigration,
         Migration(
             version: 6,

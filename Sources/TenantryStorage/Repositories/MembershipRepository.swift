@@ -56,65 +56,14 @@ public struct SQLMembershipRepository: MembershipRepository {
         ) { $0.userID.rawValue }
     }
 
-    private static let memberColumns: SQLQueryString = """
-        m.user_id, m.role, m.role_id, m.status, m.created_at, m.updated_at, u.email, u.name
-        """
-
-    private var memberSource: SQLQueryString {
-        """
-        FROM memberships m JOIN users u ON u.id = m.user_id
-        WHERE m.tenant_id = \(bind: tenantID.rawValue)
-        """
-    }
-
     /// Members with their identities, in order of user id, one page at a time.
     public func members(_ filter: MemberFilter, page: PageRequest) async throws -> Page<Member> {
-        var select: SQLQueryString = "SELECT " + Self.memberColumns + " " + memberSource
-        switch filter.role {
-        case .builtIn(let role)?:
-            select += (" AND m.role = \(bind: role.rawValue) AND m.role_id IS NULL")
-        case .custom(let id)?:
-            select += (" AND m.role_id = \(bind: id.rawValue)")
-        case nil:
-            break
-        }
-        if let status = filter.status {
-            select += (" AND m.status = \(bind: status.rawValue)")
-        }
-        if let pattern = Self.namePattern(filter.text) {
-            select += (" AND (lower(u.name) LIKE \(bind: pattern) ESCAPE '\\' OR u.email LIKE \(bind: pattern) ESCAPE '\\')")
-        }
-        let tenantID = self.tenantID
-        let members = try await KeysetPagination.fetch(
-            sql, select: select, key: "user_id", page: page, decode: { try Self.decodeMember($0, tenantID: tenantID) }
-        ) {
-            $0.membership.userID.rawValue
-        }
-        return try await withCustomRoleNames(members)
-    }
-
-    /// Fills in custom role names with one small query, only when the members hold any (a join
-    /// on every page would cost more to plan than most pages cost to run).
-    private func withCustomRoleNames(_ page: Page<Member>) async throws -> Page<Member> {
-        let ids = Set(page.items.compactMap(\.membership.customRoleID))
-        guard !ids.isEmpty else { return page }
-        let names = Dictionary(
-            uniqueKeysWithValues: try await SQLRoleRepository(sql: sql, tenantID: tenantID).all().map { ($0.id, $0.name) })
-        return page.map { member in
-            var member = member
-            member.customRoleName = member.membership.customRoleID.flatMap { names[$0] }
-            return member
-        }
+        try await MemberPageRepository(tenantID: tenantID, backend: .sql(sql)).members(filter, page: page)
     }
 
     /// One member with their identity.
     public func member(userID: UserID) async throws -> Member? {
-        var select: SQLQueryString = "SELECT " + Self.memberColumns + " " + memberSource
-        select += (" AND m.user_id = \(bind: userID.rawValue)")
-        guard let member = try await sql.raw(select).first().map({ try Self.decodeMember($0, tenantID: tenantID) }) else {
-            return nil
-        }
-        return try await withCustomRoleNames(Page(items: [member], nextCursor: nil)).items.first
+        try await MemberPageRepository.member(userID, tenantID: tenantID, on: sql)
     }
 
     /// What a member may do: their membership, their custom role (if any) and the tenant's
@@ -235,46 +184,20 @@ public struct SQLMembershipRepository: MembershipRepository {
         return counts
     }
 
-    /// The `LIKE` pattern (with `\\` escapes) for a text filter on lower-cased names and emails;
-    /// `nil` for no filter.
-    static func namePattern(_ text: String?) -> String? {
-        guard let text = text?.lowercased(), !text.isEmpty else { return nil }
-        return "%" + escapeLike(text) + "%"
-    }
-
-    static func escapeLike(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-            .replacingOccurrences(of: "_", with: "\\_")
-    }
-
     static func decode(_ row: any SQLRow) throws -> Membership {
+        try decode(row, tenantID: try row.identifier("tenant_id"))
+    }
+
+    /// Decodes a membership row of a known tenant (for queries that select no `tenant_id`).
+    static func decode(_ row: any SQLRow, tenantID: TenantID) throws -> Membership {
         Membership(
-            tenantID: try row.identifier("tenant_id"),
+            tenantID: tenantID,
             userID: try row.identifier("user_id"),
             role: try row.enumeration("role", as: TenantRole.self),
             customRoleID: try row.decode(column: "role_id", as: UUID?.self).map(RoleID.init),
             status: try row.enumeration("status", as: MemberStatus.self),
             createdAt: try row.decode(column: "created_at", as: Date.self),
             updatedAt: try row.decode(column: "updated_at", as: Date.self)
-        )
-    }
-
-    /// Decodes a listing row: only the columns a listing shows, and the stored email as it is
-    /// (validated when written), since a page decodes up to 200 of them.
-    static func decodeMember(_ row: any SQLRow, tenantID: TenantID) throws -> Member {
-        Member(
-            membership: Membership(
-                tenantID: tenantID,
-                userID: try row.identifier("user_id"),
-                role: try row.enumeration("role", as: TenantRole.self),
-                customRoleID: try row.decode(column: "role_id", as: UUID?.self).map(RoleID.init),
-                status: try row.enumeration("status", as: MemberStatus.self),
-                createdAt: try row.decode(column: "created_at", as: Date.self),
-                updatedAt: try row.decode(column: "updated_at", as: Date.self)
-            ),
-            email: EmailAddress(stored: try row.decode(column: "email", as: String.self)),
-            name: try row.decode(column: "name", as: String.self),
-            customRoleName: nil
         )
     }
 }
