@@ -1,6 +1,5 @@
 import Foundation
 import HTTPTypes
-import TenantryTestSupport
 import Testing
 
 /// How each write operation of openapi.json is driven for ``EventCoverageTests``, by

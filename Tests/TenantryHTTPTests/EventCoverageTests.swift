@@ -138,7 +138,10 @@ final class EventHarness: Sendable {
         _ method: HTTPRequest.Method, _ path: String, _ body: [String: Any]? = nil, token: String? = nil,
         expect status: HTTPResponse.Status
     ) async throws -> [String: Any] {
-        sent.withLock { $0?.append((method.rawValue, path)) }
+        sent.withLock { sent in
+            guard sent != nil else { return }
+            sent?.append((method.rawValue, path))
+        }
         let response = try await client.json(method, path, body, token: token)
         #expect(response.status == status, "\(method) \(path): \(response.raw)")
         return response.body
@@ -162,13 +165,14 @@ final class EventHarness: Sendable {
 
     /// Every tenant's outbox rows (read in the platform scope, so a row in the wrong tenant shows too).
     func outbox() async throws -> Set<OutboxRow> {
-        try await context.database.database.withPlatform { scope in
+        let rows = try await context.database.database.withPlatform { scope in
             try await scope.sql.raw("SELECT tenant_id, id, type FROM domain_events").all().map { row in
                 OutboxRow(
                     tenantID: try row.decode(column: "tenant_id", as: UUID.self).uuidString.lowercased(),
                     id: try row.decode(column: "id", as: UUID.self), type: try row.decode(column: "type", as: String.self))
             }
-        }.reduce(into: Set()) { $0.insert($1) }
+        }
+        return Set(rows)
     }
 
     /// A fresh, unique suffix for names and addresses.

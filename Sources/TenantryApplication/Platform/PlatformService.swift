@@ -111,7 +111,8 @@ public struct PlatformService: Sendable {
             profile.tenant.updatedAt = Date()
             try await scope.tenants.save(profile)
             try await scope.global.platformAuditEvents.append(
-                AuditRecorder.event(by: actor, action: action.rawValue, target: Self.target(id), origin: origin, changes: changes))
+                AuditRecorder.event(
+                    by: actor, action: action.rawValue, target: Self.target(id), origin: origin, changes: changes))
             try await scope.record(
                 AuditRecorder.event(
                     in: id, action: action, actor: actor.actor, target: Self.target(id), origin: origin, changes: changes))
