@@ -30,41 +30,25 @@ enum EventCoverageDrivers {
                 return try body.string("tenant", "id")
             }
         },
-        "login": { h in
-            let owner = try await h.owner()
-            return EventProbe {
-                try await h.send(
-                    .post, "/api/v1/auth/login", ["email": owner.email, "password": "not the password at all"],
-                    expect: .unauthorized)
-                try await h.send(.post, "/api/v1/auth/login", ["email": owner.email, "password": owner.password], expect: .ok)
-                return owner.tenantID
-            }
+        "login": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/auth/login", ["email": owner.email, "password": "not the password at all"],
+                expect: .unauthorized)
+            try await h.send(.post, "/api/v1/auth/login", ["email": owner.email, "password": owner.password], expect: .ok)
         },
-        "logout": { h in
-            let owner = try await h.owner()
-            return EventProbe {
-                try await h.send(.post, "/api/v1/auth/logout", token: owner.accessToken, expect: .noContent)
-                return owner.tenantID
-            }
+        "logout": onNewTenant { h, owner in
+            try await h.send(.post, "/api/v1/auth/logout", token: owner.accessToken, expect: .noContent)
         },
-        "logoutAll": { h in
-            let owner = try await h.owner()
-            return EventProbe {
-                try await h.send(.post, "/api/v1/auth/logout-all", token: owner.accessToken, expect: .noContent)
-                return owner.tenantID
-            }
+        "logoutAll": onNewTenant { h, owner in
+            try await h.send(.post, "/api/v1/auth/logout-all", token: owner.accessToken, expect: .noContent)
         },
-        "refreshTokens": { h in
-            let owner = try await h.owner()
-            return EventProbe {
-                let body = ["refresh_token": owner.refreshToken]
-                // A rotation records nothing; so does the one retry of a lost response. A third use
-                // of the rotated token is reuse: the session ends and the event is recorded.
-                try await h.send(.post, "/api/v1/auth/refresh", body, expect: .ok)
-                try await h.send(.post, "/api/v1/auth/refresh", body, expect: .ok)
-                try await h.send(.post, "/api/v1/auth/refresh", body, expect: .unauthorized)
-                return owner.tenantID
-            }
+        "refreshTokens": onNewTenant { h, owner in
+            let body = ["refresh_token": owner.refreshToken]
+            // A rotation records nothing; so does the one retry of a lost response. A third use
+            // of the rotated token is reuse: the session ends and the event is recorded.
+            try await h.send(.post, "/api/v1/auth/refresh", body, expect: .ok)
+            try await h.send(.post, "/api/v1/auth/refresh", body, expect: .ok)
+            try await h.send(.post, "/api/v1/auth/refresh", body, expect: .unauthorized)
         },
         "switchTenant": { h in
             let owner = try await h.owner()
@@ -86,19 +70,11 @@ enum EventCoverageDrivers {
                 return owner.tenantID
             }
         },
-        "resendVerificationEmail": { h in
-            let owner = try await h.owner()
-            return EventProbe {
-                try await h.send(.post, "/api/v1/auth/verify-email/resend", ["email": owner.email], expect: .accepted)
-                return owner.tenantID
-            }
+        "resendVerificationEmail": onNewTenant { h, owner in
+            try await h.send(.post, "/api/v1/auth/verify-email/resend", ["email": owner.email], expect: .accepted)
         },
-        "forgotPassword": { h in
-            let owner = try await h.owner()
-            return EventProbe {
-                try await h.send(.post, "/api/v1/auth/forgot-password", ["email": owner.email], expect: .accepted)
-                return owner.tenantID
-            }
+        "forgotPassword": onNewTenant { h, owner in
+            try await h.send(.post, "/api/v1/auth/forgot-password", ["email": owner.email], expect: .accepted)
         },
         "resetPassword": { h in
             let owner = try await h.owner()
@@ -111,22 +87,14 @@ enum EventCoverageDrivers {
                 return owner.tenantID
             }
         },
-        "updateMe": { h in
-            let owner = try await h.owner()
-            return EventProbe {
-                try await h.send(.patch, "/api/v1/me", ["name": "Renamed Owner"], token: owner.accessToken, expect: .ok)
-                return owner.tenantID
-            }
+        "updateMe": onNewTenant { h, owner in
+            try await h.send(.patch, "/api/v1/me", ["name": "Renamed Owner"], token: owner.accessToken, expect: .ok)
         },
-        "changePassword": { h in
-            let owner = try await h.owner()
-            return EventProbe {
-                try await h.send(
-                    .post, "/api/v1/me/password",
-                    ["current_password": owner.password, "new_password": "a brand new pass phrase"], token: owner.accessToken,
-                    expect: .noContent)
-                return owner.tenantID
-            }
+        "changePassword": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/me/password",
+                ["current_password": owner.password, "new_password": "a brand new pass phrase"], token: owner.accessToken,
+                expect: .noContent)
         },
         "revokeSession": { h in
             let owner = try await h.owner()
@@ -143,15 +111,11 @@ enum EventCoverageDrivers {
     // MARK: Members, invitations, roles, teams and API keys
 
     static let tenantResources: [String: Driver] = [
-        "addMember": { h in
-            let owner = try await h.owner()
-            return EventProbe {
-                try await h.send(
-                    .post, "/api/v1/members",
-                    ["email": "new-\(EventHarness.unique())@example.com", "name": "New Person", "role": "member"],
-                    token: owner.accessToken, expect: .created)
-                return owner.tenantID
-            }
+        "addMember": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/members",
+                ["email": "new-\(EventHarness.unique())@example.com", "name": "New Person", "role": "member"],
+                token: owner.accessToken, expect: .created)
         },
         "updateMember": { h in
             let owner = try await h.owner()
@@ -182,14 +146,10 @@ enum EventCoverageDrivers {
                 return owner.tenantID
             }
         },
-        "createInvitation": { h in
-            let owner = try await h.owner()
-            return EventProbe {
-                try await h.send(
-                    .post, "/api/v1/invitations", ["email": "invitee-\(EventHarness.unique())@example.com", "role": "member"],
-                    token: owner.accessToken, expect: .created)
-                return owner.tenantID
-            }
+        "createInvitation": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/invitations", ["email": "invitee-\(EventHarness.unique())@example.com", "role": "member"],
+                token: owner.accessToken, expect: .created)
         },
         "acceptInvitation": { h in
             let owner = try await h.owner()
@@ -210,14 +170,10 @@ enum EventCoverageDrivers {
         "revokeInvitation": invitation { h, owner, id in
             try await h.send(.delete, "/api/v1/invitations/\(id)", token: owner.accessToken, expect: .noContent)
         },
-        "createRole": { h in
-            let owner = try await h.owner()
-            return EventProbe {
-                try await h.send(
-                    .post, "/api/v1/roles", ["name": "Auditor", "permissions": ["members:read"]], token: owner.accessToken,
-                    expect: .created)
-                return owner.tenantID
-            }
+        "createRole": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/roles", ["name": "Auditor", "permissions": ["members:read"]], token: owner.accessToken,
+                expect: .created)
         },
         "updateRole": role { h, owner, id in
             try await h.send(.patch, "/api/v1/roles/\(id)", ["name": "Reviewer"], token: owner.accessToken, expect: .ok)
@@ -225,12 +181,8 @@ enum EventCoverageDrivers {
         "deleteRole": role { h, owner, id in
             try await h.send(.delete, "/api/v1/roles/\(id)", token: owner.accessToken, expect: .noContent)
         },
-        "createTeam": { h in
-            let owner = try await h.owner()
-            return EventProbe {
-                try await h.send(.post, "/api/v1/teams", ["name": "Support"], token: owner.accessToken, expect: .created)
-                return owner.tenantID
-            }
+        "createTeam": onNewTenant { h, owner in
+            try await h.send(.post, "/api/v1/teams", ["name": "Support"], token: owner.accessToken, expect: .created)
         },
         "updateTeam": team { h, owner, id in
             try await h.send(.patch, "/api/v1/teams/\(id)", ["name": "Operations"], token: owner.accessToken, expect: .ok)
@@ -245,14 +197,10 @@ enum EventCoverageDrivers {
             try await h.send(
                 .delete, "/api/v1/teams/\(id)/members/\(owner.userID)", token: owner.accessToken, expect: .noContent)
         },
-        "createAPIKey": { h in
-            let owner = try await h.owner()
-            return EventProbe {
-                try await h.send(
-                    .post, "/api/v1/api-keys", ["name": "deploy", "scopes": ["members:read"]], token: owner.accessToken,
-                    expect: .created)
-                return owner.tenantID
-            }
+        "createAPIKey": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/api-keys", ["name": "deploy", "scopes": ["members:read"]], token: owner.accessToken,
+                expect: .created)
         },
         "updateAPIKey": apiKey { h, owner, id in
             try await h.send(.patch, "/api/v1/api-keys/\(id)", ["name": "renamed"], token: owner.accessToken, expect: .ok)
@@ -268,20 +216,12 @@ enum EventCoverageDrivers {
     // MARK: The tenant's own lifecycle
 
     static let tenantLifecycle: [String: Driver] = [
-        "updateTenant": { h in
-            let owner = try await h.owner()
-            return EventProbe {
-                try await h.send(.patch, "/api/v1/tenant", ["name": "Renamed Tenant"], token: owner.accessToken, expect: .ok)
-                return owner.tenantID
-            }
+        "updateTenant": onNewTenant { h, owner in
+            try await h.send(.patch, "/api/v1/tenant", ["name": "Renamed Tenant"], token: owner.accessToken, expect: .ok)
         },
-        "deleteTenant": { h in
-            let owner = try await h.owner()
-            return EventProbe {
-                try await h.send(
-                    .delete, "/api/v1/tenant", ["confirm": owner.tenantSlug], token: owner.accessToken, expect: .ok)
-                return owner.tenantID
-            }
+        "deleteTenant": onNewTenant { h, owner in
+            try await h.send(
+                .delete, "/api/v1/tenant", ["confirm": owner.tenantSlug], token: owner.accessToken, expect: .ok)
         },
         "restoreTenant": { h in
             let owner = try await pendingDeletion(h)
@@ -304,7 +244,7 @@ enum EventCoverageDrivers {
                 return try body.string("tenant", "id")
             }
         },
-        "platformSuspendTenant": operated { h, owner in
+        "platformSuspendTenant": onNewTenant { h, owner in
             try await h.send(
                 .post, "/api/v1/platform/tenants/\(owner.tenantID)/suspend", ["reason": "unpaid invoices"],
                 token: h.operatorToken, expect: .ok)
@@ -328,18 +268,18 @@ enum EventCoverageDrivers {
                 return owner.tenantID
             }
         },
-        "platformChangeTenantPlan": operated { h, owner in
+        "platformChangeTenantPlan": onNewTenant { h, owner in
             try await h.send(
                 .put, "/api/v1/platform/tenants/\(owner.tenantID)/plan", ["plan": "pro"], token: h.operatorToken,
                 expect: .ok)
         },
-        "platformSetTenantOverrides": operated { h, owner in
+        "platformSetTenantOverrides": onNewTenant { h, owner in
             try await h.send(
                 .put, "/api/v1/platform/tenants/\(owner.tenantID)/overrides", ["limits": ["members": 25]],
                 token: h.operatorToken, expect: .ok)
         },
         // The purge removes the tenant's outbox with the rest of its rows: nothing is left in it.
-        "platformPurgeTenant": operated { h, owner in
+        "platformPurgeTenant": onNewTenant { h, owner in
             try await h.send(
                 .post, "/api/v1/platform/tenants/\(owner.tenantID)/purge", ["confirm": owner.tenantSlug],
                 token: h.operatorToken, expect: .noContent)
@@ -363,7 +303,7 @@ enum EventCoverageDrivers {
                 return nil
             }
         },
-        "platformSetOperatorRole": operated { h, owner in
+        "platformSetOperatorRole": onNewTenant { h, owner in
             try await h.send(
                 .put, "/api/v1/platform/operators/\(owner.userID)", ["role": "support"], token: h.operatorToken,
                 expect: .noContent)
@@ -383,8 +323,8 @@ enum EventCoverageDrivers {
 
     // MARK: Set-ups shared by several drivers
 
-    /// A driver whose probe runs `act` on a new tenant (by its owner or an operator).
-    static func operated(_ act: @escaping @Sendable (EventHarness, Registered) async throws -> Void) -> Driver {
+    /// A driver whose probe runs `act` on a new tenant (as its owner or as an operator).
+    static func onNewTenant(_ act: @escaping @Sendable (EventHarness, Registered) async throws -> Void) -> Driver {
         { h in
             let owner = try await h.owner()
             return EventProbe {
