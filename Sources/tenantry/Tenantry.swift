@@ -139,6 +139,9 @@ struct Serve: AsyncParsableCommand {
                         logger: logger),
                     AuditRetentionSchedule(
                         database: database, interval: .seconds(configuration.auditRetentionInterval), logger: logger),
+                    EventRetentionSweeper(
+                        retention: EventRetention(database: database, retention: .seconds(configuration.eventRetention)),
+                        logger: logger),
                 ]
             }
         } catch {

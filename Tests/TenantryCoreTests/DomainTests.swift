@@ -154,6 +154,20 @@ struct ConfigurationTests {
             ]
         )
     }
+
+    @Test("TENANTRY_EVENT_RETENTION: 30 days by default, seconds from an hour to ten years, a bad value named")
+    func eventRetention() throws {
+        #expect(try TenantryConfiguration.resolve(flags: .init(), environment: [:]).eventRetention == 30 * 86_400)
+        let week = try TenantryConfiguration.resolve(flags: .init(), environment: ["TENANTRY_EVENT_RETENTION": "604800"])
+        #expect(week.eventRetention == 604_800)
+        for (bad, code) in [("30d", "invalid_format"), ("59", "out_of_range"), ("400000000", "out_of_range")] {
+            let error = #expect(throws: TenantryError.self) {
+                try TenantryConfiguration.resolve(flags: .init(), environment: ["TENANTRY_EVENT_RETENTION": bad])
+            }
+            #expect(error?.fieldErrors.map(\.field) == ["TENANTRY_EVENT_RETENTION"], "\(bad)")
+            #expect(error?.fieldErrors.map(\.code) == [code], "\(bad)")
+        }
+    }
 }
 
 @Suite("Fast formatting")

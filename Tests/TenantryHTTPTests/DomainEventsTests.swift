@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import SQLKit
 import Synchronization
 import TenantryApplication
 import TenantryCore
@@ -95,6 +96,91 @@ struct DomainEventsTests {
             // The same event committed is recorded and announced (it changes access).
             try await store.withTenant(tenant.id) { scope in try await scope.record(event) }
             #expect(heard.notices == [.tenantAccess(tenant.id)])
+        }
+    }
+
+    @Test(
+        "an operator's change to a tenant is the tenant's event too: actor operator, its audit entry, its notice",
+        arguments: TestDatabase.all)
+    func operatorChangesRecordTenantEvents(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let admin = try await client.signedInOperator(context.identity)
+            let owner = try await client.register()
+            let tenantID = try #require(TenantID(owner.tenantID))
+            let heard = NoticeLog()
+            context.identity.changes.subscribe(.init(receive: { heard.add($0) }, reset: { _ in }))
+            let suspended = try await client.json(
+                .post, "/api/v1/platform/tenants/\(owner.tenantID)/suspend", ["reason": "unpaid invoices"], token: admin.token)
+            #expect(suspended.status == .ok, "\(suspended.raw)")
+            #expect(heard.notices.contains(.tenantAccess(tenantID)))
+            let store = SQLDataStore(context.database.database)
+            let (events, audit) = try await store.withTenant(tenantID) { scope in
+                (
+                    try await scope.events.list(since: .distantPast, limit: 100),
+                    try await scope.auditEvents.list(PageRequest(limit: 100), filter: AuditEventFilter())
+                )
+            }
+            let event = try #require(events.last)
+            #expect(events.filter { $0.type == .tenantSuspended }.count == 1)
+            #expect(event.type == .tenantSuspended)
+            let payload = try JSONDecoder().decode(DomainEvent.Payload.self, from: Data(event.payload.utf8))
+            #expect(payload.actor == AuditEvent.Actor(type: "operator", id: admin.userID))
+            #expect(payload.target == AuditEvent.Target(type: "tenant", id: owner.tenantID))
+            #expect(payload.changes["status"] == .init(before: "active", after: "suspended"))
+            try JSONSchemaPeer.expectValid(
+                [event.payload], against: EventCatalog.schema(for: .tenantSuspended), "tenant.suspended payload")
+            let entry = try #require(audit.items.first { $0.id == event.id })
+            #expect(entry.action == "tenant.suspended" && entry.actor.type == "operator")
+            // The operators' own trail keeps its entry.
+            #expect(try await platformAuditActions(context.database.database).contains("tenant.suspended"))
+        }
+    }
+
+    @Test(
+        "retention: consumed events older than it leave every tenant's outbox in batches; recent and unconsumed ones stay",
+        arguments: TestDatabase.all)
+    func retentionPrunesOldConsumedEvents(engine: TestDatabase) async throws {
+        try await withTestDatabase(engine) { context in
+            let database = context.database
+            let now = Date()
+            var expectedKept: [TenantID: Set<AuditEventID>] = [:]
+            for name in ["First", "Second"] {
+                let tenant = try await Fixtures.seedTenant(database, name: name)
+                expectedKept[tenant.id] = try await database.withTenant(tenant.id) { scope in
+                    func event(_ days: Double) -> DomainEvent {
+                        DomainEvent(
+                            tenantID: tenant.id, type: .teamCreated, occurredAt: now.addingTimeInterval(-days * 86_400),
+                            actor: .system, target: .init(type: "team", id: UUID().uuidString), origin: .none)
+                    }
+                    for old in [event(400), event(31)] { try await scope.events.append(old) }
+                    let recent = [event(29), event(0)]
+                    for kept in recent { try await scope.events.append(kept) }
+                    // Old, but no consumer has handled it yet.
+                    let unconsumed = event(90)
+                    try await scope.events.append(unconsumed)
+                    try await scope.sql.raw(
+                        """
+                        UPDATE domain_events SET consumed_at = NULL
+                        WHERE tenant_id = \(bind: tenant.id.rawValue) AND id = \(bind: unconsumed.id.rawValue)
+                        """
+                    ).run()
+                    let seeded = try await scope.events.list(since: .distantPast, limit: 100).filter {
+                        $0.occurredAt > now.addingTimeInterval(-60)
+                    }
+                    return Set(recent.map(\.id) + [unconsumed.id] + seeded.map(\.id))
+                }
+            }
+            let retention = EventRetention(database: SQLDataStore(database), retention: .seconds(30 * 86_400), batchSize: 3)
+            #expect(retention.cutoff(at: now) == now.addingTimeInterval(-30 * 86_400))
+            #expect(try await retention.prune(now: now) == 4)
+            #expect(try await retention.prune(now: now) == 0)
+            for (tenant, kept) in expectedKept {
+                let remaining = try await database.withTenant(tenant) { scope in
+                    try await scope.events.list(since: .distantPast, limit: 100)
+                }
+                #expect(Set(remaining.map(\.id)) == kept)
+                #expect(remaining.contains { $0.consumedAt == nil })
+            }
         }
     }
 

@@ -3,8 +3,8 @@ public import TenantryCore
 
 /// The operator use cases: tenants (search, read, create, suspend, reactivate, change plan,
 /// set overrides, restore, purge) and plans (list, read, create, edit). Each change runs in one
-/// platform transaction with its platform audit event; a change to a tenant then drops this
-/// node's cached state of it (other nodes hear of it through the transaction's notices).
+/// transaction with its platform audit event; a change to a tenant (but its purge) also records
+/// the tenant's domain event, which drops every node's cached state of the tenant.
 public struct PlatformService: Sendable {
     /// The data store.
     public let database: any DataStore
@@ -83,42 +83,52 @@ public struct PlatformService: Sendable {
             let user = try await members.account(
                 email: ownerEmail, name: ownerName, in: scope, now: now, nameField: "owner_name")
             try await scope.memberships.create(userID: user.id, role: .owner, customRoleID: nil, status: .active, at: now)
+            let changes: [String: AuditEvent.Change] = [
+                "slug": .init(before: nil, after: slug.rawValue), "name": .init(before: nil, after: name),
+                "plan": .init(before: nil, after: planID), "owner": .init(before: nil, after: user.id.description),
+            ]
             try await scope.global.platformAuditEvents.append(
                 AuditRecorder.event(
-                    by: actor, action: "tenant.created", target: Self.target(tenant.id), origin: origin,
-                    changes: [
-                        "slug": .init(before: nil, after: slug.rawValue), "name": .init(before: nil, after: name),
-                        "plan": .init(before: nil, after: planID), "owner": .init(before: nil, after: user.id.description),
-                    ]))
+                    by: actor, action: EventType.tenantCreated.rawValue, target: Self.target(tenant.id), origin: origin,
+                    changes: changes))
+            try await scope.record(
+                AuditRecorder.event(
+                    in: tenant.id, action: .tenantCreated, actor: actor.actor, target: Self.target(tenant.id), origin: origin,
+                    changes: changes))
             return user.id
         }
         return try await self.tenant(tenant.id)
     }
 
     /// Applies one change to a tenant's profile under the tenant's lock (so concurrent changes,
-    /// an owner's included, never undo one another), records it as `action` and drops the
-    /// cached state; a change that changes nothing records nothing.
+    /// an owner's included, never undo one another) and records it as `action` twice in the same
+    /// transaction: in the platform audit trail, and as the tenant's own domain event (which
+    /// drops every node's cached state of the tenant). A change that changes nothing records
+    /// nothing. The change runs in the tenant's scope: it touches that tenant alone.
     public func changeTenant(
-        by actor: PlatformOperator, _ id: TenantID, action: String, origin: AuditEvent.Origin,
-        _ change: @Sendable (inout TenantProfile, any PlatformTransaction) async throws -> [String: AuditEvent.Change]
+        by actor: PlatformOperator, _ id: TenantID, action: EventType, origin: AuditEvent.Origin,
+        _ change: @Sendable (inout TenantProfile, any TenantTransaction) async throws -> [String: AuditEvent.Change]
     ) async throws -> TenantDetail {
-        let detail = try await database.withPlatform { scope -> TenantDetail in
-            try await scope.tenants.lock(id: id)
+        try await database.withTenant(id) { scope in
+            try await scope.lockTenant()
             guard var profile = try await scope.tenants.profile(id: id) else { throw Self.noSuchTenant }
             let changes = try await change(&profile, scope)
-            if !changes.isEmpty {
-                profile.tenant.updatedAt = Date()
-                try await scope.tenants.save(profile)
-                try await scope.global.platformAuditEvents.append(
-                    AuditRecorder.event(by: actor, action: action, target: Self.target(id), origin: origin, changes: changes))
-            }
-            return try await Self.detail(id, in: scope)
+            guard !changes.isEmpty else { return }
+            profile.tenant.updatedAt = Date()
+            try await scope.tenants.save(profile)
+            try await scope.global.platformAuditEvents.append(
+                AuditRecorder.event(
+                    by: actor, action: action.rawValue, target: Self.target(id), origin: origin, changes: changes))
+            try await scope.record(
+                AuditRecorder.event(
+                    in: id, action: action, actor: actor.actor, target: Self.target(id), origin: origin, changes: changes))
         }
-        return detail
+        return try await tenant(id)
     }
 
     /// Purges a tenant now, whatever its grace period: it is marked pending deletion and purged
-    /// in one transaction.
+    /// in one transaction. It records no tenant event: the purge removes the tenant's outbox and
+    /// audit log with the rest of its rows, so `tenant.purged` stays in the platform audit trail.
     public func purge(by actor: PlatformOperator, _ id: TenantID, origin: AuditEvent.Origin) async throws {
         try await database.withPlatform { scope in
             try await scope.tenants.lock(id: id)

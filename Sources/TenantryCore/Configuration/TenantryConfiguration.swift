@@ -77,6 +77,10 @@ public struct TenantryConfiguration: Sendable, Equatable {
     public var usageMetering: Bool
     /// Seconds between audit retention sweeps (`TENANTRY_AUDIT_RETENTION_INTERVAL`, 60 to 604800).
     public var auditRetentionInterval: Double = 86_400
+    /// Seconds a consumed domain event stays in its tenant's outbox before it is pruned
+    /// (`TENANTRY_EVENT_RETENTION`, 3600 to 3650 days in seconds; default 30 days). Events not
+    /// yet consumed are never pruned.
+    public var eventRetention: Double = 30 * 86_400
 
     /// The embedded SQLite database used when nothing else is configured.
     public static let defaultDatabaseURL = "sqlite:.tenantry/tenantry.db"
@@ -268,6 +272,9 @@ public struct TenantryConfiguration: Sendable, Equatable {
         if let value = seconds(nil, "TENANTRY_USAGE_FLUSH_INTERVAL", 1...300) { configuration.usageFlushInterval = value }
         if let value = seconds(nil, "TENANTRY_AUDIT_RETENTION_INTERVAL", 60...(7 * 86_400)) {
             configuration.auditRetentionInterval = value
+        }
+        if let value = seconds(nil, "TENANTRY_EVENT_RETENTION", 3600...(3650 * 86_400)) {
+            configuration.eventRetention = value
         }
         if let url = text(flags.publicURL, "TENANTRY_PUBLIC_URL") {
             if (url.hasPrefix("http://") || url.hasPrefix("https://")) && !url.contains(" ") && url.utf8.count <= 2048 {

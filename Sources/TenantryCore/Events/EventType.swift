@@ -76,8 +76,18 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
     case tenantUpdated = "tenant.updated"
     /// An owner asked to delete the tenant; it is pending deletion until the grace period ends.
     case tenantDeletionRequested = "tenant.deletion_requested"
-    /// A tenant pending deletion was restored.
+    /// A tenant pending deletion was restored, by an owner or an operator.
     case tenantRestored = "tenant.restored"
+    /// An operator created the tenant with its first owner.
+    case tenantCreated = "tenant.created"
+    /// An operator suspended the tenant: its members and API keys are refused until it is reactivated.
+    case tenantSuspended = "tenant.suspended"
+    /// An operator reactivated the suspended tenant.
+    case tenantReactivated = "tenant.reactivated"
+    /// An operator moved the tenant to another plan.
+    case tenantPlanChanged = "tenant.plan_changed"
+    /// An operator changed the tenant's entitlement overrides (limits, features, modules).
+    case tenantOverridesChanged = "tenant.overrides_changed"
     /// The demo tenant was created by `tenantry seed demo`.
     case tenantSeeded = "tenant.seeded"
     /// Audit events older than the tenant's retention were removed.
@@ -127,7 +137,13 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
         case .invitationAccepted: "An invitation was accepted: the person became a member."
         case .tenantUpdated: "The tenant's name, branding or settings changed."
         case .tenantDeletionRequested: "An owner asked to delete the tenant; it is pending deletion until the grace period ends."
-        case .tenantRestored: "A tenant pending deletion was restored."
+        case .tenantRestored: "A tenant pending deletion was restored, by an owner or an operator."
+        case .tenantCreated: "An operator created the tenant with its first owner."
+        case .tenantSuspended:
+            "An operator suspended the tenant: its members and API keys are refused until it is reactivated."
+        case .tenantReactivated: "An operator reactivated the suspended tenant."
+        case .tenantPlanChanged: "An operator moved the tenant to another plan."
+        case .tenantOverridesChanged: "An operator changed the tenant's entitlement overrides (limits, features, modules)."
         case .tenantSeeded: "The demo tenant was created by `tenantry seed demo`."
         case .auditEventsPurged: "Audit events older than the tenant's retention were removed."
         }
@@ -141,7 +157,8 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
         case .authRegistered, .memberAdded, .memberUpdated, .memberRemoved, .tenantOwnershipTransferred, .roleCreated,
             .roleUpdated, .roleDeleted, .teamCreated, .teamUpdated, .teamDeleted, .teamMemberAdded, .teamMemberRemoved,
             .apiKeyCreated, .apiKeyUpdated, .apiKeyRotated, .apiKeyRevoked, .invitationAccepted, .tenantUpdated,
-            .tenantDeletionRequested, .tenantRestored, .tenantSeeded:
+            .tenantDeletionRequested, .tenantRestored, .tenantCreated, .tenantSuspended, .tenantReactivated,
+            .tenantPlanChanged, .tenantOverridesChanged, .tenantSeeded:
             true
         case .authLoginSucceeded, .authLoginFailed, .authLoggedOut, .authLoggedOutEverywhere, .authTenantSwitched,
             .authRefreshTokenReused, .authPasswordResetRequested, .sessionRevoked, .userProfileUpdated, .userPasswordChanged,

@@ -146,6 +146,7 @@ public protocol PlatformTransaction: Sendable {
     associatedtype Usage: UsageRepository
     associatedtype UsageAcrossTenants: PlatformUsageRepository
     associatedtype TenantAuditEvents: CrossTenantAuditEventRepository
+    associatedtype TenantEvents: CrossTenantDomainEventRepository
     associatedtype Global: GlobalTransaction
     associatedtype Directory: PlatformTenantDirectory
     associatedtype Purge: TenantPurge
@@ -164,6 +165,8 @@ public protocol PlatformTransaction: Sendable {
     var usageAcrossTenants: UsageAcrossTenants { get }
     /// Every tenant's audit events at once (the platform-wide audit log).
     var tenantAuditEvents: TenantAuditEvents { get }
+    /// Every tenant's recorded domain events at once (the retention sweep).
+    var tenantEvents: TenantEvents { get }
     /// The global tables, in this same transaction.
     var global: Global { get }
     /// Tenants with their member counts, for the operator API.

@@ -11,6 +11,14 @@ public protocol DomainEventRepository: Sendable {
     func list(since: Date, limit: Int) async throws -> [RecordedEvent]
 }
 
+/// Every tenant's outbox at once, in the platform scope: for the retention sweep.
+public protocol CrossTenantDomainEventRepository: Sendable {
+    /// Deletes at most `limit` events, of any tenant, that occurred and were consumed before
+    /// `cutoff`, oldest consumption first; returns how many. An event not yet consumed is never
+    /// deleted, however old.
+    func deleteConsumed(before cutoff: Date, limit: Int) async throws -> Int
+}
+
 /// A domain event as the outbox holds it.
 public struct RecordedEvent: Sendable, Equatable {
     /// The event's identifier.

@@ -67,17 +67,17 @@ struct PlatformController: Sendable {
             try PlatformTenantDetailBody(try await service.tenant(try Self.tenantID(context))).response(
                 from: request, context: context)
         }
-        tenantChange(routes, "/suspend", action: "tenant.suspended") { request, context in
+        tenantChange(routes, "/suspend", action: .tenantSuspended) { request, context in
             let reason = try await request.decodeJSON(as: SuspendRequest.self, context: context.base).reason
             return { profile, _ in try profile.suspend(reason: reason) }
         }
-        tenantChange(routes, "/reactivate", action: "tenant.reactivated") { _, _ in
+        tenantChange(routes, "/reactivate", action: .tenantReactivated) { _, _ in
             { profile, _ in try profile.reactivate() }
         }
-        tenantChange(routes, "/restore", action: "tenant.restored") { _, _ in
+        tenantChange(routes, "/restore", action: .tenantRestored) { _, _ in
             { profile, _ in try profile.restore() }
         }
-        tenantChange(routes, "/plan", method: .put, action: "tenant.plan_changed") { request, context in
+        tenantChange(routes, "/plan", method: .put, action: .tenantPlanChanged) { request, context in
             let plan = try Plan.validatedID(
                 try await request.decodeJSON(as: PlanChangeRequest.self, context: context.base).plan, field: "plan")
             return { profile, scope in
@@ -87,7 +87,7 @@ struct PlatformController: Sendable {
                 return ["plan": .init(before: profile.planID, after: plan)]
             }
         }
-        tenantChange(routes, "/overrides", method: .put, action: "tenant.overrides_changed") { request, context in
+        tenantChange(routes, "/overrides", method: .put, action: .tenantOverridesChanged) { request, context in
             let body = try await request.decodeJSON(as: OverridesBody.self, context: context.base)
             return { profile, scope in
                 guard let plan = try await scope.global.plans.find(id: profile.planID) else { throw PlatformService.noSuchPlan }
@@ -114,13 +114,13 @@ struct PlatformController: Sendable {
     }
 
     /// Registers `POST|PUT /tenants/{id}<suffix>`: `prepare` reads the request and returns the
-    /// change, which ``PlatformService/changeTenant(by:_:action:origin:_:)`` applies and audits.
+    /// change, which ``PlatformService/changeTenant(by:_:action:origin:_:)`` applies and records.
     private func tenantChange(
-        _ routes: PlatformRoutes, _ suffix: String, method: HTTPRequest.Method = .post, action: String,
+        _ routes: PlatformRoutes, _ suffix: String, method: HTTPRequest.Method = .post, action: EventType,
         prepare:
             @escaping @Sendable (Request, AuthenticatedRequestContext) async throws ->
             @Sendable (
-                inout TenantProfile, any PlatformTransaction
+                inout TenantProfile, any TenantTransaction
             ) async throws -> [String: AuditEvent.Change]
     ) {
         routes.on(method, "/tenants/{id}\(suffix)", .superAdmin) { request, context, actor in

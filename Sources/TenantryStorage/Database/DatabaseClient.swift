@@ -187,6 +187,8 @@ public struct PlatformScope: PlatformTransaction {
     public var usageAcrossTenants: SQLPlatformUsageRepository { SQLPlatformUsageRepository(sql: sql) }
     /// Every tenant's audit events at once (the platform-wide audit log).
     public var tenantAuditEvents: SQLCrossTenantAuditEventRepository { SQLCrossTenantAuditEventRepository(sql: sql) }
+    /// Every tenant's recorded domain events at once (the retention sweep).
+    public var tenantEvents: SQLCrossTenantDomainEventRepository { SQLCrossTenantDomainEventRepository(sql: sql) }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
     /// Tenants with their member counts, for the operator API.

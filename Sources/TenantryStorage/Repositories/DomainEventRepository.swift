@@ -42,3 +42,24 @@ public struct SQLDomainEventRepository: DomainEventRepository {
         }
     }
 }
+
+/// Every tenant's outbox at once; only the platform scope reaches it. Rows are named by their
+/// whole key, `(tenant_id, id)`.
+public struct SQLCrossTenantDomainEventRepository: CrossTenantDomainEventRepository {
+    let sql: any SQLDatabase
+
+    /// Deletes at most `limit` events that occurred and were consumed before `cutoff`, oldest
+    /// consumption first (the `consumed_at` index finds them); never one with no `consumed_at`.
+    public func deleteConsumed(before cutoff: Date, limit: Int) async throws -> Int {
+        try await sql.raw(
+            """
+            DELETE FROM domain_events WHERE (tenant_id, id) IN (
+                SELECT tenant_id, id FROM domain_events
+                WHERE consumed_at IS NOT NULL AND consumed_at < \(bind: cutoff) AND occurred_at < \(bind: cutoff)
+                ORDER BY consumed_at LIMIT \(bind: limit)
+            )
+            RETURNING id
+            """
+        ).all().count
+    }
+}

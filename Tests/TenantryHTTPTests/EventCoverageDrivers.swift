@@ -1,0 +1,387 @@
+import Foundation
+import HTTPTypes
+import Testing
+
+/// How each write operation of openapi.json is driven for ``EventCoverageTests``, by
+/// operationId. A driver sets up what the operation needs (outside the comparison) and returns
+/// the probe whose requests are compared with the operation's `x-events`. When an operation
+/// records an event only on one outcome (a failed sign-in, a reused refresh token), its probe
+/// sends the requests that reach every documented outcome.
+enum EventCoverageDrivers {
+    typealias Driver = @Sendable (EventHarness) async throws -> EventProbe
+
+    static let password = "a fine long passphrase"
+
+    static let table: [String: Driver] =
+        identity.merging(tenantResources) { first, _ in first }.merging(tenantLifecycle) { first, _ in first }
+        .merging(platform) { first, _ in first }
+
+    // MARK: Sign-up, sign-in, sessions and the caller's own account
+
+    static let identity: [String: Driver] = [
+        "register": { h in
+            EventProbe {
+                let body = try await h.send(
+                    .post, "/api/v1/auth/register",
+                    [
+                        "email": "owner-\(EventHarness.unique())@example.com", "password": password, "name": "Owner",
+                        "tenant_name": "Acme \(EventHarness.unique())",
+                    ], expect: .created)
+                return try body.string("tenant", "id")
+            }
+        },
+        "login": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/auth/login", ["email": owner.email, "password": "not the password at all"],
+                expect: .unauthorized)
+            try await h.send(.post, "/api/v1/auth/login", ["email": owner.email, "password": owner.password], expect: .ok)
+        },
+        "logout": onNewTenant { h, owner in
+            try await h.send(.post, "/api/v1/auth/logout", token: owner.accessToken, expect: .noContent)
+        },
+        "logoutAll": onNewTenant { h, owner in
+            try await h.send(.post, "/api/v1/auth/logout-all", token: owner.accessToken, expect: .noContent)
+        },
+        "refreshTokens": onNewTenant { h, owner in
+            let body = ["refresh_token": owner.refreshToken]
+            // A rotation records nothing; so does the one retry of a lost response. A third use
+            // of the rotated token is reuse: the session ends and the event is recorded.
+            try await h.send(.post, "/api/v1/auth/refresh", body, expect: .ok)
+            try await h.send(.post, "/api/v1/auth/refresh", body, expect: .ok)
+            try await h.send(.post, "/api/v1/auth/refresh", body, expect: .unauthorized)
+        },
+        "switchTenant": { h in
+            let owner = try await h.owner()
+            let other = try await h.owner()
+            try await h.send(
+                .post, "/api/v1/members", ["email": owner.email, "role": "member"], token: other.accessToken, expect: .created)
+            return EventProbe {
+                try await h.send(
+                    .post, "/api/v1/auth/switch-tenant", ["tenant_slug": other.tenantSlug], token: owner.accessToken,
+                    expect: .ok)
+                return other.tenantID
+            }
+        },
+        "verifyEmail": { h in
+            let owner = try await h.owner()
+            let token = try await h.emailedToken(to: owner.email, page: "verify-email")
+            return EventProbe {
+                try await h.send(.post, "/api/v1/auth/verify-email", ["token": token], expect: .ok)
+                return owner.tenantID
+            }
+        },
+        "resendVerificationEmail": onNewTenant { h, owner in
+            try await h.send(.post, "/api/v1/auth/verify-email/resend", ["email": owner.email], expect: .accepted)
+        },
+        "forgotPassword": onNewTenant { h, owner in
+            try await h.send(.post, "/api/v1/auth/forgot-password", ["email": owner.email], expect: .accepted)
+        },
+        "resetPassword": { h in
+            let owner = try await h.owner()
+            try await h.send(.post, "/api/v1/auth/forgot-password", ["email": owner.email], expect: .accepted)
+            let token = try await h.emailedToken(to: owner.email, page: "reset-password")
+            return EventProbe {
+                try await h.send(
+                    .post, "/api/v1/auth/reset-password", ["token": token, "password": "another fine pass phrase"],
+                    expect: .ok)
+                return owner.tenantID
+            }
+        },
+        "updateMe": onNewTenant { h, owner in
+            try await h.send(.patch, "/api/v1/me", ["name": "Renamed Owner"], token: owner.accessToken, expect: .ok)
+        },
+        "changePassword": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/me/password",
+                ["current_password": owner.password, "new_password": "a brand new pass phrase"], token: owner.accessToken,
+                expect: .noContent)
+        },
+        "revokeSession": { h in
+            let owner = try await h.owner()
+            let other = try await h.send(
+                .post, "/api/v1/auth/login", ["email": owner.email, "password": owner.password], expect: .ok)
+            let sessionID = try other.string("tokens", "session_id")
+            return EventProbe {
+                try await h.send(.delete, "/api/v1/me/sessions/\(sessionID)", token: owner.accessToken, expect: .noContent)
+                return owner.tenantID
+            }
+        },
+    ]
+
+    // MARK: Members, invitations, roles, teams and API keys
+
+    static let tenantResources: [String: Driver] = [
+        "addMember": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/members",
+                ["email": "new-\(EventHarness.unique())@example.com", "name": "New Person", "role": "member"],
+                token: owner.accessToken, expect: .created)
+        },
+        "updateMember": { h in
+            let owner = try await h.owner()
+            let member = try await h.member(of: owner)
+            return EventProbe {
+                try await h.send(
+                    .patch, "/api/v1/members/\(member.userID)", ["role": "admin"], token: owner.accessToken, expect: .ok)
+                return owner.tenantID
+            }
+        },
+        "removeMember": { h in
+            // A member who created an API key: removing them revokes it too.
+            let owner = try await h.owner()
+            let admin = try await h.member(of: owner, role: "admin")
+            _ = try await h.client.createKey(token: admin.token, scopes: ["members:read"])
+            return EventProbe {
+                try await h.send(.delete, "/api/v1/members/\(admin.userID)", token: owner.accessToken, expect: .noContent)
+                return owner.tenantID
+            }
+        },
+        "transferOwnership": { h in
+            let owner = try await h.owner()
+            let member = try await h.member(of: owner)
+            return EventProbe {
+                try await h.send(
+                    .post, "/api/v1/tenant/transfer-ownership", ["user_id": member.userID], token: owner.accessToken,
+                    expect: .ok)
+                return owner.tenantID
+            }
+        },
+        "createInvitation": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/invitations", ["email": "invitee-\(EventHarness.unique())@example.com", "role": "member"],
+                token: owner.accessToken, expect: .created)
+        },
+        "acceptInvitation": { h in
+            let owner = try await h.owner()
+            let email = "invitee-\(EventHarness.unique())@example.com"
+            try await h.send(
+                .post, "/api/v1/invitations", ["email": email, "role": "member"], token: owner.accessToken, expect: .created)
+            let token = try #require(try await invitationToken(to: email, h.context))
+            return EventProbe {
+                try await h.send(
+                    .post, "/api/v1/invitations/accept", ["token": token, "name": "Invitee", "password": password],
+                    expect: .created)
+                return owner.tenantID
+            }
+        },
+        "resendInvitation": invitation { h, owner, id in
+            try await h.send(.post, "/api/v1/invitations/\(id)/resend", token: owner.accessToken, expect: .ok)
+        },
+        "revokeInvitation": invitation { h, owner, id in
+            try await h.send(.delete, "/api/v1/invitations/\(id)", token: owner.accessToken, expect: .noContent)
+        },
+        "createRole": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/roles", ["name": "Auditor", "permissions": ["members:read"]], token: owner.accessToken,
+                expect: .created)
+        },
+        "updateRole": role { h, owner, id in
+            try await h.send(.patch, "/api/v1/roles/\(id)", ["name": "Reviewer"], token: owner.accessToken, expect: .ok)
+        },
+        "deleteRole": role { h, owner, id in
+            try await h.send(.delete, "/api/v1/roles/\(id)", token: owner.accessToken, expect: .noContent)
+        },
+        "createTeam": onNewTenant { h, owner in
+            try await h.send(.post, "/api/v1/teams", ["name": "Support"], token: owner.accessToken, expect: .created)
+        },
+        "updateTeam": team { h, owner, id in
+            try await h.send(.patch, "/api/v1/teams/\(id)", ["name": "Operations"], token: owner.accessToken, expect: .ok)
+        },
+        "deleteTeam": team { h, owner, id in
+            try await h.send(.delete, "/api/v1/teams/\(id)", token: owner.accessToken, expect: .noContent)
+        },
+        "addTeamMember": team { h, owner, id in
+            try await h.send(.put, "/api/v1/teams/\(id)/members/\(owner.userID)", token: owner.accessToken, expect: .ok)
+        },
+        "removeTeamMember": team(joined: true) { h, owner, id in
+            try await h.send(
+                .delete, "/api/v1/teams/\(id)/members/\(owner.userID)", token: owner.accessToken, expect: .noContent)
+        },
+        "createAPIKey": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/api-keys", ["name": "deploy", "scopes": ["members:read"]], token: owner.accessToken,
+                expect: .created)
+        },
+        "updateAPIKey": apiKey { h, owner, id in
+            try await h.send(.patch, "/api/v1/api-keys/\(id)", ["name": "renamed"], token: owner.accessToken, expect: .ok)
+        },
+        "rotateAPIKey": apiKey { h, owner, id in
+            try await h.send(.post, "/api/v1/api-keys/\(id)/rotate", token: owner.accessToken, expect: .ok)
+        },
+        "revokeAPIKey": apiKey { h, owner, id in
+            try await h.send(.delete, "/api/v1/api-keys/\(id)", token: owner.accessToken, expect: .noContent)
+        },
+    ]
+
+    // MARK: The tenant's own lifecycle
+
+    static let tenantLifecycle: [String: Driver] = [
+        "updateTenant": onNewTenant { h, owner in
+            try await h.send(.patch, "/api/v1/tenant", ["name": "Renamed Tenant"], token: owner.accessToken, expect: .ok)
+        },
+        "deleteTenant": onNewTenant { h, owner in
+            try await h.send(
+                .delete, "/api/v1/tenant", ["confirm": owner.tenantSlug], token: owner.accessToken, expect: .ok)
+        },
+        "restoreTenant": { h in
+            let owner = try await pendingDeletion(h)
+            return EventProbe {
+                try await h.send(.post, "/api/v1/tenant/restore", token: owner.accessToken, expect: .ok)
+                return owner.tenantID
+            }
+        },
+    ]
+
+    // MARK: The platform (operators)
+
+    static let platform: [String: Driver] = [
+        "platformCreateTenant": { h in
+            EventProbe {
+                let body = try await h.send(
+                    .post, "/api/v1/platform/tenants",
+                    ["name": "Operated \(EventHarness.unique())", "owner_email": "boss-\(EventHarness.unique())@example.com"],
+                    token: h.operatorToken, expect: .created)
+                return try body.string("tenant", "id")
+            }
+        },
+        "platformSuspendTenant": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/platform/tenants/\(owner.tenantID)/suspend", ["reason": "unpaid invoices"],
+                token: h.operatorToken, expect: .ok)
+        },
+        "platformReactivateTenant": { h in
+            let owner = try await h.owner()
+            try await h.send(
+                .post, "/api/v1/platform/tenants/\(owner.tenantID)/suspend", ["reason": "unpaid invoices"],
+                token: h.operatorToken, expect: .ok)
+            return EventProbe {
+                try await h.send(
+                    .post, "/api/v1/platform/tenants/\(owner.tenantID)/reactivate", token: h.operatorToken, expect: .ok)
+                return owner.tenantID
+            }
+        },
+        "platformRestoreTenant": { h in
+            let owner = try await pendingDeletion(h)
+            return EventProbe {
+                try await h.send(
+                    .post, "/api/v1/platform/tenants/\(owner.tenantID)/restore", token: h.operatorToken, expect: .ok)
+                return owner.tenantID
+            }
+        },
+        "platformChangeTenantPlan": onNewTenant { h, owner in
+            try await h.send(
+                .put, "/api/v1/platform/tenants/\(owner.tenantID)/plan", ["plan": "pro"], token: h.operatorToken,
+                expect: .ok)
+        },
+        "platformSetTenantOverrides": onNewTenant { h, owner in
+            try await h.send(
+                .put, "/api/v1/platform/tenants/\(owner.tenantID)/overrides", ["limits": ["members": 25]],
+                token: h.operatorToken, expect: .ok)
+        },
+        // The purge removes the tenant's outbox with the rest of its rows: nothing is left in it.
+        "platformPurgeTenant": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/platform/tenants/\(owner.tenantID)/purge", ["confirm": owner.tenantSlug],
+                token: h.operatorToken, expect: .noContent)
+        },
+        // Plans and operators are the platform's own: no tenant records them.
+        "platformCreatePlan": { h in
+            EventProbe {
+                try await h.send(
+                    .post, "/api/v1/platform/plans", ["id": "plan-\(EventHarness.unique())", "name": "Starter"],
+                    token: h.operatorToken, expect: .created)
+                return nil
+            }
+        },
+        "platformUpdatePlan": { h in
+            let id = "plan-\(EventHarness.unique())"
+            try await h.send(
+                .post, "/api/v1/platform/plans", ["id": id, "name": "Starter"], token: h.operatorToken, expect: .created)
+            return EventProbe {
+                try await h.send(
+                    .patch, "/api/v1/platform/plans/\(id)", ["name": "Starter Plus"], token: h.operatorToken, expect: .ok)
+                return nil
+            }
+        },
+        "platformSetOperatorRole": onNewTenant { h, owner in
+            try await h.send(
+                .put, "/api/v1/platform/operators/\(owner.userID)", ["role": "support"], token: h.operatorToken,
+                expect: .noContent)
+        },
+        "platformRemoveOperator": { h in
+            let owner = try await h.owner()
+            try await h.send(
+                .put, "/api/v1/platform/operators/\(owner.userID)", ["role": "support"], token: h.operatorToken,
+                expect: .noContent)
+            return EventProbe {
+                try await h.send(
+                    .delete, "/api/v1/platform/operators/\(owner.userID)", token: h.operatorToken, expect: .noContent)
+                return owner.tenantID
+            }
+        },
+    ]
+
+    // MARK: Set-ups shared by several drivers
+
+    /// A driver whose probe runs `act` on a new tenant (as its owner or as an operator).
+    static func onNewTenant(_ act: @escaping @Sendable (EventHarness, Registered) async throws -> Void) -> Driver {
+        { h in
+            let owner = try await h.owner()
+            return EventProbe {
+                try await act(h, owner)
+                return owner.tenantID
+            }
+        }
+    }
+
+    /// A driver whose probe acts on one resource that its set-up created with `path` and `body`
+    /// (and then prepared with `prepare`), by its id.
+    static func resource(
+        _ path: String, _ body: [String: any Sendable], idAt keys: [String] = ["id"],
+        prepare: @escaping @Sendable (EventHarness, Registered, String) async throws -> Void = { _, _, _ in },
+        _ act: @escaping @Sendable (EventHarness, Registered, String) async throws -> Void
+    ) -> Driver {
+        { h in
+            let owner = try await h.owner()
+            var created: [String: Any] = try await h.send(.post, path, body, token: owner.accessToken, expect: .created)
+            for key in keys.dropLast() { created = try #require(created[key] as? [String: Any]) }
+            let id = try created.string(try #require(keys.last))
+            try await prepare(h, owner, id)
+            return EventProbe {
+                try await act(h, owner, id)
+                return owner.tenantID
+            }
+        }
+    }
+
+    static func invitation(_ act: @escaping @Sendable (EventHarness, Registered, String) async throws -> Void) -> Driver {
+        resource("/api/v1/invitations", ["email": "invitee-\(EventHarness.unique())@example.com", "role": "member"], act)
+    }
+
+    static func role(_ act: @escaping @Sendable (EventHarness, Registered, String) async throws -> Void) -> Driver {
+        resource("/api/v1/roles", ["name": "Auditor", "permissions": ["members:read"]], act)
+    }
+
+    static func apiKey(_ act: @escaping @Sendable (EventHarness, Registered, String) async throws -> Void) -> Driver {
+        resource("/api/v1/api-keys", ["name": "deploy", "scopes": ["members:read"]], idAt: ["key", "id"], act)
+    }
+
+    /// A team of a new tenant; with `joined`, its owner is in it.
+    static func team(
+        joined: Bool = false, _ act: @escaping @Sendable (EventHarness, Registered, String) async throws -> Void
+    ) -> Driver {
+        resource(
+            "/api/v1/teams", ["name": "Support"],
+            prepare: { h, owner, id in
+                guard joined else { return }
+                try await h.send(.put, "/api/v1/teams/\(id)/members/\(owner.userID)", token: owner.accessToken, expect: .ok)
+            }, act)
+    }
+
+    /// A new tenant its owner asked to delete.
+    static func pendingDeletion(_ h: EventHarness) async throws -> Registered {
+        let owner = try await h.owner()
+        try await h.send(.delete, "/api/v1/tenant", ["confirm": owner.tenantSlug], token: owner.accessToken, expect: .ok)
+        return owner
+    }
+}

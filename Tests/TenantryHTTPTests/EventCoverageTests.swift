@@ -1,0 +1,196 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SQLKit
+import Synchronization
+import TenantryApplication
+import TenantryCore
+import TenantryHTTP
+import TenantryStorage
+import TenantryTestSupport
+import Testing
+
+/// Every write operation of openapi.json says which domain events it records (`x-events`), and
+/// records exactly those: each operation is driven through the real application by a driver
+/// from ``EventCoverageDrivers``, and the outbox rows it added are compared with the document.
+@Suite("Domain events: every write operation records what its x-events documents")
+struct EventCoverageTests {
+    @Test("every x-events name is an event type of the catalogue, listed once per operation")
+    func documentedNamesExist() throws {
+        let writes = try DocumentedWrite.all()
+        #expect(writes.count > 40)
+        let known = Set(EventType.allCases.map(\.rawValue))
+        for write in writes {
+            #expect(write.events.allSatisfy(known.contains), "\(write): \(write.events) names an unknown event type")
+            #expect(Set(write.events).count == write.events.count, "\(write): an event type is listed twice")
+        }
+    }
+
+    @Test(
+        "each write operation, driven with a valid request, adds exactly its documented event types to the right tenant's outbox",
+        arguments: TestDatabase.all)
+    func everyWriteRecordsItsDocumentedEvents(engine: TestDatabase) async throws {
+        let writes = try DocumentedWrite.all()
+        let drivers = EventCoverageDrivers.table
+        // A route added to the document without a driver fails here, so none can skip its events.
+        let undriven = writes.map(\.operationID).filter { drivers[$0] == nil }
+        #expect(undriven.isEmpty, "write operations without an event driver: \(undriven.sorted())")
+        let stale = Set(drivers.keys).subtracting(writes.map(\.operationID))
+        #expect(stale.isEmpty, "drivers of operations the document no longer has: \(stale.sorted())")
+        var limits = IdentityRuntime.Limits()
+        limits.registrationsPerIPPerHour = 10_000
+        try await withTestApplication(engine, configure: { $0.rateLimitsEnabled = false }, limits: limits) {
+            client, context in
+            let harness = EventHarness(
+                client: client, context: context, operatorToken: try await client.signedInOperator(context.identity).token)
+            for write in writes {
+                guard let driver = drivers[write.operationID] else { continue }
+                let probe = try await driver(harness)
+                let before = try await harness.outbox()
+                harness.startRecording()
+                let tenant = try await probe.act()
+                let sent = harness.stopRecording()
+                let added = try await harness.outbox().subtracting(before)
+                #expect(
+                    sent.contains { write.matches(method: $0.method, path: $0.path) },
+                    "\(write): the driver did not send \(write.method) \(write.path) (sent \(sent))")
+                #expect(
+                    Set(added.map(\.type)) == Set(write.events),
+                    "\(write): recorded \(added.map(\.type).sorted()), documented \(write.events.sorted())")
+                let elsewhere = added.filter { $0.tenantID != tenant }
+                #expect(elsewhere.isEmpty, "\(write): recorded outside tenant \(tenant ?? "none"): \(elsewhere)")
+            }
+        }
+    }
+}
+
+/// A write operation (POST, PUT, PATCH, DELETE) as openapi.json documents it.
+struct DocumentedWrite: Sendable, CustomStringConvertible {
+    let operationID: String
+    let method: String
+    let path: String
+    let events: [String]
+
+    var description: String { "\(operationID) (\(method) \(path))" }
+
+    /// Every write operation of the served document, in path order.
+    static func all() throws -> [DocumentedWrite] {
+        let object = try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8))
+        let paths = try #require((object as? [String: Any])?["paths"] as? [String: Any])
+        var writes: [DocumentedWrite] = []
+        for (path, item) in paths.sorted(by: { $0.key < $1.key }) {
+            let item = try #require(item as? [String: Any])
+            for method in ["post", "put", "patch", "delete"] {
+                guard let operation = item[method] as? [String: Any] else { continue }
+                let operationID = try #require(operation["operationId"] as? String, "\(method) \(path) has no operationId")
+                let events = try #require(operation["x-events"] as? [String], "\(operationID) has no x-events array")
+                writes.append(DocumentedWrite(operationID: operationID, method: method.uppercased(), path: path, events: events))
+            }
+        }
+        return writes
+    }
+
+    /// Whether a request sent to `path` with `method` is this operation (`{name}` matches one segment).
+    func matches(method: String, path: String) -> Bool {
+        let template = self.path.split(separator: "/"), concrete = path.split(separator: "/")
+        return method == self.method && template.count == concrete.count
+            && zip(template, concrete).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+    }
+}
+
+/// One operation ready to be driven: `act` sends the request(s) whose events are compared, and
+/// returns the tenant whose outbox they belong in (`nil` when the operation concerns none).
+struct EventProbe: Sendable {
+    let act: @Sendable () async throws -> String?
+
+    init(_ act: @escaping @Sendable () async throws -> String?) {
+        self.act = act
+    }
+}
+
+/// What drivers share: the client, the application, a signed-in super admin, and the requests
+/// sent while a probe acts.
+final class EventHarness: Sendable {
+    let client: any TestClientProtocol
+    let context: TestApplicationContext
+    let operatorToken: String
+    private let sent = Mutex<[(method: String, path: String)]?>(nil)
+
+    init(client: any TestClientProtocol, context: TestApplicationContext, operatorToken: String) {
+        self.client = client
+        self.context = context
+        self.operatorToken = operatorToken
+    }
+
+    func startRecording() { sent.withLock { $0 = [] } }
+
+    func stopRecording() -> [(method: String, path: String)] {
+        sent.withLock { sent in
+            defer { sent = nil }
+            return sent ?? []
+        }
+    }
+
+    /// Sends a request, expects `status`, and returns the parsed body.
+    @discardableResult
+    func send(
+        _ method: HTTPRequest.Method, _ path: String, _ body: [String: Any]? = nil, token: String? = nil,
+        expect status: HTTPResponse.Status
+    ) async throws -> [String: Any] {
+        sent.withLock { sent in
+            guard sent != nil else { return }
+            sent?.append((method.rawValue, path))
+        }
+        let response = try await client.json(method, path, body, token: token)
+        #expect(response.status == status, "\(method) \(path): \(response.raw)")
+        return response.body
+    }
+
+    /// A new tenant and its signed-in owner.
+    func owner() async throws -> Registered { try await client.register() }
+
+    /// A new member of the owner's tenant, signed in there.
+    func member(of owner: Registered, role: String = "member") async throws -> AccessFixture.Person {
+        try await client.addSignedInMember(context, adminToken: owner.accessToken, tenantSlug: owner.tenantSlug, role: role)
+    }
+
+    /// The token of the newest email to `email` whose link goes to `page` (e.g. `verify-email`).
+    func emailedToken(to email: String, page: String) async throws -> String {
+        let message = try #require(
+            try await queuedEmails(context).last { $0.to.rawValue == email && $0.textBody.contains(page) },
+            "no \(page) email to \(email)")
+        return try #require(linkToken(in: message))
+    }
+
+    /// Every tenant's outbox rows (read in the platform scope, so a row in the wrong tenant shows too).
+    func outbox() async throws -> Set<OutboxRow> {
+        let rows = try await context.database.database.withPlatform { scope in
+            try await scope.sql.raw("SELECT tenant_id, id, type FROM domain_events").all().map { row in
+                OutboxRow(
+                    tenantID: try row.decode(column: "tenant_id", as: UUID.self).uuidString.lowercased(),
+                    id: try row.decode(column: "id", as: UUID.self), type: try row.decode(column: "type", as: String.self))
+            }
+        }
+        return Set(rows)
+    }
+
+    /// A fresh, unique suffix for names and addresses.
+    static func unique() -> String { UUID().uuidString.prefix(8).lowercased() }
+}
+
+/// One row of `domain_events`.
+struct OutboxRow: Hashable, Sendable {
+    let tenantID: String
+    let id: UUID
+    let type: String
+}
+
+extension [String: Any] {
+    /// The string at a path of keys, e.g. `["tenant", "id"]`.
+    func string(_ keys: String...) throws -> String {
+        var node: Any = self
+        for key in keys { node = try #require((node as? [String: Any])?[key], "no \(keys.joined(separator: ".")) in \(self)") }
+        return try #require(node as? String)
+    }
+}
