@@ -38,7 +38,7 @@ struct EventCoverageTests {
         #expect(undriven.isEmpty, "write operations without an event driver: \(undriven.sorted())")
         let stale = Set(drivers.keys).subtracting(writes.map(\.operationID))
         #expect(stale.isEmpty, "drivers of operations the document no longer has: \(stale.sorted())")
-        var limits = IdentityRuntime.Limits()
+        var limits = AttemptLimits()
         limits.registrationsPerIPPerHour = 10_000
         try await withTestApplication(engine, configure: { $0.rateLimitsEnabled = false }, limits: limits) {
             client, context in
