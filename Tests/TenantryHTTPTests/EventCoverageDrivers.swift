@@ -239,7 +239,10 @@ enum EventCoverageDrivers {
             EventProbe {
                 let body = try await h.send(
                     .post, "/api/v1/platform/tenants",
-                    ["name": "Operated \(EventHarness.unique())", "owner_email": "boss-\(EventHarness.unique())@example.com"],
+                    [
+                        "name": "Operated \(EventHarness.unique())", "owner_name": "Boss",
+                        "owner_email": "boss-\(EventHarness.unique())@example.com",
+                    ],
                     token: h.operatorToken, expect: .created)
                 return try body.string("tenant", "id")
             }

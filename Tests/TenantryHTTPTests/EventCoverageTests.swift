@@ -158,7 +158,7 @@ final class EventHarness: Sendable {
     /// The token of the newest email to `email` whose link goes to `page` (e.g. `verify-email`).
     func emailedToken(to email: String, page: String) async throws -> String {
         let message = try #require(
-            try await queuedEmails(context).last { $0.to.rawValue == email && $0.textBody.contains(page) },
+            try await queuedEmails(context).last { $0.to.rawValue == email.lowercased() && $0.textBody.contains(page) },
             "no \(page) email to \(email)")
         return try #require(linkToken(in: message))
     }
