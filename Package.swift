@@ -149,6 +149,12 @@ let package = Package(
             dependencies: ["TenantryCore"],
             swiftSettings: swiftSettings
         ),
+        // Unit tests of the use cases against in-memory doubles: no storage, no HTTP, no database.
+        .testTarget(
+            name: "TenantryApplicationTests",
+            dependencies: ["TenantryCore", "TenantryApplication"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TenantryStorageTests",
             dependencies: [
