@@ -77,7 +77,8 @@ struct ContractTests {
         try await withTestApplication(engine) { client, _ in
             let owner = try await client.register()
             let key = try await client.createKey(token: owner.accessToken, scopes: ["members:read"])
-            for value: Any in ["tomorrow", 17, true] {
+            let values: [Any] = ["tomorrow", 17, true]
+            for value in values {
                 let patch = try await client.json(
                     .patch, "/api/v1/api-keys/\(key.id)", ["expires_at": value], token: owner.accessToken)
                 Self.expectInvalid(patch, field: "expires_at", "PATCH expires_at \(value)")
@@ -98,15 +99,16 @@ struct ContractTests {
             let unknown = try await client.json(
                 .post, "/api/v1/invitations/accept",
                 ["token": "no-such-token", "name": "Ann", "password": "a fine long passphrase"])
-            #expect(unknown.status == .badRequest, "accept with an unknown token: \(unknown.raw)")
-            #expect(problemCode(unknown.body) == "invalid_or_expired_token")
+            #expect(unknown.status == .gone, "accept with an unknown token: \(unknown.raw)")
+            #expect(problemCode(unknown.body) == "invitation_invalid")
         }
     }
 
     @Test("a refresh without any refresh token is a missing credential: 401 invalid_refresh_token", arguments: TestDatabase.all)
     func refreshWithoutToken(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, _ in
-            for body in [[String: Any](), nil] {
+            let bodies: [[String: Any]?] = [[:], nil]
+            for body in bodies {
                 let response = try await client.json(.post, "/api/v1/auth/refresh", body)
                 #expect(response.status == .unauthorized, "refresh with \(String(describing: body)): \(response.raw)")
                 #expect(problemCode(response.body) == "invalid_refresh_token")
