@@ -236,7 +236,6 @@ public struct InvitationService: Sendable {
         return result
     }
 
-    /// Validates a new person's name and password and hashes the password.
     /// The acceptor's name (trimmed) and password, each checked when given.
     private static func validatedFields(of acceptor: Acceptor) throws -> (name: String?, password: String?) {
         var validator = Validator()
@@ -248,7 +247,8 @@ public struct InvitationService: Sendable {
         return (name, acceptor.password)
     }
 
-    /// A new account from fields already checked by ``validatedFields(of:)``; both are required.
+    /// A new person's account from the fields checked by ``validatedFields(of:)``, both of which
+    /// it requires, with the password hashed.
     private func prepareAccount(_ given: (name: String?, password: String?), email: EmailAddress) async throws -> (
         user: User, passwordHash: String
     ) {
