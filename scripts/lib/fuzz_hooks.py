@@ -7,6 +7,7 @@ and its positive_data_acceptance check would report the documented 422 as a vali
 refused. Before each call, a valid key is therefore replaced by a fresh UUID; invalid keys are
 sent as generated, so the 400 `invalid_idempotency_key` answer is still exercised.
 """
+import datetime
 import re
 import uuid
 
@@ -21,3 +22,35 @@ def before_call(context, case, kwargs):
     for name in list(headers):
         if name.lower() == "idempotency-key" and isinstance(headers[name], str) and VALID_KEY.match(headers[name]):
             headers[name] = str(uuid.uuid4())
+
+
+# Values whose validity no JSON Schema can state, replaced by ones the server can accept; the
+# operations are still fuzzed with every check.
+#
+# `cursor` is opaque: only the server issues valid ones (a `next_cursor`), so a generated one is
+# never a position and gets the documented 422 `invalid_cursor`. It is left out; the first page
+# is fetched instead.
+#
+# `from` and `to` (audit events and usage) are each valid alone, but a range must not end
+# before it starts (422 naming the field). A generated pair in the wrong order is swapped.
+@schemathesis.hook("before_call")
+def server_issued_and_ordered_values(context, case, kwargs):
+    query = case.query
+    if not isinstance(query, dict):
+        return
+    if "cursor" in query:
+        del query["cursor"]
+    start, end = query.get("from"), query.get("to")
+    if isinstance(start, str) and isinstance(end, str):
+        first, last = _instant(start), _instant(end)
+        if first and last and first > last:
+            query["from"], query["to"] = end, start
+
+
+def _instant(text):
+    """The moment of an RFC 3339 date or timestamp (UTC when it names no offset), or None."""
+    try:
+        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)

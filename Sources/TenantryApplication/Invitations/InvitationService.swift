@@ -161,6 +161,9 @@ public struct InvitationService: Sendable {
     /// a new person gives a name and password and gets an account (its address counts as
     /// verified: the link came to it) and a session in the tenant.
     public func accept(token: String, acceptor: Acceptor, origin: AuditEvent.Origin) async throws -> Acceptance {
+        // A given name or password is checked before the token, as in a password reset: a bad
+        // value is refused as such (422) whatever the token, and a token is not looked up for it.
+        let given = try Self.validatedFields(of: acceptor)
         let hash = EmailedToken.hash(of: token)
         guard let found = try await database.readGlobal({ scope in try await scope.credentials.invitation(ofTokenHash: hash) })
         else { throw Self.invalid }
@@ -181,7 +184,7 @@ public struct InvitationService: Sendable {
             throw TenantryError(
                 .unauthenticated, "An account exists for \(existing.email.rawValue): sign in as it to accept the invitation.")
         } else {
-            newAccount = try await prepareAccount(acceptor, email: email)
+            newAccount = try await prepareAccount(given, email: email)
         }
 
         let now = Date()
@@ -241,22 +244,31 @@ public struct InvitationService: Sendable {
         return result
     }
 
-    /// Validates a new person's name and password and hashes the password.
-    private func prepareAccount(_ acceptor: Acceptor, email: EmailAddress) async throws -> (user: User, passwordHash: String) {
+    /// The acceptor's name (trimmed) and password, each checked when given.
+    private static func validatedFields(of acceptor: Acceptor) throws -> (name: String?, password: String?) {
         var validator = Validator()
-        var name: String?
-        if let given = acceptor.name {
-            name = try validator.capture { try User.validatedName(given) }
-        } else {
-            validator.add("name", "required", "Give your name: this email address has no account yet.")
-        }
+        let name = try acceptor.name.flatMap { given in try validator.capture { try User.validatedName(given) } }
         if let password = acceptor.password {
             try validator.capture { try PasswordPolicy.validate(password) }
-        } else {
+        }
+        try validator.check()
+        return (name, acceptor.password)
+    }
+
+    /// A new person's account from the fields checked by ``validatedFields(of:)``, both of which
+    /// it requires, with the password hashed.
+    private func prepareAccount(_ given: (name: String?, password: String?), email: EmailAddress) async throws -> (
+        user: User, passwordHash: String
+    ) {
+        var validator = Validator()
+        if given.name == nil {
+            validator.add("name", "required", "Give your name: this email address has no account yet.")
+        }
+        if given.password == nil {
             validator.add("password", "required", "Choose a password: this email address has no account yet.")
         }
         try validator.check()
-        guard let name, let password = acceptor.password else {
+        guard let name = given.name, let password = given.password else {
             throw TenantryError(.internalError, "Validation passed without values.")
         }
         let hash = try await hashing.hash(password)

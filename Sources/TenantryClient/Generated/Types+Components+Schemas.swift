@@ -180,7 +180,7 @@ extension Components {
             /// Required for a new account.
             ///
             /// - Remark: Generated from `#/components/schemas/AcceptInvitationRequest/name`.
-            public var name: Swift.String?
+            public var name: Components.Schemas.DisplayName?
             /// Required for a new account.
             ///
             /// - Remark: Generated from `#/components/schemas/AcceptInvitationRequest/password`.
@@ -196,7 +196,7 @@ extension Components {
             ///   - password: Required for a new account.
             ///   - token: The `token` of the emailed link.
             public init(
-                name: Swift.String? = nil,
+                name: Components.Schemas.DisplayName? = nil,
                 password: Components.Schemas.NewPassword? = nil,
                 token: Swift.String
             ) {
@@ -289,7 +289,7 @@ extension Components {
             /// Required when the address has no account yet.
             ///
             /// - Remark: Generated from `#/components/schemas/AddMemberRequest/name`.
-            public var name: Swift.String?
+            public var name: Components.Schemas.DisplayName?
             /// A built-in role's name or a custom role's id.
             ///
             /// - Remark: Generated from `#/components/schemas/AddMemberRequest/role`.
@@ -302,7 +302,7 @@ extension Components {
             ///   - role: A built-in role's name or a custom role's id.
             public init(
                 email: Swift.String,
-                name: Swift.String? = nil,
+                name: Components.Schemas.DisplayName? = nil,
                 role: Swift.String
             ) {
                 self.email = email
@@ -951,6 +951,10 @@ extension Components {
                 case secret
             }
         }
+        /// A person's or a tenant's display name: 1 to 200 characters after trimming surrounding white space, no control characters.
+        ///
+        /// - Remark: Generated from `#/components/schemas/DisplayName`.
+        public typealias DisplayName = Swift.String
         /// - Remark: Generated from `#/components/schemas/EmailRequest`.
         public struct EmailRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/EmailRequest/email`.
@@ -2102,13 +2106,13 @@ extension Components {
         /// - Remark: Generated from `#/components/schemas/PlatformCreateTenantRequest`.
         public struct PlatformCreateTenantRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/PlatformCreateTenantRequest/name`.
-            public var name: Swift.String
+            public var name: Components.Schemas.DisplayName
             /// - Remark: Generated from `#/components/schemas/PlatformCreateTenantRequest/owner_email`.
             public var ownerEmail: Swift.String
             /// Required when the address has no account yet.
             ///
             /// - Remark: Generated from `#/components/schemas/PlatformCreateTenantRequest/owner_name`.
-            public var ownerName: Swift.String?
+            public var ownerName: Components.Schemas.DisplayName?
             /// - Remark: Generated from `#/components/schemas/PlatformCreateTenantRequest/plan`.
             public var plan: Components.Schemas.PlanID?
             /// - Remark: Generated from `#/components/schemas/PlatformCreateTenantRequest/slug`.
@@ -2122,9 +2126,9 @@ extension Components {
             ///   - plan:
             ///   - slug:
             public init(
-                name: Swift.String,
+                name: Components.Schemas.DisplayName,
                 ownerEmail: Swift.String,
-                ownerName: Swift.String? = nil,
+                ownerName: Components.Schemas.DisplayName? = nil,
                 plan: Components.Schemas.PlanID? = nil,
                 slug: Components.Schemas.Slug? = nil
             ) {
@@ -2626,7 +2630,7 @@ extension Components {
             /// The user's display name: 1 to 200 characters after trimming, no control characters.
             ///
             /// - Remark: Generated from `#/components/schemas/RegisterRequest/name`.
-            public var name: Swift.String
+            public var name: Components.Schemas.DisplayName
             /// - Remark: Generated from `#/components/schemas/RegisterRequest/password`.
             public var password: Components.Schemas.NewPassword
             /// - Remark: Generated from `#/components/schemas/RegisterRequest/refresh_token_delivery`.
@@ -2634,7 +2638,7 @@ extension Components {
             /// The tenant's display name: 1 to 200 characters after trimming, no control characters.
             ///
             /// - Remark: Generated from `#/components/schemas/RegisterRequest/tenant_name`.
-            public var tenantName: Swift.String
+            public var tenantName: Components.Schemas.DisplayName
             /// Defaults to one derived from `tenant_name` ("Acme Corp." gives `acme-corp`); required when no valid slug can be derived from the name.
             ///
             /// - Remark: Generated from `#/components/schemas/RegisterRequest/tenant_slug`.
@@ -2650,10 +2654,10 @@ extension Components {
             ///   - tenantSlug: Defaults to one derived from `tenant_name` ("Acme Corp." gives `acme-corp`); required when no valid slug can be derived from the name.
             public init(
                 email: Swift.String,
-                name: Swift.String,
+                name: Components.Schemas.DisplayName,
                 password: Components.Schemas.NewPassword,
                 refreshTokenDelivery: Components.Schemas.RefreshTokenDelivery? = nil,
-                tenantName: Swift.String,
+                tenantName: Components.Schemas.DisplayName,
                 tenantSlug: Components.Schemas.Slug? = nil
             ) {
                 self.email = email
@@ -3455,7 +3459,7 @@ extension Components {
             /// 1 to 200 characters after trimming, no control characters.
             ///
             /// - Remark: Generated from `#/components/schemas/UpdateMeRequest/name`.
-            public var name: Swift.String?
+            public var name: Components.Schemas.DisplayName?
             /// Creates a new `UpdateMeRequest`.
             ///
             /// - Parameters:
@@ -3463,7 +3467,7 @@ extension Components {
             ///   - name: 1 to 200 characters after trimming, no control characters.
             public init(
                 locale: Swift.String? = nil,
-                name: Swift.String? = nil
+                name: Components.Schemas.DisplayName? = nil
             ) {
                 self.locale = locale
                 self.name = name
@@ -3604,7 +3608,7 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/UpdateTenantRequest/branding`.
             public var branding: Components.Schemas.UpdateTenantRequest.BrandingPayload?
             /// - Remark: Generated from `#/components/schemas/UpdateTenantRequest/name`.
-            public var name: Swift.String?
+            public var name: Components.Schemas.DisplayName?
             /// - Remark: Generated from `#/components/schemas/UpdateTenantRequest/settings`.
             public struct SettingsPayload: Codable, Hashable, Sendable {
                 /// - Remark: Generated from `#/components/schemas/UpdateTenantRequest/settings/allowed_email_domains`.
@@ -3644,7 +3648,7 @@ extension Components {
             ///   - settings:
             public init(
                 branding: Components.Schemas.UpdateTenantRequest.BrandingPayload? = nil,
-                name: Swift.String? = nil,
+                name: Components.Schemas.DisplayName? = nil,
                 settings: Components.Schemas.UpdateTenantRequest.SettingsPayload? = nil
             ) {
                 self.branding = branding

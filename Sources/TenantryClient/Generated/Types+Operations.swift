@@ -4220,7 +4220,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `invalid_refresh_token`: the refresh token is unknown, expired, revoked or already used (which ends its session), or the user is no longer a member of the session's tenant.
+            /// `invalid_refresh_token`: no refresh token was sent (neither in the body nor in the cookie), or it is unknown, expired, revoked or already used (which ends its session), or the user is no longer a member of the session's tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/auth/refresh/post(refreshTokens)/responses/401`.
             ///
@@ -4335,7 +4335,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `validation_failed`: no refresh token in the body or the cookie (`errors[]` field `refresh_token`, code `required`), or a body of the wrong shape. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body.
+            /// `validation_failed`: a body of the wrong shape. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body.
             ///
             /// - Remark: Generated from `#/paths//api/v1/auth/refresh/post(refreshTokens)/responses/422`.
             ///

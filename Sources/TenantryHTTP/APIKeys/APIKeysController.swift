@@ -113,9 +113,9 @@ struct CreateAPIKeyRequest: Decodable {
 
     let name: String
     let scopes: [String]
-    let expiresAt: Date?
-    let resource: Resource?
-    let rateLimitPerMinute: Int?
+    @NotNull var expiresAt: Date?
+    @NotNull var resource: Resource?
+    @NotNull var rateLimitPerMinute: Int?
 }
 
 /// PATCH body: an absent `expires_at` or `rate_limit_per_minute` stays as it is; `null` makes the
@@ -131,14 +131,14 @@ struct UpdateAPIKeyRequest: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        name = try container.decodeIfPresent(String.self, forKey: .name)
+        name = try container.decodeIfGiven(String.self, forKey: .name)
         expiresAt = try container.decodeUpdate(Date.self, forKey: .expiresAt)
         rateLimitPerMinute = try container.decodeUpdate(Int.self, forKey: .rateLimitPerMinute)
     }
 }
 
 struct RotateAPIKeyRequest: Decodable {
-    let overlapSeconds: Int?
+    @NotNull var overlapSeconds: Int?
 }
 
 /// A key as listed: never its secret.

@@ -10,11 +10,3 @@ extension TenantRequestContext {
         return id
     }
 }
-
-extension KeyedDecodingContainer {
-    /// A field of a partial update: `nil` when absent (leave as is), `.some(nil)` when `null`
-    /// (clear), `.some(value)` when given.
-    func decodeUpdate<Value: Decodable>(_ type: Value.Type, forKey key: Key) throws -> Value?? {
-        contains(key) ? .some(try decodeIfPresent(type, forKey: key)) : .none
-    }
-}

@@ -42,8 +42,9 @@ enum AuditEventQuery {
             filter.tenantID = TenantID(tenant)
             if filter.tenantID == nil { validator.add("tenant_id", "invalid_value", "tenant_id is a tenant's id (a UUID).") }
         }
-        if let from = filter.from, let to = filter.to, to <= from {
-            validator.add("to", "out_of_range", "to is after from.")
+        // `to` is exclusive: `to == from` is an empty range, not a mistake.
+        if let from = filter.from, let to = filter.to, to < from {
+            validator.add("to", "out_of_range", "to must not be before from.")
         }
         return filter
     }

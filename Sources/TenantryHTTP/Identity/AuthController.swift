@@ -130,7 +130,8 @@ struct AuthController: Sendable {
         token = try await request.decodeJSONIfPresent(as: RefreshRequest.self, context: context)?.refreshToken
         if token == nil {
             guard let cookie = request.cookies[Self.refreshCookie]?.value, !cookie.isEmpty else {
-                throw Validator.fail("refresh_token", "required", "Send the refresh token in the body or its cookie.")
+                // A missing credential, like a missing `Authorization` header, is a 401.
+                throw TenantryError(.invalidRefreshToken, "Send the refresh token in the body or its cookie.")
             }
             // Double-submit check: a cross-site page cannot read the CSRF cookie to copy it.
             guard let csrf = request.cookies[Self.csrfCookie]?.value, !csrf.isEmpty,

@@ -71,8 +71,8 @@ struct RegisterRequest: Decodable {
     let password: String
     let name: String
     let tenantName: String
-    let tenantSlug: String?
-    let refreshTokenDelivery: RefreshTokenDelivery?
+    @NotNull var tenantSlug: String?
+    @NotNull var refreshTokenDelivery: RefreshTokenDelivery?
 }
 
 /// Where the refresh token goes: the response body (API clients) or an httpOnly cookie
@@ -92,8 +92,8 @@ struct RegisterResponse: ResponseEncodable {
 struct LoginRequest: Decodable {
     let email: String
     let password: String
-    let tenantSlug: String?
-    let refreshTokenDelivery: RefreshTokenDelivery?
+    @NotNull var tenantSlug: String?
+    @NotNull var refreshTokenDelivery: RefreshTokenDelivery?
 }
 
 struct LoginResponse: ResponseEncodable {
@@ -106,7 +106,7 @@ struct LoginResponse: ResponseEncodable {
 }
 
 struct RefreshRequest: Decodable {
-    let refreshToken: String?
+    @NotNull var refreshToken: String?
 }
 
 struct RefreshResponse: ResponseEncodable {
@@ -192,7 +192,7 @@ struct UpdateMeRequest: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        name = try container.decodeIfPresent(String.self, forKey: .name)
+        name = try container.decodeIfGiven(String.self, forKey: .name)
         locale = try container.decodeUpdate(String.self, forKey: .locale)
     }
 }
@@ -223,7 +223,7 @@ struct TokenRequest: Decodable {
 
 struct EmailRequest: Decodable {
     let email: String
-    let tenantSlug: String?
+    @NotNull var tenantSlug: String?
 }
 
 struct ResetPasswordRequest: Decodable {

@@ -80,8 +80,8 @@ struct CreateInvitationRequest: Decodable {
 
 struct AcceptInvitationRequest: Decodable {
     let token: String
-    let name: String?
-    let password: String?
+    @NotNull var name: String?
+    @NotNull var password: String?
 }
 
 /// An invitation as the API shows it (never its token).

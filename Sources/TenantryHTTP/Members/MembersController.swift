@@ -84,13 +84,14 @@ struct MembersController: Sendable {
 
 struct AddMemberRequest: Decodable {
     let email: String
-    let name: String?
+    @NotNull var name: String?
     let role: String
 }
 
+/// PATCH body: an absent field stays as it is.
 struct UpdateMemberRequest: Decodable {
-    let role: String?
-    let status: String?
+    @NotNull var role: String?
+    @NotNull var status: String?
 }
 
 struct TransferOwnershipRequest: Decodable {

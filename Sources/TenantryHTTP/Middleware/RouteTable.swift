@@ -19,28 +19,42 @@ public struct RouteTable: Sendable {
         }
     }
 
-    /// The methods registered for the routes matching `path`, sorted; empty when none match.
+    /// The methods registered for the route the router would pick for `path`, sorted; empty
+    /// when none match. Like the router, a literal segment wins over a parameter and a
+    /// parameter over a wildcard (`/invitations/accept` is not `/invitations/{id}`), so only the
+    /// most specific matching patterns count.
     public func allowedMethods(for path: String) -> [HTTPRequest.Method] {
         let segments = path.split(separator: "/")
+        var best: [Int] = []
         var methods = Set<HTTPRequest.Method>()
-        for entry in entries where Self.matches(entry.segments, segments) {
+        for entry in entries {
+            guard let rank = Self.rank(entry.segments, segments) else { continue }
+            if rank.lexicographicallyPrecedes(best) { continue }
+            if rank != best {
+                best = rank
+                methods = []
+            }
             methods.formUnion(entry.methods)
         }
         return methods.sorted { $0.rawValue < $1.rawValue }
     }
 
-    private static func matches(_ pattern: [Substring], _ segments: [Substring]) -> Bool {
-        var index = 0
-        for (position, part) in pattern.enumerated() {
-            if part == "**" { return true }
-            guard index < segments.count else { return false }
-            if part == "*" || (part.hasPrefix("{") && part.hasSuffix("}")) || part == segments[index] {
-                index += 1
-                continue
+    /// How specifically `pattern` matches `segments`, one number per pattern segment (2 for a
+    /// literal, 1 for a parameter, 0 for a wildcard), compared lexicographically; `nil` when it
+    /// does not match.
+    private static func rank(_ pattern: [Substring], _ segments: [Substring]) -> [Int]? {
+        var rank: [Int] = []
+        for (index, part) in pattern.enumerated() {
+            if part == "**" { return rank + [0] }
+            guard index < segments.count else { return nil }
+            if part == segments[index] {
+                rank.append(2)
+            } else if part == "*" || (part.hasPrefix("{") && part.hasSuffix("}")) {
+                rank.append(part == "*" ? 0 : 1)
+            } else {
+                return nil
             }
-            _ = position
-            return false
         }
-        return index == segments.count
+        return pattern.count == segments.count ? rank : nil
     }
 }

@@ -264,10 +264,10 @@ struct OperatorRoleRequest: Decodable {
 
 struct CreateTenantRequest: Decodable {
     let name: String
-    let slug: String?
-    let plan: String?
+    @NotNull var slug: String?
+    @NotNull var plan: String?
     let ownerEmail: String
-    let ownerName: String?
+    @NotNull var ownerName: String?
 }
 
 struct SuspendRequest: Decodable {
@@ -286,10 +286,10 @@ struct ConfirmationRequest: Decodable {
 struct PlanRequest: Decodable {
     let id: String
     let name: String
-    let description: String?
-    let limits: [String: Int?]?
-    let features: [String]?
-    let modules: [String]?
+    @NotNull var description: String?
+    @NotNull var limits: [String: Int?]?
+    @NotNull var features: [String]?
+    @NotNull var modules: [String]?
 }
 
 struct PlanUpdateRequest: Decodable {
@@ -303,11 +303,11 @@ struct PlanUpdateRequest: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        name = try container.decodeIfPresent(String.self, forKey: .name)
+        name = try container.decodeIfGiven(String.self, forKey: .name)
         description = try container.decodeUpdate(String.self, forKey: .description)
-        limits = try container.decodeIfPresent([String: Int?].self, forKey: .limits)
-        features = try container.decodeIfPresent([String].self, forKey: .features)
-        modules = try container.decodeIfPresent([String].self, forKey: .modules)
+        limits = try container.decodeIfGiven([String: Int?].self, forKey: .limits)
+        features = try container.decodeIfGiven([String].self, forKey: .features)
+        modules = try container.decodeIfGiven([String].self, forKey: .modules)
     }
 }
 
@@ -326,9 +326,9 @@ struct OverridesBody: Codable, Sendable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        limits = try container.decodeIfPresent([String: Int?].self, forKey: .limits) ?? [:]
-        features = try container.decodeIfPresent([String: Bool].self, forKey: .features) ?? [:]
-        modules = try container.decodeIfPresent([String: Bool].self, forKey: .modules) ?? [:]
+        limits = try container.decodeIfGiven([String: Int?].self, forKey: .limits) ?? [:]
+        features = try container.decodeIfGiven([String: Bool].self, forKey: .features) ?? [:]
+        modules = try container.decodeIfGiven([String: Bool].self, forKey: .modules) ?? [:]
     }
 
     /// The overrides, validated against the registry and the tenant's plan.

@@ -94,9 +94,9 @@ struct RolesController: Sendable {
 
 struct CreateRoleRequest: Decodable {
     let name: String
-    let description: String?
-    let baseRole: String?
-    let permissions: [String]?
+    @NotNull var description: String?
+    @NotNull var baseRole: String?
+    @NotNull var permissions: [String]?
 }
 
 /// PATCH body: an absent field stays as it is; `null` clears `description` and `base_role`.
@@ -112,10 +112,10 @@ struct UpdateRoleRequest: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        name = try container.decodeIfPresent(String.self, forKey: .name)
+        name = try container.decodeIfGiven(String.self, forKey: .name)
         description = try container.decodeUpdate(String.self, forKey: .description)
         baseRole = try container.decodeUpdate(String.self, forKey: .baseRole)
-        permissions = try container.decodeIfPresent([String].self, forKey: .permissions)
+        permissions = try container.decodeIfGiven([String].self, forKey: .permissions)
     }
 }
 

@@ -76,7 +76,7 @@ struct TeamsController: Sendable {
 
 struct CreateTeamRequest: Decodable {
     let name: String
-    let description: String?
+    @NotNull var description: String?
 }
 
 struct UpdateTeamRequest: Decodable {
@@ -88,7 +88,7 @@ struct UpdateTeamRequest: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        name = try container.decodeIfPresent(String.self, forKey: .name)
+        name = try container.decodeIfGiven(String.self, forKey: .name)
         description = try container.decodeUpdate(String.self, forKey: .description)
     }
 }

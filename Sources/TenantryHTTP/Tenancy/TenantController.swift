@@ -61,9 +61,9 @@ struct TenantController: Sendable {
 
 /// `PATCH /tenant`: absent fields stay, `null` clears an optional one.
 struct UpdateTenantRequest: Decodable {
-    let name: String?
-    let branding: BrandingUpdate?
-    let settings: SettingsUpdate?
+    @NotNull var name: String?
+    @NotNull var branding: BrandingUpdate?
+    @NotNull var settings: SettingsUpdate?
 
     struct BrandingUpdate: Decodable {
         let logoUrl: String??
@@ -89,7 +89,7 @@ struct UpdateTenantRequest: Decodable {
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            allowedEmailDomains = try container.decodeIfPresent([String].self, forKey: .allowedEmailDomains)
+            allowedEmailDomains = try container.decodeIfGiven([String].self, forKey: .allowedEmailDomains)
             sessionLifetimeSeconds = try container.decodeUpdate(Int.self, forKey: .sessionLifetimeSeconds)
             sessionIdleTimeoutSeconds = try container.decodeUpdate(Int.self, forKey: .sessionIdleTimeoutSeconds)
         }
