@@ -306,7 +306,8 @@ struct Admin: AsyncParsableCommand {
             do {
                 try await OneOffCommand.withEnvironment(configuration: configuration, logger: logger) { environment in
                     let outcome = try await OperatorCommand.create(
-                        platform: UseCases(environment).platform, hashing: environment.hashing, email: email, name: name, password: password, role: platformRole)
+                        platform: UseCases(environment).platform, hashing: environment.hashing, email: email, name: name,
+                        password: password, role: platformRole)
                     let verb = outcome.created ? "Created" : "Promoted"
                     print("\(verb) \(outcome.user.email.rawValue) as \(platformRole.rawValue) (user \(outcome.user.id)).")
                     if let generated = outcome.generatedPassword {

@@ -9,7 +9,7 @@ struct SignInTests {
 
     let seeded: SeededTenant
     let authority: AccessTokenAuthority
-    let identity: IdentityService
+    let identity: SignInService
 
     /// The owner of `seeded` has ``password``; two failed sign-ins per account are allowed.
     init(tenantStatus: Tenant.Status = .active) async throws {
@@ -17,10 +17,8 @@ struct SignInTests {
         authority = try await TestIdentity.authority()
         var limits = AttemptLimits()
         limits.failedSignInsPerAccountPerHour = 2
-        identity = IdentityService(
-            database: seeded.store, authority: authority, hashing: TestIdentity.hashing,
-            directory: UserDirectoryCache(database: seeded.store), limiters: AttemptLimiters(limits),
-            tenancy: TenancySettings(), emailedTokens: TestIdentity.emailedTokens)
+        identity = SignInService(
+            database: seeded.store, authority: authority, hashing: TestIdentity.hashing, limiters: AttemptLimiters(limits))
         let hash = try await TestIdentity.hashing.hash(Self.password)
         let ownerID = seeded.owner.id
         seeded.store.seed { $0.passwordHashes[ownerID] = hash }
@@ -30,7 +28,7 @@ struct SignInTests {
         try await self.init(tenantStatus: .active)
     }
 
-    func signIn(_ password: String, email: String? = nil) async throws -> IdentityService.SignIn {
+    func signIn(_ password: String, email: String? = nil) async throws -> SignInService.Result {
         try await identity.signIn(
             email: email ?? seeded.owner.email.rawValue, password: password, tenantSlug: nil, origin: SeededTenant.origin)
     }

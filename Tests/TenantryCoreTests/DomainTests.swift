@@ -26,6 +26,25 @@ struct DomainTests {
         #expect(Slug.derived(from: "!!") == nil)
     }
 
+    @Test("a derived slug drops accents instead of splitting the word")
+    func derivedSlugFoldsAccents() {
+        #expect(Slug.derived(from: "São João Ltda.")?.rawValue == "sao-joao-ltda")
+        #expect(Slug.derived(from: "Açaí & Cia")?.rawValue == "acai-cia")
+    }
+
+    @Test("a name with nothing to derive a slug from gets a generated one")
+    func generatedSlug() throws {
+        let first = Slug.derivedOrGenerated(from: "東京")
+        let second = Slug.derivedOrGenerated(from: "!!!")
+        for slug in [first, second] {
+            #expect(slug.rawValue.hasPrefix("tenant-"))
+            #expect(slug.rawValue.count == 15)
+            #expect(try Slug(slug.rawValue) == slug)
+        }
+        #expect(first != second)
+        #expect(Slug.derivedOrGenerated(from: "Acme").rawValue == "acme")
+    }
+
     @Test("email addresses are normalised and validated")
     func emails() throws {
         #expect(try EmailAddress(" Ada@Example.ORG ").rawValue == "ada@example.org")

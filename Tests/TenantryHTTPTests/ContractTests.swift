@@ -45,7 +45,10 @@ struct ContractTests {
                 (.post, "/api/v1/roles", ["name": "Auditor", "permissions": null], "permissions"),
                 (.post, "/api/v1/auth/forgot-password", ["email": owner.email, "tenant_slug": null], "tenant_slug"),
                 (.post, "/api/v1/auth/verify-email/resend", ["email": owner.email, "tenant_slug": null], "tenant_slug"),
-                (.post, "/api/v1/auth/login", ["email": owner.email, "password": owner.password, "tenant_slug": null], "tenant_slug"),
+                (
+                    .post, "/api/v1/auth/login", ["email": owner.email, "password": owner.password, "tenant_slug": null],
+                    "tenant_slug"
+                ),
                 (.post, "/api/v1/auth/refresh", ["refresh_token": null], "refresh_token"),
                 (.post, "/api/v1/invitations/accept", ["token": "unknown", "name": null], "name"),
             ]
@@ -117,7 +120,9 @@ struct ContractTests {
         }
     }
 
-    @Test("an audit range whose end equals its start is empty, one that ends before it starts is refused", arguments: TestDatabase.all)
+    @Test(
+        "an audit range whose end equals its start is empty, one that ends before it starts is refused",
+        arguments: TestDatabase.all)
     func auditRangeBounds(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, _ in
             let owner = try await client.register()

@@ -14,7 +14,8 @@ struct DemoSeedTests {
         "the demo tenant's people sign in with the printed passwords, and its key reads the members", arguments: TestDatabase.all)
     func seeded(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, context in
-            let result = try await DemoSeed.run(database: context.identity.database, hashing: context.identity.hashing, slug: "demo")
+            let result = try await DemoSeed.run(
+                database: context.identity.database, hashing: context.identity.hashing, slug: "demo")
             #expect(result.accounts.map(\.role) == [.owner, .admin, .member, .viewer])
             for account in result.accounts {
                 let login = try await client.login(email: account.email.rawValue, password: account.password, tenantSlug: "demo")

@@ -119,6 +119,28 @@ struct EdgeTests {
         }
     }
 
+    @Test("a lone surrogate escape is read as U+FFFD, a proper pair as its character", arguments: TestDatabase.all)
+    func loneSurrogates(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, _ in
+            let cases: [(String, String)] = [
+                (#"{"name": "a\udc00b", "count": 1}"#, "a\u{FFFD}b"),
+                (#"{"name": "\ud800", "count": 1}"#, "\u{FFFD}"),
+                (#"{"name": "\ud83d\ude00 \\ud800", "count": 1}"#, "\u{1F600} \\ud800"),
+                (#"{"name": "x", "count": 1, "\udfff": 2}"#, "x"),
+            ]
+            for (body, name) in cases {
+                try await client.execute(
+                    uri: "/test/echo", method: .post, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: body)
+                ) { response in
+                    #expect(response.status == .ok, "body: \(body)")
+                    let echoed = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                    #expect(echoed?["name"] as? String == name, "body: \(body)")
+                }
+            }
+        }
+    }
+
     @Test("JSON of the wrong shape gets 422 validation_failed naming the fields", arguments: TestDatabase.all)
     func wrongShape(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, _ in

@@ -66,6 +66,20 @@ struct IdentityFlowTests {
                 ["email": "s@example.org", "password": "short", "name": "S", "tenant_name": "Short"]
             )
             #expect(((short.body["errors"] as? [[String: Any]])?.first?["code"] as? String) == "too_short")
+
+            // No slug given: one is derived from the name, accents dropped, or generated when
+            // the name has nothing to derive one from.
+            let accented = try await client.json(
+                .post, "/api/v1/auth/register",
+                ["email": "sp@example.org", "password": "another long passphrase", "name": "S", "tenant_name": "São Paulo"])
+            #expect(accented.status == .created)
+            #expect((accented.body["tenant"] as? [String: Any])?["slug"] as? String == "sao-paulo")
+            let symbols = try await client.json(
+                .post, "/api/v1/auth/register",
+                ["email": "sym@example.org", "password": "another long passphrase", "name": "S", "tenant_name": "!!!"])
+            #expect(symbols.status == .created)
+            let generated = try #require((symbols.body["tenant"] as? [String: Any])?["slug"] as? String)
+            #expect(generated.hasPrefix("tenant-"))
         }
     }
 
@@ -323,6 +337,9 @@ struct IdentityFlowTests {
                 #expect(known.status == .accepted)
                 #expect(known.status == unknown.status)
                 #expect(known.raw == unknown.raw, "\(path)")
+                let malformed = try await client.json(.post, path, ["email": "not an address"])
+                #expect(malformed.status == .unprocessableContent, "\(path)")
+                #expect((malformed.body["errors"] as? [[String: Any]])?.first?["field"] as? String == "email")
             }
             let emails = try await queuedEmails(context)
             #expect(emails.map(\.to.rawValue).allSatisfy { $0 == owner.email.lowercased() })
@@ -450,7 +467,7 @@ struct DisabledUserTests {
         try await withTestApplication(engine) { client, context in
             let owner = try await client.register()
             #expect(try await client.meStatus(owner.accessToken) == .ok)
-            let service = UseCases(context.identity).identity
+            let service = UseCases(context.identity).platform
             try await service.setUserStatus(try #require(UserID(owner.userID)), to: .disabled, actor: .system, origin: .none)
             #expect(try await client.meStatus(owner.accessToken) == .unauthorized)
             #expect(try await client.refresh(owner.refreshToken).status == .unauthorized)

@@ -19,8 +19,8 @@ struct JSONWriterTests {
         tenant.status = .suspended
         let other = try Fixtures.tenant(name: "Other")
         let memberships = [
-            IdentityService.TenantMembership(tenant: tenant, role: .owner),
-            IdentityService.TenantMembership(tenant: other, role: .viewer),
+            TenantMembership(tenant: tenant, role: .owner),
+            TenantMembership(tenant: other, role: .viewer),
         ]
         let cases: [MeResponse] = [
             MeResponse(

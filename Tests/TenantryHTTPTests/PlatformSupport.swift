@@ -23,7 +23,8 @@ extension TestClientProtocol {
         let email = "op-\(UUID().uuidString.prefix(8).lowercased())@example.com"
         let password = "operator pass phrase"
         let outcome = try await OperatorCommand.create(
-            platform: UseCases(identity).platform, hashing: identity.hashing, email: email, name: "Operator", password: password, role: role)
+            platform: UseCases(identity).platform, hashing: identity.hashing, email: email, name: "Operator", password: password,
+            role: role)
         let login = try await self.login(email: email, password: password)
         #expect(login.status == .ok, "operator login: \(login.body)")
         return SignedInOperator(userID: outcome.user.id.description, email: email, token: try #require(login.accessToken))

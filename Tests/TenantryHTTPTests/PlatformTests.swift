@@ -86,7 +86,8 @@ struct PlatformTests {
         try await withTestApplication(engine) { client, context in
             let tenant = try await client.register()
             let outcome = try await OperatorCommand.create(
-                platform: UseCases(context.identity).platform, hashing: context.identity.hashing, email: tenant.email, name: nil, password: nil, role: .support)
+                platform: UseCases(context.identity).platform, hashing: context.identity.hashing, email: tenant.email, name: nil,
+                password: nil, role: .support)
             #expect(!outcome.created)
             #expect(outcome.generatedPassword == nil)
             let login = try await client.login(email: tenant.email, password: tenant.password)
@@ -94,7 +95,8 @@ struct PlatformTests {
             let token = try #require(login.accessToken)
             #expect(try await client.json(.get, "/api/v1/platform/tenants", token: token).status == .ok)
             let fresh = try await OperatorCommand.create(
-                platform: UseCases(context.identity).platform, hashing: context.identity.hashing, email: "new-op@example.com", name: "New", password: nil)
+                platform: UseCases(context.identity).platform, hashing: context.identity.hashing, email: "new-op@example.com",
+                name: "New", password: nil)
             #expect(fresh.created)
             let generated = try #require(fresh.generatedPassword)
             #expect(try await client.login(email: "new-op@example.com", password: generated).status == .ok)

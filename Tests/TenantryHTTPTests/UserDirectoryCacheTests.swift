@@ -154,7 +154,7 @@ struct UserDirectoryCacheTests {
             let user = try makeUser(id)
             let tenantID = members.withLock { $0[id] }
             let memberships = [tenant, other].filter { $0.id == tenantID }.map {
-                IdentityService.TenantMembership(tenant: $0, role: .member)
+                TenantMembership(tenant: $0, role: .member)
             }
             return UserDirectoryCache.Entry(user: user, memberships: memberships)
         }

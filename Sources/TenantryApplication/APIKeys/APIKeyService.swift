@@ -13,7 +13,6 @@ public struct APIKeyService: Sendable {
         self.database = database
     }
 
-
     /// What a new key is made of, validated.
     public struct NewKey: Sendable {
         public var name: String

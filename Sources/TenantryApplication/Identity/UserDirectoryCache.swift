@@ -29,15 +29,15 @@ public final class UserDirectoryCache: Sendable {
         /// The user.
         public var user: User
         /// The user's tenants with their role in each, oldest membership first.
-        public var memberships: [IdentityService.TenantMembership]
+        public var memberships: [TenantMembership]
 
         /// The user's membership in `tenantID`, if any.
-        public func membership(in tenantID: TenantID) -> IdentityService.TenantMembership? {
+        public func membership(in tenantID: TenantID) -> TenantMembership? {
             memberships.first { $0.tenant.id == tenantID }
         }
 
         /// Creates a value.
-        public init(user: User, memberships: [IdentityService.TenantMembership]) {
+        public init(user: User, memberships: [TenantMembership]) {
             self.user = user
             self.memberships = memberships
         }
@@ -57,7 +57,7 @@ public final class UserDirectoryCache: Sendable {
             try await database.readGlobal { scope -> Entry? in
                 guard let user = try await scope.users.find(id: userID) else { return nil }
                 let memberships = try await scope.userTenants.memberships(of: userID).map {
-                    IdentityService.TenantMembership(tenant: $0.tenant, role: $0.role)
+                    TenantMembership(tenant: $0.tenant, role: $0.role)
                 }
                 return Entry(user: user, memberships: memberships)
             }

@@ -153,7 +153,7 @@ public struct InvitationService: Sendable {
         public var tenant: Tenant
         public var user: User
         public var role: ResolvedRole
-        public var tokens: IdentityService.IssuedTokens?
+        public var tokens: IssuedTokens?
     }
 
     /// Accepts an invitation, once. An unknown, expired, revoked or used token is the same
@@ -200,7 +200,7 @@ public struct InvitationService: Sendable {
                 let invitation = try await scope.invitations.find(id: found.invitationID),
                 invitation.status(at: now) == .pending
             else { throw Self.invalid }
-            try IdentityService.requireUsable(tenant)
+            try tenant.requireUsable()
             try await scope.requireRoom(for: .members)
             let role = try await Self.resolveStill(invitation.role, in: scope)
             let user: User
@@ -238,7 +238,7 @@ public struct InvitationService: Sendable {
             userID: acceptance.user.id, sessionID: session.id, tenantID: found.tenantID,
             roles: [acceptance.role.rank.rawValue], now: now)
         var result = acceptance
-        result.tokens = IdentityService.IssuedTokens(
+        result.tokens = IssuedTokens(
             accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken: refreshToken,
             sessionID: session.id)
         return result

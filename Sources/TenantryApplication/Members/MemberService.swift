@@ -16,7 +16,6 @@ public struct MemberService: Sendable {
         self.emailedTokens = emailedTokens
     }
 
-
     public func list(_ access: TenantAccess, filter: MemberFilter, page: PageRequest) async throws
         -> Page<Member>
     {
@@ -146,7 +145,7 @@ public struct MemberService: Sendable {
                 caller.role.customID == nil, caller.membership.status == .active
             else { throw TenantryError(.forbidden, "Only an owner can hand over ownership.") }
             guard userID != callerID else {
-                throw Validator.fail("user_id", "self", "Name another member to hand ownership to.")
+                throw TenantryError(.conflict, "You already own this tenant; name another member to hand ownership to.")
             }
             guard let target = try await scope.memberships.access(userID: userID) else { throw Self.noSuchMember }
             guard target.membership.status == .active else {

@@ -20,7 +20,6 @@ public struct PlatformService: Sendable {
         self.members = members
     }
 
-
     /// A tenant as operators see it.
     public struct TenantDetail: Sendable {
         public var entry: TenantDirectoryEntry

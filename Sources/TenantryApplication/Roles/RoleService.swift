@@ -12,7 +12,6 @@ public struct RoleService: Sendable {
         self.database = database
     }
 
-
     /// Built-in roles first (owner to viewer), then custom roles, each with its member count.
     public func list(_ access: TenantAccess) async throws -> [(role: RoleView, members: Int)] {
         try await database.withTenant(access.tenantID) { scope in

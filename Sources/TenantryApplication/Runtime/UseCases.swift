@@ -1,8 +1,18 @@
 /// Every use case, each given only what it needs from one ``TenantryEnvironment``: what the
 /// HTTP routes, the CLI and the workers call.
 public struct UseCases: Sendable {
-    /// Sign-up, sign-in, refresh, sessions, profile, password recovery.
-    public let identity: IdentityService
+    /// Self-service sign-up.
+    public let signUp: SignUpService
+    /// Sign-in with email and password.
+    public let signIn: SignInService
+    /// Refresh-token rotation.
+    public let refresh: RefreshService
+    /// The caller's sessions and tenant switch.
+    public let sessions: SessionService
+    /// The caller's profile and password.
+    public let profile: ProfileService
+    /// Email verification and password recovery.
+    public let recovery: RecoveryService
     /// A tenant's members.
     public let members: MemberService
     /// Built-in and custom roles.
@@ -23,9 +33,17 @@ public struct UseCases: Sendable {
     /// Builds every use case over `environment`.
     public init(_ environment: TenantryEnvironment) {
         let database = environment.database
-        identity = IdentityService(
+        signUp = SignUpService(
             database: database, authority: environment.authority, hashing: environment.hashing,
-            directory: environment.caches.directory, limiters: environment.limiters, tenancy: environment.tenancy,
+            limiters: environment.limiters, tenancy: environment.tenancy, emailedTokens: environment.emailedTokens)
+        signIn = SignInService(
+            database: database, authority: environment.authority, hashing: environment.hashing,
+            limiters: environment.limiters)
+        refresh = RefreshService(database: database, authority: environment.authority, directory: environment.caches.directory)
+        sessions = SessionService(database: database, authority: environment.authority)
+        profile = ProfileService(database: database, hashing: environment.hashing, directory: environment.caches.directory)
+        recovery = RecoveryService(
+            database: database, hashing: environment.hashing, limiters: environment.limiters,
             emailedTokens: environment.emailedTokens)
         members = MemberService(database: database, emailedTokens: environment.emailedTokens)
         roles = RoleService(database: database)

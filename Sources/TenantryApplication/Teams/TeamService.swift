@@ -13,7 +13,6 @@ public struct TeamService: Sendable {
         self.database = database
     }
 
-
     /// A team with the ids of its members.
     public struct Detail: Sendable {
         public var team: Team

@@ -20,7 +20,6 @@ public struct TenantService: Sendable {
         self.tenancy = tenancy
     }
 
-
     /// A tenant with its plan's effective entitlements.
     public struct Detail: Sendable {
         public var profile: TenantProfile

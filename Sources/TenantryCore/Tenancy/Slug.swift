@@ -1,3 +1,5 @@
+import Foundation
+
 /// A tenant's unique, URL-safe short name: 3 to 63 characters of lower-case ASCII letters, digits
 /// and single hyphens, starting with a letter and not ending with a hyphen (it fits a DNS label).
 public struct Slug: Hashable, Sendable, Codable, CustomStringConvertible {
@@ -23,12 +25,14 @@ public struct Slug: Hashable, Sendable, Codable, CustomStringConvertible {
         self.rawValue = text
     }
 
-    /// Derives a slug candidate from a display name ("Acme Corp." → "acme-corp"); `nil` when
-    /// nothing usable remains.
+    /// Derives a slug candidate from a display name ("Acme Corp." → "acme-corp", "São João
+    /// Ltda." → "sao-joao-ltda": accents are dropped); `nil` when nothing usable remains.
     public static func derived(from name: String) -> Slug? {
         var result = ""
         var pendingHyphen = false
-        for scalar in name.lowercased().unicodeScalars {
+        // Canonical decomposition splits "ã" into "a" and a combining tilde, which is dropped.
+        for scalar in name.lowercased().decomposedStringWithCanonicalMapping.unicodeScalars
+        where scalar.properties.generalCategory != .nonspacingMark {
             if (scalar >= "a" && scalar <= "z") || (scalar >= "0" && scalar <= "9") {
                 if pendingHyphen && !result.isEmpty { result.append("-") }
                 result.unicodeScalars.append(scalar)
@@ -41,6 +45,22 @@ public struct Slug: Hashable, Sendable, Codable, CustomStringConvertible {
         while let first = result.first, !first.isLetter { result.removeFirst() }
         while result.hasSuffix("-") { result.removeLast() }
         return try? Slug(String(result.prefix(63)))
+    }
+
+    /// The slug derived from `name`, or, when nothing usable remains (a name in another script,
+    /// or only punctuation), `tenant-` and eight random lower-case letters and digits.
+    public static func derivedOrGenerated(from name: String) -> Slug {
+        if let derived = derived(from: name) { return derived }
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789".unicodeScalars)
+        var generator = SystemRandomNumberGenerator()
+        var text = "tenant-"
+        for _ in 0..<8 { text.unicodeScalars.append(alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))]) }
+        // Always valid: a letter first, no trailing hyphen, 15 characters.
+        return Slug(unchecked: text)
+    }
+
+    private init(unchecked text: String) {
+        self.rawValue = text
     }
 
     public var description: String { rawValue }

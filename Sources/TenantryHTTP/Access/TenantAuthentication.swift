@@ -87,14 +87,10 @@ public struct TenantAuthenticationMiddleware: RouterMiddleware {
             keyRequestsPerMinute: key.rateLimitPerMinute)
     }
 
+    /// A suspended or deleted tenant is refused here; the route gate
+    /// (`EntitlementDirectory.admit`) answers for a tenant pending deletion.
     static func requireUsable(_ status: Tenant.Status) throws {
-        switch status {
-        case .active: return
-        case .suspended: throw TenantryError(.tenantSuspended, "This tenant is suspended.")
-        // The route gate (`EntitlementDirectory.admit`) answers for a tenant pending deletion.
-        case .pendingDeletion: return
-        case .deleted: throw TenantryError(.notFound, "No such tenant.")
-        }
+        try status.requireUsable(pendingDeletionAllowed: true)
     }
 
     static func invalidKey(_ message: String) -> TenantryError {

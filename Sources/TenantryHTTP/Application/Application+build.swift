@@ -47,7 +47,6 @@ public final class APIRouter: HTTPResponderBuilder {
         .register(on: router)
         OpenAPIController().register(on: router)
 
-        let service = useCases.identity
         WellKnownController(authority: environment.authority, publicURL: environment.publicURL).register(on: router)
         let api = router.group("/api/v1")
         let idempotency = IdempotencyGuard(database: store, masterKey: environment.masterKey, settings: idempotency)
@@ -55,7 +54,8 @@ public final class APIRouter: HTTPResponderBuilder {
         let publicRoutes = api.group().add(middleware: ClientRateLimitMiddleware(traffic: traffic))
             .add(middleware: idempotency.middleware)
         let auth = AuthController(
-            service: service,
+            signUp: useCases.signUp, signIn: useCases.signIn, refresh: useCases.refresh, sessions: useCases.sessions,
+            recovery: useCases.recovery,
             usage: traffic.meter,
             secureCookies: !configuration.resolvedPublicURL.hasPrefix("http://")
         )
@@ -66,7 +66,7 @@ public final class APIRouter: HTTPResponderBuilder {
             .add(middleware: idempotency.middleware)
             .group(context: AuthenticatedRequestContext.self)
         auth.registerAuthenticatedRoutes(on: signedIn)
-        MeController(service: service).register(on: signedIn)
+        MeController(profile: useCases.profile, sessions: useCases.sessions).register(on: signedIn)
 
         // Operator routes: any signed-in user, then the platform role checked per request, and
         // only then `Idempotency-Key` (a replay, too, needs the role today).
@@ -86,7 +86,9 @@ public final class APIRouter: HTTPResponderBuilder {
         let accessTable = RouteAccessTable()
         let tenantRoutes = TenantRoutes(
             group: api.group()
-                .add(middleware: TenantAuthenticationMiddleware(authentication: authentication, access: environment.caches.access))
+                .add(
+                    middleware: TenantAuthenticationMiddleware(authentication: authentication, access: environment.caches.access)
+                )
                 .group(context: TenantRequestContext.self)
                 .add(middleware: TenantTrafficMiddleware(traffic: traffic)),
             prefix: "/api/v1",

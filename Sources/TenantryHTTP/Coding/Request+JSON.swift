@@ -12,8 +12,19 @@ extension Request {
         }
         var request = self
         let buffer = try await request.collectBody(within: context)
+        let data = Data(buffer: buffer)
         do {
-            return try context.requestDecoder.decode(Value.self, from: Data(buffer: buffer))
+            return try context.requestDecoder.decode(Value.self, from: data)
+        } catch DecodingError.dataCorrupted(let failure) where failure.codingPath.isEmpty {
+            // Valid JSON that Foundation cannot read only when it escapes a lone surrogate.
+            guard let repaired = LoneSurrogates.replaced(in: data) else {
+                throw Self.problem(for: .dataCorrupted(failure))
+            }
+            do {
+                return try context.requestDecoder.decode(Value.self, from: repaired)
+            } catch let error as DecodingError {
+                throw Self.problem(for: error)
+            }
         } catch let error as DecodingError {
             throw Self.problem(for: error)
         }

@@ -7,7 +7,11 @@ import TenantryCore
 /// `/api/v1/auth/*`: register, sign in, refresh, sign out, switch tenant, email verification and
 /// password recovery.
 struct AuthController: Sendable {
-    let service: IdentityService
+    let signUp: SignUpService
+    let signIn: SignInService
+    let refresh: RefreshService
+    let sessions: SessionService
+    let recovery: RecoveryService
     /// Counts successful sign-ins per tenant.
     let usage: UsageMeter
     /// Whether cookies get the `Secure` attribute (always, except on a plain-http public URL).
@@ -21,46 +25,46 @@ struct AuthController: Sendable {
     func registerPublicRoutes(on group: RouterGroup<AppRequestContext>) {
         group.post("/auth/register") { request, context in try await register(request, context) }
         group.post("/auth/login") { request, context in try await login(request, context) }
-        group.post("/auth/refresh") { request, context in try await refresh(request, context) }
+        group.post("/auth/refresh") { request, context in try await rotate(request, context) }
         group.post("/auth/verify-email") { request, context in
             let body = try await request.decodeJSON(as: TokenRequest.self, context: context)
-            try await service.verifyEmail(token: body.token, origin: context.origin(of: request))
+            try await recovery.verifyEmail(token: body.token, origin: context.origin(of: request))
             return AcceptedResponse(detail: "The email address is verified.").withStatus(.ok)
         }
         group.post("/auth/verify-email/resend") { request, context in
             let body = try await request.decodeJSON(as: EmailRequest.self, context: context)
-            try await service.resendVerification(email: body.email, origin: context.origin(of: request))
+            try await recovery.resendVerification(email: body.email, origin: context.origin(of: request))
             return AcceptedResponse(
                 detail: "If the address belongs to an unverified account, a new verification email is on its way."
             ).withStatus(.accepted)
         }
         group.post("/auth/forgot-password") { request, context in
             let body = try await request.decodeJSON(as: EmailRequest.self, context: context)
-            try await service.forgotPassword(email: body.email, tenantSlug: body.tenantSlug, origin: context.origin(of: request))
+            try await recovery.forgotPassword(email: body.email, tenantSlug: body.tenantSlug, origin: context.origin(of: request))
             return AcceptedResponse(
                 detail: "If the address belongs to an account, an email with a reset link is on its way."
             ).withStatus(.accepted)
         }
         group.post("/auth/reset-password") { request, context in
             let body = try await request.decodeJSON(as: ResetPasswordRequest.self, context: context)
-            try await service.resetPassword(token: body.token, password: body.password, origin: context.origin(of: request))
+            try await recovery.resetPassword(token: body.token, password: body.password, origin: context.origin(of: request))
             return AcceptedResponse(detail: "The password is changed; sign in again on every device.").withStatus(.ok)
         }
     }
 
     func registerAuthenticatedRoutes(on group: RouterGroup<AuthenticatedRequestContext>) {
         group.post("/auth/logout") { request, context in
-            try await service.signOut(context.caller, origin: context.base.origin(of: request))
+            try await sessions.signOut(context.caller, origin: context.base.origin(of: request))
             return clearedCookies(Response(status: .noContent))
         }
         group.post("/auth/logout-all") { request, context in
-            try await service.signOutEverywhere(context.caller, origin: context.base.origin(of: request))
+            try await sessions.signOutEverywhere(context.caller, origin: context.base.origin(of: request))
             return clearedCookies(Response(status: .noContent))
         }
         group.post("/auth/switch-tenant") { request, context in
             let body = try await request.decodeJSON(as: SwitchTenantRequest.self, context: context.base)
             let slug = try Slug(body.tenantSlug, field: "tenant_slug")
-            let result = try await service.switchTenant(context.caller, to: slug, origin: context.base.origin(of: request))
+            let result = try await sessions.switchTenant(context.caller, to: slug, origin: context.base.origin(of: request))
             return SwitchTenantResponse(
                 tenant: TenantBody(result.tenant.tenant),
                 role: result.tenant.role.rawValue,
@@ -81,16 +85,13 @@ struct AuthController: Sendable {
         if let given = body.tenantSlug {
             slug = try validator.capture { try Slug(given, field: "tenant_slug") }
         } else if let tenantName {
-            slug = Slug.derived(from: tenantName)
-            if slug == nil {
-                validator.add("tenant_slug", "required", "Choose a slug: the tenant name has no letters to derive one from.")
-            }
+            slug = Slug.derivedOrGenerated(from: tenantName)
         }
         try validator.check()
         guard let email, let name, let tenantName, let slug else {
             throw TenantryError(.internalError, "Validation passed without values.")
         }
-        let result = try await service.register(
+        let result = try await signUp.register(
             .init(email: email, password: body.password, name: name, tenantName: tenantName, tenantSlug: slug),
             origin: context.origin(of: request)
         )
@@ -108,7 +109,7 @@ struct AuthController: Sendable {
 
     private func login(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(as: LoginRequest.self, context: context)
-        let result = try await service.signIn(
+        let result = try await signIn.signIn(
             email: body.email, password: body.password, tenantSlug: body.tenantSlug, origin: context.origin(of: request)
         )
         if let tenant = result.tenant { usage.recordSignIn(in: tenant.tenant.id, user: result.user.id) }
@@ -124,7 +125,7 @@ struct AuthController: Sendable {
         return cookie ? withRefreshCookie(encoded, token: result.tokens.refreshToken) : encoded
     }
 
-    private func refresh(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+    private func rotate(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         var token: String?
         var fromCookie = false
         token = try await request.decodeJSONIfPresent(as: RefreshRequest.self, context: context)?.refreshToken
@@ -143,7 +144,7 @@ struct AuthController: Sendable {
             fromCookie = true
         }
         guard let token else { throw Validator.fail("refresh_token", "required", "The refresh token is required.") }
-        let result = try await service.refresh(token: token, origin: context.origin(of: request))
+        let result = try await refresh.refresh(token: token, origin: context.origin(of: request))
         let response = RefreshResponse(
             tenant: result.tenant.map { TenantBody($0.tenant) },
             role: result.tenant?.role.rawValue,
@@ -156,7 +157,7 @@ struct AuthController: Sendable {
     private func withRefreshCookie(_ response: Response, token: String?) -> Response {
         guard let token else { return response }
         var response = response
-        let lifetime = Int(service.policy.absoluteLifetime)
+        let lifetime = Int(signIn.authority.settings.policy.absoluteLifetime)
         response.setCookie(
             Cookie(
                 name: Self.refreshCookie, value: token, maxAge: lifetime, path: Self.cookiePath,
@@ -189,11 +190,12 @@ struct AuthController: Sendable {
 
 /// `/api/v1/me*`: the caller's profile, password and sessions.
 struct MeController: Sendable {
-    let service: IdentityService
+    let profile: ProfileService
+    let sessions: SessionService
 
     func register(on group: RouterGroup<AuthenticatedRequestContext>) {
         group.get("/me") { _, context in
-            let profile = try await service.profile(of: context.caller)
+            let profile = try await profile.profile(of: context.caller)
             return MeResponse(
                 user: UserBody(profile.user),
                 tenant: profile.tenant.map { TenantBody($0.tenant) },
@@ -218,19 +220,19 @@ struct MeController: Sendable {
                 }
             }
             try validator.check()
-            let user = try await service.updateProfile(
+            let user = try await profile.updateProfile(
                 context.caller, name: name, locale: locale, origin: context.base.origin(of: request))
             return UserBody(user)
         }
         group.post("/me/password") { request, context in
             let body = try await request.decodeJSON(as: ChangePasswordRequest.self, context: context.base)
-            try await service.changePassword(
+            try await profile.changePassword(
                 context.caller, current: body.currentPassword, new: body.newPassword, origin: context.base.origin(of: request)
             )
             return Response(status: .noContent)
         }
         group.get("/me/sessions") { _, context in
-            let sessions = try await service.sessions(of: context.caller)
+            let sessions = try await sessions.sessions(of: context.caller)
             return SessionsResponse(
                 items: sessions.map { session in
                     SessionBody(
@@ -245,7 +247,7 @@ struct MeController: Sendable {
             guard let id = context.parameters.get("id").flatMap(SessionID.init) else {
                 throw TenantryError(.notFound, "No such session.")
             }
-            try await service.revokeSession(id, caller: context.caller, origin: context.base.origin(of: request))
+            try await sessions.revokeSession(id, caller: context.caller, origin: context.base.origin(of: request))
             return Response(status: .noContent)
         }
     }

@@ -44,7 +44,7 @@ struct MembershipBody: ResponseEncodable {
     let tenant: TenantBody
     let role: String
 
-    init(_ membership: IdentityService.TenantMembership) {
+    init(_ membership: TenantMembership) {
         tenant = TenantBody(membership.tenant)
         role = membership.role.rawValue
     }
@@ -58,7 +58,7 @@ struct TokensBody: ResponseEncodable {
     let refreshToken: String?
     let sessionId: String
 
-    init(_ tokens: IdentityService.IssuedTokens, includeRefreshToken: Bool) {
+    init(_ tokens: IssuedTokens, includeRefreshToken: Bool) {
         accessToken = tokens.accessToken
         expiresIn = max(0, Int(tokens.accessTokenExpiresAt.timeIntervalSinceNow.rounded()))
         refreshToken = includeRefreshToken ? tokens.refreshToken : nil

@@ -44,10 +44,7 @@ struct PlatformController: Sendable {
             let name = try validator.capture { try Tenant.validatedName(body.name) }
             let slug = try validator.capture { () throws(TenantryError) -> Slug in
                 if let slug = body.slug { return try Slug(slug) }
-                guard let derived = Slug.derived(from: body.name) else {
-                    throw Validator.fail("slug", "required", "Give a slug: none can be derived from this name.")
-                }
-                return derived
+                return Slug.derivedOrGenerated(from: body.name)
             }
             let plan = try body.plan.flatMap { plan in try validator.capture { try Plan.validatedID(plan, field: "plan") } }
             let email = try validator.capture { try EmailAddress(body.ownerEmail, field: "owner_email") }

@@ -1,0 +1,116 @@
+public import Foundation
+public import TenantryCore
+
+/// Self-service sign-up: a new tenant, its owner and a first session, in one transaction.
+public struct SignUpService: Sendable {
+    /// The data store.
+    public let database: any DataStore
+    /// Issues the first access token.
+    public let authority: AccessTokenAuthority
+    /// Hashes the password off the request threads.
+    public let hashing: PasswordHashingPool
+    /// Sign-ups per client IP.
+    public let limiters: AttemptLimiters
+    /// The default plan of a new tenant.
+    public let tenancy: TenancySettings
+    /// Sends the verification email.
+    public let emailedTokens: EmailedTokenIssuer
+
+    /// Creates the use case from its dependencies.
+    public init(
+        database: any DataStore, authority: AccessTokenAuthority, hashing: PasswordHashingPool, limiters: AttemptLimiters,
+        tenancy: TenancySettings, emailedTokens: EmailedTokenIssuer
+    ) {
+        self.database = database
+        self.authority = authority
+        self.hashing = hashing
+        self.limiters = limiters
+        self.tenancy = tenancy
+        self.emailedTokens = emailedTokens
+    }
+
+    /// What `POST /auth/register` needs, validated.
+    public struct Registration: Sendable {
+        public var email: EmailAddress
+        public var password: String
+        public var name: String
+        public var tenantName: String
+        public var tenantSlug: Slug
+
+        /// Creates a value.
+        public init(email: EmailAddress, password: String, name: String, tenantName: String, tenantSlug: Slug) {
+            self.email = email
+            self.password = password
+            self.name = name
+            self.tenantName = tenantName
+            self.tenantSlug = tenantSlug
+        }
+    }
+
+    /// Creates the tenant, the user and the owner membership, a session, and a verification
+    /// email, in one transaction, with its audit event.
+    public func register(_ registration: Registration, origin: AuditEvent.Origin) async throws -> (
+        tenant: Tenant, user: User, tokens: IssuedTokens
+    ) {
+        try limiters.registrationsPerIP.check(["ip:\(origin.ip ?? "-")"])
+        limiters.registrationsPerIP.record("ip:\(origin.ip ?? "-")")
+        let passwordHash = try await hashing.hash(registration.password)
+        let now = Date()
+        let tenant = Tenant(
+            id: .generate(),
+            slug: registration.tenantSlug,
+            name: registration.tenantName,
+            status: .active,
+            createdAt: now,
+            updatedAt: now
+        )
+        let user = User(id: .generate(), email: registration.email, name: registration.name, createdAt: now, updatedAt: now)
+        let refreshToken = SecretToken.generate()
+        let session = Session.new(
+            policy: authority.settings.policy, userID: user.id, tenantID: tenant.id, origin: origin, now: now)
+        do {
+            try await create(
+                tenant: tenant, user: user, passwordHash: passwordHash, session: session,
+                refreshToken: refreshToken, origin: origin, now: now
+            )
+        } catch var error as TenantryError where error.code == .conflict {
+            // The request names the slug `tenant_slug`.
+            error.fieldErrors = error.fieldErrors.map { field in
+                field.field == "slug" ? FieldError(field: "tenant_slug", code: field.code, message: field.message) : field
+            }
+            throw error
+        }
+        let access = try await authority.issue(
+            userID: user.id, sessionID: session.id, tenantID: tenant.id, roles: [TenantRole.owner.rawValue], now: now
+        )
+        return (
+            tenant, user,
+            IssuedTokens(
+                accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken: refreshToken,
+                sessionID: session.id)
+        )
+    }
+
+    private func create(
+        tenant: Tenant, user: User, passwordHash: String, session: Session,
+        refreshToken: String, origin: AuditEvent.Origin, now: Date
+    ) async throws {
+        try await database.withTenant(tenant.id) { scope in
+            try await scope.users.create(user, passwordHash: passwordHash)
+            try await scope.tenants.create(tenant, plan: tenancy.defaultPlan)
+            _ = try await scope.memberships.create(userID: user.id, role: .owner, customRoleID: nil, status: .active, at: now)
+            try await scope.global.sessions.create(session)
+            try await scope.global.sessions.addRefreshToken(
+                hash: SecretToken.digest(refreshToken), sessionID: session.id, at: now)
+            try await emailedTokens.send(
+                .verifyEmail, to: user, tenant: tenant.id, tenantName: tenant.name, scope: scope.global, now: now)
+            try await scope.record(
+                AuditRecorder.event(
+                    in: tenant.id, action: .authRegistered, actor: .user(user.id),
+                    target: .init(type: "user", id: user.id.description), origin: origin,
+                    changes: ["tenant": .init(before: nil, after: tenant.slug.rawValue)]
+                )
+            )
+        }
+    }
+}
