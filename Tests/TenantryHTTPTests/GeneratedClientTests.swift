@@ -40,7 +40,7 @@ struct GeneratedClientTests {
             let owner = Client(serverURL: serverURL, credential: .accessToken(session.tokens.accessToken))
             let created = try await owner.createAPIKey(
                 headers: .init(idempotencyKey: UUID().uuidString),
-                body: .json(.init(name: "directory sync", scopes: ["members:read"]))
+                body: .json(.init(name: "directory sync", scopes: [.membersRead]))
             )
             let key = try created.created.body.json
             #expect(key.key.scopes == ["members:read"])

@@ -135,4 +135,33 @@ struct OpenAPIParityTests {
             #expect(node != nil, "unresolvable \(reference)")
         }
     }
+
+    @Test("the document's permission, module, feature and limit names are exactly the server's")
+    func catalogueEnums() throws {
+        let object = try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8))
+        let schemas = try #require(((object as? [String: Any])?["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        func names(_ schema: String) -> Set<String> {
+            Set(((schemas[schema] as? [String: Any])?["enum"] as? [String]) ?? [])
+        }
+        #expect(names("Permission") == Set(PermissionCatalogue.all.map(\.rawValue)))
+        #expect(names("ModuleID") == Set(ModuleRegistry.modules.map(\.id.rawValue)))
+        #expect(names("FeatureName") == ModuleRegistry.featureNames)
+        #expect(names("LimitName") == Set(Limit.allCases.map(\.rawValue)))
+        let overrides = try #require((schemas["Overrides"] as? [String: Any])?["properties"] as? [String: Any])
+        let switchable = ((overrides["modules"] as? [String: Any])?["propertyNames"] as? [String: Any])?["enum"] as? [String]
+        #expect(Set(switchable ?? []) == Set(ModuleRegistry.modules.filter { !$0.alwaysOn }.map(\.id.rawValue)))
+        let limits = try #require((schemas["Limits"] as? [String: Any])?["properties"] as? [String: Any])
+        #expect(Set(limits.keys) == Set(Limit.allCases.map(\.rawValue)))
+        // Every role name the server parses matches the document's pattern, and a wrong one does not.
+        let pattern = try #require((schemas["RoleReference"] as? [String: Any])?["pattern"] as? String)
+        let expression = try Regex(pattern)
+        for role in TenantRole.allCases.map(\.rawValue) + [RoleID.generate().description] {
+            #expect(try RoleReference(role).description == role)
+            #expect(role.wholeMatch(of: expression) != nil, "\(role)")
+        }
+        for wrong in ["", "Owner", "superuser"] {
+            #expect(wrong.wholeMatch(of: expression) == nil)
+            #expect(throws: TenantryError.self) { try RoleReference(wrong) }
+        }
+    }
 }

@@ -110,6 +110,10 @@ struct UsageTests {
             let single = try await client.json(
                 .get, "/api/v1/tenant/usage?from=2024-02-29&to=2024-02-29", token: owner.accessToken)
             #expect(single.status == .ok && (single.body["days"] as? [Any])?.count == 1)
+            // A `from` in the future without `to` is that one day, not a reversed range.
+            let future = try await client.json(.get, "/api/v1/tenant/usage?from=2999-01-01", token: owner.accessToken)
+            #expect(future.status == .ok)
+            #expect(future.body["from"] as? String == "2999-01-01" && future.body["to"] as? String == "2999-01-01")
         }
     }
 

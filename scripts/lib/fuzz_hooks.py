@@ -32,7 +32,8 @@ def before_call(context, case, kwargs):
 # is fetched instead.
 #
 # `from` and `to` (audit events and usage) are each valid alone, but a range must not end
-# before it starts (422 naming the field). A generated pair in the wrong order is swapped.
+# before it starts (422 naming the field), and a usage report covers at most 366 days. A
+# generated pair in the wrong order is swapped; a longer usage range is cut to 366 days.
 @schemathesis.hook("before_call")
 def server_issued_and_ordered_values(context, case, kwargs):
     query = case.query
@@ -45,6 +46,9 @@ def server_issued_and_ordered_values(context, case, kwargs):
         first, last = _instant(start), _instant(end)
         if first and last and first > last:
             query["from"], query["to"] = end, start
+            first, last = last, first
+        if first and last and case.path.endswith("/usage") and (last - first).days > 365:
+            query["to"] = (first + datetime.timedelta(days=365)).date().isoformat()
 
 
 def _instant(text):

@@ -290,20 +290,18 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/AddMemberRequest/name`.
             public var name: Components.Schemas.DisplayName?
-            /// A built-in role's name or a custom role's id.
-            ///
             /// - Remark: Generated from `#/components/schemas/AddMemberRequest/role`.
-            public var role: Swift.String
+            public var role: Components.Schemas.RoleReference
             /// Creates a new `AddMemberRequest`.
             ///
             /// - Parameters:
             ///   - email:
             ///   - name: Required when the address has no account yet.
-            ///   - role: A built-in role's name or a custom role's id.
+            ///   - role:
             public init(
                 email: Swift.String,
                 name: Components.Schemas.DisplayName? = nil,
-                role: Swift.String
+                role: Components.Schemas.RoleReference
             ) {
                 self.email = email
                 self.name = name
@@ -805,7 +803,7 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/CreateAPIKeyRequest/resource`.
             public var resource: Components.Schemas.CreateAPIKeyRequest.ResourcePayload?
             /// - Remark: Generated from `#/components/schemas/CreateAPIKeyRequest/scopes`.
-            public var scopes: [Swift.String]
+            public var scopes: [Components.Schemas.Permission]
             /// Creates a new `CreateAPIKeyRequest`.
             ///
             /// - Parameters:
@@ -819,7 +817,7 @@ extension Components {
                 name: Swift.String,
                 rateLimitPerMinute: Swift.Int? = nil,
                 resource: Components.Schemas.CreateAPIKeyRequest.ResourcePayload? = nil,
-                scopes: [Swift.String]
+                scopes: [Components.Schemas.Permission]
             ) {
                 self.expiresAt = expiresAt
                 self.name = name
@@ -839,18 +837,16 @@ extension Components {
         public struct CreateInvitationRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/CreateInvitationRequest/email`.
             public var email: Swift.String
-            /// A built-in role's name or a custom role's id.
-            ///
             /// - Remark: Generated from `#/components/schemas/CreateInvitationRequest/role`.
-            public var role: Swift.String
+            public var role: Components.Schemas.RoleReference
             /// Creates a new `CreateInvitationRequest`.
             ///
             /// - Parameters:
             ///   - email:
-            ///   - role: A built-in role's name or a custom role's id.
+            ///   - role:
             public init(
                 email: Swift.String,
-                role: Swift.String
+                role: Components.Schemas.RoleReference
             ) {
                 self.email = email
                 self.role = role
@@ -875,7 +871,7 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/CreateRoleRequest/name`.
             public var name: Swift.String
             /// - Remark: Generated from `#/components/schemas/CreateRoleRequest/permissions`.
-            public var permissions: [Swift.String]?
+            public var permissions: [Components.Schemas.Permission]?
             /// Creates a new `CreateRoleRequest`.
             ///
             /// - Parameters:
@@ -887,7 +883,7 @@ extension Components {
                 baseRole: Components.Schemas.CreateRoleRequest.BaseRolePayload? = nil,
                 description: Swift.String? = nil,
                 name: Swift.String,
-                permissions: [Swift.String]? = nil
+                permissions: [Components.Schemas.Permission]? = nil
             ) {
                 self.baseRole = baseRole
                 self.description = description
@@ -957,6 +953,8 @@ extension Components {
         public typealias DisplayName = Swift.String
         /// - Remark: Generated from `#/components/schemas/EmailRequest`.
         public struct EmailRequest: Codable, Hashable, Sendable {
+            /// A malformed address is refused with 422; a well-formed one gets the same 202 whether or not it has an account.
+            ///
             /// - Remark: Generated from `#/components/schemas/EmailRequest/email`.
             public var email: Swift.String
             /// Forgot-password only: the tenant whose name the email shows (default: the user's first tenant).
@@ -966,7 +964,7 @@ extension Components {
             /// Creates a new `EmailRequest`.
             ///
             /// - Parameters:
-            ///   - email:
+            ///   - email: A malformed address is refused with 422; a well-formed one gets the same 202 whether or not it has an account.
             ///   - tenantSlug: Forgot-password only: the tenant whose name the email shows (default: the user's first tenant).
             public init(
                 email: Swift.String,
@@ -1116,6 +1114,13 @@ extension Components {
                     "items"
                 ])
             }
+        }
+        /// A feature flag a module declares.
+        ///
+        /// - Remark: Generated from `#/components/schemas/FeatureName`.
+        @frozen public enum FeatureName: String, Codable, Hashable, Sendable, CaseIterable {
+            case customBranding = "custom_branding"
+            case resourceBoundKeys = "resource_bound_keys"
         }
         /// - Remark: Generated from `#/components/schemas/FieldError`.
         public struct FieldError: Codable, Hashable, Sendable {
@@ -1380,6 +1385,18 @@ extension Components {
             public enum CodingKeys: String, CodingKey {
                 case keys
             }
+        }
+        /// A limit a plan sets.
+        ///
+        /// - Remark: Generated from `#/components/schemas/LimitName`.
+        @frozen public enum LimitName: String, Codable, Hashable, Sendable, CaseIterable {
+            case apiCallsPerMonth = "api_calls_per_month"
+            case apiKeys = "api_keys"
+            case auditRetentionDays = "audit_retention_days"
+            case members = "members"
+            case requestsPerMinute = "requests_per_minute"
+            case teams = "teams"
+            case webhookEndpoints = "webhook_endpoints"
         }
         /// Allowances by limit; `null` means unlimited.
         ///
@@ -1683,6 +1700,14 @@ extension Components {
                 case tenant
             }
         }
+        /// A module of the registry.
+        ///
+        /// - Remark: Generated from `#/components/schemas/ModuleID`.
+        @frozen public enum ModuleID: String, Codable, Hashable, Sendable, CaseIterable {
+            case core = "core"
+            case teams = "teams"
+            case apiKeys = "api_keys"
+        }
         /// 8 to 128 characters of any kind, not one of the bundled common passwords.
         ///
         /// - Remark: Generated from `#/components/schemas/NewPassword`.
@@ -1850,6 +1875,27 @@ extension Components {
                 case limits
                 case modules
             }
+        }
+        /// A permission of the catalogue (`GET /api/v1/permissions`), written `<resource>:<action>`.
+        ///
+        /// - Remark: Generated from `#/components/schemas/Permission`.
+        @frozen public enum Permission: String, Codable, Hashable, Sendable, CaseIterable {
+            case apiKeysManage = "api_keys:manage"
+            case apiKeysRead = "api_keys:read"
+            case auditRead = "audit:read"
+            case invitationsManage = "invitations:manage"
+            case invitationsRead = "invitations:read"
+            case membersManage = "members:manage"
+            case membersRead = "members:read"
+            case rolesManage = "roles:manage"
+            case rolesRead = "roles:read"
+            case teamsManage = "teams:manage"
+            case teamsRead = "teams:read"
+            case tenantDelete = "tenant:delete"
+            case tenantManage = "tenant:manage"
+            case tenantRead = "tenant:read"
+            case tenantTransferOwnership = "tenant:transfer_ownership"
+            case usageRead = "usage:read"
         }
         /// - Remark: Generated from `#/components/schemas/PermissionCatalogue`.
         public struct PermissionCatalogue: Codable, Hashable, Sendable {
@@ -2020,15 +2066,15 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/PlanRequest/description`.
             public var description: Swift.String?
             /// - Remark: Generated from `#/components/schemas/PlanRequest/features`.
-            public var features: [Swift.String]?
+            public var features: [Components.Schemas.FeatureName]?
             /// - Remark: Generated from `#/components/schemas/PlanRequest/id`.
             public var id: Components.Schemas.PlanID
             /// - Remark: Generated from `#/components/schemas/PlanRequest/limits`.
             public var limits: Components.Schemas.Limits?
             /// - Remark: Generated from `#/components/schemas/PlanRequest/modules`.
-            public var modules: [Swift.String]?
+            public var modules: [Components.Schemas.ModuleID]?
             /// - Remark: Generated from `#/components/schemas/PlanRequest/name`.
-            public var name: Swift.String
+            public var name: Components.Schemas.DisplayName
             /// Creates a new `PlanRequest`.
             ///
             /// - Parameters:
@@ -2040,11 +2086,11 @@ extension Components {
             ///   - name:
             public init(
                 description: Swift.String? = nil,
-                features: [Swift.String]? = nil,
+                features: [Components.Schemas.FeatureName]? = nil,
                 id: Components.Schemas.PlanID,
                 limits: Components.Schemas.Limits? = nil,
-                modules: [Swift.String]? = nil,
-                name: Swift.String
+                modules: [Components.Schemas.ModuleID]? = nil,
+                name: Components.Schemas.DisplayName
             ) {
                 self.description = description
                 self.features = features
@@ -2067,13 +2113,13 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/PlanUpdateRequest/description`.
             public var description: Swift.String?
             /// - Remark: Generated from `#/components/schemas/PlanUpdateRequest/features`.
-            public var features: [Swift.String]?
+            public var features: [Components.Schemas.FeatureName]?
             /// - Remark: Generated from `#/components/schemas/PlanUpdateRequest/limits`.
             public var limits: Components.Schemas.Limits?
             /// - Remark: Generated from `#/components/schemas/PlanUpdateRequest/modules`.
-            public var modules: [Swift.String]?
+            public var modules: [Components.Schemas.ModuleID]?
             /// - Remark: Generated from `#/components/schemas/PlanUpdateRequest/name`.
-            public var name: Swift.String?
+            public var name: Components.Schemas.DisplayName?
             /// Creates a new `PlanUpdateRequest`.
             ///
             /// - Parameters:
@@ -2084,10 +2130,10 @@ extension Components {
             ///   - name:
             public init(
                 description: Swift.String? = nil,
-                features: [Swift.String]? = nil,
+                features: [Components.Schemas.FeatureName]? = nil,
                 limits: Components.Schemas.Limits? = nil,
-                modules: [Swift.String]? = nil,
-                name: Swift.String? = nil
+                modules: [Components.Schemas.ModuleID]? = nil,
+                name: Components.Schemas.DisplayName? = nil
             ) {
                 self.description = description
                 self.features = features
@@ -2115,6 +2161,8 @@ extension Components {
             public var ownerName: Components.Schemas.DisplayName?
             /// - Remark: Generated from `#/components/schemas/PlatformCreateTenantRequest/plan`.
             public var plan: Components.Schemas.PlanID?
+            /// Defaults to one derived from `name`, as at sign-up.
+            ///
             /// - Remark: Generated from `#/components/schemas/PlatformCreateTenantRequest/slug`.
             public var slug: Components.Schemas.Slug?
             /// Creates a new `PlatformCreateTenantRequest`.
@@ -2124,7 +2172,7 @@ extension Components {
             ///   - ownerEmail:
             ///   - ownerName: Required when the address has no account yet.
             ///   - plan:
-            ///   - slug:
+            ///   - slug: Defaults to one derived from `name`, as at sign-up.
             public init(
                 name: Components.Schemas.DisplayName,
                 ownerEmail: Swift.String,
@@ -2639,7 +2687,7 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/RegisterRequest/tenant_name`.
             public var tenantName: Components.Schemas.DisplayName
-            /// Defaults to one derived from `tenant_name` ("Acme Corp." gives `acme-corp`); required when no valid slug can be derived from the name.
+            /// Defaults to one derived from `tenant_name` ("Acme Corp." gives `acme-corp`, "São Paulo" gives `sao-paulo`), or `tenant-` and eight random letters and digits when the name has nothing to derive one from.
             ///
             /// - Remark: Generated from `#/components/schemas/RegisterRequest/tenant_slug`.
             public var tenantSlug: Components.Schemas.Slug?
@@ -2651,7 +2699,7 @@ extension Components {
             ///   - password:
             ///   - refreshTokenDelivery:
             ///   - tenantName: The tenant's display name: 1 to 200 characters after trimming, no control characters.
-            ///   - tenantSlug: Defaults to one derived from `tenant_name` ("Acme Corp." gives `acme-corp`); required when no valid slug can be derived from the name.
+            ///   - tenantSlug: Defaults to one derived from `tenant_name` ("Acme Corp." gives `acme-corp`, "São Paulo" gives `sao-paulo`), or `tenant-` and eight random letters and digits when the name has nothing to derive one from.
             public init(
                 email: Swift.String,
                 name: Components.Schemas.DisplayName,
@@ -2836,6 +2884,10 @@ extension Components {
                 case items
             }
         }
+        /// A built-in role's name (`owner`, `admin`, `member`, `viewer`) or a custom role's id.
+        ///
+        /// - Remark: Generated from `#/components/schemas/RoleReference`.
+        public typealias RoleReference = Swift.String
         /// - Remark: Generated from `#/components/schemas/RotateAPIKeyRequest`.
         public struct RotateAPIKeyRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/RotateAPIKeyRequest/overlap_seconds`.
@@ -3480,7 +3532,7 @@ extension Components {
         /// - Remark: Generated from `#/components/schemas/UpdateMemberRequest`.
         public struct UpdateMemberRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/UpdateMemberRequest/role`.
-            public var role: Swift.String?
+            public var role: Components.Schemas.RoleReference?
             /// - Remark: Generated from `#/components/schemas/UpdateMemberRequest/status`.
             @frozen public enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
                 case active = "active"
@@ -3494,7 +3546,7 @@ extension Components {
             ///   - role:
             ///   - status:
             public init(
-                role: Swift.String? = nil,
+                role: Components.Schemas.RoleReference? = nil,
                 status: Components.Schemas.UpdateMemberRequest.StatusPayload? = nil
             ) {
                 self.role = role
@@ -3521,7 +3573,7 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/UpdateRoleRequest/name`.
             public var name: Swift.String?
             /// - Remark: Generated from `#/components/schemas/UpdateRoleRequest/permissions`.
-            public var permissions: [Swift.String]?
+            public var permissions: [Components.Schemas.Permission]?
             /// Creates a new `UpdateRoleRequest`.
             ///
             /// - Parameters:
@@ -3533,7 +3585,7 @@ extension Components {
                 baseRole: Components.Schemas.UpdateRoleRequest.BaseRolePayload? = nil,
                 description: Swift.String? = nil,
                 name: Swift.String? = nil,
-                permissions: [Swift.String]? = nil
+                permissions: [Components.Schemas.Permission]? = nil
             ) {
                 self.baseRole = baseRole
                 self.description = description

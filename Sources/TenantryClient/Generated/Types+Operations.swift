@@ -9334,7 +9334,7 @@ public enum Operations {
                 /// Only members with this role: a built-in role's name or a custom role's id.
                 ///
                 /// - Remark: Generated from `#/paths/api/v1/members/GET/query/role`.
-                public var role: Swift.String?
+                public var role: Components.Schemas.RoleReference?
                 /// - Remark: Generated from `#/paths/api/v1/members/GET/query/status`.
                 @frozen public enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
                     case active = "active"
@@ -9357,7 +9357,7 @@ public enum Operations {
                 public init(
                     limit: Components.Parameters.Limit? = nil,
                     cursor: Components.Parameters.Cursor? = nil,
-                    role: Swift.String? = nil,
+                    role: Components.Schemas.RoleReference? = nil,
                     status: Operations.ListMembers.Input.Query.StatusPayload? = nil,
                     q: Swift.String? = nil
                 ) {

@@ -38,13 +38,17 @@ public struct CustomRole: Sendable, Equatable {
     /// Everything the role allows: its own permissions and its base role's.
     public var effectivePermissions: Set<Permission> { permissions.union(baseRole?.permissions ?? []) }
 
-    /// Validates a role name: 1 to 64 characters after trimming, not a built-in role's name.
+    /// Validates a role name: 1 to 64 characters after trimming (422), not a built-in role's name
+    /// in any case (409 `conflict`, as for a name another custom role has).
     public static func validatedName(_ text: String, field: String = "name") throws(TenantryError) -> String {
         let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty else { throw Validator.fail(field, "required", "A role needs a name.") }
         guard name.count <= 64 else { throw Validator.fail(field, "too_long", "At most 64 characters.") }
         guard TenantRole(rawValue: name.lowercased()) == nil else {
-            throw Validator.fail(field, "reserved", "\(name) is the name of a built-in role.")
+            // Taken, like a custom role's name: 409.
+            throw TenantryError(
+                .conflict, "A built-in role has this name.",
+                fieldErrors: [FieldError(field: field, code: "reserved", message: "\(name) is the name of a built-in role.")])
         }
         return name
     }

@@ -336,8 +336,14 @@ struct OverridesBody: Codable, Sendable {
         for name in features.keys.sorted() where !ModuleRegistry.featureNames.contains(name) {
             validator.add("features.\(name)", "unknown_feature", "\(String(name.prefix(100))) is not a known feature.")
         }
-        let modules = Dictionary(
+        var modules = Dictionary(
             uniqueKeysWithValues: PlatformJSON.rekeyed(self.modules).map { (ModuleID(rawValue: $0.key), $0.value) })
+        // An always-on module has no switch to override, on or off.
+        for id in modules.keys.sorted() {
+            guard let module = ModuleRegistry.module(id), module.alwaysOn else { continue }
+            validator.add("modules.\(id)", "always_on", "\(module.name) is always on; it cannot be overridden.")
+            modules[id] = nil
+        }
         ModuleRegistry.validate(modules, base: plan.modules, field: "modules", into: &validator)
         try validator.check()
         return EntitlementOverrides(limits: limits, features: features, modules: modules)

@@ -37,7 +37,9 @@ struct UsageController: Sendable {
         let givenFrom = day("from", fromText)
         let givenTo = day("to", toText)
         try validator.check()
-        let to = givenTo ?? (givenFrom.map { min(today, $0.adding(days: defaultRange - 1)) } ?? today)
+        // Without `to`: 30 days from `from`, but not past today (nor before `from`, which may be
+        // in the future).
+        let to = givenTo ?? (givenFrom.map { max($0, min(today, $0.adding(days: defaultRange - 1))) } ?? today)
         let from = givenFrom ?? to.adding(days: -(defaultRange - 1))
         if from > to {
             validator.add("from", "out_of_range", "from must not be after to.")
