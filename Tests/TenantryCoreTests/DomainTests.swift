@@ -26,6 +26,16 @@ struct DomainTests {
         #expect(Slug.derived(from: "!!") == nil)
     }
 
+    @Test("lengths are counted in Unicode code points, as JSON Schema's maxLength counts them")
+    func lengthsInCodePoints() throws {
+        // 101 characters on screen, 202 code points (each "é" written as "e" and a combining accent).
+        let combining = String(repeating: "e\u{301}", count: 101)
+        #expect(combining.count == 101)
+        let error = #expect(throws: TenantryError.self) { try Tenant.validatedName(combining) }
+        #expect(error?.fieldErrors.first?.code == "too_long")
+        #expect(try Tenant.validatedName(String(repeating: "e\u{301}", count: 100)).unicodeScalars.count == 200)
+    }
+
     @Test("a derived slug drops accents instead of splitting the word")
     func derivedSlugFoldsAccents() {
         #expect(Slug.derived(from: "São João Ltda.")?.rawValue == "sao-joao-ltda")

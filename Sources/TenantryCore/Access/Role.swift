@@ -43,7 +43,7 @@ public struct CustomRole: Sendable, Equatable {
     public static func validatedName(_ text: String, field: String = "name") throws(TenantryError) -> String {
         let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty else { throw Validator.fail(field, "required", "A role needs a name.") }
-        guard name.count <= 64 else { throw Validator.fail(field, "too_long", "At most 64 characters.") }
+        guard name.unicodeScalars.count <= 64 else { throw Validator.fail(field, "too_long", "At most 64 characters.") }
         guard TenantRole(rawValue: name.lowercased()) == nil else {
             // Taken, like a custom role's name: 409.
             throw TenantryError(
@@ -59,7 +59,7 @@ public struct CustomRole: Sendable, Equatable {
     {
         guard let text else { return nil }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard trimmed.count <= 500 else { throw Validator.fail(field, "too_long", "At most 500 characters.") }
+        guard trimmed.unicodeScalars.count <= 500 else { throw Validator.fail(field, "too_long", "At most 500 characters.") }
         return trimmed.isEmpty ? nil : trimmed
     }
 }

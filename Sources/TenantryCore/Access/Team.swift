@@ -26,7 +26,7 @@ public struct Team: Sendable, Equatable {
     public static func validatedName(_ text: String, field: String = "name") throws(TenantryError) -> String {
         let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty else { throw Validator.fail(field, "required", "A team needs a name.") }
-        guard name.count <= 100 else { throw Validator.fail(field, "too_long", "At most 100 characters.") }
+        guard name.unicodeScalars.count <= 100 else { throw Validator.fail(field, "too_long", "At most 100 characters.") }
         return name
     }
 

@@ -160,7 +160,7 @@ extension TenantProfile {
     /// Suspends an active tenant with a reason (1 to 500 characters).
     public mutating func suspend(reason: String) throws(TenantryError) -> [String: AuditEvent.Change] {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...500).contains(reason.count) else {
+        guard (1...500).contains(reason.unicodeScalars.count) else {
             throw Validator.fail("reason", "invalid_length", "Give a reason of 1 to 500 characters.")
         }
         guard tenant.status == .active else { throw Self.wrongStatus(tenant.status, "suspended") }

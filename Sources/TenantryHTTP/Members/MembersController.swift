@@ -21,7 +21,7 @@ struct MembersController: Sendable {
                 if filter.status == nil { validator.add("status", "invalid_value", "status is active or suspended.") }
             }
             if let text = query["q"] {
-                if text.count > 200 { validator.add("q", "too_long", "At most 200 characters.") }
+                if text.unicodeScalars.count > 200 { validator.add("q", "too_long", "At most 200 characters.") }
                 filter.text = String(text)
             }
             try validator.check()

@@ -194,7 +194,7 @@ struct PlatformController: Sendable {
     }
 
     static func validatedDescription(_ text: String) throws(TenantryError) -> String {
-        guard text.count <= 1000 else { throw Validator.fail("description", "too_long", "At most 1000 characters.") }
+        guard text.unicodeScalars.count <= 1000 else { throw Validator.fail("description", "too_long", "At most 1000 characters.") }
         return text
     }
 
@@ -218,7 +218,7 @@ struct PlatformController: Sendable {
             }
         }
         if let text = query["q"].map(String.init), !text.isEmpty {
-            if text.count > 200 { validator.add("q", "too_long", "At most 200 characters.") } else { filter.text = text }
+            if text.unicodeScalars.count > 200 { validator.add("q", "too_long", "At most 200 characters.") } else { filter.text = text }
         }
         try validator.check()
         return filter
