@@ -158,6 +158,10 @@ struct AuditEventsTests {
                 ("/api/v1/audit-events?limit=0&cursor=nope", ["limit", "cursor"]),
                 ("/api/v1/audit-events/export?format=", ["format"]),
                 ("/api/v1/audit-events/export?format=xml&from=never", ["format", "from"]),
+                // NUL, which PostgreSQL refuses in any text, and other control characters.
+                ("/api/v1/audit-events/export?format=csv&target_type=%C3%AB%00", ["target_type"]),
+                ("/api/v1/audit-events?action=a%0Ab&actor_id=%7F", ["action", "actor_id"]),
+                ("/api/v1/members?q=a%00", ["q"]),
             ]
             for (uri, expected) in cases {
                 let response = try await client.json(.get, uri, token: owner.accessToken)

@@ -150,8 +150,10 @@ struct OpenAPIParityTests {
         let overrides = try #require((schemas["Overrides"] as? [String: Any])?["properties"] as? [String: Any])
         let switchable = ((overrides["modules"] as? [String: Any])?["propertyNames"] as? [String: Any])?["enum"] as? [String]
         #expect(Set(switchable ?? []) == Set(ModuleRegistry.modules.filter { !$0.alwaysOn }.map(\.id.rawValue)))
-        let limits = try #require((schemas["Limits"] as? [String: Any])?["properties"] as? [String: Any])
-        #expect(Set(limits.keys) == Set(Limit.allCases.map(\.rawValue)))
+        for schema in ["Limits", "LimitsRequest"] {
+            let limits = try #require((schemas[schema] as? [String: Any])?["properties"] as? [String: Any])
+            #expect(Set(limits.keys) == Set(Limit.allCases.map(\.rawValue)), "\(schema)")
+        }
         // Every role name the server parses matches the document's pattern, and a wrong one does not.
         let pattern = try #require((schemas["RoleReference"] as? [String: Any])?["pattern"] as? String)
         let expression = try Regex(pattern)

@@ -1453,6 +1453,101 @@ extension Components {
                 case webhookEndpoints = "webhook_endpoints"
             }
         }
+        /// Allowances to set, by limit; `null` means unlimited. Only the limits of `LimitName`: any other is 422 `unknown_limit`.
+        ///
+        /// - Remark: Generated from `#/components/schemas/LimitsRequest`.
+        public struct LimitsRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/LimitsRequest/api_calls_per_month`.
+            public var apiCallsPerMonth: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/LimitsRequest/api_keys`.
+            public var apiKeys: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/LimitsRequest/audit_retention_days`.
+            public var auditRetentionDays: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/LimitsRequest/members`.
+            public var members: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/LimitsRequest/requests_per_minute`.
+            public var requestsPerMinute: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/LimitsRequest/teams`.
+            public var teams: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/LimitsRequest/webhook_endpoints`.
+            public var webhookEndpoints: Swift.Int?
+            /// Creates a new `LimitsRequest`.
+            ///
+            /// - Parameters:
+            ///   - apiCallsPerMonth:
+            ///   - apiKeys:
+            ///   - auditRetentionDays:
+            ///   - members:
+            ///   - requestsPerMinute:
+            ///   - teams:
+            ///   - webhookEndpoints:
+            public init(
+                apiCallsPerMonth: Swift.Int? = nil,
+                apiKeys: Swift.Int? = nil,
+                auditRetentionDays: Swift.Int? = nil,
+                members: Swift.Int? = nil,
+                requestsPerMinute: Swift.Int? = nil,
+                teams: Swift.Int? = nil,
+                webhookEndpoints: Swift.Int? = nil
+            ) {
+                self.apiCallsPerMonth = apiCallsPerMonth
+                self.apiKeys = apiKeys
+                self.auditRetentionDays = auditRetentionDays
+                self.members = members
+                self.requestsPerMinute = requestsPerMinute
+                self.teams = teams
+                self.webhookEndpoints = webhookEndpoints
+            }
+            public enum CodingKeys: String, CodingKey {
+                case apiCallsPerMonth = "api_calls_per_month"
+                case apiKeys = "api_keys"
+                case auditRetentionDays = "audit_retention_days"
+                case members
+                case requestsPerMinute = "requests_per_minute"
+                case teams
+                case webhookEndpoints = "webhook_endpoints"
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.apiCallsPerMonth = try container.decodeIfPresent(
+                    Swift.Int.self,
+                    forKey: .apiCallsPerMonth
+                )
+                self.apiKeys = try container.decodeIfPresent(
+                    Swift.Int.self,
+                    forKey: .apiKeys
+                )
+                self.auditRetentionDays = try container.decodeIfPresent(
+                    Swift.Int.self,
+                    forKey: .auditRetentionDays
+                )
+                self.members = try container.decodeIfPresent(
+                    Swift.Int.self,
+                    forKey: .members
+                )
+                self.requestsPerMinute = try container.decodeIfPresent(
+                    Swift.Int.self,
+                    forKey: .requestsPerMinute
+                )
+                self.teams = try container.decodeIfPresent(
+                    Swift.Int.self,
+                    forKey: .teams
+                )
+                self.webhookEndpoints = try container.decodeIfPresent(
+                    Swift.Int.self,
+                    forKey: .webhookEndpoints
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "api_calls_per_month",
+                    "api_keys",
+                    "audit_retention_days",
+                    "members",
+                    "requests_per_minute",
+                    "teams",
+                    "webhook_endpoints"
+                ])
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/LoginRequest`.
         public struct LoginRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/LoginRequest/email`.
@@ -2070,7 +2165,7 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/PlanRequest/id`.
             public var id: Components.Schemas.PlanID
             /// - Remark: Generated from `#/components/schemas/PlanRequest/limits`.
-            public var limits: Components.Schemas.Limits?
+            public var limits: Components.Schemas.LimitsRequest?
             /// - Remark: Generated from `#/components/schemas/PlanRequest/modules`.
             public var modules: [Components.Schemas.ModuleID]?
             /// - Remark: Generated from `#/components/schemas/PlanRequest/name`.
@@ -2088,7 +2183,7 @@ extension Components {
                 description: Swift.String? = nil,
                 features: [Components.Schemas.FeatureName]? = nil,
                 id: Components.Schemas.PlanID,
-                limits: Components.Schemas.Limits? = nil,
+                limits: Components.Schemas.LimitsRequest? = nil,
                 modules: [Components.Schemas.ModuleID]? = nil,
                 name: Components.Schemas.DisplayName
             ) {
@@ -2115,7 +2210,7 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/PlanUpdateRequest/features`.
             public var features: [Components.Schemas.FeatureName]?
             /// - Remark: Generated from `#/components/schemas/PlanUpdateRequest/limits`.
-            public var limits: Components.Schemas.Limits?
+            public var limits: Components.Schemas.LimitsRequest?
             /// - Remark: Generated from `#/components/schemas/PlanUpdateRequest/modules`.
             public var modules: [Components.Schemas.ModuleID]?
             /// - Remark: Generated from `#/components/schemas/PlanUpdateRequest/name`.
@@ -2131,7 +2226,7 @@ extension Components {
             public init(
                 description: Swift.String? = nil,
                 features: [Components.Schemas.FeatureName]? = nil,
-                limits: Components.Schemas.Limits? = nil,
+                limits: Components.Schemas.LimitsRequest? = nil,
                 modules: [Components.Schemas.ModuleID]? = nil,
                 name: Components.Schemas.DisplayName? = nil
             ) {

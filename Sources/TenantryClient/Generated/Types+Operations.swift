@@ -13415,6 +13415,8 @@ public enum Operations {
                 public var createdFrom: Foundation.Date?
                 /// - Remark: Generated from `#/paths/api/v1/platform/tenants/GET/query/created_to`.
                 public var createdTo: Foundation.Date?
+                ///
+                ///
                 /// - Remark: Generated from `#/paths/api/v1/platform/tenants/GET/query/q`.
                 public var q: Swift.String?
                 /// Creates a new `Query`.

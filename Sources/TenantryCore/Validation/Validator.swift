@@ -12,6 +12,22 @@ public struct Validator: Sendable {
         errors.append(FieldError(field: field, code: code, message: message))
     }
 
+    /// Checks a free-text filter (a search or a query parameter): 1 to `maximum` code points and
+    /// no control characters (which no stored text has, and which PostgreSQL refuses outright in
+    /// the case of NUL). Records the problem and returns `nil` when it is not one.
+    public mutating func filterText(_ text: String, field: String, maximum: Int) -> String? {
+        let length = text.unicodeScalars.count
+        if length == 0 || length > maximum {
+            add(field, "invalid_value", "\(field) is 1 to \(maximum) characters.")
+            return nil
+        }
+        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            add(field, "invalid_value", "\(field) must not contain control characters.")
+            return nil
+        }
+        return text
+    }
+
     /// Runs a parsing step; a thrown `validation_failed` error's field errors are collected
     /// and `nil` is returned instead.
     public mutating func capture<T>(_ parse: () throws -> T) rethrows -> T? {

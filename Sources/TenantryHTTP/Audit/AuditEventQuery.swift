@@ -17,11 +17,7 @@ enum AuditEventQuery {
         let query = request.uri.queryParameters
         func text(_ name: String) -> String? {
             guard let value = query[name[...]].map(String.init) else { return nil }
-            if value.isEmpty || value.count > maximumLength {
-                validator.add(name, "invalid_value", "\(name) is 1 to \(maximumLength) characters.")
-                return nil
-            }
-            return value
+            return validator.filterText(value, field: name, maximum: maximumLength)
         }
         func instant(_ name: String) -> Date? {
             guard let value = query[name[...]].map(String.init) else { return nil }

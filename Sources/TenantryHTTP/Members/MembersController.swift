@@ -20,9 +20,8 @@ struct MembersController: Sendable {
                 filter.status = MemberStatus(rawValue: String(status))
                 if filter.status == nil { validator.add("status", "invalid_value", "status is active or suspended.") }
             }
-            if let text = query["q"] {
-                if text.unicodeScalars.count > 200 { validator.add("q", "too_long", "At most 200 characters.") }
-                filter.text = String(text)
+            if let text = query["q"], !text.isEmpty {
+                filter.text = validator.filterText(String(text), field: "q", maximum: 200)
             }
             try validator.check()
             let result = try await service.list(context.access, filter: filter, page: page ?? PageRequest())

@@ -218,7 +218,7 @@ struct PlatformController: Sendable {
             }
         }
         if let text = query["q"].map(String.init), !text.isEmpty {
-            if text.unicodeScalars.count > 200 { validator.add("q", "too_long", "At most 200 characters.") } else { filter.text = text }
+            filter.text = validator.filterText(text, field: "q", maximum: 200)
         }
         try validator.check()
         return filter
