@@ -41,7 +41,9 @@ public struct Tenant: Sendable, Equatable, Codable {
     public static func validatedName(_ text: String, field: String = "name") throws(TenantryError) -> String {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw Validator.fail(field, "required", "A name is required.") }
-        guard trimmed.unicodeScalars.count <= 200 else { throw Validator.fail(field, "too_long", "A name has at most 200 characters.") }
+        guard trimmed.unicodeScalars.count <= 200 else {
+            throw Validator.fail(field, "too_long", "A name has at most 200 characters.")
+        }
         guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw Validator.fail(field, "invalid_format", "A name cannot contain control characters.")
         }

@@ -194,7 +194,9 @@ struct PlatformController: Sendable {
     }
 
     static func validatedDescription(_ text: String) throws(TenantryError) -> String {
-        guard text.unicodeScalars.count <= 1000 else { throw Validator.fail("description", "too_long", "At most 1000 characters.") }
+        guard text.unicodeScalars.count <= 1000 else {
+            throw Validator.fail("description", "too_long", "At most 1000 characters.")
+        }
         return text
     }
 
