@@ -121,6 +121,51 @@ struct ContractTests {
     }
 
     @Test(
+        "stored names, descriptions and reasons refuse control characters, NUL included, and keep line breaks",
+        arguments: TestDatabase.all)
+    func storedTextRefusesControlCharacters(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let owner = try await client.register()
+            let admin = try await client.signedInOperator(context.identity)
+            let team = try await client.json(.post, "/api/v1/teams", ["name": "Platform"], token: owner.accessToken)
+            let teamID = try #require(team.body["id"] as? String)
+            let role = try await client.json(
+                .post, "/api/v1/roles", ["name": "Auditor", "permissions": ["audit:read"]], token: owner.accessToken)
+            let roleID = try #require(role.body["id"] as? String, "\(role.raw)")
+            let key = try await client.createKey(token: owner.accessToken, scopes: ["members:read"])
+            let plan = ["id": "pro-x", "name": "Pro X"]
+            #expect(try await client.json(.post, "/api/v1/platform/plans", plan, token: admin.token).status == .created)
+            for bad in ["a\u{0}b", "a\u{7}b", "a\u{1B}[31mb", "a\u{85}b"] {
+                let requests: [(HTTPRequest.Method, String, [String: Any], String, String)] = [
+                    (.post, "/api/v1/api-keys", ["name": bad, "scopes": ["members:read"]], "name", owner.accessToken),
+                    (.patch, "/api/v1/api-keys/\(key.id)", ["name": bad], "name", owner.accessToken),
+                    (.post, "/api/v1/teams", ["name": bad], "name", owner.accessToken),
+                    (.patch, "/api/v1/teams/\(teamID)", ["description": bad], "description", owner.accessToken),
+                    (.post, "/api/v1/roles", ["name": bad, "permissions": ["audit:read"]], "name", owner.accessToken),
+                    (.patch, "/api/v1/roles/\(roleID)", ["description": bad], "description", owner.accessToken),
+                    (.patch, "/api/v1/platform/plans/pro-x", ["description": bad], "description", admin.token),
+                    (.post, "/api/v1/platform/tenants/\(owner.tenantID)/suspend", ["reason": bad], "reason", admin.token),
+                    (.patch, "/api/v1/me", ["name": bad], "name", owner.accessToken),
+                ]
+                for (method, path, body, field, token) in requests {
+                    let response = try await client.json(method, path, body, token: token)
+                    Self.expectInvalid(response, field: field, "\(method) \(path) with \(bad.debugDescription)")
+                }
+            }
+            // Names stay on one line; descriptions and reasons keep tabs and line breaks.
+            let twoLines = try await client.json(.post, "/api/v1/teams", ["name": "a\nb"], token: owner.accessToken)
+            Self.expectInvalid(twoLines, field: "name", "team name with a line break")
+            let described = try await client.json(
+                .patch, "/api/v1/teams/\(teamID)", ["description": "  first line\n\tsecond line\r\n"], token: owner.accessToken)
+            #expect(described.status == .ok, "\(described.raw)")
+            #expect(described.body["description"] as? String == "first line\n\tsecond line")
+            let suspended = try await client.json(
+                .post, "/api/v1/platform/tenants/\(owner.tenantID)/suspend", ["reason": "unpaid\ninvoices"], token: admin.token)
+            #expect(suspended.status == .ok, "\(suspended.raw)")
+        }
+    }
+
+    @Test(
         "an audit range whose end equals its start is empty, one that ends before it starts is refused",
         arguments: TestDatabase.all)
     func auditRangeBounds(engine: TestDatabase) async throws {

@@ -10,7 +10,9 @@ import Testing
 /// and use it, and to read the server's problem documents.
 @Suite("Generated client")
 struct GeneratedClientTests {
-    @Test("register, sign in, create an API key and list members with it, through TenantryClient only", arguments: TestDatabase.all)
+    @Test(
+        "register, sign in, create an API key and list members with it, through TenantryClient only",
+        arguments: TestDatabase.all)
     func signUpToMembers(engine: TestDatabase) async throws {
         try await withTestApplication(engine, testing: .live) { client, _ in
             let port = try #require(client.port)
@@ -32,7 +34,8 @@ struct GeneratedClientTests {
             let wrong = try await anonymous.login(body: .json(.init(email: email, password: "not the password")))
             #expect(try wrong.unauthorized.body.applicationProblemJson.code == "invalid_credentials")
 
-            let login = try await anonymous.login(body: .json(.init(email: email, password: password, tenantSlug: signup.tenant.slug)))
+            let login = try await anonymous.login(
+                body: .json(.init(email: email, password: password, tenantSlug: signup.tenant.slug)))
             let session = try login.ok.body.json
             #expect(session.tenant?.id == signup.tenant.id)
             #expect(session.tokens.tokenType == .bearer)

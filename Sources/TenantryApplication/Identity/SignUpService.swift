@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import TenantryCore
 
 /// Self-service sign-up: a new tenant, its owner and a first session, in one transaction.

@@ -767,6 +767,8 @@ extension Components {
         public struct CreateAPIKeyRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/CreateAPIKeyRequest/expires_at`.
             public var expiresAt: Foundation.Date?
+            /// 1 to 100 characters after trimming surrounding white space, no control characters.
+            ///
             /// - Remark: Generated from `#/components/schemas/CreateAPIKeyRequest/name`.
             public var name: Swift.String
             /// The key's own limit in requests per minute, on top of its tenant's; absent for none.
@@ -808,7 +810,7 @@ extension Components {
             ///
             /// - Parameters:
             ///   - expiresAt:
-            ///   - name:
+            ///   - name: 1 to 100 characters after trimming surrounding white space, no control characters.
             ///   - rateLimitPerMinute: The key's own limit in requests per minute, on top of its tenant's; absent for none.
             ///   - resource:
             ///   - scopes:
@@ -866,8 +868,12 @@ extension Components {
             }
             /// - Remark: Generated from `#/components/schemas/CreateRoleRequest/base_role`.
             public var baseRole: Components.Schemas.CreateRoleRequest.BaseRolePayload?
+            /// At most 500 characters after trimming surrounding white space; no control characters but tab and line breaks; empty means none.
+            ///
             /// - Remark: Generated from `#/components/schemas/CreateRoleRequest/description`.
             public var description: Swift.String?
+            /// 1 to 64 characters after trimming surrounding white space, no control characters.
+            ///
             /// - Remark: Generated from `#/components/schemas/CreateRoleRequest/name`.
             public var name: Swift.String
             /// - Remark: Generated from `#/components/schemas/CreateRoleRequest/permissions`.
@@ -876,8 +882,8 @@ extension Components {
             ///
             /// - Parameters:
             ///   - baseRole:
-            ///   - description:
-            ///   - name:
+            ///   - description: At most 500 characters after trimming surrounding white space; no control characters but tab and line breaks; empty means none.
+            ///   - name: 1 to 64 characters after trimming surrounding white space, no control characters.
             ///   - permissions:
             public init(
                 baseRole: Components.Schemas.CreateRoleRequest.BaseRolePayload? = nil,
@@ -899,19 +905,19 @@ extension Components {
         }
         /// - Remark: Generated from `#/components/schemas/CreateTeamRequest`.
         public struct CreateTeamRequest: Codable, Hashable, Sendable {
-            /// At most 500 characters; empty means none.
+            /// At most 500 characters after trimming surrounding white space; no control characters but tab and line breaks; empty means none.
             ///
             /// - Remark: Generated from `#/components/schemas/CreateTeamRequest/description`.
             public var description: Swift.String?
-            /// 1 to 100 characters after trimming.
+            /// 1 to 100 characters after trimming surrounding white space, no control characters.
             ///
             /// - Remark: Generated from `#/components/schemas/CreateTeamRequest/name`.
             public var name: Swift.String
             /// Creates a new `CreateTeamRequest`.
             ///
             /// - Parameters:
-            ///   - description: At most 500 characters; empty means none.
-            ///   - name: 1 to 100 characters after trimming.
+            ///   - description: At most 500 characters after trimming surrounding white space; no control characters but tab and line breaks; empty means none.
+            ///   - name: 1 to 100 characters after trimming surrounding white space, no control characters.
             public init(
                 description: Swift.String? = nil,
                 name: Swift.String
@@ -2158,6 +2164,8 @@ extension Components {
         }
         /// - Remark: Generated from `#/components/schemas/PlanRequest`.
         public struct PlanRequest: Codable, Hashable, Sendable {
+            /// At most 1000 characters after trimming surrounding white space; no control characters but tab and line breaks; empty means none.
+            ///
             /// - Remark: Generated from `#/components/schemas/PlanRequest/description`.
             public var description: Swift.String?
             /// - Remark: Generated from `#/components/schemas/PlanRequest/features`.
@@ -2173,7 +2181,7 @@ extension Components {
             /// Creates a new `PlanRequest`.
             ///
             /// - Parameters:
-            ///   - description:
+            ///   - description: At most 1000 characters after trimming surrounding white space; no control characters but tab and line breaks; empty means none.
             ///   - features:
             ///   - id:
             ///   - limits:
@@ -2205,6 +2213,8 @@ extension Components {
         }
         /// - Remark: Generated from `#/components/schemas/PlanUpdateRequest`.
         public struct PlanUpdateRequest: Codable, Hashable, Sendable {
+            /// At most 1000 characters after trimming surrounding white space; no control characters but tab and line breaks; `null` or empty clears it.
+            ///
             /// - Remark: Generated from `#/components/schemas/PlanUpdateRequest/description`.
             public var description: Swift.String?
             /// - Remark: Generated from `#/components/schemas/PlanUpdateRequest/features`.
@@ -2218,7 +2228,7 @@ extension Components {
             /// Creates a new `PlanUpdateRequest`.
             ///
             /// - Parameters:
-            ///   - description:
+            ///   - description: At most 1000 characters after trimming surrounding white space; no control characters but tab and line breaks; `null` or empty clears it.
             ///   - features:
             ///   - limits:
             ///   - modules:
@@ -3119,12 +3129,14 @@ extension Components {
         public typealias Slug = Swift.String
         /// - Remark: Generated from `#/components/schemas/SuspendRequest`.
         public struct SuspendRequest: Codable, Hashable, Sendable {
+            /// Why: 1 to 500 characters after trimming surrounding white space; no control characters but tab and line breaks.
+            ///
             /// - Remark: Generated from `#/components/schemas/SuspendRequest/reason`.
             public var reason: Swift.String
             /// Creates a new `SuspendRequest`.
             ///
             /// - Parameters:
-            ///   - reason:
+            ///   - reason: Why: 1 to 500 characters after trimming surrounding white space; no control characters but tab and line breaks.
             public init(reason: Swift.String) {
                 self.reason = reason
             }
@@ -3568,6 +3580,8 @@ extension Components {
         public struct UpdateAPIKeyRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/UpdateAPIKeyRequest/expires_at`.
             public var expiresAt: Foundation.Date?
+            /// 1 to 100 characters after trimming surrounding white space, no control characters.
+            ///
             /// - Remark: Generated from `#/components/schemas/UpdateAPIKeyRequest/name`.
             public var name: Swift.String?
             /// The key's own limit in requests per minute; `null` removes it.
@@ -3578,7 +3592,7 @@ extension Components {
             ///
             /// - Parameters:
             ///   - expiresAt:
-            ///   - name:
+            ///   - name: 1 to 100 characters after trimming surrounding white space, no control characters.
             ///   - rateLimitPerMinute: The key's own limit in requests per minute; `null` removes it.
             public init(
                 expiresAt: Foundation.Date? = nil,
@@ -3663,8 +3677,12 @@ extension Components {
             }
             /// - Remark: Generated from `#/components/schemas/UpdateRoleRequest/base_role`.
             public var baseRole: Components.Schemas.UpdateRoleRequest.BaseRolePayload?
+            /// At most 500 characters after trimming surrounding white space; no control characters but tab and line breaks; `null` or empty clears it.
+            ///
             /// - Remark: Generated from `#/components/schemas/UpdateRoleRequest/description`.
             public var description: Swift.String?
+            /// 1 to 64 characters after trimming surrounding white space, no control characters.
+            ///
             /// - Remark: Generated from `#/components/schemas/UpdateRoleRequest/name`.
             public var name: Swift.String?
             /// - Remark: Generated from `#/components/schemas/UpdateRoleRequest/permissions`.
@@ -3673,8 +3691,8 @@ extension Components {
             ///
             /// - Parameters:
             ///   - baseRole:
-            ///   - description:
-            ///   - name:
+            ///   - description: At most 500 characters after trimming surrounding white space; no control characters but tab and line breaks; `null` or empty clears it.
+            ///   - name: 1 to 64 characters after trimming surrounding white space, no control characters.
             ///   - permissions:
             public init(
                 baseRole: Components.Schemas.UpdateRoleRequest.BaseRolePayload? = nil,
@@ -3696,19 +3714,19 @@ extension Components {
         }
         /// - Remark: Generated from `#/components/schemas/UpdateTeamRequest`.
         public struct UpdateTeamRequest: Codable, Hashable, Sendable {
-            /// At most 500 characters; `null` or empty clears it.
+            /// At most 500 characters after trimming surrounding white space; no control characters but tab and line breaks; `null` or empty clears it.
             ///
             /// - Remark: Generated from `#/components/schemas/UpdateTeamRequest/description`.
             public var description: Swift.String?
-            /// 1 to 100 characters after trimming.
+            /// 1 to 100 characters after trimming surrounding white space, no control characters.
             ///
             /// - Remark: Generated from `#/components/schemas/UpdateTeamRequest/name`.
             public var name: Swift.String?
             /// Creates a new `UpdateTeamRequest`.
             ///
             /// - Parameters:
-            ///   - description: At most 500 characters; `null` or empty clears it.
-            ///   - name: 1 to 100 characters after trimming.
+            ///   - description: At most 500 characters after trimming surrounding white space; no control characters but tab and line breaks; `null` or empty clears it.
+            ///   - name: 1 to 100 characters after trimming surrounding white space, no control characters.
             public init(
                 description: Swift.String? = nil,
                 name: Swift.String? = nil

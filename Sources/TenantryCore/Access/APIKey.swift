@@ -56,12 +56,9 @@ public struct APIKey: Sendable, Equatable {
         revokedAt == nil && (expiresAt.map { $0 > now } ?? true)
     }
 
-    /// Validates a key's name: 1 to 100 characters after trimming.
+    /// Validates a key's name: 1 to 100 characters after trimming, no control characters.
     public static func validatedName(_ text: String, field: String = "name") throws(TenantryError) -> String {
-        let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty else { throw Validator.fail(field, "required", "A key needs a name.") }
-        guard name.unicodeScalars.count <= 100 else { throw Validator.fail(field, "too_long", "At most 100 characters.") }
-        return name
+        try StoredText.requiredName(text, field: field, maximum: 100, missing: "A key needs a name.")
     }
 
     /// The largest own rate limit a key may have, in requests per minute.

@@ -38,12 +38,11 @@ public struct CustomRole: Sendable, Equatable {
     /// Everything the role allows: its own permissions and its base role's.
     public var effectivePermissions: Set<Permission> { permissions.union(baseRole?.permissions ?? []) }
 
-    /// Validates a role name: 1 to 64 characters after trimming (422), not a built-in role's name
-    /// in any case (409 `conflict`, as for a name another custom role has).
+    /// Validates a role name: 1 to 64 characters after trimming with no control characters (422),
+    /// not a built-in role's name in any case (409 `conflict`, as for a name another custom role
+    /// has).
     public static func validatedName(_ text: String, field: String = "name") throws(TenantryError) -> String {
-        let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty else { throw Validator.fail(field, "required", "A role needs a name.") }
-        guard name.unicodeScalars.count <= 64 else { throw Validator.fail(field, "too_long", "At most 64 characters.") }
+        let name = try StoredText.requiredName(text, field: field, maximum: 64, missing: "A role needs a name.")
         guard TenantRole(rawValue: name.lowercased()) == nil else {
             // Taken, like a custom role's name: 409.
             throw TenantryError(
@@ -53,14 +52,12 @@ public struct CustomRole: Sendable, Equatable {
         return name
     }
 
-    /// Validates an optional description: at most 500 characters.
+    /// Validates an optional description: at most 500 characters after trimming, no control
+    /// characters but line breaks; empty means none.
     public static func validatedDescription(_ text: String?, field: String = "description") throws(TenantryError)
         -> String?
     {
-        guard let text else { return nil }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard trimmed.unicodeScalars.count <= 500 else { throw Validator.fail(field, "too_long", "At most 500 characters.") }
-        return trimmed.isEmpty ? nil : trimmed
+        try StoredText.optionalDescription(text, field: field, maximum: 500)
     }
 }
 

@@ -22,18 +22,16 @@ public struct Team: Sendable, Equatable {
         self.updatedAt = updatedAt
     }
 
-    /// Validates a team name: 1 to 100 characters after trimming.
+    /// Validates a team name: 1 to 100 characters after trimming, no control characters.
     public static func validatedName(_ text: String, field: String = "name") throws(TenantryError) -> String {
-        let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty else { throw Validator.fail(field, "required", "A team needs a name.") }
-        guard name.unicodeScalars.count <= 100 else { throw Validator.fail(field, "too_long", "At most 100 characters.") }
-        return name
+        try StoredText.requiredName(text, field: field, maximum: 100, missing: "A team needs a name.")
     }
 
-    /// Validates an optional description: at most 500 characters after trimming; empty means none.
+    /// Validates an optional description: at most 500 characters after trimming, no control
+    /// characters but line breaks; empty means none.
     public static func validatedDescription(_ text: String?, field: String = "description") throws(TenantryError)
         -> String?
     {
-        try CustomRole.validatedDescription(text, field: field)
+        try StoredText.optionalDescription(text, field: field, maximum: 500)
     }
 }

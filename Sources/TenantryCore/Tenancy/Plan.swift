@@ -56,6 +56,14 @@ public struct Plan: Sendable, Equatable {
     /// The plan new tenants get unless configured otherwise.
     public static let defaultID = "free"
 
+    /// Validates an optional description: at most 1000 characters after trimming, no control
+    /// characters but line breaks; empty means none.
+    public static func validatedDescription(_ text: String?, field: String = "description") throws(TenantryError)
+        -> String?
+    {
+        try StoredText.optionalDescription(text, field: field, maximum: 1000)
+    }
+
     /// Validates a plan id: a slug of 2 to 63 characters (same alphabet as tenant slugs).
     public static func validatedID(_ text: String, field: String = "id") throws(TenantryError) -> String {
         guard (2...63).contains(text.utf8.count),

@@ -39,14 +39,6 @@ public struct Tenant: Sendable, Equatable, Codable {
 
     /// Validates a display name: 1 to 200 characters after trimming, no control characters.
     public static func validatedName(_ text: String, field: String = "name") throws(TenantryError) -> String {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw Validator.fail(field, "required", "A name is required.") }
-        guard trimmed.unicodeScalars.count <= 200 else {
-            throw Validator.fail(field, "too_long", "A name has at most 200 characters.")
-        }
-        guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw Validator.fail(field, "invalid_format", "A name cannot contain control characters.")
-        }
-        return trimmed
+        try StoredText.requiredName(text, field: field, maximum: 200, missing: "A name is required.")
     }
 }

@@ -157,10 +157,11 @@ public enum PlatformRole: String, Sendable, Codable, CaseIterable, Comparable {
 /// for the audit trail. active ⇄ suspended (operators); active or suspended → pending deletion
 /// → active (restore) or purged.
 extension TenantProfile {
-    /// Suspends an active tenant with a reason (1 to 500 characters).
+    /// Suspends an active tenant with a reason (1 to 500 characters, no control characters but
+    /// line breaks).
     public mutating func suspend(reason: String) throws(TenantryError) -> [String: AuditEvent.Change] {
-        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...500).contains(reason.unicodeScalars.count) else {
+        let reason = try StoredText.validated(reason, field: "reason", maximum: 500, multiline: true)
+        guard !reason.isEmpty else {
             throw Validator.fail("reason", "invalid_length", "Give a reason of 1 to 500 characters.")
         }
         guard tenant.status == .active else { throw Self.wrongStatus(tenant.status, "suspended") }

@@ -21,7 +21,7 @@ public struct Validator: Sendable {
             add(field, "invalid_value", "\(field) is 1 to \(maximum) characters.")
             return nil
         }
-        if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        if StoredText.hasControlCharacter(text) {
             add(field, "invalid_value", "\(field) must not contain control characters.")
             return nil
         }

@@ -141,8 +141,7 @@ struct PlatformController: Sendable {
             var validator = Validator()
             let id = try validator.capture { try Plan.validatedID(body.id) }
             let name = try validator.capture { try Tenant.validatedName(body.name) }
-            let description = try body.description.flatMap { text in try validator.capture { try Self.validatedDescription(text) }
-            }
+            let description = try validator.capture { try Plan.validatedDescription(body.description) } ?? nil
             let limits = Plan.validatedLimits(PlatformJSON.rekeyed(body.limits ?? [:]), field: "limits", into: &validator)
             let features = Plan.validatedFeatures(body.features ?? [], field: "features", into: &validator)
             let modules = Self.validatedModules(body.modules ?? [ModuleID.core.rawValue], into: &validator)
@@ -165,7 +164,7 @@ struct PlatformController: Sendable {
             let name = try body.name.flatMap { name in try validator.capture { try Tenant.validatedName(name) } }
             var description: String??
             if let given = body.description {
-                description = .some(try given.flatMap { text in try validator.capture { try Self.validatedDescription(text) } })
+                description = .some(try validator.capture { try Plan.validatedDescription(given) } ?? nil)
             }
             let limits = body.limits.map { Plan.validatedLimits(PlatformJSON.rekeyed($0), field: "limits", into: &validator) }
             let features = body.features.map { Plan.validatedFeatures($0, field: "features", into: &validator) }
@@ -191,13 +190,6 @@ struct PlatformController: Sendable {
         ModuleRegistry.validate(
             Dictionary(ids.map { ($0, true) }, uniquingKeysWith: { a, _ in a }), base: [], field: "modules", into: &validator)
         return Set(ids)
-    }
-
-    static func validatedDescription(_ text: String) throws(TenantryError) -> String {
-        guard text.unicodeScalars.count <= 1000 else {
-            throw Validator.fail("description", "too_long", "At most 1000 characters.")
-        }
-        return text
     }
 
     static func filter(_ request: Request) throws -> TenantSearchFilter {
