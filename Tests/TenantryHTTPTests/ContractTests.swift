@@ -152,6 +152,13 @@ struct ContractTests {
                     Self.expectInvalid(response, field: field, "\(method) \(path) with \(bad.debugDescription)")
                 }
             }
+            // A length is the document's maxLength, counted as sent, before trimming.
+            let padded = try await client.json(
+                .patch, "/api/v1/api-keys/\(key.id)", ["name": " " + String(repeating: "k", count: 100)], token: owner.accessToken)
+            Self.expectInvalid(padded, field: "name", "key name of 101 characters with its space")
+            let full = try await client.json(
+                .patch, "/api/v1/api-keys/\(key.id)", ["name": String(repeating: "k", count: 100)], token: owner.accessToken)
+            #expect(full.status == .ok, "\(full.raw)")
             // Names stay on one line; descriptions and reasons keep tabs and line breaks.
             let twoLines = try await client.json(.post, "/api/v1/teams", ["name": "a\nb"], token: owner.accessToken)
             Self.expectInvalid(twoLines, field: "name", "team name with a line break")

@@ -767,7 +767,7 @@ extension Components {
         public struct CreateAPIKeyRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/CreateAPIKeyRequest/expires_at`.
             public var expiresAt: Foundation.Date?
-            /// 1 to 100 characters after trimming surrounding white space, no control characters.
+            /// 1 to 100 characters, trimmed of surrounding white space, no control characters.
             ///
             /// - Remark: Generated from `#/components/schemas/CreateAPIKeyRequest/name`.
             public var name: Swift.String
@@ -810,7 +810,7 @@ extension Components {
             ///
             /// - Parameters:
             ///   - expiresAt:
-            ///   - name: 1 to 100 characters after trimming surrounding white space, no control characters.
+            ///   - name: 1 to 100 characters, trimmed of surrounding white space, no control characters.
             ///   - rateLimitPerMinute: The key's own limit in requests per minute, on top of its tenant's; absent for none.
             ///   - resource:
             ///   - scopes:
@@ -868,11 +868,11 @@ extension Components {
             }
             /// - Remark: Generated from `#/components/schemas/CreateRoleRequest/base_role`.
             public var baseRole: Components.Schemas.CreateRoleRequest.BaseRolePayload?
-            /// At most 500 characters after trimming surrounding white space; no control characters but tab and line breaks; empty means none.
+            /// At most 500 characters, trimmed of surrounding white space; no control characters but tab and line breaks; empty means none.
             ///
             /// - Remark: Generated from `#/components/schemas/CreateRoleRequest/description`.
             public var description: Swift.String?
-            /// 1 to 64 characters after trimming surrounding white space, no control characters.
+            /// 1 to 64 characters, trimmed of surrounding white space, no control characters.
             ///
             /// - Remark: Generated from `#/components/schemas/CreateRoleRequest/name`.
             public var name: Swift.String
@@ -882,8 +882,8 @@ extension Components {
             ///
             /// - Parameters:
             ///   - baseRole:
-            ///   - description: At most 500 characters after trimming surrounding white space; no control characters but tab and line breaks; empty means none.
-            ///   - name: 1 to 64 characters after trimming surrounding white space, no control characters.
+            ///   - description: At most 500 characters, trimmed of surrounding white space; no control characters but tab and line breaks; empty means none.
+            ///   - name: 1 to 64 characters, trimmed of surrounding white space, no control characters.
             ///   - permissions:
             public init(
                 baseRole: Components.Schemas.CreateRoleRequest.BaseRolePayload? = nil,
@@ -905,19 +905,19 @@ extension Components {
         }
         /// - Remark: Generated from `#/components/schemas/CreateTeamRequest`.
         public struct CreateTeamRequest: Codable, Hashable, Sendable {
-            /// At most 500 characters after trimming surrounding white space; no control characters but tab and line breaks; empty means none.
+            /// At most 500 characters, trimmed of surrounding white space; no control characters but tab and line breaks; empty means none.
             ///
             /// - Remark: Generated from `#/components/schemas/CreateTeamRequest/description`.
             public var description: Swift.String?
-            /// 1 to 100 characters after trimming surrounding white space, no control characters.
+            /// 1 to 100 characters, trimmed of surrounding white space, no control characters.
             ///
             /// - Remark: Generated from `#/components/schemas/CreateTeamRequest/name`.
             public var name: Swift.String
             /// Creates a new `CreateTeamRequest`.
             ///
             /// - Parameters:
-            ///   - description: At most 500 characters after trimming surrounding white space; no control characters but tab and line breaks; empty means none.
-            ///   - name: 1 to 100 characters after trimming surrounding white space, no control characters.
+            ///   - description: At most 500 characters, trimmed of surrounding white space; no control characters but tab and line breaks; empty means none.
+            ///   - name: 1 to 100 characters, trimmed of surrounding white space, no control characters.
             public init(
                 description: Swift.String? = nil,
                 name: Swift.String
@@ -953,7 +953,7 @@ extension Components {
                 case secret
             }
         }
-        /// A person's or a tenant's display name: 1 to 200 characters after trimming surrounding white space, no control characters.
+        /// A person's or a tenant's display name: 1 to 200 characters, trimmed of surrounding white space, no control characters.
         ///
         /// - Remark: Generated from `#/components/schemas/DisplayName`.
         public typealias DisplayName = Swift.String
@@ -2164,7 +2164,7 @@ extension Components {
         }
         /// - Remark: Generated from `#/components/schemas/PlanRequest`.
         public struct PlanRequest: Codable, Hashable, Sendable {
-            /// At most 1000 characters after trimming surrounding white space; no control characters but tab and line breaks; empty means none.
+            /// At most 1000 characters, trimmed of surrounding white space; no control characters but tab and line breaks; empty means none.
             ///
             /// - Remark: Generated from `#/components/schemas/PlanRequest/description`.
             public var description: Swift.String?
@@ -2181,7 +2181,7 @@ extension Components {
             /// Creates a new `PlanRequest`.
             ///
             /// - Parameters:
-            ///   - description: At most 1000 characters after trimming surrounding white space; no control characters but tab and line breaks; empty means none.
+            ///   - description: At most 1000 characters, trimmed of surrounding white space; no control characters but tab and line breaks; empty means none.
             ///   - features:
             ///   - id:
             ///   - limits:
@@ -2213,7 +2213,7 @@ extension Components {
         }
         /// - Remark: Generated from `#/components/schemas/PlanUpdateRequest`.
         public struct PlanUpdateRequest: Codable, Hashable, Sendable {
-            /// At most 1000 characters after trimming surrounding white space; no control characters but tab and line breaks; `null` or empty clears it.
+            /// At most 1000 characters, trimmed of surrounding white space; no control characters but tab and line breaks; `null` or empty clears it.
             ///
             /// - Remark: Generated from `#/components/schemas/PlanUpdateRequest/description`.
             public var description: Swift.String?
@@ -2228,7 +2228,7 @@ extension Components {
             /// Creates a new `PlanUpdateRequest`.
             ///
             /// - Parameters:
-            ///   - description: At most 1000 characters after trimming surrounding white space; no control characters but tab and line breaks; `null` or empty clears it.
+            ///   - description: At most 1000 characters, trimmed of surrounding white space; no control characters but tab and line breaks; `null` or empty clears it.
             ///   - features:
             ///   - limits:
             ///   - modules:
@@ -2780,7 +2780,7 @@ extension Components {
         public struct RegisterRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/RegisterRequest/email`.
             public var email: Swift.String
-            /// The user's display name: 1 to 200 characters after trimming, no control characters.
+            /// The user's display name: 1 to 200 characters, trimmed, no control characters.
             ///
             /// - Remark: Generated from `#/components/schemas/RegisterRequest/name`.
             public var name: Components.Schemas.DisplayName
@@ -2788,7 +2788,7 @@ extension Components {
             public var password: Components.Schemas.NewPassword
             /// - Remark: Generated from `#/components/schemas/RegisterRequest/refresh_token_delivery`.
             public var refreshTokenDelivery: Components.Schemas.RefreshTokenDelivery?
-            /// The tenant's display name: 1 to 200 characters after trimming, no control characters.
+            /// The tenant's display name: 1 to 200 characters, trimmed, no control characters.
             ///
             /// - Remark: Generated from `#/components/schemas/RegisterRequest/tenant_name`.
             public var tenantName: Components.Schemas.DisplayName
@@ -2800,10 +2800,10 @@ extension Components {
             ///
             /// - Parameters:
             ///   - email:
-            ///   - name: The user's display name: 1 to 200 characters after trimming, no control characters.
+            ///   - name: The user's display name: 1 to 200 characters, trimmed, no control characters.
             ///   - password:
             ///   - refreshTokenDelivery:
-            ///   - tenantName: The tenant's display name: 1 to 200 characters after trimming, no control characters.
+            ///   - tenantName: The tenant's display name: 1 to 200 characters, trimmed, no control characters.
             ///   - tenantSlug: Defaults to one derived from `tenant_name` ("Acme Corp." gives `acme-corp`, "São Paulo" gives `sao-paulo`), or `tenant-` and eight random letters and digits when the name has nothing to derive one from.
             public init(
                 email: Swift.String,
@@ -3129,14 +3129,14 @@ extension Components {
         public typealias Slug = Swift.String
         /// - Remark: Generated from `#/components/schemas/SuspendRequest`.
         public struct SuspendRequest: Codable, Hashable, Sendable {
-            /// Why: 1 to 500 characters after trimming surrounding white space; no control characters but tab and line breaks.
+            /// Why: 1 to 500 characters, trimmed of surrounding white space; no control characters but tab and line breaks.
             ///
             /// - Remark: Generated from `#/components/schemas/SuspendRequest/reason`.
             public var reason: Swift.String
             /// Creates a new `SuspendRequest`.
             ///
             /// - Parameters:
-            ///   - reason: Why: 1 to 500 characters after trimming surrounding white space; no control characters but tab and line breaks.
+            ///   - reason: Why: 1 to 500 characters, trimmed of surrounding white space; no control characters but tab and line breaks.
             public init(reason: Swift.String) {
                 self.reason = reason
             }
@@ -3580,7 +3580,7 @@ extension Components {
         public struct UpdateAPIKeyRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/UpdateAPIKeyRequest/expires_at`.
             public var expiresAt: Foundation.Date?
-            /// 1 to 100 characters after trimming surrounding white space, no control characters.
+            /// 1 to 100 characters, trimmed of surrounding white space, no control characters.
             ///
             /// - Remark: Generated from `#/components/schemas/UpdateAPIKeyRequest/name`.
             public var name: Swift.String?
@@ -3592,7 +3592,7 @@ extension Components {
             ///
             /// - Parameters:
             ///   - expiresAt:
-            ///   - name: 1 to 100 characters after trimming surrounding white space, no control characters.
+            ///   - name: 1 to 100 characters, trimmed of surrounding white space, no control characters.
             ///   - rateLimitPerMinute: The key's own limit in requests per minute; `null` removes it.
             public init(
                 expiresAt: Foundation.Date? = nil,
@@ -3617,7 +3617,7 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/UpdateMeRequest/locale`.
             public var locale: Swift.String?
-            /// 1 to 200 characters after trimming, no control characters.
+            /// 1 to 200 characters, trimmed, no control characters.
             ///
             /// - Remark: Generated from `#/components/schemas/UpdateMeRequest/name`.
             public var name: Components.Schemas.DisplayName?
@@ -3625,7 +3625,7 @@ extension Components {
             ///
             /// - Parameters:
             ///   - locale: A language tag such as `en` or `pt-BR` (2 to 35 characters); null clears it.
-            ///   - name: 1 to 200 characters after trimming, no control characters.
+            ///   - name: 1 to 200 characters, trimmed, no control characters.
             public init(
                 locale: Swift.String? = nil,
                 name: Components.Schemas.DisplayName? = nil
@@ -3677,11 +3677,11 @@ extension Components {
             }
             /// - Remark: Generated from `#/components/schemas/UpdateRoleRequest/base_role`.
             public var baseRole: Components.Schemas.UpdateRoleRequest.BaseRolePayload?
-            /// At most 500 characters after trimming surrounding white space; no control characters but tab and line breaks; `null` or empty clears it.
+            /// At most 500 characters, trimmed of surrounding white space; no control characters but tab and line breaks; `null` or empty clears it.
             ///
             /// - Remark: Generated from `#/components/schemas/UpdateRoleRequest/description`.
             public var description: Swift.String?
-            /// 1 to 64 characters after trimming surrounding white space, no control characters.
+            /// 1 to 64 characters, trimmed of surrounding white space, no control characters.
             ///
             /// - Remark: Generated from `#/components/schemas/UpdateRoleRequest/name`.
             public var name: Swift.String?
@@ -3691,8 +3691,8 @@ extension Components {
             ///
             /// - Parameters:
             ///   - baseRole:
-            ///   - description: At most 500 characters after trimming surrounding white space; no control characters but tab and line breaks; `null` or empty clears it.
-            ///   - name: 1 to 64 characters after trimming surrounding white space, no control characters.
+            ///   - description: At most 500 characters, trimmed of surrounding white space; no control characters but tab and line breaks; `null` or empty clears it.
+            ///   - name: 1 to 64 characters, trimmed of surrounding white space, no control characters.
             ///   - permissions:
             public init(
                 baseRole: Components.Schemas.UpdateRoleRequest.BaseRolePayload? = nil,
@@ -3714,19 +3714,19 @@ extension Components {
         }
         /// - Remark: Generated from `#/components/schemas/UpdateTeamRequest`.
         public struct UpdateTeamRequest: Codable, Hashable, Sendable {
-            /// At most 500 characters after trimming surrounding white space; no control characters but tab and line breaks; `null` or empty clears it.
+            /// At most 500 characters, trimmed of surrounding white space; no control characters but tab and line breaks; `null` or empty clears it.
             ///
             /// - Remark: Generated from `#/components/schemas/UpdateTeamRequest/description`.
             public var description: Swift.String?
-            /// 1 to 100 characters after trimming surrounding white space, no control characters.
+            /// 1 to 100 characters, trimmed of surrounding white space, no control characters.
             ///
             /// - Remark: Generated from `#/components/schemas/UpdateTeamRequest/name`.
             public var name: Swift.String?
             /// Creates a new `UpdateTeamRequest`.
             ///
             /// - Parameters:
-            ///   - description: At most 500 characters after trimming surrounding white space; no control characters but tab and line breaks; `null` or empty clears it.
-            ///   - name: 1 to 100 characters after trimming surrounding white space, no control characters.
+            ///   - description: At most 500 characters, trimmed of surrounding white space; no control characters but tab and line breaks; `null` or empty clears it.
+            ///   - name: 1 to 100 characters, trimmed of surrounding white space, no control characters.
             public init(
                 description: Swift.String? = nil,
                 name: Swift.String? = nil

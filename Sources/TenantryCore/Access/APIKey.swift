@@ -56,7 +56,7 @@ public struct APIKey: Sendable, Equatable {
         revokedAt == nil && (expiresAt.map { $0 > now } ?? true)
     }
 
-    /// Validates a key's name: 1 to 100 characters after trimming, no control characters.
+    /// Validates a key's name: 1 to 100 characters, trimmed, no control characters.
     public static func validatedName(_ text: String, field: String = "name") throws(TenantryError) -> String {
         try StoredText.requiredName(text, field: field, maximum: 100, missing: "A key needs a name.")
     }

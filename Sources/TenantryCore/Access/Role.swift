@@ -38,7 +38,7 @@ public struct CustomRole: Sendable, Equatable {
     /// Everything the role allows: its own permissions and its base role's.
     public var effectivePermissions: Set<Permission> { permissions.union(baseRole?.permissions ?? []) }
 
-    /// Validates a role name: 1 to 64 characters after trimming with no control characters (422),
+    /// Validates a role name: 1 to 64 characters, trimmed with no control characters (422),
     /// not a built-in role's name in any case (409 `conflict`, as for a name another custom role
     /// has).
     public static func validatedName(_ text: String, field: String = "name") throws(TenantryError) -> String {
@@ -52,7 +52,7 @@ public struct CustomRole: Sendable, Equatable {
         return name
     }
 
-    /// Validates an optional description: at most 500 characters after trimming, no control
+    /// Validates an optional description: at most 500 characters, trimmed, no control
     /// characters but line breaks; empty means none.
     public static func validatedDescription(_ text: String?, field: String = "description") throws(TenantryError)
         -> String?

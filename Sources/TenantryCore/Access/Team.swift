@@ -22,12 +22,12 @@ public struct Team: Sendable, Equatable {
         self.updatedAt = updatedAt
     }
 
-    /// Validates a team name: 1 to 100 characters after trimming, no control characters.
+    /// Validates a team name: 1 to 100 characters, trimmed, no control characters.
     public static func validatedName(_ text: String, field: String = "name") throws(TenantryError) -> String {
         try StoredText.requiredName(text, field: field, maximum: 100, missing: "A team needs a name.")
     }
 
-    /// Validates an optional description: at most 500 characters after trimming, no control
+    /// Validates an optional description: at most 500 characters, trimmed, no control
     /// characters but line breaks; empty means none.
     public static func validatedDescription(_ text: String?, field: String = "description") throws(TenantryError)
         -> String?

@@ -48,7 +48,7 @@ public struct User: Sendable, Equatable, Codable {
         self.status = status
     }
 
-    /// Validates a person's display name: 1 to 200 characters after trimming, no control characters.
+    /// Validates a person's display name: 1 to 200 characters, trimmed, no control characters.
     public static func validatedName(_ text: String, field: String = "name") throws(TenantryError) -> String {
         try Tenant.validatedName(text, field: field)
     }

@@ -56,7 +56,7 @@ public struct Plan: Sendable, Equatable {
     /// The plan new tenants get unless configured otherwise.
     public static let defaultID = "free"
 
-    /// Validates an optional description: at most 1000 characters after trimming, no control
+    /// Validates an optional description: at most 1000 characters, trimmed, no control
     /// characters but line breaks; empty means none.
     public static func validatedDescription(_ text: String?, field: String = "description") throws(TenantryError)
         -> String?

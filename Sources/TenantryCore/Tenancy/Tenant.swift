@@ -37,7 +37,7 @@ public struct Tenant: Sendable, Equatable, Codable {
         self.updatedAt = updatedAt
     }
 
-    /// Validates a display name: 1 to 200 characters after trimming, no control characters.
+    /// Validates a display name: 1 to 200 characters, trimmed, no control characters.
     public static func validatedName(_ text: String, field: String = "name") throws(TenantryError) -> String {
         try StoredText.requiredName(text, field: field, maximum: 200, missing: "A name is required.")
     }

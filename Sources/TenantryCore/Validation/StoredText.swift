@@ -1,6 +1,6 @@
 /// The one rule for free text the server keeps or searches with (names, descriptions, reasons,
-/// filters): trimmed of surrounding white space, counted in code points (as JSON Schema's
-/// `maxLength` counts), and free of control characters. No display needs a control character,
+/// filters): counted in code points as sent (as JSON Schema's `maxLength` counts), trimmed of
+/// surrounding white space, and free of control characters. No display needs a control character,
 /// and PostgreSQL refuses NUL outright, so accepting one would store on SQLite what PostgreSQL
 /// cannot. Multi-line text (descriptions, reasons) may keep tab, line feed and carriage return.
 public enum StoredText {
@@ -15,23 +15,24 @@ public enum StoredText {
         }
     }
 
-    /// Validates text of at most `maximum` code points after trimming, with no control
-    /// characters (but tab and line breaks when `multiline`); returns the trimmed text, which
-    /// may be empty: the caller decides whether it is required.
+    /// Validates text of at most `maximum` code points as sent (so the limit is the document's
+    /// `maxLength` exactly), with no control characters (but tab and line breaks when
+    /// `multiline`); returns the text trimmed of surrounding white space, which may be empty:
+    /// the caller decides whether it is required.
     public static func validated(
         _ text: String, field: String, maximum: Int, multiline: Bool = false
     ) throws(TenantryError) -> String {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard trimmed.unicodeScalars.count <= maximum else {
+        guard text.unicodeScalars.count <= maximum else {
             throw Validator.fail(field, "too_long", "At most \(maximum) characters.")
         }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !hasControlCharacter(trimmed, multiline: multiline) else {
             throw Validator.fail(field, "invalid_format", "Control characters are not allowed here.")
         }
         return trimmed
     }
 
-    /// Validates a required name: 1 to `maximum` code points after trimming, one line, no
+    /// Validates a required name: at most `maximum` code points, not only white space, one line, no
     /// control characters; `missing` is the message when nothing is left after trimming.
     public static func requiredName(
         _ text: String, field: String, maximum: Int, missing: String
