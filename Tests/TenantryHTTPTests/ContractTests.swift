@@ -154,7 +154,8 @@ struct ContractTests {
             }
             // A length is the document's maxLength, counted as sent, before trimming.
             let padded = try await client.json(
-                .patch, "/api/v1/api-keys/\(key.id)", ["name": " " + String(repeating: "k", count: 100)], token: owner.accessToken)
+                .patch, "/api/v1/api-keys/\(key.id)", ["name": " " + String(repeating: "k", count: 100)], token: owner.accessToken
+            )
             Self.expectInvalid(padded, field: "name", "key name of 101 characters with its space")
             let full = try await client.json(
                 .patch, "/api/v1/api-keys/\(key.id)", ["name": String(repeating: "k", count: 100)], token: owner.accessToken)
