@@ -211,6 +211,21 @@ enum EventCoverageDrivers {
         "revokeAPIKey": apiKey { h, owner, id in
             try await h.send(.delete, "/api/v1/api-keys/\(id)", token: owner.accessToken, expect: .noContent)
         },
+        "createWebhookEndpoint": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/webhook-endpoints", ["url": "https://hooks.example.com/in"], token: owner.accessToken,
+                expect: .created)
+        },
+        "updateWebhookEndpoint": webhookEndpoint { h, owner, id in
+            try await h.send(
+                .patch, "/api/v1/webhook-endpoints/\(id)", ["event_types": ["member.*"]], token: owner.accessToken, expect: .ok)
+        },
+        "rotateWebhookEndpointSecret": webhookEndpoint { h, owner, id in
+            try await h.send(.post, "/api/v1/webhook-endpoints/\(id)/rotate-secret", token: owner.accessToken, expect: .ok)
+        },
+        "deleteWebhookEndpoint": webhookEndpoint { h, owner, id in
+            try await h.send(.delete, "/api/v1/webhook-endpoints/\(id)", token: owner.accessToken, expect: .noContent)
+        },
     ]
 
     // MARK: The tenant's own lifecycle
@@ -367,6 +382,11 @@ enum EventCoverageDrivers {
 
     static func apiKey(_ act: @escaping @Sendable (EventHarness, Registered, String) async throws -> Void) -> Driver {
         resource("/api/v1/api-keys", ["name": "deploy", "scopes": ["members:read"]], idAt: ["key", "id"], act)
+    }
+
+    /// A webhook endpoint of a new tenant.
+    static func webhookEndpoint(_ act: @escaping @Sendable (EventHarness, Registered, String) async throws -> Void) -> Driver {
+        resource("/api/v1/webhook-endpoints", ["url": "https://hooks.example.com/in"], idAt: ["endpoint", "id"], act)
     }
 
     /// A team of a new tenant; with `joined`, its owner is in it.

@@ -78,6 +78,13 @@ public enum Fixtures {
                 tokenHash: SecretToken.digest(SecretToken.generate()))
             try await scope.usage.add(UsageCounts(apiRequests: 3, signIns: 1, emailsSent: 1), on: UsageDay(now))
             try await scope.usage.markActive([owner.id], on: UsageDay(now))
+            if let url = URL(string: "https://hooks.example.com/\(tenant.slug)") {
+                try await scope.webhookEndpoints.create(
+                    WebhookEndpoint(
+                        tenantID: tenant.id, id: .generate(), url: url, description: nil, filter: .all, enabled: true,
+                        rateLimitPerMinute: nil, createdAt: now, updatedAt: now),
+                    secrets: SealedWebhookSecrets(current: "v1.sealed.elsewhere"))
+            }
         }
         return tenant
     }

@@ -28,6 +28,8 @@ public struct TenantryEnvironment: Sendable {
     public let tenancy: TenancySettings
     /// The public base URL (issuer, links in emails).
     public let publicURL: String
+    /// Where webhook deliveries may go.
+    public let webhookEgress: EgressPolicy
     public let logger: Logger
 
     /// Assembles the environment from parts the caller built. `changes` must be the bus
@@ -42,6 +44,7 @@ public struct TenantryEnvironment: Sendable {
         limiters: AttemptLimiters,
         tenancy: TenancySettings,
         publicURL: String,
+        webhookEgress: EgressPolicy = EgressPolicy(),
         logger: Logger
     ) {
         self.database = database
@@ -53,6 +56,7 @@ public struct TenantryEnvironment: Sendable {
         self.limiters = limiters
         self.tenancy = tenancy
         self.publicURL = publicURL
+        self.webhookEgress = webhookEgress
         self.logger = logger
         caches.follow(changes)
     }

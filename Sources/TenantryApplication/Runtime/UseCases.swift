@@ -29,6 +29,8 @@ public struct UseCases: Sendable {
     public let platform: PlatformService
     /// Token signing keys.
     public let keys: KeyRotation
+    /// Webhook endpoints.
+    public let webhookEndpoints: WebhookEndpointService
 
     /// Builds every use case over `environment`.
     public init(_ environment: TenantryEnvironment) {
@@ -56,5 +58,7 @@ public struct UseCases: Sendable {
             database: database, entitlements: environment.caches.entitlements, tenancy: environment.tenancy)
         platform = PlatformService(database: database, tenancy: environment.tenancy, members: members)
         keys = KeyRotation(manager: environment.signingKeys)
+        webhookEndpoints = WebhookEndpointService(
+            database: database, masterKey: environment.masterKey, egress: environment.webhookEgress)
     }
 }

@@ -930,6 +930,57 @@ extension Components {
                 case name
             }
         }
+        /// - Remark: Generated from `#/components/schemas/CreateWebhookEndpointRequest`.
+        public struct CreateWebhookEndpointRequest: Codable, Hashable, Sendable {
+            /// At most 500 characters, trimmed of surrounding white space; no control characters but tab and line breaks; empty means none.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CreateWebhookEndpointRequest/description`.
+            public var description: Swift.String?
+            /// Default `true`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CreateWebhookEndpointRequest/enabled`.
+            public var enabled: Swift.Bool?
+            /// Event types (`member.added`) and groups (`member.*`) the endpoint receives; empty means every type.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CreateWebhookEndpointRequest/event_types`.
+            public var eventTypes: [Swift.String]?
+            /// The most deliveries a minute to this endpoint; `null` for no limit of its own.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CreateWebhookEndpointRequest/rate_limit_per_minute`.
+            public var rateLimitPerMinute: Swift.Int?
+            /// Where messages are posted: an absolute `https` URL (or `http` where the operator allows it) of at most 2048 characters: a host name or IP address, an optional port, and a path and query of URL characters (`%`-escape the others); no user name, password or fragment.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CreateWebhookEndpointRequest/url`.
+            public var url: Swift.String
+            /// Creates a new `CreateWebhookEndpointRequest`.
+            ///
+            /// - Parameters:
+            ///   - description: At most 500 characters, trimmed of surrounding white space; no control characters but tab and line breaks; empty means none.
+            ///   - enabled: Default `true`.
+            ///   - eventTypes: Event types (`member.added`) and groups (`member.*`) the endpoint receives; empty means every type.
+            ///   - rateLimitPerMinute: The most deliveries a minute to this endpoint; `null` for no limit of its own.
+            ///   - url: Where messages are posted: an absolute `https` URL (or `http` where the operator allows it) of at most 2048 characters: a host name or IP address, an optional port, and a path and query of URL characters (`%`-escape the others); no user name, password or fragment.
+            public init(
+                description: Swift.String? = nil,
+                enabled: Swift.Bool? = nil,
+                eventTypes: [Swift.String]? = nil,
+                rateLimitPerMinute: Swift.Int? = nil,
+                url: Swift.String
+            ) {
+                self.description = description
+                self.enabled = enabled
+                self.eventTypes = eventTypes
+                self.rateLimitPerMinute = rateLimitPerMinute
+                self.url = url
+            }
+            public enum CodingKeys: String, CodingKey {
+                case description
+                case enabled
+                case eventTypes = "event_types"
+                case rateLimitPerMinute = "rate_limit_per_minute"
+                case url
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/CreatedAPIKey`.
         public struct CreatedAPIKey: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/CreatedAPIKey/key`.
@@ -950,6 +1001,31 @@ extension Components {
             }
             public enum CodingKeys: String, CodingKey {
                 case key
+                case secret
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/CreatedWebhookEndpoint`.
+        public struct CreatedWebhookEndpoint: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/CreatedWebhookEndpoint/endpoint`.
+            public var endpoint: Components.Schemas.WebhookEndpoint
+            /// The signing secret: `whsec_` and the base64 of 32 random bytes (Standard Webhooks).
+            ///
+            /// - Remark: Generated from `#/components/schemas/CreatedWebhookEndpoint/secret`.
+            public var secret: Swift.String
+            /// Creates a new `CreatedWebhookEndpoint`.
+            ///
+            /// - Parameters:
+            ///   - endpoint:
+            ///   - secret: The signing secret: `whsec_` and the base64 of 32 random bytes (Standard Webhooks).
+            public init(
+                endpoint: Components.Schemas.WebhookEndpoint,
+                secret: Swift.String
+            ) {
+                self.endpoint = endpoint
+                self.secret = secret
+            }
+            public enum CodingKeys: String, CodingKey {
+                case endpoint
                 case secret
             }
         }
@@ -1808,6 +1884,7 @@ extension Components {
             case core = "core"
             case teams = "teams"
             case apiKeys = "api_keys"
+            case webhooks = "webhooks"
         }
         /// 8 to 128 characters of any kind, not one of the bundled common passwords.
         ///
@@ -1997,6 +2074,8 @@ extension Components {
             case tenantRead = "tenant:read"
             case tenantTransferOwnership = "tenant:transfer_ownership"
             case usageRead = "usage:read"
+            case webhooksManage = "webhooks:manage"
+            case webhooksRead = "webhooks:read"
         }
         /// - Remark: Generated from `#/components/schemas/PermissionCatalogue`.
         public struct PermissionCatalogue: Codable, Hashable, Sendable {
@@ -3037,6 +3116,33 @@ extension Components {
                 case secret
             }
         }
+        /// - Remark: Generated from `#/components/schemas/RotatedWebhookSecret`.
+        public struct RotatedWebhookSecret: Codable, Hashable, Sendable {
+            /// Until then the previous secret signs every message too.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RotatedWebhookSecret/previous_secret_expires_at`.
+            public var previousSecretExpiresAt: Foundation.Date
+            /// The signing secret: `whsec_` and the base64 of 32 random bytes (Standard Webhooks).
+            ///
+            /// - Remark: Generated from `#/components/schemas/RotatedWebhookSecret/secret`.
+            public var secret: Swift.String
+            /// Creates a new `RotatedWebhookSecret`.
+            ///
+            /// - Parameters:
+            ///   - previousSecretExpiresAt: Until then the previous secret signs every message too.
+            ///   - secret: The signing secret: `whsec_` and the base64 of 32 random bytes (Standard Webhooks).
+            public init(
+                previousSecretExpiresAt: Foundation.Date,
+                secret: Swift.String
+            ) {
+                self.previousSecretExpiresAt = previousSecretExpiresAt
+                self.secret = secret
+            }
+            public enum CodingKeys: String, CodingKey {
+                case previousSecretExpiresAt = "previous_secret_expires_at"
+                case secret
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/Session`.
         public struct Session: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Session/created_at`.
@@ -3826,6 +3932,55 @@ extension Components {
                 case settings
             }
         }
+        /// - Remark: Generated from `#/components/schemas/UpdateWebhookEndpointRequest`.
+        public struct UpdateWebhookEndpointRequest: Codable, Hashable, Sendable {
+            /// At most 500 characters, trimmed of surrounding white space; no control characters but tab and line breaks; `null` or empty clears it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/UpdateWebhookEndpointRequest/description`.
+            public var description: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/UpdateWebhookEndpointRequest/enabled`.
+            public var enabled: Swift.Bool?
+            /// Event types (`member.added`) and groups (`member.*`) the endpoint receives; empty means every type.
+            ///
+            /// - Remark: Generated from `#/components/schemas/UpdateWebhookEndpointRequest/event_types`.
+            public var eventTypes: [Swift.String]?
+            /// The most deliveries a minute to this endpoint; `null` for no limit of its own.
+            ///
+            /// - Remark: Generated from `#/components/schemas/UpdateWebhookEndpointRequest/rate_limit_per_minute`.
+            public var rateLimitPerMinute: Swift.Int?
+            /// Where messages are posted: an absolute `https` URL (or `http` where the operator allows it) of at most 2048 characters: a host name or IP address, an optional port, and a path and query of URL characters (`%`-escape the others); no user name, password or fragment.
+            ///
+            /// - Remark: Generated from `#/components/schemas/UpdateWebhookEndpointRequest/url`.
+            public var url: Swift.String?
+            /// Creates a new `UpdateWebhookEndpointRequest`.
+            ///
+            /// - Parameters:
+            ///   - description: At most 500 characters, trimmed of surrounding white space; no control characters but tab and line breaks; `null` or empty clears it.
+            ///   - enabled:
+            ///   - eventTypes: Event types (`member.added`) and groups (`member.*`) the endpoint receives; empty means every type.
+            ///   - rateLimitPerMinute: The most deliveries a minute to this endpoint; `null` for no limit of its own.
+            ///   - url: Where messages are posted: an absolute `https` URL (or `http` where the operator allows it) of at most 2048 characters: a host name or IP address, an optional port, and a path and query of URL characters (`%`-escape the others); no user name, password or fragment.
+            public init(
+                description: Swift.String? = nil,
+                enabled: Swift.Bool? = nil,
+                eventTypes: [Swift.String]? = nil,
+                rateLimitPerMinute: Swift.Int? = nil,
+                url: Swift.String? = nil
+            ) {
+                self.description = description
+                self.enabled = enabled
+                self.eventTypes = eventTypes
+                self.rateLimitPerMinute = rateLimitPerMinute
+                self.url = url
+            }
+            public enum CodingKeys: String, CodingKey {
+                case description
+                case enabled
+                case eventTypes = "event_types"
+                case rateLimitPerMinute = "rate_limit_per_minute"
+                case url
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/UsageDay`.
         public struct UsageDay: Codable, Hashable, Sendable {
             /// Distinct users who made tenant requests with an access token or signed in.
@@ -4088,6 +4243,112 @@ extension Components {
                 case id
                 case locale
                 case name
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebhookEndpoint`.
+        public struct WebhookEndpoint: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebhookEndpoint/created_at`.
+            public var createdAt: Foundation.Date
+            /// Absent when the endpoint has none.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookEndpoint/description`.
+            public var description: Swift.String?
+            /// Present when the server disabled the endpoint: `gone` (it answered 410) or `failing` (it failed for the whole failure window).
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookEndpoint/disabled_reason`.
+            public var disabledReason: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/WebhookEndpoint/enabled`.
+            public var enabled: Swift.Bool
+            /// The event types and groups it receives, sorted; empty means every type.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookEndpoint/event_types`.
+            public var eventTypes: [Swift.String]
+            /// Present while deliveries fail without a success since.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookEndpoint/failing_since`.
+            public var failingSince: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/WebhookEndpoint/id`.
+            public var id: Swift.String
+            /// Absent when the endpoint has no limit of its own.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookEndpoint/rate_limit_per_minute`.
+            public var rateLimitPerMinute: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/WebhookEndpoint/updated_at`.
+            public var updatedAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/WebhookEndpoint/url`.
+            public var url: Swift.String
+            /// Creates a new `WebhookEndpoint`.
+            ///
+            /// - Parameters:
+            ///   - createdAt:
+            ///   - description: Absent when the endpoint has none.
+            ///   - disabledReason: Present when the server disabled the endpoint: `gone` (it answered 410) or `failing` (it failed for the whole failure window).
+            ///   - enabled:
+            ///   - eventTypes: The event types and groups it receives, sorted; empty means every type.
+            ///   - failingSince: Present while deliveries fail without a success since.
+            ///   - id:
+            ///   - rateLimitPerMinute: Absent when the endpoint has no limit of its own.
+            ///   - updatedAt:
+            ///   - url:
+            public init(
+                createdAt: Foundation.Date,
+                description: Swift.String? = nil,
+                disabledReason: Swift.String? = nil,
+                enabled: Swift.Bool,
+                eventTypes: [Swift.String],
+                failingSince: Foundation.Date? = nil,
+                id: Swift.String,
+                rateLimitPerMinute: Swift.Int? = nil,
+                updatedAt: Foundation.Date,
+                url: Swift.String
+            ) {
+                self.createdAt = createdAt
+                self.description = description
+                self.disabledReason = disabledReason
+                self.enabled = enabled
+                self.eventTypes = eventTypes
+                self.failingSince = failingSince
+                self.id = id
+                self.rateLimitPerMinute = rateLimitPerMinute
+                self.updatedAt = updatedAt
+                self.url = url
+            }
+            public enum CodingKeys: String, CodingKey {
+                case createdAt = "created_at"
+                case description
+                case disabledReason = "disabled_reason"
+                case enabled
+                case eventTypes = "event_types"
+                case failingSince = "failing_since"
+                case id
+                case rateLimitPerMinute = "rate_limit_per_minute"
+                case updatedAt = "updated_at"
+                case url
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebhookEndpointPage`.
+        public struct WebhookEndpointPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebhookEndpointPage/items`.
+            public var items: [Components.Schemas.WebhookEndpoint]
+            /// Absent on the last page.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookEndpointPage/next_cursor`.
+            public var nextCursor: Swift.String?
+            /// Creates a new `WebhookEndpointPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor: Absent on the last page.
+            public init(
+                items: [Components.Schemas.WebhookEndpoint],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            public enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor = "next_cursor"
             }
         }
     }

@@ -475,6 +475,48 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /api/v1/tenant/usage`.
     /// - Remark: Generated from `#/paths//api/v1/tenant/usage/get(getTenantUsage)`.
     func getTenantUsage(_ input: Operations.GetTenantUsage.Input) async throws -> Operations.GetTenantUsage.Output
+    /// List the tenant's webhook endpoints, oldest first.
+    ///
+    /// Never shows a secret. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/webhook-endpoints`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/get(listWebhookEndpoints)`.
+    func listWebhookEndpoints(_ input: Operations.ListWebhookEndpoints.Input) async throws -> Operations.ListWebhookEndpoints.Output
+    /// Create a webhook endpoint; its signing secret is shown this once.
+    ///
+    /// The URL must be `https` (or `http` where the operator allows it) and must not name a private, loopback, link-local or otherwise reserved address; a DNS name is checked again where it resolves, at every delivery. `event_types` lists event types (`member.added`) and groups (`member.*`); empty or absent means every type. The plan's `webhook_endpoints` allowance applies (403 `limit_exceeded`). The answer carries `Cache-Control: no-store`. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `POST /api/v1/webhook-endpoints`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/post(createWebhookEndpoint)`.
+    func createWebhookEndpoint(_ input: Operations.CreateWebhookEndpoint.Input) async throws -> Operations.CreateWebhookEndpoint.Output
+    /// Read one webhook endpoint.
+    ///
+    /// Never shows its secret. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/webhook-endpoints/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/get(getWebhookEndpoint)`.
+    func getWebhookEndpoint(_ input: Operations.GetWebhookEndpoint.Input) async throws -> Operations.GetWebhookEndpoint.Output
+    /// Change a webhook endpoint.
+    ///
+    /// Absent fields stay as they are; `description: null` clears the description, `rate_limit_per_minute: null` removes the endpoint's own limit. Enabling an endpoint the server disabled clears `disabled_reason` and `failing_since`. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `PATCH /api/v1/webhook-endpoints/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/patch(updateWebhookEndpoint)`.
+    func updateWebhookEndpoint(_ input: Operations.UpdateWebhookEndpoint.Input) async throws -> Operations.UpdateWebhookEndpoint.Output
+    /// Delete a webhook endpoint.
+    ///
+    /// The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/webhook-endpoints/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/delete(deleteWebhookEndpoint)`.
+    func deleteWebhookEndpoint(_ input: Operations.DeleteWebhookEndpoint.Input) async throws -> Operations.DeleteWebhookEndpoint.Output
+    /// Give an endpoint a new signing secret; the old one signs too for 24 hours.
+    ///
+    /// While both are valid every message carries two signatures in `webhook-signature`, so a receiver can switch secrets without missing a message. The answer carries `Cache-Control: no-store`. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `POST /api/v1/webhook-endpoints/{id}/rotate-secret`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/rotate-secret/post(rotateWebhookEndpointSecret)`.
+    func rotateWebhookEndpointSecret(_ input: Operations.RotateWebhookEndpointSecret.Input) async throws -> Operations.RotateWebhookEndpointSecret.Output
     /// Liveness: the process is up and serving.
     ///
     /// - Remark: HTTP `GET /health/live`.
@@ -1485,6 +1527,98 @@ extension APIProtocol {
     ) async throws -> Operations.GetTenantUsage.Output {
         try await getTenantUsage(Operations.GetTenantUsage.Input(
             query: query,
+            headers: headers
+        ))
+    }
+    /// List the tenant's webhook endpoints, oldest first.
+    ///
+    /// Never shows a secret. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/webhook-endpoints`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/get(listWebhookEndpoints)`.
+    public func listWebhookEndpoints(
+        query: Operations.ListWebhookEndpoints.Input.Query = .init(),
+        headers: Operations.ListWebhookEndpoints.Input.Headers = .init()
+    ) async throws -> Operations.ListWebhookEndpoints.Output {
+        try await listWebhookEndpoints(Operations.ListWebhookEndpoints.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Create a webhook endpoint; its signing secret is shown this once.
+    ///
+    /// The URL must be `https` (or `http` where the operator allows it) and must not name a private, loopback, link-local or otherwise reserved address; a DNS name is checked again where it resolves, at every delivery. `event_types` lists event types (`member.added`) and groups (`member.*`); empty or absent means every type. The plan's `webhook_endpoints` allowance applies (403 `limit_exceeded`). The answer carries `Cache-Control: no-store`. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `POST /api/v1/webhook-endpoints`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/post(createWebhookEndpoint)`.
+    public func createWebhookEndpoint(
+        headers: Operations.CreateWebhookEndpoint.Input.Headers = .init(),
+        body: Operations.CreateWebhookEndpoint.Input.Body
+    ) async throws -> Operations.CreateWebhookEndpoint.Output {
+        try await createWebhookEndpoint(Operations.CreateWebhookEndpoint.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Read one webhook endpoint.
+    ///
+    /// Never shows its secret. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/webhook-endpoints/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/get(getWebhookEndpoint)`.
+    public func getWebhookEndpoint(
+        path: Operations.GetWebhookEndpoint.Input.Path,
+        headers: Operations.GetWebhookEndpoint.Input.Headers = .init()
+    ) async throws -> Operations.GetWebhookEndpoint.Output {
+        try await getWebhookEndpoint(Operations.GetWebhookEndpoint.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Change a webhook endpoint.
+    ///
+    /// Absent fields stay as they are; `description: null` clears the description, `rate_limit_per_minute: null` removes the endpoint's own limit. Enabling an endpoint the server disabled clears `disabled_reason` and `failing_since`. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `PATCH /api/v1/webhook-endpoints/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/patch(updateWebhookEndpoint)`.
+    public func updateWebhookEndpoint(
+        path: Operations.UpdateWebhookEndpoint.Input.Path,
+        headers: Operations.UpdateWebhookEndpoint.Input.Headers = .init(),
+        body: Operations.UpdateWebhookEndpoint.Input.Body
+    ) async throws -> Operations.UpdateWebhookEndpoint.Output {
+        try await updateWebhookEndpoint(Operations.UpdateWebhookEndpoint.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Delete a webhook endpoint.
+    ///
+    /// The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/webhook-endpoints/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/delete(deleteWebhookEndpoint)`.
+    public func deleteWebhookEndpoint(
+        path: Operations.DeleteWebhookEndpoint.Input.Path,
+        headers: Operations.DeleteWebhookEndpoint.Input.Headers = .init()
+    ) async throws -> Operations.DeleteWebhookEndpoint.Output {
+        try await deleteWebhookEndpoint(Operations.DeleteWebhookEndpoint.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Give an endpoint a new signing secret; the old one signs too for 24 hours.
+    ///
+    /// While both are valid every message carries two signatures in `webhook-signature`, so a receiver can switch secrets without missing a message. The answer carries `Cache-Control: no-store`. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `POST /api/v1/webhook-endpoints/{id}/rotate-secret`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/rotate-secret/post(rotateWebhookEndpointSecret)`.
+    public func rotateWebhookEndpointSecret(
+        path: Operations.RotateWebhookEndpointSecret.Input.Path,
+        headers: Operations.RotateWebhookEndpointSecret.Input.Headers = .init()
+    ) async throws -> Operations.RotateWebhookEndpointSecret.Output {
+        try await rotateWebhookEndpointSecret(Operations.RotateWebhookEndpointSecret.Input(
+            path: path,
             headers: headers
         ))
     }

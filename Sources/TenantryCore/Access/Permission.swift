@@ -57,6 +57,10 @@ extension Permission {
     public static let usageRead = Permission("usage:read")
     /// Read and export the tenant's audit log.
     public static let auditRead = Permission("audit:read")
+    /// See webhook endpoints (never their secrets) and their deliveries.
+    public static let webhooksRead = Permission("webhooks:read")
+    /// Create, change, rotate and delete webhook endpoints; resend and recover deliveries.
+    public static let webhooksManage = Permission("webhooks:manage")
 }
 
 /// Every permission the platform knows, grouped by the module that declares it; what
@@ -103,8 +107,8 @@ public enum PermissionCatalogue {
 
 extension TenantRole {
     /// What the built-in role allows. Each role includes everything the role below it allows:
-    /// a viewer reads, a member also sees API keys, an admin manages the tenant's people and
-    /// keys and reads the audit log, and an owner may also hand over ownership.
+    /// a viewer reads, a member also sees API keys, an admin manages the tenant's people, keys
+    /// and webhooks and reads the audit log, and an owner may also hand over ownership.
     public var permissions: Set<Permission> {
         switch self {
         case .viewer:
@@ -114,7 +118,7 @@ extension TenantRole {
         case .admin:
             TenantRole.member.permissions.union([
                 .membersManage, .invitationsManage, .rolesManage, .teamsManage, .apiKeysManage, .tenantManage, .usageRead,
-                .auditRead,
+                .auditRead, .webhooksRead, .webhooksManage,
             ])
         case .owner:
             TenantRole.admin.permissions.union([.ownershipTransfer, .tenantDelete])

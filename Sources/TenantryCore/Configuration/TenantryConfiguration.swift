@@ -81,6 +81,11 @@ public struct TenantryConfiguration: Sendable, Equatable {
     /// (`TENANTRY_EVENT_RETENTION`, 3600 to 3650 days in seconds; default 30 days). Events not
     /// yet consumed are never pruned.
     public var eventRetention: Double = 30 * 86_400
+    /// Where webhook deliveries may go: networks allowed although private or reserved
+    /// (`TENANTRY_WEBHOOK_ALLOWED_NETWORKS`, comma-separated CIDR, e.g. `127.0.0.1/32` for
+    /// development) and whether `http://` endpoint URLs are accepted
+    /// (`TENANTRY_WEBHOOK_ALLOW_HTTP`, default off).
+    public var webhookEgress = EgressPolicy()
 
     /// The embedded SQLite database used when nothing else is configured.
     public static let defaultDatabaseURL = "sqlite:.tenantry/tenantry.db"
@@ -275,6 +280,21 @@ public struct TenantryConfiguration: Sendable, Equatable {
         }
         if let value = seconds(nil, "TENANTRY_EVENT_RETENTION", 3600...(3650 * 86_400)) {
             configuration.eventRetention = value
+        }
+        if let value = boolean(nil, "TENANTRY_WEBHOOK_ALLOW_HTTP") { configuration.webhookEgress.allowHTTP = value }
+        if let list = text(nil, "TENANTRY_WEBHOOK_ALLOWED_NETWORKS") {
+            var networks: [IPNetwork] = []
+            for item in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+                if let network = IPNetwork(item) {
+                    networks.append(network)
+                } else {
+                    validator.add(
+                        "TENANTRY_WEBHOOK_ALLOWED_NETWORKS", "invalid_format",
+                        "Give networks in CIDR form, separated by commas (e.g. 127.0.0.1/32,10.0.0.0/8).")
+                    break
+                }
+            }
+            configuration.webhookEgress.allowedNetworks = networks
         }
         if let url = text(flags.publicURL, "TENANTRY_PUBLIC_URL") {
             if (url.hasPrefix("http://") || url.hasPrefix("https://")) && !url.contains(" ") && url.utf8.count <= 2048 {

@@ -92,6 +92,14 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
     case tenantSeeded = "tenant.seeded"
     /// Audit events older than the tenant's retention were removed.
     case auditEventsPurged = "audit_events.purged"
+    /// A webhook endpoint was created (its secret is never part of an event).
+    case webhookEndpointCreated = "webhook_endpoint.created"
+    /// A webhook endpoint's URL, description, event types, rate limit or state changed.
+    case webhookEndpointUpdated = "webhook_endpoint.updated"
+    /// A webhook endpoint got a new signing secret; the old one signs too for 24 hours.
+    case webhookEndpointSecretRotated = "webhook_endpoint.secret_rotated"
+    /// A webhook endpoint was deleted with its messages.
+    case webhookEndpointDeleted = "webhook_endpoint.deleted"
 
     /// The version of this event's payload schema; it changes only when the payload changes
     /// in a way a consumer could notice.
@@ -146,6 +154,10 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
         case .tenantOverridesChanged: "An operator changed the tenant's entitlement overrides (limits, features, modules)."
         case .tenantSeeded: "The demo tenant was created by `tenantry seed demo`."
         case .auditEventsPurged: "Audit events older than the tenant's retention were removed."
+        case .webhookEndpointCreated: "A webhook endpoint was created (its secret is never part of an event)."
+        case .webhookEndpointUpdated: "A webhook endpoint's URL, description, event types, rate limit or state changed."
+        case .webhookEndpointSecretRotated: "A webhook endpoint got a new signing secret; the old one signs too for 24 hours."
+        case .webhookEndpointDeleted: "A webhook endpoint was deleted with its messages."
         }
     }
 
@@ -163,7 +175,8 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
         case .authLoginSucceeded, .authLoginFailed, .authLoggedOut, .authLoggedOutEverywhere, .authTenantSwitched,
             .authRefreshTokenReused, .authPasswordResetRequested, .sessionRevoked, .userProfileUpdated, .userPasswordChanged,
             .userPasswordReset, .userEmailVerified, .userDisabled, .userEnabled, .invitationCreated, .invitationResent,
-            .invitationRevoked, .auditEventsPurged:
+            .invitationRevoked, .auditEventsPurged, .webhookEndpointCreated, .webhookEndpointUpdated,
+            .webhookEndpointSecretRotated, .webhookEndpointDeleted:
             false
         }
     }

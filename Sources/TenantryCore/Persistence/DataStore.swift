@@ -45,6 +45,7 @@ public protocol TenantTransaction: Sendable {
     associatedtype Invitations: InvitationRepository
     associatedtype Usage: UsageRepository
     associatedtype Events: DomainEventRepository
+    associatedtype WebhookEndpoints: WebhookEndpointRepository
     associatedtype Global: GlobalTransaction
 
     /// The tenant this transaction is bound to.
@@ -69,6 +70,8 @@ public protocol TenantTransaction: Sendable {
     var usage: Usage { get }
     /// This tenant's recorded domain events (the outbox).
     var events: Events { get }
+    /// This tenant's webhook endpoints.
+    var webhookEndpoints: WebhookEndpoints { get }
     /// The global tables, in this same transaction.
     var global: Global { get }
 

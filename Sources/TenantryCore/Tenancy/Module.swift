@@ -17,6 +17,8 @@ public struct ModuleID: RawRepresentable, Hashable, Sendable, Codable, CodingKey
     public static let teams: ModuleID = "teams"
     /// API keys.
     public static let apiKeys: ModuleID = "api_keys"
+    /// Outbound webhooks.
+    public static let webhooks: ModuleID = "webhooks"
 }
 
 /// One feature flag a module declares; plans and overrides switch it on per tenant.
@@ -84,6 +86,17 @@ public enum ModuleRegistry {
                 .init(permission: .apiKeysManage, description: "Create, change, rotate and revoke API keys."),
             ],
             features: [FeatureFlag(name: "resource_bound_keys", description: "API keys bound to one resource.")],
+            dependsOn: [.core]
+        ),
+        ModuleDescriptor(
+            id: .webhooks, name: "Webhooks", version: "1.0.0", alwaysOn: false,
+            permissions: [
+                .init(permission: .webhooksRead, description: "See webhook endpoints (never their secrets) and deliveries."),
+                .init(
+                    permission: .webhooksManage,
+                    description: "Create, change, rotate and delete webhook endpoints; resend and recover deliveries."),
+            ],
+            features: [],
             dependsOn: [.core]
         ),
     ]

@@ -38,6 +38,7 @@ extension TenantryEnvironment {
             tenancy: TenancySettings(
                 defaultPlan: configuration.defaultPlan, deletionGracePeriod: configuration.tenantDeletionGracePeriod),
             publicURL: configuration.resolvedPublicURL,
+            webhookEgress: configuration.webhookEgress,
             logger: logger
         )
     }

@@ -84,6 +84,8 @@ public struct TenantScope: TenantTransaction {
     public var usage: SQLUsageRepository { SQLUsageRepository(sql: sql, tenantID: tenantID) }
     /// This tenant's outbox of domain events.
     public var events: SQLDomainEventRepository { SQLDomainEventRepository(sql: sql, tenantID: tenantID) }
+    /// This tenant's webhook endpoints.
+    public var webhookEndpoints: SQLWebhookEndpointRepository { SQLWebhookEndpointRepository(sql: sql, tenantID: tenantID) }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
 

@@ -107,6 +107,7 @@ enum PostgresSchema {
             ]
         ),
         domainEventsMigration,
+        webhookEndpointsMigration,
     ]
 
     /// ``purgeTenantFunction`` as migration 9 replaces it: an owner-privileged function
@@ -195,6 +196,7 @@ enum SQLiteSchema {
         // PostgreSQL's purge function hardening; SQLite has no functions.
         Migration(version: 9, name: "purge_function_hardening", statements: []),
         domainEventsMigration,
+        webhookEndpointsMigration,
     ]
 }
 

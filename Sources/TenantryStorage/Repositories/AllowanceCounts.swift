@@ -7,7 +7,7 @@ public import TenantryCore
 /// cannot pass the limit together.
 extension TenantScope {
     /// How many items count against `limit` now; `nil` for limits that count no stored items
-    /// here (request rates, monthly calls, retention, and webhook endpoints until they exist).
+    /// here (request rates, monthly calls, retention).
     public func count(_ limit: Limit, at now: Date = Date()) async throws -> Int? {
         let id = tenantID.rawValue
         let query: SQLQueryString
@@ -21,7 +21,9 @@ extension TenantScope {
                 """
         case .teams:
             query = "SELECT count(*) AS n FROM teams WHERE tenant_id = \(bind: id)"
-        case .webhookEndpoints, .requestsPerMinute, .apiCallsPerMonth, .auditRetentionDays:
+        case .webhookEndpoints:
+            query = "SELECT count(*) AS n FROM webhook_endpoints WHERE tenant_id = \(bind: id)"
+        case .requestsPerMinute, .apiCallsPerMonth, .auditRetentionDays:
             return nil
         }
         return try await sql.raw(query).first()?.decode(column: "n", as: Int.self) ?? 0

@@ -109,6 +109,7 @@ struct MemoryTenantTransaction: TenantTransaction, UnexpectedCallFails {
     var invitations: MemoryInvitations { MemoryInvitations(tenantID: tenantID, draft: draft) }
     var usage: NoUsage { NoUsage(tenantID: tenantID) }
     var events: NoDomainEvents { NoDomainEvents(tenantID: tenantID) }
+    var webhookEndpoints: NoWebhookEndpoints { NoWebhookEndpoints(tenantID: tenantID) }
     var global: MemoryGlobalTransaction { MemoryGlobalTransaction(draft: draft) }
 
     func record(_ event: DomainEvent) async throws {

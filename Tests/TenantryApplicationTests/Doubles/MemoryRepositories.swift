@@ -334,6 +334,7 @@ struct NoAuditEvents: AuditEventRepository, UnexpectedCallFails { let tenantID: 
 struct NoTeams: TeamRepository, UnexpectedCallFails { let tenantID: TenantID }
 struct NoUsage: UsageRepository, UnexpectedCallFails { let tenantID: TenantID }
 struct NoDomainEvents: DomainEventRepository, UnexpectedCallFails { let tenantID: TenantID }
+struct NoWebhookEndpoints: WebhookEndpointRepository, UnexpectedCallFails { let tenantID: TenantID }
 struct NoSigningKeys: SigningKeyRepository, UnexpectedCallFails {}
 struct NoPlatformAuditEvents: PlatformAuditEventRepository, UnexpectedCallFails {}
 struct NoOperators: PlatformOperatorRepository, UnexpectedCallFails {}

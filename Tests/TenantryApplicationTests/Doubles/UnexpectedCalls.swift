@@ -233,3 +233,15 @@ extension IdempotencyRecordRepository where Self: UnexpectedCallFails {
     func deleteExpired(before now: Date, limit: Int) async throws -> Int { try unexpected() }
     func delete(tenant tenantID: TenantID) async throws -> Int { try unexpected() }
 }
+
+extension WebhookEndpointRepository where Self: UnexpectedCallFails {
+    func create(_ endpoint: WebhookEndpoint, secrets: SealedWebhookSecrets) async throws { try unexpected() }
+    func find(id: WebhookEndpointID) async throws -> WebhookEndpoint? { try unexpected() }
+    func list(_ page: PageRequest) async throws -> Page<WebhookEndpoint> { try unexpected() }
+    func update(_ endpoint: WebhookEndpoint) async throws { try unexpected() }
+    func delete(id: WebhookEndpointID) async throws -> Bool { try unexpected() }
+    func secrets(of id: WebhookEndpointID) async throws -> SealedWebhookSecrets? { try unexpected() }
+    func setSecrets(_ secrets: SealedWebhookSecrets, of id: WebhookEndpointID, at time: Date) async throws {
+        try unexpected()
+    }
+}

@@ -1,0 +1,38 @@
+public import Foundation
+
+/// An endpoint's signing secrets as stored: each sealed with the master key.
+public struct SealedWebhookSecrets: Sendable, Equatable {
+    /// The current secret, sealed.
+    public var current: String
+    /// The secret before the last rotation, sealed, with when it stops signing.
+    public var previous: String?
+    public var previousExpiresAt: Date?
+
+    /// Creates a value.
+    public init(current: String, previous: String? = nil, previousExpiresAt: Date? = nil) {
+        self.current = current
+        self.previous = previous
+        self.previousExpiresAt = previousExpiresAt
+    }
+}
+
+/// One tenant's webhook endpoints.
+public protocol WebhookEndpointRepository: Sendable {
+    /// The tenant whose endpoints this repository reads and writes.
+    var tenantID: TenantID { get }
+    /// Stores a new endpoint with its sealed secret.
+    func create(_ endpoint: WebhookEndpoint, secrets: SealedWebhookSecrets) async throws
+    /// The endpoint with this id, if any.
+    func find(id: WebhookEndpointID) async throws -> WebhookEndpoint?
+    /// Endpoints in order of id (creation order), one page at a time.
+    func list(_ page: PageRequest) async throws -> Page<WebhookEndpoint>
+    /// Saves everything but the secrets; `not_found` when there is no such endpoint.
+    func update(_ endpoint: WebhookEndpoint) async throws
+    /// Deletes an endpoint; returns whether there was one.
+    @discardableResult
+    func delete(id: WebhookEndpointID) async throws -> Bool
+    /// The endpoint's sealed secrets, if the endpoint exists.
+    func secrets(of id: WebhookEndpointID) async throws -> SealedWebhookSecrets?
+    /// Replaces the endpoint's sealed secrets.
+    func setSecrets(_ secrets: SealedWebhookSecrets, of id: WebhookEndpointID, at time: Date) async throws
+}
