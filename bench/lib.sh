@@ -42,6 +42,20 @@ PORT="$(pick_free_port)"
 BASE="http://127.0.0.1:$PORT"
 db_url() { echo "${1%/*}/$2?sslmode=disable"; } # cluster URL, database name
 
+# The server's CPU time so far (user + system), in clock ticks.
+server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+
+# The server's CPU time per request, in microseconds, over a wrk run: $1 = ticks before, $2 =
+# the wrk output file. Less sensitive than throughput to what else runs on a shared machine (it
+# counts the server's own work, not the time it waited), so it is what compares two builds.
+cpu_per_request() {
+  local after requests
+  after="$(server_cpu_ticks)"
+  requests="$(awk '/requests in/ {print $1}' "$2")"
+  awk -v t="$(( after - $1 ))" -v hz="$(getconf CLK_TCK)" -v n="$requests" \
+    'BEGIN { if (n > 0) printf "%.0f", t / hz * 1e6 / n; else print "-" }'
+}
+
 # Starts `tenantry serve` on database $1 of the cluster, with the NAME=value settings that
 # follow (they come first, so the common ones here win), logging to $WORK/server.log; waits
 # until it is ready.
