@@ -101,6 +101,39 @@ struct WebhookEndpointsTests {
     }
 
     @Test(
+        "the Standard Webhooks reference library verifies our signatures with the issued secret, both secrets during a rotation",
+        arguments: TestDatabase.all)
+    func referenceLibraryVerifies(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let owner = try await client.register()
+            let created = try await client.json(
+                .post, "/api/v1/webhook-endpoints", ["url": Self.url], token: owner.accessToken)
+            let oldText = try #require(created.body["secret"] as? String)
+            let idText = try #require((created.body["endpoint"] as? [String: Any])?["id"] as? String)
+            let rotated = try await client.json(
+                .post, "/api/v1/webhook-endpoints/\(idText)/rotate-secret", token: owner.accessToken)
+            let newText = try #require(rotated.body["secret"] as? String)
+            let signing = try await UseCases(context.identity).webhookEndpoints.signingSecrets(
+                try #require(TenantID(owner.tenantID)), id: try #require(WebhookEndpointID(idText)))
+            let body = #"{"type":"member.added","timestamp":"2026-12-04T00:00:00.000Z","data":{"name":"Zoë"}}"#
+            let timestamp = Int64(Date().timeIntervalSince1970)
+            let header = WebhookSignature.header(id: "msg_test", timestamp: timestamp, body: Data(body.utf8), secrets: signing)
+            // A receiver that has either secret accepts; one with another secret, or a changed body, refuses.
+            for secret in [oldText, newText] {
+                let result = try StandardWebhooks.verify(
+                    secret: secret, id: "msg_test", timestamp: timestamp, signature: header, body: body)
+                #expect(result.status == 0, "\(result.output)")
+            }
+            let stranger = try StandardWebhooks.verify(
+                secret: WebhookSecret.generate().text, id: "msg_test", timestamp: timestamp, signature: header, body: body)
+            #expect(stranger.status == 1, "\(stranger.output)")
+            let tampered = try StandardWebhooks.verify(
+                secret: newText, id: "msg_test", timestamp: timestamp, signature: header, body: body + " ")
+            #expect(tampered.status == 1, "\(tampered.output)")
+        }
+    }
+
+    @Test(
         "URLs: https only, no private, loopback, link-local or metadata address, no credentials; http where allowed",
         arguments: TestDatabase.all)
     func urlRules(engine: TestDatabase) async throws {
@@ -173,5 +206,23 @@ struct WebhookEndpointsTests {
             #expect(over.status == .forbidden, "\(over.raw)")
             #expect(problemCode(over.body) == "limit_exceeded")
         }
+    }
+}
+
+/// Runs scripts/test-peers/verify_webhook.py, the Standard Webhooks reference library as a
+/// receiver uses it.
+enum StandardWebhooks {
+    static func verify(secret: String, id: String, timestamp: Int64, signature: String, body: String) throws -> (
+        status: Int32, output: String
+    ) {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("webhook-\(UUID().uuidString).json")
+        try Data(body.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        return try CommandRunner.run([
+            "python3", root.appendingPathComponent("scripts/test-peers/verify_webhook.py").path, secret, id, String(timestamp),
+            signature, file.path,
+        ])
     }
 }
