@@ -37,9 +37,9 @@ import json
 import os
 import ssl
 import sys
-import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peer_process import exit_when_stdin_closes  # noqa: E402 (found through the line above)
 
 
 def parse_message(raw):
@@ -172,11 +172,6 @@ async def serve(arguments):
         await server.serve_forever()
 
 
-def watch_stdin():
-    sys.stdin.buffer.read()
-    os._exit(0)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
@@ -208,7 +203,7 @@ def main():
     if (arguments.implicit_tls or arguments.require_starttls) and not arguments.tls_cert:
         parser.error("--implicit-tls and --require-starttls need a certificate")
     if arguments.exit_on_stdin_eof:
-        threading.Thread(target=watch_stdin, daemon=True).start()
+        exit_when_stdin_closes()
 
     try:
         asyncio.run(serve(arguments))
