@@ -142,6 +142,7 @@ struct Serve: AsyncParsableCommand {
                     EventRetentionSweeper(
                         retention: EventRetention(database: database, retention: .seconds(configuration.eventRetention)),
                         logger: logger),
+                    WebhookFanOutService(fanOut: WebhookFanOut(database: database), logger: logger),
                 ]
             }
         } catch {

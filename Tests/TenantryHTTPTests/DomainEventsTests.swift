@@ -57,7 +57,8 @@ struct DomainEventsTests {
             // The audit entry is derived from the event: same id, the event's type as its action.
             let entry = try #require(audit.items.first { $0.id == event.id })
             #expect(entry.action == "member.added")
-            #expect(event.consumedAt != nil)
+            // Stored unconsumed; the webhook fan-out consumes it (WebhookFanOutTests).
+            #expect(event.consumedAt == nil)
             try JSONSchemaPeer.expectValid(
                 [event.payload], against: EventCatalog.schema(for: .memberAdded), "member.added payload")
             // The registration before it is recorded too, and every event of the tenant has an audit entry.
@@ -155,15 +156,15 @@ struct DomainEventsTests {
                     for old in [event(400), event(31)] { try await scope.events.append(old) }
                     let recent = [event(29), event(0)]
                     for kept in recent { try await scope.events.append(kept) }
+                    // Every event so far consumed when it occurred, as by a fan-out at that time.
+                    try await scope.sql.raw(
+                        """
+                        UPDATE domain_events SET consumed_at = occurred_at WHERE tenant_id = \(bind: tenant.id.rawValue)
+                        """
+                    ).run()
                     // Old, but no consumer has handled it yet.
                     let unconsumed = event(90)
                     try await scope.events.append(unconsumed)
-                    try await scope.sql.raw(
-                        """
-                        UPDATE domain_events SET consumed_at = NULL
-                        WHERE tenant_id = \(bind: tenant.id.rawValue) AND id = \(bind: unconsumed.id.rawValue)
-                        """
-                    ).run()
                     let seeded = try await scope.events.list(since: .distantPast, limit: 100).filter {
                         $0.occurredAt > now.addingTimeInterval(-60)
                     }

@@ -79,11 +79,26 @@ public enum Fixtures {
             try await scope.usage.add(UsageCounts(apiRequests: 3, signIns: 1, emailsSent: 1), on: UsageDay(now))
             try await scope.usage.markActive([owner.id], on: UsageDay(now))
             if let url = URL(string: "https://hooks.example.com/\(tenant.slug)") {
-                try await scope.webhookEndpoints.create(
-                    WebhookEndpoint(
-                        tenantID: tenant.id, id: .generate(), url: url, description: nil, filter: .all, enabled: true,
-                        rateLimitPerMinute: nil, createdAt: now, updatedAt: now),
-                    secrets: SealedWebhookSecrets(current: "v1.sealed.elsewhere"))
+                let endpoint = WebhookEndpoint(
+                    tenantID: tenant.id, id: .generate(), url: url, description: nil, filter: .all, enabled: true,
+                    rateLimitPerMinute: nil, createdAt: now, updatedAt: now)
+                try await scope.webhookEndpoints.create(endpoint, secrets: SealedWebhookSecrets(current: "v1.sealed.elsewhere"))
+                // A message and one attempt, written directly: the delivery worker writes them.
+                let message = WebhookMessageID.generate()
+                try await scope.sql.raw(
+                    """
+                    INSERT INTO webhook_messages (tenant_id, id, endpoint_id, event_id, event_type, body, status, attempts,
+                        next_attempt_at, created_at)
+                    VALUES (\(bind: tenant.id.rawValue), \(bind: message.rawValue), \(bind: endpoint.id.rawValue),
+                            \(bind: UUID()), 'team.created', '{}', 'failed', 1, NULL, \(bind: now))
+                    """
+                ).run()
+                try await scope.sql.raw(
+                    """
+                    INSERT INTO webhook_attempts (tenant_id, id, message_id, attempted_at, duration_ms, status_code)
+                    VALUES (\(bind: tenant.id.rawValue), \(bind: UUID()), \(bind: message.rawValue), \(bind: now), 12, 500)
+                    """
+                ).run()
             }
         }
         return tenant

@@ -69,7 +69,8 @@ public struct DomainEvent: Sendable, Equatable {
         /// Encodes every member, `null` included, so the payload always has the same shape.
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(tenantID, forKey: .tenantID)
+            // Lower-case, as the API writes every identifier.
+            try container.encode(tenantID.description, forKey: .tenantID)
             try container.encode(actor, forKey: .actor)
             try container.encode(target, forKey: .target)
             try container.encode(changes, forKey: .changes)

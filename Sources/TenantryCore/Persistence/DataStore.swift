@@ -150,6 +150,7 @@ public protocol PlatformTransaction: Sendable {
     associatedtype UsageAcrossTenants: PlatformUsageRepository
     associatedtype TenantAuditEvents: CrossTenantAuditEventRepository
     associatedtype TenantEvents: CrossTenantDomainEventRepository
+    associatedtype WebhookFanOut: WebhookFanOutRepository
     associatedtype Global: GlobalTransaction
     associatedtype Directory: PlatformTenantDirectory
     associatedtype Purge: TenantPurge
@@ -170,6 +171,8 @@ public protocol PlatformTransaction: Sendable {
     var tenantAuditEvents: TenantAuditEvents { get }
     /// Every tenant's recorded domain events at once (the retention sweep).
     var tenantEvents: TenantEvents { get }
+    /// Every tenant's outbox and webhook tables, for the fan-out of events into messages.
+    var webhookFanOut: WebhookFanOut { get }
     /// The global tables, in this same transaction.
     var global: Global { get }
     /// Tenants with their member counts, for the operator API.

@@ -36,3 +36,17 @@ public protocol WebhookEndpointRepository: Sendable {
     /// Replaces the endpoint's sealed secrets.
     func setSecrets(_ secrets: SealedWebhookSecrets, of id: WebhookEndpointID, at time: Date) async throws
 }
+
+/// Every tenant's outbox and webhook tables at once, in the platform scope: what the fan-out
+/// step reads and writes (decision 0019).
+public protocol WebhookFanOutRepository: Sendable {
+    /// At most `limit` events of any tenant that no consumer has handled, oldest first; on
+    /// PostgreSQL locked for this transaction and skipped by concurrent fan-outs.
+    func unconsumedEvents(limit: Int) async throws -> [RecordedEvent]
+    /// The enabled endpoints of these tenants.
+    func enabledEndpoints(of tenants: Set<TenantID>) async throws -> [WebhookEndpoint]
+    /// Stores messages; one for an event and endpoint that already has one is left out.
+    func insert(_ messages: [WebhookMessage]) async throws
+    /// Marks events as handled.
+    func markConsumed(_ events: [RecordedEvent], at time: Date) async throws
+}

@@ -191,6 +191,8 @@ public struct PlatformScope: PlatformTransaction {
     public var tenantAuditEvents: SQLCrossTenantAuditEventRepository { SQLCrossTenantAuditEventRepository(sql: sql) }
     /// Every tenant's recorded domain events at once (the retention sweep).
     public var tenantEvents: SQLCrossTenantDomainEventRepository { SQLCrossTenantDomainEventRepository(sql: sql) }
+    /// Every tenant's outbox and webhook tables, for the fan-out of events into messages.
+    public var webhookFanOut: SQLWebhookFanOutRepository { SQLWebhookFanOutRepository(sql: sql) }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
     /// Tenants with their member counts, for the operator API.

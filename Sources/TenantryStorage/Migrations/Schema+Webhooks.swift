@@ -30,7 +30,60 @@ extension SharedSchema {
     ]
 }
 
+extension SharedSchema {
+    /// Migration 12, `webhook_messages`: one row per event and subscribed endpoint
+    /// (``WebhookMessage``), made by the fan-out from the outbox and deleted with its endpoint,
+    /// unique per (tenant, endpoint, event) so a repeated fan-out makes none twice; each
+    /// delivery attempt in `webhook_attempts`. A partial index finds the outbox's unconsumed
+    /// events (decision 0019).
+    static let webhookMessages: [String] = [
+        """
+        CREATE TABLE webhook_messages (
+            tenant_id UUID NOT NULL,
+            id UUID NOT NULL,
+            endpoint_id UUID NOT NULL,
+            event_id UUID NOT NULL,
+            event_type text NOT NULL,
+            body text NOT NULL,
+            status text NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+            attempts integer NOT NULL,
+            next_attempt_at TIMESTAMP,
+            claimed_until TIMESTAMP,
+            created_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (tenant_id, id),
+            FOREIGN KEY (tenant_id, endpoint_id) REFERENCES webhook_endpoints (tenant_id, id) ON DELETE CASCADE
+        )
+        """,
+        "CREATE UNIQUE INDEX webhook_messages_event_key ON webhook_messages (tenant_id, endpoint_id, event_id)",
+        "CREATE INDEX webhook_messages_due_idx ON webhook_messages (next_attempt_at)",
+        """
+        CREATE TABLE webhook_attempts (
+            tenant_id UUID NOT NULL,
+            id UUID NOT NULL,
+            message_id UUID NOT NULL,
+            attempted_at TIMESTAMP NOT NULL,
+            duration_ms integer NOT NULL,
+            status_code integer,
+            response_body text,
+            error_kind text,
+            PRIMARY KEY (tenant_id, id),
+            FOREIGN KEY (tenant_id, message_id) REFERENCES webhook_messages (tenant_id, id) ON DELETE CASCADE
+        )
+        """,
+        "CREATE INDEX webhook_attempts_message_idx ON webhook_attempts (tenant_id, message_id, attempted_at)",
+        "CREATE INDEX domain_events_unconsumed_idx ON domain_events (occurred_at) WHERE consumed_at IS NULL",
+    ]
+}
+
 extension PostgresSchema {
+    /// Migration 12 on PostgreSQL: messages and attempts under row-level security.
+    static let webhookMessagesMigration = Migration(
+        version: 12,
+        name: "webhook_messages",
+        statements: SharedSchema.webhookMessages.map { SharedSchema.render($0, for: .postgres) }
+            + tenantIsolation("webhook_messages") + tenantIsolation("webhook_attempts")
+    )
+
     /// Migration 11 on PostgreSQL: the endpoints under row-level security.
     static let webhookEndpointsMigration = Migration(
         version: 11,
@@ -41,6 +94,13 @@ extension PostgresSchema {
 }
 
 extension SQLiteSchema {
+    /// Migration 12 on SQLite.
+    static let webhookMessagesMigration = Migration(
+        version: 12,
+        name: "webhook_messages",
+        statements: SharedSchema.webhookMessages.map { SharedSchema.render($0, for: .sqlite) }
+    )
+
     /// Migration 11 on SQLite.
     static let webhookEndpointsMigration = Migration(
         version: 11,

@@ -108,6 +108,7 @@ enum PostgresSchema {
         ),
         domainEventsMigration,
         webhookEndpointsMigration,
+        webhookMessagesMigration,
     ]
 
     /// ``purgeTenantFunction`` as migration 9 replaces it: an owner-privileged function
@@ -197,6 +198,7 @@ enum SQLiteSchema {
         Migration(version: 9, name: "purge_function_hardening", statements: []),
         domainEventsMigration,
         webhookEndpointsMigration,
+        webhookMessagesMigration,
     ]
 }
 

@@ -8,8 +8,9 @@ public struct SQLDomainEventRepository: DomainEventRepository {
     /// The tenant whose events this repository reads and writes.
     public let tenantID: TenantID
 
-    /// Stores an event. Today every consumer (the audit log, the nodes' caches) handles an
-    /// event in the transaction that records it, so it is stored as consumed.
+    /// Stores an event, not yet consumed: the audit log and the nodes' caches handle it in the
+    /// transaction that records it, and the webhook fan-out marks it consumed once its messages
+    /// exist (decision 0019).
     public func append(_ event: DomainEvent) async throws {
         guard event.tenantID == tenantID else {
             throw TenantryError(.internalError, "A domain event was recorded in another tenant's scope.")
@@ -18,8 +19,7 @@ public struct SQLDomainEventRepository: DomainEventRepository {
             """
             INSERT INTO domain_events (tenant_id, id, type, version, occurred_at, payload, consumed_at)
             VALUES (\(bind: tenantID.rawValue), \(bind: event.id.rawValue), \(bind: event.type.rawValue),
-                    \(bind: event.type.version), \(bind: event.occurredAt), \(bind: try event.payloadJSON()),
-                    \(bind: event.occurredAt))
+                    \(bind: event.type.version), \(bind: event.occurredAt), \(bind: try event.payloadJSON()), NULL)
             """
         ).run()
     }
@@ -28,18 +28,23 @@ public struct SQLDomainEventRepository: DomainEventRepository {
     public func list(since: Date, limit: Int) async throws -> [RecordedEvent] {
         try await sql.raw(
             """
-            SELECT tenant_id, id, type, version, occurred_at, payload, consumed_at FROM domain_events
+            SELECT \(unsafeRaw: Self.columns) FROM domain_events
             WHERE tenant_id = \(bind: tenantID.rawValue) AND occurred_at >= \(bind: since)
             ORDER BY occurred_at, id LIMIT \(bind: limit)
             """
-        ).all().map { row in
-            RecordedEvent(
-                id: try row.identifier("id"), tenantID: try row.identifier("tenant_id"),
-                type: try row.enumeration("type", as: EventType.self), version: try row.decode(column: "version", as: Int.self),
-                occurredAt: try row.decode(column: "occurred_at", as: Date.self),
-                payload: try row.decode(column: "payload", as: String.self),
-                consumedAt: try row.decode(column: "consumed_at", as: Date?.self))
-        }
+        ).all().map(Self.decode)
+    }
+
+    /// The columns ``decode(_:)`` reads.
+    static let columns = "tenant_id, id, type, version, occurred_at, payload, consumed_at"
+
+    static func decode(_ row: any SQLRow) throws -> RecordedEvent {
+        RecordedEvent(
+            id: try row.identifier("id"), tenantID: try row.identifier("tenant_id"),
+            type: try row.enumeration("type", as: EventType.self), version: try row.decode(column: "version", as: Int.self),
+            occurredAt: try row.decode(column: "occurred_at", as: Date.self),
+            payload: try row.decode(column: "payload", as: String.self),
+            consumedAt: try row.decode(column: "consumed_at", as: Date?.self))
     }
 }
 

@@ -9,7 +9,7 @@ public struct SQLWebhookEndpointRepository: WebhookEndpointRepository {
     /// The tenant whose endpoints this repository reads and writes.
     public let tenantID: TenantID
 
-    private static let columns = """
+    static let columns = """
         tenant_id, id, url, description, event_types, enabled, disabled_reason, rate_limit_per_minute, failing_since,
         created_at, updated_at
         """
