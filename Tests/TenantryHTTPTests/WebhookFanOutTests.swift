@@ -1,4 +1,5 @@
 import Foundation
+import HummingbirdTesting
 import TenantryApplication
 import TenantryCore
 import TenantryHTTP
@@ -27,6 +28,19 @@ struct WebhookFanOutTests {
                 )
             }
         }
+    }
+
+    /// A new tenant with one endpoint for every event, and a fan-out that has handled
+    /// everything so far.
+    static func tenantWithEndpoint(_ client: any TestClientProtocol, _ database: any DatabaseClient) async throws
+        -> (Registered, WebhookFanOut)
+    {
+        let owner = try await client.register()
+        _ = try await client.json(
+            .post, "/api/v1/webhook-endpoints", ["url": "https://hooks.example.com/all"], token: owner.accessToken)
+        let fanOut = WebhookFanOut(database: SQLDataStore(database))
+        try await fanOut.drain()
+        return (owner, fanOut)
     }
 
     @Test(
@@ -88,11 +102,7 @@ struct WebhookFanOutTests {
     func repeatedFanOutMakesNothingTwice(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, context in
             let database = context.database.database
-            let owner = try await client.register()
-            _ = try await client.json(
-                .post, "/api/v1/webhook-endpoints", ["url": "https://hooks.example.com/all"], token: owner.accessToken)
-            let fanOut = WebhookFanOut(database: SQLDataStore(database))
-            try await fanOut.drain()
+            let (owner, fanOut) = try await Self.tenantWithEndpoint(client, database)
             _ = try await client.json(.post, "/api/v1/teams", ["name": "Support"], token: owner.accessToken)
             // A fan-out that made its messages but failed before it committed leaves the event unconsumed.
             struct Crash: Error {}
@@ -118,6 +128,27 @@ struct WebhookFanOutTests {
             }
             let teamMessages = try await Self.messages(database, tenantID).filter { $0.1 == "team.created" }
             #expect(teamMessages.count == 1)
+        }
+    }
+
+    @Test("a large batch is written in several statements, every event consumed once", arguments: TestDatabase.all)
+    func largeBatch(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let database = context.database.database
+            let (owner, fanOut) = try await Self.tenantWithEndpoint(client, database)
+            let tenantID = try #require(TenantID(owner.tenantID))
+            let before = try await Self.messages(database, tenantID).count
+            try await database.withTenant(tenantID) { scope in
+                for index in 0..<130 {
+                    try await scope.events.append(
+                        DomainEvent(
+                            tenantID: tenantID, type: .teamCreated, occurredAt: Date().addingTimeInterval(Double(index) / 1000),
+                            actor: .system, target: .init(type: "team", id: UUID().uuidString.lowercased()), origin: .none))
+                }
+            }
+            #expect(try await fanOut.drain() == 130)
+            #expect(try await Self.messages(database, tenantID).count == before + 130)
+            #expect(try await fanOut.drain() == 0)
         }
     }
 }

@@ -34,33 +34,58 @@ public struct SQLWebhookFanOutRepository: WebhookFanOutRepository {
         return try await sql.raw(query).all().map(SQLWebhookEndpointRepository.decode)
     }
 
-    /// Stores messages; a second message for one event and endpoint is left out (the unique
-    /// key on them).
+    /// Rows one statement writes at most (well under SQLite's limit on bound values).
+    static let rowsPerStatement = 50
+
+    /// Stores messages, several rows per statement; a second message for one event and endpoint
+    /// is left out (the unique key on them).
     public func insert(_ messages: [WebhookMessage]) async throws {
-        for message in messages {
-            try await sql.raw(
-                """
+        for chunk in stride(from: 0, to: messages.count, by: Self.rowsPerStatement).map({
+            messages[$0..<min($0 + Self.rowsPerStatement, messages.count)]
+        }) {
+            var query: SQLQueryString = """
                 INSERT INTO webhook_messages (tenant_id, id, endpoint_id, event_id, event_type, body, status, attempts,
-                    next_attempt_at, created_at)
-                VALUES (\(bind: message.tenantID.rawValue), \(bind: message.id.rawValue), \(bind: message.endpointID.rawValue),
-                        \(bind: message.eventID.rawValue), \(bind: message.eventType.rawValue), \(bind: message.body),
-                        \(bind: message.status.rawValue), \(bind: message.attempts), \(bind: message.nextAttemptAt),
-                        \(bind: message.createdAt))
-                ON CONFLICT (tenant_id, endpoint_id, event_id) DO NOTHING
+                    next_attempt_at, created_at) VALUES
                 """
-            ).run()
+            for (index, message) in chunk.enumerated() {
+                query.appendLiteral(index == 0 ? " (" : ", (")
+                query.appendInterpolation(bind: message.tenantID.rawValue)
+                for value in [message.id.rawValue, message.endpointID.rawValue, message.eventID.rawValue] {
+                    query.appendLiteral(", ")
+                    query.appendInterpolation(bind: value)
+                }
+                for value in [message.eventType.rawValue, message.body, message.status.rawValue] {
+                    query.appendLiteral(", ")
+                    query.appendInterpolation(bind: value)
+                }
+                query.appendLiteral(", ")
+                query.appendInterpolation(bind: message.attempts)
+                query.appendLiteral(", ")
+                query.appendInterpolation(bind: message.nextAttemptAt)
+                query.appendLiteral(", ")
+                query.appendInterpolation(bind: message.createdAt)
+                query.appendLiteral(")")
+            }
+            query.appendLiteral(" ON CONFLICT (tenant_id, endpoint_id, event_id) DO NOTHING")
+            try await sql.raw(query).run()
         }
     }
 
-    /// Marks events as handled.
+    /// Marks events as handled, several per statement.
     public func markConsumed(_ events: [RecordedEvent], at time: Date) async throws {
-        for event in events {
-            try await sql.raw(
-                """
-                UPDATE domain_events SET consumed_at = \(bind: time)
-                WHERE tenant_id = \(bind: event.tenantID.rawValue) AND id = \(bind: event.id.rawValue)
-                """
-            ).run()
+        for chunk in stride(from: 0, to: events.count, by: Self.rowsPerStatement).map({
+            events[$0..<min($0 + Self.rowsPerStatement, events.count)]
+        }) {
+            var query: SQLQueryString = "UPDATE domain_events SET consumed_at = \(bind: time) WHERE (tenant_id, id) IN ("
+            for (index, event) in chunk.enumerated() {
+                query.appendLiteral(index == 0 ? "(" : ", (")
+                query.appendInterpolation(bind: event.tenantID.rawValue)
+                query.appendLiteral(", ")
+                query.appendInterpolation(bind: event.id.rawValue)
+                query.appendLiteral(")")
+            }
+            query.appendLiteral(")")
+            try await sql.raw(query).run()
         }
     }
 }
