@@ -1,28 +1,15 @@
 # shellcheck shell=bash
 # What bench/identity and bench/access share. Sourced from the repository root by a script that
 # defines `log`, it:
-#   - installs wrk (apt-get) when missing;
-#   - picks the server binary: BENCH_BINARY when set (e.g. .build/debug/tenantry, to check a
-#     script at a tiny scale; such figures mean nothing), else a release build into
-#     .build-release. Sets BIN, and BUILD to name it in the report;
+#   - does what bench/base.sh does (wrk, the server binary, the CPU time measure);
 #   - starts a throwaway PostgreSQL cluster with durable settings (fsync on), see
 #     scripts/lib/throwaway-postgres.sh;
 #   - sets WORK (a scratch folder), MASTER_KEY, PORT and BASE, and defines `db_url`,
 #     `launch_server` and `stop_server`, with an EXIT trap that stops the server and removes WORK
 #     before the cluster's own cleanup, on failure too.
 
-command -v wrk >/dev/null || { log "installing wrk"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
-
-if [[ -n "${BENCH_BINARY:-}" ]]; then
-  BIN="$BENCH_BINARY"
-  BUILD="given binary $BIN"
-  [[ -x "$BIN" ]] || { echo "BENCH_BINARY $BIN is not an executable" >&2; exit 1; }
-else
-  BIN=".build-release/release/tenantry"
-  BUILD="release build"
-  log "building release"
-  swift build -c release --scratch-path .build-release --product tenantry >/dev/null
-fi
+# shellcheck source=bench/base.sh
+source bench/base.sh
 
 PG_SERVER_OPTIONS="-c max_connections=200 -c shared_buffers=256MB"
 export PG_SERVER_OPTIONS
@@ -41,20 +28,6 @@ MASTER_KEY="$(head -c 32 /dev/urandom | base64)"
 PORT="$(pick_free_port)"
 BASE="http://127.0.0.1:$PORT"
 db_url() { echo "${1%/*}/$2?sslmode=disable"; } # cluster URL, database name
-
-# The server's CPU time so far (user + system), in clock ticks.
-server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
-
-# The server's CPU time per request, in microseconds, over a wrk run: $1 = ticks before, $2 =
-# the wrk output file. Less sensitive than throughput to what else runs on a shared machine (it
-# counts the server's own work, not the time it waited), so it is what compares two builds.
-cpu_per_request() {
-  local after requests
-  after="$(server_cpu_ticks)"
-  requests="$(awk '/requests in/ {print $1}' "$2")"
-  awk -v t="$(( after - $1 ))" -v hz="$(getconf CLK_TCK)" -v n="$requests" \
-    'BEGIN { if (n > 0) printf "%.0f", t / hz * 1e6 / n; else print "-" }'
-}
 
 # Starts `tenantry serve` on database $1 of the cluster, with the NAME=value settings that
 # follow (they come first, so the common ones here win), logging to $WORK/server.log; waits
