@@ -34,7 +34,10 @@ struct WebhookRulesTests {
         #expect(header.split(separator: " ").count == 2)
         #expect(WebhookSignature.verify(header: header, id: "msg_1", timestamp: 1, body: body, secrets: [old]))
         #expect(WebhookSignature.verify(header: header, id: "msg_1", timestamp: 1, body: body, secrets: [new]))
-        let secrets = WebhookSecrets(current: old).rotated(to: new, at: Date(timeIntervalSince1970: 0))
+        let sealed = SealedWebhookSecrets(current: "sealed-old").rotated(to: "sealed-new", at: Date(timeIntervalSince1970: 0))
+        #expect(sealed.current == "sealed-new" && sealed.previous == "sealed-old")
+        let expiry = try #require(sealed.previousExpiresAt)
+        let secrets = WebhookSecrets(current: new, previous: (old, expiry))
         #expect(secrets.signing(at: Date(timeIntervalSince1970: 3600)) == [new, old])
         #expect(secrets.signing(at: Date(timeIntervalSince1970: 86_401)) == [new])
     }

@@ -137,18 +137,18 @@ public struct WebhookEndpointService: Sendable {
         let now = Date()
         let next = WebhookSecret.generate()
         let sealedNext = try masterKey.seal(Data(next.text.utf8))
-        let expiresAt = now.addingTimeInterval(WebhookSecrets.rotationOverlap)
-        try await database.withTenant(access.tenantID) { scope in
+        let expiresAt = try await database.withTenant(access.tenantID) { scope in
             guard let stored = try await scope.webhookEndpoints.secrets(of: id) else { throw Self.noSuchEndpoint }
-            try await scope.webhookEndpoints.setSecrets(
-                SealedWebhookSecrets(current: sealedNext, previous: stored.current, previousExpiresAt: expiresAt), of: id,
-                at: now)
+            let rotated = stored.rotated(to: sealedNext, at: now)
+            let expiresAt = rotated.previousExpiresAt ?? now
+            try await scope.webhookEndpoints.setSecrets(rotated, of: id, at: now)
             try await scope.record(
                 AuditRecorder.event(
                     by: access, action: .webhookEndpointSecretRotated, target: Self.target(id), origin: origin,
                     changes: [
                         "previous_secret_expires_at": .init(before: nil, after: FastFormatting.timestamp(expiresAt))
                     ]))
+            return expiresAt
         }
         return (next, expiresAt)
     }

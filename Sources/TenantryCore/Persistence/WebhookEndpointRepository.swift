@@ -14,6 +14,14 @@ public struct SealedWebhookSecrets: Sendable, Equatable {
         self.previous = previous
         self.previousExpiresAt = previousExpiresAt
     }
+
+    /// The secrets after rotating to `next` (sealed) at `now`: the current one becomes the
+    /// previous one and signs on for ``WebhookSecrets/rotationOverlap``; an older previous one is
+    /// dropped.
+    public func rotated(to next: String, at now: Date) -> SealedWebhookSecrets {
+        SealedWebhookSecrets(
+            current: next, previous: current, previousExpiresAt: now.addingTimeInterval(WebhookSecrets.rotationOverlap))
+    }
 }
 
 /// One tenant's webhook endpoints.

@@ -91,11 +91,6 @@ public struct WebhookSecrets: Sendable, Equatable {
         return [current, previous.secret]
     }
 
-    /// The secrets after rotating to `next` at `now`: the current one signs on for the overlap.
-    public func rotated(to next: WebhookSecret, at now: Date) -> WebhookSecrets {
-        WebhookSecrets(current: next, previous: (current, now.addingTimeInterval(Self.rotationOverlap)))
-    }
-
     public static func == (lhs: WebhookSecrets, rhs: WebhookSecrets) -> Bool {
         lhs.current == rhs.current && lhs.previous?.secret == rhs.previous?.secret
             && lhs.previous?.expiresAt == rhs.previous?.expiresAt

@@ -7,7 +7,7 @@ public typealias WebhookMessageID = Identifier<WebhookMessage>
 /// delivery stands.
 public struct WebhookMessage: Sendable, Equatable {
     /// Where a message's delivery stands.
-    public enum Status: String, Sendable, Codable, CaseIterable {
+    public enum Status: String, Sendable {
         /// Waiting for its next attempt.
         case pending
         /// An attempt got a 2xx answer.
