@@ -127,7 +127,8 @@ struct Serve: AsyncParsableCommand {
             // Settings that need more than parsing are checked before anything else starts.
             let transport = try EmailTransports.make(url: configuration.emailURL, logger: logger)
             try MasterKeySource.validate(configuration: configuration)
-            try await TenantryServer.run(configuration: configuration, logger: logger) { database, usage in
+            try await TenantryServer.run(configuration: configuration, logger: logger) { environment, usage in
+                let database = environment.database
                 let retention = PlanAuditRetention(database: database)
                 return [
                     JobWorker(database: database, handler: EmailDeliveryJob(transport: transport, usage: usage), logger: logger),
@@ -143,6 +144,15 @@ struct Serve: AsyncParsableCommand {
                         retention: EventRetention(database: database, retention: .seconds(configuration.eventRetention)),
                         logger: logger),
                     WebhookFanOutService(fanOut: WebhookFanOut(database: database), logger: logger),
+                    WebhookDeliveryService(
+                        delivery: WebhookDelivery(
+                            database: database, masterKey: environment.masterKey,
+                            transport: try WebhookSender(
+                                policy: configuration.webhookEgress, timeout: configuration.webhookDelivery.timeout,
+                                userAgent: "Tenantry-Webhooks/\(Tenantry.version)"),
+                            settings: configuration.webhookDelivery, logger: logger),
+                        logger: logger),
+                    WebhookRetentionSweeper(retention: WebhookRetention(database: database), logger: logger),
                 ]
             }
         } catch {

@@ -29,10 +29,12 @@ public enum EmailOutbox {
         tenantName: String,
         link: String,
         validFor: String,
+        detail: String = "",
         scope: any GlobalTransaction
     ) async throws {
         var message = try EmailTemplates.render(
-            kind, to: recipient, values: .init(name: name, tenantName: tenantName, link: link, validFor: validFor)
+            kind, to: recipient,
+            values: .init(name: name, tenantName: tenantName, link: link, validFor: validFor, detail: detail)
         )
         message.tenantID = tenant
         let payload = String(decoding: try JSONEncoder().encode(message), as: UTF8.self)

@@ -31,7 +31,7 @@ public struct WebhookFanOut: Sendable {
             let byTenant = Dictionary(grouping: endpoints, by: \.tenantID)
             var messages: [WebhookMessage] = []
             for event in events {
-                for endpoint in byTenant[event.tenantID] ?? [] where endpoint.filter.matches(event.type) {
+                for endpoint in byTenant[event.tenantID] ?? [] where Self.sends(event.type, to: endpoint) {
                     messages.append(WebhookMessage.make(for: event, to: endpoint.id, at: now))
                 }
             }
@@ -39,6 +39,15 @@ public struct WebhookFanOut: Sendable {
             try await scope.webhookFanOut.markConsumed(events, at: now)
             return (events.count, messages.count)
         }
+    }
+
+    /// Whether an event of `type` becomes a message for `endpoint`: its filter lets the type
+    /// through, and events about deliveries (the `message` group, such as
+    /// `message.attempt.exhausted`) go only to endpoints that are not failing, so a failing
+    /// endpoint's dead letters never make more messages that fail.
+    static func sends(_ type: EventType, to endpoint: WebhookEndpoint) -> Bool {
+        guard endpoint.filter.matches(type) else { return false }
+        return type.group != "message" || endpoint.failingSince == nil
     }
 
     /// Handles batches until the outbox has no unconsumed event; returns the messages made.

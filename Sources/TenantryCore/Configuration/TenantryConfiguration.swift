@@ -86,6 +86,12 @@ public struct TenantryConfiguration: Sendable, Equatable {
     /// development) and whether `http://` endpoint URLs are accepted
     /// (`TENANTRY_WEBHOOK_ALLOW_HTTP`, default off).
     public var webhookEgress = EgressPolicy()
+    /// How webhook deliveries behave: the timeout of one delivery (`TENANTRY_WEBHOOK_TIMEOUT`,
+    /// 1 to 60 seconds, default 15), how long an endpoint may fail without a success before it
+    /// is disabled (`TENANTRY_WEBHOOK_DISABLE_AFTER`, 60 seconds to 90 days, default 5 days),
+    /// and how many deliveries one process makes at once (`TENANTRY_WEBHOOK_CONCURRENCY`, 1 to
+    /// 256, default 16).
+    public var webhookDelivery = WebhookDeliverySettings()
 
     /// The embedded SQLite database used when nothing else is configured.
     public static let defaultDatabaseURL = "sqlite:.tenantry/tenantry.db"
@@ -280,6 +286,15 @@ public struct TenantryConfiguration: Sendable, Equatable {
         }
         if let value = seconds(nil, "TENANTRY_EVENT_RETENTION", 3600...(3650 * 86_400)) {
             configuration.eventRetention = value
+        }
+        if let value = seconds(nil, "TENANTRY_WEBHOOK_TIMEOUT", 1...60) {
+            configuration.webhookDelivery.timeout = .milliseconds(Int64(value * 1000))
+        }
+        if let value = seconds(nil, "TENANTRY_WEBHOOK_DISABLE_AFTER", 60...(90 * 86_400)) {
+            configuration.webhookDelivery.failureWindow = value
+        }
+        if let value = integer(nil, "TENANTRY_WEBHOOK_CONCURRENCY", 1...256) {
+            configuration.webhookDelivery.concurrency = value
         }
         if let value = boolean(nil, "TENANTRY_WEBHOOK_ALLOW_HTTP") { configuration.webhookEgress.allowHTTP = value }
         if let list = text(nil, "TENANTRY_WEBHOOK_ALLOWED_NETWORKS") {

@@ -13,17 +13,21 @@ public enum EmailTemplates {
         public var link: String
         /// How long the link works, in words ("24 hours").
         public var validFor: String
+        /// What the email is about, for notices that carry no link (the endpoint that was
+        /// disabled, and why).
+        public var detail: String
 
         /// Creates values.
-        public init(name: String, tenantName: String, link: String, validFor: String) {
+        public init(name: String, tenantName: String, link: String, validFor: String, detail: String = "") {
             self.name = name
             self.tenantName = tenantName
             self.link = link
             self.validFor = validFor
+            self.detail = detail
         }
 
         var dictionary: [String: String] {
-            ["name": name, "tenant_name": tenantName, "link": link, "valid_for": validFor]
+            ["name": name, "tenant_name": tenantName, "link": link, "valid_for": validFor, "detail": detail]
         }
     }
 
@@ -33,6 +37,7 @@ public enum EmailTemplates {
         case resetPassword = "reset_password"
         case memberAdded = "member_added"
         case invitation = "invitation"
+        case webhookEndpointDisabled = "webhook_endpoint_disabled"
     }
 
     private struct Source {
@@ -116,6 +121,27 @@ public enum EmailTemplates {
                 <p>{{name}} invited you to join <strong>{{tenant_name}}</strong>.</p>
                 <p><a href="{{link}}">Accept the invitation</a></p>
                 <p>The invitation works for {{valid_for}}. If you do not know {{tenant_name}}, ignore this email.</p>
+                """
+        ),
+        .webhookEndpointDisabled: Source(
+            subject: "A webhook endpoint of {{{tenant_name}}} was disabled",
+            text: """
+                Hello {{{name}}},
+
+                Tenantry stopped sending events of {{{tenant_name}}} to a webhook endpoint:
+
+                {{{detail}}}
+
+                New events are not queued for it while it is disabled. Once the endpoint works
+                again, enable it (webhook endpoint {{{link}}}) and recover the messages that
+                failed meanwhile.
+                """,
+            html: """
+                <p>Hello {{name}},</p>
+                <p>Tenantry stopped sending events of <strong>{{tenant_name}}</strong> to a webhook endpoint:</p>
+                <p>{{detail}}</p>
+                <p>New events are not queued for it while it is disabled. Once the endpoint works again, enable it
+                (webhook endpoint <code>{{link}}</code>) and recover the messages that failed meanwhile.</p>
                 """
         ),
     ]

@@ -100,6 +100,14 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
     case webhookEndpointSecretRotated = "webhook_endpoint.secret_rotated"
     /// A webhook endpoint was deleted with its messages.
     case webhookEndpointDeleted = "webhook_endpoint.deleted"
+    /// The server disabled a webhook endpoint: it answered 410 Gone, or its deliveries failed
+    /// without a success for the failure window.
+    case webhookEndpointDisabled = "webhook_endpoint.disabled"
+    /// Every attempt to deliver a webhook message failed: the message was dead-lettered.
+    case messageAttemptExhausted = "message.attempt.exhausted"
+    /// A test message sent to one webhook endpoint on request (made for that endpoint only,
+    /// never recorded as a change).
+    case webhookTest = "webhook.test"
 
     /// The version of this event's payload schema; it changes only when the payload changes
     /// in a way a consumer could notice.
@@ -158,6 +166,11 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
         case .webhookEndpointUpdated: "A webhook endpoint's URL, description, event types, rate limit or state changed."
         case .webhookEndpointSecretRotated: "A webhook endpoint got a new signing secret; the old one signs too for 24 hours."
         case .webhookEndpointDeleted: "A webhook endpoint was deleted with its messages."
+        case .webhookEndpointDisabled:
+            "The server disabled a webhook endpoint: it answered 410 Gone, or its deliveries failed without a success for the failure window."
+        case .messageAttemptExhausted: "Every attempt to deliver a webhook message failed: the message was dead-lettered."
+        case .webhookTest:
+            "A test message sent to one webhook endpoint on request (made for that endpoint only, never recorded as a change)."
         }
     }
 
@@ -176,7 +189,8 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
             .authRefreshTokenReused, .authPasswordResetRequested, .sessionRevoked, .userProfileUpdated, .userPasswordChanged,
             .userPasswordReset, .userEmailVerified, .userDisabled, .userEnabled, .invitationCreated, .invitationResent,
             .invitationRevoked, .auditEventsPurged, .webhookEndpointCreated, .webhookEndpointUpdated,
-            .webhookEndpointSecretRotated, .webhookEndpointDeleted:
+            .webhookEndpointSecretRotated, .webhookEndpointDeleted, .webhookEndpointDisabled, .messageAttemptExhausted,
+            .webhookTest:
             false
         }
     }

@@ -46,6 +46,7 @@ public protocol TenantTransaction: Sendable {
     associatedtype Usage: UsageRepository
     associatedtype Events: DomainEventRepository
     associatedtype WebhookEndpoints: WebhookEndpointRepository
+    associatedtype WebhookMessages: WebhookMessageRepository
     associatedtype Global: GlobalTransaction
 
     /// The tenant this transaction is bound to.
@@ -72,6 +73,8 @@ public protocol TenantTransaction: Sendable {
     var events: Events { get }
     /// This tenant's webhook endpoints.
     var webhookEndpoints: WebhookEndpoints { get }
+    /// This tenant's webhook messages and attempts.
+    var webhookMessages: WebhookMessages { get }
     /// The global tables, in this same transaction.
     var global: Global { get }
 
@@ -151,6 +154,8 @@ public protocol PlatformTransaction: Sendable {
     associatedtype TenantAuditEvents: CrossTenantAuditEventRepository
     associatedtype TenantEvents: CrossTenantDomainEventRepository
     associatedtype WebhookFanOut: WebhookFanOutRepository
+    associatedtype WebhookDelivery: WebhookDeliveryQueue
+    associatedtype WebhookMessages: WebhookMessageRepository
     associatedtype Global: GlobalTransaction
     associatedtype Directory: PlatformTenantDirectory
     associatedtype Purge: TenantPurge
@@ -173,6 +178,10 @@ public protocol PlatformTransaction: Sendable {
     var tenantEvents: TenantEvents { get }
     /// Every tenant's outbox and webhook tables, for the fan-out of events into messages.
     var webhookFanOut: WebhookFanOut { get }
+    /// Every tenant's due webhook messages, for the delivery workers.
+    var webhookDelivery: WebhookDelivery { get }
+    /// One tenant's webhook messages and attempts.
+    func webhookMessages(of tenantID: TenantID) -> WebhookMessages
     /// The global tables, in this same transaction.
     var global: Global { get }
     /// Tenants with their member counts, for the operator API.

@@ -58,3 +58,123 @@ public protocol WebhookFanOutRepository: Sendable {
     /// Marks events as handled.
     func markConsumed(_ events: [RecordedEvent], at time: Date) async throws
 }
+
+/// Which messages a delivery log listing shows; every condition is optional.
+public struct WebhookMessageFilter: Sendable, Equatable {
+    /// Only messages to this endpoint.
+    public var endpointID: WebhookEndpointID?
+    /// Only messages of this event type.
+    public var eventType: EventType?
+    /// Only messages in this state.
+    public var status: WebhookMessage.Status?
+    /// Only messages made at or after this time.
+    public var since: Date?
+    /// Only messages made before this time.
+    public var until: Date?
+
+    /// Creates a filter.
+    public init(
+        endpointID: WebhookEndpointID? = nil, eventType: EventType? = nil, status: WebhookMessage.Status? = nil,
+        since: Date? = nil, until: Date? = nil
+    ) {
+        self.endpointID = endpointID
+        self.eventType = eventType
+        self.status = status
+        self.since = since
+        self.until = until
+    }
+}
+
+/// An endpoint's delivery figures over the messages and attempts still kept.
+public struct WebhookEndpointStatistics: Sendable, Equatable {
+    /// Attempts made.
+    public var attempts: Int
+    /// Attempts that got a 2xx answer.
+    public var successfulAttempts: Int
+    /// Messages by state.
+    public var pending: Int
+    public var delivered: Int
+    public var failed: Int
+    /// The last attempt, and the last successful one.
+    public var lastAttemptAt: Date?
+    public var lastSuccessAt: Date?
+
+    /// Creates a value.
+    public init(
+        attempts: Int, successfulAttempts: Int, pending: Int, delivered: Int, failed: Int, lastAttemptAt: Date?,
+        lastSuccessAt: Date?
+    ) {
+        self.attempts = attempts
+        self.successfulAttempts = successfulAttempts
+        self.pending = pending
+        self.delivered = delivered
+        self.failed = failed
+        self.lastAttemptAt = lastAttemptAt
+        self.lastSuccessAt = lastSuccessAt
+    }
+
+    /// Successful attempts over all attempts, `nil` before the first attempt.
+    public var successRate: Double? { attempts == 0 ? nil : Double(successfulAttempts) / Double(attempts) }
+}
+
+/// One tenant's webhook messages and their attempts: the delivery log, and the writes of a
+/// delivery worker that holds a message's claim.
+public protocol WebhookMessageRepository: Sendable {
+    /// The tenant whose messages this repository reads and writes.
+    var tenantID: TenantID { get }
+    /// The message with this id, if any.
+    func find(id: WebhookMessageID) async throws -> WebhookMessage?
+    /// Messages in order of id (creation order), one page at a time.
+    func list(_ filter: WebhookMessageFilter, page: PageRequest) async throws -> Page<WebhookMessage>
+    /// A message's attempts in order, one page at a time.
+    func attempts(of id: WebhookMessageID, page: PageRequest) async throws -> Page<WebhookAttempt>
+    /// Stores a new message (a test message, made for one endpoint).
+    func insert(_ message: WebhookMessage) async throws
+    /// Stores an attempt and the message's new state, provided the message is still claimed
+    /// with `claim`; returns `false`, storing nothing, when it is not (another worker took it
+    /// over after the claim expired).
+    func finishAttempt(_ attempt: WebhookAttempt, message: WebhookMessage, claim: UUID) async throws -> Bool
+    /// Gives a claimed message back without an attempt, due again at `at` (an endpoint over its
+    /// own rate limit).
+    func release(id: WebhookMessageID, claim: UUID, dueAt at: Date) async throws
+    /// Makes one message pending again with a fresh schedule; returns whether it exists.
+    func requeue(id: WebhookMessageID, at now: Date) async throws -> Bool
+    /// Makes every failed message of an endpoint made at or after `since` pending again with a
+    /// fresh schedule; returns how many.
+    func requeueFailed(endpointID: WebhookEndpointID, since: Date, at now: Date) async throws -> Int
+    /// The endpoint's delivery figures.
+    func statistics(endpointID: WebhookEndpointID) async throws -> WebhookEndpointStatistics
+    /// Deletes delivered and failed messages (with their attempts) made before `cutoff`;
+    /// returns how many messages.
+    func purge(before cutoff: Date) async throws -> Int
+}
+
+/// A message claimed for delivery, with what delivering it needs.
+public struct ClaimedDelivery: Sendable {
+    /// The message, as claimed.
+    public var message: WebhookMessage
+    /// The endpoint it goes to.
+    public var endpoint: WebhookEndpoint
+    /// The endpoint's sealed secrets.
+    public var secrets: SealedWebhookSecrets
+    /// The claim's token: the finishing write names it.
+    public var claim: UUID
+
+    /// Creates a value.
+    public init(message: WebhookMessage, endpoint: WebhookEndpoint, secrets: SealedWebhookSecrets, claim: UUID) {
+        self.message = message
+        self.endpoint = endpoint
+        self.secrets = secrets
+        self.claim = claim
+    }
+}
+
+/// Claims due messages of every tenant, in the platform scope (decision 0019).
+public protocol WebhookDeliveryQueue: Sendable {
+    /// Claims at most `limit` pending messages due at `now` whose endpoint is enabled and that
+    /// no live claim holds, oldest due first, hiding them until `until`; on PostgreSQL rows
+    /// another worker is claiming are skipped (`FOR UPDATE SKIP LOCKED`).
+    func claimDue(now: Date, until: Date, limit: Int) async throws -> [ClaimedDelivery]
+    /// Tenants with messages made before `cutoff` that are no longer pending.
+    func tenantsWithSettledMessages(before cutoff: Date) async throws -> [TenantID]
+}

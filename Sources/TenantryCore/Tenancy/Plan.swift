@@ -16,6 +16,9 @@ public enum Limit: String, Sendable, Codable, CodingKeyRepresentable, CaseIterab
     case apiCallsPerMonth = "api_calls_per_month"
     /// Days audit events are kept (read by audit retention).
     case auditRetentionDays = "audit_retention_days"
+    /// Days delivered and failed webhook messages and their attempts are kept (read by the
+    /// webhook retention sweep).
+    case webhookRetentionDays = "webhook_retention_days"
 
     public static func < (lhs: Limit, rhs: Limit) -> Bool { lhs.rawValue < rhs.rawValue }
 

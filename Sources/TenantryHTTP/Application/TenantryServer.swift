@@ -11,12 +11,13 @@ import TenantryStorage
 public enum TenantryServer {
     /// Runs until shutdown. Throws when start-up fails (bad configuration, unreachable
     /// database, changed migrations, unsafe database role). `workers` makes the background
-    /// services (e.g. the email worker) for the opened database and the usage meter they count
-    /// into; they stop before the meter's last flush and before the database.
+    /// services (e.g. the email worker) from the environment (the opened database, the master
+    /// key) and the usage meter they count into; they stop before the meter's last flush and
+    /// before the database.
     public static func run(
         configuration: TenantryConfiguration,
         logger: Logger,
-        workers: (any DataStore, UsageMeter) throws -> [any Service] = { _, _ in [] }
+        workers: (TenantryEnvironment, UsageMeter) throws -> [any Service] = { _, _ in [] }
     ) async throws {
         let database = try await DatabaseBootstrap.open(
             configuration: configuration,
@@ -34,7 +35,7 @@ public enum TenantryServer {
             traffic = TrafficControl(
                 configuration: configuration, database: environment.database,
                 allowances: PlanAllowances(environment.caches.entitlements))
-            background = try workers(environment.database, traffic.meter)
+            background = try workers(environment, traffic.meter)
         } catch {
             try? await (database as? SQLiteDatabaseClient)?.close()
             throw error

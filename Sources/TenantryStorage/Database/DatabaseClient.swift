@@ -86,6 +86,8 @@ public struct TenantScope: TenantTransaction {
     public var events: SQLDomainEventRepository { SQLDomainEventRepository(sql: sql, tenantID: tenantID) }
     /// This tenant's webhook endpoints.
     public var webhookEndpoints: SQLWebhookEndpointRepository { SQLWebhookEndpointRepository(sql: sql, tenantID: tenantID) }
+    /// This tenant's webhook messages and attempts.
+    public var webhookMessages: SQLWebhookMessageRepository { SQLWebhookMessageRepository(sql: sql, tenantID: tenantID) }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
 
@@ -193,6 +195,12 @@ public struct PlatformScope: PlatformTransaction {
     public var tenantEvents: SQLCrossTenantDomainEventRepository { SQLCrossTenantDomainEventRepository(sql: sql) }
     /// Every tenant's outbox and webhook tables, for the fan-out of events into messages.
     public var webhookFanOut: SQLWebhookFanOutRepository { SQLWebhookFanOutRepository(sql: sql) }
+    /// Every tenant's due webhook messages, for the delivery workers.
+    public var webhookDelivery: SQLWebhookDeliveryQueue { SQLWebhookDeliveryQueue(sql: sql) }
+    /// One tenant's webhook messages and attempts.
+    public func webhookMessages(of tenantID: TenantID) -> SQLWebhookMessageRepository {
+        SQLWebhookMessageRepository(sql: sql, tenantID: tenantID)
+    }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
     /// Tenants with their member counts, for the operator API.

@@ -109,6 +109,7 @@ enum PostgresSchema {
         domainEventsMigration,
         webhookEndpointsMigration,
         webhookMessagesMigration,
+        webhookDeliveryMigration,
     ]
 
     /// ``purgeTenantFunction`` as migration 9 replaces it: an owner-privileged function
@@ -199,6 +200,7 @@ enum SQLiteSchema {
         domainEventsMigration,
         webhookEndpointsMigration,
         webhookMessagesMigration,
+        webhookDeliveryMigration,
     ]
 }
 

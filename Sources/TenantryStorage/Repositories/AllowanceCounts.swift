@@ -23,7 +23,7 @@ extension TenantScope {
             query = "SELECT count(*) AS n FROM teams WHERE tenant_id = \(bind: id)"
         case .webhookEndpoints:
             query = "SELECT count(*) AS n FROM webhook_endpoints WHERE tenant_id = \(bind: id)"
-        case .requestsPerMinute, .apiCallsPerMonth, .auditRetentionDays:
+        case .requestsPerMinute, .apiCallsPerMonth, .auditRetentionDays, .webhookRetentionDays:
             return nil
         }
         return try await sql.raw(query).first()?.decode(column: "n", as: Int.self) ?? 0

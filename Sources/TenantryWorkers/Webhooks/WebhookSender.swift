@@ -5,57 +5,13 @@ public import NIOPosix
 public import NIOSSL
 public import TenantryCore
 
-/// What an endpoint answered to one delivery.
-public struct DeliveryResponse: Sendable, Equatable {
-    /// The HTTP status code.
-    public var statusCode: Int
-    /// The `Retry-After` header, when there was one.
-    public var retryAfter: String?
-    /// The first ``WebhookSender/maximumResponseBody`` bytes of the body, as UTF-8 (invalid
-    /// sequences replaced).
-    public var body: String
-
-    /// Whether the delivery succeeded: a 2xx status. Redirects are not followed and count as
-    /// failures.
-    public var succeeded: Bool { (200..<300).contains(statusCode) }
-}
-
-/// Why a delivery got no HTTP answer. Each case has a stable ``kind`` for the delivery log.
-public enum DeliveryFailure: Error, Sendable, Equatable {
-    /// The host resolved to (or is) an address the egress policy refuses.
-    case forbiddenAddress(String)
-    /// The host name did not resolve.
-    case unresolvable
-    /// No connection could be made.
-    case connectionFailed
-    /// The TLS handshake or certificate check failed.
-    case tlsFailed
-    /// No complete answer within the timeout.
-    case timedOut
-    /// The answer was not HTTP.
-    case invalidResponse
-
-    /// The failure's stable name: `forbidden_address`, `dns`, `connection`, `tls`, `timeout`
-    /// or `invalid_response`.
-    public var kind: String {
-        switch self {
-        case .forbiddenAddress: "forbidden_address"
-        case .unresolvable: "dns"
-        case .connectionFailed: "connection"
-        case .tlsFailed: "tls"
-        case .timedOut: "timeout"
-        case .invalidResponse: "invalid_response"
-        }
-    }
-}
-
 /// Posts webhook messages. The host is resolved here, every address it resolves to is checked
 /// against the ``EgressPolicy`` (one refused address refuses the delivery), and the connection
 /// goes to an address that was checked, so a DNS answer that changes between the check and the
 /// connection (DNS rebinding) cannot reach a refused network. TLS checks the certificate against
 /// the host name. Redirects are not followed; the whole exchange has one timeout; only the
 /// first ``maximumResponseBody`` bytes of an answer are kept.
-public struct WebhookSender: Sendable {
+public struct WebhookSender: WebhookTransport {
     /// Where deliveries may go.
     public let policy: EgressPolicy
     /// The whole exchange's limit: resolution, connection, request and answer.
@@ -66,7 +22,7 @@ public struct WebhookSender: Sendable {
     let group: any EventLoopGroup
 
     /// The most bytes of an answer's body that are kept.
-    public static let maximumResponseBody = 4096
+    public static let maximumResponseBody = WebhookAttempt.maximumResponseBody
 
     /// Creates a sender.
     /// - Parameters:

@@ -110,6 +110,7 @@ struct MemoryTenantTransaction: TenantTransaction, UnexpectedCallFails {
     var usage: NoUsage { NoUsage(tenantID: tenantID) }
     var events: NoDomainEvents { NoDomainEvents(tenantID: tenantID) }
     var webhookEndpoints: NoWebhookEndpoints { NoWebhookEndpoints(tenantID: tenantID) }
+    var webhookMessages: NoWebhookMessages { NoWebhookMessages(tenantID: tenantID) }
     var global: MemoryGlobalTransaction { MemoryGlobalTransaction(draft: draft) }
 
     func record(_ event: DomainEvent) async throws {

@@ -245,3 +245,18 @@ extension WebhookEndpointRepository where Self: UnexpectedCallFails {
         try unexpected()
     }
 }
+
+extension WebhookMessageRepository where Self: UnexpectedCallFails {
+    func find(id: WebhookMessageID) async throws -> WebhookMessage? { try unexpected() }
+    func list(_ filter: WebhookMessageFilter, page: PageRequest) async throws -> Page<WebhookMessage> { try unexpected() }
+    func attempts(of id: WebhookMessageID, page: PageRequest) async throws -> Page<WebhookAttempt> { try unexpected() }
+    func insert(_ message: WebhookMessage) async throws { try unexpected() }
+    func finishAttempt(_ attempt: WebhookAttempt, message: WebhookMessage, claim: UUID) async throws -> Bool {
+        try unexpected()
+    }
+    func release(id: WebhookMessageID, claim: UUID, dueAt at: Date) async throws { try unexpected() }
+    func requeue(id: WebhookMessageID, at now: Date) async throws -> Bool { try unexpected() }
+    func requeueFailed(endpointID: WebhookEndpointID, since: Date, at now: Date) async throws -> Int { try unexpected() }
+    func statistics(endpointID: WebhookEndpointID) async throws -> WebhookEndpointStatistics { try unexpected() }
+    func purge(before cutoff: Date) async throws -> Int { try unexpected() }
+}
