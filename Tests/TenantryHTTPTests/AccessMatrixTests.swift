@@ -5,6 +5,7 @@ import HummingbirdTesting
 import TenantryApplication
 import TenantryCore
 import TenantryHTTP
+import TenantryStorage
 import TenantryTestSupport
 import Testing
 
@@ -115,6 +116,13 @@ struct AccessMatrixTests {
                     let resource = created.body["endpoint"] as? [String: Any] ?? created.body
                     idsB[collection] = try #require(resource["id"] as? String, "\(collection): \(created.raw)")
                 }
+            }
+            if routes.contains(where: { $0.path == "/api/v1/webhook-messages" }) {
+                // B's endpoint has messages once B's events are fanned out.
+                try await WebhookFanOut(database: SQLDataStore(context.database.database)).drain()
+                let messages = try await client.json(.get, "/api/v1/webhook-messages", token: tenantB.accessToken)
+                let first = (messages.body["items"] as? [[String: Any]])?.first
+                idsB["webhook-messages"] = try #require(first?["id"] as? String, "\(messages.raw)")
             }
 
             func snapshotB() async throws -> [String: String] {

@@ -1,5 +1,7 @@
 import Foundation
 import HTTPTypes
+import TenantryApplication
+import TenantryStorage
 import Testing
 
 /// How each write operation of openapi.json is driven for ``EventCoverageTests``, by
@@ -225,6 +227,23 @@ enum EventCoverageDrivers {
         },
         "deleteWebhookEndpoint": webhookEndpoint { h, owner, id in
             try await h.send(.delete, "/api/v1/webhook-endpoints/\(id)", token: owner.accessToken, expect: .noContent)
+        },
+        "recoverWebhookMessages": webhookEndpoint { h, owner, id in
+            try await h.send(
+                .post, "/api/v1/webhook-endpoints/\(id)/recover", ["since": "2026-01-01T00:00:00Z"], token: owner.accessToken,
+                expect: .accepted)
+        },
+        "sendWebhookTest": webhookEndpoint { h, owner, id in
+            try await h.send(.post, "/api/v1/webhook-endpoints/\(id)/test", token: owner.accessToken, expect: .accepted)
+        },
+        "resendWebhookMessage": resource(
+            "/api/v1/webhook-endpoints", ["url": "https://hooks.example.com/in"], idAt: ["endpoint", "id"],
+            prepare: { h, _, _ in try await WebhookFanOut(database: SQLDataStore(h.context.database.database)).drain() }
+        ) { h, owner, _ in
+            let messages = try await h.send(.get, "/api/v1/webhook-messages", token: owner.accessToken, expect: .ok)
+            let first = try #require((messages["items"] as? [[String: Any]])?.first)
+            let id = try first.string("id")
+            try await h.send(.post, "/api/v1/webhook-messages/\(id)/resend", token: owner.accessToken, expect: .accepted)
         },
     ]
 

@@ -31,6 +31,8 @@ public struct UseCases: Sendable {
     public let keys: KeyRotation
     /// Webhook endpoints.
     public let webhookEndpoints: WebhookEndpointService
+    /// The webhook delivery log and its recovery.
+    public let webhookMessages: WebhookMessageService
 
     /// Builds every use case over `environment`.
     public init(_ environment: TenantryEnvironment) {
@@ -60,5 +62,6 @@ public struct UseCases: Sendable {
         keys = KeyRotation(manager: environment.signingKeys)
         webhookEndpoints = WebhookEndpointService(
             database: database, masterKey: environment.masterKey, egress: environment.webhookEgress)
+        webhookMessages = WebhookMessageService(database: database)
     }
 }

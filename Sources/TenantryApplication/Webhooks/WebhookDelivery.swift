@@ -197,7 +197,7 @@ public struct WebhookDelivery: Sendable {
         if let kind = attempt.errorKind { changes["last_error"] = .init(before: nil, after: kind) }
         return DomainEvent(
             tenantID: message.tenantID, type: .messageAttemptExhausted, occurredAt: now, actor: .system,
-            target: AuditEvent.Target(type: "webhook_message", id: message.webhookID), origin: .none, changes: changes)
+            target: AuditEvent.Target(type: "webhook_message", id: message.id.description), origin: .none, changes: changes)
     }
 
     /// Emails the tenant's active owners and admins that the endpoint was disabled.

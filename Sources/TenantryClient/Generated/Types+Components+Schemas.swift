@@ -1479,6 +1479,7 @@ extension Components {
             case requestsPerMinute = "requests_per_minute"
             case teams = "teams"
             case webhookEndpoints = "webhook_endpoints"
+            case webhookRetentionDays = "webhook_retention_days"
         }
         /// Allowances by limit; `null` means unlimited.
         ///
@@ -1498,6 +1499,8 @@ extension Components {
             public var teams: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/Limits/webhook_endpoints`.
             public var webhookEndpoints: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/Limits/webhook_retention_days`.
+            public var webhookRetentionDays: Swift.Int?
             /// Creates a new `Limits`.
             ///
             /// - Parameters:
@@ -1508,6 +1511,7 @@ extension Components {
             ///   - requestsPerMinute:
             ///   - teams:
             ///   - webhookEndpoints:
+            ///   - webhookRetentionDays:
             public init(
                 apiCallsPerMonth: Swift.Int? = nil,
                 apiKeys: Swift.Int? = nil,
@@ -1515,7 +1519,8 @@ extension Components {
                 members: Swift.Int? = nil,
                 requestsPerMinute: Swift.Int? = nil,
                 teams: Swift.Int? = nil,
-                webhookEndpoints: Swift.Int? = nil
+                webhookEndpoints: Swift.Int? = nil,
+                webhookRetentionDays: Swift.Int? = nil
             ) {
                 self.apiCallsPerMonth = apiCallsPerMonth
                 self.apiKeys = apiKeys
@@ -1524,6 +1529,7 @@ extension Components {
                 self.requestsPerMinute = requestsPerMinute
                 self.teams = teams
                 self.webhookEndpoints = webhookEndpoints
+                self.webhookRetentionDays = webhookRetentionDays
             }
             public enum CodingKeys: String, CodingKey {
                 case apiCallsPerMonth = "api_calls_per_month"
@@ -1533,6 +1539,7 @@ extension Components {
                 case requestsPerMinute = "requests_per_minute"
                 case teams
                 case webhookEndpoints = "webhook_endpoints"
+                case webhookRetentionDays = "webhook_retention_days"
             }
         }
         /// Allowances to set, by limit; `null` means unlimited. Only the limits of `LimitName`: any other is 422 `unknown_limit`.
@@ -1553,6 +1560,8 @@ extension Components {
             public var teams: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/LimitsRequest/webhook_endpoints`.
             public var webhookEndpoints: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/LimitsRequest/webhook_retention_days`.
+            public var webhookRetentionDays: Swift.Int?
             /// Creates a new `LimitsRequest`.
             ///
             /// - Parameters:
@@ -1563,6 +1572,7 @@ extension Components {
             ///   - requestsPerMinute:
             ///   - teams:
             ///   - webhookEndpoints:
+            ///   - webhookRetentionDays:
             public init(
                 apiCallsPerMonth: Swift.Int? = nil,
                 apiKeys: Swift.Int? = nil,
@@ -1570,7 +1580,8 @@ extension Components {
                 members: Swift.Int? = nil,
                 requestsPerMinute: Swift.Int? = nil,
                 teams: Swift.Int? = nil,
-                webhookEndpoints: Swift.Int? = nil
+                webhookEndpoints: Swift.Int? = nil,
+                webhookRetentionDays: Swift.Int? = nil
             ) {
                 self.apiCallsPerMonth = apiCallsPerMonth
                 self.apiKeys = apiKeys
@@ -1579,6 +1590,7 @@ extension Components {
                 self.requestsPerMinute = requestsPerMinute
                 self.teams = teams
                 self.webhookEndpoints = webhookEndpoints
+                self.webhookRetentionDays = webhookRetentionDays
             }
             public enum CodingKeys: String, CodingKey {
                 case apiCallsPerMonth = "api_calls_per_month"
@@ -1588,6 +1600,7 @@ extension Components {
                 case requestsPerMinute = "requests_per_minute"
                 case teams
                 case webhookEndpoints = "webhook_endpoints"
+                case webhookRetentionDays = "webhook_retention_days"
             }
             public init(from decoder: any Swift.Decoder) throws {
                 let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -1619,6 +1632,10 @@ extension Components {
                     Swift.Int.self,
                     forKey: .webhookEndpoints
                 )
+                self.webhookRetentionDays = try container.decodeIfPresent(
+                    Swift.Int.self,
+                    forKey: .webhookRetentionDays
+                )
                 try decoder.ensureNoAdditionalProperties(knownKeys: [
                     "api_calls_per_month",
                     "api_keys",
@@ -1626,7 +1643,8 @@ extension Components {
                     "members",
                     "requests_per_minute",
                     "teams",
-                    "webhook_endpoints"
+                    "webhook_endpoints",
+                    "webhook_retention_days"
                 ])
             }
         }
@@ -2796,6 +2814,40 @@ extension Components {
                 case status
                 case title
                 case _type = "type"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/RecoverWebhookMessagesRequest`.
+        public struct RecoverWebhookMessagesRequest: Codable, Hashable, Sendable {
+            /// Failed messages made at or after this time are sent again; not in the future.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RecoverWebhookMessagesRequest/since`.
+            public var since: Foundation.Date
+            /// Creates a new `RecoverWebhookMessagesRequest`.
+            ///
+            /// - Parameters:
+            ///   - since: Failed messages made at or after this time are sent again; not in the future.
+            public init(since: Foundation.Date) {
+                self.since = since
+            }
+            public enum CodingKeys: String, CodingKey {
+                case since
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/RecoveredWebhookMessages`.
+        public struct RecoveredWebhookMessages: Codable, Hashable, Sendable {
+            /// How many failed messages are pending again.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RecoveredWebhookMessages/requeued`.
+            public var requeued: Swift.Int
+            /// Creates a new `RecoveredWebhookMessages`.
+            ///
+            /// - Parameters:
+            ///   - requeued: How many failed messages are pending again.
+            public init(requeued: Swift.Int) {
+                self.requeued = requeued
+            }
+            public enum CodingKeys: String, CodingKey {
+                case requeued
             }
         }
         /// - Remark: Generated from `#/components/schemas/RefreshRequest`.
@@ -4245,6 +4297,95 @@ extension Components {
                 case name
             }
         }
+        /// - Remark: Generated from `#/components/schemas/WebhookAttempt`.
+        public struct WebhookAttempt: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebhookAttempt/attempted_at`.
+            public var attemptedAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/WebhookAttempt/duration_ms`.
+            public var durationMs: Swift.Int
+            /// Why no HTTP answer came.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookAttempt/error_kind`.
+            @frozen public enum ErrorKindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case forbiddenAddress = "forbidden_address"
+                case dns = "dns"
+                case connection = "connection"
+                case tls = "tls"
+                case timeout = "timeout"
+                case invalidResponse = "invalid_response"
+            }
+            /// Why no HTTP answer came.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookAttempt/error_kind`.
+            public var errorKind: Components.Schemas.WebhookAttempt.ErrorKindPayload?
+            /// - Remark: Generated from `#/components/schemas/WebhookAttempt/id`.
+            public var id: Swift.String
+            /// The first 4 KiB of the answer's body.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookAttempt/response_body`.
+            public var responseBody: Swift.String?
+            /// Absent when no HTTP answer came.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookAttempt/status_code`.
+            public var statusCode: Swift.Int?
+            /// Creates a new `WebhookAttempt`.
+            ///
+            /// - Parameters:
+            ///   - attemptedAt:
+            ///   - durationMs:
+            ///   - errorKind: Why no HTTP answer came.
+            ///   - id:
+            ///   - responseBody: The first 4 KiB of the answer's body.
+            ///   - statusCode: Absent when no HTTP answer came.
+            public init(
+                attemptedAt: Foundation.Date,
+                durationMs: Swift.Int,
+                errorKind: Components.Schemas.WebhookAttempt.ErrorKindPayload? = nil,
+                id: Swift.String,
+                responseBody: Swift.String? = nil,
+                statusCode: Swift.Int? = nil
+            ) {
+                self.attemptedAt = attemptedAt
+                self.durationMs = durationMs
+                self.errorKind = errorKind
+                self.id = id
+                self.responseBody = responseBody
+                self.statusCode = statusCode
+            }
+            public enum CodingKeys: String, CodingKey {
+                case attemptedAt = "attempted_at"
+                case durationMs = "duration_ms"
+                case errorKind = "error_kind"
+                case id
+                case responseBody = "response_body"
+                case statusCode = "status_code"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebhookAttemptPage`.
+        public struct WebhookAttemptPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebhookAttemptPage/items`.
+            public var items: [Components.Schemas.WebhookAttempt]
+            /// Absent on the last page.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookAttemptPage/next_cursor`.
+            public var nextCursor: Swift.String?
+            /// Creates a new `WebhookAttemptPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor: Absent on the last page.
+            public init(
+                items: [Components.Schemas.WebhookAttempt],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            public enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor = "next_cursor"
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/WebhookEndpoint`.
         public struct WebhookEndpoint: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/WebhookEndpoint/created_at`.
@@ -4350,6 +4491,229 @@ extension Components {
                 case items
                 case nextCursor = "next_cursor"
             }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebhookEndpointStats`.
+        public struct WebhookEndpointStats: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebhookEndpointStats/attempts`.
+            public var attempts: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/WebhookEndpointStats/last_attempt_at`.
+            public var lastAttemptAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/WebhookEndpointStats/last_success_at`.
+            public var lastSuccessAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/WebhookEndpointStats/messages`.
+            public struct MessagesPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/WebhookEndpointStats/messages/delivered`.
+                public var delivered: Swift.Int
+                /// - Remark: Generated from `#/components/schemas/WebhookEndpointStats/messages/failed`.
+                public var failed: Swift.Int
+                /// - Remark: Generated from `#/components/schemas/WebhookEndpointStats/messages/pending`.
+                public var pending: Swift.Int
+                /// Creates a new `MessagesPayload`.
+                ///
+                /// - Parameters:
+                ///   - delivered:
+                ///   - failed:
+                ///   - pending:
+                public init(
+                    delivered: Swift.Int,
+                    failed: Swift.Int,
+                    pending: Swift.Int
+                ) {
+                    self.delivered = delivered
+                    self.failed = failed
+                    self.pending = pending
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case delivered
+                    case failed
+                    case pending
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/WebhookEndpointStats/messages`.
+            public var messages: Components.Schemas.WebhookEndpointStats.MessagesPayload
+            /// Successful attempts over all attempts, 0 to 1; absent before the first attempt.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookEndpointStats/success_rate`.
+            public var successRate: Swift.Double?
+            /// - Remark: Generated from `#/components/schemas/WebhookEndpointStats/successful_attempts`.
+            public var successfulAttempts: Swift.Int
+            /// Creates a new `WebhookEndpointStats`.
+            ///
+            /// - Parameters:
+            ///   - attempts:
+            ///   - lastAttemptAt:
+            ///   - lastSuccessAt:
+            ///   - messages:
+            ///   - successRate: Successful attempts over all attempts, 0 to 1; absent before the first attempt.
+            ///   - successfulAttempts:
+            public init(
+                attempts: Swift.Int,
+                lastAttemptAt: Foundation.Date? = nil,
+                lastSuccessAt: Foundation.Date? = nil,
+                messages: Components.Schemas.WebhookEndpointStats.MessagesPayload,
+                successRate: Swift.Double? = nil,
+                successfulAttempts: Swift.Int
+            ) {
+                self.attempts = attempts
+                self.lastAttemptAt = lastAttemptAt
+                self.lastSuccessAt = lastSuccessAt
+                self.messages = messages
+                self.successRate = successRate
+                self.successfulAttempts = successfulAttempts
+            }
+            public enum CodingKeys: String, CodingKey {
+                case attempts
+                case lastAttemptAt = "last_attempt_at"
+                case lastSuccessAt = "last_success_at"
+                case messages
+                case successRate = "success_rate"
+                case successfulAttempts = "successful_attempts"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebhookMessage`.
+        public struct WebhookMessage: Codable, Hashable, Sendable {
+            /// Attempts since it was made or last sent again.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookMessage/attempts`.
+            public var attempts: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/WebhookMessage/created_at`.
+            public var createdAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/WebhookMessage/endpoint_id`.
+            public var endpointId: Swift.String
+            /// The domain event it carries (its audit entry has the same id).
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookMessage/event_id`.
+            public var eventId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WebhookMessage/event_type`.
+            public var eventType: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WebhookMessage/id`.
+            public var id: Swift.String
+            /// Present while pending.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookMessage/next_attempt_at`.
+            public var nextAttemptAt: Foundation.Date?
+            /// The body as sent: `type`, `timestamp` and the event's payload as `data`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookMessage/payload`.
+            public struct PayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/WebhookMessage/payload/data`.
+                public var data: OpenAPIRuntime.OpenAPIObjectContainer
+                /// - Remark: Generated from `#/components/schemas/WebhookMessage/payload/timestamp`.
+                public var timestamp: Foundation.Date
+                /// - Remark: Generated from `#/components/schemas/WebhookMessage/payload/type`.
+                public var _type: Swift.String
+                /// Creates a new `PayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - data:
+                ///   - timestamp:
+                ///   - _type:
+                public init(
+                    data: OpenAPIRuntime.OpenAPIObjectContainer,
+                    timestamp: Foundation.Date,
+                    _type: Swift.String
+                ) {
+                    self.data = data
+                    self.timestamp = timestamp
+                    self._type = _type
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case data
+                    case timestamp
+                    case _type = "type"
+                }
+            }
+            /// The body as sent: `type`, `timestamp` and the event's payload as `data`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookMessage/payload`.
+            public var payload: Components.Schemas.WebhookMessage.PayloadPayload
+            /// - Remark: Generated from `#/components/schemas/WebhookMessage/status`.
+            public var status: Components.Schemas.WebhookMessageStatus
+            /// The `webhook-id` header: `msg_` and the id; the same on every attempt.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookMessage/webhook_id`.
+            public var webhookId: Swift.String
+            /// Creates a new `WebhookMessage`.
+            ///
+            /// - Parameters:
+            ///   - attempts: Attempts since it was made or last sent again.
+            ///   - createdAt:
+            ///   - endpointId:
+            ///   - eventId: The domain event it carries (its audit entry has the same id).
+            ///   - eventType:
+            ///   - id:
+            ///   - nextAttemptAt: Present while pending.
+            ///   - payload: The body as sent: `type`, `timestamp` and the event's payload as `data`.
+            ///   - status:
+            ///   - webhookId: The `webhook-id` header: `msg_` and the id; the same on every attempt.
+            public init(
+                attempts: Swift.Int,
+                createdAt: Foundation.Date,
+                endpointId: Swift.String,
+                eventId: Swift.String,
+                eventType: Swift.String,
+                id: Swift.String,
+                nextAttemptAt: Foundation.Date? = nil,
+                payload: Components.Schemas.WebhookMessage.PayloadPayload,
+                status: Components.Schemas.WebhookMessageStatus,
+                webhookId: Swift.String
+            ) {
+                self.attempts = attempts
+                self.createdAt = createdAt
+                self.endpointId = endpointId
+                self.eventId = eventId
+                self.eventType = eventType
+                self.id = id
+                self.nextAttemptAt = nextAttemptAt
+                self.payload = payload
+                self.status = status
+                self.webhookId = webhookId
+            }
+            public enum CodingKeys: String, CodingKey {
+                case attempts
+                case createdAt = "created_at"
+                case endpointId = "endpoint_id"
+                case eventId = "event_id"
+                case eventType = "event_type"
+                case id
+                case nextAttemptAt = "next_attempt_at"
+                case payload
+                case status
+                case webhookId = "webhook_id"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebhookMessagePage`.
+        public struct WebhookMessagePage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebhookMessagePage/items`.
+            public var items: [Components.Schemas.WebhookMessage]
+            /// Absent on the last page.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookMessagePage/next_cursor`.
+            public var nextCursor: Swift.String?
+            /// Creates a new `WebhookMessagePage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor: Absent on the last page.
+            public init(
+                items: [Components.Schemas.WebhookMessage],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            public enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor = "next_cursor"
+            }
+        }
+        /// `pending` (waiting for its next attempt), `delivered` (an attempt got a 2xx answer) or `failed` (every attempt failed, or the endpoint answered 410).
+        ///
+        /// - Remark: Generated from `#/components/schemas/WebhookMessageStatus`.
+        @frozen public enum WebhookMessageStatus: String, Codable, Hashable, Sendable, CaseIterable {
+            case pending = "pending"
+            case delivered = "delivered"
+            case failed = "failed"
         }
     }
 }

@@ -510,6 +510,13 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `DELETE /api/v1/webhook-endpoints/{id}`.
     /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/delete(deleteWebhookEndpoint)`.
     func deleteWebhookEndpoint(_ input: Operations.DeleteWebhookEndpoint.Input) async throws -> Operations.DeleteWebhookEndpoint.Output
+    /// Send again every failed message of an endpoint made since a time.
+    ///
+    /// Each failed message made at or after `since` becomes pending with a fresh schedule, as a resend does. 409 `conflict` when the endpoint is disabled: enable it first. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `POST /api/v1/webhook-endpoints/{id}/recover`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/recover/post(recoverWebhookMessages)`.
+    func recoverWebhookMessages(_ input: Operations.RecoverWebhookMessages.Input) async throws -> Operations.RecoverWebhookMessages.Output
     /// Give an endpoint a new signing secret; the old one signs too for 24 hours.
     ///
     /// While both are valid every message carries two signatures in `webhook-signature`, so a receiver can switch secrets without missing a message. The answer carries `Cache-Control: no-store`. The `webhooks` module must be on for the tenant (404 otherwise).
@@ -517,6 +524,48 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /api/v1/webhook-endpoints/{id}/rotate-secret`.
     /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/rotate-secret/post(rotateWebhookEndpointSecret)`.
     func rotateWebhookEndpointSecret(_ input: Operations.RotateWebhookEndpointSecret.Input) async throws -> Operations.RotateWebhookEndpointSecret.Output
+    /// An endpoint's delivery figures over the messages still kept.
+    ///
+    /// Attempts, successful attempts and their share, messages by state, the last attempt and the last success. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/webhook-endpoints/{id}/stats`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/stats/get(getWebhookEndpointStats)`.
+    func getWebhookEndpointStats(_ input: Operations.GetWebhookEndpointStats.Input) async throws -> Operations.GetWebhookEndpointStats.Output
+    /// Send a `webhook.test` message to one endpoint.
+    ///
+    /// The message is made for this endpoint only, signed and delivered like any other, and listed in the delivery log. 409 `conflict` when the endpoint is disabled. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `POST /api/v1/webhook-endpoints/{id}/test`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/test/post(sendWebhookTest)`.
+    func sendWebhookTest(_ input: Operations.SendWebhookTest.Input) async throws -> Operations.SendWebhookTest.Output
+    /// List the tenant's webhook messages (the delivery log), oldest first.
+    ///
+    /// One message per event and subscribed endpoint, with where its delivery stands. Filters: `endpoint_id`, `event_type`, `status`, and the time the message was made (`since` inclusive, `until` exclusive). Delivered and failed messages are kept for the plan's `webhook_retention_days`. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/webhook-messages`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-messages/get(listWebhookMessages)`.
+    func listWebhookMessages(_ input: Operations.ListWebhookMessages.Input) async throws -> Operations.ListWebhookMessages.Output
+    /// Show one webhook message with the body that is sent.
+    ///
+    /// Its `webhook_id` is the `webhook-id` header of every attempt. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/webhook-messages/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-messages/{id}/get(getWebhookMessage)`.
+    func getWebhookMessage(_ input: Operations.GetWebhookMessage.Input) async throws -> Operations.GetWebhookMessage.Output
+    /// List a message's delivery attempts, oldest first.
+    ///
+    /// Each attempt: when, how long, the status code and the first 4 KiB of the answer's body, or why no answer came (`error_kind`: `forbidden_address`, `dns`, `connection`, `tls`, `timeout`, `invalid_response`). The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/webhook-messages/{id}/attempts`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-messages/{id}/attempts/get(listWebhookMessageAttempts)`.
+    func listWebhookMessageAttempts(_ input: Operations.ListWebhookMessageAttempts.Input) async throws -> Operations.ListWebhookMessageAttempts.Output
+    /// Send a message again, now, with a fresh schedule.
+    ///
+    /// Any message, delivered or failed, becomes pending with its attempt count starting over; its earlier attempts stay in the log and its `webhook-id` stays the same, so a receiver that processed it already can tell. 409 `conflict` when its endpoint is disabled. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `POST /api/v1/webhook-messages/{id}/resend`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-messages/{id}/resend/post(resendWebhookMessage)`.
+    func resendWebhookMessage(_ input: Operations.ResendWebhookMessage.Input) async throws -> Operations.ResendWebhookMessage.Output
     /// Liveness: the process is up and serving.
     ///
     /// - Remark: HTTP `GET /health/live`.
@@ -1607,6 +1656,23 @@ extension APIProtocol {
             headers: headers
         ))
     }
+    /// Send again every failed message of an endpoint made since a time.
+    ///
+    /// Each failed message made at or after `since` becomes pending with a fresh schedule, as a resend does. 409 `conflict` when the endpoint is disabled: enable it first. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `POST /api/v1/webhook-endpoints/{id}/recover`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/recover/post(recoverWebhookMessages)`.
+    public func recoverWebhookMessages(
+        path: Operations.RecoverWebhookMessages.Input.Path,
+        headers: Operations.RecoverWebhookMessages.Input.Headers = .init(),
+        body: Operations.RecoverWebhookMessages.Input.Body
+    ) async throws -> Operations.RecoverWebhookMessages.Output {
+        try await recoverWebhookMessages(Operations.RecoverWebhookMessages.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
     /// Give an endpoint a new signing secret; the old one signs too for 24 hours.
     ///
     /// While both are valid every message carries two signatures in `webhook-signature`, so a receiver can switch secrets without missing a message. The answer carries `Cache-Control: no-store`. The `webhooks` module must be on for the tenant (404 otherwise).
@@ -1618,6 +1684,98 @@ extension APIProtocol {
         headers: Operations.RotateWebhookEndpointSecret.Input.Headers = .init()
     ) async throws -> Operations.RotateWebhookEndpointSecret.Output {
         try await rotateWebhookEndpointSecret(Operations.RotateWebhookEndpointSecret.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// An endpoint's delivery figures over the messages still kept.
+    ///
+    /// Attempts, successful attempts and their share, messages by state, the last attempt and the last success. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/webhook-endpoints/{id}/stats`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/stats/get(getWebhookEndpointStats)`.
+    public func getWebhookEndpointStats(
+        path: Operations.GetWebhookEndpointStats.Input.Path,
+        headers: Operations.GetWebhookEndpointStats.Input.Headers = .init()
+    ) async throws -> Operations.GetWebhookEndpointStats.Output {
+        try await getWebhookEndpointStats(Operations.GetWebhookEndpointStats.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Send a `webhook.test` message to one endpoint.
+    ///
+    /// The message is made for this endpoint only, signed and delivered like any other, and listed in the delivery log. 409 `conflict` when the endpoint is disabled. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `POST /api/v1/webhook-endpoints/{id}/test`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/test/post(sendWebhookTest)`.
+    public func sendWebhookTest(
+        path: Operations.SendWebhookTest.Input.Path,
+        headers: Operations.SendWebhookTest.Input.Headers = .init()
+    ) async throws -> Operations.SendWebhookTest.Output {
+        try await sendWebhookTest(Operations.SendWebhookTest.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// List the tenant's webhook messages (the delivery log), oldest first.
+    ///
+    /// One message per event and subscribed endpoint, with where its delivery stands. Filters: `endpoint_id`, `event_type`, `status`, and the time the message was made (`since` inclusive, `until` exclusive). Delivered and failed messages are kept for the plan's `webhook_retention_days`. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/webhook-messages`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-messages/get(listWebhookMessages)`.
+    public func listWebhookMessages(
+        query: Operations.ListWebhookMessages.Input.Query = .init(),
+        headers: Operations.ListWebhookMessages.Input.Headers = .init()
+    ) async throws -> Operations.ListWebhookMessages.Output {
+        try await listWebhookMessages(Operations.ListWebhookMessages.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Show one webhook message with the body that is sent.
+    ///
+    /// Its `webhook_id` is the `webhook-id` header of every attempt. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/webhook-messages/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-messages/{id}/get(getWebhookMessage)`.
+    public func getWebhookMessage(
+        path: Operations.GetWebhookMessage.Input.Path,
+        headers: Operations.GetWebhookMessage.Input.Headers = .init()
+    ) async throws -> Operations.GetWebhookMessage.Output {
+        try await getWebhookMessage(Operations.GetWebhookMessage.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// List a message's delivery attempts, oldest first.
+    ///
+    /// Each attempt: when, how long, the status code and the first 4 KiB of the answer's body, or why no answer came (`error_kind`: `forbidden_address`, `dns`, `connection`, `tls`, `timeout`, `invalid_response`). The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/webhook-messages/{id}/attempts`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-messages/{id}/attempts/get(listWebhookMessageAttempts)`.
+    public func listWebhookMessageAttempts(
+        path: Operations.ListWebhookMessageAttempts.Input.Path,
+        query: Operations.ListWebhookMessageAttempts.Input.Query = .init(),
+        headers: Operations.ListWebhookMessageAttempts.Input.Headers = .init()
+    ) async throws -> Operations.ListWebhookMessageAttempts.Output {
+        try await listWebhookMessageAttempts(Operations.ListWebhookMessageAttempts.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Send a message again, now, with a fresh schedule.
+    ///
+    /// Any message, delivered or failed, becomes pending with its attempt count starting over; its earlier attempts stay in the log and its `webhook-id` stays the same, so a receiver that processed it already can tell. 409 `conflict` when its endpoint is disabled. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `POST /api/v1/webhook-messages/{id}/resend`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-messages/{id}/resend/post(resendWebhookMessage)`.
+    public func resendWebhookMessage(
+        path: Operations.ResendWebhookMessage.Input.Path,
+        headers: Operations.ResendWebhookMessage.Input.Headers = .init()
+    ) async throws -> Operations.ResendWebhookMessage.Output {
+        try await resendWebhookMessage(Operations.ResendWebhookMessage.Input(
             path: path,
             headers: headers
         ))

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Collects field errors while validating input, then throws them all at once as one
 /// `validation_failed` error, so a client learns about every bad field in one round trip.
 public struct Validator: Sendable {
@@ -26,6 +28,16 @@ public struct Validator: Sendable {
             return nil
         }
         return text
+    }
+
+    /// Checks an RFC 3339 timestamp (a query parameter or a body field). Records the problem and
+    /// returns `nil` when it is not one.
+    public mutating func timestamp(_ text: String, field: String) -> Date? {
+        guard let date = RFC3339.parse(text) else {
+            add(field, "invalid_timestamp", "\(field) is an RFC 3339 timestamp, e.g. 2026-11-25T08:00:00Z.")
+            return nil
+        }
+        return date
     }
 
     /// Runs a parsing step; a thrown `validation_failed` error's field errors are collected

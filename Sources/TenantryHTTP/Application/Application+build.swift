@@ -101,6 +101,7 @@ public final class APIRouter: HTTPResponderBuilder {
         APIKeysController(service: useCases.apiKeys).register(on: tenantRoutes)
         TeamsController(service: useCases.teams).register(on: tenantRoutes)
         WebhookEndpointsController(service: useCases.webhookEndpoints).register(on: tenantRoutes)
+        WebhookMessagesController(service: useCases.webhookMessages).register(on: tenantRoutes)
         InvitationsController(service: useCases.invitations, authentication: authentication)
             .register(on: tenantRoutes, public: publicRoutes)
         TenantController(service: useCases.tenants, policy: environment.policy).register(on: tenantRoutes)

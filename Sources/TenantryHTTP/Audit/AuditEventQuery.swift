@@ -21,11 +21,7 @@ enum AuditEventQuery {
         }
         func instant(_ name: String) -> Date? {
             guard let value = query[name[...]].map(String.init) else { return nil }
-            guard let date = RFC3339.parse(value) else {
-                validator.add(name, "invalid_timestamp", "\(name) is an RFC 3339 timestamp, e.g. 2026-11-25T08:00:00Z.")
-                return nil
-            }
-            return date
+            return validator.timestamp(value, field: name)
         }
         var filter = AuditEventFilter(
             actorType: text("actor_type"), actorID: text("actor_id"), action: text("action"),
