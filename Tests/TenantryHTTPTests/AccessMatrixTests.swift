@@ -109,11 +109,13 @@ struct AccessMatrixTests {
             for (collection, body) in [
                 ("teams", ["name": "B team"]), ("invitations", ["email": "b-invitee@example.com", "role": "member"]),
                 ("webhook-endpoints", ["url": "https://hooks.example.com/b"]),
+                ("webhook-sources", ["name": "B", "scheme": "stripe"]),
             ] {
                 if routes.contains(where: { $0.path == "/api/v1/\(collection)" && $0.method == .post }) {
                     let created = try await client.json(.post, "/api/v1/\(collection)", body, token: tenantB.accessToken)
-                    // A created webhook endpoint comes wrapped with its secret.
-                    let resource = created.body["endpoint"] as? [String: Any] ?? created.body
+                    // A created webhook endpoint or source comes wrapped with its secret.
+                    let resource =
+                        created.body["endpoint"] as? [String: Any] ?? created.body["source"] as? [String: Any] ?? created.body
                     idsB[collection] = try #require(resource["id"] as? String, "\(collection): \(created.raw)")
                 }
             }

@@ -228,6 +228,30 @@ enum EventCoverageDrivers {
         "deleteWebhookEndpoint": webhookEndpoint { h, owner, id in
             try await h.send(.delete, "/api/v1/webhook-endpoints/\(id)", token: owner.accessToken, expect: .noContent)
         },
+        "createWebhookSource": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/webhook-sources", ["name": "Stripe", "scheme": "stripe"], token: owner.accessToken,
+                expect: .created)
+        },
+        "updateWebhookSource": webhookSource { h, owner, id in
+            try await h.send(
+                .patch, "/api/v1/webhook-sources/\(id)", ["name": "Stripe live"], token: owner.accessToken, expect: .ok)
+        },
+        "rotateWebhookSourceSecret": webhookSource { h, owner, id in
+            try await h.send(.post, "/api/v1/webhook-sources/\(id)/rotate-secret", token: owner.accessToken, expect: .ok)
+        },
+        "deleteWebhookSource": webhookSource { h, owner, id in
+            try await h.send(.delete, "/api/v1/webhook-sources/\(id)", token: owner.accessToken, expect: .noContent)
+        },
+        "receiveWebhook": resource(
+            "/api/v1/webhook-sources", ["name": "Stripe", "scheme": "stripe", "secret": EventHarness.stripeSecret],
+            idAt: ["source", "id"]
+        ) { h, owner, id in
+            let body = #"{"id":"evt_\#(EventHarness.unique())","type":"invoice.paid"}"#
+            try await h.sendSigned(
+                "/api/v1/webhook-sources/\(id)/receive", body: body,
+                headers: try InboundSigner.headers(scheme: "stripe", secret: EventHarness.stripeSecret, body: body))
+        },
         "recoverWebhookMessages": webhookEndpoint { h, owner, id in
             try await h.send(
                 .post, "/api/v1/webhook-endpoints/\(id)/recover", ["since": "2026-01-01T00:00:00Z"], token: owner.accessToken,
@@ -401,6 +425,11 @@ enum EventCoverageDrivers {
 
     static func apiKey(_ act: @escaping @Sendable (EventHarness, Registered, String) async throws -> Void) -> Driver {
         resource("/api/v1/api-keys", ["name": "deploy", "scopes": ["members:read"]], idAt: ["key", "id"], act)
+    }
+
+    /// An inbound webhook source of a new tenant.
+    static func webhookSource(_ act: @escaping @Sendable (EventHarness, Registered, String) async throws -> Void) -> Driver {
+        resource("/api/v1/webhook-sources", ["name": "Stripe", "scheme": "stripe"], idAt: ["source", "id"], act)
     }
 
     /// A webhook endpoint of a new tenant.

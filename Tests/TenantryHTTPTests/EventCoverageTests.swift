@@ -132,6 +132,21 @@ final class EventHarness: Sendable {
         }
     }
 
+    /// The Stripe signing secret of the drivers' inbound sources.
+    static let stripeSecret = "whsec_" + String(repeating: "s", count: 32)
+
+    /// Posts a signed inbound webhook (no bearer) and expects 200.
+    func sendSigned(_ path: String, body: String, headers: HTTPFields) async throws {
+        sent.withLock { sent in
+            guard sent != nil else { return }
+            sent?.append(("POST", path))
+        }
+        let status = try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: body)) {
+            $0.status
+        }
+        #expect(status == .ok, "POST \(path): \(status)")
+    }
+
     /// Sends a request, expects `status`, and returns the parsed body.
     @discardableResult
     func send(

@@ -86,6 +86,13 @@ struct OpenAPIParityTests {
                     #expect(!references.contains(parameter), "\(name) ignores Idempotency-Key but documents it")
                     continue
                 }
+                // Inbound webhooks are deduplicated by the sender's message id instead (documented
+                // as `x-idempotency: message-id`), and take no Idempotency-Key.
+                if operation["x-idempotency"] as? String == "message-id" {
+                    #expect(
+                        !references.contains(parameter), "\(name) is deduplicated by message id but documents Idempotency-Key")
+                    continue
+                }
                 writes += 1
                 #expect(references.contains(parameter), "\(name) does not document the Idempotency-Key parameter")
                 let responses = operation["responses"] as? [String: Any] ?? [:]

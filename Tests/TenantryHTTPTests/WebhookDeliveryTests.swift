@@ -212,13 +212,16 @@ struct WebhookDeliveryTests {
                 token: bench.owner.accessToken)
             let items = attempts.body["items"] as? [[String: Any]] ?? []
             #expect(items.count == 8, "\(attempts.raw)")
-            #expect(items.allSatisfy { $0["status_code"] as? Int == 500 && ($0["response_body"] as? String)?.contains("500") == true })
+            #expect(
+                items.allSatisfy { $0["status_code"] as? Int == 500 && ($0["response_body"] as? String)?.contains("500") == true }
+            )
             // A dead letter's event is not sent to the endpoint that is failing.
             #expect(try await WebhookFanOut(database: SQLDataStore(bench.database)).drain() == 0)
         }
     }
 
-    @Test("a 410 Gone answer fails the message and disables the endpoint, with an event and an email", arguments: TestDatabase.all)
+    @Test(
+        "a 410 Gone answer fails the message and disables the endpoint, with an event and an email", arguments: TestDatabase.all)
     func goneDisables(engine: TestDatabase) async throws {
         try await WebhookBench.run(engine, path: "/status/410") { bench in
             let delivery = try bench.delivery()
@@ -368,7 +371,8 @@ struct WebhookDeliveryTests {
             #expect(first["webhook_id"] as? String == "msg_" + (first["id"] as? String ?? ""))
             #expect((first["payload"] as? [String: Any])?["type"] as? String == "tenant.updated")
             let filtered = try await client.json(
-                .get, "/api/v1/webhook-messages?endpoint_id=\(bench.endpointID)&event_type=tenant.updated&status=pending", token: token)
+                .get, "/api/v1/webhook-messages?endpoint_id=\(bench.endpointID)&event_type=tenant.updated&status=pending",
+                token: token)
             #expect((filtered.body["items"] as? [Any])?.isEmpty == true, "\(filtered.raw)")
             let future = try await client.json(.get, "/api/v1/webhook-messages?since=2999-01-01T00:00:00Z", token: token)
             #expect((future.body["items"] as? [Any])?.isEmpty == true)
@@ -424,7 +428,9 @@ struct WebhookDeliveryTests {
         }
     }
 
-    @Test("retention removes settled messages older than the plan's webhook_retention_days, never pending ones", arguments: TestDatabase.all)
+    @Test(
+        "retention removes settled messages older than the plan's webhook_retention_days, never pending ones",
+        arguments: TestDatabase.all)
     func retention(engine: TestDatabase) async throws {
         try await WebhookBench.run(engine) { bench in
             try await bench.causeEvent()

@@ -33,6 +33,8 @@ public struct UseCases: Sendable {
     public let webhookEndpoints: WebhookEndpointService
     /// The webhook delivery log and its recovery.
     public let webhookMessages: WebhookMessageService
+    /// Inbound webhook sources and receiving.
+    public let webhookSources: WebhookSourceService
 
     /// Builds every use case over `environment`.
     public init(_ environment: TenantryEnvironment) {
@@ -63,5 +65,6 @@ public struct UseCases: Sendable {
         webhookEndpoints = WebhookEndpointService(
             database: database, masterKey: environment.masterKey, egress: environment.webhookEgress)
         webhookMessages = WebhookMessageService(database: database)
+        webhookSources = WebhookSourceService(database: database, masterKey: environment.masterKey)
     }
 }

@@ -981,6 +981,81 @@ extension Components {
                 case url
             }
         }
+        /// - Remark: Generated from `#/components/schemas/CreateWebhookSourceRequest`.
+        public struct CreateWebhookSourceRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/CreateWebhookSourceRequest/enabled`.
+            public var enabled: Swift.Bool?
+            /// Plain HMAC schemes only: the header carrying the sender's message id, if any.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CreateWebhookSourceRequest/id_header`.
+            public var idHeader: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/CreateWebhookSourceRequest/name`.
+            public var name: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CreateWebhookSourceRequest/scheme`.
+            @frozen public enum SchemePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case standardWebhooks = "standard_webhooks"
+                case stripe = "stripe"
+                case hmacSha256 = "hmac_sha256"
+                case hmacSha512 = "hmac_sha512"
+            }
+            /// - Remark: Generated from `#/components/schemas/CreateWebhookSourceRequest/scheme`.
+            public var scheme: Components.Schemas.CreateWebhookSourceRequest.SchemePayload
+            /// The sender's secret: for `standard_webhooks` `whsec_` and base64 of 24 to 64 bytes, otherwise 16 to 256 printable characters. Absent: the server makes one.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CreateWebhookSourceRequest/secret`.
+            public var secret: Swift.String?
+            /// Plain HMAC schemes only: `hex` (default) or `base64`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CreateWebhookSourceRequest/signature_encoding`.
+            @frozen public enum SignatureEncodingPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case hex = "hex"
+                case base64 = "base64"
+            }
+            /// Plain HMAC schemes only: `hex` (default) or `base64`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CreateWebhookSourceRequest/signature_encoding`.
+            public var signatureEncoding: Components.Schemas.CreateWebhookSourceRequest.SignatureEncodingPayload?
+            /// Plain HMAC schemes only (required there): the header carrying the signature.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CreateWebhookSourceRequest/signature_header`.
+            public var signatureHeader: Swift.String?
+            /// Creates a new `CreateWebhookSourceRequest`.
+            ///
+            /// - Parameters:
+            ///   - enabled:
+            ///   - idHeader: Plain HMAC schemes only: the header carrying the sender's message id, if any.
+            ///   - name:
+            ///   - scheme:
+            ///   - secret: The sender's secret: for `standard_webhooks` `whsec_` and base64 of 24 to 64 bytes, otherwise 16 to 256 printable characters. Absent: the server makes one.
+            ///   - signatureEncoding: Plain HMAC schemes only: `hex` (default) or `base64`.
+            ///   - signatureHeader: Plain HMAC schemes only (required there): the header carrying the signature.
+            public init(
+                enabled: Swift.Bool? = nil,
+                idHeader: Swift.String? = nil,
+                name: Swift.String,
+                scheme: Components.Schemas.CreateWebhookSourceRequest.SchemePayload,
+                secret: Swift.String? = nil,
+                signatureEncoding: Components.Schemas.CreateWebhookSourceRequest.SignatureEncodingPayload? = nil,
+                signatureHeader: Swift.String? = nil
+            ) {
+                self.enabled = enabled
+                self.idHeader = idHeader
+                self.name = name
+                self.scheme = scheme
+                self.secret = secret
+                self.signatureEncoding = signatureEncoding
+                self.signatureHeader = signatureHeader
+            }
+            public enum CodingKeys: String, CodingKey {
+                case enabled
+                case idHeader = "id_header"
+                case name
+                case scheme
+                case secret
+                case signatureEncoding = "signature_encoding"
+                case signatureHeader = "signature_header"
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/CreatedAPIKey`.
         public struct CreatedAPIKey: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/CreatedAPIKey/key`.
@@ -1027,6 +1102,31 @@ extension Components {
             public enum CodingKeys: String, CodingKey {
                 case endpoint
                 case secret
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/CreatedWebhookSource`.
+        public struct CreatedWebhookSource: Codable, Hashable, Sendable {
+            /// The secret, shown this once.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CreatedWebhookSource/secret`.
+            public var secret: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CreatedWebhookSource/source`.
+            public var source: Components.Schemas.WebhookSource
+            /// Creates a new `CreatedWebhookSource`.
+            ///
+            /// - Parameters:
+            ///   - secret: The secret, shown this once.
+            ///   - source:
+            public init(
+                secret: Swift.String,
+                source: Components.Schemas.WebhookSource
+            ) {
+                self.secret = secret
+                self.source = source
+            }
+            public enum CodingKeys: String, CodingKey {
+                case secret
+                case source
             }
         }
         /// A person's or a tenant's display name: 1 to 200 characters, trimmed of surrounding white space, no control characters.
@@ -3139,6 +3239,23 @@ extension Components {
                 case overlapSeconds = "overlap_seconds"
             }
         }
+        /// - Remark: Generated from `#/components/schemas/RotateWebhookSourceSecretRequest`.
+        public struct RotateWebhookSourceSecretRequest: Codable, Hashable, Sendable {
+            /// The sender's new secret; absent: the server makes one.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RotateWebhookSourceSecretRequest/secret`.
+            public var secret: Swift.String?
+            /// Creates a new `RotateWebhookSourceSecretRequest`.
+            ///
+            /// - Parameters:
+            ///   - secret: The sender's new secret; absent: the server makes one.
+            public init(secret: Swift.String? = nil) {
+                self.secret = secret
+            }
+            public enum CodingKeys: String, CodingKey {
+                case secret
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/RotatedAPIKey`.
         public struct RotatedAPIKey: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/RotatedAPIKey/key`.
@@ -4033,6 +4150,60 @@ extension Components {
                 case url
             }
         }
+        /// - Remark: Generated from `#/components/schemas/UpdateWebhookSourceRequest`.
+        public struct UpdateWebhookSourceRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/UpdateWebhookSourceRequest/enabled`.
+            public var enabled: Swift.Bool?
+            /// Plain HMAC sources only.
+            ///
+            /// - Remark: Generated from `#/components/schemas/UpdateWebhookSourceRequest/id_header`.
+            public var idHeader: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/UpdateWebhookSourceRequest/name`.
+            public var name: Swift.String?
+            /// Plain HMAC sources only.
+            ///
+            /// - Remark: Generated from `#/components/schemas/UpdateWebhookSourceRequest/signature_encoding`.
+            @frozen public enum SignatureEncodingPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case hex = "hex"
+                case base64 = "base64"
+            }
+            /// Plain HMAC sources only.
+            ///
+            /// - Remark: Generated from `#/components/schemas/UpdateWebhookSourceRequest/signature_encoding`.
+            public var signatureEncoding: Components.Schemas.UpdateWebhookSourceRequest.SignatureEncodingPayload?
+            /// Plain HMAC sources only.
+            ///
+            /// - Remark: Generated from `#/components/schemas/UpdateWebhookSourceRequest/signature_header`.
+            public var signatureHeader: Swift.String?
+            /// Creates a new `UpdateWebhookSourceRequest`.
+            ///
+            /// - Parameters:
+            ///   - enabled:
+            ///   - idHeader: Plain HMAC sources only.
+            ///   - name:
+            ///   - signatureEncoding: Plain HMAC sources only.
+            ///   - signatureHeader: Plain HMAC sources only.
+            public init(
+                enabled: Swift.Bool? = nil,
+                idHeader: Swift.String? = nil,
+                name: Swift.String? = nil,
+                signatureEncoding: Components.Schemas.UpdateWebhookSourceRequest.SignatureEncodingPayload? = nil,
+                signatureHeader: Swift.String? = nil
+            ) {
+                self.enabled = enabled
+                self.idHeader = idHeader
+                self.name = name
+                self.signatureEncoding = signatureEncoding
+                self.signatureHeader = signatureHeader
+            }
+            public enum CodingKeys: String, CodingKey {
+                case enabled
+                case idHeader = "id_header"
+                case name
+                case signatureEncoding = "signature_encoding"
+                case signatureHeader = "signature_header"
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/UsageDay`.
         public struct UsageDay: Codable, Hashable, Sendable {
             /// Distinct users who made tenant requests with an access token or signed in.
@@ -4714,6 +4885,270 @@ extension Components {
             case pending = "pending"
             case delivered = "delivered"
             case failed = "failed"
+        }
+        /// - Remark: Generated from `#/components/schemas/WebhookReceipt`.
+        public struct WebhookReceipt: Codable, Hashable, Sendable {
+            /// The body as received.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookReceipt/body`.
+            public var body: Swift.String
+            /// `utf8`, or `base64` when the body was not UTF-8 text.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookReceipt/body_encoding`.
+            @frozen public enum BodyEncodingPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case utf8 = "utf8"
+                case base64 = "base64"
+            }
+            /// `utf8`, or `base64` when the body was not UTF-8 text.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookReceipt/body_encoding`.
+            public var bodyEncoding: Components.Schemas.WebhookReceipt.BodyEncodingPayload
+            /// The body's `type`, when it is JSON with one.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookReceipt/event_type`.
+            public var eventType: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/WebhookReceipt/id`.
+            public var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WebhookReceipt/message_id`.
+            public var messageId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WebhookReceipt/received_at`.
+            public var receivedAt: Foundation.Date
+            /// Creates a new `WebhookReceipt`.
+            ///
+            /// - Parameters:
+            ///   - body: The body as received.
+            ///   - bodyEncoding: `utf8`, or `base64` when the body was not UTF-8 text.
+            ///   - eventType: The body's `type`, when it is JSON with one.
+            ///   - id:
+            ///   - messageId:
+            ///   - receivedAt:
+            public init(
+                body: Swift.String,
+                bodyEncoding: Components.Schemas.WebhookReceipt.BodyEncodingPayload,
+                eventType: Swift.String? = nil,
+                id: Swift.String,
+                messageId: Swift.String,
+                receivedAt: Foundation.Date
+            ) {
+                self.body = body
+                self.bodyEncoding = bodyEncoding
+                self.eventType = eventType
+                self.id = id
+                self.messageId = messageId
+                self.receivedAt = receivedAt
+            }
+            public enum CodingKeys: String, CodingKey {
+                case body
+                case bodyEncoding = "body_encoding"
+                case eventType = "event_type"
+                case id
+                case messageId = "message_id"
+                case receivedAt = "received_at"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebhookReceiptPage`.
+        public struct WebhookReceiptPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebhookReceiptPage/items`.
+            public var items: [Components.Schemas.WebhookReceipt]
+            /// Absent on the last page.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookReceiptPage/next_cursor`.
+            public var nextCursor: Swift.String?
+            /// Creates a new `WebhookReceiptPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor: Absent on the last page.
+            public init(
+                items: [Components.Schemas.WebhookReceipt],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            public enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor = "next_cursor"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebhookReception`.
+        public struct WebhookReception: Codable, Hashable, Sendable {
+            /// The message id had arrived before: not processed again.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookReception/duplicate`.
+            public var duplicate: Swift.Bool
+            /// - Remark: Generated from `#/components/schemas/WebhookReception/received`.
+            public var received: Swift.Bool
+            /// Creates a new `WebhookReception`.
+            ///
+            /// - Parameters:
+            ///   - duplicate: The message id had arrived before: not processed again.
+            ///   - received:
+            public init(
+                duplicate: Swift.Bool,
+                received: Swift.Bool
+            ) {
+                self.duplicate = duplicate
+                self.received = received
+            }
+            public enum CodingKeys: String, CodingKey {
+                case duplicate
+                case received
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebhookSource`.
+        public struct WebhookSource: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebhookSource/created_at`.
+            public var createdAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/WebhookSource/enabled`.
+            public var enabled: Swift.Bool
+            /// - Remark: Generated from `#/components/schemas/WebhookSource/id`.
+            public var id: Swift.String
+            /// Present when a plain HMAC source names one.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookSource/id_header`.
+            public var idHeader: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/WebhookSource/last_received_at`.
+            public var lastReceivedAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/WebhookSource/last_rejected_at`.
+            public var lastRejectedAt: Foundation.Date?
+            /// The problem code of the last refusal.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookSource/last_rejection`.
+            public var lastRejection: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/WebhookSource/name`.
+            public var name: Swift.String
+            /// Verified deliveries (duplicates included).
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookSource/received_total`.
+            public var receivedTotal: Swift.Int
+            /// Where the sender posts (`POST …/receive`, no bearer).
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookSource/receiving_url`.
+            public var receivingUrl: Swift.String
+            /// Refused deliveries.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookSource/rejected_total`.
+            public var rejectedTotal: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/WebhookSource/scheme`.
+            @frozen public enum SchemePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case standardWebhooks = "standard_webhooks"
+                case stripe = "stripe"
+                case hmacSha256 = "hmac_sha256"
+                case hmacSha512 = "hmac_sha512"
+            }
+            /// - Remark: Generated from `#/components/schemas/WebhookSource/scheme`.
+            public var scheme: Components.Schemas.WebhookSource.SchemePayload
+            /// Present for plain HMAC sources.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookSource/signature_encoding`.
+            @frozen public enum SignatureEncodingPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case hex = "hex"
+                case base64 = "base64"
+            }
+            /// Present for plain HMAC sources.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookSource/signature_encoding`.
+            public var signatureEncoding: Components.Schemas.WebhookSource.SignatureEncodingPayload?
+            /// Present for plain HMAC sources, lower-case.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookSource/signature_header`.
+            public var signatureHeader: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/WebhookSource/updated_at`.
+            public var updatedAt: Foundation.Date
+            /// Creates a new `WebhookSource`.
+            ///
+            /// - Parameters:
+            ///   - createdAt:
+            ///   - enabled:
+            ///   - id:
+            ///   - idHeader: Present when a plain HMAC source names one.
+            ///   - lastReceivedAt:
+            ///   - lastRejectedAt:
+            ///   - lastRejection: The problem code of the last refusal.
+            ///   - name:
+            ///   - receivedTotal: Verified deliveries (duplicates included).
+            ///   - receivingUrl: Where the sender posts (`POST …/receive`, no bearer).
+            ///   - rejectedTotal: Refused deliveries.
+            ///   - scheme:
+            ///   - signatureEncoding: Present for plain HMAC sources.
+            ///   - signatureHeader: Present for plain HMAC sources, lower-case.
+            ///   - updatedAt:
+            public init(
+                createdAt: Foundation.Date,
+                enabled: Swift.Bool,
+                id: Swift.String,
+                idHeader: Swift.String? = nil,
+                lastReceivedAt: Foundation.Date? = nil,
+                lastRejectedAt: Foundation.Date? = nil,
+                lastRejection: Swift.String? = nil,
+                name: Swift.String,
+                receivedTotal: Swift.Int,
+                receivingUrl: Swift.String,
+                rejectedTotal: Swift.Int,
+                scheme: Components.Schemas.WebhookSource.SchemePayload,
+                signatureEncoding: Components.Schemas.WebhookSource.SignatureEncodingPayload? = nil,
+                signatureHeader: Swift.String? = nil,
+                updatedAt: Foundation.Date
+            ) {
+                self.createdAt = createdAt
+                self.enabled = enabled
+                self.id = id
+                self.idHeader = idHeader
+                self.lastReceivedAt = lastReceivedAt
+                self.lastRejectedAt = lastRejectedAt
+                self.lastRejection = lastRejection
+                self.name = name
+                self.receivedTotal = receivedTotal
+                self.receivingUrl = receivingUrl
+                self.rejectedTotal = rejectedTotal
+                self.scheme = scheme
+                self.signatureEncoding = signatureEncoding
+                self.signatureHeader = signatureHeader
+                self.updatedAt = updatedAt
+            }
+            public enum CodingKeys: String, CodingKey {
+                case createdAt = "created_at"
+                case enabled
+                case id
+                case idHeader = "id_header"
+                case lastReceivedAt = "last_received_at"
+                case lastRejectedAt = "last_rejected_at"
+                case lastRejection = "last_rejection"
+                case name
+                case receivedTotal = "received_total"
+                case receivingUrl = "receiving_url"
+                case rejectedTotal = "rejected_total"
+                case scheme
+                case signatureEncoding = "signature_encoding"
+                case signatureHeader = "signature_header"
+                case updatedAt = "updated_at"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/WebhookSourcePage`.
+        public struct WebhookSourcePage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WebhookSourcePage/items`.
+            public var items: [Components.Schemas.WebhookSource]
+            /// Absent on the last page.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WebhookSourcePage/next_cursor`.
+            public var nextCursor: Swift.String?
+            /// Creates a new `WebhookSourcePage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor: Absent on the last page.
+            public init(
+                items: [Components.Schemas.WebhookSource],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            public enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor = "next_cursor"
+            }
         }
     }
 }

@@ -566,6 +566,62 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /api/v1/webhook-messages/{id}/resend`.
     /// - Remark: Generated from `#/paths//api/v1/webhook-messages/{id}/resend/post(resendWebhookMessage)`.
     func resendWebhookMessage(_ input: Operations.ResendWebhookMessage.Input) async throws -> Operations.ResendWebhookMessage.Output
+    /// List the tenant's inbound webhook sources, oldest first.
+    ///
+    /// Never shows a secret. Each source has its receiving URL and counters of what arrived and what was refused. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/webhook-sources`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-sources/get(listWebhookSources)`.
+    func listWebhookSources(_ input: Operations.ListWebhookSources.Input) async throws -> Operations.ListWebhookSources.Output
+    /// Create an inbound webhook source; its secret is shown this once.
+    ///
+    /// `scheme` is how the sender signs: `standard_webhooks` (`webhook-id`, `webhook-timestamp`, `webhook-signature`), `stripe` (`Stripe-Signature`), or `hmac_sha256` / `hmac_sha512` (a plain HMAC of the body in `signature_header`, `hex` or `base64`, optionally after `sha256=`; `id_header` names the sender's message id header when it has one). `secret` is the sender's secret (Stripe's signing secret, a service's HMAC key); without one the server makes one. The answer carries `Cache-Control: no-store`. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `POST /api/v1/webhook-sources`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-sources/post(createWebhookSource)`.
+    func createWebhookSource(_ input: Operations.CreateWebhookSource.Input) async throws -> Operations.CreateWebhookSource.Output
+    /// Show an inbound webhook source.
+    ///
+    /// Never shows its secret. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/webhook-sources/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/get(getWebhookSource)`.
+    func getWebhookSource(_ input: Operations.GetWebhookSource.Input) async throws -> Operations.GetWebhookSource.Output
+    /// Change a source's name, state, or a plain HMAC source's headers.
+    ///
+    /// The scheme itself does not change: make a new source for another sender. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `PATCH /api/v1/webhook-sources/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/patch(updateWebhookSource)`.
+    func updateWebhookSource(_ input: Operations.UpdateWebhookSource.Input) async throws -> Operations.UpdateWebhookSource.Output
+    /// Delete an inbound webhook source with its receipts.
+    ///
+    /// Deliveries to its receiving URL are answered 404 from then on. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/webhook-sources/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/delete(deleteWebhookSource)`.
+    func deleteWebhookSource(_ input: Operations.DeleteWebhookSource.Input) async throws -> Operations.DeleteWebhookSource.Output
+    /// List a source's verified deliveries, oldest first.
+    ///
+    /// Each receipt keeps the body as received and the sender's message id. Receipts are kept for the plan's `webhook_retention_days`. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/webhook-sources/{id}/receipts`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/receipts/get(listWebhookReceipts)`.
+    func listWebhookReceipts(_ input: Operations.ListWebhookReceipts.Input) async throws -> Operations.ListWebhookReceipts.Output
+    /// Receive a webhook from another service (no bearer: the signature authenticates).
+    ///
+    /// The body is verified with the source's scheme and secrets (the previous secret too during a rotation), in constant time; signed timestamps may be at most 5 minutes from the server's clock. A verified delivery is stored and recorded as a `webhook.received` event; a second delivery with the same message id (Standard Webhooks `webhook-id`, Stripe's event id, the `id_header`, or else the body's SHA-256) is answered 200 with `duplicate: true` and not processed again. Every refusal is counted on the source. Bodies are at most 256 KiB. An unknown or disabled source, or one whose tenant is suspended or lacks the `webhooks` module, is 404.
+    ///
+    /// - Remark: HTTP `POST /api/v1/webhook-sources/{id}/receive`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/receive/post(receiveWebhook)`.
+    func receiveWebhook(_ input: Operations.ReceiveWebhook.Input) async throws -> Operations.ReceiveWebhook.Output
+    /// Give a source a new secret; the old one is accepted too for 24 hours.
+    ///
+    /// With `secret`, the sender's new secret; without a body, the server makes one. The answer carries `Cache-Control: no-store`. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `POST /api/v1/webhook-sources/{id}/rotate-secret`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/rotate-secret/post(rotateWebhookSourceSecret)`.
+    func rotateWebhookSourceSecret(_ input: Operations.RotateWebhookSourceSecret.Input) async throws -> Operations.RotateWebhookSourceSecret.Output
     /// Liveness: the process is up and serving.
     ///
     /// - Remark: HTTP `GET /health/live`.
@@ -1778,6 +1834,134 @@ extension APIProtocol {
         try await resendWebhookMessage(Operations.ResendWebhookMessage.Input(
             path: path,
             headers: headers
+        ))
+    }
+    /// List the tenant's inbound webhook sources, oldest first.
+    ///
+    /// Never shows a secret. Each source has its receiving URL and counters of what arrived and what was refused. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/webhook-sources`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-sources/get(listWebhookSources)`.
+    public func listWebhookSources(
+        query: Operations.ListWebhookSources.Input.Query = .init(),
+        headers: Operations.ListWebhookSources.Input.Headers = .init()
+    ) async throws -> Operations.ListWebhookSources.Output {
+        try await listWebhookSources(Operations.ListWebhookSources.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Create an inbound webhook source; its secret is shown this once.
+    ///
+    /// `scheme` is how the sender signs: `standard_webhooks` (`webhook-id`, `webhook-timestamp`, `webhook-signature`), `stripe` (`Stripe-Signature`), or `hmac_sha256` / `hmac_sha512` (a plain HMAC of the body in `signature_header`, `hex` or `base64`, optionally after `sha256=`; `id_header` names the sender's message id header when it has one). `secret` is the sender's secret (Stripe's signing secret, a service's HMAC key); without one the server makes one. The answer carries `Cache-Control: no-store`. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `POST /api/v1/webhook-sources`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-sources/post(createWebhookSource)`.
+    public func createWebhookSource(
+        headers: Operations.CreateWebhookSource.Input.Headers = .init(),
+        body: Operations.CreateWebhookSource.Input.Body
+    ) async throws -> Operations.CreateWebhookSource.Output {
+        try await createWebhookSource(Operations.CreateWebhookSource.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Show an inbound webhook source.
+    ///
+    /// Never shows its secret. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/webhook-sources/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/get(getWebhookSource)`.
+    public func getWebhookSource(
+        path: Operations.GetWebhookSource.Input.Path,
+        headers: Operations.GetWebhookSource.Input.Headers = .init()
+    ) async throws -> Operations.GetWebhookSource.Output {
+        try await getWebhookSource(Operations.GetWebhookSource.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Change a source's name, state, or a plain HMAC source's headers.
+    ///
+    /// The scheme itself does not change: make a new source for another sender. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `PATCH /api/v1/webhook-sources/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/patch(updateWebhookSource)`.
+    public func updateWebhookSource(
+        path: Operations.UpdateWebhookSource.Input.Path,
+        headers: Operations.UpdateWebhookSource.Input.Headers = .init(),
+        body: Operations.UpdateWebhookSource.Input.Body
+    ) async throws -> Operations.UpdateWebhookSource.Output {
+        try await updateWebhookSource(Operations.UpdateWebhookSource.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Delete an inbound webhook source with its receipts.
+    ///
+    /// Deliveries to its receiving URL are answered 404 from then on. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/webhook-sources/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/delete(deleteWebhookSource)`.
+    public func deleteWebhookSource(
+        path: Operations.DeleteWebhookSource.Input.Path,
+        headers: Operations.DeleteWebhookSource.Input.Headers = .init()
+    ) async throws -> Operations.DeleteWebhookSource.Output {
+        try await deleteWebhookSource(Operations.DeleteWebhookSource.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// List a source's verified deliveries, oldest first.
+    ///
+    /// Each receipt keeps the body as received and the sender's message id. Receipts are kept for the plan's `webhook_retention_days`. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/webhook-sources/{id}/receipts`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/receipts/get(listWebhookReceipts)`.
+    public func listWebhookReceipts(
+        path: Operations.ListWebhookReceipts.Input.Path,
+        query: Operations.ListWebhookReceipts.Input.Query = .init(),
+        headers: Operations.ListWebhookReceipts.Input.Headers = .init()
+    ) async throws -> Operations.ListWebhookReceipts.Output {
+        try await listWebhookReceipts(Operations.ListWebhookReceipts.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Receive a webhook from another service (no bearer: the signature authenticates).
+    ///
+    /// The body is verified with the source's scheme and secrets (the previous secret too during a rotation), in constant time; signed timestamps may be at most 5 minutes from the server's clock. A verified delivery is stored and recorded as a `webhook.received` event; a second delivery with the same message id (Standard Webhooks `webhook-id`, Stripe's event id, the `id_header`, or else the body's SHA-256) is answered 200 with `duplicate: true` and not processed again. Every refusal is counted on the source. Bodies are at most 256 KiB. An unknown or disabled source, or one whose tenant is suspended or lacks the `webhooks` module, is 404.
+    ///
+    /// - Remark: HTTP `POST /api/v1/webhook-sources/{id}/receive`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/receive/post(receiveWebhook)`.
+    public func receiveWebhook(
+        path: Operations.ReceiveWebhook.Input.Path,
+        headers: Operations.ReceiveWebhook.Input.Headers = .init(),
+        body: Operations.ReceiveWebhook.Input.Body
+    ) async throws -> Operations.ReceiveWebhook.Output {
+        try await receiveWebhook(Operations.ReceiveWebhook.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Give a source a new secret; the old one is accepted too for 24 hours.
+    ///
+    /// With `secret`, the sender's new secret; without a body, the server makes one. The answer carries `Cache-Control: no-store`. The `webhooks` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `POST /api/v1/webhook-sources/{id}/rotate-secret`.
+    /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/rotate-secret/post(rotateWebhookSourceSecret)`.
+    public func rotateWebhookSourceSecret(
+        path: Operations.RotateWebhookSourceSecret.Input.Path,
+        headers: Operations.RotateWebhookSourceSecret.Input.Headers = .init(),
+        body: Operations.RotateWebhookSourceSecret.Input.Body? = nil
+    ) async throws -> Operations.RotateWebhookSourceSecret.Output {
+        try await rotateWebhookSourceSecret(Operations.RotateWebhookSourceSecret.Input(
+            path: path,
+            headers: headers,
+            body: body
         ))
     }
     /// Liveness: the process is up and serving.

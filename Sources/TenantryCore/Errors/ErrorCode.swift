@@ -75,6 +75,10 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable, CustomStringCon
     case unknownMigration = "unknown_migration"
     /// Migrations are pending and this process may not apply them.
     case migrationsPending = "migrations_pending"
+    /// An inbound webhook's signature is missing or does not match its source's secret.
+    case invalidWebhookSignature = "invalid_webhook_signature"
+    /// An inbound webhook's signed timestamp is too far from the server's clock.
+    case webhookTimestampOutOfRange = "webhook_timestamp_out_of_range"
     /// The runtime PostgreSQL role could bypass row-level security.
     case unsafeDatabaseRole = "unsafe_database_role"
 

@@ -108,6 +108,16 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
     /// A test message sent to one webhook endpoint on request (made for that endpoint only,
     /// never recorded as a change).
     case webhookTest = "webhook.test"
+    /// An inbound webhook source was created (its secret is never part of an event).
+    case webhookSourceCreated = "webhook_source.created"
+    /// An inbound webhook source's name, scheme or state changed.
+    case webhookSourceUpdated = "webhook_source.updated"
+    /// An inbound webhook source got a new secret; the old one is accepted too for 24 hours.
+    case webhookSourceSecretRotated = "webhook_source.secret_rotated"
+    /// An inbound webhook source was deleted with its receipts.
+    case webhookSourceDeleted = "webhook_source.deleted"
+    /// A verified webhook arrived at one of the tenant's inbound sources and was stored.
+    case webhookReceived = "webhook.received"
 
     /// The version of this event's payload schema; it changes only when the payload changes
     /// in a way a consumer could notice.
@@ -171,6 +181,11 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
         case .messageAttemptExhausted: "Every attempt to deliver a webhook message failed: the message was dead-lettered."
         case .webhookTest:
             "A test message sent to one webhook endpoint on request (made for that endpoint only, never recorded as a change)."
+        case .webhookSourceCreated: "An inbound webhook source was created (its secret is never part of an event)."
+        case .webhookSourceUpdated: "An inbound webhook source's name, scheme or state changed."
+        case .webhookSourceSecretRotated: "An inbound webhook source got a new secret; the old one is accepted too for 24 hours."
+        case .webhookSourceDeleted: "An inbound webhook source was deleted with its receipts."
+        case .webhookReceived: "A verified webhook arrived at one of the tenant's inbound sources and was stored."
         }
     }
 
@@ -190,7 +205,8 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
             .userPasswordReset, .userEmailVerified, .userDisabled, .userEnabled, .invitationCreated, .invitationResent,
             .invitationRevoked, .auditEventsPurged, .webhookEndpointCreated, .webhookEndpointUpdated,
             .webhookEndpointSecretRotated, .webhookEndpointDeleted, .webhookEndpointDisabled, .messageAttemptExhausted,
-            .webhookTest:
+            .webhookTest, .webhookSourceCreated, .webhookSourceUpdated, .webhookSourceSecretRotated, .webhookSourceDeleted,
+            .webhookReceived:
             false
         }
     }

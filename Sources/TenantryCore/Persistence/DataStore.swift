@@ -47,6 +47,7 @@ public protocol TenantTransaction: Sendable {
     associatedtype Events: DomainEventRepository
     associatedtype WebhookEndpoints: WebhookEndpointRepository
     associatedtype WebhookMessages: WebhookMessageRepository
+    associatedtype WebhookSources: WebhookSourceRepository
     associatedtype Global: GlobalTransaction
 
     /// The tenant this transaction is bound to.
@@ -75,6 +76,8 @@ public protocol TenantTransaction: Sendable {
     var webhookEndpoints: WebhookEndpoints { get }
     /// This tenant's webhook messages and attempts.
     var webhookMessages: WebhookMessages { get }
+    /// This tenant's inbound webhook sources and receipts.
+    var webhookSources: WebhookSources { get }
     /// The global tables, in this same transaction.
     var global: Global { get }
 
@@ -155,7 +158,9 @@ public protocol PlatformTransaction: Sendable {
     associatedtype TenantEvents: CrossTenantDomainEventRepository
     associatedtype WebhookFanOut: WebhookFanOutRepository
     associatedtype WebhookDelivery: WebhookDeliveryQueue
+    associatedtype SourceDirectory: WebhookSourceDirectory
     associatedtype WebhookMessages: WebhookMessageRepository
+    associatedtype WebhookSources: WebhookSourceRepository
     associatedtype Global: GlobalTransaction
     associatedtype Directory: PlatformTenantDirectory
     associatedtype Purge: TenantPurge
@@ -182,6 +187,10 @@ public protocol PlatformTransaction: Sendable {
     var webhookDelivery: WebhookDelivery { get }
     /// One tenant's webhook messages and attempts.
     func webhookMessages(of tenantID: TenantID) -> WebhookMessages
+    /// Inbound sources by id across tenants, for the receiving route.
+    var webhookSourceDirectory: SourceDirectory { get }
+    /// One tenant's inbound sources and receipts.
+    func webhookSources(of tenantID: TenantID) -> WebhookSources
     /// The global tables, in this same transaction.
     var global: Global { get }
     /// Tenants with their member counts, for the operator API.

@@ -178,3 +178,42 @@ public protocol WebhookDeliveryQueue: Sendable {
     /// Tenants with messages made before `cutoff` that are no longer pending.
     func tenantsWithSettledMessages(before cutoff: Date) async throws -> [TenantID]
 }
+
+/// One tenant's inbound webhook sources and their receipts.
+public protocol WebhookSourceRepository: Sendable {
+    /// The tenant whose sources this repository reads and writes.
+    var tenantID: TenantID { get }
+    /// Stores a new source with its sealed secret.
+    func create(_ source: WebhookSource, secrets: SealedWebhookSecrets) async throws
+    /// The source with this id, if any.
+    func find(id: WebhookSourceID) async throws -> WebhookSource?
+    /// Sources in order of id, one page at a time.
+    func list(_ page: PageRequest) async throws -> Page<WebhookSource>
+    /// Saves the name, scheme and state; `not_found` when there is no such source.
+    func update(_ source: WebhookSource) async throws
+    /// Deletes a source and its receipts; returns whether there was one.
+    @discardableResult
+    func delete(id: WebhookSourceID) async throws -> Bool
+    /// The source's sealed secrets, if the source exists.
+    func secrets(of id: WebhookSourceID) async throws -> SealedWebhookSecrets?
+    /// Replaces the source's sealed secrets.
+    func setSecrets(_ secrets: SealedWebhookSecrets, of id: WebhookSourceID, at time: Date) async throws
+    /// Stores a verified delivery and counts it; `false`, storing nothing, when the source
+    /// already has a receipt with its message id (a duplicate).
+    func recordReceipt(_ receipt: WebhookReceipt) async throws -> Bool
+    /// Counts a refused delivery with its problem code.
+    func recordRejection(of id: WebhookSourceID, code: String, at time: Date) async throws
+    /// A source's receipts in order of id, one page at a time.
+    func receipts(of id: WebhookSourceID, page: PageRequest) async throws -> Page<WebhookReceipt>
+    /// Deletes receipts received before `cutoff`; returns how many.
+    func purgeReceipts(before cutoff: Date) async throws -> Int
+}
+
+/// Finds an inbound source by id before its tenant is known (the receiving URL names only the
+/// source), in the platform scope.
+public protocol WebhookSourceDirectory: Sendable {
+    /// The source with this id in any tenant, with its sealed secrets.
+    func source(id: WebhookSourceID) async throws -> (WebhookSource, SealedWebhookSecrets)?
+    /// Tenants with receipts received before `cutoff` (the retention sweep).
+    func tenantsWithReceipts(before cutoff: Date) async throws -> [TenantID]
+}

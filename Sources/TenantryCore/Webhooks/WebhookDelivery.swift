@@ -82,7 +82,8 @@ public struct WebhookAttempt: Sendable, Equatable {
 
     /// Creates a value.
     public init(
-        tenantID: TenantID, id: WebhookAttemptID, messageID: WebhookMessageID, attemptedAt: Date, durationMilliseconds: Int, statusCode: Int?, responseBody: String?, errorKind: String?
+        tenantID: TenantID, id: WebhookAttemptID, messageID: WebhookMessageID, attemptedAt: Date, durationMilliseconds: Int,
+        statusCode: Int?, responseBody: String?, errorKind: String?
     ) {
         self.tenantID = tenantID
         self.id = id

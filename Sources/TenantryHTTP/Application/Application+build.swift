@@ -102,6 +102,9 @@ public final class APIRouter: HTTPResponderBuilder {
         TeamsController(service: useCases.teams).register(on: tenantRoutes)
         WebhookEndpointsController(service: useCases.webhookEndpoints).register(on: tenantRoutes)
         WebhookMessagesController(service: useCases.webhookMessages).register(on: tenantRoutes)
+        // Inbound webhooks carry no bearer and no Idempotency-Key (their message id dedupes).
+        WebhookSourcesController(service: useCases.webhookSources, publicURL: configuration.resolvedPublicURL)
+            .register(on: tenantRoutes, receiving: api.group().add(middleware: ClientRateLimitMiddleware(traffic: traffic)))
         InvitationsController(service: useCases.invitations, authentication: authentication)
             .register(on: tenantRoutes, public: publicRoutes)
         TenantController(service: useCases.tenants, policy: environment.policy).register(on: tenantRoutes)

@@ -1,5 +1,6 @@
 import Foundation
 public import Hummingbird
+import NIOCore
 import TenantryCore
 
 extension Request {
@@ -33,11 +34,23 @@ extension Request {
     /// Reads the whole body, at most the configured body size (413 `payload_too_large` beyond
     /// it), and keeps it in the request so that it can be read again.
     mutating func collectBody(within context: AppRequestContext) async throws -> ByteBuffer {
+        try await collectBody(limit: context.maxUploadSize)
+    }
+
+    /// Reads the whole body, at most `limit` bytes (413 `payload_too_large` beyond it, whether
+    /// the body streams in or came whole), and keeps it in the request.
+    mutating func collectBody(limit: Int) async throws -> ByteBuffer {
+        let tooLarge = TenantryError(.payloadTooLarge, "The body is larger than \(limit) bytes.")
+        let buffer: ByteBuffer
         do {
-            return try await collectBody(upTo: context.maxUploadSize)
+            buffer = try await collectBody(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw TenantryError(.payloadTooLarge, "The body is larger than \(context.maxUploadSize) bytes.")
+            throw tooLarge
+        } catch is NIOTooManyBytesError {
+            throw tooLarge
         }
+        guard buffer.readableBytes <= limit else { throw tooLarge }
+        return buffer
     }
 
     /// Reads a JSON body when the request has one (a content type or a length above zero), with

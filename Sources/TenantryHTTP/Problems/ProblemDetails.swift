@@ -113,6 +113,8 @@ public enum ProblemCatalog {
         case .invalidIdempotencyKey: return answer(.badRequest, "Invalid idempotency key")
         case .idempotencyKeyReused: return answer(.unprocessableContent, "Idempotency key reused")
         case .idempotencyInProgress: return answer(.conflict, "Idempotent request in progress")
+        case .invalidWebhookSignature: return answer(.unauthorized, "Invalid webhook signature")
+        case .webhookTimestampOutOfRange: return answer(.badRequest, "Webhook timestamp out of range")
         case .migrationChecksumMismatch, .unknownMigration, .migrationsPending, .unsafeDatabaseRole:
             return Entry(status: .internalServerError, title: "Internal error", shownCode: .internalError)
         }

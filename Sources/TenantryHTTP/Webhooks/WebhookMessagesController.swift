@@ -41,7 +41,8 @@ struct WebhookMessagesController: Sendable {
             let count = try await service.recover(context.access, endpointID: id) {
                 var validator = Validator()
                 guard let text = body.since else {
-                    throw Validator.fail("since", "required", "since is required: failed messages made since then are sent again.")
+                    throw Validator.fail(
+                        "since", "required", "since is required: failed messages made since then are sent again.")
                 }
                 let since = validator.timestamp(text, field: "since")
                 if let since, since > Date() { validator.add("since", "out_of_range", "since must not be in the future.") }
@@ -53,7 +54,8 @@ struct WebhookMessagesController: Sendable {
             return response
         }
         routes.on(.post, "/webhook-endpoints/{id}/test", .webhooksManage, module: .webhooks) { request, context in
-            let message = try await service.sendTest(context.access, endpointID: try WebhookEndpointsController.endpointID(context))
+            let message = try await service.sendTest(
+                context.access, endpointID: try WebhookEndpointsController.endpointID(context))
             var response = try WebhookMessageBody(message).response(from: request, context: context)
             response.status = .accepted
             return response

@@ -88,6 +88,8 @@ public struct TenantScope: TenantTransaction {
     public var webhookEndpoints: SQLWebhookEndpointRepository { SQLWebhookEndpointRepository(sql: sql, tenantID: tenantID) }
     /// This tenant's webhook messages and attempts.
     public var webhookMessages: SQLWebhookMessageRepository { SQLWebhookMessageRepository(sql: sql, tenantID: tenantID) }
+    /// This tenant's inbound webhook sources and receipts.
+    public var webhookSources: SQLWebhookSourceRepository { SQLWebhookSourceRepository(sql: sql, tenantID: tenantID) }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
 
@@ -200,6 +202,12 @@ public struct PlatformScope: PlatformTransaction {
     /// One tenant's webhook messages and attempts.
     public func webhookMessages(of tenantID: TenantID) -> SQLWebhookMessageRepository {
         SQLWebhookMessageRepository(sql: sql, tenantID: tenantID)
+    }
+    /// Inbound sources by id across tenants, for the receiving route.
+    public var webhookSourceDirectory: SQLWebhookSourceDirectory { SQLWebhookSourceDirectory(sql: sql) }
+    /// One tenant's inbound sources and receipts.
+    public func webhookSources(of tenantID: TenantID) -> SQLWebhookSourceRepository {
+        SQLWebhookSourceRepository(sql: sql, tenantID: tenantID)
     }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }

@@ -142,3 +142,71 @@ extension SQLiteSchema {
         statements: SharedSchema.webhookDelivery.map { SharedSchema.render($0, for: .sqlite) }
     )
 }
+
+extension SharedSchema {
+    /// Migration 14, `webhook_sources`: each tenant's inbound webhook sources (``WebhookSource``)
+    /// with their secrets sealed by the master key and counters of what arrived, and their
+    /// verified deliveries in `webhook_receipts`, unique per (tenant, source, message id) so a
+    /// duplicate is stored once.
+    static let webhookSources: [String] = [
+        """
+        CREATE TABLE webhook_sources (
+            tenant_id UUID NOT NULL REFERENCES tenants (id),
+            id UUID NOT NULL,
+            name text NOT NULL,
+            scheme text NOT NULL CHECK (scheme IN ('standard_webhooks', 'stripe', 'hmac_sha256', 'hmac_sha512')),
+            signature_header text,
+            signature_encoding text,
+            id_header text,
+            enabled BOOLEAN NOT NULL,
+            secret text NOT NULL,
+            previous_secret text,
+            previous_secret_expires_at TIMESTAMP,
+            received_total integer NOT NULL,
+            rejected_total integer NOT NULL,
+            last_received_at TIMESTAMP,
+            last_rejected_at TIMESTAMP,
+            last_rejection text,
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (tenant_id, id)
+        )
+        """,
+        """
+        CREATE TABLE webhook_receipts (
+            tenant_id UUID NOT NULL,
+            id UUID NOT NULL,
+            source_id UUID NOT NULL,
+            message_id text NOT NULL,
+            event_type text,
+            body text NOT NULL,
+            body_base64 BOOLEAN NOT NULL,
+            received_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (tenant_id, id),
+            FOREIGN KEY (tenant_id, source_id) REFERENCES webhook_sources (tenant_id, id) ON DELETE CASCADE
+        )
+        """,
+        "CREATE UNIQUE INDEX webhook_receipts_message_key ON webhook_receipts (tenant_id, source_id, message_id)",
+        "CREATE INDEX webhook_receipts_received_idx ON webhook_receipts (received_at)",
+        "CREATE UNIQUE INDEX webhook_sources_id_key ON webhook_sources (id)",
+    ]
+}
+
+extension PostgresSchema {
+    /// Migration 14 on PostgreSQL: sources and receipts under row-level security.
+    static let webhookSourcesMigration = Migration(
+        version: 14,
+        name: "webhook_sources",
+        statements: SharedSchema.webhookSources.map { SharedSchema.render($0, for: .postgres) }
+            + tenantIsolation("webhook_sources") + tenantIsolation("webhook_receipts")
+    )
+}
+
+extension SQLiteSchema {
+    /// Migration 14 on SQLite.
+    static let webhookSourcesMigration = Migration(
+        version: 14,
+        name: "webhook_sources",
+        statements: SharedSchema.webhookSources.map { SharedSchema.render($0, for: .sqlite) }
+    )
+}

@@ -110,6 +110,7 @@ enum PostgresSchema {
         webhookEndpointsMigration,
         webhookMessagesMigration,
         webhookDeliveryMigration,
+        webhookSourcesMigration,
     ]
 
     /// ``purgeTenantFunction`` as migration 9 replaces it: an owner-privileged function
@@ -201,6 +202,7 @@ enum SQLiteSchema {
         webhookEndpointsMigration,
         webhookMessagesMigration,
         webhookDeliveryMigration,
+        webhookSourcesMigration,
     ]
 }
 

@@ -111,6 +111,7 @@ struct MemoryTenantTransaction: TenantTransaction, UnexpectedCallFails {
     var events: NoDomainEvents { NoDomainEvents(tenantID: tenantID) }
     var webhookEndpoints: NoWebhookEndpoints { NoWebhookEndpoints(tenantID: tenantID) }
     var webhookMessages: NoWebhookMessages { NoWebhookMessages(tenantID: tenantID) }
+    var webhookSources: NoWebhookSources { NoWebhookSources(tenantID: tenantID) }
     var global: MemoryGlobalTransaction { MemoryGlobalTransaction(draft: draft) }
 
     func record(_ event: DomainEvent) async throws {

@@ -336,6 +336,7 @@ struct NoUsage: UsageRepository, UnexpectedCallFails { let tenantID: TenantID }
 struct NoDomainEvents: DomainEventRepository, UnexpectedCallFails { let tenantID: TenantID }
 struct NoWebhookEndpoints: WebhookEndpointRepository, UnexpectedCallFails { let tenantID: TenantID }
 struct NoWebhookMessages: WebhookMessageRepository, UnexpectedCallFails { let tenantID: TenantID }
+struct NoWebhookSources: WebhookSourceRepository, UnexpectedCallFails { let tenantID: TenantID }
 struct NoSigningKeys: SigningKeyRepository, UnexpectedCallFails {}
 struct NoPlatformAuditEvents: PlatformAuditEventRepository, UnexpectedCallFails {}
 struct NoOperators: PlatformOperatorRepository, UnexpectedCallFails {}

@@ -260,3 +260,17 @@ extension WebhookMessageRepository where Self: UnexpectedCallFails {
     func statistics(endpointID: WebhookEndpointID) async throws -> WebhookEndpointStatistics { try unexpected() }
     func purge(before cutoff: Date) async throws -> Int { try unexpected() }
 }
+
+extension WebhookSourceRepository where Self: UnexpectedCallFails {
+    func create(_ source: WebhookSource, secrets: SealedWebhookSecrets) async throws { try unexpected() }
+    func find(id: WebhookSourceID) async throws -> WebhookSource? { try unexpected() }
+    func list(_ page: PageRequest) async throws -> Page<WebhookSource> { try unexpected() }
+    func update(_ source: WebhookSource) async throws { try unexpected() }
+    func delete(id: WebhookSourceID) async throws -> Bool { try unexpected() }
+    func secrets(of id: WebhookSourceID) async throws -> SealedWebhookSecrets? { try unexpected() }
+    func setSecrets(_ secrets: SealedWebhookSecrets, of id: WebhookSourceID, at time: Date) async throws { try unexpected() }
+    func recordReceipt(_ receipt: WebhookReceipt) async throws -> Bool { try unexpected() }
+    func recordRejection(of id: WebhookSourceID, code: String, at time: Date) async throws { try unexpected() }
+    func receipts(of id: WebhookSourceID, page: PageRequest) async throws -> Page<WebhookReceipt> { try unexpected() }
+    func purgeReceipts(before cutoff: Date) async throws -> Int { try unexpected() }
+}
