@@ -100,6 +100,13 @@ public enum Fixtures {
                     """
                 ).run()
             }
+            let source = WebhookSource(
+                tenantID: tenant.id, id: .generate(), name: "Stripe", scheme: .stripe, enabled: true, createdAt: now,
+                updatedAt: now)
+            try await scope.webhookSources.create(source, secrets: SealedWebhookSecrets(current: "v1.sealed.elsewhere"))
+            _ = try await scope.webhookSources.recordReceipt(
+                WebhookReceipt.make(
+                    tenantID: tenant.id, sourceID: source.id, messageID: "evt_\(UUID())", body: Array("{}".utf8), at: now))
         }
         return tenant
     }

@@ -130,10 +130,15 @@ public enum LoopbackHTTP {
         port: Int,
         path: String,
         headers: [String: String] = [:],
+        json body: String? = nil,
         timeout: TimeInterval = 30
     ) async throws -> (status: Int, body: String) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
+        if let body {
+            request.httpBody = Data(body.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.timeoutInterval = timeout
         let configuration = URLSessionConfiguration.ephemeral

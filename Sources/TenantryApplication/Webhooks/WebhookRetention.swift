@@ -3,9 +3,11 @@ public import Logging
 public import ServiceLifecycle
 public import TenantryCore
 
-/// Removes delivered and failed webhook messages, with their attempts, once they are older
-/// than their tenant's retention (`webhook_retention_days` of its plan or overrides; none keeps
-/// them). Pending messages are never removed. Each tenant is swept in its own transaction.
+/// Removes delivered and failed webhook messages, with their attempts, and inbound receipts,
+/// once they are older than their tenant's retention (`webhook_retention_days` of its plan or
+/// overrides; none keeps them). Pending messages are never removed, and receipts are kept at
+/// least ``WebhookSource/deduplicationWindow`` so a duplicate is always recognised within it.
+/// Each tenant is swept in its own transaction.
 public struct WebhookRetention: Sendable {
     let database: any DataStore
 
@@ -14,11 +16,13 @@ public struct WebhookRetention: Sendable {
         self.database = database
     }
 
-    /// Sweeps every tenant with settled messages; returns how many messages were removed.
+    /// Sweeps every tenant with settled messages or receipts; returns how many messages and
+    /// receipts were removed.
     @discardableResult
     public func sweep(now: Date = Date()) async throws -> Int {
         let tenants = try await database.withPlatform { scope in
-            try await scope.webhookDelivery.tenantsWithSettledMessages(before: now)
+            Set(try await scope.webhookDelivery.tenantsWithSettledMessages(before: now)).union(
+                try await scope.webhookSourceDirectory.tenantsWithReceipts(before: now))
         }
         var removed = 0
         for tenant in tenants {
@@ -27,8 +31,10 @@ public struct WebhookRetention: Sendable {
             }?.entitlements.allowance(.webhookRetentionDays)
             guard let days else { continue }
             let cutoff = now.addingTimeInterval(-Double(days) * 86_400)
+            let receiptCutoff = min(cutoff, now.addingTimeInterval(-WebhookSource.deduplicationWindow))
             removed += try await database.withTenant(tenant) { scope in
                 try await scope.webhookMessages.purge(before: cutoff)
+                    + scope.webhookSources.purgeReceipts(before: receiptCutoff)
             }
         }
         return removed

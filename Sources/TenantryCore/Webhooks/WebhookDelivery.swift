@@ -181,11 +181,11 @@ public struct WebhookDeliverySettings: Sendable, Equatable {
         self.schedule = schedule
     }
 
-    /// How long a claimed message stays hidden from other workers: the timeout and a margin, so
-    /// a live worker always finishes before another may take the message over (a crashed one's
-    /// message is taken over after this).
+    /// How long a claimed message stays hidden from other workers: the timeout and 5 seconds to
+    /// record the attempt, so a live worker finishes before another may take the message over
+    /// (a crashed one's message is taken over after this).
     public var lease: TimeInterval {
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        return seconds + 15
+        return seconds + 5
     }
 }
