@@ -129,6 +129,9 @@ struct Serve: AsyncParsableCommand {
             try MasterKeySource.validate(configuration: configuration)
             try await TenantryServer.run(configuration: configuration, logger: logger) { environment, usage in
                 let database = environment.database
+                // Events recorded here wake the fan-out; messages it makes wake the deliveries.
+                let eventsRecorded = WebhookFanOutService.doorbell(following: environment.changes)
+                let messagesMade = Doorbell()
                 let retention = PlanAuditRetention(database: database)
                 return [
                     JobWorker(database: database, handler: EmailDeliveryJob(transport: transport, usage: usage), logger: logger),
@@ -143,7 +146,8 @@ struct Serve: AsyncParsableCommand {
                     EventRetentionSweeper(
                         retention: EventRetention(database: database, retention: .seconds(configuration.eventRetention)),
                         logger: logger),
-                    WebhookFanOutService(fanOut: WebhookFanOut(database: database), logger: logger),
+                    WebhookFanOutService(
+                        fanOut: WebhookFanOut(database: database), wakeUp: eventsRecorded, made: messagesMade, logger: logger),
                     WebhookDeliveryService(
                         delivery: WebhookDelivery(
                             database: database, masterKey: environment.masterKey,
@@ -151,7 +155,7 @@ struct Serve: AsyncParsableCommand {
                                 policy: configuration.webhookEgress, timeout: configuration.webhookDelivery.timeout,
                                 userAgent: "Tenantry-Webhooks/\(Tenantry.version)"),
                             settings: configuration.webhookDelivery, logger: logger),
-                        logger: logger),
+                        wakeUp: messagesMade, logger: logger),
                     WebhookRetentionSweeper(retention: WebhookRetention(database: database), logger: logger),
                 ]
             }

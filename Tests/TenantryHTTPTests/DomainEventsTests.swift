@@ -94,9 +94,10 @@ struct DomainEventsTests {
             #expect(!events.contains { $0.id == event.id })
             #expect(!audit.items.contains { $0.id == event.id })
             #expect(heard.notices.isEmpty)
-            // The same event committed is recorded and announced (it changes access).
+            // The same event committed is recorded and announced: to this node's webhook fan-out,
+            // and (it changes access) to every node's caches.
             try await store.withTenant(tenant.id) { scope in try await scope.record(event) }
-            #expect(heard.notices == [.tenantAccess(tenant.id)])
+            #expect(heard.notices == [.eventsRecorded(tenant.id), .tenantAccess(tenant.id)])
         }
     }
 

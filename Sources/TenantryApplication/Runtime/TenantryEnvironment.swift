@@ -142,6 +142,8 @@ public struct RuntimeCaches: Sendable {
                         directory.apply(change)
                     case .sessionRevoked(let sessionID):
                         sessions.revoked([sessionID])
+                    case .eventsRecorded:
+                        break
                     }
                 },
                 reset: { channel in
@@ -153,6 +155,8 @@ public struct RuntimeCaches: Sendable {
                         directory.invalidateAll()
                     case .sessionRevoked:
                         sessions.clear()
+                    case .eventsRecorded:
+                        break
                     }
                 }
             ))
@@ -292,7 +296,7 @@ public struct IdentityMaintenance: Service {
                     // Each channel's notices from other nodes go on this node's bus; after a
                     // (re)connect the bus is reset, since notices sent meanwhile were missed.
                     let changes = environment.changes
-                    for channel in NoticeChannel.allCases {
+                    for channel in NoticeChannel.allCases where channel.crossesNodes {
                         group.addTask {
                             await notices.listen(
                                 to: channel, onReconnect: { changes.reset(channel) },

@@ -254,17 +254,22 @@ actor EndpointRateLimiter {
 }
 
 /// Runs ``WebhookDelivery`` continuously: keeps up to the concurrency of deliveries in flight,
-/// claiming more as slots free up, and polls every `interval` when nothing is due. On graceful
+/// claiming more as slots free up, and when nothing is due looks again after `interval`, or at
+/// once when `wakeUp` rings (the fan-out made messages on this node). On graceful
 /// shutdown it stops claiming and lets the deliveries in flight finish.
 public struct WebhookDeliveryService: Service {
     let delivery: WebhookDelivery
     let interval: Duration
+    let wakeUp: Doorbell
     let logger: Logger
 
-    /// Creates the service.
-    public init(delivery: WebhookDelivery, interval: Duration = .milliseconds(250), logger: Logger) {
+    /// Creates the service; `wakeUp` rings when new messages were made on this node.
+    public init(
+        delivery: WebhookDelivery, interval: Duration = .milliseconds(250), wakeUp: Doorbell = Doorbell(), logger: Logger
+    ) {
         self.delivery = delivery
         self.interval = interval
+        self.wakeUp = wakeUp
         self.logger = logger
     }
 
@@ -298,9 +303,9 @@ public struct WebhookDeliveryService: Service {
                 }
                 if idle && !timerPending {
                     timerPending = true
-                    let interval = self.interval
+                    let (interval, wakeUp) = (self.interval, self.wakeUp)
                     group.addTask {
-                        try? await Task.sleep(for: interval)
+                        await wakeUp.wait(upTo: interval)
                         return false
                     }
                 }

@@ -62,26 +62,50 @@ public struct WebhookFanOut: Sendable {
     }
 }
 
-/// Runs ``WebhookFanOut`` every `interval` (default a quarter of a second), so a message exists
-/// soon after its event commits. `serve` runs it on every node.
+/// Runs ``WebhookFanOut`` every `interval` (default a quarter of a second), and at once when
+/// `wakeUp` rings (this node recorded events), so a message exists soon after its event
+/// commits; rings `delivered` when it made messages, so they go out at once. `serve` runs it
+/// on every node.
 public struct WebhookFanOutService: Service {
     let fanOut: WebhookFanOut
     let interval: Duration
+    let wakeUp: Doorbell
+    let made: Doorbell?
     let logger: Logger
 
     /// Creates the service.
-    public init(fanOut: WebhookFanOut, interval: Duration = .milliseconds(250), logger: Logger) {
+    public init(
+        fanOut: WebhookFanOut, interval: Duration = .milliseconds(250), wakeUp: Doorbell = Doorbell(), made: Doorbell? = nil,
+        logger: Logger
+    ) {
         self.fanOut = fanOut
         self.interval = interval
+        self.wakeUp = wakeUp
+        self.made = made
         self.logger = logger
     }
 
+    /// A doorbell rung whenever this node records events (the local notice
+    /// ``ChangeNotice/eventsRecorded`` on `changes`).
+    public static func doorbell(following changes: ChangeBus) -> Doorbell {
+        let bell = Doorbell()
+        changes.subscribe(
+            ChangeBus.Subscriber(
+                receive: { notice in
+                    if case .eventsRecorded = notice { bell.ring() }
+                }, reset: { _ in }))
+        return bell
+    }
+
     public func run() async {
-        await PeriodicService(
-            name: "webhook fan-out", interval: interval, runsAtStart: true, logger: logger,
-            failureMessage: "making webhook messages from events failed; will retry"
-        ) {
-            try await fanOut.drain()
-        }.run()
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                if try await fanOut.drain() > 0 { made?.ring() }
+            } catch {
+                logger.warning(
+                    "making webhook messages from events failed; will retry", metadata: ErrorDiagnostics.metadata(for: error))
+            }
+            await wakeUp.wait(upTo: interval)
+        }
     }
 }

@@ -13,6 +13,9 @@ public enum ChangeNotice: Sendable, Hashable {
     case directory(UserDirectoryNotice)
     /// A session was revoked.
     case sessionRevoked(SessionID)
+    /// Events were recorded in a tenant's outbox (on this node only; see
+    /// ``NoticeChannel/eventsRecorded``).
+    case eventsRecorded(TenantID)
 
     /// The channel this notice travels on between nodes.
     public var channel: NoticeChannel {
@@ -20,6 +23,7 @@ public enum ChangeNotice: Sendable, Hashable {
         case .tenantAccess: .accessChanged
         case .directory: .userDirectoryChanged
         case .sessionRevoked: .sessionRevoked
+        case .eventsRecorded: .eventsRecorded
         }
     }
 
@@ -29,6 +33,7 @@ public enum ChangeNotice: Sendable, Hashable {
         case .tenantAccess(let id): id?.description ?? "*"
         case .directory(let notice): notice.payload
         case .sessionRevoked(let id): id.description
+        case .eventsRecorded(let id): id.description
         }
     }
 
@@ -49,6 +54,9 @@ public enum ChangeNotice: Sendable, Hashable {
         case .sessionRevoked:
             guard let id = SessionID(payload) else { return nil }
             self = .sessionRevoked(id)
+        case .eventsRecorded:
+            guard let id = TenantID(payload) else { return nil }
+            self = .eventsRecorded(id)
         }
     }
 }

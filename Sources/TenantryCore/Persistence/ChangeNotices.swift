@@ -9,6 +9,13 @@ public enum NoticeChannel: String, Sendable, CaseIterable {
     /// A tenant's members, roles, keys, status, plan or overrides changed (payload: the tenant
     /// id, or `*` when a plan changed, which may concern every tenant).
     case accessChanged = "tenantry_access_changed"
+    /// Events were recorded in a tenant's outbox (payload: the tenant id). Local to the node
+    /// that committed them, never sent between nodes: it only wakes this node's webhook
+    /// fan-out early (other nodes find the events when they next look).
+    case eventsRecorded = "tenantry_events_recorded"
+
+    /// Whether notices on this channel are sent to other nodes.
+    public var crossesNodes: Bool { self != .eventsRecorded }
 }
 
 /// Hears the notices other nodes send.

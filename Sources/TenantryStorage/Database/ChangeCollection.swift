@@ -33,7 +33,7 @@ extension ChangeNotice {
     /// only when the transaction commits), and to this node's ``ChangeCollection``.
     func announce(on sql: any SQLDatabase) async throws {
         ChangeCollection.current?.add(self)
-        guard sql.dialect.name == "postgresql" else { return }
+        guard sql.dialect.name == "postgresql", channel.crossesNodes else { return }
         try await sql.raw("SELECT pg_notify(\(bind: channel.rawValue), \(bind: payload))").run()
     }
 }

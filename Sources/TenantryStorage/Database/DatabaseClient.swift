@@ -101,6 +101,7 @@ public struct TenantScope: TenantTransaction {
         event.occurredAt = AuditChain.normalized(event.occurredAt)
         try await events.append(event)
         try await auditEvents.append(event.auditEvent)
+        try await ChangeNotice.eventsRecorded(tenantID).announce(on: sql)
         if event.type.changesAccess { try await announceAccessChange() }
     }
 
