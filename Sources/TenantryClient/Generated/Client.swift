@@ -25569,7 +25569,7 @@ public struct Client: APIProtocol {
                     switch chosenContentType {
                     case "application/json":
                         body = try await converter.getResponseBodyAsJSON(
-                            Components.Schemas.RotatedWebhookSecret.self,
+                            Components.Schemas.RotatedWebhookSourceSecret.self,
                             from: responseBody,
                             transforming: { value in
                                 .json(value)

@@ -3312,6 +3312,33 @@ extension Components {
                 case secret
             }
         }
+        /// - Remark: Generated from `#/components/schemas/RotatedWebhookSourceSecret`.
+        public struct RotatedWebhookSourceSecret: Codable, Hashable, Sendable {
+            /// When the previous secret stops being accepted.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RotatedWebhookSourceSecret/previous_secret_expires_at`.
+            public var previousSecretExpiresAt: Foundation.Date
+            /// The new secret (the one given, or one the server made), shown this once.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RotatedWebhookSourceSecret/secret`.
+            public var secret: Swift.String
+            /// Creates a new `RotatedWebhookSourceSecret`.
+            ///
+            /// - Parameters:
+            ///   - previousSecretExpiresAt: When the previous secret stops being accepted.
+            ///   - secret: The new secret (the one given, or one the server made), shown this once.
+            public init(
+                previousSecretExpiresAt: Foundation.Date,
+                secret: Swift.String
+            ) {
+                self.previousSecretExpiresAt = previousSecretExpiresAt
+                self.secret = secret
+            }
+            public enum CodingKeys: String, CodingKey {
+                case previousSecretExpiresAt = "previous_secret_expires_at"
+                case secret
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/Session`.
         public struct Session: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Session/created_at`.

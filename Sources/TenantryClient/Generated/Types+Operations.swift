@@ -24850,7 +24850,7 @@ public enum Operations {
                 ///
                 /// - Remark: Generated from `#/paths/api/v1/webhook-messages/GET/query/endpoint_id`.
                 public var endpointId: Swift.String?
-                /// Only messages of this event type.
+                /// Only messages of this event type (a name the catalogue does not have matches none).
                 ///
                 /// - Remark: Generated from `#/paths/api/v1/webhook-messages/GET/query/event_type`.
                 public var eventType: Swift.String?
@@ -24878,7 +24878,7 @@ public enum Operations {
                 ///
                 /// - Parameters:
                 ///   - endpointId: Only messages to this endpoint.
-                ///   - eventType: Only messages of this event type.
+                ///   - eventType: Only messages of this event type (a name the catalogue does not have matches none).
                 ///   - status: Only messages in this state.
                 ///   - since: Only messages made at or after this time.
                 ///   - until: Only messages made before this time.
@@ -28497,12 +28497,12 @@ public enum Operations {
                 /// - Remark: Generated from `#/paths/api/v1/webhook-sources/{id}/rotate-secret/POST/responses/200/content`.
                 @frozen public enum Body: Sendable, Hashable {
                     /// - Remark: Generated from `#/paths/api/v1/webhook-sources/{id}/rotate-secret/POST/responses/200/content/application\/json`.
-                    case json(Components.Schemas.RotatedWebhookSecret)
+                    case json(Components.Schemas.RotatedWebhookSourceSecret)
                     /// The associated value of the enum case if `self` is `.json`.
                     ///
                     /// - Throws: An error if `self` is not `.json`.
                     /// - SeeAlso: `.json`.
-                    public var json: Components.Schemas.RotatedWebhookSecret {
+                    public var json: Components.Schemas.RotatedWebhookSourceSecret {
                         get throws {
                             switch self {
                             case let .json(body):

@@ -12,10 +12,12 @@ struct WebhookMessagesController: Sendable {
     func register(on routes: TenantRoutes) {
         routes.on(.get, "/webhook-messages", .webhooksRead, module: .webhooks) { request, context in
             var validator = Validator()
-            let filter = Self.filter(request, validator: &validator)
+            let (filter, matchesNone) = Self.filter(request, validator: &validator)
             let page = try request.pageRequest()
             try validator.check()
-            let result = try await service.list(context.access, filter: filter, page: page)
+            let result =
+                matchesNone
+                ? Page(items: [], nextCursor: nil) : try await service.list(context.access, filter: filter, page: page)
             return try WebhookMessagePage(items: result.items.map(WebhookMessageBody.init), nextCursor: result.nextCursor)
                 .response(from: request, context: context)
         }
@@ -72,8 +74,10 @@ struct WebhookMessagesController: Sendable {
         try context.identifier("id", notFound: WebhookMessageService.noSuchMessage)
     }
 
-    /// The list's filters from the query; bad values are collected in `validator`.
-    static func filter(_ request: Request, validator: inout Validator) -> WebhookMessageFilter {
+    /// The list's filters from the query; bad values are collected in `validator`. `matchesNone`
+    /// when the event type is well formed but not in the catalogue: no message has it.
+    static func filter(_ request: Request, validator: inout Validator) -> (WebhookMessageFilter, matchesNone: Bool) {
+        var matchesNone = false
         let query = request.uri.queryParameters
         var filter = WebhookMessageFilter()
         if let text = query["endpoint_id"].map(String.init) {
@@ -83,7 +87,13 @@ struct WebhookMessagesController: Sendable {
         if let text = query["event_type"].map(String.init) {
             filter.eventType = EventType(rawValue: text)
             if filter.eventType == nil {
-                validator.add("event_type", "unknown_event_type", "event_type is an event type of the catalogue.")
+                let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+                if parts.count >= 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 == "_" || ("a"..."z").contains($0) } })
+                {
+                    matchesNone = true
+                } else {
+                    validator.add("event_type", "invalid_format", "event_type is an event type's name, e.g. member.added.")
+                }
             }
         }
         if let text = query["status"].map(String.init) {
@@ -95,7 +105,7 @@ struct WebhookMessagesController: Sendable {
         if let since = filter.since, let until = filter.until, until < since {
             validator.add("until", "out_of_range", "until must not be before since.")
         }
-        return filter
+        return (filter, matchesNone)
     }
 }
 

@@ -52,6 +52,7 @@ struct WebhookSourcesController: Sendable {
                 context.access, id: id, secret: given?.secret, origin: context.origin(of: request))
             var response = try RotatedWebhookSecretBody(secret: secret, previousSecretExpiresAt: until)
                 .response(from: request, context: context)
+            // Documented as RotatedWebhookSourceSecret: the sender's secret need not be whsec_.
             response.headers[.cacheControl] = "no-store"
             return response
         }
