@@ -112,13 +112,17 @@ extension SQLiteSchema {
 extension SharedSchema {
     /// Migration 13, `webhook_delivery`: the token of a message's current claim (the finishing
     /// write names it, so a worker whose claim expired cannot overwrite its successor's work),
-    /// an index for each endpoint's delivery log, and the seeded plans' retention of messages
+    /// indexes for each endpoint's delivery log, for retention and for the claim of pending
+    /// messages, and the seeded plans' retention of messages
     /// (`webhook_retention_days`: free 7, pro 30, enterprise 90) when an operator has not
     /// changed their allowances.
     static let webhookDelivery: [String] = [
         "ALTER TABLE webhook_messages ADD COLUMN claim_token UUID",
         "CREATE INDEX webhook_messages_endpoint_idx ON webhook_messages (tenant_id, endpoint_id, id)",
         "CREATE INDEX webhook_messages_created_idx ON webhook_messages (created_at)",
+        // The claim reads pending messages in due order and stops at its limit, however many
+        // settled messages are kept.
+        "CREATE INDEX webhook_messages_pending_idx ON webhook_messages (next_attempt_at) WHERE status = 'pending'",
         #"UPDATE plans SET limits = '{"api_calls_per_month":100000,"api_keys":10,"audit_retention_days":30,"members":10,"requests_per_minute":600,"teams":10,"webhook_endpoints":3,"webhook_retention_days":7}' WHERE id = 'free' AND limits = '{"api_calls_per_month":100000,"api_keys":10,"audit_retention_days":30,"members":10,"requests_per_minute":600,"teams":10,"webhook_endpoints":3}'"#,
         #"UPDATE plans SET limits = '{"api_calls_per_month":5000000,"api_keys":100,"audit_retention_days":365,"members":100,"requests_per_minute":3000,"teams":100,"webhook_endpoints":25,"webhook_retention_days":30}' WHERE id = 'pro' AND limits = '{"api_calls_per_month":5000000,"api_keys":100,"audit_retention_days":365,"members":100,"requests_per_minute":3000,"teams":100,"webhook_endpoints":25}'"#,
         #"UPDATE plans SET limits = '{"audit_retention_days":2555,"requests_per_minute":20000,"webhook_retention_days":90}' WHERE id = 'enterprise' AND limits = '{"audit_retention_days":2555,"requests_per_minute":20000}'"#,

@@ -76,15 +76,8 @@ public struct SQLWebhookFanOutRepository: WebhookFanOutRepository {
         for chunk in stride(from: 0, to: events.count, by: Self.rowsPerStatement).map({
             events[$0..<min($0 + Self.rowsPerStatement, events.count)]
         }) {
-            var query: SQLQueryString = "UPDATE domain_events SET consumed_at = \(bind: time) WHERE (tenant_id, id) IN ("
-            for (index, event) in chunk.enumerated() {
-                query.appendLiteral(index == 0 ? "(" : ", (")
-                query.appendInterpolation(bind: event.tenantID.rawValue)
-                query.appendLiteral(", ")
-                query.appendInterpolation(bind: event.id.rawValue)
-                query.appendLiteral(")")
-            }
-            query.appendLiteral(")")
+            let keys = chunk.map { (tenant: $0.tenantID.rawValue, id: $0.id.rawValue) }
+            let query: SQLQueryString = "UPDATE domain_events SET consumed_at = \(bind: time) WHERE \(TenantKeys.condition(keys))"
             try await sql.raw(query).run()
         }
     }

@@ -197,37 +197,37 @@ public struct SQLWebhookMessageRepository: WebhookMessageRepository {
 public struct SQLWebhookDeliveryQueue: WebhookDeliveryQueue {
     let sql: any SQLDatabase
 
-    /// Claims due messages with one statement (on PostgreSQL skipping rows another worker is
-    /// claiming), then reads their endpoints and secrets.
+    /// Claims due messages: selects them (on PostgreSQL locking them, skipping rows another
+    /// worker is claiming), marks them claimed by their keys, then reads their endpoints and
+    /// secrets. Each statement reaches rows through an index, however many messages are kept.
     public func claimDue(now: Date, until: Date, limit: Int) async throws -> [ClaimedDelivery] {
         let token = UUID()
         let locking: SQLQueryString = sql.dialect.name == "postgresql" ? " FOR UPDATE OF m SKIP LOCKED" : ""
-        let messages = try await sql.raw(
+        let due = try await sql.raw(
             """
-            UPDATE webhook_messages SET claimed_until = \(bind: until), claim_token = \(bind: token)
-            WHERE (tenant_id, id) IN (
-                SELECT m.tenant_id, m.id FROM webhook_messages m
-                JOIN webhook_endpoints e ON e.tenant_id = m.tenant_id AND e.id = m.endpoint_id
-                WHERE m.status = 'pending' AND m.next_attempt_at <= \(bind: now)
-                    AND (m.claimed_until IS NULL OR m.claimed_until < \(bind: now)) AND e.enabled = \(bind: true)
-                ORDER BY m.next_attempt_at LIMIT \(bind: limit)\(locking))
-            RETURNING \(unsafeRaw: SQLWebhookMessageRepository.columns)
+            SELECT m.tenant_id, m.id, m.endpoint_id, m.event_id, m.event_type, m.body, m.status, m.attempts,
+                m.next_attempt_at, m.created_at
+            FROM webhook_messages m
+            JOIN webhook_endpoints e ON e.tenant_id = m.tenant_id AND e.id = m.endpoint_id
+            WHERE m.status = 'pending' AND m.next_attempt_at <= \(bind: now)
+                AND (m.claimed_until IS NULL OR m.claimed_until < \(bind: now)) AND e.enabled = \(bind: true)
+            ORDER BY m.next_attempt_at LIMIT \(bind: limit)\(locking)
             """
         ).all().map(SQLWebhookMessageRepository.decode)
-        guard !messages.isEmpty else { return [] }
-        var query: SQLQueryString = """
-            SELECT \(unsafeRaw: SQLWebhookEndpointRepository.columns), secret, previous_secret, previous_secret_expires_at
-            FROM webhook_endpoints WHERE (tenant_id, id) IN (
+        guard !due.isEmpty else { return [] }
+        let claimed = due.map { (tenant: $0.tenantID.rawValue, id: $0.id.rawValue) }
+        let claim: SQLQueryString = """
+            UPDATE webhook_messages SET claimed_until = \(bind: until), claim_token = \(bind: token)
+            WHERE \(TenantKeys.condition(claimed))
             """
-        let keys = Set(messages.map { KeyPair(tenant: $0.tenantID.rawValue, id: $0.endpointID.rawValue) })
-        for (index, key) in keys.enumerated() {
-            query.appendLiteral(index == 0 ? "(" : ", (")
-            query.appendInterpolation(bind: key.tenant)
-            query.appendLiteral(", ")
-            query.appendInterpolation(bind: key.id)
-            query.appendLiteral(")")
-        }
-        query.appendLiteral(")")
+        try await sql.raw(claim).run()
+        let messages = due
+        guard !messages.isEmpty else { return [] }
+        let endpointKeys = Set(messages.map { KeyPair(tenant: $0.tenantID.rawValue, id: $0.endpointID.rawValue) })
+        let query: SQLQueryString = """
+            SELECT \(unsafeRaw: SQLWebhookEndpointRepository.columns), secret, previous_secret, previous_secret_expires_at
+            FROM webhook_endpoints WHERE \(TenantKeys.condition(endpointKeys.map { (tenant: $0.tenant, id: $0.id) }))
+            """
         var endpoints: [KeyPair: (WebhookEndpoint, SealedWebhookSecrets)] = [:]
         for row in try await sql.raw(query).all() {
             let endpoint = try SQLWebhookEndpointRepository.decode(row)
