@@ -75,7 +75,7 @@ public struct WebhookDelivery: Sendable {
                 }
                 return
             }
-            let secrets = try open(delivery.secrets).signing(at: now)
+            let secrets = try delivery.secrets.signingSecrets(with: masterKey, at: now)
             let timestamp = Int64(now.timeIntervalSince1970)
             let body = Array(message.body.utf8)
             let headers = [
@@ -230,19 +230,6 @@ public struct WebhookDelivery: Sendable {
         }
     }
 
-    private func open(_ sealed: SealedWebhookSecrets) throws -> WebhookSecrets {
-        func secret(_ text: String) throws -> WebhookSecret {
-            guard let secret = WebhookSecret(text: String(decoding: try masterKey.open(text), as: UTF8.self)) else {
-                throw TenantryError(.internalError, "A stored webhook secret does not parse.")
-            }
-            return secret
-        }
-        var secrets = WebhookSecrets(current: try secret(sealed.current))
-        if let previous = sealed.previous, let expiresAt = sealed.previousExpiresAt {
-            secrets.previous = (try secret(previous), expiresAt)
-        }
-        return secrets
-    }
 }
 
 /// Each endpoint's own rate limit, counted per minute in this process (several worker

@@ -171,18 +171,7 @@ public struct WebhookEndpointService: Sendable {
     {
         let stored = try await database.withTenant(tenantID) { scope in try await scope.webhookEndpoints.secrets(of: id) }
         guard let stored else { throw Self.noSuchEndpoint }
-        var secrets = WebhookSecrets(current: try open(stored.current))
-        if let previous = stored.previous, let expiresAt = stored.previousExpiresAt {
-            secrets.previous = (try open(previous), expiresAt)
-        }
-        return secrets.signing(at: now)
-    }
-
-    private func open(_ sealed: String) throws -> WebhookSecret {
-        guard let secret = WebhookSecret(text: String(decoding: try masterKey.open(sealed), as: UTF8.self)) else {
-            throw TenantryError(.internalError, "A stored webhook secret does not parse.")
-        }
-        return secret
+        return try stored.signingSecrets(with: masterKey, at: now)
     }
 
     /// The fields an event lists, as text; absent when empty. The URL itself is left out, as

@@ -165,32 +165,32 @@ public struct WebhookSourceService: Sendable {
         public var duplicate: Bool
     }
 
+    /// A source a receiving URL names, with its sealed secrets, found before its tenant is known.
+    public struct ReceivingSource: Sendable {
+        public var source: WebhookSource
+        public var secrets: SealedWebhookSecrets
+    }
+
     /// The source a receiving URL names, when a tenant can receive through it now: the source
     /// exists and is enabled, and its tenant is active with the `webhooks` module.
-    public func receivingSource(_ id: WebhookSourceID) async throws -> WebhookSource {
+    public func receivingSource(_ id: WebhookSourceID) async throws -> ReceivingSource {
         let found = try await database.withPlatform { scope in try await scope.webhookSourceDirectory.source(id: id) }
-        guard let (source, _) = found, source.enabled else { throw Self.noSuchSource }
+        guard let (source, secrets) = found, source.enabled else { throw Self.noSuchSource }
         let entitled = try await database.readGlobal { scope in try await EntitlementDirectory.load(source.tenantID, from: scope)
         }
         guard let entitled, entitled.status == .active, entitled.entitlements.modules.contains(.webhooks) else {
             throw Self.noSuchSource
         }
-        return source
+        return ReceivingSource(source: source, secrets: secrets)
     }
 
-    /// Verifies and stores a delivery to `source` (from ``receivingSource(_:)``); a refusal is
+    /// Verifies and stores a delivery to a source from ``receivingSource(_:)``; a refusal is
     /// counted on the source and thrown as its problem.
-    public func receive(_ source: WebhookSource, headers: [String: String], body: [UInt8], now: Date = Date()) async throws
-        -> Reception
+    public func receive(_ receiving: ReceivingSource, headers: [String: String], body: [UInt8], now: Date = Date())
+        async throws -> Reception
     {
-        let sealed = try await database.withTenant(source.tenantID) { scope in
-            try await scope.webhookSources.secrets(of: source.id)
-        }
-        guard let sealed else { throw Self.noSuchSource }
-        var secrets = [String(decoding: try masterKey.open(sealed.current), as: UTF8.self)]
-        if let previous = sealed.previous, let expiresAt = sealed.previousExpiresAt, expiresAt > now {
-            secrets.append(String(decoding: try masterKey.open(previous), as: UTF8.self))
-        }
+        let source = receiving.source
+        let secrets = try receiving.secrets.opened(with: masterKey, at: now)
         let verified: InboundVerifier.Verified
         do {
             verified = try InboundVerifier.verify(scheme: source.scheme, secrets: secrets, headers: headers, body: body, now: now)

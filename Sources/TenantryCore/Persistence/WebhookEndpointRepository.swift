@@ -22,6 +22,27 @@ public struct SealedWebhookSecrets: Sendable, Equatable {
         SealedWebhookSecrets(
             current: next, previous: current, previousExpiresAt: now.addingTimeInterval(WebhookSecrets.rotationOverlap))
     }
+
+    /// The secrets still valid at `now`, opened with the master key: the current one first,
+    /// then the previous one while its overlap lasts.
+    public func opened(with key: MasterKey, at now: Date) throws -> [String] {
+        var texts = [String(decoding: try key.open(current), as: UTF8.self)]
+        if let previous, let previousExpiresAt, previousExpiresAt > now {
+            texts.append(String(decoding: try key.open(previous), as: UTF8.self))
+        }
+        return texts
+    }
+
+    /// ``opened(with:at:)`` as webhook signing secrets (`whsec_…`); a stored secret that does not
+    /// parse is an internal error.
+    public func signingSecrets(with key: MasterKey, at now: Date) throws -> [WebhookSecret] {
+        try opened(with: key, at: now).map { text in
+            guard let secret = WebhookSecret(text: text) else {
+                throw TenantryError(.internalError, "A stored webhook secret does not parse.")
+            }
+            return secret
+        }
+    }
 }
 
 /// One tenant's webhook endpoints.

@@ -73,20 +73,20 @@ struct WebhookSourcesController: Sendable {
         guard let id = context.parameters.get("id").flatMap(WebhookSourceID.init) else {
             throw WebhookSourceService.noSuchSource
         }
-        let source = try await service.receivingSource(id)
+        let receiving = try await service.receivingSource(id)
         var request = request
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(limit: WebhookSource.maximumBody)
         } catch let error as TenantryError where error.code == .payloadTooLarge {
-            try await service.refuse(source, error)
+            try await service.refuse(receiving.source, error)
             throw error
         }
         var headers: [String: String] = [:]
         for field in request.headers where headers[field.name.canonicalName] == nil {
             headers[field.name.canonicalName] = field.value
         }
-        let reception = try await service.receive(source, headers: headers, body: Array(buffer.readableBytesView))
+        let reception = try await service.receive(receiving, headers: headers, body: Array(buffer.readableBytesView))
         return try WebhookReceptionBody(received: true, duplicate: reception.duplicate).response(from: request, context: context)
     }
 
