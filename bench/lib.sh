@@ -11,7 +11,7 @@
 # shellcheck source=bench/base.sh
 source bench/base.sh
 
-PG_SERVER_OPTIONS="-c max_connections=200 -c shared_buffers=256MB"
+PG_SERVER_OPTIONS="-c max_connections=200 -c shared_buffers=256MB ${BENCH_PG_OPTIONS:-}"
 export PG_SERVER_OPTIONS
 # shellcheck source=scripts/lib/throwaway-postgres.sh
 source scripts/lib/throwaway-postgres.sh

@@ -74,6 +74,32 @@ struct WebhookSenderTests {
         }
     }
 
+    @Test("one connection carries successive deliveries to a receiver that keeps it open; a closed one is replaced")
+    func keepAlive() async throws {
+        try await Self.withReceiver { peer in
+            let sender = try WebhookSender(policy: Self.loopback, userAgent: "Tenantry-Webhooks/test")
+            func post(_ path: String) async throws -> DeliveryResponse {
+                try await sender.post(
+                    url: try #require(URL(string: "http://127.0.0.1:\(peer.port)\(path)")), headers: [], body: Array("{}".utf8))
+            }
+            let paths = ["/ok", "/big", "/ok", "/close", "/ok", "/drop", "/ok", "/status/500", "/ok"]
+            for path in paths {
+                #expect(try await post(path).statusCode == (path == "/status/500" ? 500 : 200))
+                // Let the receiver's close, when it closes, reach the sender before the next request.
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let received = try await Self.received(peer, count: paths.count)
+            let ports = received.compactMap { $0["client_port"] as? Int }
+            try #require(ports.count == paths.count, "\(peer.log)")
+            // /ok, /big (whose long body was read to its end) and /ok on one connection, and
+            // /close after them; then /ok and /drop on a second; then /ok, /status/500 and /ok on
+            // a third.
+            #expect(Set(ports[0...3]).count == 1)
+            #expect(Set(ports[4...5]).count == 1 && ports[4] != ports[3])
+            #expect(Set(ports[6...8]).count == 1 && ports[6] != ports[5] && ports[6] != ports[3])
+        }
+    }
+
     @Test(
         "refused addresses are never contacted: loopback, private, metadata, IPv6 loopback and mapped forms",
         arguments: [

@@ -10,8 +10,13 @@ Paths:
   /redirect     302 to /ok (a sender must not follow it)
   /slow/S       waits S seconds, then 200
   /big          200 with a 10,000-byte body
-Each printed line: {"path", "headers": {lower-case name: value}, "body", "verified"}, where
-"verified" is true or false when secrets were given (--secret, repeatable) and null otherwise.
+  /close        200 with `Connection: close`, then closes the connection
+  /drop         200 (keep-alive as any other answer), then closes the connection all the same,
+                as a server does with a connection it finds idle for too long
+Connections are kept open between requests otherwise (HTTP/1.1 keep-alive).
+Each printed line: {"path", "headers": {lower-case name: value}, "body", "verified", "client_port"},
+where "verified" is true or false when secrets were given (--secret, repeatable) and null
+otherwise, and "client_port" tells the sender's connections apart.
 
 Usage: webhook_receiver.py [--port 0] [--secret whsec_…]... [--exit-on-stdin-eof]
 """
@@ -50,7 +55,7 @@ def make_handler(secrets):
                         pass
             with LOCK:
                 print(json.dumps({"path": self.path, "headers": headers, "body": body.decode("utf-8", "replace"),
-                                  "verified": verified}), flush=True)
+                                  "verified": verified, "client_port": self.client_address[1]}), flush=True)
             self.answer()
 
         def answer(self):
@@ -69,12 +74,15 @@ def make_handler(secrets):
                 time.sleep(float(path.rsplit("/", 1)[1]))
             elif path == "/big":
                 payload = b"x" * 10000
+            elif path == "/close":
+                extra["Connection"] = "close"
+            elif path == "/drop":
+                self.close_connection = True
             self.send_response(status)
             for name, value in extra.items():
                 self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
-            self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(payload)
 

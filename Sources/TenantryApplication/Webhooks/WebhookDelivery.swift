@@ -22,6 +22,7 @@ public struct WebhookDelivery: Sendable {
     /// How deliveries behave.
     public let settings: WebhookDeliverySettings
     let limiter: EndpointRateLimiter
+    let recorder: DeliveredRecorder
     let logger: Logger
     let random: @Sendable (ClosedRange<Double>) -> Double
 
@@ -37,6 +38,7 @@ public struct WebhookDelivery: Sendable {
         self.transport = transport
         self.settings = settings
         self.limiter = EndpointRateLimiter()
+        self.recorder = DeliveredRecorder(database: database)
         self.logger = logger
         self.random = random
     }
@@ -111,7 +113,7 @@ public struct WebhookDelivery: Sendable {
     func record(
         _ delivery: ClaimedDelivery, result: Result<DeliveryResponse, DeliveryFailure>, at now: Date, milliseconds: Int
     ) async throws {
-        var message = delivery.message
+        let message = delivery.message
         let attemptNumber = message.attempts + 1
         let attempt: WebhookAttempt
         switch result {
@@ -125,19 +127,37 @@ public struct WebhookDelivery: Sendable {
                 tenantID: message.tenantID, id: .generate(), messageID: message.id, attemptedAt: now,
                 durationMilliseconds: milliseconds, statusCode: nil, responseBody: nil, errorKind: failure.kind)
         }
+        // The common case, a success to an endpoint that was not failing when the message was
+        // claimed, changes nothing about the endpoint: it is written with other deliveries'.
+        let outcome: DeliveryVerdict.Next?
+        if (try? result.get())?.succeeded == true && delivery.endpoint.failingSince == nil {
+            let recorded = try await recorder.record(DeliveredAttempt(attempt: attempt, claim: delivery.claim))
+            outcome = recorded ? .delivered : nil
+        } else {
+            outcome = try await recordWithVerdict(delivery, attempt: attempt, result: result, at: now)
+        }
+        logger.debug(
+            "webhook attempt",
+            metadata: [
+                "tenant.id": "\(message.tenantID)", "webhook.message_id": "\(message.webhookID)",
+                "webhook.attempt": "\(attemptNumber)", "webhook.status": "\(attempt.statusCode.map(String.init) ?? "-")",
+                "webhook.error": "\(attempt.errorKind ?? "-")", "webhook.outcome": "\(outcome.map { "\($0)" } ?? "claim lost")",
+            ])
+    }
+
+    /// Records an attempt whose outcome depends on the endpoint's state (a failure, or a
+    /// success to an endpoint that was failing): reads the endpoint, decides the verdict, and
+    /// writes the message, the endpoint and their events in one tenant transaction. `nil` when
+    /// the claim no longer held.
+    private func recordWithVerdict(
+        _ delivery: ClaimedDelivery, attempt: WebhookAttempt, result: Result<DeliveryResponse, DeliveryFailure>,
+        at now: Date
+    ) async throws -> DeliveryVerdict.Next? {
+        var message = delivery.message
+        let attemptNumber = message.attempts + 1
         let settings = self.settings
         let random = self.random
-        let quietSuccess = (try? result.get())?.succeeded == true && delivery.endpoint.failingSince == nil
-        let outcome = try await database.withTenant(message.tenantID) { scope -> DeliveryVerdict.Next? in
-            // The common case, a success to an endpoint that was not failing when the message was
-            // claimed, changes nothing about the endpoint: two writes, no read.
-            if quietSuccess {
-                message.attempts = attemptNumber
-                message.status = .delivered
-                message.nextAttemptAt = nil
-                let recorded = try await scope.webhookMessages.finishAttempt(attempt, message: message, claim: delivery.claim)
-                return recorded ? .delivered : nil
-            }
+        return try await database.withTenant(message.tenantID) { scope -> DeliveryVerdict.Next? in
             guard var endpoint = try await scope.webhookEndpoints.find(id: message.endpointID) else { return nil }
             let verdict = DeliveryVerdict.decide(
                 attempt: attemptNumber, result: result, failingSince: endpoint.failingSince, now: now,
@@ -185,13 +205,6 @@ public struct WebhookDelivery: Sendable {
             }
             return verdict.next
         }
-        logger.debug(
-            "webhook attempt",
-            metadata: [
-                "tenant.id": "\(message.tenantID)", "webhook.message_id": "\(message.webhookID)",
-                "webhook.attempt": "\(attemptNumber)", "webhook.status": "\(attempt.statusCode.map(String.init) ?? "-")",
-                "webhook.error": "\(attempt.errorKind ?? "-")", "webhook.outcome": "\(outcome.map { "\($0)" } ?? "claim lost")",
-            ])
     }
 
     /// The dead letter's event: which message, for which endpoint and event, and how the last

@@ -155,6 +155,10 @@ public protocol WebhookMessageRepository: Sendable {
     /// with `claim`; returns `false`, storing nothing, when it is not (another worker took it
     /// over after the claim expired).
     func finishAttempt(_ attempt: WebhookAttempt, message: WebhookMessage, claim: UUID) async throws -> Bool
+    /// Stores successful first-time-right deliveries in one go: each message still claimed with
+    /// its attempt's claim becomes delivered (one more attempt), and its attempt is stored;
+    /// returns the ids of the messages recorded (the others' claims had expired).
+    func finishDelivered(_ delivered: [DeliveredAttempt]) async throws -> Set<WebhookMessageID>
     /// Gives a claimed message back without an attempt, due again at `at` (an endpoint over its
     /// own rate limit).
     func release(id: WebhookMessageID, claim: UUID, dueAt at: Date) async throws
@@ -168,6 +172,20 @@ public protocol WebhookMessageRepository: Sendable {
     /// Deletes delivered and failed messages (with their attempts) made before `cutoff`;
     /// returns how many messages.
     func purge(before cutoff: Date) async throws -> Int
+}
+
+/// A successful attempt and the claim under which it was made.
+public struct DeliveredAttempt: Sendable {
+    /// The attempt (its message, time, duration and answer).
+    public var attempt: WebhookAttempt
+    /// The claim's token: recorded only if the message is still claimed with it.
+    public var claim: UUID
+
+    /// Creates a value.
+    public init(attempt: WebhookAttempt, claim: UUID) {
+        self.attempt = attempt
+        self.claim = claim
+    }
 }
 
 /// A message claimed for delivery, with what delivering it needs.

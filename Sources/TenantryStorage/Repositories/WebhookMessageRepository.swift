@@ -88,6 +88,39 @@ public struct SQLWebhookMessageRepository: WebhookMessageRepository {
         return true
     }
 
+    /// Stores successful deliveries: one update of every message still claimed with its
+    /// attempt's claim, then one insert of the attempts of those recorded.
+    public func finishDelivered(_ delivered: [DeliveredAttempt]) async throws -> Set<WebhookMessageID> {
+        guard !delivered.isEmpty else { return [] }
+        let byClaim = Dictionary(grouping: delivered, by: \.claim)
+        var update: SQLQueryString = """
+            UPDATE webhook_messages SET status = 'delivered', attempts = attempts + 1, next_attempt_at = NULL,
+                claimed_until = NULL, claim_token = NULL
+            WHERE tenant_id = \(bind: tenantID.rawValue) AND (
+            """
+        for (index, (claim, items)) in byClaim.enumerated() {
+            update += index == 0 ? "(" : " OR ("
+            update += "claim_token = \(bind: claim) AND id IN ("
+            update += .bindList(items.map(\.attempt.messageID.rawValue))
+            update += "))"
+        }
+        update += ") RETURNING id"
+        let recorded = Set(try await sql.raw(update).all().map { try $0.identifier("id", as: WebhookMessageID.self) })
+        let attempts = delivered.map(\.attempt).filter { recorded.contains($0.messageID) }
+        guard !attempts.isEmpty else { return recorded }
+        let rows = attempts.map { attempt -> SQLQueryString in
+            """
+            (\(bind: tenantID.rawValue), \(bind: attempt.id.rawValue), \(bind: attempt.messageID.rawValue),
+             \(bind: attempt.attemptedAt), \(bind: attempt.durationMilliseconds), \(bind: attempt.statusCode),
+             \(bind: attempt.responseBody), \(bind: attempt.errorKind))
+            """
+        }
+        try await sql.raw(
+            "INSERT INTO webhook_attempts (\(unsafeRaw: Self.attemptColumns)) VALUES \(rows.joined(separator: ", "))"
+        ).run()
+        return recorded
+    }
+
     /// Gives a claimed message back without an attempt, due again at `at`.
     public func release(id: WebhookMessageID, claim: UUID, dueAt at: Date) async throws {
         try await sql.raw(
@@ -200,6 +233,12 @@ public struct SQLWebhookDeliveryQueue: WebhookDeliveryQueue {
     /// Claims due messages: selects them (on PostgreSQL locking them, skipping rows another
     /// worker is claiming), marks them claimed by their keys, then reads their endpoints and
     /// secrets. Each statement reaches rows through an index, however many messages are kept.
+    ///
+    /// The endpoint's `enabled` is a correlated subquery rather than a join on purpose: a join
+    /// lets the planner start from the endpoints when the table's statistics are stale (a table
+    /// that grew from empty in seconds, before autovacuum analyzed it), reading and sorting
+    /// every pending message on each claim; the subquery leaves it one plan, the pending index
+    /// in due order, stopping at the limit.
     public func claimDue(now: Date, until: Date, limit: Int) async throws -> [ClaimedDelivery] {
         let token = UUID()
         let locking: SQLQueryString = sql.dialect.name == "postgresql" ? " FOR UPDATE OF m SKIP LOCKED" : ""
@@ -208,9 +247,10 @@ public struct SQLWebhookDeliveryQueue: WebhookDeliveryQueue {
             SELECT m.tenant_id, m.id, m.endpoint_id, m.event_id, m.event_type, m.body, m.status, m.attempts,
                 m.next_attempt_at, m.created_at
             FROM webhook_messages m
-            JOIN webhook_endpoints e ON e.tenant_id = m.tenant_id AND e.id = m.endpoint_id
             WHERE m.status = 'pending' AND m.next_attempt_at <= \(bind: now)
-                AND (m.claimed_until IS NULL OR m.claimed_until < \(bind: now)) AND e.enabled = \(bind: true)
+                AND (m.claimed_until IS NULL OR m.claimed_until < \(bind: now))
+                AND (SELECT e.enabled FROM webhook_endpoints e WHERE e.tenant_id = m.tenant_id AND e.id = m.endpoint_id)
+                    = \(bind: true)
             ORDER BY m.next_attempt_at LIMIT \(bind: limit)\(locking)
             """
         ).all().map(SQLWebhookMessageRepository.decode)

@@ -10,7 +10,9 @@ public import TenantryCore
 /// goes to an address that was checked, so a DNS answer that changes between the check and the
 /// connection (DNS rebinding) cannot reach a refused network. TLS checks the certificate against
 /// the host name. Redirects are not followed; the whole exchange has one timeout; only the
-/// first ``maximumResponseBody`` bytes of an answer are kept.
+/// first ``maximumResponseBody`` bytes of an answer are kept. Connections are kept open
+/// between deliveries to the same checked address (``WebhookConnectionPool``) when the
+/// receiver keeps them open; the address check runs on every delivery all the same.
 public struct WebhookSender: WebhookTransport {
     /// Where deliveries may go.
     public let policy: EgressPolicy
@@ -20,6 +22,7 @@ public struct WebhookSender: WebhookTransport {
     public let userAgent: String
     let tls: NIOSSLContext
     let group: any EventLoopGroup
+    let pool = WebhookConnectionPool()
 
     /// The most bytes of an answer's body that are kept.
     public static let maximumResponseBody = WebhookAttempt.maximumResponseBody
@@ -46,31 +49,25 @@ public struct WebhookSender: WebhookTransport {
         }
         let secure = scheme == "https"
         let port = url.port ?? (secure ? 443 : 80)
-        let timeout = self.timeout
+        let deadline =
+            NIODeadline.now()
+            + TimeAmount.nanoseconds(
+                Int64(timeout.components.seconds) * 1_000_000_000
+                    + Int64(timeout.components.attoseconds / 1_000_000_000))
         do {
-            return try await withThrowingTaskGroup(of: DeliveryResponse.self) { group in
-                group.addTask {
-                    let addresses = try await Self.resolve(host: host, port: port)
-                    for address in addresses {
-                        guard let ip = IPAddress(bytes: address.bytes) else { throw DeliveryFailure.unresolvable }
-                        if let reason = policy.refusal(for: ip) { throw DeliveryFailure.forbiddenAddress(reason) }
-                    }
-                    return try await exchange(
-                        addresses: addresses.map(\.socket), host: host, secure: secure, port: port, url: url, headers: headers,
-                        body: body)
-                }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw DeliveryFailure.timedOut
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next() else { throw DeliveryFailure.timedOut }
-                return first
+            let addresses = try await Self.resolve(host: host, port: port)
+            for address in addresses {
+                guard let ip = IPAddress(bytes: address.bytes) else { throw DeliveryFailure.unresolvable }
+                if let reason = policy.refusal(for: ip) { throw DeliveryFailure.forbiddenAddress(reason) }
             }
+            guard NIODeadline.now() < deadline else { throw DeliveryFailure.timedOut }
+            return try await exchange(
+                addresses: addresses.map(\.socket), host: host, secure: secure, port: port, url: url, headers: headers,
+                body: body, deadline: deadline)
         } catch let failure as DeliveryFailure {
             throw failure
-        } catch is CancellationError {
-            throw .timedOut
+        } catch is ConnectionLostBeforeAnswer {
+            throw .invalidResponse
         } catch is NIOSSLError {
             throw .tlsFailed
         } catch is BoringSSLError {
@@ -80,75 +77,100 @@ public struct WebhookSender: WebhookTransport {
         }
     }
 
+    /// Sends the request on an idle connection to one of `addresses` when there is one (and on
+    /// a new connection if the receiver had closed it meanwhile), else on a new connection to
+    /// the first address that accepts; keeps the connection for the next request when the
+    /// receiver does.
     private func exchange(
         addresses: [SocketAddress], host: String, secure: Bool, port: Int, url: URL, headers: [(String, String)],
-        body: [UInt8]
+        body: [UInt8], deadline: NIODeadline
     ) async throws -> DeliveryResponse {
         let literal = IPAddress(host) != nil
         let serverHostname: String? = literal ? nil : host
-        var lastError: any Error = DeliveryFailure.connectionFailed
+        let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        var path = components?.percentEncodedPath ?? "/"
+        if path.isEmpty { path = "/" }
+        if let query = components?.percentEncodedQuery { path += "?" + query }
+        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path)
+        let defaultPort = secure ? 443 : 80
+        let hostHeader = literal && host.contains(":") ? "[\(host)]" : host
+        head.headers.add(name: "Host", value: port == defaultPort ? hostHeader : "\(hostHeader):\(port)")
+        head.headers.add(name: "User-Agent", value: userAgent)
+        head.headers.add(name: "Content-Type", value: "application/json")
+        head.headers.add(name: "Content-Length", value: String(body.count))
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        let buffer = ByteBuffer(bytes: body)
+
         for address in addresses {
-            let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
+            let key = WebhookConnectionPool.Key(address: address, serverHostname: serverHostname, secure: secure)
+            guard let connection = pool.take(key) else { continue }
             do {
-                channel = try await ClientBootstrap(group: group)
-                    .connectTimeout(.seconds(10))
-                    .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-                    .connect(to: address) { [tls] channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            if secure {
-                                try channel.pipeline.syncOperations.addHandler(
-                                    NIOSSLClientHandler(context: tls, serverHostname: serverHostname))
-                            }
-                            try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                            return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
-                                wrappingChannelSynchronously: channel)
-                        }
-                    }
-            } catch {
-                lastError = DeliveryFailure.connectionFailed
-                continue
-            }
-            let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
-            var path = components?.percentEncodedPath ?? "/"
-            if path.isEmpty { path = "/" }
-            if let query = components?.percentEncodedQuery { path += "?" + query }
-            var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path)
-            let defaultPort = secure ? 443 : 80
-            let hostHeader = literal && host.contains(":") ? "[\(host)]" : host
-            head.headers.add(name: "Host", value: port == defaultPort ? hostHeader : "\(hostHeader):\(port)")
-            head.headers.add(name: "User-Agent", value: userAgent)
-            head.headers.add(name: "Content-Type", value: "application/json")
-            head.headers.add(name: "Content-Length", value: String(body.count))
-            head.headers.add(name: "Connection", value: "close")
-            for (name, value) in headers { head.headers.add(name: name, value: value) }
-            return try await channel.executeThenClose { inbound, outbound in
-                try await outbound.write(.head(head))
-                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
-                try await outbound.write(.end(nil))
-                var status: Int?
-                var retryAfter: String?
-                var kept = ByteBuffer()
-                reading: for try await part in inbound {
-                    switch part {
-                    case .head(let response):
-                        status = Int(response.status.code)
-                        retryAfter = response.headers.first(name: "Retry-After")
-                    case .body(var chunk):
-                        let room = Self.maximumResponseBody - kept.readableBytes
-                        if room > 0, let bytes = chunk.readBytes(length: min(room, chunk.readableBytes)) {
-                            kept.writeBytes(bytes)
-                        }
-                        if kept.readableBytes >= Self.maximumResponseBody { break reading }
-                    case .end:
-                        break reading
-                    }
-                }
-                guard let status else { throw DeliveryFailure.invalidResponse }
-                return DeliveryResponse(
-                    statusCode: status, retryAfter: retryAfter, body: String(decoding: kept.readableBytesView, as: UTF8.self))
+                return try await send(head, buffer, on: connection, key, deadline: deadline)
+            } catch is ConnectionLostBeforeAnswer {
+                break  // the receiver closed it while it was idle: a new connection follows
             }
         }
+        var lastError: any Error = DeliveryFailure.connectionFailed
+        for address in addresses {
+            let connection: WebhookConnection
+            do {
+                connection = try await connect(to: address, serverHostname: serverHostname, secure: secure, deadline: deadline)
+            } catch {
+                lastError = NIODeadline.now() < deadline ? DeliveryFailure.connectionFailed : DeliveryFailure.timedOut
+                continue
+            }
+            let key = WebhookConnectionPool.Key(address: address, serverHostname: serverHostname, secure: secure)
+            return try await send(head, buffer, on: connection, key, deadline: deadline)
+        }
         throw lastError
+    }
+
+    /// Sends the request on `connection`; the connection goes back to the pool when the
+    /// receiver keeps it open.
+    private func send(
+        _ head: HTTPRequestHead, _ body: ByteBuffer, on connection: WebhookConnection, _ key: WebhookConnectionPool.Key,
+        deadline: NIODeadline
+    ) async throws -> DeliveryResponse {
+        let result: WebhookConnection.Exchange
+        do {
+            result = try await connection.exchange(head: head, body: body, deadline: deadline)
+        } catch {
+            connection.channel.close(promise: nil)
+            throw error
+        }
+        if result.reusable && connection.channel.isActive {
+            pool.put(connection, for: key)
+        } else {
+            connection.channel.close(promise: nil)
+        }
+        return result.response
+    }
+
+    /// A new connection to `address` (with TLS checking the certificate against the host name
+    /// when `secure`), within 10 seconds and the deadline.
+    private func connect(
+        to address: SocketAddress, serverHostname: String?, secure: Bool, deadline: NIODeadline
+    ) async throws -> WebhookConnection {
+        let remaining = deadline - NIODeadline.now()
+        guard remaining > .zero else { throw DeliveryFailure.timedOut }
+        let channel = try await ClientBootstrap(group: group)
+            .connectTimeout(min(.seconds(10), remaining))
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { [tls] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if secure {
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: tls, serverHostname: serverHostname))
+                    }
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(ResponseCollector())
+                }
+            }
+            .connect(to: address).get()
+        let collector = try await channel.pipeline.handler(type: ResponseCollector.self).map {
+            NIOLoopBound($0, eventLoop: channel.eventLoop)
+        }.get()
+        return WebhookConnection(channel: channel, collector: collector)
     }
 
     /// A resolved address: for the policy check and for the connection.

@@ -254,6 +254,9 @@ extension WebhookMessageRepository where Self: UnexpectedCallFails {
     func finishAttempt(_ attempt: WebhookAttempt, message: WebhookMessage, claim: UUID) async throws -> Bool {
         try unexpected()
     }
+    func finishDelivered(_ delivered: [DeliveredAttempt]) async throws -> Set<WebhookMessageID> {
+        try unexpected()
+    }
     func release(id: WebhookMessageID, claim: UUID, dueAt at: Date) async throws { try unexpected() }
     func requeue(id: WebhookMessageID, at now: Date) async throws -> Bool { try unexpected() }
     func requeueFailed(endpointID: WebhookEndpointID, since: Date, at now: Date) async throws -> Int { try unexpected() }
