@@ -266,8 +266,16 @@ struct WebhookDeliveryTests {
             let changes = disabled.first?["changes"] as? [String: [String: Any]]
             #expect(changes?["disabled_reason"]?["after"] as? String == "failing")
             #expect(try await Self.emails(bench).contains { $0.contains("failure window") })
-            // A disabled endpoint's pending message waits: it is not claimed.
+            // A disabled endpoint's pending message waits, parked (no due time): it is not claimed.
+            #expect(try await bench.messages().first?.next == nil)
             #expect(try await delivery.runOnce(now: later.addingTimeInterval(3600)) == 0)
+            // Enabled again, it is due at once, and goes.
+            let enabled = try await bench.client.json(
+                .patch, "/api/v1/webhook-endpoints/\(bench.endpointID)", ["enabled": true], token: bench.owner.accessToken)
+            #expect(enabled.status == .ok, "\(enabled.raw)")
+            let parked = try #require(try await bench.messages().first)
+            #expect(parked.status == "pending" && parked.next != nil)
+            #expect(try await delivery.runOnce(now: Date().addingTimeInterval(1)) == 1)
         }
     }
 

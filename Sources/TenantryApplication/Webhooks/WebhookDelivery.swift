@@ -198,6 +198,7 @@ public struct WebhookDelivery: Sendable {
                             "disabled_reason": .init(before: nil, after: reason),
                         ]))
                 try await Self.notifyAdmins(of: endpoint, reason: reason, in: scope)
+                _ = try await scope.webhookMessages.park(endpointID: endpoint.id)
             }
             if changed {
                 endpoint.updatedAt = now

@@ -95,7 +95,8 @@ public struct WebhookEndpointService: Sendable {
     }
 
     /// Applies a change; records only the fields that changed. Enabling an endpoint the server
-    /// disabled clears the reason and the failure streak.
+    /// disabled clears the reason and the failure streak. Disabling parks the endpoint's pending
+    /// messages (no due time); enabling makes them due at once.
     public func update(_ access: TenantAccess, id: WebhookEndpointID, _ change: Change, origin: AuditEvent.Origin)
         async throws -> WebhookEndpoint
     {
@@ -119,8 +120,17 @@ public struct WebhookEndpointService: Sendable {
                 changes[name] = .init(before: before[name], after: after[name])
             }
             guard !changes.isEmpty else { return endpoint }
-            endpoint.updatedAt = Date()
+            let now = Date()
+            endpoint.updatedAt = now
             try await scope.webhookEndpoints.update(endpoint)
+            if changes["enabled"] != nil {
+                // A disabled endpoint's pending messages wait, parked, and go once it is enabled.
+                if endpoint.enabled {
+                    _ = try await scope.webhookMessages.unpark(endpointID: id, at: now)
+                } else {
+                    _ = try await scope.webhookMessages.park(endpointID: id)
+                }
+            }
             try await scope.record(
                 AuditRecorder.event(
                     by: access, action: .webhookEndpointUpdated, target: Self.target(id), origin: origin, changes: changes))

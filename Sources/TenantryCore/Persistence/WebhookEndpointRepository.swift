@@ -159,6 +159,11 @@ public protocol WebhookMessageRepository: Sendable {
     /// its attempt's claim becomes delivered (one more attempt), and its attempt is stored;
     /// returns the ids of the messages recorded (the others' claims had expired).
     func finishDelivered(_ delivered: [DeliveredAttempt]) async throws -> Set<WebhookMessageID>
+    /// Parks the endpoint's pending messages while it is disabled: they keep their status and
+    /// lose their due time, so claims never read past them; returns how many.
+    func park(endpointID: WebhookEndpointID) async throws -> Int
+    /// Makes the endpoint's parked messages due at `at` (it was enabled again); returns how many.
+    func unpark(endpointID: WebhookEndpointID, at: Date) async throws -> Int
     /// Gives a claimed message back without an attempt, due again at `at` (an endpoint over its
     /// own rate limit).
     func release(id: WebhookMessageID, claim: UUID, dueAt at: Date) async throws

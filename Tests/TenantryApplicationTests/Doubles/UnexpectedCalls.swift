@@ -257,6 +257,8 @@ extension WebhookMessageRepository where Self: UnexpectedCallFails {
     func finishDelivered(_ delivered: [DeliveredAttempt]) async throws -> Set<WebhookMessageID> {
         try unexpected()
     }
+    func park(endpointID: WebhookEndpointID) async throws -> Int { try unexpected() }
+    func unpark(endpointID: WebhookEndpointID, at: Date) async throws -> Int { try unexpected() }
     func release(id: WebhookMessageID, claim: UUID, dueAt at: Date) async throws { try unexpected() }
     func requeue(id: WebhookMessageID, at now: Date) async throws -> Bool { try unexpected() }
     func requeueFailed(endpointID: WebhookEndpointID, since: Date, at now: Date) async throws -> Int { try unexpected() }
