@@ -24,6 +24,12 @@ struct WebhookSenderTests {
         return peer.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
+    /// Posts `{}` to `path` on the receiver.
+    static func post(_ sender: WebhookSender, _ peer: PythonPeer, _ path: String) async throws -> DeliveryResponse {
+        try await sender.post(
+            url: try #require(URL(string: "http://127.0.0.1:\(peer.port)\(path)")), headers: [], body: Array("{}".utf8))
+    }
+
     @Test("a signed message reaches the receiver, which verifies it with the reference library")
     func signedDelivery() async throws {
         let secret = WebhookSecret.generate()
@@ -57,16 +63,12 @@ struct WebhookSenderTests {
     func answers() async throws {
         try await Self.withReceiver { peer in
             let sender = try WebhookSender(policy: Self.loopback, userAgent: "Tenantry-Webhooks/test")
-            func post(_ path: String) async throws -> DeliveryResponse {
-                try await sender.post(
-                    url: try #require(URL(string: "http://127.0.0.1:\(peer.port)\(path)")), headers: [], body: Array("{}".utf8))
-            }
-            #expect(try await post("/status/410").statusCode == 410)
-            let busy = try await post("/status/429")
+            #expect(try await Self.post(sender, peer, "/status/410").statusCode == 410)
+            let busy = try await Self.post(sender, peer, "/status/429")
             #expect(busy.statusCode == 429 && busy.retryAfter == "7" && !busy.succeeded)
-            let redirect = try await post("/redirect")
+            let redirect = try await Self.post(sender, peer, "/redirect")
             #expect(redirect.statusCode == 302 && !redirect.succeeded)
-            let big = try await post("/big")
+            let big = try await Self.post(sender, peer, "/big")
             #expect(big.body.utf8.count == WebhookSender.maximumResponseBody)
             // The redirect was not followed: the receiver saw no request for /ok.
             let received = try await Self.received(peer, count: 4)
@@ -78,13 +80,9 @@ struct WebhookSenderTests {
     func keepAlive() async throws {
         try await Self.withReceiver { peer in
             let sender = try WebhookSender(policy: Self.loopback, userAgent: "Tenantry-Webhooks/test")
-            func post(_ path: String) async throws -> DeliveryResponse {
-                try await sender.post(
-                    url: try #require(URL(string: "http://127.0.0.1:\(peer.port)\(path)")), headers: [], body: Array("{}".utf8))
-            }
             let paths = ["/ok", "/big", "/ok", "/close", "/ok", "/drop", "/ok", "/status/500", "/ok"]
             for path in paths {
-                #expect(try await post(path).statusCode == (path == "/status/500" ? 500 : 200))
+                #expect(try await Self.post(sender, peer, path).statusCode == (path == "/status/500" ? 500 : 200))
                 // Let the receiver's close, when it closes, reach the sender before the next request.
                 try await Task.sleep(for: .milliseconds(50))
             }

@@ -4786,7 +4786,7 @@ extension Components {
             public var eventType: Swift.String
             /// - Remark: Generated from `#/components/schemas/WebhookMessage/id`.
             public var id: Swift.String
-            /// Present while pending.
+            /// When the next attempt is due: present while pending, absent once settled and while the endpoint is disabled (its pending messages wait, parked, and are due at once when it is enabled).
             ///
             /// - Remark: Generated from `#/components/schemas/WebhookMessage/next_attempt_at`.
             public var nextAttemptAt: Foundation.Date?
@@ -4840,7 +4840,7 @@ extension Components {
             ///   - eventId: The domain event it carries (its audit entry has the same id).
             ///   - eventType:
             ///   - id:
-            ///   - nextAttemptAt: Present while pending.
+            ///   - nextAttemptAt: When the next attempt is due: present while pending, absent once settled and while the endpoint is disabled (its pending messages wait, parked, and are due at once when it is enabled).
             ///   - payload: The body as sent: `type`, `timestamp` and the event's payload as `data`.
             ///   - status:
             ///   - webhookId: The `webhook-id` header: `msg_` and the id; the same on every attempt.

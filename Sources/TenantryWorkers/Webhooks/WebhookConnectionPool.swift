@@ -129,6 +129,11 @@ final class WebhookConnectionPool: Sendable {
     private struct Idle {
         var connection: WebhookConnection
         var since: NIODeadline
+
+        /// Still open and idle for less than `timeout` at `now`.
+        func usable(at now: NIODeadline, timeout: TimeAmount) -> Bool {
+            connection.channel.isActive && now - since < timeout
+        }
     }
 
     private struct State {
@@ -160,7 +165,7 @@ final class WebhookConnectionPool: Sendable {
             while var list = state.idle[key], let last = list.popLast() {
                 state.idle[key] = list.isEmpty ? nil : list
                 state.count -= 1
-                if last.connection.channel.isActive && now - last.since < idleTimeout { return last.connection }
+                if last.usable(at: now, timeout: idleTimeout) { return last.connection }
                 stale.append(last.connection)
             }
             return nil
@@ -175,13 +180,16 @@ final class WebhookConnectionPool: Sendable {
             if now - state.lastSweep > .seconds(1) {
                 state.lastSweep = now
                 for (key, list) in state.idle {
-                    let (keep, drop) = (
-                        list.filter { $0.connection.channel.isActive && now - $0.since < idleTimeout },
-                        list.filter { !$0.connection.channel.isActive || now - $0.since >= idleTimeout }
-                    )
+                    var keep: [Idle] = []
+                    for idle in list {
+                        if idle.usable(at: now, timeout: idleTimeout) {
+                            keep.append(idle)
+                        } else {
+                            closing.append(idle.connection)
+                        }
+                    }
                     state.idle[key] = keep.isEmpty ? nil : keep
-                    state.count -= drop.count
-                    closing += drop.map(\.connection)
+                    state.count -= list.count - keep.count
                 }
             }
             if state.count < maximumIdle && state.idle[key, default: []].count < maximumIdlePerKey {

@@ -49,11 +49,7 @@ public struct WebhookSender: WebhookTransport {
         }
         let secure = scheme == "https"
         let port = url.port ?? (secure ? 443 : 80)
-        let deadline =
-            NIODeadline.now()
-            + TimeAmount.nanoseconds(
-                Int64(timeout.components.seconds) * 1_000_000_000
-                    + Int64(timeout.components.attoseconds / 1_000_000_000))
+        let deadline = NIODeadline.now() + TimeAmount(timeout)
         do {
             let addresses = try await Self.resolve(host: host, port: port)
             for address in addresses {
