@@ -136,6 +136,9 @@ struct Serve: AsyncParsableCommand {
                 return [
                     JobWorker(database: database, handler: EmailDeliveryJob(transport: transport, usage: usage), logger: logger),
                     JobWorker(database: database, handler: TenantPurgeJob(database: database), logger: logger),
+                    JobWorker(
+                        database: database, handler: RecoveryRequestJob(recovery: UseCases(environment).recovery),
+                        logger: logger),
                     IdempotencyRecordSweeper(database: database, logger: logger),
                     JobWorker(
                         database: database,

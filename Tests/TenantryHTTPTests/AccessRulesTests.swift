@@ -126,7 +126,9 @@ struct AccessRulesTests {
         }
     }
 
-    @Test("a removed member's token and a suspended member's token are refused on the next request", arguments: TestDatabase.all)
+    @Test(
+        "a removed member's token and a suspended member's token are refused on the next request, on every route",
+        arguments: TestDatabase.all)
     func removedAndSuspended(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, context in
             let f = try await client.accessFixture(context)
@@ -136,16 +138,32 @@ struct AccessRulesTests {
                 .patch, "/api/v1/members/\(f.viewer.userID)", ["status": "suspended"], token: f.admin.token)
             #expect(suspend.status == .ok)
             let suspended = try await client.json(.get, "/api/v1/members", token: f.viewer.token)
-            #expect(suspended.status == .forbidden)
+            #expect(suspended.status == .unauthorized)
             #expect(suspended.body["code"] as? String == "member_suspended")
+            // Not only the tenant's routes: the token was issued for that membership.
+            let suspendedMe = try await client.json(.get, "/api/v1/me", token: f.viewer.token)
+            #expect(suspendedMe.status == .unauthorized)
+            #expect(suspendedMe.body["code"] as? String == "member_suspended")
+            #expect(try await client.json(.get, "/api/v1/me", token: f.member.token).status == .ok)
+            // And no new token for that membership either.
+            let refreshed = try await client.json(
+                .post, "/api/v1/auth/refresh", ["refresh_token": try #require(f.viewer.refreshToken)])
+            #expect(refreshed.status == .unauthorized)
+            #expect(refreshed.body["code"] as? String == "invalid_refresh_token")
             #expect(
                 try await client.json(.delete, "/api/v1/members/\(f.member.userID)", token: f.admin.token).status == .noContent)
             let removed = try await client.json(.get, "/api/v1/members", token: f.member.token)
             #expect(removed.status == .unauthorized)
+            for path in ["/api/v1/me", "/api/v1/me/sessions"] {
+                let me = try await client.json(.get, path, token: f.member.token)
+                #expect(me.status == .unauthorized, "\(path)")
+                #expect(me.body["code"] as? String == "invalid_token", "\(path)")
+            }
             #expect(try await client.json(.get, "/api/v1/members/\(f.member.userID)", token: f.ownerToken).status == .notFound)
             // Reactivation restores access.
             _ = try await client.json(.patch, "/api/v1/members/\(f.viewer.userID)", ["status": "active"], token: f.admin.token)
             #expect(try await client.json(.get, "/api/v1/members", token: f.viewer.token).status == .ok)
+            #expect(try await client.json(.get, "/api/v1/me", token: f.viewer.token).status == .ok)
         }
     }
 

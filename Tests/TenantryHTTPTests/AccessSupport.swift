@@ -14,6 +14,7 @@ struct AccessFixture: Sendable {
         let userID: String
         let email: String
         let token: String
+        var refreshToken: String? = nil
     }
 
     let owner: Registered
@@ -40,7 +41,8 @@ extension TestClientProtocol {
         let reset = try await json(.post, "/api/v1/auth/reset-password", ["token": token, "password": password])
         #expect(reset.status == .ok, "set password: \(reset.raw)")
         let login = try await self.login(email: email, password: password, tenantSlug: tenantSlug)
-        return AccessFixture.Person(userID: userID, email: email, token: try #require(login.accessToken))
+        return AccessFixture.Person(
+            userID: userID, email: email, token: try #require(login.accessToken), refreshToken: login.refreshToken)
     }
 
     /// A registered owner with an admin, a member and a viewer.

@@ -77,6 +77,8 @@ enum EventCoverageDrivers {
         },
         "forgotPassword": onNewTenant { h, owner in
             try await h.send(.post, "/api/v1/auth/forgot-password", ["email": owner.email], expect: .accepted)
+            // The request is carried out by its job, after the answer.
+            try await runRecoveryJobs(h.context)
         },
         "resetPassword": { h in
             let owner = try await h.owner()

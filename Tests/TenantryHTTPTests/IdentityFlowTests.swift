@@ -347,6 +347,59 @@ struct IdentityFlowTests {
         }
     }
 
+    @Test(
+        "forgot-password does the same work for a registered and an unknown address before answering, and takes as long",
+        arguments: TestDatabase.all)
+    func recoveryTimingTellsNothing(engine: TestDatabase) async throws {
+        var limits = AttemptLimits()
+        limits.registrationsPerIPPerHour = 10_000
+        try await withTestApplication(engine, limits: limits) { client, context in
+            var known: [String] = []
+            for _ in 0..<16 { known.append(try await client.register().email) }
+            // Drop the sign-up emails, so that only what the recovery requests queue is counted.
+            _ = try await queuedEmails(context)
+            try await context.database.database.withGlobal { scope in
+                try await scope.sql.raw("DELETE FROM jobs WHERE queue = 'email'").run()
+            }
+            let clock = ContinuousClock()
+            var knownTimes: [Duration] = []
+            var unknownTimes: [Duration] = []
+            // Interleaved, so that whatever else the machine does weighs on both alike; each known
+            // address asked once (before the per-account limit), as an outsider probing would.
+            for (index, email) in known.enumerated() {
+                for (address, isKnown) in [(email, true), ("nobody-\(index)@example.org", false)] {
+                    let start = clock.now
+                    let answer = try await client.json(.post, "/api/v1/auth/forgot-password", ["email": address])
+                    let took = start.duration(to: clock.now)
+                    #expect(answer.status == .accepted)
+                    if isKnown { knownTimes.append(took) } else { unknownTimes.append(took) }
+                }
+                // Nothing is sent before the answer, for either address.
+                let sentBeforeJobs = try await context.database.database.withGlobal { scope in
+                    try await scope.sql.raw("SELECT COUNT(*) AS n FROM jobs WHERE queue = 'email'").first(
+                        decodingColumn: "n", as: Int.self)
+                }
+                #expect(sentBeforeJobs == 0)
+            }
+            let queued = try await context.database.database.withGlobal { scope in
+                try await scope.sql.raw("SELECT COUNT(*) AS n FROM jobs WHERE queue = 'account_recovery'").first(
+                    decodingColumn: "n", as: Int.self)
+            }
+            #expect(queued == known.count * 2)
+            // The queued requests then send one email per registered address, none for the others.
+            let emails = try await queuedEmails(context)
+            #expect(Set(emails.map(\.to.rawValue)) == Set(known.map { $0.lowercased() }))
+            // The same work takes the same time: the medians are within half of each other (before
+            // the lookup moved off the request path, a registered address took 2-3 times longer).
+            func median(_ times: [Duration]) -> Double {
+                let sorted = times.map { Double($0.components.attoseconds) / 1e18 + Double($0.components.seconds) }.sorted()
+                return sorted[sorted.count / 2]
+            }
+            let ratio = median(knownTimes) / median(unknownTimes)
+            #expect(ratio > 0.67 && ratio < 1.5, "known/unknown median ratio \(ratio)")
+        }
+    }
+
     @Test("a reset link sets a new password once and ends every session", arguments: TestDatabase.all)
     func resetPassword(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, context in

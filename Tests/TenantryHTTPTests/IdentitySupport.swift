@@ -100,13 +100,26 @@ struct Registered: Sendable {
 }
 
 /// Reads queued emails (the outbox) straight from the job table.
+/// Recovery requests are carried out first (their job runs after the answer, as in the server).
 func queuedEmails(_ context: TestApplicationContext) async throws -> [EmailMessage] {
-    try await context.database.database.withGlobal { scope in
+    try await runRecoveryJobs(context)
+    return try await context.database.database.withGlobal { scope in
         try await scope.sql.raw("SELECT payload FROM jobs WHERE queue = 'email' ORDER BY created_at, id").all()
     }.compactMap { row in
         let payload = try row.decode(column: "payload", as: String.self)
         return try? JSONDecoder().decode(EmailMessage.self, from: Data(payload.utf8))
     }
+}
+
+/// Runs every queued account recovery job (forgot-password, verification resend).
+@discardableResult
+func runRecoveryJobs(_ context: TestApplicationContext) async throws -> Int {
+    let worker = JobWorker(
+        database: context.identity.database, handler: RecoveryRequestJob(recovery: UseCases(context.identity).recovery),
+        logger: TestLogging.logger)
+    var ran = 0
+    while try await worker.runOnce() { ran += 1 }
+    return ran
 }
 
 /// The token in the first link of an email body.

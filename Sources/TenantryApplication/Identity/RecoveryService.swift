@@ -37,42 +37,69 @@ public struct RecoveryService: Sendable {
             .userEmailVerified, about: userID, origin: origin, in: nil)
     }
 
-    /// Sends a new verification email when the address belongs to an unverified account; the
-    /// answer is the same either way.
+    /// Queues a new verification email for the address; the answer is the same whether or not
+    /// the address belongs to an unverified account (see ``request(_:email:tenantSlug:origin:)``).
     public func resendVerification(email text: String, origin: AuditEvent.Origin) async throws {
-        // A malformed address is refused (422) before anything is looked up: that tells nothing
-        // about which accounts exist.
+        try await request(.verifyEmail, email: text, tenantSlug: nil, origin: origin)
+    }
+
+    /// Queues a password reset email for the address; the answer is the same whether or not the
+    /// address belongs to an account (see ``request(_:email:tenantSlug:origin:)``).
+    public func forgotPassword(email text: String, tenantSlug: String?, origin: AuditEvent.Origin) async throws {
+        try await request(.resetPassword, email: text, tenantSlug: tenantSlug, origin: origin)
+    }
+
+    /// The request path of both recovery emails, the same work for every address: the address's
+    /// form is checked (a malformed one is refused, 422, which tells nothing about accounts), the
+    /// client's per-IP limit applied (429), and one job queued. Whether an account exists is
+    /// looked up only by the job (``carryOut(_:)``), after the answer, so neither the answer nor
+    /// its timing tells a registered address from an unknown one.
+    func request(_ kind: RecoveryRequest.Kind, email text: String, tenantSlug: String?, origin: AuditEvent.Origin)
+        async throws
+    {
         let email = try EmailAddress(text)
-        guard try limitRecovery(email: email.rawValue, origin: origin),
-            let user = try await database.withGlobal({ scope in try await scope.users.find(email: email) }),
-            user.emailVerifiedAt == nil, user.status == .active
-        else { return }
-        let tenant = try await events.memberships(of: user.id).first?.tenant
+        let ipKey = "recovery-ip:\(origin.ip ?? "-")"
+        try limiters.registrationsPerIP.check([ipKey])
+        limiters.registrationsPerIP.record(ipKey)
+        let order = RecoveryRequest(kind: kind, email: email.rawValue, tenantSlug: tenantSlug, origin: origin)
+        let payload = try order.payload()
         try await database.withGlobal { scope in
-            try await emailedTokens.send(
-                .verifyEmail, to: user, tenant: tenant?.id, tenantName: tenant?.name, scope: scope, now: Date())
+            _ = try await scope.jobs.enqueue(
+                queue: RecoveryRequest.queue, payload: payload, maxAttempts: JobDefaults.maxAttempts, runAt: Date())
         }
     }
 
-    /// Sends a password reset email when the address belongs to an account; the answer is the
-    /// same either way.
-    public func forgotPassword(email text: String, tenantSlug: String?, origin: AuditEvent.Origin) async throws {
-        // A malformed address is refused (422) before anything is looked up: that tells nothing
-        // about which accounts exist.
-        let email = try EmailAddress(text)
-        guard try limitRecovery(email: email.rawValue, origin: origin),
-            let user = try await database.withGlobal({ scope in try await scope.users.find(email: email) }),
+    /// Carries out a queued recovery request (``RecoveryRequestJob``): sends the email when the
+    /// address belongs to an active account (unverified, for a verification email) and the
+    /// account's own limit allows another; otherwise does nothing.
+    public func carryOut(_ order: RecoveryRequest) async throws {
+        let email = try EmailAddress(order.email)
+        let accountKey = "recovery:\(email.rawValue.lowercased())"
+        if limiters.recoveryEmailsPerAccount.retryAfter(accountKey) != nil { return }
+        guard let user = try await database.withGlobal({ scope in try await scope.users.find(email: email) }),
             user.status == .active
         else { return }
-        let memberships = try await events.memberships(of: user.id)
-        let tenant =
-            memberships.first { $0.tenant.slug.rawValue == tenantSlug?.lowercased() }?.tenant ?? memberships.first?.tenant
-        try await database.withGlobal { scope in
-            try await emailedTokens.send(
-                .resetPassword, to: user, tenant: tenant?.id, tenantName: tenant?.name, scope: scope, now: Date())
+        switch order.kind {
+        case .verifyEmail:
+            guard user.emailVerifiedAt == nil else { return }
+            limiters.recoveryEmailsPerAccount.record(accountKey)
+            let tenant = try await events.memberships(of: user.id).first?.tenant
+            try await database.withGlobal { scope in
+                try await emailedTokens.send(
+                    .verifyEmail, to: user, tenant: tenant?.id, tenantName: tenant?.name, scope: scope, now: Date())
+            }
+        case .resetPassword:
+            limiters.recoveryEmailsPerAccount.record(accountKey)
+            let memberships = try await events.memberships(of: user.id)
+            let slug = order.tenantSlug?.lowercased()
+            let tenant = memberships.first { $0.tenant.slug.rawValue == slug }?.tenant ?? memberships.first?.tenant
+            try await database.withGlobal { scope in
+                try await emailedTokens.send(
+                    .resetPassword, to: user, tenant: tenant?.id, tenantName: tenant?.name, scope: scope, now: Date())
+            }
+            try await events.record(
+                .authPasswordResetRequested, about: user.id, origin: order.origin, in: tenant?.id)
         }
-        try await events.record(
-            .authPasswordResetRequested, about: user.id, origin: origin, in: tenant?.id)
     }
 
     /// Sets a new password with a reset token; ends every session of the user.
@@ -91,17 +118,5 @@ public struct RecoveryService: Sendable {
         }
         try await events.record(
             .userPasswordReset, about: userID, origin: origin, in: nil)
-    }
-
-    /// Applies the recovery limits: per IP a refusal (429); per account silence (returns false),
-    /// since refusing would tell that the address exists.
-    private func limitRecovery(email: String, origin: AuditEvent.Origin) throws -> Bool {
-        let ipKey = "recovery-ip:\(origin.ip ?? "-")"
-        let accountKey = "recovery:\(email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased())"
-        try limiters.registrationsPerIP.check([ipKey])
-        limiters.registrationsPerIP.record(ipKey)
-        if limiters.recoveryEmailsPerAccount.retryAfter(accountKey) != nil { return false }
-        limiters.recoveryEmailsPerAccount.record(accountKey)
-        return true
     }
 }

@@ -9,14 +9,19 @@ public struct RefreshService: Sendable {
     public let authority: AccessTokenAuthority
     /// Users with their memberships (the session's tenant and role).
     public let directory: UserDirectoryCache
+    /// Members' standing (a suspended membership gets no new token).
+    public let access: AccessDirectory
     /// The reuse event.
     public let events: UserEvents
 
     /// Creates the use case from its dependencies.
-    public init(database: any DataStore, authority: AccessTokenAuthority, directory: UserDirectoryCache) {
+    public init(
+        database: any DataStore, authority: AccessTokenAuthority, directory: UserDirectoryCache, access: AccessDirectory
+    ) {
         self.database = database
         self.authority = authority
         self.directory = directory
+        self.access = access
         self.events = UserEvents(database: database)
     }
 
@@ -89,6 +94,10 @@ public struct RefreshService: Sendable {
                         throw TenantryError(.invalidRefreshToken, "You are no longer a member of this session's tenant.")
                     }
                     try membership.tenant.requireUsable(role: membership.role)
+                    guard try await access.member(session.userID, in: tenantID)?.membership.status == .active else {
+                        throw TenantryError(
+                            .invalidRefreshToken, "Your membership in this session's tenant is suspended; sign in again.")
+                    }
                     roles = [membership.role.rawValue]
                 }
                 let access = try await authority.issue(

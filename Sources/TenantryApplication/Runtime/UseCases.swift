@@ -45,7 +45,9 @@ public struct UseCases: Sendable {
         signIn = SignInService(
             database: database, authority: environment.authority, hashing: environment.hashing,
             limiters: environment.limiters)
-        refresh = RefreshService(database: database, authority: environment.authority, directory: environment.caches.directory)
+        refresh = RefreshService(
+            database: database, authority: environment.authority, directory: environment.caches.directory,
+            access: environment.caches.access)
         sessions = SessionService(database: database, authority: environment.authority)
         profile = ProfileService(database: database, hashing: environment.hashing, directory: environment.caches.directory)
         recovery = RecoveryService(

@@ -38,9 +38,9 @@ public struct TenantAuthenticationMiddleware: RouterMiddleware {
             if APIKeySecret.looksLikeKey(credential) {
                 access = try await keyAccess(secret: credential)
             } else {
-                let caller = try await authentication.authenticate(accessToken: credential)
+                let (caller, grant) = try await authentication.authenticateMember(accessToken: credential)
                 context.caller = caller
-                access = try await memberAccess(caller)
+                access = try memberAccess(caller, grant: grant)
             }
         }
         context.access = access
@@ -48,19 +48,13 @@ public struct TenantAuthenticationMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    private func memberAccess(_ caller: AuthenticatedCaller) async throws -> TenantAccess {
-        guard let tenantID = caller.tenantID else {
+    /// The member's access; ``CallerAuthentication`` has already refused an ended or suspended
+    /// membership.
+    private func memberAccess(_ caller: AuthenticatedCaller, grant: AccessDirectory.MemberGrant?) throws -> TenantAccess {
+        guard let tenantID = caller.tenantID, let grant else {
             throw TenantryError(.tenantRequired, "This token acts in no tenant; choose one with POST /api/v1/auth/switch-tenant.")
         }
-        guard let grant = try await access.member(caller.userID, in: tenantID) else {
-            throw TenantryError(
-                .invalidToken, "You are no longer a member of this tenant.", cause: InvalidTokenReason(reason: "membership ended")
-            )
-        }
         try Self.requireUsable(grant.tenantStatus)
-        guard grant.membership.status == .active else {
-            throw TenantryError(.memberSuspended, "Your membership in this tenant is suspended.")
-        }
         return TenantAccess(
             tenantID: tenantID, principal: .user(caller.userID, session: caller.sessionID), rank: grant.role.rank,
             permissions: grant.role.permissions)

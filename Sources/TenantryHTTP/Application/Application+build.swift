@@ -26,7 +26,7 @@ public final class APIRouter: HTTPResponderBuilder {
         let store = environment.database
         let useCases = UseCases(environment)
         let authentication = CallerAuthentication(
-            authority: environment.authority, sessions: environment.caches.sessions)
+            authority: environment.authority, sessions: environment.caches.sessions, access: environment.caches.access)
         let traffic =
             traffic
             ?? TrafficControl(

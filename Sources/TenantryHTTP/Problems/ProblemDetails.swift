@@ -106,7 +106,7 @@ public enum ProblemCatalog {
         case .lastOwner: return answer(.conflict, "Last owner")
         case .tenantRequired: return answer(.forbidden, "Tenant required")
         case .invalidAPIKey: return answer(.unauthorized, "Invalid API key")
-        case .memberSuspended: return answer(.forbidden, "Membership suspended")
+        case .memberSuspended: return answer(.unauthorized, "Membership suspended")
         case .invalidInvitation: return answer(.gone, "Invitation no longer valid")
         case .limitExceeded: return answer(.forbidden, "Plan limit exceeded")
         case .tenantPendingDeletion: return answer(.forbidden, "Tenant pending deletion")
