@@ -442,7 +442,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/api-keys/get(listAPIKeys)/responses/401`.
             ///
@@ -465,7 +465,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/api-keys/get(listAPIKeys)/responses/403`.
             ///
@@ -732,7 +732,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/api-keys/post(createAPIKey)/responses/401`.
             ///
@@ -1043,7 +1043,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/api-keys/{id}/get(getAPIKey)/responses/401`.
             ///
@@ -1066,7 +1066,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/api-keys/{id}/get(getAPIKey)/responses/403`.
             ///
@@ -1349,7 +1349,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/api-keys/{id}/patch(updateAPIKey)/responses/401`.
             ///
@@ -1372,7 +1372,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/api-keys/{id}/patch(updateAPIKey)/responses/403`.
             ///
@@ -1691,7 +1691,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/api-keys/{id}/delete(revokeAPIKey)/responses/401`.
             ///
@@ -1714,7 +1714,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/api-keys/{id}/delete(revokeAPIKey)/responses/403`.
             ///
@@ -2039,7 +2039,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/api-keys/{id}/rotate/post(rotateAPIKey)/responses/401`.
             ///
@@ -2062,7 +2062,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/api-keys/{id}/rotate/post(rotateAPIKey)/responses/403`.
             ///
@@ -2440,7 +2440,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/audit-events/get(listAuditEvents)/responses/401`.
             ///
@@ -2463,7 +2463,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/audit-events/get(listAuditEvents)/responses/403`.
             ///
@@ -2797,7 +2797,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/audit-events/export/get(exportAuditEvents)/responses/401`.
             ///
@@ -2820,7 +2820,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/audit-events/export/get(exportAuditEvents)/responses/403`.
             ///
@@ -3728,7 +3728,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/auth/logout/post(logout)/responses/401`.
             ///
@@ -3945,7 +3945,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/auth/logout-all/post(logoutAll)/responses/401`.
             ///
@@ -5196,7 +5196,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/auth/switch-tenant/post(switchTenant)/responses/401`.
             ///
@@ -6272,7 +6272,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/invitations/get(listInvitations)/responses/401`.
             ///
@@ -6295,7 +6295,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/invitations/get(listInvitations)/responses/403`.
             ///
@@ -6562,7 +6562,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/invitations/post(createInvitation)/responses/401`.
             ///
@@ -6585,7 +6585,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer). Or `limit_exceeded`: the plan's allowance is used up (`limit`, `current` and `allowed` in the body).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer). Or `limit_exceeded`: the plan's allowance is used up (`limit`, `current` and `allowed` in the body).
             ///
             /// - Remark: Generated from `#/paths//api/v1/invitations/post(createInvitation)/responses/403`.
             ///
@@ -7376,7 +7376,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/invitations/{id}/delete(revokeInvitation)/responses/401`.
             ///
@@ -7399,7 +7399,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/invitations/{id}/delete(revokeInvitation)/responses/403`.
             ///
@@ -7715,7 +7715,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/invitations/{id}/resend/post(resendInvitation)/responses/401`.
             ///
@@ -7738,7 +7738,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/invitations/{id}/resend/post(resendInvitation)/responses/403`.
             ///
@@ -8013,7 +8013,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/me/get(getMe)/responses/401`.
             ///
@@ -8218,7 +8218,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/me/patch(updateMe)/responses/401`.
             ///
@@ -8532,7 +8532,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/me/config/get(getClientConfig)/responses/401`.
             ///
@@ -8555,7 +8555,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/me/config/get(getClientConfig)/responses/403`.
             ///
@@ -8757,7 +8757,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/me/password/post(changePassword)/responses/401`.
             ///
@@ -9003,7 +9003,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/me/sessions/get(listSessions)/responses/401`.
             ///
@@ -9191,7 +9191,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/me/sessions/{id}/delete(revokeSession)/responses/401`.
             ///
@@ -9483,7 +9483,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/members/get(listMembers)/responses/401`.
             ///
@@ -9506,7 +9506,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/members/get(listMembers)/responses/403`.
             ///
@@ -9773,7 +9773,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/members/post(addMember)/responses/401`.
             ///
@@ -9796,7 +9796,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer). Or `limit_exceeded`: the plan's allowance is used up (`limit`, `current` and `allowed` in the body).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer). Or `limit_exceeded`: the plan's allowance is used up (`limit`, `current` and `allowed` in the body).
             ///
             /// - Remark: Generated from `#/paths//api/v1/members/post(addMember)/responses/403`.
             ///
@@ -10084,7 +10084,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/members/{user_id}/get(getMember)/responses/401`.
             ///
@@ -10107,7 +10107,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/members/{user_id}/get(getMember)/responses/403`.
             ///
@@ -10392,7 +10392,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/members/{user_id}/patch(updateMember)/responses/401`.
             ///
@@ -10415,7 +10415,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/members/{user_id}/patch(updateMember)/responses/403`.
             ///
@@ -10736,7 +10736,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/members/{user_id}/delete(removeMember)/responses/401`.
             ///
@@ -10759,7 +10759,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/members/{user_id}/delete(removeMember)/responses/403`.
             ///
@@ -11021,7 +11021,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/permissions/get(listPermissions)/responses/401`.
             ///
@@ -11044,7 +11044,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/permissions/get(listPermissions)/responses/403`.
             ///
@@ -11321,7 +11321,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/platform/audit-events/get(platformListAuditEvents)/responses/401`.
             ///
@@ -11648,7 +11648,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/platform/audit-events/export/get(platformExportAuditEvents)/responses/401`.
             ///
@@ -11897,7 +11897,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/platform/operators/{user_id}/put(platformSetOperatorRole)/responses/401`.
             ///
@@ -12196,7 +12196,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/platform/operators/{user_id}/delete(platformRemoveOperator)/responses/401`.
             ///
@@ -12442,7 +12442,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/platform/plans/get(platformListPlans)/responses/401`.
             ///
@@ -12670,7 +12670,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/platform/plans/post(platformCreatePlan)/responses/401`.
             ///
@@ -12940,7 +12940,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/platform/plans/{id}/get(platformGetPlan)/responses/401`.
             ///
@@ -13207,7 +13207,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/platform/plans/{id}/patch(platformUpdatePlan)/responses/401`.
             ///
@@ -13546,7 +13546,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/platform/tenants/get(platformListTenants)/responses/401`.
             ///
@@ -13797,7 +13797,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/platform/tenants/post(platformCreateTenant)/responses/401`.
             ///
@@ -14069,7 +14069,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/get(platformGetTenant)/responses/401`.
             ///
@@ -14338,7 +14338,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/overrides/put(platformSetTenantOverrides)/responses/401`.
             ///
@@ -14676,7 +14676,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/plan/put(platformChangeTenantPlan)/responses/401`.
             ///
@@ -14990,7 +14990,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/purge/post(platformPurgeTenant)/responses/401`.
             ///
@@ -15311,7 +15311,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/reactivate/post(platformReactivateTenant)/responses/401`.
             ///
@@ -15615,7 +15615,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/restore/post(platformRestoreTenant)/responses/401`.
             ///
@@ -15930,7 +15930,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/suspend/post(platformSuspendTenant)/responses/401`.
             ///
@@ -16237,7 +16237,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, or its session has ended.
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
             ///
             /// - Remark: Generated from `#/paths//api/v1/platform/usage/get(platformUsage)/responses/401`.
             ///
@@ -16459,7 +16459,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/roles/get(listRoles)/responses/401`.
             ///
@@ -16482,7 +16482,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/roles/get(listRoles)/responses/403`.
             ///
@@ -16726,7 +16726,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/roles/post(createRole)/responses/401`.
             ///
@@ -16749,7 +16749,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/roles/post(createRole)/responses/403`.
             ///
@@ -17037,7 +17037,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/roles/{id}/get(getRole)/responses/401`.
             ///
@@ -17060,7 +17060,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/roles/{id}/get(getRole)/responses/403`.
             ///
@@ -17345,7 +17345,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/roles/{id}/patch(updateRole)/responses/401`.
             ///
@@ -17368,7 +17368,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/roles/{id}/patch(updateRole)/responses/403`.
             ///
@@ -17687,7 +17687,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/roles/{id}/delete(deleteRole)/responses/401`.
             ///
@@ -17710,7 +17710,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/roles/{id}/delete(deleteRole)/responses/403`.
             ///
@@ -18003,7 +18003,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/teams/get(listTeams)/responses/401`.
             ///
@@ -18026,7 +18026,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/teams/get(listTeams)/responses/403`.
             ///
@@ -18293,7 +18293,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/teams/post(createTeam)/responses/401`.
             ///
@@ -18316,7 +18316,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer). Or `limit_exceeded`: the plan's allowance is used up (`limit`, `current` and `allowed` in the body).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer). Or `limit_exceeded`: the plan's allowance is used up (`limit`, `current` and `allowed` in the body).
             ///
             /// - Remark: Generated from `#/paths//api/v1/teams/post(createTeam)/responses/403`.
             ///
@@ -18604,7 +18604,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/teams/{id}/get(getTeam)/responses/401`.
             ///
@@ -18627,7 +18627,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/teams/{id}/get(getTeam)/responses/403`.
             ///
@@ -18912,7 +18912,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/teams/{id}/patch(updateTeam)/responses/401`.
             ///
@@ -18935,7 +18935,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/teams/{id}/patch(updateTeam)/responses/403`.
             ///
@@ -19254,7 +19254,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/teams/{id}/delete(deleteTeam)/responses/401`.
             ///
@@ -19277,7 +19277,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/teams/{id}/delete(deleteTeam)/responses/403`.
             ///
@@ -19602,7 +19602,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/teams/{id}/members/{user_id}/put(addTeamMember)/responses/401`.
             ///
@@ -19625,7 +19625,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/teams/{id}/members/{user_id}/put(addTeamMember)/responses/403`.
             ///
@@ -19930,7 +19930,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/teams/{id}/members/{user_id}/delete(removeTeamMember)/responses/401`.
             ///
@@ -19953,7 +19953,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/teams/{id}/members/{user_id}/delete(removeTeamMember)/responses/403`.
             ///
@@ -20217,7 +20217,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/tenant/get(getTenant)/responses/401`.
             ///
@@ -20240,7 +20240,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/tenant/get(getTenant)/responses/403`.
             ///
@@ -20484,7 +20484,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/tenant/patch(updateTenant)/responses/401`.
             ///
@@ -20507,7 +20507,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/tenant/patch(updateTenant)/responses/403`.
             ///
@@ -20820,7 +20820,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/tenant/delete(deleteTenant)/responses/401`.
             ///
@@ -20843,7 +20843,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/tenant/delete(deleteTenant)/responses/403`.
             ///
@@ -21143,7 +21143,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/tenant/restore/post(restoreTenant)/responses/401`.
             ///
@@ -21166,7 +21166,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/tenant/restore/post(restoreTenant)/responses/403`.
             ///
@@ -21456,7 +21456,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/tenant/transfer-ownership/post(transferOwnership)/responses/401`.
             ///
@@ -21479,7 +21479,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/tenant/transfer-ownership/post(transferOwnership)/responses/403`.
             ///
@@ -21801,7 +21801,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/tenant/usage/get(getTenantUsage)/responses/401`.
             ///
@@ -21824,7 +21824,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/tenant/usage/get(getTenantUsage)/responses/403`.
             ///
@@ -22077,7 +22077,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/get(listWebhookEndpoints)/responses/401`.
             ///
@@ -22100,7 +22100,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/get(listWebhookEndpoints)/responses/403`.
             ///
@@ -22367,7 +22367,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/post(createWebhookEndpoint)/responses/401`.
             ///
@@ -22390,7 +22390,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer). Or `limit_exceeded`: the plan's allowance is used up (`limit`, `current` and `allowed` in the body).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer). Or `limit_exceeded`: the plan's allowance is used up (`limit`, `current` and `allowed` in the body).
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/post(createWebhookEndpoint)/responses/403`.
             ///
@@ -22680,7 +22680,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/get(getWebhookEndpoint)/responses/401`.
             ///
@@ -22703,7 +22703,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/get(getWebhookEndpoint)/responses/403`.
             ///
@@ -22988,7 +22988,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/patch(updateWebhookEndpoint)/responses/401`.
             ///
@@ -23011,7 +23011,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/patch(updateWebhookEndpoint)/responses/403`.
             ///
@@ -23332,7 +23332,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/delete(deleteWebhookEndpoint)/responses/401`.
             ///
@@ -23355,7 +23355,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/delete(deleteWebhookEndpoint)/responses/403`.
             ///
@@ -23680,7 +23680,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/recover/post(recoverWebhookMessages)/responses/401`.
             ///
@@ -23703,7 +23703,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/recover/post(recoverWebhookMessages)/responses/403`.
             ///
@@ -24048,7 +24048,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/rotate-secret/post(rotateWebhookEndpointSecret)/responses/401`.
             ///
@@ -24071,7 +24071,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/rotate-secret/post(rotateWebhookEndpointSecret)/responses/403`.
             ///
@@ -24361,7 +24361,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/stats/get(getWebhookEndpointStats)/responses/401`.
             ///
@@ -24384,7 +24384,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/stats/get(getWebhookEndpointStats)/responses/403`.
             ///
@@ -24660,7 +24660,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/test/post(sendWebhookTest)/responses/401`.
             ///
@@ -24683,7 +24683,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-endpoints/{id}/test/post(sendWebhookTest)/responses/403`.
             ///
@@ -25017,7 +25017,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-messages/get(listWebhookMessages)/responses/401`.
             ///
@@ -25040,7 +25040,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-messages/get(listWebhookMessages)/responses/403`.
             ///
@@ -25284,7 +25284,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-messages/{id}/get(getWebhookMessage)/responses/401`.
             ///
@@ -25307,7 +25307,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-messages/{id}/get(getWebhookMessage)/responses/403`.
             ///
@@ -25578,7 +25578,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-messages/{id}/attempts/get(listWebhookMessageAttempts)/responses/401`.
             ///
@@ -25601,7 +25601,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-messages/{id}/attempts/get(listWebhookMessageAttempts)/responses/403`.
             ///
@@ -25900,7 +25900,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-messages/{id}/resend/post(resendWebhookMessage)/responses/401`.
             ///
@@ -25923,7 +25923,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-messages/{id}/resend/post(resendWebhookMessage)/responses/403`.
             ///
@@ -26222,7 +26222,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-sources/get(listWebhookSources)/responses/401`.
             ///
@@ -26245,7 +26245,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-sources/get(listWebhookSources)/responses/403`.
             ///
@@ -26512,7 +26512,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-sources/post(createWebhookSource)/responses/401`.
             ///
@@ -26535,7 +26535,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-sources/post(createWebhookSource)/responses/403`.
             ///
@@ -26825,7 +26825,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/get(getWebhookSource)/responses/401`.
             ///
@@ -26848,7 +26848,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/get(getWebhookSource)/responses/403`.
             ///
@@ -27133,7 +27133,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/patch(updateWebhookSource)/responses/401`.
             ///
@@ -27156,7 +27156,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/patch(updateWebhookSource)/responses/403`.
             ///
@@ -27477,7 +27477,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/delete(deleteWebhookSource)/responses/401`.
             ///
@@ -27500,7 +27500,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/delete(deleteWebhookSource)/responses/403`.
             ///
@@ -27811,7 +27811,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/receipts/get(listWebhookReceipts)/responses/401`.
             ///
@@ -27834,7 +27834,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/receipts/get(listWebhookReceipts)/responses/403`.
             ///
@@ -28572,7 +28572,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/rotate-secret/post(rotateWebhookSourceSecret)/responses/401`.
             ///
@@ -28595,7 +28595,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `member_suspended`: the caller's membership is suspended; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
             ///
             /// - Remark: Generated from `#/paths//api/v1/webhook-sources/{id}/rotate-secret/post(rotateWebhookSourceSecret)/responses/403`.
             ///
