@@ -38,6 +38,68 @@ enum EventCoverageDrivers {
                 expect: .unauthorized)
             try await h.send(.post, "/api/v1/auth/login", ["email": owner.email, "password": owner.password], expect: .ok)
         },
+        "verifySecondFactor": { h in
+            let owner = try await h.owner()
+            let (_, codes) = try await h.client.enableTOTP(token: owner.accessToken)
+            let step = try await h.send(
+                .post, "/api/v1/auth/login", ["email": owner.email, "password": owner.password], expect: .accepted)
+            let token = try #require(step["mfa_token"] as? String)
+            return EventProbe {
+                try await h.send(.post, "/api/v1/auth/mfa/verify", ["mfa_token": token, "code": "000000"], expect: .unauthorized)
+                try await h.send(.post, "/api/v1/auth/mfa/verify", ["mfa_token": token, "code": codes[0]], expect: .ok)
+                return owner.tenantID
+            }
+        },
+        "beginSignInEnrolment": { h in
+            let (owner, token) = try await h.enrolmentRequired()
+            return EventProbe {
+                try await h.send(.post, "/api/v1/auth/mfa/enrol", ["mfa_token": token], expect: .ok)
+                return owner.tenantID
+            }
+        },
+        "confirmSignInEnrolment": { h in
+            let (owner, token) = try await h.enrolmentRequired()
+            let enrolment = try await h.send(.post, "/api/v1/auth/mfa/enrol", ["mfa_token": token], expect: .ok)
+            let secret = try #require(enrolment["secret"] as? String)
+            return EventProbe {
+                try await h.send(
+                    .post, "/api/v1/auth/mfa/enrol/confirm", ["mfa_token": token, "code": try pyotpCode(secret)], expect: .ok)
+                return owner.tenantID
+            }
+        },
+        "reauthenticate": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/auth/reauthenticate", ["password": owner.password], token: owner.accessToken, expect: .noContent)
+        },
+        "beginTotpEnrolment": onNewTenant { h, owner in
+            try await h.send(.post, "/api/v1/me/mfa/totp", token: owner.accessToken, expect: .ok)
+        },
+        "confirmTotpEnrolment": { h in
+            let owner = try await h.owner()
+            let enrolment = try await h.send(.post, "/api/v1/me/mfa/totp", token: owner.accessToken, expect: .ok)
+            let secret = try #require(enrolment["secret"] as? String)
+            return EventProbe {
+                try await h.send(
+                    .post, "/api/v1/me/mfa/totp/confirm", ["code": try pyotpCode(secret)], token: owner.accessToken, expect: .ok)
+                return owner.tenantID
+            }
+        },
+        "disableTotp": { h in
+            let owner = try await h.owner()
+            _ = try await h.client.enableTOTP(token: owner.accessToken)
+            return EventProbe {
+                try await h.send(.delete, "/api/v1/me/mfa/totp", token: owner.accessToken, expect: .noContent)
+                return owner.tenantID
+            }
+        },
+        "regenerateRecoveryCodes": { h in
+            let owner = try await h.owner()
+            _ = try await h.client.enableTOTP(token: owner.accessToken)
+            return EventProbe {
+                try await h.send(.post, "/api/v1/me/mfa/recovery-codes", token: owner.accessToken, expect: .ok)
+                return owner.tenantID
+            }
+        },
         "logout": onNewTenant { h, owner in
             try await h.send(.post, "/api/v1/auth/logout", token: owner.accessToken, expect: .noContent)
         },

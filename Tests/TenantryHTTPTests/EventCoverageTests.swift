@@ -165,6 +165,16 @@ final class EventHarness: Sendable {
     /// A new tenant and its signed-in owner.
     func owner() async throws -> Registered { try await client.register() }
 
+    /// A new tenant that requires a second factor of everyone, and the second-step token of its
+    /// owner's sign-in (who has none yet).
+    func enrolmentRequired() async throws -> (owner: Registered, token: String) {
+        let owner = try await owner()
+        try await send(.patch, "/api/v1/tenant", ["settings": ["mfa_policy": "everyone"]], token: owner.accessToken, expect: .ok)
+        let step = try await send(
+            .post, "/api/v1/auth/login", ["email": owner.email, "password": owner.password], expect: .accepted)
+        return (owner, try #require(step["mfa_token"] as? String))
+    }
+
     /// A new member of the owner's tenant, signed in there.
     func member(of owner: Registered, role: String = "member") async throws -> AccessFixture.Person {
         try await client.addSignedInMember(context, adminToken: owner.accessToken, tenantSlug: owner.tenantSlug, role: role)

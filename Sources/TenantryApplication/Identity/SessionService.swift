@@ -62,6 +62,11 @@ public struct SessionService: Sendable {
         }
         try chosen.tenant.requireUsable(role: chosen.role)
         try await database.withGlobal { scope in
+            // A tenant that requires a second factor of this member is not entered without one.
+            if let settings = try await scope.tenants.profile(id: chosen.tenant.id)?.settings {
+                try await MultiFactorService.requireFactorIfDemanded(
+                    userID: caller.userID, role: chosen.role, settings: settings, repository: scope.multiFactor)
+            }
             try await scope.sessions.setActiveTenant(chosen.tenant.id, of: caller.sessionID)
         }
         let access = try await authority.issue(

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import TenantryCore
 
 /// Sign-in with email and password.
@@ -40,10 +40,35 @@ public struct SignInService: Sendable {
         TenantryError(.invalidCredentials, "The email address or password is incorrect.")
     }
 
+    /// What a correct password leads to: tokens, or a second step first.
+    public enum Outcome: Sendable {
+        /// Signed in.
+        case signedIn(Result)
+        /// The person has a second factor (``MFAChallengePurpose/verify``) or the tenant
+        /// requires one they have not enrolled yet (``MFAChallengePurpose/enrol``): the token
+        /// carries the sign-in to `POST /api/v1/auth/mfa/…`.
+        case secondStep(SecondStep)
+    }
+
+    /// The token of a sign-in's second step.
+    public struct SecondStep: Sendable {
+        /// Which second step.
+        public var purpose: MFAChallengePurpose
+        /// The token to send with the second step (shown once; stored as SHA-256).
+        public var token: String
+        /// When the token stops working.
+        public var expiresAt: Date
+    }
+
+    /// How long a second-step token works.
+    public static let secondStepLifetime: TimeInterval = 300
+
     /// Signs in with email and password. Unknown email and wrong password give the same
-    /// `invalid_credentials` answer after the same amount of hashing work.
+    /// `invalid_credentials` answer after the same amount of hashing work. A person with a
+    /// second factor, or without one in a tenant that requires it, gets a second step instead
+    /// of tokens.
     public func signIn(email text: String, password: String, tenantSlug: String?, origin: AuditEvent.Origin) async throws
-        -> Result
+        -> Outcome
     {
         let normalised = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let accountKey = "account:\(normalised)"
@@ -87,13 +112,64 @@ public struct SignInService: Sendable {
             chosen = memberships[0]
         }
         if let chosen { try chosen.tenant.requireUsable(role: chosen.role) }
-
-        let now = Date()
         let settings = try await chosen.asyncFlatMap { chosen in
             try await database.readGlobal { scope in try await scope.tenants.profile(id: chosen.tenant.id) }?.settings
         }
+        let factor = try await database.readGlobal { scope in try await scope.multiFactor.find(userID: found.user.id) }
+        let purpose: MFAChallengePurpose?
+        if factor?.isEnabled == true {
+            purpose = .verify
+        } else if let chosen, let settings, settings.mfaPolicy.requires(chosen.role) {
+            purpose = .enrol
+        } else {
+            purpose = nil
+        }
+        if let purpose {
+            let now = Date()
+            let token = SecretToken.generate()
+            let challenge = MFAChallenge(
+                userID: found.user.id, tenantID: chosen?.tenant.id, purpose: purpose,
+                expiresAt: now.addingTimeInterval(Self.secondStepLifetime), failures: 0)
+            try await database.withGlobal { scope in
+                try await scope.multiFactor.addChallenge(hash: SecretToken.digest(token), challenge: challenge, at: now)
+            }
+            return .secondStep(SecondStep(purpose: purpose, token: token, expiresAt: challenge.expiresAt))
+        }
+        return .signedIn(
+            try await startSession(
+                user: found.user, chosen: chosen, memberships: memberships, settings: settings, origin: origin))
+    }
+
+    /// Completes a sign-in whose second step succeeded: the tokens for the tenant chosen at the
+    /// password step (``MultiFactorService`` calls it).
+    public func completeSignIn(userID: UserID, tenantID: TenantID?, origin: AuditEvent.Origin) async throws -> Result {
+        guard let user = try await database.readGlobal({ scope in try await scope.users.find(id: userID) }),
+            user.status == .active
+        else {
+            throw TenantryError(.invalidMFAToken, "The sign-in can no longer be completed; sign in again.")
+        }
+        let memberships = try await events.memberships(of: userID)
+        let chosen = try tenantID.map { id in
+            guard let membership = memberships.first(where: { $0.tenant.id == id }) else {
+                throw TenantryError(.invalidMFAToken, "You are no longer a member of that tenant; sign in again.")
+            }
+            return membership
+        }
+        if let chosen { try chosen.tenant.requireUsable(role: chosen.role) }
+        let settings = try await chosen.asyncFlatMap { chosen in
+            try await database.readGlobal { scope in try await scope.tenants.profile(id: chosen.tenant.id) }?.settings
+        }
+        return try await startSession(user: user, chosen: chosen, memberships: memberships, settings: settings, origin: origin)
+    }
+
+    /// Creates the session and issues its tokens.
+    private func startSession(
+        user: User, chosen: TenantMembership?, memberships: [TenantMembership], settings: TenantSettings?,
+        origin: AuditEvent.Origin
+    ) async throws -> Result {
+        let now = Date()
         let session = Session.new(
-            policy: authority.settings.policy, userID: found.user.id, tenantID: chosen?.tenant.id, origin: origin, now: now,
+            policy: authority.settings.policy, userID: user.id, tenantID: chosen?.tenant.id, origin: origin, now: now,
             settings: settings)
         let refreshToken = SecretToken.generate()
         try await database.withGlobal { scope in
@@ -101,13 +177,13 @@ public struct SignInService: Sendable {
             try await scope.sessions.addRefreshToken(hash: SecretToken.digest(refreshToken), sessionID: session.id, at: now)
         }
         try await events.record(
-            .authLoginSucceeded, about: found.user.id, origin: origin, in: chosen?.tenant.id, sessionID: session.id)
+            .authLoginSucceeded, about: user.id, origin: origin, in: chosen?.tenant.id, sessionID: session.id)
         let access = try await authority.issue(
-            userID: found.user.id, sessionID: session.id, tenantID: chosen?.tenant.id,
+            userID: user.id, sessionID: session.id, tenantID: chosen?.tenant.id,
             roles: chosen.map { [$0.role.rawValue] } ?? [], now: now
         )
         return Result(
-            user: found.user,
+            user: user,
             tenant: chosen,
             memberships: memberships,
             tokens: IssuedTokens(

@@ -35,6 +35,8 @@ public struct UseCases: Sendable {
     public let webhookMessages: WebhookMessageService
     /// Inbound webhook sources and receiving.
     public let webhookSources: WebhookSourceService
+    /// Second factors, a sign-in's second step, fresh authentication.
+    public let multiFactor: MultiFactorService
 
     /// Builds every use case over `environment`.
     public init(_ environment: TenantryEnvironment) {
@@ -68,5 +70,8 @@ public struct UseCases: Sendable {
             database: database, masterKey: environment.masterKey, egress: environment.webhookEgress)
         webhookMessages = WebhookMessageService(database: database)
         webhookSources = WebhookSourceService(database: database, masterKey: environment.masterKey)
+        multiFactor = MultiFactorService(
+            database: database, masterKey: environment.masterKey, hashing: environment.hashing,
+            limiters: environment.limiters, signIn: signIn)
     }
 }

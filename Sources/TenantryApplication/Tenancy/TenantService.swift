@@ -35,12 +35,15 @@ public struct TenantService: Sendable {
         public var allowedEmailDomains: [String]?
         public var sessionLifetimeSeconds: Int??
         public var sessionIdleTimeoutSeconds: Int??
+        public var mfaPolicy: MFAPolicy?
 
         /// Creates a value.
         public init(
             name: String? = nil, logoURL: String?? = nil, primaryColor: String?? = nil, accentColor: String?? = nil,
-            allowedEmailDomains: [String]? = nil, sessionLifetimeSeconds: Int?? = nil, sessionIdleTimeoutSeconds: Int?? = nil
+            allowedEmailDomains: [String]? = nil, sessionLifetimeSeconds: Int?? = nil, sessionIdleTimeoutSeconds: Int?? = nil,
+            mfaPolicy: MFAPolicy? = nil
         ) {
+            self.mfaPolicy = mfaPolicy
             self.name = name
             self.logoURL = logoURL
             self.primaryColor = primaryColor
@@ -86,6 +89,10 @@ public struct TenantService: Sendable {
             }
             if let value = update.sessionIdleTimeoutSeconds {
                 apply("settings.session_idle_timeout_seconds", value, \.settings.sessionIdleTimeoutSeconds)
+            }
+            if let value = update.mfaPolicy, value != profile.settings.mfaPolicy {
+                changes["settings.mfa_policy"] = .init(before: profile.settings.mfaPolicy.rawValue, after: value.rawValue)
+                profile.settings.mfaPolicy = value
             }
             return changes
         }

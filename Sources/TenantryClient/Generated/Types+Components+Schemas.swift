@@ -746,6 +746,21 @@ extension Components {
                 case tenant
             }
         }
+        /// - Remark: Generated from `#/components/schemas/CodeRequest`.
+        public struct CodeRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/CodeRequest/code`.
+            public var code: Swift.String
+            /// Creates a new `CodeRequest`.
+            ///
+            /// - Parameters:
+            ///   - code:
+            public init(code: Swift.String) {
+                self.code = code
+            }
+            public enum CodingKeys: String, CodingKey {
+                case code
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/Confirmation`.
         public struct Confirmation: Codable, Hashable, Sendable {
             /// The tenant's slug, typed again.
@@ -1787,6 +1802,10 @@ extension Components {
         }
         /// - Remark: Generated from `#/components/schemas/LoginResponse`.
         public struct LoginResponse: Codable, Hashable, Sendable {
+            /// After enrolment during sign-in only: the ten recovery codes, shown only now.
+            ///
+            /// - Remark: Generated from `#/components/schemas/LoginResponse/recovery_codes`.
+            public var recoveryCodes: [Swift.String]?
             /// The user's role in `tenant`; absent with it.
             ///
             /// - Remark: Generated from `#/components/schemas/LoginResponse/role`.
@@ -1806,18 +1825,21 @@ extension Components {
             /// Creates a new `LoginResponse`.
             ///
             /// - Parameters:
+            ///   - recoveryCodes: After enrolment during sign-in only: the ten recovery codes, shown only now.
             ///   - role: The user's role in `tenant`; absent with it.
             ///   - tenant: The tenant the tokens act in; absent when the user must choose one.
             ///   - tenants: Every tenant the user belongs to.
             ///   - tokens:
             ///   - user:
             public init(
+                recoveryCodes: [Swift.String]? = nil,
                 role: Components.Schemas.TenantRole? = nil,
                 tenant: Components.Schemas.TenantSummary? = nil,
                 tenants: [Components.Schemas.Membership],
                 tokens: Components.Schemas.Tokens,
                 user: Components.Schemas.User
             ) {
+                self.recoveryCodes = recoveryCodes
                 self.role = role
                 self.tenant = tenant
                 self.tenants = tenants
@@ -1825,6 +1847,7 @@ extension Components {
                 self.user = user
             }
             public enum CodingKeys: String, CodingKey {
+                case recoveryCodes = "recovery_codes"
                 case role
                 case tenant
                 case tenants
@@ -2003,6 +2026,35 @@ extension Components {
             case teams = "teams"
             case apiKeys = "api_keys"
             case webhooks = "webhooks"
+        }
+        /// - Remark: Generated from `#/components/schemas/MultiFactorStatus`.
+        public struct MultiFactorStatus: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/MultiFactorStatus/enabled_at`.
+            public var enabledAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/MultiFactorStatus/recovery_codes_remaining`.
+            public var recoveryCodesRemaining: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/MultiFactorStatus/totp_enabled`.
+            public var totpEnabled: Swift.Bool
+            /// Creates a new `MultiFactorStatus`.
+            ///
+            /// - Parameters:
+            ///   - enabledAt:
+            ///   - recoveryCodesRemaining:
+            ///   - totpEnabled:
+            public init(
+                enabledAt: Foundation.Date? = nil,
+                recoveryCodesRemaining: Swift.Int,
+                totpEnabled: Swift.Bool
+            ) {
+                self.enabledAt = enabledAt
+                self.recoveryCodesRemaining = recoveryCodesRemaining
+                self.totpEnabled = totpEnabled
+            }
+            public enum CodingKeys: String, CodingKey {
+                case enabledAt = "enabled_at"
+                case recoveryCodesRemaining = "recovery_codes_remaining"
+                case totpEnabled = "totp_enabled"
+            }
         }
         /// 8 to 128 characters of any kind, not one of the bundled common passwords.
         ///
@@ -2916,6 +2968,31 @@ extension Components {
                 case _type = "type"
             }
         }
+        /// - Remark: Generated from `#/components/schemas/ReauthenticateRequest`.
+        public struct ReauthenticateRequest: Codable, Hashable, Sendable {
+            /// A TOTP or recovery code, instead of the password.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ReauthenticateRequest/code`.
+            public var code: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ReauthenticateRequest/password`.
+            public var password: Swift.String?
+            /// Creates a new `ReauthenticateRequest`.
+            ///
+            /// - Parameters:
+            ///   - code: A TOTP or recovery code, instead of the password.
+            ///   - password:
+            public init(
+                code: Swift.String? = nil,
+                password: Swift.String? = nil
+            ) {
+                self.code = code
+                self.password = password
+            }
+            public enum CodingKeys: String, CodingKey {
+                case code
+                case password
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/RecoverWebhookMessagesRequest`.
         public struct RecoverWebhookMessagesRequest: Codable, Hashable, Sendable {
             /// Failed messages made at or after this time are sent again; not in the future.
@@ -2948,6 +3025,23 @@ extension Components {
             }
             public enum CodingKeys: String, CodingKey {
                 case requeued
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/RecoveryCodes`.
+        public struct RecoveryCodes: Codable, Hashable, Sendable {
+            /// Ten single-use codes, shown only now.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RecoveryCodes/recovery_codes`.
+            public var recoveryCodes: [Swift.String]
+            /// Creates a new `RecoveryCodes`.
+            ///
+            /// - Parameters:
+            ///   - recoveryCodes: Ten single-use codes, shown only now.
+            public init(recoveryCodes: [Swift.String]) {
+                self.recoveryCodes = recoveryCodes
+            }
+            public enum CodingKeys: String, CodingKey {
+                case recoveryCodes = "recovery_codes"
             }
         }
         /// - Remark: Generated from `#/components/schemas/RefreshRequest`.
@@ -3339,6 +3433,72 @@ extension Components {
                 case secret
             }
         }
+        /// - Remark: Generated from `#/components/schemas/SecondStep`.
+        public struct SecondStep: Codable, Hashable, Sendable {
+            /// Seconds until the token stops working.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SecondStep/expires_in`.
+            public var expiresIn: Swift.Int
+            /// Send it with the second step; it works for 5 minutes and one sign-in.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SecondStep/mfa_token`.
+            public var mfaToken: Swift.String
+            /// Which second step.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SecondStep/status`.
+            public var status: OpenAPIRuntime.OpenAPIValueContainer
+            /// Creates a new `SecondStep`.
+            ///
+            /// - Parameters:
+            ///   - expiresIn: Seconds until the token stops working.
+            ///   - mfaToken: Send it with the second step; it works for 5 minutes and one sign-in.
+            ///   - status: Which second step.
+            public init(
+                expiresIn: Swift.Int,
+                mfaToken: Swift.String,
+                status: OpenAPIRuntime.OpenAPIValueContainer
+            ) {
+                self.expiresIn = expiresIn
+                self.mfaToken = mfaToken
+                self.status = status
+            }
+            public enum CodingKeys: String, CodingKey {
+                case expiresIn = "expires_in"
+                case mfaToken = "mfa_token"
+                case status
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/SecondStepRequest`.
+        public struct SecondStepRequest: Codable, Hashable, Sendable {
+            /// A six-digit TOTP code, or a recovery code (`xxxx-xxxx-xxxx-xxxx`). Required by `verify` and `confirm`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SecondStepRequest/code`.
+            public var code: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/SecondStepRequest/mfa_token`.
+            public var mfaToken: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SecondStepRequest/refresh_token_delivery`.
+            public var refreshTokenDelivery: Components.Schemas.RefreshTokenDelivery?
+            /// Creates a new `SecondStepRequest`.
+            ///
+            /// - Parameters:
+            ///   - code: A six-digit TOTP code, or a recovery code (`xxxx-xxxx-xxxx-xxxx`). Required by `verify` and `confirm`.
+            ///   - mfaToken:
+            ///   - refreshTokenDelivery:
+            public init(
+                code: Swift.String? = nil,
+                mfaToken: Swift.String,
+                refreshTokenDelivery: Components.Schemas.RefreshTokenDelivery? = nil
+            ) {
+                self.code = code
+                self.mfaToken = mfaToken
+                self.refreshTokenDelivery = refreshTokenDelivery
+            }
+            public enum CodingKeys: String, CodingKey {
+                case code
+                case mfaToken = "mfa_token"
+                case refreshTokenDelivery = "refresh_token_delivery"
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/Session`.
         public struct Session: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Session/created_at`.
@@ -3720,6 +3880,10 @@ extension Components {
         public struct TenantSettings: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/TenantSettings/allowed_email_domains`.
             public var allowedEmailDomains: [Swift.String]
+            /// Who must sign in with a second factor: nobody, owners and admins, or every member.
+            ///
+            /// - Remark: Generated from `#/components/schemas/TenantSettings/mfa_policy`.
+            public var mfaPolicy: OpenAPIRuntime.OpenAPIValueContainer
             /// - Remark: Generated from `#/components/schemas/TenantSettings/session_idle_timeout_seconds`.
             public var sessionIdleTimeoutSeconds: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/TenantSettings/session_lifetime_seconds`.
@@ -3728,19 +3892,23 @@ extension Components {
             ///
             /// - Parameters:
             ///   - allowedEmailDomains:
+            ///   - mfaPolicy: Who must sign in with a second factor: nobody, owners and admins, or every member.
             ///   - sessionIdleTimeoutSeconds:
             ///   - sessionLifetimeSeconds:
             public init(
                 allowedEmailDomains: [Swift.String],
+                mfaPolicy: OpenAPIRuntime.OpenAPIValueContainer,
                 sessionIdleTimeoutSeconds: Swift.Int? = nil,
                 sessionLifetimeSeconds: Swift.Int? = nil
             ) {
                 self.allowedEmailDomains = allowedEmailDomains
+                self.mfaPolicy = mfaPolicy
                 self.sessionIdleTimeoutSeconds = sessionIdleTimeoutSeconds
                 self.sessionLifetimeSeconds = sessionLifetimeSeconds
             }
             public enum CodingKeys: String, CodingKey {
                 case allowedEmailDomains = "allowed_email_domains"
+                case mfaPolicy = "mfa_policy"
                 case sessionIdleTimeoutSeconds = "session_idle_timeout_seconds"
                 case sessionLifetimeSeconds = "session_lifetime_seconds"
             }
@@ -3861,6 +4029,33 @@ extension Components {
                 case refreshToken = "refresh_token"
                 case sessionId = "session_id"
                 case tokenType = "token_type"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TotpEnrolment`.
+        public struct TotpEnrolment: Codable, Hashable, Sendable {
+            /// The `otpauth://totp/…` URI (SHA-1, 6 digits, 30 s), for a QR code.
+            ///
+            /// - Remark: Generated from `#/components/schemas/TotpEnrolment/otpauth_uri`.
+            public var otpauthUri: Swift.String
+            /// The secret in base32, to type into an authenticator app.
+            ///
+            /// - Remark: Generated from `#/components/schemas/TotpEnrolment/secret`.
+            public var secret: Swift.String
+            /// Creates a new `TotpEnrolment`.
+            ///
+            /// - Parameters:
+            ///   - otpauthUri: The `otpauth://totp/…` URI (SHA-1, 6 digits, 30 s), for a QR code.
+            ///   - secret: The secret in base32, to type into an authenticator app.
+            public init(
+                otpauthUri: Swift.String,
+                secret: Swift.String
+            ) {
+                self.otpauthUri = otpauthUri
+                self.secret = secret
+            }
+            public enum CodingKeys: String, CodingKey {
+                case otpauthUri = "otpauth_uri"
+                case secret
             }
         }
         /// - Remark: Generated from `#/components/schemas/TransferOwnershipRequest`.
@@ -4080,6 +4275,8 @@ extension Components {
             public struct SettingsPayload: Codable, Hashable, Sendable {
                 /// - Remark: Generated from `#/components/schemas/UpdateTenantRequest/settings/allowed_email_domains`.
                 public var allowedEmailDomains: [Swift.String]?
+                /// - Remark: Generated from `#/components/schemas/UpdateTenantRequest/settings/mfa_policy`.
+                public var mfaPolicy: OpenAPIRuntime.OpenAPIValueContainer?
                 /// - Remark: Generated from `#/components/schemas/UpdateTenantRequest/settings/session_idle_timeout_seconds`.
                 public var sessionIdleTimeoutSeconds: Swift.Int?
                 /// - Remark: Generated from `#/components/schemas/UpdateTenantRequest/settings/session_lifetime_seconds`.
@@ -4088,19 +4285,23 @@ extension Components {
                 ///
                 /// - Parameters:
                 ///   - allowedEmailDomains:
+                ///   - mfaPolicy:
                 ///   - sessionIdleTimeoutSeconds:
                 ///   - sessionLifetimeSeconds:
                 public init(
                     allowedEmailDomains: [Swift.String]? = nil,
+                    mfaPolicy: OpenAPIRuntime.OpenAPIValueContainer? = nil,
                     sessionIdleTimeoutSeconds: Swift.Int? = nil,
                     sessionLifetimeSeconds: Swift.Int? = nil
                 ) {
                     self.allowedEmailDomains = allowedEmailDomains
+                    self.mfaPolicy = mfaPolicy
                     self.sessionIdleTimeoutSeconds = sessionIdleTimeoutSeconds
                     self.sessionLifetimeSeconds = sessionLifetimeSeconds
                 }
                 public enum CodingKeys: String, CodingKey {
                     case allowedEmailDomains = "allowed_email_domains"
+                    case mfaPolicy = "mfa_policy"
                     case sessionIdleTimeoutSeconds = "session_idle_timeout_seconds"
                     case sessionLifetimeSeconds = "session_lifetime_seconds"
                 }

@@ -3224,7 +3224,7 @@ public enum Operations {
     }
     /// Sign in with email and password.
     ///
-    /// Starts a session. With `tenant_slug` the tokens act in that tenant; without it, in the user's only tenant, or in none when the user belongs to several (then `tenant` and `role` are absent: pick one of `tenants` with `POST /api/v1/auth/switch-tenant`). An unknown email and a wrong password get the same `invalid_credentials` answer. Failed attempts are limited per account and per client IP. With `refresh_token_delivery` `cookie` the refresh token travels in the `tenantry_refresh` cookie instead of the body.
+    /// Starts a session. With `tenant_slug` the tokens act in that tenant; without it, in the user's only tenant, or in none when the user belongs to several (then `tenant` and `role` are absent: pick one of `tenants` with `POST /api/v1/auth/switch-tenant`). An unknown email and a wrong password get the same `invalid_credentials` answer. Failed attempts are limited per account and per client IP. With `refresh_token_delivery` `cookie` the refresh token travels in the `tenantry_refresh` cookie instead of the body. A user with a second factor, or without one in a tenant that requires it of their role (`settings.mfa_policy`), gets `202` with a second-step token instead of tokens.
     ///
     /// - Remark: HTTP `POST /api/v1/auth/login`.
     /// - Remark: Generated from `#/paths//api/v1/auth/login/post(login)`.
@@ -3362,6 +3362,78 @@ public enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            public struct Accepted: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/auth/login/POST/responses/202/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/auth/login/POST/responses/202/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(xRequestID: Components.Headers.XRequestID) {
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.Login.Output.Accepted.Headers
+                /// - Remark: Generated from `#/paths/api/v1/auth/login/POST/responses/202/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/auth/login/POST/responses/202/content/application\/json`.
+                    case json(Components.Schemas.SecondStep)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.SecondStep {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.Login.Output.Accepted.Body
+                /// Creates a new `Accepted`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.Login.Output.Accepted.Headers,
+                    body: Operations.Login.Output.Accepted.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// The password is right, and a second step comes before the tokens: `mfa_required` (send a TOTP or recovery code to `POST /api/v1/auth/mfa/verify`) or `mfa_enrolment_required` (the tenant requires a second factor the user has not set up: `POST /api/v1/auth/mfa/enrol`, then `POST /api/v1/auth/mfa/enrol/confirm`).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/login/post(login)/responses/202`.
+            ///
+            /// HTTP response code: `202 accepted`.
+            case accepted(Operations.Login.Output.Accepted)
+            /// The associated value of the enum case if `self` is `.accepted`.
+            ///
+            /// - Throws: An error if `self` is not `.accepted`.
+            /// - SeeAlso: `.accepted`.
+            public var accepted: Operations.Login.Output.Accepted {
+                get throws {
+                    switch self {
+                    case let .accepted(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "accepted",
                             response: self
                         )
                     }
@@ -4009,6 +4081,1325 @@ public enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Get a TOTP secret to enrol during a sign-in the tenant requires a second factor for.
+    ///
+    /// For a sign-in that answered `mfa_enrolment_required`. Returns a new secret (base32, and as an `otpauth://` URI for a QR code); calling it again replaces it. Nothing is enabled until `POST /api/v1/auth/mfa/enrol/confirm`.
+    ///
+    /// - Remark: HTTP `POST /api/v1/auth/mfa/enrol`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/post(beginSignInEnrolment)`.
+    public enum BeginSignInEnrolment {
+        public static let id: Swift.String = "beginSignInEnrolment"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/auth/mfa/enrol/POST/header`.
+            public struct Headers: Sendable, Hashable {
+                /// Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/auth/mfa/enrol/POST/header/Idempotency-Key`.
+                public var idempotencyKey: Components.Parameters.IdempotencyKey?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.BeginSignInEnrolment.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - idempotencyKey: Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///   - accept:
+                public init(
+                    idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.BeginSignInEnrolment.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.BeginSignInEnrolment.Input.Headers
+            /// - Remark: Generated from `#/paths/api/v1/auth/mfa/enrol/POST/requestBody`.
+            @frozen public enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/auth/mfa/enrol/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.SecondStepRequest)
+            }
+            public var body: Operations.BeginSignInEnrolment.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            ///   - body:
+            public init(
+                headers: Operations.BeginSignInEnrolment.Input.Headers = .init(),
+                body: Operations.BeginSignInEnrolment.Input.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/auth/mfa/enrol/POST/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/auth/mfa/enrol/POST/responses/200/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(xRequestID: Components.Headers.XRequestID) {
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.BeginSignInEnrolment.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/api/v1/auth/mfa/enrol/POST/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/auth/mfa/enrol/POST/responses/200/content/application\/json`.
+                    case json(Components.Schemas.TotpEnrolment)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.TotpEnrolment {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.BeginSignInEnrolment.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.BeginSignInEnrolment.Output.Ok.Headers,
+                    body: Operations.BeginSignInEnrolment.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// A secret to enrol.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/post(beginSignInEnrolment)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.BeginSignInEnrolment.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.BeginSignInEnrolment.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_idempotency_key`: the `Idempotency-Key` header breaks its length or character rules.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/post(beginSignInEnrolment)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.InvalidIdempotencyKey)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses.InvalidIdempotencyKey {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_mfa_token`: the token is unknown, expired, used, or for the other second step.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/post(beginSignInEnrolment)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.Unauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `conflict`: a second factor is already enabled. Or `idempotency_in_progress`.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/post(beginSignInEnrolment)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.IdempotencyInProgress)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            public var conflict: Components.Responses.IdempotencyInProgress {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unsupported_media_type`: the body is not `application/json`.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/post(beginSignInEnrolment)/responses/415`.
+            ///
+            /// HTTP response code: `415 unsupportedMediaType`.
+            case unsupportedMediaType(Components.Responses.UnsupportedMediaType)
+            /// The associated value of the enum case if `self` is `.unsupportedMediaType`.
+            ///
+            /// - Throws: An error if `self` is not `.unsupportedMediaType`.
+            /// - SeeAlso: `.unsupportedMediaType`.
+            public var unsupportedMediaType: Components.Responses.UnsupportedMediaType {
+                get throws {
+                    switch self {
+                    case let .unsupportedMediaType(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unsupportedMediaType",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/post(beginSignInEnrolment)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.WriteValidationFailed)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.WriteValidationFailed {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `rate_limited`: too many requests or attempts from this client; retry after `Retry-After` seconds.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/post(beginSignInEnrolment)/responses/429`.
+            ///
+            /// HTTP response code: `429 tooManyRequests`.
+            case tooManyRequests(Components.Responses.RateLimited)
+            /// The associated value of the enum case if `self` is `.tooManyRequests`.
+            ///
+            /// - Throws: An error if `self` is not `.tooManyRequests`.
+            /// - SeeAlso: `.tooManyRequests`.
+            public var tooManyRequests: Components.Responses.RateLimited {
+                get throws {
+                    switch self {
+                    case let .tooManyRequests(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Confirm the enrolment with a first code and complete the sign-in.
+    ///
+    /// Turns the second factor on with a first code from the secret of `POST /api/v1/auth/mfa/enrol`, then answers like a password sign-in, with the ten recovery codes in `recovery_codes` (shown only now).
+    ///
+    /// - Remark: HTTP `POST /api/v1/auth/mfa/enrol/confirm`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/confirm/post(confirmSignInEnrolment)`.
+    public enum ConfirmSignInEnrolment {
+        public static let id: Swift.String = "confirmSignInEnrolment"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/auth/mfa/enrol/confirm/POST/header`.
+            public struct Headers: Sendable, Hashable {
+                /// Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/auth/mfa/enrol/confirm/POST/header/Idempotency-Key`.
+                public var idempotencyKey: Components.Parameters.IdempotencyKey?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ConfirmSignInEnrolment.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - idempotencyKey: Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///   - accept:
+                public init(
+                    idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ConfirmSignInEnrolment.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.ConfirmSignInEnrolment.Input.Headers
+            /// - Remark: Generated from `#/paths/api/v1/auth/mfa/enrol/confirm/POST/requestBody`.
+            @frozen public enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/auth/mfa/enrol/confirm/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.SecondStepRequest)
+            }
+            public var body: Operations.ConfirmSignInEnrolment.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            ///   - body:
+            public init(
+                headers: Operations.ConfirmSignInEnrolment.Input.Headers = .init(),
+                body: Operations.ConfirmSignInEnrolment.Input.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/auth/mfa/enrol/confirm/POST/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/auth/mfa/enrol/confirm/POST/responses/200/headers/RateLimit`.
+                    public var rateLimit: Components.Headers.RateLimit?
+                    /// The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/auth/mfa/enrol/confirm/POST/responses/200/headers/RateLimit-Policy`.
+                    public var rateLimitPolicy: Components.Headers.RateLimitPolicy?
+                    /// Only when the refresh token is delivered as a cookie: `tenantry_refresh=<refresh token>; Path=/api/v1/auth; HttpOnly; SameSite=Strict` and `tenantry_csrf=<random>; Path=/; SameSite=Strict` (readable by scripts, to copy into `X-CSRF-Token`), both with `Max-Age` the session's absolute lifetime and `Secure` unless the public URL is plain http.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/auth/mfa/enrol/confirm/POST/responses/200/headers/Set-Cookie`.
+                    public var setCookie: Components.Headers.SetRefreshCookies?
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/auth/mfa/enrol/confirm/POST/responses/200/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - rateLimit: The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///   - rateLimitPolicy: The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///   - setCookie: Only when the refresh token is delivered as a cookie: `tenantry_refresh=<refresh token>; Path=/api/v1/auth; HttpOnly; SameSite=Strict` and `tenantry_csrf=<random>; Path=/; SameSite=Strict` (readable by scripts, to copy into `X-CSRF-Token`), both with `Max-Age` the session's absolute lifetime and `Secure` unless the public URL is plain http.
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(
+                        rateLimit: Components.Headers.RateLimit? = nil,
+                        rateLimitPolicy: Components.Headers.RateLimitPolicy? = nil,
+                        setCookie: Components.Headers.SetRefreshCookies? = nil,
+                        xRequestID: Components.Headers.XRequestID
+                    ) {
+                        self.rateLimit = rateLimit
+                        self.rateLimitPolicy = rateLimitPolicy
+                        self.setCookie = setCookie
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.ConfirmSignInEnrolment.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/api/v1/auth/mfa/enrol/confirm/POST/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/auth/mfa/enrol/confirm/POST/responses/200/content/application\/json`.
+                    case json(Components.Schemas.LoginResponse)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.LoginResponse {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.ConfirmSignInEnrolment.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.ConfirmSignInEnrolment.Output.Ok.Headers,
+                    body: Operations.ConfirmSignInEnrolment.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// Enrolled and signed in.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/confirm/post(confirmSignInEnrolment)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ConfirmSignInEnrolment.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.ConfirmSignInEnrolment.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_idempotency_key`: the `Idempotency-Key` header breaks its length or character rules.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/confirm/post(confirmSignInEnrolment)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.InvalidIdempotencyKey)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses.InvalidIdempotencyKey {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_mfa_token`: the second-step token is unknown, expired (5 minutes), already used, used up by 5 wrong codes, or for the other second step; `invalid_mfa_code`: the code is wrong or was already used (each TOTP code works once).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/confirm/post(confirmSignInEnrolment)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.Unauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `tenant_suspended`: the chosen tenant was suspended meanwhile.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/confirm/post(confirmSignInEnrolment)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            public var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `not_found`: the chosen tenant is pending deletion or deleted.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/confirm/post(confirmSignInEnrolment)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.NotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            public var notFound: Components.Responses.NotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `conflict`: no enrolment was started. Or `idempotency_in_progress`.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/confirm/post(confirmSignInEnrolment)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.IdempotencyInProgress)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            public var conflict: Components.Responses.IdempotencyInProgress {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unsupported_media_type`: the body is not `application/json`.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/confirm/post(confirmSignInEnrolment)/responses/415`.
+            ///
+            /// HTTP response code: `415 unsupportedMediaType`.
+            case unsupportedMediaType(Components.Responses.UnsupportedMediaType)
+            /// The associated value of the enum case if `self` is `.unsupportedMediaType`.
+            ///
+            /// - Throws: An error if `self` is not `.unsupportedMediaType`.
+            /// - SeeAlso: `.unsupportedMediaType`.
+            public var unsupportedMediaType: Components.Responses.UnsupportedMediaType {
+                get throws {
+                    switch self {
+                    case let .unsupportedMediaType(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unsupportedMediaType",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/confirm/post(confirmSignInEnrolment)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.WriteValidationFailed)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.WriteValidationFailed {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `rate_limited`: too many requests or attempts from this client; retry after `Retry-After` seconds.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/confirm/post(confirmSignInEnrolment)/responses/429`.
+            ///
+            /// HTTP response code: `429 tooManyRequests`.
+            case tooManyRequests(Components.Responses.RateLimited)
+            /// The associated value of the enum case if `self` is `.tooManyRequests`.
+            ///
+            /// - Throws: An error if `self` is not `.tooManyRequests`.
+            /// - SeeAlso: `.tooManyRequests`.
+            public var tooManyRequests: Components.Responses.RateLimited {
+                get throws {
+                    switch self {
+                    case let .tooManyRequests(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Complete a sign-in with a TOTP or recovery code.
+    ///
+    /// The second step of `POST /api/v1/auth/login` when it answered `mfa_required`. `code` is a six-digit TOTP code (the current step or one either side; each works once) or one of the user's recovery codes (each works once). Wrong codes count against the person like wrong passwords (429 with `Retry-After`), and after 5 the token stops working. Answers like a password sign-in, for the tenant chosen at the password step.
+    ///
+    /// - Remark: HTTP `POST /api/v1/auth/mfa/verify`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/mfa/verify/post(verifySecondFactor)`.
+    public enum VerifySecondFactor {
+        public static let id: Swift.String = "verifySecondFactor"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/auth/mfa/verify/POST/header`.
+            public struct Headers: Sendable, Hashable {
+                /// Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/auth/mfa/verify/POST/header/Idempotency-Key`.
+                public var idempotencyKey: Components.Parameters.IdempotencyKey?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.VerifySecondFactor.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - idempotencyKey: Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///   - accept:
+                public init(
+                    idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.VerifySecondFactor.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.VerifySecondFactor.Input.Headers
+            /// - Remark: Generated from `#/paths/api/v1/auth/mfa/verify/POST/requestBody`.
+            @frozen public enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/auth/mfa/verify/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.SecondStepRequest)
+            }
+            public var body: Operations.VerifySecondFactor.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            ///   - body:
+            public init(
+                headers: Operations.VerifySecondFactor.Input.Headers = .init(),
+                body: Operations.VerifySecondFactor.Input.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/auth/mfa/verify/POST/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/auth/mfa/verify/POST/responses/200/headers/RateLimit`.
+                    public var rateLimit: Components.Headers.RateLimit?
+                    /// The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/auth/mfa/verify/POST/responses/200/headers/RateLimit-Policy`.
+                    public var rateLimitPolicy: Components.Headers.RateLimitPolicy?
+                    /// Only when the refresh token is delivered as a cookie: `tenantry_refresh=<refresh token>; Path=/api/v1/auth; HttpOnly; SameSite=Strict` and `tenantry_csrf=<random>; Path=/; SameSite=Strict` (readable by scripts, to copy into `X-CSRF-Token`), both with `Max-Age` the session's absolute lifetime and `Secure` unless the public URL is plain http.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/auth/mfa/verify/POST/responses/200/headers/Set-Cookie`.
+                    public var setCookie: Components.Headers.SetRefreshCookies?
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/auth/mfa/verify/POST/responses/200/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - rateLimit: The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///   - rateLimitPolicy: The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///   - setCookie: Only when the refresh token is delivered as a cookie: `tenantry_refresh=<refresh token>; Path=/api/v1/auth; HttpOnly; SameSite=Strict` and `tenantry_csrf=<random>; Path=/; SameSite=Strict` (readable by scripts, to copy into `X-CSRF-Token`), both with `Max-Age` the session's absolute lifetime and `Secure` unless the public URL is plain http.
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(
+                        rateLimit: Components.Headers.RateLimit? = nil,
+                        rateLimitPolicy: Components.Headers.RateLimitPolicy? = nil,
+                        setCookie: Components.Headers.SetRefreshCookies? = nil,
+                        xRequestID: Components.Headers.XRequestID
+                    ) {
+                        self.rateLimit = rateLimit
+                        self.rateLimitPolicy = rateLimitPolicy
+                        self.setCookie = setCookie
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.VerifySecondFactor.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/api/v1/auth/mfa/verify/POST/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/auth/mfa/verify/POST/responses/200/content/application\/json`.
+                    case json(Components.Schemas.LoginResponse)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.LoginResponse {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.VerifySecondFactor.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.VerifySecondFactor.Output.Ok.Headers,
+                    body: Operations.VerifySecondFactor.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// Signed in.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/verify/post(verifySecondFactor)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.VerifySecondFactor.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.VerifySecondFactor.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_idempotency_key`: the `Idempotency-Key` header breaks its length or character rules.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/verify/post(verifySecondFactor)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.InvalidIdempotencyKey)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses.InvalidIdempotencyKey {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_mfa_token`: the second-step token is unknown, expired (5 minutes), already used, used up by 5 wrong codes, or for the other second step; `invalid_mfa_code`: the code is wrong or was already used (each TOTP code works once).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/verify/post(verifySecondFactor)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.Unauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `tenant_suspended`: the chosen tenant was suspended meanwhile.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/verify/post(verifySecondFactor)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            public var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `not_found`: the chosen tenant is pending deletion or deleted.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/verify/post(verifySecondFactor)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.NotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            public var notFound: Components.Responses.NotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running; retry shortly.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/verify/post(verifySecondFactor)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.IdempotencyInProgress)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            public var conflict: Components.Responses.IdempotencyInProgress {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unsupported_media_type`: the body is not `application/json`.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/verify/post(verifySecondFactor)/responses/415`.
+            ///
+            /// HTTP response code: `415 unsupportedMediaType`.
+            case unsupportedMediaType(Components.Responses.UnsupportedMediaType)
+            /// The associated value of the enum case if `self` is `.unsupportedMediaType`.
+            ///
+            /// - Throws: An error if `self` is not `.unsupportedMediaType`.
+            /// - SeeAlso: `.unsupportedMediaType`.
+            public var unsupportedMediaType: Components.Responses.UnsupportedMediaType {
+                get throws {
+                    switch self {
+                    case let .unsupportedMediaType(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unsupportedMediaType",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/verify/post(verifySecondFactor)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.WriteValidationFailed)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.WriteValidationFailed {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `rate_limited`: too many requests or attempts from this client; retry after `Retry-After` seconds.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/mfa/verify/post(verifySecondFactor)/responses/429`.
+            ///
+            /// HTTP response code: `429 tooManyRequests`.
+            case tooManyRequests(Components.Responses.RateLimited)
+            /// The associated value of the enum case if `self` is `.tooManyRequests`.
+            ///
+            /// - Throws: An error if `self` is not `.tooManyRequests`.
+            /// - SeeAlso: `.tooManyRequests`.
+            public var tooManyRequests: Components.Responses.RateLimited {
+                get throws {
+                    switch self {
+                    case let .tooManyRequests(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Confirm who you are again before a sensitive change.
+    ///
+    /// With `password`, or `code` (TOTP or recovery code) when a second factor is enabled. For the next 5 minutes the session may turn the second factor on or off and replace the recovery codes. A sign-in counts as fresh for its first 5 minutes too.
+    ///
+    /// - Remark: HTTP `POST /api/v1/auth/reauthenticate`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/reauthenticate/post(reauthenticate)`.
+    public enum Reauthenticate {
+        public static let id: Swift.String = "reauthenticate"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/auth/reauthenticate/POST/header`.
+            public struct Headers: Sendable, Hashable {
+                /// Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/auth/reauthenticate/POST/header/Idempotency-Key`.
+                public var idempotencyKey: Components.Parameters.IdempotencyKey?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.Reauthenticate.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - idempotencyKey: Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///   - accept:
+                public init(
+                    idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.Reauthenticate.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.Reauthenticate.Input.Headers
+            /// - Remark: Generated from `#/paths/api/v1/auth/reauthenticate/POST/requestBody`.
+            @frozen public enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/auth/reauthenticate/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.ReauthenticateRequest)
+            }
+            public var body: Operations.Reauthenticate.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            ///   - body:
+            public init(
+                headers: Operations.Reauthenticate.Input.Headers = .init(),
+                body: Operations.Reauthenticate.Input.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct NoContent: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/auth/reauthenticate/POST/responses/204/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/auth/reauthenticate/POST/responses/204/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(xRequestID: Components.Headers.XRequestID) {
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.Reauthenticate.Output.NoContent.Headers
+                /// Creates a new `NoContent`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                public init(headers: Operations.Reauthenticate.Output.NoContent.Headers) {
+                    self.headers = headers
+                }
+            }
+            /// Confirmed; sensitive changes are allowed for 5 minutes.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/reauthenticate/post(reauthenticate)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            case noContent(Operations.Reauthenticate.Output.NoContent)
+            /// The associated value of the enum case if `self` is `.noContent`.
+            ///
+            /// - Throws: An error if `self` is not `.noContent`.
+            /// - SeeAlso: `.noContent`.
+            public var noContent: Operations.Reauthenticate.Output.NoContent {
+                get throws {
+                    switch self {
+                    case let .noContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "noContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_idempotency_key`: the `Idempotency-Key` header breaks its length or character rules.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/reauthenticate/post(reauthenticate)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.InvalidIdempotencyKey)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses.InvalidIdempotencyKey {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_mfa_code`: the code is wrong or was already used. Or the access token's problems.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/reauthenticate/post(reauthenticate)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.Unauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running; retry shortly.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/reauthenticate/post(reauthenticate)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.IdempotencyInProgress)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            public var conflict: Components.Responses.IdempotencyInProgress {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unsupported_media_type`: the body is not `application/json`.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/reauthenticate/post(reauthenticate)/responses/415`.
+            ///
+            /// HTTP response code: `415 unsupportedMediaType`.
+            case unsupportedMediaType(Components.Responses.UnsupportedMediaType)
+            /// The associated value of the enum case if `self` is `.unsupportedMediaType`.
+            ///
+            /// - Throws: An error if `self` is not `.unsupportedMediaType`.
+            /// - SeeAlso: `.unsupportedMediaType`.
+            public var unsupportedMediaType: Components.Responses.UnsupportedMediaType {
+                get throws {
+                    switch self {
+                    case let .unsupportedMediaType(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unsupportedMediaType",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `validation_failed`: the password is wrong (field `password`, code `incorrect`), or neither `password` nor `code` was sent. Or `idempotency_key_reused`.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/reauthenticate/post(reauthenticate)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.WriteValidationFailed)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.WriteValidationFailed {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `rate_limited`: too many requests or attempts from this client; retry after `Retry-After` seconds.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/reauthenticate/post(reauthenticate)/responses/429`.
+            ///
+            /// HTTP response code: `429 tooManyRequests`.
+            case tooManyRequests(Components.Responses.RateLimited)
+            /// The associated value of the enum case if `self` is `.tooManyRequests`.
+            ///
+            /// - Throws: An error if `self` is not `.tooManyRequests`.
+            /// - SeeAlso: `.tooManyRequests`.
+            public var tooManyRequests: Components.Responses.RateLimited {
+                get throws {
+                    switch self {
+                    case let .tooManyRequests(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `service_overloaded`: every password hashing slot is busy; retry after `Retry-After` seconds.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/reauthenticate/post(reauthenticate)/responses/503`.
+            ///
+            /// HTTP response code: `503 serviceUnavailable`.
+            case serviceUnavailable(Components.Responses.Overloaded)
+            /// The associated value of the enum case if `self` is `.serviceUnavailable`.
+            ///
+            /// - Throws: An error if `self` is not `.serviceUnavailable`.
+            /// - SeeAlso: `.serviceUnavailable`.
+            public var serviceUnavailable: Components.Responses.Overloaded {
+                get throws {
+                    switch self {
+                    case let .serviceUnavailable(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "serviceUnavailable",
                             response: self
                         )
                     }
@@ -8589,6 +9980,1245 @@ public enum Operations {
             /// - Throws: An error if `self` is not `.tooManyRequests`.
             /// - SeeAlso: `.tooManyRequests`.
             public var tooManyRequests: Components.Responses.TenantRateLimited {
+                get throws {
+                    switch self {
+                    case let .tooManyRequests(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// The caller's second factor.
+    ///
+    /// - Remark: HTTP `GET /api/v1/me/mfa`.
+    /// - Remark: Generated from `#/paths//api/v1/me/mfa/get(getMultiFactor)`.
+    public enum GetMultiFactor {
+        public static let id: Swift.String = "getMultiFactor"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/me/mfa/GET/header`.
+            public struct Headers: Sendable, Hashable {
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetMultiFactor.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                public init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetMultiFactor.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.GetMultiFactor.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            public init(headers: Operations.GetMultiFactor.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/me/mfa/GET/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/me/mfa/GET/responses/200/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(xRequestID: Components.Headers.XRequestID) {
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.GetMultiFactor.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/api/v1/me/mfa/GET/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/me/mfa/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.MultiFactorStatus)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.MultiFactorStatus {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.GetMultiFactor.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.GetMultiFactor.Output.Ok.Headers,
+                    body: Operations.GetMultiFactor.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// The second factor.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/get(getMultiFactor)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.GetMultiFactor.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.GetMultiFactor.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/get(getMultiFactor)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.Unauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Replace the recovery codes (needs fresh authentication).
+    ///
+    /// The earlier codes stop working; the ten new ones are shown only now.
+    ///
+    /// - Remark: HTTP `POST /api/v1/me/mfa/recovery-codes`.
+    /// - Remark: Generated from `#/paths//api/v1/me/mfa/recovery-codes/post(regenerateRecoveryCodes)`.
+    public enum RegenerateRecoveryCodes {
+        public static let id: Swift.String = "regenerateRecoveryCodes"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/me/mfa/recovery-codes/POST/header`.
+            public struct Headers: Sendable, Hashable {
+                /// Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/me/mfa/recovery-codes/POST/header/Idempotency-Key`.
+                public var idempotencyKey: Components.Parameters.IdempotencyKey?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.RegenerateRecoveryCodes.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - idempotencyKey: Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///   - accept:
+                public init(
+                    idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.RegenerateRecoveryCodes.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.RegenerateRecoveryCodes.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            public init(headers: Operations.RegenerateRecoveryCodes.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/me/mfa/recovery-codes/POST/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/me/mfa/recovery-codes/POST/responses/200/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(xRequestID: Components.Headers.XRequestID) {
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.RegenerateRecoveryCodes.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/api/v1/me/mfa/recovery-codes/POST/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/me/mfa/recovery-codes/POST/responses/200/content/application\/json`.
+                    case json(Components.Schemas.RecoveryCodes)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.RecoveryCodes {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.RegenerateRecoveryCodes.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.RegenerateRecoveryCodes.Output.Ok.Headers,
+                    body: Operations.RegenerateRecoveryCodes.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// New codes.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/recovery-codes/post(regenerateRecoveryCodes)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.RegenerateRecoveryCodes.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.RegenerateRecoveryCodes.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_idempotency_key`: the `Idempotency-Key` header breaks its length or character rules.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/recovery-codes/post(regenerateRecoveryCodes)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.InvalidIdempotencyKey)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses.InvalidIdempotencyKey {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/recovery-codes/post(regenerateRecoveryCodes)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.Unauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `reauthentication_required`: the session signed in or re-authenticated more than 5 minutes ago; call `POST /api/v1/auth/reauthenticate` and retry.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/recovery-codes/post(regenerateRecoveryCodes)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            public var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `conflict`: no second factor is enabled. Or `idempotency_in_progress`.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/recovery-codes/post(regenerateRecoveryCodes)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.IdempotencyInProgress)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            public var conflict: Components.Responses.IdempotencyInProgress {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/recovery-codes/post(regenerateRecoveryCodes)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.IdempotencyKeyReused)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.IdempotencyKeyReused {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Get a TOTP secret to enrol (needs fresh authentication).
+    ///
+    /// Returns a new secret (base32, and an `otpauth://` URI for a QR code); calling it again replaces it. Nothing changes until `POST /api/v1/me/mfa/totp/confirm`.
+    ///
+    /// - Remark: HTTP `POST /api/v1/me/mfa/totp`.
+    /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/post(beginTotpEnrolment)`.
+    public enum BeginTotpEnrolment {
+        public static let id: Swift.String = "beginTotpEnrolment"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/me/mfa/totp/POST/header`.
+            public struct Headers: Sendable, Hashable {
+                /// Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/me/mfa/totp/POST/header/Idempotency-Key`.
+                public var idempotencyKey: Components.Parameters.IdempotencyKey?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.BeginTotpEnrolment.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - idempotencyKey: Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///   - accept:
+                public init(
+                    idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.BeginTotpEnrolment.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.BeginTotpEnrolment.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            public init(headers: Operations.BeginTotpEnrolment.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/me/mfa/totp/POST/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/me/mfa/totp/POST/responses/200/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(xRequestID: Components.Headers.XRequestID) {
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.BeginTotpEnrolment.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/api/v1/me/mfa/totp/POST/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/me/mfa/totp/POST/responses/200/content/application\/json`.
+                    case json(Components.Schemas.TotpEnrolment)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.TotpEnrolment {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.BeginTotpEnrolment.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.BeginTotpEnrolment.Output.Ok.Headers,
+                    body: Operations.BeginTotpEnrolment.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// A secret to enrol.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/post(beginTotpEnrolment)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.BeginTotpEnrolment.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.BeginTotpEnrolment.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_idempotency_key`: the `Idempotency-Key` header breaks its length or character rules.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/post(beginTotpEnrolment)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.InvalidIdempotencyKey)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses.InvalidIdempotencyKey {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/post(beginTotpEnrolment)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.Unauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `reauthentication_required`: the session signed in or re-authenticated more than 5 minutes ago; call `POST /api/v1/auth/reauthenticate` and retry.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/post(beginTotpEnrolment)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            public var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `conflict`: a second factor is already enabled. Or `idempotency_in_progress`.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/post(beginTotpEnrolment)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.IdempotencyInProgress)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            public var conflict: Components.Responses.IdempotencyInProgress {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/post(beginTotpEnrolment)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.IdempotencyKeyReused)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.IdempotencyKeyReused {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Turn the second factor off (needs fresh authentication).
+    ///
+    /// Removes the TOTP secret and every recovery code. A tenant that requires a second factor then sends the person to enrolment at their next sign-in.
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/me/mfa/totp`.
+    /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/delete(disableTotp)`.
+    public enum DisableTotp {
+        public static let id: Swift.String = "disableTotp"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/me/mfa/totp/DELETE/header`.
+            public struct Headers: Sendable, Hashable {
+                /// Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/me/mfa/totp/DELETE/header/Idempotency-Key`.
+                public var idempotencyKey: Components.Parameters.IdempotencyKey?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.DisableTotp.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - idempotencyKey: Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///   - accept:
+                public init(
+                    idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.DisableTotp.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.DisableTotp.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            public init(headers: Operations.DisableTotp.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct NoContent: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/me/mfa/totp/DELETE/responses/204/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/me/mfa/totp/DELETE/responses/204/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(xRequestID: Components.Headers.XRequestID) {
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.DisableTotp.Output.NoContent.Headers
+                /// Creates a new `NoContent`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                public init(headers: Operations.DisableTotp.Output.NoContent.Headers) {
+                    self.headers = headers
+                }
+            }
+            /// Turned off.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/delete(disableTotp)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            case noContent(Operations.DisableTotp.Output.NoContent)
+            /// The associated value of the enum case if `self` is `.noContent`.
+            ///
+            /// - Throws: An error if `self` is not `.noContent`.
+            /// - SeeAlso: `.noContent`.
+            public var noContent: Operations.DisableTotp.Output.NoContent {
+                get throws {
+                    switch self {
+                    case let .noContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "noContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_idempotency_key`: the `Idempotency-Key` header breaks its length or character rules.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/delete(disableTotp)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.InvalidIdempotencyKey)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses.InvalidIdempotencyKey {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/delete(disableTotp)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.Unauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `reauthentication_required`: the session signed in or re-authenticated more than 5 minutes ago; call `POST /api/v1/auth/reauthenticate` and retry.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/delete(disableTotp)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            public var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `conflict`: no second factor is enabled. Or `idempotency_in_progress`.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/delete(disableTotp)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.IdempotencyInProgress)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            public var conflict: Components.Responses.IdempotencyInProgress {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/delete(disableTotp)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.IdempotencyKeyReused)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.IdempotencyKeyReused {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Turn TOTP on with a first code (needs fresh authentication).
+    ///
+    /// Returns the ten recovery codes, shown only now.
+    ///
+    /// - Remark: HTTP `POST /api/v1/me/mfa/totp/confirm`.
+    /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/confirm/post(confirmTotpEnrolment)`.
+    public enum ConfirmTotpEnrolment {
+        public static let id: Swift.String = "confirmTotpEnrolment"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/me/mfa/totp/confirm/POST/header`.
+            public struct Headers: Sendable, Hashable {
+                /// Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/me/mfa/totp/confirm/POST/header/Idempotency-Key`.
+                public var idempotencyKey: Components.Parameters.IdempotencyKey?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ConfirmTotpEnrolment.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - idempotencyKey: Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///   - accept:
+                public init(
+                    idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ConfirmTotpEnrolment.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.ConfirmTotpEnrolment.Input.Headers
+            /// - Remark: Generated from `#/paths/api/v1/me/mfa/totp/confirm/POST/requestBody`.
+            @frozen public enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/me/mfa/totp/confirm/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.CodeRequest)
+            }
+            public var body: Operations.ConfirmTotpEnrolment.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            ///   - body:
+            public init(
+                headers: Operations.ConfirmTotpEnrolment.Input.Headers = .init(),
+                body: Operations.ConfirmTotpEnrolment.Input.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/me/mfa/totp/confirm/POST/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/me/mfa/totp/confirm/POST/responses/200/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(xRequestID: Components.Headers.XRequestID) {
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.ConfirmTotpEnrolment.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/api/v1/me/mfa/totp/confirm/POST/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/me/mfa/totp/confirm/POST/responses/200/content/application\/json`.
+                    case json(Components.Schemas.RecoveryCodes)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.RecoveryCodes {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.ConfirmTotpEnrolment.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.ConfirmTotpEnrolment.Output.Ok.Headers,
+                    body: Operations.ConfirmTotpEnrolment.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// Enabled.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/confirm/post(confirmTotpEnrolment)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ConfirmTotpEnrolment.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.ConfirmTotpEnrolment.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_idempotency_key`: the `Idempotency-Key` header breaks its length or character rules.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/confirm/post(confirmTotpEnrolment)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.InvalidIdempotencyKey)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses.InvalidIdempotencyKey {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_mfa_code`: the code does not match the new secret. Or the access token's problems.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/confirm/post(confirmTotpEnrolment)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.Unauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `reauthentication_required`: the session signed in or re-authenticated more than 5 minutes ago; call `POST /api/v1/auth/reauthenticate` and retry.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/confirm/post(confirmTotpEnrolment)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            public var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `conflict`: no enrolment was started, or a second factor is already enabled. Or `idempotency_in_progress`.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/confirm/post(confirmTotpEnrolment)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.IdempotencyInProgress)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            public var conflict: Components.Responses.IdempotencyInProgress {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unsupported_media_type`: the body is not `application/json`.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/confirm/post(confirmTotpEnrolment)/responses/415`.
+            ///
+            /// HTTP response code: `415 unsupportedMediaType`.
+            case unsupportedMediaType(Components.Responses.UnsupportedMediaType)
+            /// The associated value of the enum case if `self` is `.unsupportedMediaType`.
+            ///
+            /// - Throws: An error if `self` is not `.unsupportedMediaType`.
+            /// - SeeAlso: `.unsupportedMediaType`.
+            public var unsupportedMediaType: Components.Responses.UnsupportedMediaType {
+                get throws {
+                    switch self {
+                    case let .unsupportedMediaType(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unsupportedMediaType",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/confirm/post(confirmTotpEnrolment)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.WriteValidationFailed)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.WriteValidationFailed {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `rate_limited`: too many requests or attempts from this client; retry after `Retry-After` seconds.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/confirm/post(confirmTotpEnrolment)/responses/429`.
+            ///
+            /// HTTP response code: `429 tooManyRequests`.
+            case tooManyRequests(Components.Responses.RateLimited)
+            /// The associated value of the enum case if `self` is `.tooManyRequests`.
+            ///
+            /// - Throws: An error if `self` is not `.tooManyRequests`.
+            /// - SeeAlso: `.tooManyRequests`.
+            public var tooManyRequests: Components.Responses.RateLimited {
                 get throws {
                     switch self {
                     case let .tooManyRequests(response):

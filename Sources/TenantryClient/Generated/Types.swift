@@ -84,7 +84,7 @@ public protocol APIProtocol: Sendable {
     func forgotPassword(_ input: Operations.ForgotPassword.Input) async throws -> Operations.ForgotPassword.Output
     /// Sign in with email and password.
     ///
-    /// Starts a session. With `tenant_slug` the tokens act in that tenant; without it, in the user's only tenant, or in none when the user belongs to several (then `tenant` and `role` are absent: pick one of `tenants` with `POST /api/v1/auth/switch-tenant`). An unknown email and a wrong password get the same `invalid_credentials` answer. Failed attempts are limited per account and per client IP. With `refresh_token_delivery` `cookie` the refresh token travels in the `tenantry_refresh` cookie instead of the body.
+    /// Starts a session. With `tenant_slug` the tokens act in that tenant; without it, in the user's only tenant, or in none when the user belongs to several (then `tenant` and `role` are absent: pick one of `tenants` with `POST /api/v1/auth/switch-tenant`). An unknown email and a wrong password get the same `invalid_credentials` answer. Failed attempts are limited per account and per client IP. With `refresh_token_delivery` `cookie` the refresh token travels in the `tenantry_refresh` cookie instead of the body. A user with a second factor, or without one in a tenant that requires it of their role (`settings.mfa_policy`), gets `202` with a second-step token instead of tokens.
     ///
     /// - Remark: HTTP `POST /api/v1/auth/login`.
     /// - Remark: Generated from `#/paths//api/v1/auth/login/post(login)`.
@@ -99,6 +99,34 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /api/v1/auth/logout-all`.
     /// - Remark: Generated from `#/paths//api/v1/auth/logout-all/post(logoutAll)`.
     func logoutAll(_ input: Operations.LogoutAll.Input) async throws -> Operations.LogoutAll.Output
+    /// Get a TOTP secret to enrol during a sign-in the tenant requires a second factor for.
+    ///
+    /// For a sign-in that answered `mfa_enrolment_required`. Returns a new secret (base32, and as an `otpauth://` URI for a QR code); calling it again replaces it. Nothing is enabled until `POST /api/v1/auth/mfa/enrol/confirm`.
+    ///
+    /// - Remark: HTTP `POST /api/v1/auth/mfa/enrol`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/post(beginSignInEnrolment)`.
+    func beginSignInEnrolment(_ input: Operations.BeginSignInEnrolment.Input) async throws -> Operations.BeginSignInEnrolment.Output
+    /// Confirm the enrolment with a first code and complete the sign-in.
+    ///
+    /// Turns the second factor on with a first code from the secret of `POST /api/v1/auth/mfa/enrol`, then answers like a password sign-in, with the ten recovery codes in `recovery_codes` (shown only now).
+    ///
+    /// - Remark: HTTP `POST /api/v1/auth/mfa/enrol/confirm`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/confirm/post(confirmSignInEnrolment)`.
+    func confirmSignInEnrolment(_ input: Operations.ConfirmSignInEnrolment.Input) async throws -> Operations.ConfirmSignInEnrolment.Output
+    /// Complete a sign-in with a TOTP or recovery code.
+    ///
+    /// The second step of `POST /api/v1/auth/login` when it answered `mfa_required`. `code` is a six-digit TOTP code (the current step or one either side; each works once) or one of the user's recovery codes (each works once). Wrong codes count against the person like wrong passwords (429 with `Retry-After`), and after 5 the token stops working. Answers like a password sign-in, for the tenant chosen at the password step.
+    ///
+    /// - Remark: HTTP `POST /api/v1/auth/mfa/verify`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/mfa/verify/post(verifySecondFactor)`.
+    func verifySecondFactor(_ input: Operations.VerifySecondFactor.Input) async throws -> Operations.VerifySecondFactor.Output
+    /// Confirm who you are again before a sensitive change.
+    ///
+    /// With `password`, or `code` (TOTP or recovery code) when a second factor is enabled. For the next 5 minutes the session may turn the second factor on or off and replace the recovery codes. A sign-in counts as fresh for its first 5 minutes too.
+    ///
+    /// - Remark: HTTP `POST /api/v1/auth/reauthenticate`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/reauthenticate/post(reauthenticate)`.
+    func reauthenticate(_ input: Operations.Reauthenticate.Input) async throws -> Operations.Reauthenticate.Output
     /// Exchange a refresh token for a new access token and refresh token.
     ///
     /// The refresh token comes from the body (`refresh_token`; the new one is returned in the body) or, when the request has no body or the body has no `refresh_token`, from the `tenantry_refresh` cookie; then the `X-CSRF-Token` header must equal the `tenantry_csrf` cookie, and the new refresh token is set in the cookie again (absent from the body). Every refresh token is single-use: presenting a rotated one again (outside a short grace period) ends the session. The session's idle timeout restarts.
@@ -198,6 +226,39 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /api/v1/me/config`.
     /// - Remark: Generated from `#/paths//api/v1/me/config/get(getClientConfig)`.
     func getClientConfig(_ input: Operations.GetClientConfig.Input) async throws -> Operations.GetClientConfig.Output
+    /// The caller's second factor.
+    ///
+    /// - Remark: HTTP `GET /api/v1/me/mfa`.
+    /// - Remark: Generated from `#/paths//api/v1/me/mfa/get(getMultiFactor)`.
+    func getMultiFactor(_ input: Operations.GetMultiFactor.Input) async throws -> Operations.GetMultiFactor.Output
+    /// Replace the recovery codes (needs fresh authentication).
+    ///
+    /// The earlier codes stop working; the ten new ones are shown only now.
+    ///
+    /// - Remark: HTTP `POST /api/v1/me/mfa/recovery-codes`.
+    /// - Remark: Generated from `#/paths//api/v1/me/mfa/recovery-codes/post(regenerateRecoveryCodes)`.
+    func regenerateRecoveryCodes(_ input: Operations.RegenerateRecoveryCodes.Input) async throws -> Operations.RegenerateRecoveryCodes.Output
+    /// Get a TOTP secret to enrol (needs fresh authentication).
+    ///
+    /// Returns a new secret (base32, and an `otpauth://` URI for a QR code); calling it again replaces it. Nothing changes until `POST /api/v1/me/mfa/totp/confirm`.
+    ///
+    /// - Remark: HTTP `POST /api/v1/me/mfa/totp`.
+    /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/post(beginTotpEnrolment)`.
+    func beginTotpEnrolment(_ input: Operations.BeginTotpEnrolment.Input) async throws -> Operations.BeginTotpEnrolment.Output
+    /// Turn the second factor off (needs fresh authentication).
+    ///
+    /// Removes the TOTP secret and every recovery code. A tenant that requires a second factor then sends the person to enrolment at their next sign-in.
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/me/mfa/totp`.
+    /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/delete(disableTotp)`.
+    func disableTotp(_ input: Operations.DisableTotp.Input) async throws -> Operations.DisableTotp.Output
+    /// Turn TOTP on with a first code (needs fresh authentication).
+    ///
+    /// Returns the ten recovery codes, shown only now.
+    ///
+    /// - Remark: HTTP `POST /api/v1/me/mfa/totp/confirm`.
+    /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/confirm/post(confirmTotpEnrolment)`.
+    func confirmTotpEnrolment(_ input: Operations.ConfirmTotpEnrolment.Input) async throws -> Operations.ConfirmTotpEnrolment.Output
     /// Change the caller's password; ends every other session.
     ///
     /// - Remark: HTTP `POST /api/v1/me/password`.
@@ -788,7 +849,7 @@ extension APIProtocol {
     }
     /// Sign in with email and password.
     ///
-    /// Starts a session. With `tenant_slug` the tokens act in that tenant; without it, in the user's only tenant, or in none when the user belongs to several (then `tenant` and `role` are absent: pick one of `tenants` with `POST /api/v1/auth/switch-tenant`). An unknown email and a wrong password get the same `invalid_credentials` answer. Failed attempts are limited per account and per client IP. With `refresh_token_delivery` `cookie` the refresh token travels in the `tenantry_refresh` cookie instead of the body.
+    /// Starts a session. With `tenant_slug` the tokens act in that tenant; without it, in the user's only tenant, or in none when the user belongs to several (then `tenant` and `role` are absent: pick one of `tenants` with `POST /api/v1/auth/switch-tenant`). An unknown email and a wrong password get the same `invalid_credentials` answer. Failed attempts are limited per account and per client IP. With `refresh_token_delivery` `cookie` the refresh token travels in the `tenantry_refresh` cookie instead of the body. A user with a second factor, or without one in a tenant that requires it of their role (`settings.mfa_policy`), gets `202` with a second-step token instead of tokens.
     ///
     /// - Remark: HTTP `POST /api/v1/auth/login`.
     /// - Remark: Generated from `#/paths//api/v1/auth/login/post(login)`.
@@ -814,6 +875,66 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//api/v1/auth/logout-all/post(logoutAll)`.
     public func logoutAll(headers: Operations.LogoutAll.Input.Headers = .init()) async throws -> Operations.LogoutAll.Output {
         try await logoutAll(Operations.LogoutAll.Input(headers: headers))
+    }
+    /// Get a TOTP secret to enrol during a sign-in the tenant requires a second factor for.
+    ///
+    /// For a sign-in that answered `mfa_enrolment_required`. Returns a new secret (base32, and as an `otpauth://` URI for a QR code); calling it again replaces it. Nothing is enabled until `POST /api/v1/auth/mfa/enrol/confirm`.
+    ///
+    /// - Remark: HTTP `POST /api/v1/auth/mfa/enrol`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/post(beginSignInEnrolment)`.
+    public func beginSignInEnrolment(
+        headers: Operations.BeginSignInEnrolment.Input.Headers = .init(),
+        body: Operations.BeginSignInEnrolment.Input.Body
+    ) async throws -> Operations.BeginSignInEnrolment.Output {
+        try await beginSignInEnrolment(Operations.BeginSignInEnrolment.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Confirm the enrolment with a first code and complete the sign-in.
+    ///
+    /// Turns the second factor on with a first code from the secret of `POST /api/v1/auth/mfa/enrol`, then answers like a password sign-in, with the ten recovery codes in `recovery_codes` (shown only now).
+    ///
+    /// - Remark: HTTP `POST /api/v1/auth/mfa/enrol/confirm`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/mfa/enrol/confirm/post(confirmSignInEnrolment)`.
+    public func confirmSignInEnrolment(
+        headers: Operations.ConfirmSignInEnrolment.Input.Headers = .init(),
+        body: Operations.ConfirmSignInEnrolment.Input.Body
+    ) async throws -> Operations.ConfirmSignInEnrolment.Output {
+        try await confirmSignInEnrolment(Operations.ConfirmSignInEnrolment.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Complete a sign-in with a TOTP or recovery code.
+    ///
+    /// The second step of `POST /api/v1/auth/login` when it answered `mfa_required`. `code` is a six-digit TOTP code (the current step or one either side; each works once) or one of the user's recovery codes (each works once). Wrong codes count against the person like wrong passwords (429 with `Retry-After`), and after 5 the token stops working. Answers like a password sign-in, for the tenant chosen at the password step.
+    ///
+    /// - Remark: HTTP `POST /api/v1/auth/mfa/verify`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/mfa/verify/post(verifySecondFactor)`.
+    public func verifySecondFactor(
+        headers: Operations.VerifySecondFactor.Input.Headers = .init(),
+        body: Operations.VerifySecondFactor.Input.Body
+    ) async throws -> Operations.VerifySecondFactor.Output {
+        try await verifySecondFactor(Operations.VerifySecondFactor.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Confirm who you are again before a sensitive change.
+    ///
+    /// With `password`, or `code` (TOTP or recovery code) when a second factor is enabled. For the next 5 minutes the session may turn the second factor on or off and replace the recovery codes. A sign-in counts as fresh for its first 5 minutes too.
+    ///
+    /// - Remark: HTTP `POST /api/v1/auth/reauthenticate`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/reauthenticate/post(reauthenticate)`.
+    public func reauthenticate(
+        headers: Operations.Reauthenticate.Input.Headers = .init(),
+        body: Operations.Reauthenticate.Input.Body
+    ) async throws -> Operations.Reauthenticate.Output {
+        try await reauthenticate(Operations.Reauthenticate.Input(
+            headers: headers,
+            body: body
+        ))
     }
     /// Exchange a refresh token for a new access token and refresh token.
     ///
@@ -1015,6 +1136,55 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//api/v1/me/config/get(getClientConfig)`.
     public func getClientConfig(headers: Operations.GetClientConfig.Input.Headers = .init()) async throws -> Operations.GetClientConfig.Output {
         try await getClientConfig(Operations.GetClientConfig.Input(headers: headers))
+    }
+    /// The caller's second factor.
+    ///
+    /// - Remark: HTTP `GET /api/v1/me/mfa`.
+    /// - Remark: Generated from `#/paths//api/v1/me/mfa/get(getMultiFactor)`.
+    public func getMultiFactor(headers: Operations.GetMultiFactor.Input.Headers = .init()) async throws -> Operations.GetMultiFactor.Output {
+        try await getMultiFactor(Operations.GetMultiFactor.Input(headers: headers))
+    }
+    /// Replace the recovery codes (needs fresh authentication).
+    ///
+    /// The earlier codes stop working; the ten new ones are shown only now.
+    ///
+    /// - Remark: HTTP `POST /api/v1/me/mfa/recovery-codes`.
+    /// - Remark: Generated from `#/paths//api/v1/me/mfa/recovery-codes/post(regenerateRecoveryCodes)`.
+    public func regenerateRecoveryCodes(headers: Operations.RegenerateRecoveryCodes.Input.Headers = .init()) async throws -> Operations.RegenerateRecoveryCodes.Output {
+        try await regenerateRecoveryCodes(Operations.RegenerateRecoveryCodes.Input(headers: headers))
+    }
+    /// Get a TOTP secret to enrol (needs fresh authentication).
+    ///
+    /// Returns a new secret (base32, and an `otpauth://` URI for a QR code); calling it again replaces it. Nothing changes until `POST /api/v1/me/mfa/totp/confirm`.
+    ///
+    /// - Remark: HTTP `POST /api/v1/me/mfa/totp`.
+    /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/post(beginTotpEnrolment)`.
+    public func beginTotpEnrolment(headers: Operations.BeginTotpEnrolment.Input.Headers = .init()) async throws -> Operations.BeginTotpEnrolment.Output {
+        try await beginTotpEnrolment(Operations.BeginTotpEnrolment.Input(headers: headers))
+    }
+    /// Turn the second factor off (needs fresh authentication).
+    ///
+    /// Removes the TOTP secret and every recovery code. A tenant that requires a second factor then sends the person to enrolment at their next sign-in.
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/me/mfa/totp`.
+    /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/delete(disableTotp)`.
+    public func disableTotp(headers: Operations.DisableTotp.Input.Headers = .init()) async throws -> Operations.DisableTotp.Output {
+        try await disableTotp(Operations.DisableTotp.Input(headers: headers))
+    }
+    /// Turn TOTP on with a first code (needs fresh authentication).
+    ///
+    /// Returns the ten recovery codes, shown only now.
+    ///
+    /// - Remark: HTTP `POST /api/v1/me/mfa/totp/confirm`.
+    /// - Remark: Generated from `#/paths//api/v1/me/mfa/totp/confirm/post(confirmTotpEnrolment)`.
+    public func confirmTotpEnrolment(
+        headers: Operations.ConfirmTotpEnrolment.Input.Headers = .init(),
+        body: Operations.ConfirmTotpEnrolment.Input.Body
+    ) async throws -> Operations.ConfirmTotpEnrolment.Output {
+        try await confirmTotpEnrolment(Operations.ConfirmTotpEnrolment.Input(
+            headers: headers,
+            body: body
+        ))
     }
     /// Change the caller's password; ends every other session.
     ///

@@ -75,6 +75,15 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable, CustomStringCon
     case unknownMigration = "unknown_migration"
     /// Migrations are pending and this process may not apply them.
     case migrationsPending = "migrations_pending"
+    /// A second-factor code (TOTP or recovery code) is wrong, already used, or malformed (401).
+    case invalidMFACode = "invalid_mfa_code"
+    /// The sign-in's second-step token is unknown, expired, used up or for another step (401).
+    case invalidMFAToken = "invalid_mfa_token"
+    /// The change needs a fresh authentication: the password or a code within the last five
+    /// minutes (`POST /api/v1/auth/reauthenticate`) (403).
+    case reauthenticationRequired = "reauthentication_required"
+    /// The tenant requires multi-factor authentication of this member, who has none yet (403).
+    case mfaEnrolmentRequired = "mfa_enrolment_required"
     /// An inbound webhook's signature is missing or does not match its source's secret.
     case invalidWebhookSignature = "invalid_webhook_signature"
     /// An inbound webhook's signed timestamp is too far from the server's clock.

@@ -32,6 +32,18 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
     case userDisabled = "user.disabled"
     /// An operator enabled a member's account again.
     case userEnabled = "user.enabled"
+    /// A member turned on a second factor (TOTP) and got recovery codes.
+    case userMFAEnabled = "user.mfa_enabled"
+    /// A member turned off their second factor; their recovery codes were removed.
+    case userMFADisabled = "user.mfa_disabled"
+    /// A member replaced their recovery codes; the earlier ones stopped working.
+    case userRecoveryCodesRegenerated = "user.recovery_codes_regenerated"
+    /// A second-factor code was wrong or already used, at sign-in or re-authentication.
+    case authMFAFailed = "auth.mfa_failed"
+    /// A member signed in or re-authenticated with one of their recovery codes.
+    case authRecoveryCodeUsed = "auth.recovery_code_used"
+    /// A member confirmed who they are again (password or code) for a sensitive change.
+    case authReauthenticated = "auth.reauthenticated"
     /// A person was added to the tenant with a role.
     case memberAdded = "member.added"
     /// A member's role or status changed.
@@ -141,6 +153,12 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
         case .userEmailVerified: "A member verified their email address."
         case .userDisabled: "An operator disabled a member's account everywhere; their sessions were ended."
         case .userEnabled: "An operator enabled a member's account again."
+        case .userMFAEnabled: "A member turned on a second factor (TOTP) and got recovery codes."
+        case .userMFADisabled: "A member turned off their second factor; their recovery codes were removed."
+        case .userRecoveryCodesRegenerated: "A member replaced their recovery codes; the earlier ones stopped working."
+        case .authMFAFailed: "A second-factor code was wrong or already used, at sign-in or re-authentication."
+        case .authRecoveryCodeUsed: "A member signed in or re-authenticated with one of their recovery codes."
+        case .authReauthenticated: "A member confirmed who they are again (password or code) for a sensitive change."
         case .memberAdded: "A person was added to the tenant with a role."
         case .memberUpdated: "A member's role or status changed."
         case .memberRemoved: "A member was removed; the API keys they created were revoked."
@@ -202,7 +220,9 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
             true
         case .authLoginSucceeded, .authLoginFailed, .authLoggedOut, .authLoggedOutEverywhere, .authTenantSwitched,
             .authRefreshTokenReused, .authPasswordResetRequested, .sessionRevoked, .userProfileUpdated, .userPasswordChanged,
-            .userPasswordReset, .userEmailVerified, .userDisabled, .userEnabled, .invitationCreated, .invitationResent,
+            .userPasswordReset, .userEmailVerified, .userDisabled, .userEnabled, .userMFAEnabled, .userMFADisabled,
+            .userRecoveryCodesRegenerated, .authMFAFailed, .authRecoveryCodeUsed, .authReauthenticated, .invitationCreated,
+            .invitationResent,
             .invitationRevoked, .auditEventsPurged, .webhookEndpointCreated, .webhookEndpointUpdated,
             .webhookEndpointSecretRotated, .webhookEndpointDeleted, .webhookEndpointDisabled, .messageAttemptExhausted,
             .webhookTest, .webhookSourceCreated, .webhookSourceUpdated, .webhookSourceSecretRotated, .webhookSourceDeleted,

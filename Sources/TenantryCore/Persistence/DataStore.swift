@@ -118,6 +118,7 @@ public protocol GlobalTransaction: Sendable {
     associatedtype Plans: PlanRepository
     associatedtype Operators: PlatformOperatorRepository
     associatedtype IdempotencyRecords: IdempotencyRecordRepository
+    associatedtype MultiFactor: MultiFactorRepository
 
     /// Tenants.
     var tenants: Tenants { get }
@@ -143,6 +144,8 @@ public protocol GlobalTransaction: Sendable {
     var operators: Operators { get }
     /// Reservations and stored outcomes of requests sent with an `Idempotency-Key`.
     var idempotencyRecords: IdempotencyRecords { get }
+    /// Second factors, recovery codes, sign-in challenges, fresh authentications.
+    var multiFactor: MultiFactor { get }
 }
 
 /// A transaction in the platform scope: sees every tenant. Tenant-scoped repositories are

@@ -56,18 +56,25 @@ public struct TenantSettings: Sendable, Equatable, Codable {
     public var sessionLifetimeSeconds: Int?
     /// An idle timeout shorter than the platform's, in seconds (`nil`: the platform's).
     public var sessionIdleTimeoutSeconds: Int?
+    /// Which members must sign in with a second factor.
+    public var mfaPolicy: MFAPolicy
 
     /// Creates settings.
-    public init(allowedEmailDomains: [String] = [], sessionLifetimeSeconds: Int? = nil, sessionIdleTimeoutSeconds: Int? = nil) {
+    public init(
+        allowedEmailDomains: [String] = [], sessionLifetimeSeconds: Int? = nil, sessionIdleTimeoutSeconds: Int? = nil,
+        mfaPolicy: MFAPolicy = .optional
+    ) {
         self.allowedEmailDomains = allowedEmailDomains
         self.sessionLifetimeSeconds = sessionLifetimeSeconds
         self.sessionIdleTimeoutSeconds = sessionIdleTimeoutSeconds
+        self.mfaPolicy = mfaPolicy
     }
 
     enum CodingKeys: String, CodingKey {
         case allowedEmailDomains = "allowed_email_domains"
         case sessionLifetimeSeconds = "session_lifetime_seconds"
         case sessionIdleTimeoutSeconds = "session_idle_timeout_seconds"
+        case mfaPolicy = "mfa_policy"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -75,6 +82,7 @@ public struct TenantSettings: Sendable, Equatable, Codable {
         allowedEmailDomains = try container.decodeIfPresent([String].self, forKey: .allowedEmailDomains) ?? []
         sessionLifetimeSeconds = try container.decodeIfPresent(Int.self, forKey: .sessionLifetimeSeconds)
         sessionIdleTimeoutSeconds = try container.decodeIfPresent(Int.self, forKey: .sessionIdleTimeoutSeconds)
+        mfaPolicy = try container.decodeIfPresent(MFAPolicy.self, forKey: .mfaPolicy) ?? .optional
     }
 
     /// The shortest session lifetime or idle timeout a tenant may choose, in seconds.

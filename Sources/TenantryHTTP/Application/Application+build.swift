@@ -55,7 +55,7 @@ public final class APIRouter: HTTPResponderBuilder {
             .add(middleware: idempotency.middleware)
         let auth = AuthController(
             signUp: useCases.signUp, signIn: useCases.signIn, refresh: useCases.refresh, sessions: useCases.sessions,
-            recovery: useCases.recovery,
+            recovery: useCases.recovery, multiFactor: useCases.multiFactor,
             usage: traffic.meter,
             secureCookies: !configuration.resolvedPublicURL.hasPrefix("http://")
         )
@@ -66,7 +66,8 @@ public final class APIRouter: HTTPResponderBuilder {
             .add(middleware: idempotency.middleware)
             .group(context: AuthenticatedRequestContext.self)
         auth.registerAuthenticatedRoutes(on: signedIn)
-        MeController(profile: useCases.profile, sessions: useCases.sessions).register(on: signedIn)
+        MeController(profile: useCases.profile, sessions: useCases.sessions, multiFactor: useCases.multiFactor)
+            .register(on: signedIn)
 
         // Operator routes: any signed-in user, then the platform role checked per request, and
         // only then `Idempotency-Key` (a replay, too, needs the role today).

@@ -12,6 +12,8 @@ struct AuthController: Sendable {
     let refresh: RefreshService
     let sessions: SessionService
     let recovery: RecoveryService
+    /// A sign-in's second step and fresh authentication.
+    let multiFactor: MultiFactorService
     /// Counts successful sign-ins per tenant.
     let usage: UsageMeter
     /// Whether cookies get the `Secure` attribute (always, except on a plain-http public URL).
@@ -25,6 +27,23 @@ struct AuthController: Sendable {
     func registerPublicRoutes(on group: RouterGroup<AppRequestContext>) {
         group.post("/auth/register") { request, context in try await register(request, context) }
         group.post("/auth/login") { request, context in try await login(request, context) }
+        group.post("/auth/mfa/verify") { request, context in
+            let body = try await request.decodeJSON(as: SecondStepRequest.self, context: context)
+            let result = try await multiFactor.verifySignIn(
+                token: body.mfaToken, code: try body.requiredCode(), origin: context.origin(of: request))
+            return try signedIn(result, cookie: body.refreshTokenDelivery == .cookie, request: request, context: context)
+        }
+        group.post("/auth/mfa/enrol") { request, context in
+            let body = try await request.decodeJSON(as: SecondStepRequest.self, context: context)
+            return EnrolmentResponse(try await multiFactor.beginSignInEnrolment(token: body.mfaToken))
+        }
+        group.post("/auth/mfa/enrol/confirm") { request, context in
+            let body = try await request.decodeJSON(as: SecondStepRequest.self, context: context)
+            let (result, codes) = try await multiFactor.confirmSignInEnrolment(
+                token: body.mfaToken, code: try body.requiredCode(), origin: context.origin(of: request))
+            return try signedIn(
+                result, cookie: body.refreshTokenDelivery == .cookie, request: request, context: context, recoveryCodes: codes)
+        }
         group.post("/auth/refresh") { request, context in try await rotate(request, context) }
         group.post("/auth/verify-email") { request, context in
             let body = try await request.decodeJSON(as: TokenRequest.self, context: context)
@@ -60,6 +79,12 @@ struct AuthController: Sendable {
         group.post("/auth/logout-all") { request, context in
             try await sessions.signOutEverywhere(context.caller, origin: context.base.origin(of: request))
             return clearedCookies(Response(status: .noContent))
+        }
+        group.post("/auth/reauthenticate") { request, context in
+            let body = try await request.decodeJSON(as: ReauthenticateRequest.self, context: context.base)
+            try await multiFactor.reauthenticate(
+                context.caller, password: body.password, code: body.code, origin: context.base.origin(of: request))
+            return Response(status: .noContent)
         }
         group.post("/auth/switch-tenant") { request, context in
             let body = try await request.decodeJSON(as: SwitchTenantRequest.self, context: context.base)
@@ -109,17 +134,32 @@ struct AuthController: Sendable {
 
     private func login(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(as: LoginRequest.self, context: context)
-        let result = try await signIn.signIn(
+        let outcome = try await signIn.signIn(
             email: body.email, password: body.password, tenantSlug: body.tenantSlug, origin: context.origin(of: request)
         )
+        switch outcome {
+        case .signedIn(let result):
+            return try signedIn(result, cookie: body.refreshTokenDelivery == .cookie, request: request, context: context)
+        case .secondStep(let step):
+            var encoded = try SecondStepResponse(step).response(from: request, context: context)
+            encoded.status = .accepted
+            return encoded
+        }
+    }
+
+    /// The answer of a completed sign-in (password alone, or after its second step).
+    private func signedIn(
+        _ result: SignInService.Result, cookie: Bool, request: Request, context: AppRequestContext,
+        recoveryCodes: [String]? = nil
+    ) throws -> Response {
         if let tenant = result.tenant { usage.recordSignIn(in: tenant.tenant.id, user: result.user.id) }
-        let cookie = body.refreshTokenDelivery == .cookie
         let response = LoginResponse(
             user: UserBody(result.user),
             tenant: result.tenant.map { TenantBody($0.tenant) },
             role: result.tenant?.role.rawValue,
             tenants: result.memberships.map(MembershipBody.init),
-            tokens: TokensBody(result.tokens, includeRefreshToken: !cookie)
+            tokens: TokensBody(result.tokens, includeRefreshToken: !cookie),
+            recoveryCodes: recoveryCodes
         )
         let encoded = try response.response(from: request, context: context)
         return cookie ? withRefreshCookie(encoded, token: result.tokens.refreshToken) : encoded
@@ -192,6 +232,7 @@ struct AuthController: Sendable {
 struct MeController: Sendable {
     let profile: ProfileService
     let sessions: SessionService
+    let multiFactor: MultiFactorService
 
     func register(on group: RouterGroup<AuthenticatedRequestContext>) {
         group.get("/me") { _, context in
@@ -249,6 +290,27 @@ struct MeController: Sendable {
             }
             try await sessions.revokeSession(id, caller: context.caller, origin: context.base.origin(of: request))
             return Response(status: .noContent)
+        }
+        group.get("/me/mfa") { _, context in
+            MultiFactorStatusResponse(try await multiFactor.status(of: context.caller))
+        }
+        group.post("/me/mfa/totp") { _, context in
+            EnrolmentResponse(try await multiFactor.beginEnrolment(context.caller))
+        }
+        group.post("/me/mfa/totp/confirm") { request, context in
+            let body = try await request.decodeJSON(as: CodeRequest.self, context: context.base)
+            let codes = try await multiFactor.confirmEnrolment(
+                context.caller, code: body.code, origin: context.base.origin(of: request))
+            return RecoveryCodesResponse(recoveryCodes: codes)
+        }
+        group.delete("/me/mfa/totp") { request, context in
+            try await multiFactor.disable(context.caller, origin: context.base.origin(of: request))
+            return Response(status: .noContent)
+        }
+        group.post("/me/mfa/recovery-codes") { request, context in
+            RecoveryCodesResponse(
+                recoveryCodes: try await multiFactor.regenerateRecoveryCodes(
+                    context.caller, origin: context.base.origin(of: request)))
         }
     }
 }

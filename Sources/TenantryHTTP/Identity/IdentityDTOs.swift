@@ -103,6 +103,77 @@ struct LoginResponse: ResponseEncodable {
     let role: String?
     let tenants: [MembershipBody]
     let tokens: TokensBody
+    /// The new recovery codes, when the sign-in enrolled a second factor (shown once).
+    var recoveryCodes: [String]? = nil
+}
+
+/// `202` from `POST /auth/login`: a second step comes before the tokens.
+struct SecondStepResponse: ResponseEncodable {
+    /// `mfa_required` (send a code to `/auth/mfa/verify`) or `mfa_enrolment_required` (enrol
+    /// through `/auth/mfa/enrol`, then confirm).
+    let status: String
+    let mfaToken: String
+    let expiresIn: Int
+
+    init(_ step: SignInService.SecondStep) {
+        status = step.purpose == .verify ? "mfa_required" : "mfa_enrolment_required"
+        mfaToken = step.token
+        expiresIn = max(0, Int(step.expiresAt.timeIntervalSinceNow.rounded()))
+    }
+}
+
+/// The body of a sign-in's second step.
+struct SecondStepRequest: Decodable {
+    let mfaToken: String
+    @NotNull var code: String?
+    @NotNull var refreshTokenDelivery: RefreshTokenDelivery?
+
+    func requiredCode() throws -> String {
+        guard let code, !code.isEmpty else { throw Validator.fail("code", "required", "The code is required.") }
+        return code
+    }
+}
+
+/// A TOTP secret to enrol.
+struct EnrolmentResponse: ResponseEncodable {
+    /// The secret in base32.
+    let secret: String
+    /// The `otpauth://` URI.
+    let otpauthUri: String
+
+    init(_ enrolment: MultiFactorService.Enrolment) {
+        secret = enrolment.secret
+        otpauthUri = enrolment.uri
+    }
+}
+
+/// `POST /auth/reauthenticate`: the password or a code.
+struct ReauthenticateRequest: Decodable {
+    @NotNull var password: String?
+    @NotNull var code: String?
+}
+
+/// `POST /me/mfa/totp/confirm`.
+struct CodeRequest: Decodable {
+    let code: String
+}
+
+/// Recovery codes, shown once.
+struct RecoveryCodesResponse: ResponseEncodable {
+    let recoveryCodes: [String]
+}
+
+/// `GET /me/mfa`.
+struct MultiFactorStatusResponse: ResponseEncodable {
+    let totpEnabled: Bool
+    let enabledAt: Date?
+    let recoveryCodesRemaining: Int
+
+    init(_ status: MultiFactorService.Status) {
+        totpEnabled = status.totpEnabled
+        enabledAt = status.enabledAt
+        recoveryCodesRemaining = status.recoveryCodesRemaining
+    }
 }
 
 struct RefreshRequest: Decodable {

@@ -113,6 +113,10 @@ public enum ProblemCatalog {
         case .invalidIdempotencyKey: return answer(.badRequest, "Invalid idempotency key")
         case .idempotencyKeyReused: return answer(.unprocessableContent, "Idempotency key reused")
         case .idempotencyInProgress: return answer(.conflict, "Idempotent request in progress")
+        case .invalidMFACode: return answer(.unauthorized, "Invalid second-factor code")
+        case .invalidMFAToken: return answer(.unauthorized, "Invalid or expired sign-in step")
+        case .reauthenticationRequired: return answer(.forbidden, "Fresh authentication required")
+        case .mfaEnrolmentRequired: return answer(.forbidden, "Multi-factor enrolment required")
         case .invalidWebhookSignature: return answer(.unauthorized, "Invalid webhook signature")
         case .webhookTimestampOutOfRange: return answer(.badRequest, "Webhook timestamp out of range")
         case .migrationChecksumMismatch, .unknownMigration, .migrationsPending, .unsafeDatabaseRole:

@@ -84,14 +84,18 @@ struct UpdateTenantRequest: Decodable {
         let allowedEmailDomains: [String]?
         let sessionLifetimeSeconds: Int??
         let sessionIdleTimeoutSeconds: Int??
+        let mfaPolicy: String?
 
-        enum CodingKeys: String, CodingKey { case allowedEmailDomains, sessionLifetimeSeconds, sessionIdleTimeoutSeconds }
+        enum CodingKeys: String, CodingKey {
+            case allowedEmailDomains, sessionLifetimeSeconds, sessionIdleTimeoutSeconds, mfaPolicy
+        }
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             allowedEmailDomains = try container.decodeIfGiven([String].self, forKey: .allowedEmailDomains)
             sessionLifetimeSeconds = try container.decodeUpdate(Int.self, forKey: .sessionLifetimeSeconds)
             sessionIdleTimeoutSeconds = try container.decodeUpdate(Int.self, forKey: .sessionIdleTimeoutSeconds)
+            mfaPolicy = try container.decodeIfGiven(String.self, forKey: .mfaPolicy)
         }
     }
 
@@ -134,6 +138,13 @@ struct UpdateTenantRequest: Decodable {
             update.sessionIdleTimeoutSeconds = try optional(settings.sessionIdleTimeoutSeconds) {
                 try TenantSettings.validatedSeconds(
                     $0, maximum: Int(policy.idleTimeout), field: "settings.session_idle_timeout_seconds")
+            }
+            if let given = settings.mfaPolicy {
+                if let policy = MFAPolicy(rawValue: given) {
+                    update.mfaPolicy = policy
+                } else {
+                    validator.add("settings.mfa_policy", "invalid", "One of optional, admins, everyone.")
+                }
             }
         }
         try validator.check()

@@ -162,6 +162,8 @@ public struct GlobalScope: GlobalTransaction {
     public var operators: SQLPlatformOperatorRepository { SQLPlatformOperatorRepository(sql: sql) }
     /// Reservations and stored outcomes of requests sent with an `Idempotency-Key`.
     public var idempotencyRecords: SQLIdempotencyRecordRepository { SQLIdempotencyRecordRepository(sql: sql) }
+    /// Second factors, recovery codes, sign-in challenges, fresh authentications.
+    public var multiFactor: SQLMultiFactorRepository { SQLMultiFactorRepository(sql: sql) }
 }
 
 /// A transaction in the platform scope: sees every tenant. Tenant-scoped repositories are

@@ -111,6 +111,7 @@ enum PostgresSchema {
         webhookMessagesMigration,
         webhookDeliveryMigration,
         webhookSourcesMigration,
+        multiFactorMigration,
     ]
 
     /// ``purgeTenantFunction`` as migration 9 replaces it: an owner-privileged function
@@ -203,6 +204,7 @@ enum SQLiteSchema {
         webhookMessagesMigration,
         webhookDeliveryMigration,
         webhookSourcesMigration,
+        multiFactorMigration,
     ]
 }
 

@@ -141,4 +141,5 @@ struct MemoryGlobalTransaction: GlobalTransaction {
     var plans: MemoryPlans { MemoryPlans(draft: draft) }
     var operators: NoOperators { NoOperators() }
     var idempotencyRecords: NoIdempotencyRecords { NoIdempotencyRecords() }
+    var multiFactor: NoSecondFactors { NoSecondFactors() }
 }

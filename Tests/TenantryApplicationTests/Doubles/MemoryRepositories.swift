@@ -341,3 +341,8 @@ struct NoSigningKeys: SigningKeyRepository, UnexpectedCallFails {}
 struct NoPlatformAuditEvents: PlatformAuditEventRepository, UnexpectedCallFails {}
 struct NoOperators: PlatformOperatorRepository, UnexpectedCallFails {}
 struct NoIdempotencyRecords: IdempotencyRecordRepository, UnexpectedCallFails {}
+
+/// Nobody in these tests has a second factor: sign-in asks, and the answer is none.
+struct NoSecondFactors: MultiFactorRepository, UnexpectedCallFails {
+    func find(userID: UserID) async throws -> UserMFA? { nil }
+}

@@ -279,3 +279,20 @@ extension WebhookSourceRepository where Self: UnexpectedCallFails {
     func receipts(of id: WebhookSourceID, page: PageRequest) async throws -> Page<WebhookReceipt> { try unexpected() }
     func purgeReceipts(before cutoff: Date) async throws -> Int { try unexpected() }
 }
+
+extension MultiFactorRepository where Self: UnexpectedCallFails {
+    func find(userID: UserID) async throws -> UserMFA? { try unexpected() }
+    func setPending(userID: UserID, sealedSecret: String, at: Date) async throws { try unexpected() }
+    func confirmPending(userID: UserID, sealedSecret: String, step: Int64, at: Date) async throws -> Bool { try unexpected() }
+    func remove(userID: UserID) async throws { try unexpected() }
+    func useStep(userID: UserID, step: Int64) async throws -> Bool { try unexpected() }
+    func replaceRecoveryCodes(userID: UserID, hashes: [String], at: Date) async throws { try unexpected() }
+    func useRecoveryCode(userID: UserID, hash: String, at: Date) async throws -> Bool { try unexpected() }
+    func remainingRecoveryCodes(userID: UserID) async throws -> Int { try unexpected() }
+    func addChallenge(hash: String, challenge: MFAChallenge, at: Date) async throws { try unexpected() }
+    func challenge(hash: String, now: Date) async throws -> MFAChallenge? { try unexpected() }
+    func failChallenge(hash: String) async throws -> Int { try unexpected() }
+    func consumeChallenge(hash: String, at: Date) async throws -> Bool { try unexpected() }
+    func lastAuthentication(sessionID: SessionID) async throws -> Date? { try unexpected() }
+    func markAuthenticated(sessionID: SessionID, at: Date) async throws { try unexpected() }
+}
