@@ -12,10 +12,11 @@ public enum SAMLAuthnRequest {
     public static func newRequestID() -> String {
         var generator = SystemRandomNumberGenerator()
         let words = [generator.next(), generator.next()] as [UInt64]
-        return "_" + words.map { word in
-            let hex = String(word, radix: 16)
-            return String(repeating: "0", count: 16 - hex.count) + hex
-        }.joined()
+        return "_"
+            + words.map { word in
+                let hex = String(word, radix: 16)
+                return String(repeating: "0", count: 16 - hex.count) + hex
+            }.joined()
     }
 
     /// The URL that sends the browser to the identity provider with an AuthnRequest.
@@ -57,9 +58,7 @@ public enum SAMLAuthnRequest {
         var query = "SAMLRequest=" + percentEncoded(compressed.base64EncodedString())
         if let relayState { query += "&RelayState=" + percentEncoded(relayState) }
         let separator = destination.contains("?") ? "&" : "?"
-        // Built from a URL and percent-encoded ASCII, so it parses; the fallback keeps the
-        // signature non-optional without a force unwrap.
-        guard let url = URL(string: destination + separator + query) else { throw .invalidRequestID }
+        guard let url = URL(string: destination + separator + query) else { throw .invalidDestination }
         return url
     }
 
@@ -71,7 +70,9 @@ public enum SAMLAuthnRequest {
         }
         func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
         guard isLetter(first) || first == UInt8(ascii: "_") else { return false }
-        return bytes.allSatisfy { isLetter($0) || isDigit($0) || [UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: ".")].contains($0) }
+        return bytes.allSatisfy {
+            isLetter($0) || isDigit($0) || [UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: ".")].contains($0)
+        }
     }
 
     /// Percent-encodes everything but RFC 3986's unreserved characters.

@@ -126,6 +126,8 @@ public enum SAMLRequestError: Error, Sendable, Hashable, CustomStringConvertible
     case invalidRequestID
     /// RelayState is longer than the 80 bytes the binding allows.
     case relayStateTooLong
+    /// The identity provider's SSO URL and the query do not form a URL.
+    case invalidDestination
     /// zlib failed to compress the request.
     case compressionFailed
 
@@ -134,6 +136,7 @@ public enum SAMLRequestError: Error, Sendable, Hashable, CustomStringConvertible
         switch self {
         case .invalidRequestID: "SAML request ID is not a valid identifier"
         case .relayStateTooLong: "SAML RelayState is longer than 80 bytes"
+        case .invalidDestination: "SAML single sign-on URL is not usable"
         case .compressionFailed: "SAML request could not be compressed"
         }
     }

@@ -85,6 +85,17 @@ struct ResponseAcceptanceTests {
         #expect(assertion.nameID == "ada@acme.example")
     }
 
+    @Test func certificateInKeyInfoIsIgnoredInFavourOfThePinnedOne() throws {
+        // Signed with the pinned key, but KeyInfo (which no reference covers) names another
+        // certificate: verification uses the pinned certificate and never looks at KeyInfo.
+        let response = try IdentityProviderPeer.response(now: now, ["attack": "key-info-other-certificate"])
+        let assertion = try verifier.verify(
+            samlResponseBase64: response,
+            expectations: IdentityProviderPeer.expectations(now: now)
+        )
+        #expect(assertion.nameID == "ada@acme.example")
+    }
+
     @Test func identityProviderInitiatedResponseVerifiesWhenAllowed() throws {
         let response = try IdentityProviderPeer.response(now: now, ["in_response_to": NSNull()])
         let assertion = try verifier.verify(

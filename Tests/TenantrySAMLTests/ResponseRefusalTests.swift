@@ -166,6 +166,10 @@ struct ResponseRefusalTests {
         #expect(try refusal(["status": "urn:oasis:names:tc:SAML:2.0:status:Responder"]) == .statusNotSuccess)
     }
 
+    @Test func encryptedAssertionIsRefusedAsUnsupported() throws {
+        #expect(try refusal(["attack": "encrypted-assertion", "sign": "response"]) == .encryptedAssertionNotSupported)
+    }
+
     @Test func documentWithADoctypeIsRefused() throws {
         #expect(try refusal(["attack": "doctype"]) == .documentTypeNotAllowed)
     }

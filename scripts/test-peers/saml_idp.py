@@ -90,6 +90,8 @@ ATTACKS = {
     "tampered-name-id",  # NameID changed after signing
     "doctype",  # a DOCTYPE with an internal entity before the root element
     "second-signature",  # a second (copied) signature inside the signed assertion
+    "key-info-other-certificate",  # KeyInfo names the `other` certificate (KeyInfo is not signed)
+    "encrypted-assertion",  # an EncryptedAssertion instead of the assertion
 }
 
 
@@ -235,6 +237,15 @@ def build_response(p):
         comment = etree.Comment("")
         comment.tail = full[split:]
         name_id.append(comment)
+    if attack == "key-info-other-certificate":
+        with open(os.path.join(p["key_dir"], "other.der"), "rb") as f:
+            other = base64.b64encode(f.read()).decode()
+        for element in assertion.iter(_q(DS, "X509Certificate")):
+            element.text = other
+    if attack == "encrypted-assertion":
+        encrypted = etree.Element(_q(SAML, "EncryptedAssertion"), nsmap={"saml": SAML})
+        _sub(encrypted, "http://www.w3.org/2001/04/xmlenc#", "EncryptedData", "c2VjcmV0")
+        assertion = encrypted
     if attack == "tampered-name-id":
         assertion.find(f"{_q(SAML, 'Subject')}/{_q(SAML, 'NameID')}").text = "admin@victim.example"
 
