@@ -43,6 +43,12 @@ public struct SAMLResponseVerifier: Sendable {
     }
 }
 
+/// The Response's `InResponseTo`, and whether a signature covers it.
+private struct ResponseCorrelation {
+    let inResponseTo: String?
+    let isSigned: Bool
+}
+
 /// One verification: the document and the expectations, checked step by step.
 private struct ResponseCheck {
     let document: ParsedXML
@@ -103,7 +109,11 @@ private struct ResponseCheck {
         if let issuer = responseIssuers.first, try text(of: issuer) != expectations.identityProviderEntityID {
             throw .wrongIssuer
         }
-        return try read(assertion, responseInResponseTo: response.attribute("InResponseTo"))
+        let correlation = ResponseCorrelation(
+            inResponseTo: response.attribute("InResponseTo"),
+            isSigned: !responseSignatures.isEmpty
+        )
+        return try read(assertion, correlation: correlation)
     }
 
     /// Registers every `ID` attribute with libxml2 so `#id` references resolve, refusing any
@@ -130,7 +140,7 @@ private struct ResponseCheck {
         guard code == "urn:oasis:names:tc:SAML:2.0:status:Success" else { throw .statusNotSuccess }
     }
 
-    private func read(_ assertion: DOMElement, responseInResponseTo: String?) throws(SAMLError) -> SAMLAssertion {
+    private func read(_ assertion: DOMElement, correlation: ResponseCorrelation) throws(SAMLError) -> SAMLAssertion {
         guard assertion.attribute("Version") == "2.0", let id = assertion.attribute("ID") else {
             throw .malformedXML
         }
@@ -147,7 +157,7 @@ private struct ResponseCheck {
         let nameIDElement = try single("NameID", in: subject)
         let nameID = try text(of: nameIDElement)
         guard !nameID.isEmpty else { throw .missingElement }
-        let subjectExpiry = try checkBearerConfirmation(in: subject, responseInResponseTo: responseInResponseTo)
+        let subjectExpiry = try checkBearerConfirmation(in: subject, correlation: correlation)
 
         let statements = assertion.children("AuthnStatement", in: saml)
         guard let authentication = statements.first else { throw .missingElement }
@@ -213,7 +223,7 @@ private struct ResponseCheck {
 
     /// Finds a bearer SubjectConfirmation whose data fits; returns its NotOnOrAfter. When none
     /// fits, throws what was wrong with the first.
-    private func checkBearerConfirmation(in subject: DOMElement, responseInResponseTo: String?) throws(SAMLError) -> Date {
+    private func checkBearerConfirmation(in subject: DOMElement, correlation: ResponseCorrelation) throws(SAMLError) -> Date {
         let confirmations = subject.children("SubjectConfirmation", in: saml).filter {
             $0.attribute("Method") == bearer
         }
@@ -223,7 +233,7 @@ private struct ResponseCheck {
             do {
                 return try checkConfirmationData(
                     single("SubjectConfirmationData", in: confirmation),
-                    responseInResponseTo: responseInResponseTo
+                    correlation: correlation
                 )
             } catch {
                 firstFailure = firstFailure ?? error
@@ -232,7 +242,7 @@ private struct ResponseCheck {
         throw firstFailure ?? .noBearerConfirmation
     }
 
-    private func checkConfirmationData(_ data: DOMElement, responseInResponseTo: String?) throws(SAMLError) -> Date {
+    private func checkConfirmationData(_ data: DOMElement, correlation: ResponseCorrelation) throws(SAMLError) -> Date {
         guard data.attribute("Recipient") == expectations.assertionConsumerServiceURL else { throw .wrongRecipient }
         guard let notOnOrAfter = data.attribute("NotOnOrAfter") else { throw .missingElement }
         let end = try instant(notOnOrAfter)
@@ -240,10 +250,15 @@ private struct ResponseCheck {
         if let notBefore = data.attribute("NotBefore"), try later(than: expectations.now) < instant(notBefore) {
             throw .notYetValid
         }
-        let answers = [responseInResponseTo, data.attribute("InResponseTo")].compactMap { $0 }
+        // Every InResponseTo present must match, and at least one that a signature covers must
+        // be there: the Response's counts only when the Response itself is signed, otherwise an
+        // attacker could add it to an assertion the IdP issued unsolicited.
+        let confirmationAnswer = data.attribute("InResponseTo")
+        let answers = [correlation.inResponseTo, confirmationAnswer].compactMap { $0 }
+        let signedAnswers = [correlation.isSigned ? correlation.inResponseTo : nil, confirmationAnswer].compactMap { $0 }
         switch expectations.solicitation {
         case .request(let id):
-            guard !answers.isEmpty else { throw .unsolicitedNotAllowed }
+            guard !signedAnswers.isEmpty else { throw .unsolicitedNotAllowed }
             guard answers.allSatisfy({ $0 == id }) else { throw .inResponseToMismatch }
         case .identityProviderInitiated:
             guard answers.isEmpty else { throw .inResponseToMismatch }

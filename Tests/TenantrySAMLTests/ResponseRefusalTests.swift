@@ -156,6 +156,18 @@ struct ResponseRefusalTests {
         #expect(try refusal(["in_response_to": NSNull()]) == .unsolicitedNotAllowed)
     }
 
+    @Test func inResponseToOnAnUnsignedResponseAloneDoesNotMakeItSolicited() throws {
+        // Only the assertion is signed and it names no request; the Response's InResponseTo is
+        // not covered by any signature, so anyone could have added it.
+        #expect(try refusal(["subject_in_response_to": NSNull()]) == .unsolicitedNotAllowed)
+    }
+
+    @Test func inResponseToOnASignedResponseCountsWhenTheAssertionNamesNoRequest() throws {
+        let response = try IdentityProviderPeer.response(now: now, ["subject_in_response_to": NSNull(), "sign": "both"])
+        let expectations = try IdentityProviderPeer.expectations(now: now)
+        #expect(refusal(of: response, expectations: expectations) == nil)
+    }
+
     @Test func responseNamingARequestIsRefusedWhenOnlyIdPInitiatedIsExpected() throws {
         #expect(try refusal([:], solicitation: .identityProviderInitiated) == .inResponseToMismatch)
     }

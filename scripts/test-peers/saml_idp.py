@@ -71,6 +71,7 @@ RESPONSE_DEFAULTS = {
     "recipient": "https://sp.example.test/saml/acs",
     "audience": "https://sp.example.test/saml/metadata",
     "in_response_to": "_request-1",  # null omits it (IdP-initiated)
+    "subject_in_response_to": "same",  # same (as in_response_to) | null (omitted) | any other value
     "name_id": "ada@acme.example",
     "name_id_format": EMAIL_FORMAT,
     "session_index": "_session-1",
@@ -183,7 +184,7 @@ def build_assertion(p):
         "SubjectConfirmationData",
         NotOnOrAfter=_instant(now + p["subject_not_on_or_after"]),
         Recipient=p["recipient"],
-        InResponseTo=p["in_response_to"],
+        InResponseTo=p["in_response_to"] if p["subject_in_response_to"] == "same" else p["subject_in_response_to"],
     )
     conditions = _sub(
         assertion,
