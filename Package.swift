@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "TenantryApplication", targets: ["TenantryApplication"]),
         .library(name: "TenantryHTTP", targets: ["TenantryHTTP"]),
         .library(name: "TenantryClient", targets: ["TenantryClient"]),
+        .library(name: "TenantrySAML", targets: ["TenantrySAML"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -121,6 +122,27 @@ let package = Package(
             exclude: ["openapi-generator-config.yaml"],
             swiftSettings: swiftSettings
         ),
+        // libxmlsec1 (OpenSSL engine) and libxml2 from Debian, for SAML signature verification.
+        // The shim header repeats the -D flags of `pkg-config --cflags xmlsec1-openssl`, which
+        // SwiftPM drops (docs/decisions/0020-saml-signatures-with-libxmlsec1.md).
+        .systemLibrary(
+            name: "CXMLSec",
+            pkgConfig: "xmlsec1-openssl",
+            providers: [.apt(["libxmlsec1-dev", "libxml2-dev"])]
+        ),
+        // zlib, for the raw DEFLATE of SAML's HTTP-Redirect binding.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // The SAML 2.0 service-provider core: IdP metadata, AuthnRequest redirects, Response
+        // verification. An adapter: no HTTP, no storage, no other Tenantry target.
+        .target(
+            name: "TenantrySAML",
+            dependencies: ["CXMLSec", "CZlib"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "tenantry",
             dependencies: [
@@ -182,6 +204,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // SAML verification against responses signed by a third party (signxml, in
+        // scripts/test-peers/saml_idp.py).
+        .testTarget(
+            name: "TenantrySAMLTests",
+            dependencies: ["TenantrySAML"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
