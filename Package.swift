@@ -74,6 +74,7 @@ let package = Package(
             dependencies: [
                 "TenantryCore",
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
+                "TenantrySAML",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -84,6 +85,7 @@ let package = Package(
             name: "TenantryHTTP",
             dependencies: [
                 "TenantryCore",
+                "TenantrySAML",
                 "TenantryApplication",
                 "TenantryStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),

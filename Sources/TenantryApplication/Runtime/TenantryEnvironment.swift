@@ -30,6 +30,9 @@ public struct TenantryEnvironment: Sendable {
     public let publicURL: String
     /// Where webhook deliveries may go.
     public let webhookEgress: EgressPolicy
+    /// The OpenID Connect relying party single sign-on uses (`nil`: OpenID connections cannot
+    /// sign anyone in).
+    public let openID: (any OpenIDConnectClient)?
     public let logger: Logger
 
     /// Assembles the environment from parts the caller built. `changes` must be the bus
@@ -45,8 +48,10 @@ public struct TenantryEnvironment: Sendable {
         tenancy: TenancySettings,
         publicURL: String,
         webhookEgress: EgressPolicy = EgressPolicy(),
+        openID: (any OpenIDConnectClient)? = nil,
         logger: Logger
     ) {
+        self.openID = openID
         self.database = database
         self.changes = changes
         self.authority = authority

@@ -37,6 +37,10 @@ public struct UseCases: Sendable {
     public let webhookSources: WebhookSourceService
     /// Second factors, a sign-in's second step, fresh authentication.
     public let multiFactor: MultiFactorService
+    /// Single sign-on connections.
+    public let ssoConnections: SSOConnectionService
+    /// Sign-in through single sign-on.
+    public let singleSignOn: SingleSignOnService
 
     /// Builds every use case over `environment`.
     public init(_ environment: TenantryEnvironment) {
@@ -73,5 +77,9 @@ public struct UseCases: Sendable {
         multiFactor = MultiFactorService(
             database: database, masterKey: environment.masterKey, hashing: environment.hashing,
             limiters: environment.limiters, signIn: signIn)
+        ssoConnections = SSOConnectionService(database: database, masterKey: environment.masterKey)
+        singleSignOn = SingleSignOnService(
+            database: database, masterKey: environment.masterKey, openID: environment.openID, signIn: signIn,
+            publicURL: environment.publicURL)
     }
 }

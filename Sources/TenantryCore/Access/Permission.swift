@@ -61,6 +61,10 @@ extension Permission {
     public static let webhooksRead = Permission("webhooks:read")
     /// Create, change, rotate and delete webhook endpoints; resend and recover deliveries.
     public static let webhooksManage = Permission("webhooks:manage")
+    /// See the tenant's single sign-on connections (never their secrets).
+    public static let ssoRead = Permission("sso:read")
+    /// Create, change and delete single sign-on connections.
+    public static let ssoManage = Permission("sso:manage")
 }
 
 /// Every permission the platform knows, grouped by the module that declares it; what
@@ -118,7 +122,7 @@ extension TenantRole {
         case .admin:
             TenantRole.member.permissions.union([
                 .membersManage, .invitationsManage, .rolesManage, .teamsManage, .apiKeysManage, .tenantManage, .usageRead,
-                .auditRead, .webhooksRead, .webhooksManage,
+                .auditRead, .webhooksRead, .webhooksManage, .ssoRead, .ssoManage,
             ])
         case .owner:
             TenantRole.admin.permissions.union([.ownershipTransfer, .tenantDelete])

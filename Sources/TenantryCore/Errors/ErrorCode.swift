@@ -84,6 +84,9 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable, CustomStringCon
     case reauthenticationRequired = "reauthentication_required"
     /// The tenant requires multi-factor authentication of this member, who has none yet (403).
     case mfaEnrolmentRequired = "mfa_enrolment_required"
+    /// A single sign-on did not complete: the flow is unknown or expired, or the identity
+    /// provider's answer was an error or was refused (401).
+    case ssoFailed = "sso_failed"
     /// An inbound webhook's signature is missing or does not match its source's secret.
     case invalidWebhookSignature = "invalid_webhook_signature"
     /// An inbound webhook's signed timestamp is too far from the server's clock.

@@ -44,6 +44,16 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
     case authRecoveryCodeUsed = "auth.recovery_code_used"
     /// A member confirmed who they are again (password or code) for a sensitive change.
     case authReauthenticated = "auth.reauthenticated"
+    /// Someone signed in through a single sign-on connection.
+    case authSSOSucceeded = "auth.sso_succeeded"
+    /// A sign-in through a single sign-on connection was refused.
+    case authSSOFailed = "auth.sso_failed"
+    /// A single sign-on connection was created (its client secret is never part of an event).
+    case ssoConnectionCreated = "sso_connection.created"
+    /// A single sign-on connection's settings or state changed.
+    case ssoConnectionUpdated = "sso_connection.updated"
+    /// A single sign-on connection was deleted.
+    case ssoConnectionDeleted = "sso_connection.deleted"
     /// A person was added to the tenant with a role.
     case memberAdded = "member.added"
     /// A member's role or status changed.
@@ -159,6 +169,11 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
         case .authMFAFailed: "A second-factor code was wrong or already used, at sign-in or re-authentication."
         case .authRecoveryCodeUsed: "A member signed in or re-authenticated with one of their recovery codes."
         case .authReauthenticated: "A member confirmed who they are again (password or code) for a sensitive change."
+        case .authSSOSucceeded: "Someone signed in through a single sign-on connection."
+        case .authSSOFailed: "A sign-in through a single sign-on connection was refused."
+        case .ssoConnectionCreated: "A single sign-on connection was created (its client secret is never part of an event)."
+        case .ssoConnectionUpdated: "A single sign-on connection's settings or state changed."
+        case .ssoConnectionDeleted: "A single sign-on connection was deleted."
         case .memberAdded: "A person was added to the tenant with a role."
         case .memberUpdated: "A member's role or status changed."
         case .memberRemoved: "A member was removed; the API keys they created were revoked."
@@ -221,7 +236,8 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
         case .authLoginSucceeded, .authLoginFailed, .authLoggedOut, .authLoggedOutEverywhere, .authTenantSwitched,
             .authRefreshTokenReused, .authPasswordResetRequested, .sessionRevoked, .userProfileUpdated, .userPasswordChanged,
             .userPasswordReset, .userEmailVerified, .userDisabled, .userEnabled, .userMFAEnabled, .userMFADisabled,
-            .userRecoveryCodesRegenerated, .authMFAFailed, .authRecoveryCodeUsed, .authReauthenticated, .invitationCreated,
+            .userRecoveryCodesRegenerated, .authMFAFailed, .authRecoveryCodeUsed, .authReauthenticated, .authSSOSucceeded, .authSSOFailed,
+            .ssoConnectionCreated, .ssoConnectionUpdated, .ssoConnectionDeleted, .invitationCreated,
             .invitationResent,
             .invitationRevoked, .auditEventsPurged, .webhookEndpointCreated, .webhookEndpointUpdated,
             .webhookEndpointSecretRotated, .webhookEndpointDeleted, .webhookEndpointDisabled, .messageAttemptExhausted,

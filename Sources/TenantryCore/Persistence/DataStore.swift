@@ -48,6 +48,7 @@ public protocol TenantTransaction: Sendable {
     associatedtype WebhookEndpoints: WebhookEndpointRepository
     associatedtype WebhookMessages: WebhookMessageRepository
     associatedtype WebhookSources: WebhookSourceRepository
+    associatedtype SSOConnections: SSOConnectionRepository
     associatedtype Global: GlobalTransaction
 
     /// The tenant this transaction is bound to.
@@ -78,6 +79,8 @@ public protocol TenantTransaction: Sendable {
     var webhookMessages: WebhookMessages { get }
     /// This tenant's inbound webhook sources and receipts.
     var webhookSources: WebhookSources { get }
+    /// This tenant's single sign-on connections.
+    var ssoConnections: SSOConnections { get }
     /// The global tables, in this same transaction.
     var global: Global { get }
 
@@ -119,6 +122,7 @@ public protocol GlobalTransaction: Sendable {
     associatedtype Operators: PlatformOperatorRepository
     associatedtype IdempotencyRecords: IdempotencyRecordRepository
     associatedtype MultiFactor: MultiFactorRepository
+    associatedtype SSOFlows: SSOFlowRepository
 
     /// Tenants.
     var tenants: Tenants { get }
@@ -146,6 +150,8 @@ public protocol GlobalTransaction: Sendable {
     var idempotencyRecords: IdempotencyRecords { get }
     /// Second factors, recovery codes, sign-in challenges, fresh authentications.
     var multiFactor: MultiFactor { get }
+    /// Single sign-on flows in progress, their one-time codes, used SAML assertions.
+    var ssoFlows: SSOFlows { get }
 }
 
 /// A transaction in the platform scope: sees every tenant. Tenant-scoped repositories are

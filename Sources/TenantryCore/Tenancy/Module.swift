@@ -19,6 +19,8 @@ public struct ModuleID: RawRepresentable, Hashable, Sendable, Codable, CodingKey
     public static let apiKeys: ModuleID = "api_keys"
     /// Outbound webhooks.
     public static let webhooks: ModuleID = "webhooks"
+    /// Single sign-on: OpenID Connect and SAML connections.
+    public static let sso: ModuleID = "sso"
 }
 
 /// One feature flag a module declares; plans and overrides switch it on per tenant.
@@ -95,6 +97,15 @@ public enum ModuleRegistry {
                 .init(
                     permission: .webhooksManage,
                     description: "Create, change, rotate and delete webhook endpoints; resend and recover deliveries."),
+            ],
+            features: [],
+            dependsOn: [.core]
+        ),
+        ModuleDescriptor(
+            id: .sso, name: "Single sign-on", version: "1.0.0", alwaysOn: false,
+            permissions: [
+                .init(permission: .ssoRead, description: "See single sign-on connections (never their secrets)."),
+                .init(permission: .ssoManage, description: "Create, change and delete single sign-on connections."),
             ],
             features: [],
             dependsOn: [.core]

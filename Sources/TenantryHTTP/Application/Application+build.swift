@@ -60,6 +60,7 @@ public final class APIRouter: HTTPResponderBuilder {
             secureCookies: !configuration.resolvedPublicURL.hasPrefix("http://")
         )
         auth.registerPublicRoutes(on: publicRoutes)
+        SingleSignOnController(service: useCases.singleSignOn, auth: auth).register(on: publicRoutes)
         EventTypesController().register(on: publicRoutes)
         let signedIn = api.group()
             .add(middleware: BearerAuthenticationMiddleware(authentication: authentication))
@@ -109,6 +110,8 @@ public final class APIRouter: HTTPResponderBuilder {
         InvitationsController(service: useCases.invitations, authentication: authentication)
             .register(on: tenantRoutes, public: publicRoutes)
         TenantController(service: useCases.tenants, policy: environment.policy).register(on: tenantRoutes)
+        SSOConnectionsController(service: useCases.ssoConnections, singleSignOn: useCases.singleSignOn)
+            .register(on: tenantRoutes)
         UsageController(reports: usage).register(on: tenantRoutes)
         AuditEventsController(log: auditLog).register(on: tenantRoutes)
         self.router = router

@@ -148,7 +148,7 @@ struct AuthController: Sendable {
     }
 
     /// The answer of a completed sign-in (password alone, or after its second step).
-    private func signedIn(
+    func signedIn(
         _ result: SignInService.Result, cookie: Bool, request: Request, context: AppRequestContext,
         recoveryCodes: [String]? = nil
     ) throws -> Response {

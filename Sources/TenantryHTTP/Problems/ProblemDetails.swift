@@ -117,6 +117,7 @@ public enum ProblemCatalog {
         case .invalidMFAToken: return answer(.unauthorized, "Invalid or expired sign-in step")
         case .reauthenticationRequired: return answer(.forbidden, "Fresh authentication required")
         case .mfaEnrolmentRequired: return answer(.forbidden, "Multi-factor enrolment required")
+        case .ssoFailed: return answer(.unauthorized, "Single sign-on failed")
         case .invalidWebhookSignature: return answer(.unauthorized, "Invalid webhook signature")
         case .webhookTimestampOutOfRange: return answer(.badRequest, "Webhook timestamp out of range")
         case .migrationChecksumMismatch, .unknownMigration, .migrationsPending, .unsafeDatabaseRole:

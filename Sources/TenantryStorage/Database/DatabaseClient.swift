@@ -90,6 +90,8 @@ public struct TenantScope: TenantTransaction {
     public var webhookMessages: SQLWebhookMessageRepository { SQLWebhookMessageRepository(sql: sql, tenantID: tenantID) }
     /// This tenant's inbound webhook sources and receipts.
     public var webhookSources: SQLWebhookSourceRepository { SQLWebhookSourceRepository(sql: sql, tenantID: tenantID) }
+    /// This tenant's single sign-on connections.
+    public var ssoConnections: SQLSSOConnectionRepository { SQLSSOConnectionRepository(sql: sql, tenantID: tenantID) }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
 
@@ -164,6 +166,8 @@ public struct GlobalScope: GlobalTransaction {
     public var idempotencyRecords: SQLIdempotencyRecordRepository { SQLIdempotencyRecordRepository(sql: sql) }
     /// Second factors, recovery codes, sign-in challenges, fresh authentications.
     public var multiFactor: SQLMultiFactorRepository { SQLMultiFactorRepository(sql: sql) }
+    /// Single sign-on flows in progress, their one-time codes, used SAML assertions.
+    public var ssoFlows: SQLSSOFlowRepository { SQLSSOFlowRepository(sql: sql) }
 }
 
 /// A transaction in the platform scope: sees every tenant. Tenant-scoped repositories are

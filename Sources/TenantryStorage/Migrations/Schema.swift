@@ -112,6 +112,7 @@ enum PostgresSchema {
         webhookDeliveryMigration,
         webhookSourcesMigration,
         multiFactorMigration,
+        singleSignOnMigration,
     ]
 
     /// ``purgeTenantFunction`` as migration 9 replaces it: an owner-privileged function
@@ -205,6 +206,7 @@ enum SQLiteSchema {
         webhookDeliveryMigration,
         webhookSourcesMigration,
         multiFactorMigration,
+        singleSignOnMigration,
     ]
 }
 

@@ -112,6 +112,7 @@ struct MemoryTenantTransaction: TenantTransaction, UnexpectedCallFails {
     var webhookEndpoints: NoWebhookEndpoints { NoWebhookEndpoints(tenantID: tenantID) }
     var webhookMessages: NoWebhookMessages { NoWebhookMessages(tenantID: tenantID) }
     var webhookSources: NoWebhookSources { NoWebhookSources(tenantID: tenantID) }
+    var ssoConnections: NoSSOConnections { NoSSOConnections(tenantID: tenantID) }
     var global: MemoryGlobalTransaction { MemoryGlobalTransaction(draft: draft) }
 
     func record(_ event: DomainEvent) async throws {
@@ -142,4 +143,5 @@ struct MemoryGlobalTransaction: GlobalTransaction {
     var operators: NoOperators { NoOperators() }
     var idempotencyRecords: NoIdempotencyRecords { NoIdempotencyRecords() }
     var multiFactor: NoSecondFactors { NoSecondFactors() }
+    var ssoFlows: NoSSOFlows { NoSSOFlows() }
 }

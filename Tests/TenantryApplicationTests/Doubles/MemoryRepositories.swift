@@ -342,6 +342,11 @@ struct NoPlatformAuditEvents: PlatformAuditEventRepository, UnexpectedCallFails 
 struct NoOperators: PlatformOperatorRepository, UnexpectedCallFails {}
 struct NoIdempotencyRecords: IdempotencyRecordRepository, UnexpectedCallFails {}
 
+struct NoSSOConnections: SSOConnectionRepository, UnexpectedCallFails {
+    let tenantID: TenantID
+}
+struct NoSSOFlows: SSOFlowRepository, UnexpectedCallFails {}
+
 /// Nobody in these tests has a second factor: sign-in asks, and the answer is none.
 struct NoSecondFactors: MultiFactorRepository, UnexpectedCallFails {
     func find(userID: UserID) async throws -> UserMFA? { nil }

@@ -296,3 +296,24 @@ extension MultiFactorRepository where Self: UnexpectedCallFails {
     func lastAuthentication(sessionID: SessionID) async throws -> Date? { try unexpected() }
     func markAuthenticated(sessionID: SessionID, at: Date) async throws { try unexpected() }
 }
+
+extension SSOConnectionRepository where Self: UnexpectedCallFails {
+    func create(_ connection: SSOConnection, sealedClientSecret: String?) async throws { try unexpected() }
+    func find(id: SSOConnectionID) async throws -> SSOConnection? { try unexpected() }
+    func list(_ page: PageRequest) async throws -> Page<SSOConnection> { try unexpected() }
+    func update(_ connection: SSOConnection, sealedClientSecret: String?) async throws { try unexpected() }
+    func delete(id: SSOConnectionID) async throws -> Bool { try unexpected() }
+    func sealedClientSecret(of id: SSOConnectionID) async throws -> String? { try unexpected() }
+}
+
+extension SSOFlowRepository where Self: UnexpectedCallFails {
+    func addFlow(stateHash: String, flow: SSOFlow, at: Date) async throws { try unexpected() }
+    func takeFlow(stateHash: String, now: Date) async throws -> SSOFlow? { try unexpected() }
+    func addGrant(codeHash: String, userID: UserID, tenantID: TenantID, expiresAt: Date, at: Date) async throws {
+        try unexpected()
+    }
+    func takeGrant(codeHash: String, now: Date) async throws -> (userID: UserID, tenantID: TenantID)? { try unexpected() }
+    func rememberAssertion(connectionID: SSOConnectionID, assertionID: String, until: Date, now: Date) async throws -> Bool {
+        try unexpected()
+    }
+}
