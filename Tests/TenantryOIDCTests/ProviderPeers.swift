@@ -136,10 +136,10 @@ extension ShapedProvider {
     func signIn(
         _ client: HTTPOpenIDConnectClient, issuerPrefix: String = "", verifierSentWithCode: String? = nil
     ) async throws -> SignIn {
-        try await SignIn.run(client: client, issuer: issuer(issuerPrefix), verifierSentWithCode: verifierSentWithCode) {
-            url in
-            try await TestHTTP.send(url.absoluteString).location
-        }
+        try await SignIn.run(
+            client: client, issuer: issuer(issuerPrefix), verifierSentWithCode: verifierSentWithCode,
+            authorize: { url in try await TestHTTP.send(url.absoluteString).location }
+        )
     }
 }
 
