@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "TenantryHTTP", targets: ["TenantryHTTP"]),
         .library(name: "TenantryClient", targets: ["TenantryClient"]),
         .library(name: "TenantrySAML", targets: ["TenantrySAML"]),
+        .library(name: "TenantryOIDC", targets: ["TenantryOIDC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -145,6 +146,19 @@ let package = Package(
             dependencies: ["CXMLSec", "CZlib"],
             swiftSettings: swiftSettings
         ),
+        // The OpenID Connect relying party: discovery, code exchange, ID token verification
+        // (implements TenantryCore's OpenIDConnectClient over async-http-client and jwt-kit).
+        .target(
+            name: "TenantryOIDC",
+            dependencies: [
+                "TenantryCore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "tenantry",
             dependencies: [
@@ -213,6 +227,20 @@ let package = Package(
         .testTarget(
             name: "TenantrySAMLTests",
             dependencies: ["TenantrySAML"],
+            swiftSettings: swiftSettings
+        ),
+        // OpenID Connect against real providers on loopback: oidc-provider-mock and
+        // scripts/test-peers/oidc_provider.py.
+        .testTarget(
+            name: "TenantryOIDCTests",
+            dependencies: [
+                "TenantryCore",
+                "TenantryOIDC",
+                "TenantryTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
