@@ -87,6 +87,8 @@ let package = Package(
             dependencies: [
                 "TenantryCore",
                 "TenantrySAML",
+                "TenantryOIDC",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "TenantryApplication",
                 "TenantryStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -261,6 +263,7 @@ let package = Package(
                 "TenantryClient",
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

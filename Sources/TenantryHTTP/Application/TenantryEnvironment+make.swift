@@ -1,7 +1,9 @@
+import AsyncHTTPClient
 public import Logging
 public import TenantryApplication
 public import TenantryCore
 public import TenantryStorage
+import TenantryOIDC
 
 extension TenantryEnvironment {
     /// Builds the environment for a configuration over an opened database, part by part
@@ -39,6 +41,8 @@ extension TenantryEnvironment {
                 defaultPlan: configuration.defaultPlan, deletionGracePeriod: configuration.tenantDeletionGracePeriod),
             publicURL: configuration.resolvedPublicURL,
             webhookEgress: configuration.webhookEgress,
+            // The process-wide HTTP client: it lives as long as the process, no shutdown needed.
+            openID: HTTPOpenIDConnectClient(httpClient: HTTPClient.shared),
             logger: logger
         )
     }
