@@ -119,6 +119,15 @@ struct AccessMatrixTests {
                     idsB[collection] = try #require(resource["id"] as? String, "\(collection): \(created.raw)")
                 }
             }
+            if routes.contains(where: { $0.path == "/api/v1/sso/connections" && $0.method == .post }) {
+                let created = try await client.json(
+                    .post, "/api/v1/sso/connections",
+                    [
+                        "name": "B", "domains": ["b.example"], "return_url": "https://app.b.example/back",
+                        "oidc": ["issuer": "https://id.b.example", "client_id": "b"],
+                    ], token: tenantB.accessToken)
+                idsB["sso"] = try #require(created.body["id"] as? String, "sso: \(created.raw)")
+            }
             if routes.contains(where: { $0.path == "/api/v1/webhook-messages" }) {
                 // B's endpoint has messages once B's events are fanned out.
                 try await WebhookFanOut(database: SQLDataStore(context.database.database)).drain()

@@ -100,6 +100,64 @@ enum EventCoverageDrivers {
                 return owner.tenantID
             }
         },
+        "createSSOConnection": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/sso/connections",
+                [
+                    "name": "Okta", "domains": ["acme.example"], "return_url": "https://app.acme.example/back",
+                    "oidc": ["issuer": "https://id.acme.example", "client_id": "c", "client_secret": "s"],
+                ], token: owner.accessToken, expect: .created)
+        },
+        "updateSSOConnection": resource(
+            "/api/v1/sso/connections",
+            [
+                "name": "Okta", "domains": ["acme.example"], "return_url": "https://app.acme.example/back",
+                "oidc": ["issuer": "https://id.acme.example", "client_id": "c"],
+            ]
+        ) { h, owner, id in
+            try await h.send(.patch, "/api/v1/sso/connections/\(id)", ["enabled": false], token: owner.accessToken, expect: .ok)
+        },
+        "deleteSSOConnection": resource(
+            "/api/v1/sso/connections",
+            [
+                "name": "Okta", "domains": ["acme.example"], "return_url": "https://app.acme.example/back",
+                "oidc": ["issuer": "https://id.acme.example", "client_id": "c"],
+            ]
+        ) { h, owner, id in
+            try await h.send(.delete, "/api/v1/sso/connections/\(id)", token: owner.accessToken, expect: .noContent)
+        },
+        "finishSAMLSignOn": { h in
+            let started = try await h.samlSignInStarted()
+            var wrapped = started.response
+            wrapped["attack"] = "wrapped-sibling"
+            let secondRelayState: String?
+            let refused = try SAMLPeer.response(wrapped)
+            let again = try await h.client.raw(.get, "/api/v1/auth/sso/start?tenant_slug=\(started.owner.tenantSlug)")
+            let second = try SAMLPeer.inspect(try #require(again.location))
+            secondRelayState = second["relay_state"] as? String
+            var answer = started.response
+            answer["in_response_to"] = second["id"] as? String
+            let accepted = try SAMLPeer.response(answer)
+            return EventProbe {
+                let (status, _) = try await h.postSAML(started.acsPath, response: refused, relayState: started.relayState)
+                #expect(status == .unauthorized)
+                let (landed, _) = try await h.postSAML(
+                    started.acsPath, response: accepted, relayState: secondRelayState)
+                #expect(landed == .found)
+                return started.owner.tenantID
+            }
+        },
+        "exchangeSingleSignOnCode": { h in
+            let started = try await h.samlSignInStarted()
+            let (status, location) = try await h.postSAML(
+                started.acsPath, response: try SAMLPeer.response(started.response), relayState: started.relayState)
+            #expect(status == .found)
+            let code = try #require(queryItems(location)["code"])
+            return EventProbe {
+                try await h.send(.post, "/api/v1/auth/sso/exchange", ["code": code], expect: .ok)
+                return started.owner.tenantID
+            }
+        },
         "logout": onNewTenant { h, owner in
             try await h.send(.post, "/api/v1/auth/logout", token: owner.accessToken, expect: .noContent)
         },

@@ -165,6 +165,54 @@ final class EventHarness: Sendable {
     /// A new tenant and its signed-in owner.
     func owner() async throws -> Registered { try await client.register() }
 
+    /// Posts a SAML response to an assertion consumer (a form, no bearer); returns the status
+    /// and `Location`.
+    @discardableResult
+    func postSAML(_ path: String, response: String, relayState: String?) async throws -> (HTTPResponse.Status, String?) {
+        sent.withLock { sent in
+            guard sent != nil else { return }
+            sent?.append(("POST", path))
+        }
+        var fields = ["SAMLResponse": response]
+        if let relayState { fields["RelayState"] = relayState }
+        let answer = try await client.raw(
+            .post, path, contentType: "application/x-www-form-urlencoded", body: formEncoded(fields))
+        return (answer.status, answer.location)
+    }
+
+    /// An owner's tenant with a SAML connection (from `saml_idp.py`'s metadata), and a started
+    /// sign-in: the assertion consumer's path and the response parameters that answer it.
+    func samlSignInStarted() async throws -> SAMLStart {
+        let owner = try await owner()
+        let created = try await send(
+            .post, "/api/v1/sso/connections",
+            [
+                "name": "IdP", "domains": ["acme.example"], "return_url": "http://127.0.0.1:9/back",
+                "saml": ["metadata_xml": try SAMLPeer.metadata()],
+            ], token: owner.accessToken, expect: .created)
+        let settings = try #require(created["saml"] as? [String: Any])
+        let acs = try #require(settings["acs_url"] as? String)
+        let start = try await client.raw(.get, "/api/v1/auth/sso/start?tenant_slug=\(owner.tenantSlug)")
+        let request = try SAMLPeer.inspect(try #require(start.location))
+        let response: [String: String] = [
+            "in_response_to": request["id"] as? String ?? "", "destination": acs, "recipient": acs,
+            "audience": settings["sp_entity_id"] as? String ?? "",
+            "name_id": "new-\(UUID().uuidString.prefix(8))@acme.example", "assertion_id": "_a-\(UUID().uuidString)",
+        ]
+        return SAMLStart(
+            owner: owner, acsPath: try #require(URL(string: acs)?.path), relayState: request["relay_state"] as? String,
+            response: response)
+    }
+
+    /// A started SAML sign-in: its tenant's owner, the assertion consumer's path, the flow's
+    /// RelayState, and the response parameters that answer it.
+    struct SAMLStart: Sendable {
+        let owner: Registered
+        let acsPath: String
+        let relayState: String?
+        let response: [String: String]
+    }
+
     /// A new tenant that requires a second factor of everyone, and the second-step token of its
     /// owner's sign-in (who has none yet).
     func enrolmentRequired() async throws -> (owner: Registered, token: String) {

@@ -18,7 +18,7 @@ struct ModulesTests {
         var validator = Validator()
         ModuleRegistry.validate([.core: false, "ghost": true], base: [.core], field: "modules", into: &validator)
         #expect(Set(validator.errors.map(\.field)) == ["modules.core", "modules.ghost"])
-        #expect(PermissionCatalogue.modules.map(\.id) == ["core", "teams", "api_keys", "webhooks"])
+        #expect(PermissionCatalogue.modules.map(\.id) == ["core", "teams", "api_keys", "webhooks", "sso"])
     }
 
     @Test("every tenant route declares a registered module")
@@ -71,7 +71,7 @@ struct ModulesTests {
             #expect(etag.hasPrefix("\"") && !etag.hasPrefix("W/"))
             #expect(
                 (first.body["modules"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
-                    == ["core", "teams", "api_keys", "webhooks"])
+                    == ["core", "teams", "api_keys", "webhooks", "sso"])
             #expect(first.body["permissions"] as? [String] == TenantRole.viewer.permissions.map(\.rawValue).sorted())
             #expect(first.body["features"] as? [String] == [])
             #expect(first.body["plan"] as? String == "free")
@@ -97,7 +97,7 @@ struct ModulesTests {
             #expect(changed.body["features"] as? [String] == ["custom_branding", "resource_bound_keys"])
             #expect(
                 (changed.body["modules"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
-                    == ["core", "api_keys", "webhooks"])
+                    == ["core", "api_keys", "webhooks", "sso"])
             #expect((changed.body["permissions"] as? [String])?.contains("teams:read") == false)
             #expect((changed.body["branding"] as? [String: Any])?["primary_color"] as? String == "#000000")
             #expect((changed.body["limits"] as? [String: Any])?["members"] as? Int == 100)

@@ -107,6 +107,13 @@ public enum Fixtures {
             _ = try await scope.webhookSources.recordReceipt(
                 WebhookReceipt.make(
                     tenantID: tenant.id, sourceID: source.id, messageID: "evt_\(UUID())", body: Array("{}".utf8), at: now))
+            try await scope.ssoConnections.create(
+                SSOConnection(
+                    tenantID: tenant.id, id: .generate(), name: "Okta", kind: .oidc, enabled: true, domains: ["example.com"],
+                    defaultRole: .member, returnURL: "https://app.example.com/signed-in",
+                    oidc: OIDCConnectionSettings(issuer: "https://id.example.com", clientID: "client"), saml: nil,
+                    createdAt: now, updatedAt: now),
+                sealedClientSecret: "v1.sealed.elsewhere")
         }
         return tenant
     }

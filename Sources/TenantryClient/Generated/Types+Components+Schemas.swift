@@ -918,6 +918,147 @@ extension Components {
                 case permissions
             }
         }
+        /// - Remark: Generated from `#/components/schemas/CreateSSOConnectionRequest`.
+        public struct CreateSSOConnectionRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/CreateSSOConnectionRequest/default_role`.
+            public var defaultRole: OpenAPIRuntime.OpenAPIValueContainer?
+            /// - Remark: Generated from `#/components/schemas/CreateSSOConnectionRequest/domains`.
+            public var domains: [Swift.String]
+            /// - Remark: Generated from `#/components/schemas/CreateSSOConnectionRequest/enabled`.
+            public var enabled: Swift.Bool?
+            /// - Remark: Generated from `#/components/schemas/CreateSSOConnectionRequest/name`.
+            public var name: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CreateSSOConnectionRequest/oidc`.
+            public struct OidcPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/CreateSSOConnectionRequest/oidc/client_id`.
+                public var clientId: Swift.String
+                /// - Remark: Generated from `#/components/schemas/CreateSSOConnectionRequest/oidc/client_secret`.
+                public var clientSecret: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/CreateSSOConnectionRequest/oidc/issuer`.
+                public var issuer: Swift.String?
+                /// A directory id or domain, `organizations` (the default) or `common`.
+                ///
+                /// - Remark: Generated from `#/components/schemas/CreateSSOConnectionRequest/oidc/microsoft_tenant`.
+                public var microsoftTenant: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/CreateSSOConnectionRequest/oidc/preset`.
+                public var preset: OpenAPIRuntime.OpenAPIValueContainer?
+                /// Creates a new `OidcPayload`.
+                ///
+                /// - Parameters:
+                ///   - clientId:
+                ///   - clientSecret:
+                ///   - issuer:
+                ///   - microsoftTenant: A directory id or domain, `organizations` (the default) or `common`.
+                ///   - preset:
+                public init(
+                    clientId: Swift.String,
+                    clientSecret: Swift.String? = nil,
+                    issuer: Swift.String? = nil,
+                    microsoftTenant: Swift.String? = nil,
+                    preset: OpenAPIRuntime.OpenAPIValueContainer? = nil
+                ) {
+                    self.clientId = clientId
+                    self.clientSecret = clientSecret
+                    self.issuer = issuer
+                    self.microsoftTenant = microsoftTenant
+                    self.preset = preset
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case clientId = "client_id"
+                    case clientSecret = "client_secret"
+                    case issuer
+                    case microsoftTenant = "microsoft_tenant"
+                    case preset
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/CreateSSOConnectionRequest/oidc`.
+            public var oidc: Components.Schemas.CreateSSOConnectionRequest.OidcPayload?
+            /// - Remark: Generated from `#/components/schemas/CreateSSOConnectionRequest/return_url`.
+            public var returnUrl: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CreateSSOConnectionRequest/saml`.
+            public struct SamlPayload: Codable, Hashable, Sendable {
+                /// Accept responses nobody asked for (off unless set).
+                ///
+                /// - Remark: Generated from `#/components/schemas/CreateSSOConnectionRequest/saml/allow_idp_initiated`.
+                public var allowIdpInitiated: Swift.Bool?
+                /// - Remark: Generated from `#/components/schemas/CreateSSOConnectionRequest/saml/certificates`.
+                public var certificates: [Swift.String]?
+                /// - Remark: Generated from `#/components/schemas/CreateSSOConnectionRequest/saml/idp_entity_id`.
+                public var idpEntityId: Swift.String?
+                /// The identity provider's metadata; its entity id, redirect endpoint and signing certificates are taken from it.
+                ///
+                /// - Remark: Generated from `#/components/schemas/CreateSSOConnectionRequest/saml/metadata_xml`.
+                public var metadataXml: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/CreateSSOConnectionRequest/saml/sso_url`.
+                public var ssoUrl: Swift.String?
+                /// Creates a new `SamlPayload`.
+                ///
+                /// - Parameters:
+                ///   - allowIdpInitiated: Accept responses nobody asked for (off unless set).
+                ///   - certificates:
+                ///   - idpEntityId:
+                ///   - metadataXml: The identity provider's metadata; its entity id, redirect endpoint and signing certificates are taken from it.
+                ///   - ssoUrl:
+                public init(
+                    allowIdpInitiated: Swift.Bool? = nil,
+                    certificates: [Swift.String]? = nil,
+                    idpEntityId: Swift.String? = nil,
+                    metadataXml: Swift.String? = nil,
+                    ssoUrl: Swift.String? = nil
+                ) {
+                    self.allowIdpInitiated = allowIdpInitiated
+                    self.certificates = certificates
+                    self.idpEntityId = idpEntityId
+                    self.metadataXml = metadataXml
+                    self.ssoUrl = ssoUrl
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case allowIdpInitiated = "allow_idp_initiated"
+                    case certificates
+                    case idpEntityId = "idp_entity_id"
+                    case metadataXml = "metadata_xml"
+                    case ssoUrl = "sso_url"
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/CreateSSOConnectionRequest/saml`.
+            public var saml: Components.Schemas.CreateSSOConnectionRequest.SamlPayload?
+            /// Creates a new `CreateSSOConnectionRequest`.
+            ///
+            /// - Parameters:
+            ///   - defaultRole:
+            ///   - domains:
+            ///   - enabled:
+            ///   - name:
+            ///   - oidc:
+            ///   - returnUrl:
+            ///   - saml:
+            public init(
+                defaultRole: OpenAPIRuntime.OpenAPIValueContainer? = nil,
+                domains: [Swift.String],
+                enabled: Swift.Bool? = nil,
+                name: Swift.String,
+                oidc: Components.Schemas.CreateSSOConnectionRequest.OidcPayload? = nil,
+                returnUrl: Swift.String,
+                saml: Components.Schemas.CreateSSOConnectionRequest.SamlPayload? = nil
+            ) {
+                self.defaultRole = defaultRole
+                self.domains = domains
+                self.enabled = enabled
+                self.name = name
+                self.oidc = oidc
+                self.returnUrl = returnUrl
+                self.saml = saml
+            }
+            public enum CodingKeys: String, CodingKey {
+                case defaultRole = "default_role"
+                case domains
+                case enabled
+                case name
+                case oidc
+                case returnUrl = "return_url"
+                case saml
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/CreateTeamRequest`.
         public struct CreateTeamRequest: Codable, Hashable, Sendable {
             /// At most 500 characters, trimmed of surrounding white space; no control characters but tab and line breaks; empty means none.
@@ -2022,9 +2163,10 @@ extension Components {
         ///
         /// - Remark: Generated from `#/components/schemas/ModuleID`.
         @frozen public enum ModuleID: String, Codable, Hashable, Sendable, CaseIterable {
-            case core = "core"
-            case teams = "teams"
             case apiKeys = "api_keys"
+            case core = "core"
+            case sso = "sso"
+            case teams = "teams"
             case webhooks = "webhooks"
         }
         /// - Remark: Generated from `#/components/schemas/MultiFactorStatus`.
@@ -2237,6 +2379,8 @@ extension Components {
             case membersRead = "members:read"
             case rolesManage = "roles:manage"
             case rolesRead = "roles:read"
+            case sso_colon_manage = "sso:manage"
+            case sso_colon_read = "sso:read"
             case teamsManage = "teams:manage"
             case teamsRead = "teams:read"
             case tenantDelete = "tenant:delete"
@@ -3433,6 +3577,213 @@ extension Components {
                 case secret
             }
         }
+        /// - Remark: Generated from `#/components/schemas/SSOConnection`.
+        public struct SSOConnection: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SSOConnection/created_at`.
+            public var createdAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/SSOConnection/default_role`.
+            public var defaultRole: OpenAPIRuntime.OpenAPIValueContainer
+            /// - Remark: Generated from `#/components/schemas/SSOConnection/domains`.
+            public var domains: [Swift.String]
+            /// - Remark: Generated from `#/components/schemas/SSOConnection/enabled`.
+            public var enabled: Swift.Bool
+            /// - Remark: Generated from `#/components/schemas/SSOConnection/id`.
+            public var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SSOConnection/name`.
+            public var name: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SSOConnection/oidc`.
+            public struct OidcPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/SSOConnection/oidc/client_id`.
+                public var clientId: Swift.String
+                /// - Remark: Generated from `#/components/schemas/SSOConnection/oidc/issuer`.
+                public var issuer: Swift.String
+                /// Register it at the provider.
+                ///
+                /// - Remark: Generated from `#/components/schemas/SSOConnection/oidc/redirect_uri`.
+                public var redirectUri: Swift.String
+                /// Creates a new `OidcPayload`.
+                ///
+                /// - Parameters:
+                ///   - clientId:
+                ///   - issuer:
+                ///   - redirectUri: Register it at the provider.
+                public init(
+                    clientId: Swift.String,
+                    issuer: Swift.String,
+                    redirectUri: Swift.String
+                ) {
+                    self.clientId = clientId
+                    self.issuer = issuer
+                    self.redirectUri = redirectUri
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case clientId = "client_id"
+                    case issuer
+                    case redirectUri = "redirect_uri"
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/SSOConnection/oidc`.
+            public var oidc: Components.Schemas.SSOConnection.OidcPayload?
+            /// - Remark: Generated from `#/components/schemas/SSOConnection/protocol`.
+            public var _protocol: OpenAPIRuntime.OpenAPIValueContainer
+            /// - Remark: Generated from `#/components/schemas/SSOConnection/return_url`.
+            public var returnUrl: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SSOConnection/saml`.
+            public struct SamlPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/SSOConnection/saml/acs_url`.
+                public var acsUrl: Swift.String
+                /// - Remark: Generated from `#/components/schemas/SSOConnection/saml/allow_idp_initiated`.
+                public var allowIdpInitiated: Swift.Bool
+                /// - Remark: Generated from `#/components/schemas/SSOConnection/saml/certificates`.
+                public var certificates: [Swift.String]
+                /// - Remark: Generated from `#/components/schemas/SSOConnection/saml/idp_entity_id`.
+                public var idpEntityId: Swift.String
+                /// - Remark: Generated from `#/components/schemas/SSOConnection/saml/metadata_url`.
+                public var metadataUrl: Swift.String
+                /// - Remark: Generated from `#/components/schemas/SSOConnection/saml/sp_entity_id`.
+                public var spEntityId: Swift.String
+                /// - Remark: Generated from `#/components/schemas/SSOConnection/saml/sso_url`.
+                public var ssoUrl: Swift.String
+                /// Creates a new `SamlPayload`.
+                ///
+                /// - Parameters:
+                ///   - acsUrl:
+                ///   - allowIdpInitiated:
+                ///   - certificates:
+                ///   - idpEntityId:
+                ///   - metadataUrl:
+                ///   - spEntityId:
+                ///   - ssoUrl:
+                public init(
+                    acsUrl: Swift.String,
+                    allowIdpInitiated: Swift.Bool,
+                    certificates: [Swift.String],
+                    idpEntityId: Swift.String,
+                    metadataUrl: Swift.String,
+                    spEntityId: Swift.String,
+                    ssoUrl: Swift.String
+                ) {
+                    self.acsUrl = acsUrl
+                    self.allowIdpInitiated = allowIdpInitiated
+                    self.certificates = certificates
+                    self.idpEntityId = idpEntityId
+                    self.metadataUrl = metadataUrl
+                    self.spEntityId = spEntityId
+                    self.ssoUrl = ssoUrl
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case acsUrl = "acs_url"
+                    case allowIdpInitiated = "allow_idp_initiated"
+                    case certificates
+                    case idpEntityId = "idp_entity_id"
+                    case metadataUrl = "metadata_url"
+                    case spEntityId = "sp_entity_id"
+                    case ssoUrl = "sso_url"
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/SSOConnection/saml`.
+            public var saml: Components.Schemas.SSOConnection.SamlPayload?
+            /// - Remark: Generated from `#/components/schemas/SSOConnection/updated_at`.
+            public var updatedAt: Foundation.Date
+            /// Creates a new `SSOConnection`.
+            ///
+            /// - Parameters:
+            ///   - createdAt:
+            ///   - defaultRole:
+            ///   - domains:
+            ///   - enabled:
+            ///   - id:
+            ///   - name:
+            ///   - oidc:
+            ///   - _protocol:
+            ///   - returnUrl:
+            ///   - saml:
+            ///   - updatedAt:
+            public init(
+                createdAt: Foundation.Date,
+                defaultRole: OpenAPIRuntime.OpenAPIValueContainer,
+                domains: [Swift.String],
+                enabled: Swift.Bool,
+                id: Swift.String,
+                name: Swift.String,
+                oidc: Components.Schemas.SSOConnection.OidcPayload? = nil,
+                _protocol: OpenAPIRuntime.OpenAPIValueContainer,
+                returnUrl: Swift.String,
+                saml: Components.Schemas.SSOConnection.SamlPayload? = nil,
+                updatedAt: Foundation.Date
+            ) {
+                self.createdAt = createdAt
+                self.defaultRole = defaultRole
+                self.domains = domains
+                self.enabled = enabled
+                self.id = id
+                self.name = name
+                self.oidc = oidc
+                self._protocol = _protocol
+                self.returnUrl = returnUrl
+                self.saml = saml
+                self.updatedAt = updatedAt
+            }
+            public enum CodingKeys: String, CodingKey {
+                case createdAt = "created_at"
+                case defaultRole = "default_role"
+                case domains
+                case enabled
+                case id
+                case name
+                case oidc
+                case _protocol = "protocol"
+                case returnUrl = "return_url"
+                case saml
+                case updatedAt = "updated_at"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/SSOConnectionPage`.
+        public struct SSOConnectionPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SSOConnectionPage/items`.
+            public var items: [Components.Schemas.SSOConnection]
+            /// - Remark: Generated from `#/components/schemas/SSOConnectionPage/next_cursor`.
+            public var nextCursor: Swift.String?
+            /// Creates a new `SSOConnectionPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            public init(
+                items: [Components.Schemas.SSOConnection],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            public enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor = "next_cursor"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/SSOExchangeRequest`.
+        public struct SSOExchangeRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SSOExchangeRequest/code`.
+            public var code: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SSOExchangeRequest/refresh_token_delivery`.
+            public var refreshTokenDelivery: Components.Schemas.RefreshTokenDelivery?
+            /// Creates a new `SSOExchangeRequest`.
+            ///
+            /// - Parameters:
+            ///   - code:
+            ///   - refreshTokenDelivery:
+            public init(
+                code: Swift.String,
+                refreshTokenDelivery: Components.Schemas.RefreshTokenDelivery? = nil
+            ) {
+                self.code = code
+                self.refreshTokenDelivery = refreshTokenDelivery
+            }
+            public enum CodingKeys: String, CodingKey {
+                case code
+                case refreshTokenDelivery = "refresh_token_delivery"
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/SecondStep`.
         public struct SecondStep: Codable, Hashable, Sendable {
             /// Seconds until the token stops working.
@@ -4207,6 +4558,147 @@ extension Components {
                 case description
                 case name
                 case permissions
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/UpdateSSOConnectionRequest`.
+        public struct UpdateSSOConnectionRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/UpdateSSOConnectionRequest/default_role`.
+            public var defaultRole: OpenAPIRuntime.OpenAPIValueContainer?
+            /// - Remark: Generated from `#/components/schemas/UpdateSSOConnectionRequest/domains`.
+            public var domains: [Swift.String]?
+            /// - Remark: Generated from `#/components/schemas/UpdateSSOConnectionRequest/enabled`.
+            public var enabled: Swift.Bool?
+            /// - Remark: Generated from `#/components/schemas/UpdateSSOConnectionRequest/name`.
+            public var name: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/UpdateSSOConnectionRequest/oidc`.
+            public struct OidcPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/UpdateSSOConnectionRequest/oidc/client_id`.
+                public var clientId: Swift.String
+                /// - Remark: Generated from `#/components/schemas/UpdateSSOConnectionRequest/oidc/client_secret`.
+                public var clientSecret: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/UpdateSSOConnectionRequest/oidc/issuer`.
+                public var issuer: Swift.String?
+                /// A directory id or domain, `organizations` (the default) or `common`.
+                ///
+                /// - Remark: Generated from `#/components/schemas/UpdateSSOConnectionRequest/oidc/microsoft_tenant`.
+                public var microsoftTenant: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/UpdateSSOConnectionRequest/oidc/preset`.
+                public var preset: OpenAPIRuntime.OpenAPIValueContainer?
+                /// Creates a new `OidcPayload`.
+                ///
+                /// - Parameters:
+                ///   - clientId:
+                ///   - clientSecret:
+                ///   - issuer:
+                ///   - microsoftTenant: A directory id or domain, `organizations` (the default) or `common`.
+                ///   - preset:
+                public init(
+                    clientId: Swift.String,
+                    clientSecret: Swift.String? = nil,
+                    issuer: Swift.String? = nil,
+                    microsoftTenant: Swift.String? = nil,
+                    preset: OpenAPIRuntime.OpenAPIValueContainer? = nil
+                ) {
+                    self.clientId = clientId
+                    self.clientSecret = clientSecret
+                    self.issuer = issuer
+                    self.microsoftTenant = microsoftTenant
+                    self.preset = preset
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case clientId = "client_id"
+                    case clientSecret = "client_secret"
+                    case issuer
+                    case microsoftTenant = "microsoft_tenant"
+                    case preset
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/UpdateSSOConnectionRequest/oidc`.
+            public var oidc: Components.Schemas.UpdateSSOConnectionRequest.OidcPayload?
+            /// - Remark: Generated from `#/components/schemas/UpdateSSOConnectionRequest/return_url`.
+            public var returnUrl: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/UpdateSSOConnectionRequest/saml`.
+            public struct SamlPayload: Codable, Hashable, Sendable {
+                /// Accept responses nobody asked for (off unless set).
+                ///
+                /// - Remark: Generated from `#/components/schemas/UpdateSSOConnectionRequest/saml/allow_idp_initiated`.
+                public var allowIdpInitiated: Swift.Bool?
+                /// - Remark: Generated from `#/components/schemas/UpdateSSOConnectionRequest/saml/certificates`.
+                public var certificates: [Swift.String]?
+                /// - Remark: Generated from `#/components/schemas/UpdateSSOConnectionRequest/saml/idp_entity_id`.
+                public var idpEntityId: Swift.String?
+                /// The identity provider's metadata; its entity id, redirect endpoint and signing certificates are taken from it.
+                ///
+                /// - Remark: Generated from `#/components/schemas/UpdateSSOConnectionRequest/saml/metadata_xml`.
+                public var metadataXml: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/UpdateSSOConnectionRequest/saml/sso_url`.
+                public var ssoUrl: Swift.String?
+                /// Creates a new `SamlPayload`.
+                ///
+                /// - Parameters:
+                ///   - allowIdpInitiated: Accept responses nobody asked for (off unless set).
+                ///   - certificates:
+                ///   - idpEntityId:
+                ///   - metadataXml: The identity provider's metadata; its entity id, redirect endpoint and signing certificates are taken from it.
+                ///   - ssoUrl:
+                public init(
+                    allowIdpInitiated: Swift.Bool? = nil,
+                    certificates: [Swift.String]? = nil,
+                    idpEntityId: Swift.String? = nil,
+                    metadataXml: Swift.String? = nil,
+                    ssoUrl: Swift.String? = nil
+                ) {
+                    self.allowIdpInitiated = allowIdpInitiated
+                    self.certificates = certificates
+                    self.idpEntityId = idpEntityId
+                    self.metadataXml = metadataXml
+                    self.ssoUrl = ssoUrl
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case allowIdpInitiated = "allow_idp_initiated"
+                    case certificates
+                    case idpEntityId = "idp_entity_id"
+                    case metadataXml = "metadata_xml"
+                    case ssoUrl = "sso_url"
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/UpdateSSOConnectionRequest/saml`.
+            public var saml: Components.Schemas.UpdateSSOConnectionRequest.SamlPayload?
+            /// Creates a new `UpdateSSOConnectionRequest`.
+            ///
+            /// - Parameters:
+            ///   - defaultRole:
+            ///   - domains:
+            ///   - enabled:
+            ///   - name:
+            ///   - oidc:
+            ///   - returnUrl:
+            ///   - saml:
+            public init(
+                defaultRole: OpenAPIRuntime.OpenAPIValueContainer? = nil,
+                domains: [Swift.String]? = nil,
+                enabled: Swift.Bool? = nil,
+                name: Swift.String? = nil,
+                oidc: Components.Schemas.UpdateSSOConnectionRequest.OidcPayload? = nil,
+                returnUrl: Swift.String? = nil,
+                saml: Components.Schemas.UpdateSSOConnectionRequest.SamlPayload? = nil
+            ) {
+                self.defaultRole = defaultRole
+                self.domains = domains
+                self.enabled = enabled
+                self.name = name
+                self.oidc = oidc
+                self.returnUrl = returnUrl
+                self.saml = saml
+            }
+            public enum CodingKeys: String, CodingKey {
+                case defaultRole = "default_role"
+                case domains
+                case enabled
+                case name
+                case oidc
+                case returnUrl = "return_url"
+                case saml
             }
         }
         /// - Remark: Generated from `#/components/schemas/UpdateTeamRequest`.

@@ -148,6 +148,39 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /api/v1/auth/reset-password`.
     /// - Remark: Generated from `#/paths//api/v1/auth/reset-password/post(resetPassword)`.
     func resetPassword(_ input: Operations.ResetPassword.Input) async throws -> Operations.ResetPassword.Output
+    /// Exchange the one-time code from a single sign-on for tokens.
+    ///
+    /// The code from the return URL works once, for 60 seconds. The answer is that of a sign-in, for the connection's tenant.
+    ///
+    /// - Remark: HTTP `POST /api/v1/auth/sso/exchange`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/sso/exchange/post(exchangeSingleSignOnCode)`.
+    func exchangeSingleSignOnCode(_ input: Operations.ExchangeSingleSignOnCode.Input) async throws -> Operations.ExchangeSingleSignOnCode.Output
+    /// The OpenID provider's answer (the redirect URI of every OpenID connection).
+    ///
+    /// Takes `state` and `code` (or `error`). The code is exchanged with the PKCE verifier; the ID token is verified against the provider's keys (`iss`, `aud`, `azp`, `exp`, `iat`, `nonce`); the email must be verified by the provider and at one of the connection's domains.
+    ///
+    /// - Remark: HTTP `GET /api/v1/auth/sso/oidc/callback`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/sso/oidc/callback/get(finishOpenIDSignOn)`.
+    func finishOpenIDSignOn(_ input: Operations.FinishOpenIDSignOn.Input) async throws -> Operations.FinishOpenIDSignOn.Output
+    /// The SAML assertion consumer (HTTP-POST binding).
+    ///
+    /// Takes `SAMLResponse` and `RelayState` as a form. The signature is checked with libxmlsec1 against the connection's pinned certificates only, on the element actually signed; `Destination`, `Recipient`, `Audience`, the validity window (bounded skew), `InResponseTo` and each assertion id's single use are checked. Responses nobody asked for are refused unless the connection allows them.
+    ///
+    /// - Remark: HTTP `POST /api/v1/auth/sso/saml/{tenant_id}/{connection_id}/acs`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/sso/saml/{tenant_id}/{connection_id}/acs/post(finishSAMLSignOn)`.
+    func finishSAMLSignOn(_ input: Operations.FinishSAMLSignOn.Input) async throws -> Operations.FinishSAMLSignOn.Output
+    /// The service provider metadata of a SAML connection, for its identity provider.
+    ///
+    /// - Remark: HTTP `GET /api/v1/auth/sso/saml/{tenant_id}/{connection_id}/metadata`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/sso/saml/{tenant_id}/{connection_id}/metadata/get(getSAMLServiceProviderMetadata)`.
+    func getSAMLServiceProviderMetadata(_ input: Operations.GetSAMLServiceProviderMetadata.Input) async throws -> Operations.GetSAMLServiceProviderMetadata.Output
+    /// Send the browser to the tenant's identity provider.
+    ///
+    /// With `tenant_slug` and, when the tenant has several enabled connections, `connection_id`. OpenID Connect: authorization code flow with PKCE (S256), `state` and `nonce`. SAML: an AuthnRequest over HTTP-Redirect whose id the response must answer. `state` is the application's own value, handed back with the code. The flow must finish within 10 minutes.
+    ///
+    /// - Remark: HTTP `GET /api/v1/auth/sso/start`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/sso/start/get(startSingleSignOn)`.
+    func startSingleSignOn(_ input: Operations.StartSingleSignOn.Input) async throws -> Operations.StartSingleSignOn.Output
     /// Point the caller's session at another of their tenants.
     ///
     /// The session acts in the tenant from now on (later refreshes too); the response carries an access token for it. The refresh token is unchanged.
@@ -453,6 +486,41 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `DELETE /api/v1/roles/{id}`.
     /// - Remark: Generated from `#/paths//api/v1/roles/{id}/delete(deleteRole)`.
     func deleteRole(_ input: Operations.DeleteRole.Input) async throws -> Operations.DeleteRole.Output
+    /// List the tenant's single sign-on connections, oldest first.
+    ///
+    /// Never shows a client secret. A SAML connection shows what to give the identity provider (`sp_entity_id`, `acs_url`, `metadata_url`); an OpenID Connect one the `redirect_uri` to register. The `sso` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/sso/connections`.
+    /// - Remark: Generated from `#/paths//api/v1/sso/connections/get(listSSOConnections)`.
+    func listSSOConnections(_ input: Operations.ListSSOConnections.Input) async throws -> Operations.ListSSOConnections.Output
+    /// Create a single sign-on connection (OpenID Connect or SAML).
+    ///
+    /// Give `oidc` (an `issuer`, or a `preset`: `google`, or `microsoft` with `microsoft_tenant`; a `client_id` and usually a `client_secret`, stored sealed and never shown) or `saml` (the identity provider's `metadata_xml`, or `idp_entity_id`, `sso_url` and `certificates`). `domains` are the email domains the connection serves: only addresses there are signed in, linked to an existing account or given a new one. People who are not members yet join with `default_role` (`member` unless given; never `owner`). After signing in the browser returns to `return_url` with a one-time `code` for `POST /api/v1/auth/sso/exchange`. The `sso` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `POST /api/v1/sso/connections`.
+    /// - Remark: Generated from `#/paths//api/v1/sso/connections/post(createSSOConnection)`.
+    func createSSOConnection(_ input: Operations.CreateSSOConnection.Input) async throws -> Operations.CreateSSOConnection.Output
+    /// One single sign-on connection.
+    ///
+    /// Never shows the client secret. The `sso` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/sso/connections/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/sso/connections/{id}/get(getSSOConnection)`.
+    func getSSOConnection(_ input: Operations.GetSSOConnection.Input) async throws -> Operations.GetSSOConnection.Output
+    /// Change a single sign-on connection.
+    ///
+    /// Absent fields stay. `oidc` replaces the OpenID settings (and the secret, when `client_secret` is given); `saml` replaces the SAML settings. A connection's protocol does not change. The `sso` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `PATCH /api/v1/sso/connections/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/sso/connections/{id}/patch(updateSSOConnection)`.
+    func updateSSOConnection(_ input: Operations.UpdateSSOConnection.Input) async throws -> Operations.UpdateSSOConnection.Output
+    /// Delete a single sign-on connection.
+    ///
+    /// Sign-ins through it stop at once; accounts and memberships made through it stay. The `sso` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/sso/connections/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/sso/connections/{id}/delete(deleteSSOConnection)`.
+    func deleteSSOConnection(_ input: Operations.DeleteSSOConnection.Input) async throws -> Operations.DeleteSSOConnection.Output
     /// List the tenant's teams, oldest first.
     ///
     /// An API key bound to one team cannot list teams (403 `out_of_scope`).
@@ -979,6 +1047,81 @@ extension APIProtocol {
         try await resetPassword(Operations.ResetPassword.Input(
             headers: headers,
             body: body
+        ))
+    }
+    /// Exchange the one-time code from a single sign-on for tokens.
+    ///
+    /// The code from the return URL works once, for 60 seconds. The answer is that of a sign-in, for the connection's tenant.
+    ///
+    /// - Remark: HTTP `POST /api/v1/auth/sso/exchange`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/sso/exchange/post(exchangeSingleSignOnCode)`.
+    public func exchangeSingleSignOnCode(
+        headers: Operations.ExchangeSingleSignOnCode.Input.Headers = .init(),
+        body: Operations.ExchangeSingleSignOnCode.Input.Body
+    ) async throws -> Operations.ExchangeSingleSignOnCode.Output {
+        try await exchangeSingleSignOnCode(Operations.ExchangeSingleSignOnCode.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// The OpenID provider's answer (the redirect URI of every OpenID connection).
+    ///
+    /// Takes `state` and `code` (or `error`). The code is exchanged with the PKCE verifier; the ID token is verified against the provider's keys (`iss`, `aud`, `azp`, `exp`, `iat`, `nonce`); the email must be verified by the provider and at one of the connection's domains.
+    ///
+    /// - Remark: HTTP `GET /api/v1/auth/sso/oidc/callback`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/sso/oidc/callback/get(finishOpenIDSignOn)`.
+    public func finishOpenIDSignOn(
+        query: Operations.FinishOpenIDSignOn.Input.Query = .init(),
+        headers: Operations.FinishOpenIDSignOn.Input.Headers = .init()
+    ) async throws -> Operations.FinishOpenIDSignOn.Output {
+        try await finishOpenIDSignOn(Operations.FinishOpenIDSignOn.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// The SAML assertion consumer (HTTP-POST binding).
+    ///
+    /// Takes `SAMLResponse` and `RelayState` as a form. The signature is checked with libxmlsec1 against the connection's pinned certificates only, on the element actually signed; `Destination`, `Recipient`, `Audience`, the validity window (bounded skew), `InResponseTo` and each assertion id's single use are checked. Responses nobody asked for are refused unless the connection allows them.
+    ///
+    /// - Remark: HTTP `POST /api/v1/auth/sso/saml/{tenant_id}/{connection_id}/acs`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/sso/saml/{tenant_id}/{connection_id}/acs/post(finishSAMLSignOn)`.
+    public func finishSAMLSignOn(
+        path: Operations.FinishSAMLSignOn.Input.Path,
+        headers: Operations.FinishSAMLSignOn.Input.Headers = .init(),
+        body: Operations.FinishSAMLSignOn.Input.Body
+    ) async throws -> Operations.FinishSAMLSignOn.Output {
+        try await finishSAMLSignOn(Operations.FinishSAMLSignOn.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// The service provider metadata of a SAML connection, for its identity provider.
+    ///
+    /// - Remark: HTTP `GET /api/v1/auth/sso/saml/{tenant_id}/{connection_id}/metadata`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/sso/saml/{tenant_id}/{connection_id}/metadata/get(getSAMLServiceProviderMetadata)`.
+    public func getSAMLServiceProviderMetadata(
+        path: Operations.GetSAMLServiceProviderMetadata.Input.Path,
+        headers: Operations.GetSAMLServiceProviderMetadata.Input.Headers = .init()
+    ) async throws -> Operations.GetSAMLServiceProviderMetadata.Output {
+        try await getSAMLServiceProviderMetadata(Operations.GetSAMLServiceProviderMetadata.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Send the browser to the tenant's identity provider.
+    ///
+    /// With `tenant_slug` and, when the tenant has several enabled connections, `connection_id`. OpenID Connect: authorization code flow with PKCE (S256), `state` and `nonce`. SAML: an AuthnRequest over HTTP-Redirect whose id the response must answer. `state` is the application's own value, handed back with the code. The flow must finish within 10 minutes.
+    ///
+    /// - Remark: HTTP `GET /api/v1/auth/sso/start`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/sso/start/get(startSingleSignOn)`.
+    public func startSingleSignOn(
+        query: Operations.StartSingleSignOn.Input.Query,
+        headers: Operations.StartSingleSignOn.Input.Headers = .init()
+    ) async throws -> Operations.StartSingleSignOn.Output {
+        try await startSingleSignOn(Operations.StartSingleSignOn.Input(
+            query: query,
+            headers: headers
         ))
     }
     /// Point the caller's session at another of their tenants.
@@ -1624,6 +1767,83 @@ extension APIProtocol {
         headers: Operations.DeleteRole.Input.Headers = .init()
     ) async throws -> Operations.DeleteRole.Output {
         try await deleteRole(Operations.DeleteRole.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// List the tenant's single sign-on connections, oldest first.
+    ///
+    /// Never shows a client secret. A SAML connection shows what to give the identity provider (`sp_entity_id`, `acs_url`, `metadata_url`); an OpenID Connect one the `redirect_uri` to register. The `sso` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/sso/connections`.
+    /// - Remark: Generated from `#/paths//api/v1/sso/connections/get(listSSOConnections)`.
+    public func listSSOConnections(
+        query: Operations.ListSSOConnections.Input.Query = .init(),
+        headers: Operations.ListSSOConnections.Input.Headers = .init()
+    ) async throws -> Operations.ListSSOConnections.Output {
+        try await listSSOConnections(Operations.ListSSOConnections.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Create a single sign-on connection (OpenID Connect or SAML).
+    ///
+    /// Give `oidc` (an `issuer`, or a `preset`: `google`, or `microsoft` with `microsoft_tenant`; a `client_id` and usually a `client_secret`, stored sealed and never shown) or `saml` (the identity provider's `metadata_xml`, or `idp_entity_id`, `sso_url` and `certificates`). `domains` are the email domains the connection serves: only addresses there are signed in, linked to an existing account or given a new one. People who are not members yet join with `default_role` (`member` unless given; never `owner`). After signing in the browser returns to `return_url` with a one-time `code` for `POST /api/v1/auth/sso/exchange`. The `sso` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `POST /api/v1/sso/connections`.
+    /// - Remark: Generated from `#/paths//api/v1/sso/connections/post(createSSOConnection)`.
+    public func createSSOConnection(
+        headers: Operations.CreateSSOConnection.Input.Headers = .init(),
+        body: Operations.CreateSSOConnection.Input.Body
+    ) async throws -> Operations.CreateSSOConnection.Output {
+        try await createSSOConnection(Operations.CreateSSOConnection.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// One single sign-on connection.
+    ///
+    /// Never shows the client secret. The `sso` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `GET /api/v1/sso/connections/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/sso/connections/{id}/get(getSSOConnection)`.
+    public func getSSOConnection(
+        path: Operations.GetSSOConnection.Input.Path,
+        headers: Operations.GetSSOConnection.Input.Headers = .init()
+    ) async throws -> Operations.GetSSOConnection.Output {
+        try await getSSOConnection(Operations.GetSSOConnection.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Change a single sign-on connection.
+    ///
+    /// Absent fields stay. `oidc` replaces the OpenID settings (and the secret, when `client_secret` is given); `saml` replaces the SAML settings. A connection's protocol does not change. The `sso` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `PATCH /api/v1/sso/connections/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/sso/connections/{id}/patch(updateSSOConnection)`.
+    public func updateSSOConnection(
+        path: Operations.UpdateSSOConnection.Input.Path,
+        headers: Operations.UpdateSSOConnection.Input.Headers = .init(),
+        body: Operations.UpdateSSOConnection.Input.Body
+    ) async throws -> Operations.UpdateSSOConnection.Output {
+        try await updateSSOConnection(Operations.UpdateSSOConnection.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Delete a single sign-on connection.
+    ///
+    /// Sign-ins through it stop at once; accounts and memberships made through it stay. The `sso` module must be on for the tenant (404 otherwise).
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/sso/connections/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/sso/connections/{id}/delete(deleteSSOConnection)`.
+    public func deleteSSOConnection(
+        path: Operations.DeleteSSOConnection.Input.Path,
+        headers: Operations.DeleteSSOConnection.Input.Headers = .init()
+    ) async throws -> Operations.DeleteSSOConnection.Output {
+        try await deleteSSOConnection(Operations.DeleteSSOConnection.Input(
             path: path,
             headers: headers
         ))
