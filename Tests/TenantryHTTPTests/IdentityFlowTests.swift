@@ -355,7 +355,7 @@ struct IdentityFlowTests {
         limits.registrationsPerIPPerHour = 10_000
         try await withTestApplication(engine, limits: limits) { client, context in
             var known: [String] = []
-            for _ in 0..<16 { known.append(try await client.register().email) }
+            for _ in 0..<20 { known.append(try await client.register().email) }
             // Drop the sign-up emails, so that only what the recovery requests queue is counted.
             _ = try await queuedEmails(context)
             try await context.database.database.withGlobal { scope in
@@ -367,7 +367,9 @@ struct IdentityFlowTests {
             // Interleaved, so that whatever else the machine does weighs on both alike; each known
             // address asked once (before the per-account limit), as an outsider probing would.
             for (index, email) in known.enumerated() {
-                for (address, isKnown) in [(email, true), ("nobody-\(index)@example.org", false)] {
+                // Which goes first alternates, so that neither kind always follows the other.
+                let pair = [(email, true), ("nobody-\(index)@example.org", false)]
+                for (address, isKnown) in index.isMultiple(of: 2) ? pair : pair.reversed() {
                     let start = clock.now
                     let answer = try await client.json(.post, "/api/v1/auth/forgot-password", ["email": address])
                     let took = start.duration(to: clock.now)
@@ -389,14 +391,16 @@ struct IdentityFlowTests {
             // The queued requests then send one email per registered address, none for the others.
             let emails = try await queuedEmails(context)
             #expect(Set(emails.map(\.to.rawValue)) == Set(known.map { $0.lowercased() }))
-            // The same work takes the same time: the medians are within half of each other (before
-            // the lookup moved off the request path, a registered address took 2-3 times longer).
-            func median(_ times: [Duration]) -> Double {
+            // The same work takes the same time. Before the lookup moved off the request path, a
+            // registered address took 2 to 3 times as long. The lower quartiles are compared: they
+            // show the work itself, and whatever else the machine does (other suites run at the
+            // same time) mostly lengthens the slower half.
+            func lowerQuartile(_ times: [Duration]) -> Double {
                 let sorted = times.map { Double($0.components.attoseconds) / 1e18 + Double($0.components.seconds) }.sorted()
-                return sorted[sorted.count / 2]
+                return sorted[sorted.count / 4]
             }
-            let ratio = median(knownTimes) / median(unknownTimes)
-            #expect(ratio > 0.67 && ratio < 1.5, "known/unknown median ratio \(ratio)")
+            let ratio = lowerQuartile(knownTimes) / lowerQuartile(unknownTimes)
+            #expect(ratio > 0.6 && ratio < 1.6, "known/unknown lower-quartile ratio \(ratio)")
         }
     }
 

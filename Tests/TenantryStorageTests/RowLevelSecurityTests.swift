@@ -16,6 +16,9 @@ struct RowLevelSecurityTests {
     static let globalTables: Set<String> = [
         "tenantry_migrations", "tenants", "users", "sessions", "refresh_tokens", "signing_keys", "user_tokens", "jobs",
         "platform_audit_events", "platform_operators", "plans", "idempotency_records",
+        // A person's second factor serves every tenant; challenges and SSO flows are found by
+        // token hash before any tenant is known (they name theirs in `context_tenant_id`).
+        "user_mfa", "recovery_codes", "mfa_challenges", "sso_flows", "sso_grants", "saml_assertions_used",
     ]
 
     static func tenantScopedTables(_ context: TestDatabaseContext) async throws -> [String] {
