@@ -9,7 +9,8 @@ import Testing
 struct SingleSignOnTests {
     static let returnURL = "http://127.0.0.1:9/app/signed-in"
 
-    @Test("connections are created, read, changed and deleted; a client secret is never shown; bad settings are 422",
+    @Test(
+        "connections are created, read, changed and deleted; a client secret is never shown; bad settings are 422",
         arguments: TestDatabase.all)
     func connections(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, context in
@@ -24,9 +25,12 @@ struct SingleSignOnTests {
             #expect(!oidc.raw.contains("s3cret-value"))
             #expect(oidc.body["default_role"] as? String == "member")
             #expect(oidc.body["domains"] as? [String] == ["acme.example"])
-            #expect(((oidc.body["oidc"] as? [String: Any])?["redirect_uri"] as? String)?.hasSuffix("/api/v1/auth/sso/oidc/callback") == true)
+            #expect(
+                ((oidc.body["oidc"] as? [String: Any])?["redirect_uri"] as? String)?.hasSuffix("/api/v1/auth/sso/oidc/callback")
+                    == true)
             let stored = try await context.database.database.withPlatform { scope in
-                try await scope.sql.raw("SELECT client_secret FROM sso_connections").first(decodingColumn: "client_secret", as: String.self)
+                try await scope.sql.raw("SELECT client_secret FROM sso_connections").first(
+                    decodingColumn: "client_secret", as: String.self)
             }
             #expect(stored != nil && stored?.contains("s3cret-value") == false)
             let saml = try await client.json(
@@ -79,7 +83,8 @@ struct SingleSignOnTests {
             }
             let id = try #require(oidc.body["id"] as? String)
             let changed = try await client.json(
-                .patch, "/api/v1/sso/connections/\(id)", ["enabled": false, "oidc": ["preset": "microsoft", "client_id": "abc"]],
+                .patch, "/api/v1/sso/connections/\(id)",
+                ["enabled": false, "oidc": ["preset": "microsoft", "client_id": "abc"]],
                 token: owner.accessToken)
             #expect(changed.status == .ok, "\(changed.raw)")
             #expect(changed.body["enabled"] as? Bool == false)
@@ -92,7 +97,8 @@ struct SingleSignOnTests {
             #expect(crossed.status == .unprocessableContent)
             let list = try await client.json(.get, "/api/v1/sso/connections", token: owner.accessToken)
             #expect((list.body["items"] as? [[String: Any]])?.count == 2)
-            #expect(try await client.json(.delete, "/api/v1/sso/connections/\(id)", token: owner.accessToken).status == .noContent)
+            #expect(
+                try await client.json(.delete, "/api/v1/sso/connections/\(id)", token: owner.accessToken).status == .noContent)
             #expect(try await client.json(.get, "/api/v1/sso/connections/\(id)", token: owner.accessToken).status == .notFound)
             let audit = try await client.json(.get, "/api/v1/audit-events?limit=100", token: owner.accessToken)
             let actions = ((audit.body["items"] as? [[String: Any]]) ?? []).compactMap { $0["action"] as? String }
@@ -129,7 +135,9 @@ struct SingleSignOnTests {
             let relayState = try #require(request["relay_state"] as? String)
             #expect(request["acs"] as? String == acs)
 
-            func post(_ response: String, relayState: String?) async throws -> (status: HTTPResponse.Status, location: String?, body: [String: Any]) {
+            func post(_ response: String, relayState: String?) async throws -> (
+                status: HTTPResponse.Status, location: String?, body: [String: Any]
+            ) {
                 var fields = ["SAMLResponse": response]
                 if let relayState { fields["RelayState"] = relayState }
                 return try await client.raw(
@@ -197,10 +205,18 @@ struct SingleSignOnTests {
             for action in ["auth.sso_succeeded", "auth.sso_failed", "member.added", "auth.login_succeeded"] {
                 #expect(actions.contains(action), "\(action)")
             }
+
+            // Without the `sso` module on its plan, the tenant's connection signs nobody in.
+            let admin = try await client.signedInOperator(context.identity)
+            try await PlansTests.override(client, admin, tenant: owner.tenantID, ["modules": ["sso": false]])
+            let off = try await client.raw(.get, "/api/v1/auth/sso/start?tenant_slug=\(owner.tenantSlug)")
+            #expect(off.status == .notFound)
+            #expect(try await post(idpInitiated, relayState: nil).status == .notFound)
         }
     }
 
-    @Test("OpenID Connect: oidc-provider-mock signs in a person with a verified address of the connection's domain",
+    @Test(
+        "OpenID Connect: oidc-provider-mock signs in a person with a verified address of the connection's domain",
         arguments: TestDatabase.all)
     func openIDSignIn(engine: TestDatabase) async throws {
         let peer = try await PythonPeer(
@@ -224,7 +240,8 @@ struct SingleSignOnTests {
                 ], token: owner.accessToken)
             #expect(created.status == .created, "\(created.raw)")
 
-            func signIn(as subject: String) async throws -> (status: HTTPResponse.Status, location: String?, body: [String: Any]) {
+            func signIn(as subject: String) async throws -> (status: HTTPResponse.Status, location: String?, body: [String: Any])
+            {
                 let start = try await client.raw(.get, "/api/v1/auth/sso/start?tenant_slug=\(owner.tenantSlug)&state=s1")
                 #expect(start.status == .found)
                 let authorize = try #require(start.location)

@@ -80,6 +80,6 @@ public struct UseCases: Sendable {
         ssoConnections = SSOConnectionService(database: database, masterKey: environment.masterKey)
         singleSignOn = SingleSignOnService(
             database: database, masterKey: environment.masterKey, openID: environment.openID, signIn: signIn,
-            publicURL: environment.publicURL)
+            publicURL: environment.publicURL, entitlements: environment.caches.entitlements)
     }
 }

@@ -1,5 +1,5 @@
-public import Foundation
 import Crypto
+public import Foundation
 public import TenantryCore
 public import TenantrySAML
 
@@ -28,6 +28,8 @@ public struct SingleSignOnService: Sendable {
     public let signIn: SignInService
     /// The public base URL (callback and SAML endpoints).
     public let publicURL: String
+    /// Whether a tenant's plan includes the `sso` module.
+    public let entitlements: EntitlementDirectory
     /// The security events.
     public let events: UserEvents
 
@@ -39,8 +41,9 @@ public struct SingleSignOnService: Sendable {
     /// Creates the use case.
     public init(
         database: any DataStore, masterKey: MasterKey, openID: (any OpenIDConnectClient)?, signIn: SignInService,
-        publicURL: String
+        publicURL: String, entitlements: EntitlementDirectory
     ) {
+        self.entitlements = entitlements
         self.database = database
         self.masterKey = masterKey
         self.openID = openID
@@ -67,7 +70,7 @@ public struct SingleSignOnService: Sendable {
     /// its only enabled one).
     public func start(tenantSlug: Slug, connectionID: SSOConnectionID?, clientState: String?) async throws -> URL {
         guard let tenant = try await database.readGlobal({ scope in try await scope.tenants.find(slug: tenantSlug) }),
-            tenant.status == .active
+            tenant.status == .active, try await entitlements.entitlements(for: tenant.id).modules.contains(.sso)
         else { throw Self.noConnection }
         let connection = try await database.withTenant(tenant.id) { scope -> SSOConnection in
             let candidates: [SSOConnection]
@@ -338,7 +341,10 @@ public struct SingleSignOnService: Sendable {
     private func usableConnection(
         _ tenantID: TenantID, _ connectionID: SSOConnectionID, kind: SSOProtocol, requireEnabled: Bool = true
     ) async throws -> SSOConnection {
-        let connection = try await database.withTenant(tenantID) { scope in try await scope.ssoConnections.find(id: connectionID) }
+        // A plan without the `sso` module signs nobody in through a connection it still has.
+        guard try await entitlements.entitlements(for: tenantID).modules.contains(.sso) else { throw Self.noConnection }
+        let connection = try await database.withTenant(tenantID) { scope in try await scope.ssoConnections.find(id: connectionID)
+        }
         guard let connection, connection.kind == kind, connection.enabled || !requireEnabled else {
             throw Self.noConnection
         }
