@@ -187,8 +187,9 @@ public struct SingleSignOnService: Sendable {
                 claims = try await openID.verify(
                     idToken: idToken, provider: provider,
                     expectations: IDTokenExpectations(issuer: provider.issuer, clientID: settings.clientID, nonce: nonce))
-            } catch let refusal as OpenIDError {
-                throw Self.failed("The identity provider's answer was refused (\(refusal)).")
+            } catch {
+                // Typed: only an OpenIDError (a closed set of safe names) reaches here.
+                throw Self.failed("The identity provider's answer was refused (\(error)).")
             }
             guard let text = claims.email, claims.emailVerified == true, let email = try? EmailAddress(text) else {
                 throw Self.failed("The identity provider did not vouch for an email address.")
