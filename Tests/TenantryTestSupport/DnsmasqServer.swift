@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -8,9 +8,9 @@ public import Foundation
 /// (UDP and TCP), answering only from the records given on its command line (no upstream, no
 /// hosts file, no configuration file), stopped when the test body ends.
 ///
-/// dnsmasq runs under a small shell that kills it when its standard input closes: `stop()`
-/// closes it, and so does the end of the test process, however it ends, so a server never
-/// outlives its test run.
+/// dnsmasq is started by a small shell that leaves a watcher behind, which kills it when its
+/// standard input closes: `stop()` closes it, and so does the end of the test process, however
+/// it ends, so a server never outlives its test run.
 public final class DnsmasqServer: Sendable {
     /// The port it listens on, over UDP and TCP.
     public let port: Int
@@ -18,9 +18,11 @@ public final class DnsmasqServer: Sendable {
     private let input: Pipe
     private let output: CapturedText
 
-    /// Runs the command in its arguments, killing it when standard input reaches its end; exits
-    /// when it exits.
-    private static let guardian = "exec 3<&0; \"$@\" & child=$!; (cat <&3 >/dev/null; kill $child 2>/dev/null) & wait $child"
+    /// Becomes the command in its arguments (`exec`, so the process is dnsmasq itself), leaving
+    /// behind a watcher that kills it when standard input reaches its end. SIGKILL, because a
+    /// process spawned from a test thread inherits that thread's signal mask, in which SIGTERM
+    /// is blocked.
+    private static let guardian = "exec 3<&0; (cat <&3 >/dev/null; kill -KILL $$ 2>/dev/null) & exec \"$@\""
 
     /// Starts dnsmasq with `records` (options such as `--txt-record=name,"text"`,
     /// `--cname=alias,target`, `--local=/example.test/`), runs `body`, and stops it.
@@ -87,6 +89,7 @@ public final class DnsmasqServer: Sendable {
     /// Stops the process.
     public func stop() {
         try? input.fileHandleForWriting.close()
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         (process.standardOutput as? Pipe)?.fileHandleForReading.readabilityHandler = nil
     }
@@ -110,12 +113,22 @@ public final class DnsmasqServer: Sendable {
         defer { close(descriptor) }
         var address = sockaddr_in6()
         address.sin6_family = sa_family_t(AF_INET6)
-        address.sin6_addr = in6addr_loopback
+        guard inet_pton(AF_INET6, "::1", &address.sin6_addr) == 1 else { return false }
         return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) == 0
             }
         }
+    }
+
+    /// The queried names once at least `count` queries are in the log (its lines arrive a
+    /// little after the answers do), or whatever is there after 5 seconds.
+    public func queriedNames(atLeast count: Int) async throws -> [String] {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while queriedNames.count < count, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return queriedNames
     }
 
     /// A port that is free on 127.0.0.1 for both UDP and TCP right now.

@@ -155,7 +155,8 @@ struct DNSTXTAnswer: Sendable, Hashable {
             if recordClass == DNSRecordType.classIN {
                 switch type {
                 case DNSRecordType.txt:
-                    texts.append((owner, try Self.readText(message[dataStart..<dataEnd])))
+                    let text = try Self.readText(message[dataStart..<dataEnd])
+                    texts.append((owner, text))
                 case DNSRecordType.cname:
                     let target = try reader.readName()
                     guard reader.offset == dataEnd else { throw .malformedResponse }
@@ -227,9 +228,9 @@ struct DNSMessageReader {
     }
 
     mutating func readHeader() throws(DNSLookupError) -> DNSHeader {
-        DNSHeader(
-            id: try readUInt16(), flags: try readUInt16(), questionCount: try readUInt16(),
-            answerCount: try readUInt16(), authorityCount: try readUInt16(), additionalCount: try readUInt16())
+        try DNSHeader(
+            id: readUInt16(), flags: readUInt16(), questionCount: readUInt16(), answerCount: readUInt16(),
+            authorityCount: readUInt16(), additionalCount: readUInt16())
     }
 
     /// Reads a possibly compressed name (RFC 1035 §4.1.4) as lower-cased labels and moves past

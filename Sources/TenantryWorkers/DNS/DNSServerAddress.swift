@@ -48,8 +48,9 @@ public struct DNSServerAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The system resolver: the first `nameserver` line of `resolvConf` (by default
-    /// `/etc/resolv.conf`) that holds an IP literal, on port 53. Lines naming an address this
-    /// type cannot use (an IPv6 link-local address with a `%` zone) are passed over.
+    /// `/etc/resolv.conf`) that holds an IP literal, on port 53 (an IPv6 link-local address
+    /// with a `%zone` counts when the zone names an interface here); other lines are passed
+    /// over.
     ///
     /// Read at each lookup, so a changed file takes effect without a restart.
     public static func systemResolver(resolvConf: String = "/etc/resolv.conf") throws(DNSLookupError) -> DNSServerAddress {

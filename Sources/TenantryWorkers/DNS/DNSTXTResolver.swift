@@ -62,14 +62,19 @@ public struct DNSTXTResolver: TXTRecordResolver {
     ///   `.cancelled`.
     public func txtRecords(for name: String) async throws(DNSLookupError) -> [String] {
         let name = try DNSName(validating: name)
-        let server = try configuration.server ?? DNSServerAddress.systemResolver()
+        let server: DNSServerAddress
+        if let configured = configuration.server {
+            server = configured
+        } else {
+            server = try DNSServerAddress.systemResolver()
+        }
         let timeout = TimeAmount(configuration.timeout)
         let eventLoop = eventLoopGroup.next()
         var attemptsLeft = max(0, configuration.retries) + 1
         while true {
             attemptsLeft -= 1
             let query = DNSQuery(name: name)
-            do {
+            do throws(DNSLookupError) {
                 var answer = try DNSTXTAnswer(
                     parsing: try await DNSExchange.overUDP(query, to: server.socketAddress, timeout: timeout, on: eventLoop),
                     for: query)
