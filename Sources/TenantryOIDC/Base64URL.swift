@@ -1,14 +1,8 @@
 import Foundation
 
-/// base64url without padding (RFC 4648 §5), as JOSE and PKCE use it.
+/// Reading base64url (RFC 4648 §5), as JOSE uses it; encoding and random tokens are
+/// `SecretToken`'s.
 enum Base64URL {
-    static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
     /// The bytes, or nil when `text` is not base64url (padding is tolerated, other characters not).
     static func decode(_ text: some StringProtocol) -> Data? {
         var base64 = String(text).replacingOccurrences(of: "=", with: "")
@@ -18,12 +12,6 @@ enum Base64URL {
         if remainder == 1 { return nil }
         if remainder > 0 { base64 += String(repeating: "=", count: 4 - remainder) }
         return Data(base64Encoded: base64)
-    }
-
-    /// Random bytes from the system's secure generator, base64url-encoded.
-    static func randomToken(byteCount: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return encode((0..<byteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 
     private static func isAlphabet(_ byte: UInt8) -> Bool {

@@ -55,6 +55,6 @@ public enum OpenIDAuthorizationRequest {
     /// A fresh random value for `state` or `nonce`: 32 bytes (256 bits) from the system's secure
     /// generator, base64url without padding.
     public static func randomToken() -> String {
-        Base64URL.randomToken(byteCount: 32)
+        SecretToken.generate()
     }
 }

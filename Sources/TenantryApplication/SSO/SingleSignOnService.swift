@@ -83,7 +83,7 @@ public struct SingleSignOnService: Sendable {
             guard enabled.count == 1, let only = enabled.first else { throw Self.noConnection }
             return only
         }
-        let state = Self.randomToken()
+        let state = SecretToken.generate()
         let now = Date()
         switch connection.kind {
         case .oidc:
@@ -96,8 +96,8 @@ public struct SingleSignOnService: Sendable {
             } catch {
                 throw Self.failed("The identity provider's discovery document could not be read.")
             }
-            let nonce = Self.randomToken()
-            let verifier = Self.randomToken() + Self.randomToken()
+            let nonce = SecretToken.generate()
+            let verifier = SecretToken.generate(bytes: 48)
             try await database.withGlobal { scope in
                 try await scope.ssoFlows.addFlow(
                     stateHash: SecretToken.digest(state),
@@ -320,7 +320,7 @@ public struct SingleSignOnService: Sendable {
             }
             return user.id
         }
-        let code = Self.randomToken()
+        let code = SecretToken.generate()
         try await database.withGlobal { scope in
             try await scope.ssoFlows.addGrant(
                 codeHash: SecretToken.digest(code), userID: userID, tenantID: connection.tenantID,
@@ -363,7 +363,8 @@ public struct SingleSignOnService: Sendable {
         }
     }
 
-    static var noConnection: TenantryError {
+    /// The answer for a connection that does not exist or cannot be used (404).
+    public static var noConnection: TenantryError {
         TenantryError(.notFound, "No enabled single sign-on connection matches.")
     }
 
@@ -371,19 +372,8 @@ public struct SingleSignOnService: Sendable {
         TenantryError(.ssoFailed, message)
     }
 
-    /// 256 random bits, base64url without padding.
-    static func randomToken() -> String {
-        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        return base64URL(bytes)
-    }
-
     /// The PKCE S256 challenge of a verifier (RFC 7636).
     static func codeChallenge(for verifier: String) -> String {
-        base64URL(Data(SHA256.hash(data: Data(verifier.utf8))))
-    }
-
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        SecretToken.base64URL(SHA256.hash(data: Data(verifier.utf8)))
     }
 }

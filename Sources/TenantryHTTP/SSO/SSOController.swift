@@ -72,7 +72,7 @@ struct SingleSignOnController: Sendable {
             let slug = try Slug(slugText, field: "tenant_slug")
             var connectionID: SSOConnectionID?
             if let text = query["connection_id"].map(String.init) {
-                guard let id = SSOConnectionID(text) else { throw SingleSignOnService.noConnectionError }
+                guard let id = SSOConnectionID(text) else { throw SingleSignOnService.noConnection }
                 connectionID = id
             }
             let state = query["state"].map(String.init)
@@ -120,7 +120,7 @@ struct SingleSignOnController: Sendable {
     static func samlPath(_ context: AppRequestContext) throws -> (TenantID, SSOConnectionID) {
         guard let tenantID = context.parameters.get("tenant_id").flatMap(TenantID.init),
             let connectionID = context.parameters.get("connection_id").flatMap(SSOConnectionID.init)
-        else { throw SingleSignOnService.noConnectionError }
+        else { throw SingleSignOnService.noConnection }
         return (tenantID, connectionID)
     }
 
@@ -145,13 +145,6 @@ struct SingleSignOnController: Sendable {
 
     private static func decode(_ text: Substring) -> String? {
         text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-    }
-}
-
-extension SingleSignOnService {
-    /// The answer for a connection that does not exist or cannot be used.
-    static var noConnectionError: TenantryError {
-        TenantryError(.notFound, "No enabled single sign-on connection matches.")
     }
 }
 
@@ -355,7 +348,9 @@ enum SSOValidation {
             validator.add("oidc.issuer", "one_of", "Give either `issuer` or `preset`.")
         }
         let clientID = given.clientId.trimmingCharacters(in: .whitespaces)
-        if !(1...500).contains(clientID.count) { validator.add("oidc.client_id", "required", "The client id, up to 500 characters.") }
+        if !(1...500).contains(clientID.count) {
+            validator.add("oidc.client_id", "required", "The client id, up to 500 characters.")
+        }
         if let secret = given.clientSecret, !(1...2000).contains(secret.count) {
             validator.add("oidc.client_secret", "invalid", "Up to 2,000 characters.")
         }
