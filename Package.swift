@@ -228,7 +228,7 @@ let package = Package(
         // scripts/test-peers/saml_idp.py).
         .testTarget(
             name: "TenantrySAMLTests",
-            dependencies: ["TenantrySAML"],
+            dependencies: ["TenantrySAML", "TenantryTestSupport"],
             swiftSettings: swiftSettings
         ),
         // OpenID Connect against real providers on loopback: oidc-provider-mock and

@@ -148,7 +148,7 @@ struct AccessTokenTests {
             #expect((discovery.body["jwks_uri"] as? String)?.hasSuffix("/.well-known/jwks.json") == true)
             #expect(discovery.body["id_token_signing_alg_values_supported"] as? [String] == ["EdDSA"])
 
-            let result = try PyJWT.verify(
+            let result = try await PyJWT.verify(
                 jwks: jwks, token: owner.accessToken, issuer: issuer, audience: context.configuration.tokenAudience)
             #expect(result.status == 0, "\(result.output)")
             let claims = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
@@ -157,7 +157,7 @@ struct AccessTokenTests {
             #expect(claims["sid"] as? String == owner.sessionID)
 
             // The same verifier refuses a token for another audience.
-            let wrongAudience = try PyJWT.verify(jwks: jwks, token: owner.accessToken, issuer: issuer, audience: "other")
+            let wrongAudience = try await PyJWT.verify(jwks: jwks, token: owner.accessToken, issuer: issuer, audience: "other")
             #expect(wrongAudience.status != 0)
         }
     }
@@ -212,13 +212,15 @@ struct AccessTokenTests {
 
 /// Runs scripts/test-peers/verify_jwt.py.
 enum PyJWT {
-    static func verify(jwks: String, token: String, issuer: String, audience: String) throws -> (status: Int32, output: String) {
+    static func verify(jwks: String, token: String, issuer: String, audience: String) async throws -> (
+        status: Int32, output: String
+    ) {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("jwks-\(UUID().uuidString).json")
         try Data(jwks.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        return try CommandRunner.run([
+        return try await CommandRunner.run([
             "python3", root.appendingPathComponent("scripts/test-peers/verify_jwt.py").path, file.path, token, issuer, audience,
         ])
     }

@@ -59,7 +59,7 @@ struct DomainEventsTests {
             #expect(entry.action == "member.added")
             // Stored unconsumed; the webhook fan-out consumes it (WebhookFanOutTests).
             #expect(event.consumedAt == nil)
-            try JSONSchemaPeer.expectValid(
+            try await JSONSchemaPeer.expectValid(
                 [event.payload], against: EventCatalog.schema(for: .memberAdded), "member.added payload")
             // The registration before it is recorded too, and every event of the tenant has an audit entry.
             #expect(events.contains { $0.type == .authRegistered })
@@ -129,7 +129,7 @@ struct DomainEventsTests {
             #expect(payload.actor == AuditEvent.Actor(type: "operator", id: admin.userID))
             #expect(payload.target == AuditEvent.Target(type: "tenant", id: owner.tenantID))
             #expect(payload.changes["status"] == .init(before: "active", after: "suspended"))
-            try JSONSchemaPeer.expectValid(
+            try await JSONSchemaPeer.expectValid(
                 [event.payload], against: EventCatalog.schema(for: .tenantSuspended), "tenant.suspended payload")
             let entry = try #require(audit.items.first { $0.id == event.id })
             #expect(entry.action == "tenant.suspended" && entry.actor.type == "operator")
@@ -187,9 +187,9 @@ struct DomainEventsTests {
     }
 
     @Test("the payload schema refuses a payload of the wrong shape")
-    func schemaRefusesWrongShape() throws {
+    func schemaRefusesWrongShape() async throws {
         let bad = #"{"tenant_id":"not-a-uuid","actor":{"type":"robot"},"target":null,"changes":{}}"#
-        let result = try JSONSchemaPeer.validate([bad], against: EventCatalog.schema(for: .memberAdded))
+        let result = try await JSONSchemaPeer.validate([bad], against: EventCatalog.schema(for: .memberAdded))
         #expect(result.status == 1, "\(result.output)")
         #expect(result.output.contains("uuid"))
     }
@@ -204,7 +204,7 @@ final class NoticeLog: Sendable {
 
 /// Runs scripts/test-peers/validate_json_schema.py (the `jsonschema` package).
 enum JSONSchemaPeer {
-    static func validate(_ instances: [String], against schema: JSONValue) throws -> (status: Int32, output: String) {
+    static func validate(_ instances: [String], against schema: JSONValue) async throws -> (status: Int32, output: String) {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("schema-\(UUID().uuidString)")
@@ -218,13 +218,13 @@ enum JSONSchemaPeer {
             try Data(instance.utf8).write(to: file)
             files.append(file.path)
         }
-        return try CommandRunner.run(
+        return try await CommandRunner.run(
             ["python3", root.appendingPathComponent("scripts/test-peers/validate_json_schema.py").path, schemaFile.path]
                 + files)
     }
 
-    static func expectValid(_ instances: [String], against schema: JSONValue, _ what: String) throws {
-        let result = try validate(instances, against: schema)
+    static func expectValid(_ instances: [String], against schema: JSONValue, _ what: String) async throws {
+        let result = try await validate(instances, against: schema)
         #expect(result.status == 0, "\(what): \(result.output)")
     }
 }

@@ -131,13 +131,13 @@ enum EventCoverageDrivers {
             var wrapped = started.response
             wrapped["attack"] = "wrapped-sibling"
             let secondRelayState: String?
-            let refused = try SAMLPeer.response(wrapped)
+            let refused = try await SAMLPeer.response(wrapped)
             let again = try await h.client.raw(.get, "/api/v1/auth/sso/start?tenant_slug=\(started.owner.tenantSlug)")
-            let second = try SAMLPeer.inspect(try #require(again.location))
+            let second = try await SAMLPeer.inspect(try #require(again.location))
             secondRelayState = second["relay_state"] as? String
             var answer = started.response
             answer["in_response_to"] = second["id"] as? String
-            let accepted = try SAMLPeer.response(answer)
+            let accepted = try await SAMLPeer.response(answer)
             return EventProbe {
                 let (status, _) = try await h.postSAML(started.acsPath, response: refused, relayState: started.relayState)
                 #expect(status == .unauthorized)

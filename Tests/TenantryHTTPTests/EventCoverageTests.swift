@@ -193,7 +193,7 @@ final class EventHarness: Sendable {
         let settings = try #require(created["saml"] as? [String: Any])
         let acs = try #require(settings["acs_url"] as? String)
         let start = try await client.raw(.get, "/api/v1/auth/sso/start?tenant_slug=\(owner.tenantSlug)")
-        let request = try SAMLPeer.inspect(try #require(start.location))
+        let request = try await SAMLPeer.inspect(try #require(start.location))
         let response: [String: String] = [
             "in_response_to": request["id"] as? String ?? "", "destination": acs, "recipient": acs,
             "audience": settings["sp_entity_id"] as? String ?? "",

@@ -5,8 +5,8 @@ import Testing
 
 /// A TOTP code computed by pyotp, as an authenticator app would, for the step `offset` steps
 /// from now.
-func pyotpCode(_ secret: String, offset: Int = 0) throws -> String {
-    let result = try CommandRunner.run([
+func pyotpCode(_ secret: String, offset: Int = 0) async throws -> String {
+    let result = try await CommandRunner.run([
         "python3", "-c",
         "import pyotp, sys, time; print(pyotp.TOTP(sys.argv[1]).at(int(time.time()) + 30 * int(sys.argv[2])))",
         secret, String(offset),

@@ -45,7 +45,7 @@ struct MultiFactorTests {
             #expect(first.body["status"] as? String == "mfa_required")
             #expect(first.body["tokens"] == nil)
             let mfaToken = try #require(first.body["mfa_token"] as? String)
-            let code = try pyotpCode(secret, offset: 1)
+            let code = try await pyotpCode(secret, offset: 1)
             let signedIn = try await client.json(.post, "/api/v1/auth/mfa/verify", ["mfa_token": mfaToken, "code": code])
             #expect(signedIn.status == .ok, "\(signedIn.raw)")
             let access = try #require((signedIn.body["tokens"] as? [String: Any])?["access_token"] as? String)

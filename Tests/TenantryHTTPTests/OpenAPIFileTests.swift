@@ -29,13 +29,13 @@ struct OpenAPIFileTests {
     }
 
     @Test("the file validates against the OpenAPI 3.1 schema (openapi-spec-validator)")
-    func validates() throws {
-        let result = try Self.validate(Self.file)
+    func validates() async throws {
+        let result = try await Self.validate(Self.file)
         #expect(result.status == 0, "openapi-spec-validator rejects \(Self.file.lastPathComponent):\n\(result.output)")
     }
 
     @Test("the validator rejects a broken copy of the file, naming what is wrong")
-    func validatorRejectsBrokenCopy() throws {
+    func validatorRejectsBrokenCopy() async throws {
         var document = try #require(try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.bytes)) as? [String: Any])
         var info = try #require(document["info"] as? [String: Any])
         info["title"] = nil
@@ -43,29 +43,29 @@ struct OpenAPIFileTests {
         let copy = FileManager.default.temporaryDirectory.appendingPathComponent("openapi-broken-\(UUID().uuidString).json")
         try JSONSerialization.data(withJSONObject: document).write(to: copy)
         defer { try? FileManager.default.removeItem(at: copy) }
-        let result = try Self.validate(copy)
+        let result = try await Self.validate(copy)
         #expect(result.status != 0)
         #expect(result.output.contains("'title' is a required property"), "\(result.output)")
     }
 
     @Test("the file is in the canonical layout of scripts/format-openapi")
-    func canonicalLayout() throws {
-        let result = try Self.run([
+    func canonicalLayout() async throws {
+        let result = try await Self.run([
             "python3", Self.root.appendingPathComponent("scripts/format-openapi").path, "--check", Self.file.path,
         ])
         #expect(result.status == 0, "\(result.output)")
     }
 
     /// Runs `python3 -m openapi_spec_validator` on `file` (scripts/test installs the package).
-    static func validate(_ file: URL) throws -> (status: Int32, output: String) {
-        let result = try run(["python3", "-m", "openapi_spec_validator", file.path])
+    static func validate(_ file: URL) async throws -> (status: Int32, output: String) {
+        let result = try await run(["python3", "-m", "openapi_spec_validator", file.path])
         if result.output.contains("No module named openapi_spec_validator") {
             Issue.record("openapi-spec-validator is missing: run scripts/test, or python3 -m pip install openapi-spec-validator")
         }
         return result
     }
 
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        try CommandRunner.run(arguments)
+    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await CommandRunner.run(arguments)
     }
 }

@@ -18,28 +18,33 @@ enum SAMLPeer {
     }
 
     /// The key folder, made once per test run.
-    static let keys: Result<String, any Error> = Result {
+    private static let keyFolder = Task {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tenantry-sso-\(UUID().uuidString)")
-        _ = try run(["keys", directory.path], input: [:])
+        _ = try await run(["keys", directory.path], input: [:])
         return directory.path
     }
 
+    /// The key folder's path.
+    static func keys() async throws -> String { try await keyFolder.value }
+
     /// The identity provider's metadata.
-    static func metadata() throws -> String {
+    static func metadata() async throws -> String {
         String(
-            decoding: try run(["metadata"], input: [
-                    "key_dir": try keys.get(), "entity_id": entityID, "sso_redirect": ssoURL, "signing_key": "idp",
+            decoding: try await run(
+                ["metadata"],
+                input: [
+                    "key_dir": try await keys(), "entity_id": entityID, "sso_redirect": ssoURL, "signing_key": "idp",
                 ]),
             as: UTF8.self)
     }
 
     /// A signed Response (base64) with `parameters` over the script's defaults.
-    static func response(_ parameters: [String: Any]) throws -> String {
+    static func response(_ parameters: [String: Any]) async throws -> String {
         var input = parameters
-        input["key_dir"] = try keys.get()
+        input["key_dir"] = try await keys()
         input["now"] = Date().timeIntervalSince1970.rounded(.down)
         input["issuer"] = entityID
-        let output = try run(["response"], input: input)
+        let output = try await run(["response"], input: input)
         guard let object = try JSONSerialization.jsonObject(with: output) as? [String: Any],
             let response = object["response"] as? String
         else { throw Failure(description: "saml_idp.py printed no response") }
@@ -47,18 +52,19 @@ enum SAMLPeer {
     }
 
     /// What the identity provider reads from an AuthnRequest redirect.
-    static func inspect(_ url: String) throws -> [String: Any] {
-        let output = try run(["inspect-request"], input: ["url": url])
+    static func inspect(_ url: String) async throws -> [String: Any] {
+        let output = try await run(["inspect-request"], input: ["url": url])
         return try JSONSerialization.jsonObject(with: output) as? [String: Any] ?? [:]
     }
 
-    private static func run(_ arguments: [String], input: [String: Any]) throws -> Data {
+    private static func run(_ arguments: [String], input: [String: Any]) async throws -> Data {
         let script = CommandRunner.repositoryRoot.appendingPathComponent("scripts/test-peers/saml_idp.py").path
-        let result = try CommandRunner.run(
+        let result = try await CommandRunner.run(
             ["python3", script] + arguments, input: try JSONSerialization.data(withJSONObject: input))
         guard result.status == 0 else {
             throw Failure(
-                description: "saml_idp.py \(arguments.first ?? "") failed (pip install signxml lxml cryptography): \(result.errors)")
+                description:
+                    "saml_idp.py \(arguments.first ?? "") failed (pip install signxml lxml cryptography): \(result.errors)")
         }
         return result.output
     }

@@ -130,7 +130,7 @@ struct SingleSignOnTests {
             #expect(start.status == .found)
             let location = try #require(start.location)
             #expect(location.hasPrefix(SAMLPeer.ssoURL))
-            let request = try SAMLPeer.inspect(location)
+            let request = try await SAMLPeer.inspect(location)
             let requestID = try #require(request["id"] as? String)
             let relayState = try #require(request["relay_state"] as? String)
             #expect(request["acs"] as? String == acs)
@@ -156,7 +156,7 @@ struct SingleSignOnTests {
 
             // A new flow, answered properly.
             let second = try await client.raw(.get, "/api/v1/auth/sso/start?tenant_slug=\(owner.tenantSlug)&state=app-2")
-            let again = try SAMLPeer.inspect(try #require(second.location))
+            let again = try await SAMLPeer.inspect(try #require(second.location))
             var good = base
             good["in_response_to"] = again["id"]
             let landed = try await post(try SAMLPeer.response(good), relayState: again["relay_state"] as? String)
@@ -178,7 +178,7 @@ struct SingleSignOnTests {
 
             // An address outside the connection's domains is refused.
             let thirdStart = try await client.raw(.get, "/api/v1/auth/sso/start?tenant_slug=\(owner.tenantSlug)")
-            let third = try SAMLPeer.inspect(try #require(thirdStart.location))
+            let third = try await SAMLPeer.inspect(try #require(thirdStart.location))
             var outsider = base
             outsider["in_response_to"] = third["id"]
             outsider["name_id"] = "eve@elsewhere.example"
@@ -189,7 +189,7 @@ struct SingleSignOnTests {
             var unsolicited = base
             unsolicited["in_response_to"] = NSNull()
             unsolicited["assertion_id"] = "_idp-initiated-1"
-            let idpInitiated = try SAMLPeer.response(unsolicited)
+            let idpInitiated = try await SAMLPeer.response(unsolicited)
             #expect(try await post(idpInitiated, relayState: nil).status == .unauthorized)
             let id = try #require(created.body["id"] as? String)
             _ = try await client.json(

@@ -131,7 +131,7 @@ struct WebhookDeliveryTests {
             let timestamp = try #require(headers["webhook-timestamp"].flatMap { Int64($0) })
             let signature = try #require(headers["webhook-signature"])
             let body = try #require(first["body"] as? String)
-            let verified = try StandardWebhooks.verify(
+            let verified = try await StandardWebhooks.verify(
                 secret: bench.secret, id: id, timestamp: timestamp, signature: signature, body: body)
             #expect(verified.status == 0, "\(verified.output)")
             let json = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
@@ -152,13 +152,13 @@ struct WebhookDeliveryTests {
             let lastSignature = try #require(lastHeaders["webhook-signature"])
             #expect(lastSignature.split(separator: " ").count == 2)
             for secret in [bench.secret, newSecret] {
-                let result = try StandardWebhooks.verify(
+                let result = try await StandardWebhooks.verify(
                     secret: secret, id: try #require(lastHeaders["webhook-id"]),
                     timestamp: try #require(lastHeaders["webhook-timestamp"].flatMap { Int64($0) }), signature: lastSignature,
                     body: try #require(last["body"] as? String))
                 #expect(result.status == 0, "\(result.output)")
             }
-            let wrong = try StandardWebhooks.verify(
+            let wrong = try await StandardWebhooks.verify(
                 secret: WebhookSecret.generate().text, id: try #require(lastHeaders["webhook-id"]),
                 timestamp: try #require(lastHeaders["webhook-timestamp"].flatMap { Int64($0) }), signature: lastSignature,
                 body: try #require(last["body"] as? String))

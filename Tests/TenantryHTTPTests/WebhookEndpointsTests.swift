@@ -120,14 +120,14 @@ struct WebhookEndpointsTests {
             let header = WebhookSignature.header(id: "msg_test", timestamp: timestamp, body: Data(body.utf8), secrets: signing)
             // A receiver that has either secret accepts; one with another secret, or a changed body, refuses.
             for secret in [oldText, newText] {
-                let result = try StandardWebhooks.verify(
+                let result = try await StandardWebhooks.verify(
                     secret: secret, id: "msg_test", timestamp: timestamp, signature: header, body: body)
                 #expect(result.status == 0, "\(result.output)")
             }
-            let stranger = try StandardWebhooks.verify(
+            let stranger = try await StandardWebhooks.verify(
                 secret: WebhookSecret.generate().text, id: "msg_test", timestamp: timestamp, signature: header, body: body)
             #expect(stranger.status == 1, "\(stranger.output)")
-            let tampered = try StandardWebhooks.verify(
+            let tampered = try await StandardWebhooks.verify(
                 secret: newText, id: "msg_test", timestamp: timestamp, signature: header, body: body + " ")
             #expect(tampered.status == 1, "\(tampered.output)")
         }
@@ -212,7 +212,7 @@ struct WebhookEndpointsTests {
 /// Runs scripts/test-peers/verify_webhook.py, the Standard Webhooks reference library as a
 /// receiver uses it.
 enum StandardWebhooks {
-    static func verify(secret: String, id: String, timestamp: Int64, signature: String, body: String) throws -> (
+    static func verify(secret: String, id: String, timestamp: Int64, signature: String, body: String) async throws -> (
         status: Int32, output: String
     ) {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -220,7 +220,7 @@ enum StandardWebhooks {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("webhook-\(UUID().uuidString).json")
         try Data(body.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        return try CommandRunner.run([
+        return try await CommandRunner.run([
             "python3", root.appendingPathComponent("scripts/test-peers/verify_webhook.py").path, secret, id, String(timestamp),
             signature, file.path,
         ])

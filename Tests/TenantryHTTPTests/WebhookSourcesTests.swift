@@ -12,7 +12,7 @@ import Testing
 enum InboundSigner {
     static func headers(
         scheme: String, secret: String, body: String, timestamp: Int? = nil, id: String? = nil, extra: [String] = []
-    ) throws -> HTTPFields {
+    ) async throws -> HTTPFields {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("inbound-\(UUID().uuidString).json")
         try Data(body.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
@@ -22,7 +22,7 @@ enum InboundSigner {
         ]
         if let timestamp { command += ["--timestamp", String(timestamp)] }
         if let id { command += ["--id", id] }
-        let (status, output) = try CommandRunner.run(command + extra)
+        let (status, output) = try await CommandRunner.run(command + extra)
         guard status == 0, let object = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: String] else {
             throw TestFailure("sign_inbound.py failed (are stripe and standardwebhooks installed?): \(output)")
         }
@@ -86,7 +86,7 @@ struct WebhookSourcesTests {
             #expect(secret == stripeSecret)
             #expect((source["receiving_url"] as? String)?.hasSuffix("/api/v1/webhook-sources/\(id)/receive") == true)
             let body = #"{"id":"evt_1","type":"invoice.paid","data":{"object":{"id":"in_1"}}}"#
-            let headers = try InboundSigner.headers(scheme: "stripe", secret: stripeSecret, body: body)
+            let headers = try await InboundSigner.headers(scheme: "stripe", secret: stripeSecret, body: body)
 
             let first = try await Self.deliver(client, id, body, headers)
             #expect(first.status == .ok && first.body["duplicate"] as? Bool == false, "\(first.body)")
@@ -99,7 +99,7 @@ struct WebhookSourcesTests {
             #expect(items.first?["event_type"] as? String == "invoice.paid" && items.first?["body"] as? String == body)
 
             let now = Int(Date().timeIntervalSince1970)
-            let refusals: [(String, HTTPFields, HTTPResponse.Status, String)] = [
+            let refusals: [(String, HTTPFields, HTTPResponse.Status, String)] = await [
                 (body.replacingOccurrences(of: "in_1", with: "in_2"), headers, .unauthorized, "invalid_webhook_signature"),
                 (
                     body,
@@ -179,7 +179,7 @@ struct WebhookSourcesTests {
                 ])
             #expect(source["signature_header"] as? String == "x-hub-signature-256")
             let body = #"{"action":"opened"}"#
-            var headers = try InboundSigner.headers(
+            var headers = try await InboundSigner.headers(
                 scheme: "hmac_sha256", secret: key, body: body, extra: ["--header", "X-Hub-Signature-256", "--prefix"])
             headers[HTTPField.Name("X-GitHub-Delivery")!] = "delivery-1"
             #expect(try await Self.deliver(client, github, body, headers).status == .ok)
@@ -187,10 +187,10 @@ struct WebhookSourcesTests {
             let (other, otherKey, _) = try await Self.createSource(
                 client, owner.accessToken,
                 ["name": "Other", "scheme": "hmac_sha512", "signature_header": "X-Signature", "signature_encoding": "base64"])
-            let signed = try InboundSigner.headers(
+            let signed = try await InboundSigner.headers(
                 scheme: "hmac_sha512", secret: otherKey, body: body, extra: ["--header", "X-Signature", "--encoding", "base64"])
             #expect(try await Self.deliver(client, other, body, signed).status == .ok)
-            let hex = try InboundSigner.headers(
+            let hex = try await InboundSigner.headers(
                 scheme: "hmac_sha512", secret: otherKey, body: body, extra: ["--header", "X-Signature"])
             #expect(try await Self.deliver(client, other, body, hex).status == .unauthorized)
             #expect(try await Self.receivedEvents(context, owner.tenantID) == 2)
@@ -211,7 +211,7 @@ struct WebhookSourcesTests {
             let (id, secret, _) = try await Self.createSource(
                 client, owner.accessToken, ["name": "Svix", "scheme": "standard_webhooks"])
             let body = #"{"type":"x"}"#
-            let headers = try InboundSigner.headers(scheme: "standard_webhooks", secret: secret, body: body, id: "msg_1")
+            let headers = try await InboundSigner.headers(scheme: "standard_webhooks", secret: secret, body: body, id: "msg_1")
             #expect(try await Self.deliver(client, UUID().uuidString, body, headers).status == .notFound)
             #expect(try await Self.deliver(client, "not-an-id", body, headers).status == .notFound)
             _ = try await client.json(.patch, "/api/v1/webhook-sources/\(id)", ["enabled": false], token: owner.accessToken)

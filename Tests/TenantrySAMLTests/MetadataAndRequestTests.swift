@@ -12,34 +12,34 @@ struct IdentityProviderMetadataTests {
         "encryption_key": "other",
     ]
 
-    private func parse(_ overrides: [String: Any]) throws -> SAMLIdentityProviderMetadata {
-        try SAMLIdentityProviderMetadata.parse(
+    private func parse(_ overrides: [String: Any]) async throws -> SAMLIdentityProviderMetadata {
+        try await SAMLIdentityProviderMetadata.parse(
             xml: IdentityProviderPeer.metadata(base.merging(overrides) { _, new in new })
         )
     }
 
-    @Test func readsEntityIDRedirectEndpointAndOnlyTheSigningCertificate() throws {
-        let metadata = try parse([:])
+    @Test func readsEntityIDRedirectEndpointAndOnlyTheSigningCertificate() async throws {
+        let metadata = try await parse([:])
         #expect(metadata.entityID == IdentityProviderPeer.identityProviderEntityID)
         #expect(metadata.singleSignOnRedirectURL.absoluteString == "https://idp.example.test/sso/redirect")
         // The encryption-only certificate (other) is not a signing certificate.
-        #expect(metadata.signingCertificates == [try IdentityProviderPeer.certificate("idp")])
+        #expect(metadata.signingCertificates == [try await IdentityProviderPeer.certificate("idp")])
     }
 
-    @Test func keyDescriptorWithoutUseCountsAsSigning() throws {
-        let metadata = try parse(["signing_use": NSNull()])
-        #expect(metadata.signingCertificates == [try IdentityProviderPeer.certificate("idp")])
+    @Test func keyDescriptorWithoutUseCountsAsSigning() async throws {
+        let metadata = try await parse(["signing_use": NSNull()])
+        #expect(metadata.signingCertificates == [try await IdentityProviderPeer.certificate("idp")])
     }
 
-    @Test func metadataWithoutASigningCertificateIsRefused() throws {
-        #expect(throws: SAMLMetadataError.noSigningCertificate) { try parse(["signing_key": NSNull()]) }
+    @Test func metadataWithoutASigningCertificateIsRefused() async throws {
+        await #expect(throws: SAMLMetadataError.noSigningCertificate) { try await parse(["signing_key": NSNull()]) }
     }
 
-    @Test func metadataWithoutARedirectEndpointIsRefused() throws {
-        #expect(throws: SAMLMetadataError.noRedirectSingleSignOnService) { try parse(["sso_redirect": NSNull()]) }
+    @Test func metadataWithoutARedirectEndpointIsRefused() async throws {
+        await #expect(throws: SAMLMetadataError.noRedirectSingleSignOnService) { try await parse(["sso_redirect": NSNull()]) }
     }
 
-    @Test func metadataWithAnUnreadableCertificateIsRefused() throws {
+    @Test func metadataWithAnUnreadableCertificateIsRefused() async throws {
         let xml = """
             <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" \
             xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://idp.example.test/metadata">
@@ -56,7 +56,7 @@ struct IdentityProviderMetadataTests {
         }
     }
 
-    @Test func metadataWithADoctypeIsRefused() throws {
+    @Test func metadataWithADoctypeIsRefused() async throws {
         let xml = """
             <?xml version="1.0"?>
             <!DOCTYPE md:EntityDescriptor [<!ENTITY x SYSTEM "file:///etc/passwd">]>
@@ -75,24 +75,24 @@ struct AuthnRequestTests {
         assertionConsumerServiceURL: URL(string: IdentityProviderPeer.assertionConsumerServiceURL)!
     )
 
-    private func idp(_ location: String = "https://idp.example.test/sso/redirect") throws -> SAMLIdentityProviderMetadata {
+    private func idp(_ location: String = "https://idp.example.test/sso/redirect") async throws -> SAMLIdentityProviderMetadata {
         SAMLIdentityProviderMetadata(
             entityID: IdentityProviderPeer.identityProviderEntityID,
             singleSignOnRedirectURL: try #require(URL(string: location)),
-            signingCertificates: [try IdentityProviderPeer.certificate("idp")]
+            signingCertificates: [try await IdentityProviderPeer.certificate("idp")]
         )
     }
 
-    @Test func redirectURLCarriesARawDeflatedRequestThePeerCanRead() throws {
+    @Test func redirectURLCarriesARawDeflatedRequestThePeerCanRead() async throws {
         let requestID = SAMLAuthnRequest.newRequestID()
         let url = try SAMLAuthnRequest.redirectURL(
             sp: sp,
-            idp: idp(),
+            idp: await idp(),
             requestID: requestID,
             issueInstant: Date(timeIntervalSince1970: 1_767_323_045),
             relayState: "/dashboard?tab=1&x=a b"
         )
-        let request = try IdentityProviderPeer.inspectRequest(url)
+        let request = try await IdentityProviderPeer.inspectRequest(url)
         #expect(request["endpoint"] as? String == "https://idp.example.test/sso/redirect")
         #expect(request["parameters"] as? [String] == ["RelayState", "SAMLRequest"])
         #expect(request["tag"] as? String == "{urn:oasis:names:tc:SAML:2.0:protocol}AuthnRequest")
@@ -107,24 +107,25 @@ struct AuthnRequestTests {
         #expect(request["relay_state"] as? String == "/dashboard?tab=1&x=a b")
     }
 
-    @Test func redirectURLKeepsTheQueryOfTheIdentityProviderEndpoint() throws {
-        let url = try SAMLAuthnRequest.redirectURL(
+    @Test func redirectURLKeepsTheQueryOfTheIdentityProviderEndpoint() async throws {
+        let url = try await SAMLAuthnRequest.redirectURL(
             sp: sp,
             idp: idp("https://idp.example.test/sso?tenant=acme"),
             requestID: SAMLAuthnRequest.newRequestID(),
             issueInstant: Date(),
             relayState: nil
         )
-        let request = try IdentityProviderPeer.inspectRequest(url)
+        let request = try await IdentityProviderPeer.inspectRequest(url)
         #expect(request["parameters"] as? [String] == ["SAMLRequest", "tenant"])
         #expect(request["relay_state"] is NSNull)
     }
 
-    @Test func relayStateLongerThan80BytesIsRefused() throws {
+    @Test func relayStateLongerThan80BytesIsRefused() async throws {
+        let idp = try await idp()
         #expect(throws: SAMLRequestError.relayStateTooLong) {
             try SAMLAuthnRequest.redirectURL(
                 sp: sp,
-                idp: idp(),
+                idp: idp,
                 requestID: SAMLAuthnRequest.newRequestID(),
                 issueInstant: Date(),
                 relayState: String(repeating: "r", count: 81)
@@ -132,12 +133,13 @@ struct AuthnRequestTests {
         }
     }
 
-    @Test func requestIDThatIsNotAnNCNameIsRefused() throws {
+    @Test func requestIDThatIsNotAnNCNameIsRefused() async throws {
+        let idp = try await idp()
         for bad in ["1abcdefghijklmnopq", "_short", "_has space inside it", "_quote\"injection-attempt"] {
             #expect(throws: SAMLRequestError.invalidRequestID) {
                 try SAMLAuthnRequest.redirectURL(
                     sp: sp,
-                    idp: idp(),
+                    idp: idp,
                     requestID: bad,
                     issueInstant: Date(),
                     relayState: nil
@@ -152,8 +154,8 @@ struct AuthnRequestTests {
         #expect(ids.allSatisfy { $0.count == 33 && $0.hasPrefix("_") })
     }
 
-    @Test func serviceProviderMetadataDescribesPostACSAndSignedAssertions() throws {
-        let metadata = try IdentityProviderPeer.inspectServiceProviderMetadata(sp.metadataXML())
+    @Test func serviceProviderMetadataDescribesPostACSAndSignedAssertions() async throws {
+        let metadata = try await IdentityProviderPeer.inspectServiceProviderMetadata(sp.metadataXML())
         #expect(metadata["tag"] as? String == "{urn:oasis:names:tc:SAML:2.0:metadata}EntityDescriptor")
         #expect(metadata["entity_id"] as? String == IdentityProviderPeer.serviceProviderEntityID)
         #expect(metadata["authn_requests_signed"] as? String == "false")

@@ -8,8 +8,8 @@ struct ResponseAcceptanceTests {
     let now = Date()
     let verifier = SAMLResponseVerifier()
 
-    @Test func assertionSignedWithThePinnedKeyYieldsSubjectAndAttributes() throws {
-        let response = try IdentityProviderPeer.response(
+    @Test func assertionSignedWithThePinnedKeyYieldsSubjectAndAttributes() async throws {
+        let response = try await IdentityProviderPeer.response(
             now: now,
             [
                 "attributes": ["groups": ["admins", "staff"], "displayName": ["Ada Lovelace"]],
@@ -18,7 +18,7 @@ struct ResponseAcceptanceTests {
         )
         let assertion = try verifier.verify(
             samlResponseBase64: response,
-            expectations: IdentityProviderPeer.expectations(now: now)
+            expectations: await IdentityProviderPeer.expectations(now: now)
         )
         #expect(assertion.id == "_assertion-1")
         #expect(assertion.issuer == IdentityProviderPeer.identityProviderEntityID)
@@ -32,81 +32,81 @@ struct ResponseAcceptanceTests {
         #expect(assertion.notOnOrAfter == Date(timeIntervalSince1970: issued + 300 + 60))
     }
 
-    @Test func responseSignedOnlyAtTheResponseLevelVerifies() throws {
-        let response = try IdentityProviderPeer.response(now: now, ["sign": "response"])
+    @Test func responseSignedOnlyAtTheResponseLevelVerifies() async throws {
+        let response = try await IdentityProviderPeer.response(now: now, ["sign": "response"])
         let assertion = try verifier.verify(
             samlResponseBase64: response,
-            expectations: IdentityProviderPeer.expectations(now: now)
+            expectations: await IdentityProviderPeer.expectations(now: now)
         )
         #expect(assertion.nameID == "ada@acme.example")
     }
 
-    @Test func responseAndAssertionBothSignedVerify() throws {
-        let response = try IdentityProviderPeer.response(now: now, ["sign": "both"])
+    @Test func responseAndAssertionBothSignedVerify() async throws {
+        let response = try await IdentityProviderPeer.response(now: now, ["sign": "both"])
         let assertion = try verifier.verify(
             samlResponseBase64: response,
-            expectations: IdentityProviderPeer.expectations(now: now)
+            expectations: await IdentityProviderPeer.expectations(now: now)
         )
         #expect(assertion.nameID == "ada@acme.example")
     }
 
     @Test(arguments: ["rsa-sha384", "rsa-sha512"])
-    func strongerRSASignaturesVerify(algorithm: String) throws {
-        let response = try IdentityProviderPeer.response(
+    func strongerRSASignaturesVerify(algorithm: String) async throws {
+        let response = try await IdentityProviderPeer.response(
             now: now,
             ["signature_algorithm": algorithm, "digest_algorithm": "sha512"]
         )
         let assertion = try verifier.verify(
             samlResponseBase64: response,
-            expectations: IdentityProviderPeer.expectations(now: now)
+            expectations: await IdentityProviderPeer.expectations(now: now)
         )
         #expect(assertion.nameID == "ada@acme.example")
     }
 
-    @Test func ecdsaSignatureWithThePinnedP256KeyVerifies() throws {
-        let response = try IdentityProviderPeer.response(
+    @Test func ecdsaSignatureWithThePinnedP256KeyVerifies() async throws {
+        let response = try await IdentityProviderPeer.response(
             now: now,
             ["signing_key": "ec", "signature_algorithm": "ecdsa-sha256"]
         )
         let assertion = try verifier.verify(
             samlResponseBase64: response,
-            expectations: IdentityProviderPeer.expectations(now: now, certificates: ["idp", "ec"])
+            expectations: await IdentityProviderPeer.expectations(now: now, certificates: ["idp", "ec"])
         )
         #expect(assertion.nameID == "ada@acme.example")
     }
 
-    @Test func anyOfSeveralPinnedCertificatesMaySign() throws {
+    @Test func anyOfSeveralPinnedCertificatesMaySign() async throws {
         // Key rollover: the metadata lists the old and the new certificate.
-        let response = try IdentityProviderPeer.response(now: now, ["signing_key": "other"])
+        let response = try await IdentityProviderPeer.response(now: now, ["signing_key": "other"])
         let assertion = try verifier.verify(
             samlResponseBase64: response,
-            expectations: IdentityProviderPeer.expectations(now: now, certificates: ["idp", "other"])
+            expectations: await IdentityProviderPeer.expectations(now: now, certificates: ["idp", "other"])
         )
         #expect(assertion.nameID == "ada@acme.example")
     }
 
-    @Test func certificateInKeyInfoIsIgnoredInFavourOfThePinnedOne() throws {
+    @Test func certificateInKeyInfoIsIgnoredInFavourOfThePinnedOne() async throws {
         // Signed with the pinned key, but KeyInfo (which no reference covers) names another
         // certificate: verification uses the pinned certificate and never looks at KeyInfo.
-        let response = try IdentityProviderPeer.response(now: now, ["attack": "key-info-other-certificate"])
+        let response = try await IdentityProviderPeer.response(now: now, ["attack": "key-info-other-certificate"])
         let assertion = try verifier.verify(
             samlResponseBase64: response,
-            expectations: IdentityProviderPeer.expectations(now: now)
+            expectations: await IdentityProviderPeer.expectations(now: now)
         )
         #expect(assertion.nameID == "ada@acme.example")
     }
 
-    @Test func identityProviderInitiatedResponseVerifiesWhenAllowed() throws {
-        let response = try IdentityProviderPeer.response(now: now, ["in_response_to": NSNull()])
+    @Test func identityProviderInitiatedResponseVerifiesWhenAllowed() async throws {
+        let response = try await IdentityProviderPeer.response(now: now, ["in_response_to": NSNull()])
         let assertion = try verifier.verify(
             samlResponseBase64: response,
-            expectations: IdentityProviderPeer.expectations(now: now, solicitation: .identityProviderInitiated)
+            expectations: await IdentityProviderPeer.expectations(now: now, solicitation: .identityProviderInitiated)
         )
         #expect(assertion.nameID == "ada@acme.example")
     }
 
-    @Test func emailComesFromAnAttributeWhenTheNameIDIsNotAnAddress() throws {
-        let response = try IdentityProviderPeer.response(
+    @Test func emailComesFromAnAttributeWhenTheNameIDIsNotAnAddress() async throws {
+        let response = try await IdentityProviderPeer.response(
             now: now,
             [
                 "name_id": "a1b2c3",
@@ -116,26 +116,26 @@ struct ResponseAcceptanceTests {
         )
         let assertion = try verifier.verify(
             samlResponseBase64: response,
-            expectations: IdentityProviderPeer.expectations(now: now)
+            expectations: await IdentityProviderPeer.expectations(now: now)
         )
         #expect(assertion.nameID == "a1b2c3")
         #expect(assertion.email == "ada@acme.example")
     }
 
-    @Test func expiryWithinTheClockSkewIsTolerated() throws {
-        let response = try IdentityProviderPeer.response(
+    @Test func expiryWithinTheClockSkewIsTolerated() async throws {
+        let response = try await IdentityProviderPeer.response(
             now: now,
             ["not_on_or_after": -30, "subject_not_on_or_after": -30]
         )
         _ = try verifier.verify(
             samlResponseBase64: response,
-            expectations: IdentityProviderPeer.expectations(now: now, clockSkew: .seconds(60))
+            expectations: await IdentityProviderPeer.expectations(now: now, clockSkew: .seconds(60))
         )
     }
 
     @Test func verificationsOnManyTasksAtOnceAllSucceed() async throws {
-        let response = try IdentityProviderPeer.response(now: now)
-        let expectations = try IdentityProviderPeer.expectations(now: now)
+        let response = try await IdentityProviderPeer.response(now: now)
+        let expectations = try await IdentityProviderPeer.expectations(now: now)
         let verifier = verifier
         try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<16 {

@@ -15,6 +15,7 @@ public final class DnsmasqServer: Sendable {
     /// The port it listens on, over UDP and TCP.
     public let port: Int
     private let process: Process
+    private let exit: ProcessExit
     private let input: Pipe
     private let output: CapturedText
 
@@ -65,6 +66,7 @@ public final class DnsmasqServer: Sendable {
             process.standardInput = input
             let output = CapturedText()
             pipe.fileHandleForReading.readabilityHandler = { handle in output.append(handle.availableData) }
+            let exit = ProcessExit(process)
             try process.run()
             let deadline = ContinuousClock.now + .seconds(20)
             while process.isRunning, !output.text.contains("started, version"), ContinuousClock.now < deadline {
@@ -73,12 +75,14 @@ public final class DnsmasqServer: Sendable {
             if process.isRunning, output.text.contains("started, version") {
                 self.port = port
                 self.process = process
+                self.exit = exit
                 self.input = input
                 self.output = output
                 return
             }
             try? input.fileHandleForWriting.close()
-            process.waitUntilExit()
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            await exit.wait()
             pipe.fileHandleForReading.readabilityHandler = nil
             lastOutput = output.text
             guard lastOutput.contains("Address already in use") else { break }
@@ -90,7 +94,7 @@ public final class DnsmasqServer: Sendable {
     public func stop() {
         try? input.fileHandleForWriting.close()
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        exit.wait(timeout: .seconds(10))
         (process.standardOutput as? Pipe)?.fileHandleForReading.readabilityHandler = nil
     }
 

@@ -8,6 +8,7 @@ public final class PythonPeer: Sendable {
     public let port: Int
 
     private let process: Process
+    private let exit: ProcessExit
     private let input: Pipe
     private let output: CapturedText
     private let errors: CapturedText
@@ -34,6 +35,7 @@ public final class PythonPeer: Sendable {
         let errors = CapturedText()
         stdout.fileHandleForReading.readabilityHandler = { handle in output.append(handle.availableData) }
         stderr.fileHandleForReading.readabilityHandler = { handle in errors.append(handle.availableData) }
+        let exit = ProcessExit(process)
         try process.run()
 
         var port: Int?
@@ -48,6 +50,7 @@ public final class PythonPeer: Sendable {
             }
         }
         self.process = process
+        self.exit = exit
         self.input = input
         self.output = output
         self.errors = errors
@@ -63,7 +66,10 @@ public final class PythonPeer: Sendable {
     public func stop() {
         try? input.fileHandleForWriting.close()
         if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        if !exit.wait(timeout: .seconds(10)) {
+            kill(process.processIdentifier, SIGKILL)
+            exit.wait(timeout: .seconds(10))
+        }
         (process.standardOutput as? Pipe)?.fileHandleForReading.readabilityHandler = nil
         (process.standardError as? Pipe)?.fileHandleForReading.readabilityHandler = nil
     }
