@@ -88,6 +88,7 @@ let package = Package(
                 "TenantryCore",
                 "TenantrySAML",
                 "TenantryOIDC",
+                "TenantryDNS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "TenantryApplication",
                 "TenantryStorage",
@@ -161,6 +162,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // DNS TXT lookups over UDP (TCP after truncation) for proving control of a domain
+        // (implements TenantryCore's TXTRecordResolver over swift-nio).
+        .target(
+            name: "TenantryDNS",
+            dependencies: [
+                "TenantryCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "tenantry",
             dependencies: [
@@ -217,6 +229,7 @@ let package = Package(
                 "TenantryCore",
                 "TenantryApplication",
                 "TenantryWorkers",
+                "TenantryDNS",
                 "TenantryTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -128,6 +128,24 @@ struct AccessMatrixTests {
                     ], token: tenantB.accessToken)
                 idsB["sso"] = try #require(created.body["id"] as? String, "sso: \(created.raw)")
             }
+            if routes.contains(where: { $0.path == "/api/v1/domains" && $0.method == .post }) {
+                // One id serves both B's domain and, on the join-request routes, a request of B
+                // (the fixture below makes one under the same id).
+                let created = try await client.json(
+                    .post, "/api/v1/domains", ["domain": "b-owned.example"], token: tenantB.accessToken)
+                let domainID = try #require(created.body["id"] as? String, "domains: \(created.raw)")
+                idsB["domains"] = domainID
+                let applicant = try Fixtures.user(name: "Applicant")
+                let tenantID = try #require(TenantID(tenantB.tenantID))
+                try await context.database.database.withTenant(tenantID) { scope in
+                    try await scope.users.create(applicant)
+                    _ = try await scope.domains.addJoinRequest(
+                        JoinRequest(
+                            tenantID: tenantID, id: try #require(JoinRequestID(domainID)), userID: applicant.id,
+                            email: applicant.email, domainID: try #require(TenantDomainID(domainID)), role: .member,
+                            createdAt: Date()))
+                }
+            }
             if routes.contains(where: { $0.path == "/api/v1/webhook-messages" }) {
                 // B's endpoint has messages once B's events are fanned out.
                 try await WebhookFanOut(database: SQLDataStore(context.database.database)).drain()

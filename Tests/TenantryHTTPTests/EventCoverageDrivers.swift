@@ -1,7 +1,9 @@
 import Foundation
 import HTTPTypes
 import TenantryApplication
+import TenantryCore
 import TenantryStorage
+import TenantryTestSupport
 import Testing
 
 /// How each write operation of openapi.json is driven for ``EventCoverageTests``, by
@@ -32,11 +34,18 @@ enum EventCoverageDrivers {
                 return try body.string("tenant", "id")
             }
         },
-        "login": onNewTenant { h, owner in
-            try await h.send(
-                .post, "/api/v1/auth/login", ["email": owner.email, "password": "not the password at all"],
-                expect: .unauthorized)
-            try await h.send(.post, "/api/v1/auth/login", ["email": owner.email, "password": owner.password], expect: .ok)
+        "login": { h in
+            // An owner at a domain that requires single sign-on: the break-glass sign-in.
+            let domain = "glass-\(EventHarness.unique()).example"
+            let owner = try await h.client.register(email: "owner@\(domain)")
+            _ = try await h.verifiedDomain(owner, domain, ssoRequired: true)
+            return EventProbe {
+                try await h.send(
+                    .post, "/api/v1/auth/login", ["email": owner.email, "password": "not the password at all"],
+                    expect: .unauthorized)
+                try await h.send(.post, "/api/v1/auth/login", ["email": owner.email, "password": owner.password], expect: .ok)
+                return owner.tenantID
+            }
         },
         "verifySecondFactor": { h in
             let owner = try await h.owner()
@@ -126,6 +135,55 @@ enum EventCoverageDrivers {
         ) { h, owner, id in
             try await h.send(.delete, "/api/v1/sso/connections/\(id)", token: owner.accessToken, expect: .noContent)
         },
+        "claimDomain": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/domains", ["domain": "claim-\(EventHarness.unique()).example"], token: owner.accessToken,
+                expect: .created)
+        },
+        "verifyDomain": { h in
+            let owner = try await h.owner()
+            let claim = try await h.send(
+                .post, "/api/v1/domains", ["domain": "proof-\(EventHarness.unique()).example"], token: owner.accessToken,
+                expect: .created)
+            let id = try claim.string("id")
+            let record = "--txt-record=\(try claim.string("verification", "name")),\(try claim.string("verification", "value"))"
+            return EventProbe {
+                _ = try await DnsmasqServer.with(["--local=/example/", record], port: h.dnsPort) { _ in
+                    try await h.send(.post, "/api/v1/domains/\(id)/verify", token: owner.accessToken, expect: .ok)
+                }
+                return owner.tenantID
+            }
+        },
+        "updateDomain": { h in
+            let owner = try await h.owner()
+            let domain = try await h.verifiedDomain(owner, "policy-\(EventHarness.unique()).example")
+            return EventProbe {
+                try await h.send(
+                    .patch, "/api/v1/domains/\(domain.id)", ["join_policy": "approval"], token: owner.accessToken, expect: .ok)
+                return owner.tenantID
+            }
+        },
+        "releaseDomain": resource("/api/v1/domains", ["domain": "release.example"]) { h, owner, id in
+            try await h.send(.delete, "/api/v1/domains/\(id)", token: owner.accessToken, expect: .noContent)
+        },
+        "approveJoinRequest": { h in
+            let owner = try await h.owner()
+            let id = try await h.joinRequest(owner)
+            return EventProbe {
+                try await h.send(
+                    .post, "/api/v1/domains/join-requests/\(id)/approve", token: owner.accessToken, expect: .noContent)
+                return owner.tenantID
+            }
+        },
+        "rejectJoinRequest": { h in
+            let owner = try await h.owner()
+            let id = try await h.joinRequest(owner)
+            return EventProbe {
+                try await h.send(
+                    .post, "/api/v1/domains/join-requests/\(id)/reject", token: owner.accessToken, expect: .noContent)
+                return owner.tenantID
+            }
+        },
         "finishSAMLSignOn": { h in
             let started = try await h.samlSignInStarted()
             var wrapped = started.response
@@ -185,10 +243,23 @@ enum EventCoverageDrivers {
             }
         },
         "verifyEmail": { h in
+            // One person joins through a domain that admits at once, one asks through a domain
+            // that needs approval.
             let owner = try await h.owner()
-            let token = try await h.emailedToken(to: owner.email, page: "verify-email")
+            var tokens: [String] = []
+            for policy in [DomainJoinPolicy.join, .approval] {
+                let domain = try await h.verifiedDomain(
+                    owner, "\(policy.rawValue)-\(EventHarness.unique()).example", policy: policy)
+                let email = "person@\(domain.domain)"
+                try await h.send(
+                    .post, "/api/v1/auth/register", ["email": email, "password": password, "name": "Person"], expect: .accepted)
+                tokens.append(try await h.emailedToken(to: email, page: "verify-email"))
+            }
+            let verificationTokens = tokens
             return EventProbe {
-                try await h.send(.post, "/api/v1/auth/verify-email", ["token": token], expect: .ok)
+                for token in verificationTokens {
+                    try await h.send(.post, "/api/v1/auth/verify-email", ["token": token], expect: .ok)
+                }
                 return owner.tenantID
             }
         },

@@ -40,10 +40,18 @@ struct EventCoverageTests {
         #expect(stale.isEmpty, "drivers of operations the document no longer has: \(stale.sorted())")
         var limits = AttemptLimits()
         limits.registrationsPerIPPerHour = 10_000
-        try await withTestApplication(engine, configure: { $0.rateLimitsEnabled = false }, limits: limits) {
+        let dnsPort = try DnsmasqServer.freePort()
+        try await withTestApplication(
+            engine,
+            configure: {
+                $0.rateLimitsEnabled = false
+                $0.dnsServer = "127.0.0.1:\(dnsPort)"
+            }, limits: limits
+        ) {
             client, context in
             let harness = EventHarness(
-                client: client, context: context, operatorToken: try await client.signedInOperator(context.identity).token)
+                client: client, context: context, operatorToken: try await client.signedInOperator(context.identity).token,
+                dnsPort: dnsPort)
             for write in writes {
                 guard let driver = drivers[write.operationID] else { continue }
                 let probe = try await driver(harness)
@@ -115,12 +123,15 @@ final class EventHarness: Sendable {
     let client: any TestClientProtocol
     let context: TestApplicationContext
     let operatorToken: String
+    /// Where the application asks for TXT records (a driver starts dnsmasq there).
+    let dnsPort: Int
     private let sent = Mutex<[(method: String, path: String)]?>(nil)
 
-    init(client: any TestClientProtocol, context: TestApplicationContext, operatorToken: String) {
+    init(client: any TestClientProtocol, context: TestApplicationContext, operatorToken: String, dnsPort: Int) {
         self.client = client
         self.context = context
         self.operatorToken = operatorToken
+        self.dnsPort = dnsPort
     }
 
     func startRecording() { sent.withLock { $0 = [] } }
@@ -164,6 +175,37 @@ final class EventHarness: Sendable {
 
     /// A new tenant and its signed-in owner.
     func owner() async throws -> Registered { try await client.register() }
+
+    /// Gives the owner's tenant `name` as a verified domain with these policies, straight in the
+    /// database (set-up outside a probe: no event, no DNS).
+    func verifiedDomain(
+        _ owner: Registered, _ name: String, policy: DomainJoinPolicy = .off, ssoRequired: Bool = false
+    ) async throws -> TenantDomain {
+        let tenantID = try #require(TenantID(owner.tenantID))
+        let now = Date()
+        let domain = TenantDomain(
+            tenantID: tenantID, id: .generate(), domain: name, verificationToken: "seeded", verifiedAt: now, lastCheckedAt: now,
+            joinPolicy: policy, defaultRole: .member, ssoRequired: ssoRequired, createdAt: now, updatedAt: now)
+        try await context.database.database.withTenant(tenantID) { scope in
+            try await scope.domains.create(domain)
+            _ = try await scope.global.verifiedDomains.claim(domain: name, tenantID: tenantID, domainID: domain.id, at: now)
+        }
+        return domain
+    }
+
+    /// A pending join request of a new person to the owner's tenant, through a verified domain.
+    func joinRequest(_ owner: Registered) async throws -> String {
+        let domain = try await verifiedDomain(owner, "join-\(Self.unique()).example", policy: .approval)
+        let applicant = try Fixtures.user(name: "Applicant")
+        let request = JoinRequest(
+            tenantID: domain.tenantID, id: .generate(), userID: applicant.id, email: applicant.email, domainID: domain.id,
+            role: .member, createdAt: Date())
+        try await context.database.database.withTenant(domain.tenantID) { scope in
+            try await scope.users.create(applicant)
+            _ = try await scope.domains.addJoinRequest(request)
+        }
+        return request.id.description
+    }
 
     /// Posts a SAML response to an assertion consumer (a form, no bearer); returns the status
     /// and `Location`.

@@ -19,6 +19,8 @@ struct RowLevelSecurityTests {
         // A person's second factor serves every tenant; challenges and SSO flows are found by
         // token hash before any tenant is known (they name theirs in `context_tenant_id`).
         "user_mfa", "recovery_codes", "mfa_challenges", "sso_flows", "sso_grants", "saml_assertions_used",
+        // Which tenant verified a domain is found by the domain, before any tenant is known.
+        "verified_domains",
     ]
 
     static func tenantScopedTables(_ context: TestDatabaseContext) async throws -> [String] {

@@ -26,9 +26,13 @@ public final class DnsmasqServer: Sendable {
     private static let guardian = "exec 3<&0; (cat <&3 >/dev/null; kill -KILL $$ 2>/dev/null) & exec \"$@\""
 
     /// Starts dnsmasq with `records` (options such as `--txt-record=name,"text"`,
-    /// `--cname=alias,target`, `--local=/example.test/`), runs `body`, and stops it.
-    public static func with<T>(_ records: [String], _ body: (DnsmasqServer) async throws -> T) async throws -> T {
-        let server = try await DnsmasqServer(records: records)
+    /// `--cname=alias,target`, `--local=/example.test/`), runs `body`, and stops it. With `port`
+    /// (from ``freePort()``, chosen before a server under test was configured to ask it) it
+    /// listens there, else on a free port.
+    public static func with<T>(_ records: [String], port: Int? = nil, _ body: (DnsmasqServer) async throws -> T)
+        async throws -> T
+    {
+        let server = try await DnsmasqServer(records: records, port: port)
         defer { server.stop() }
         return try await body(server)
     }
@@ -41,7 +45,7 @@ public final class DnsmasqServer: Sendable {
         return folders.map { "\($0)/dnsmasq" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    private init(records: [String]) async throws {
+    private init(records: [String], port fixedPort: Int?) async throws {
         guard let executable = Self.executable else {
             throw DnsmasqServerError(
                 message: "dnsmasq is not installed: `apt-get install dnsmasq-base` (scripts/test installs it when missing)",
@@ -49,8 +53,8 @@ public final class DnsmasqServer: Sendable {
         }
         var lastOutput = ""
         // A port found free can be taken before dnsmasq binds it: try a few.
-        for _ in 0..<5 {
-            let port = try Self.freePort()
+        for _ in 0..<(fixedPort == nil ? 5 : 1) {
+            let port = try fixedPort ?? Self.freePort()
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments =

@@ -114,6 +114,20 @@ public enum Fixtures {
                     oidc: OIDCConnectionSettings(issuer: "https://id.example.com", clientID: "client"), saml: nil,
                     createdAt: now, updatedAt: now),
                 sealedClientSecret: "v1.sealed.elsewhere")
+            let domainName = "\(tenant.slug.rawValue).example"
+            let domain = TenantDomain(
+                tenantID: tenant.id, id: .generate(), domain: domainName, verificationToken: "token", verifiedAt: now,
+                lastCheckedAt: now, joinPolicy: .approval, defaultRole: .member, ssoRequired: false, createdAt: now,
+                updatedAt: now)
+            try await scope.domains.create(domain)
+            _ = try await scope.global.verifiedDomains.claim(
+                domain: domainName, tenantID: tenant.id, domainID: domain.id, at: now)
+            let applicant = try user(name: "Applicant to \(name)")
+            try await scope.users.create(applicant)
+            _ = try await scope.domains.addJoinRequest(
+                JoinRequest(
+                    tenantID: tenant.id, id: .generate(), userID: applicant.id, email: applicant.email, domainID: domain.id,
+                    role: .member, createdAt: now))
         }
         return tenant
     }

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import TenantryWorkers
+@testable import TenantryDNS
 
 /// The DNS message encoding and reading on their own, without a server: the query's bytes, the
 /// checks that tell our answer from a stray one, and that no malformed answer traps or loops.

@@ -2,7 +2,7 @@ import Foundation
 import TenantryTestSupport
 import Testing
 
-@testable import TenantryWorkers
+@testable import TenantryDNS
 
 /// The TXT resolver against a real DNS server (dnsmasq, started per test on a free loopback
 /// port) and, for what a well-behaved server never does, against `scripts/test-peers/dns_peer.py`.

@@ -13,6 +13,8 @@ public struct RecoveryService: Sendable {
     public let emailedTokens: EmailedTokenIssuer
     /// Memberships and the security events.
     public let events: UserEvents
+    /// Who joins a tenant through its verified domain once their address is proven.
+    public let domains: DomainPolicies
 
     /// Creates the use case from its dependencies.
     public init(
@@ -23,15 +25,22 @@ public struct RecoveryService: Sendable {
         self.limiters = limiters
         self.emailedTokens = emailedTokens
         self.events = UserEvents(database: database)
+        self.domains = DomainPolicies(database: database)
     }
 
-    /// Verifies an email address with a token from the verification email.
+    /// Verifies an email address with a token from the verification email; the person then
+    /// joins, or asks to join, the tenant that verified the address's domain, when its policy
+    /// says so (``DomainPolicies/admit(_:origin:)``).
     public func verifyEmail(token: String, origin: AuditEvent.Origin) async throws {
         let now = Date()
         let userID = try await database.withGlobal { scope -> UserID in
             let record = try await emailedTokens.redeem(token, for: .verifyEmail, scope: scope, now: now)
             try await scope.users.markEmailVerified(id: record.userID, at: now)
             return record.userID
+        }
+        // Admitted first, so a person who joins now finds the verification in their new tenant's log.
+        if let user = try await database.readGlobal({ scope in try await scope.users.find(id: userID) }) {
+            try await domains.admit(user, origin: origin)
         }
         try await events.record(
             .userEmailVerified, about: userID, origin: origin, in: nil)

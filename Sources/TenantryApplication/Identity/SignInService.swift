@@ -13,6 +13,8 @@ public struct SignInService: Sendable {
     public let limiters: AttemptLimiters
     /// Memberships and the security events.
     public let events: UserEvents
+    /// The policies of verified domains (single sign-on required).
+    public let domains: DomainPolicies
 
     /// Creates the use case from its dependencies.
     public init(
@@ -23,6 +25,7 @@ public struct SignInService: Sendable {
         self.hashing = hashing
         self.limiters = limiters
         self.events = UserEvents(database: database)
+        self.domains = DomainPolicies(database: database)
     }
 
     /// The result of a sign-in.
@@ -102,6 +105,7 @@ public struct SignInService: Sendable {
         }
 
         let memberships = try await events.memberships(of: found.user.id)
+        try await requirePasswordAllowed(for: found.user, memberships: memberships, origin: origin)
         var chosen: TenantMembership?
         if let tenantSlug {
             guard let match = memberships.first(where: { $0.tenant.slug.rawValue == tenantSlug.lowercased() }) else {
@@ -190,6 +194,22 @@ public struct SignInService: Sendable {
                 accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken: refreshToken,
                 sessionID: session.id)
         )
+    }
+
+    /// Refuses a password sign-in at a verified domain that requires single sign-on, naming the
+    /// route that signs the person in; an owner of the domain's tenant passes (break-glass), and
+    /// that is audited in the tenant. Checked after the password, so the refusal tells nothing to
+    /// someone who does not know it.
+    private func requirePasswordAllowed(for user: User, memberships: [TenantMembership], origin: AuditEvent.Origin)
+        async throws
+    {
+        guard let held = try await domains.policy(for: user.email), held.domain.ssoRequired else { return }
+        guard memberships.contains(where: { $0.tenant.id == held.tenant.id && $0.role == .owner }) else {
+            throw try await domains.ssoRequired(tenant: held.tenant, domain: held.domain)
+        }
+        try await events.record(
+            .authSSOBreakGlass, about: user.id, origin: origin, in: held.tenant.id,
+            changes: ["domain": .init(before: nil, after: held.domain.domain)])
     }
 
     private func recordFailure(accountKey: String, ipKey: String) {

@@ -15,6 +15,8 @@ public struct SignUpService: Sendable {
     public let tenancy: TenancySettings
     /// Sends the verification email.
     public let emailedTokens: EmailedTokenIssuer
+    /// The policies of verified domains.
+    public let domains: DomainPolicies
 
     /// Creates the use case from its dependencies.
     public init(
@@ -27,6 +29,7 @@ public struct SignUpService: Sendable {
         self.limiters = limiters
         self.tenancy = tenancy
         self.emailedTokens = emailedTokens
+        self.domains = DomainPolicies(database: database)
     }
 
     /// What `POST /auth/register` needs, validated.
@@ -54,6 +57,9 @@ public struct SignUpService: Sendable {
     ) {
         try limiters.registrationsPerIP.check(["ip:\(origin.ip ?? "-")"])
         limiters.registrationsPerIP.record("ip:\(origin.ip ?? "-")")
+        if let held = try await domains.policy(for: registration.email), held.domain.ssoRequired {
+            throw try await domains.ssoRequired(tenant: held.tenant, domain: held.domain)
+        }
         let passwordHash = try await hashing.hash(registration.password)
         let now = Date()
         let tenant = Tenant(
@@ -89,6 +95,53 @@ public struct SignUpService: Sendable {
                 accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken: refreshToken,
                 sessionID: session.id)
         )
+    }
+
+    /// What `POST /auth/register` without a tenant needs, validated.
+    public struct DomainRegistration: Sendable {
+        public var email: EmailAddress
+        public var password: String
+        public var name: String
+
+        /// Creates a value.
+        public init(email: EmailAddress, password: String, name: String) {
+            self.email = email
+            self.password = password
+            self.name = name
+        }
+    }
+
+    /// Registers someone whose address is at a domain a tenant verified and admits people from
+    /// (``DomainJoinPolicy/join`` or ``DomainJoinPolicy/approval``): the account and its
+    /// verification email, no tenant and no session. Following the emailed link proves the
+    /// address and only then joins the tenant, or files the request to join
+    /// (``RecoveryService/verifyEmail(token:origin:)``). Refused, naming `tenant_name`, when no
+    /// tenant admits people from the domain; `sso_required` when the domain requires single
+    /// sign-on.
+    public func registerThroughDomain(_ registration: DomainRegistration, origin: AuditEvent.Origin) async throws -> (
+        user: User, tenant: Tenant, policy: DomainJoinPolicy
+    ) {
+        try limiters.registrationsPerIP.check(["ip:\(origin.ip ?? "-")"])
+        limiters.registrationsPerIP.record("ip:\(origin.ip ?? "-")")
+        guard let held = try await domains.policy(for: registration.email), held.domain.joinPolicy != .off else {
+            throw Validator.fail(
+                "tenant_name", "required", "Name the tenant to create: no tenant admits people from this address's domain.")
+        }
+        if held.domain.ssoRequired { throw try await domains.ssoRequired(tenant: held.tenant, domain: held.domain) }
+        let passwordHash = try await hashing.hash(registration.password)
+        let now = Date()
+        let user = User(id: .generate(), email: registration.email, name: registration.name, createdAt: now, updatedAt: now)
+        try await database.withTenant(held.tenant.id) { scope in
+            try await scope.users.create(user, passwordHash: passwordHash)
+            try await emailedTokens.send(
+                .verifyEmail, to: user, tenant: held.tenant.id, tenantName: held.tenant.name, scope: scope.global, now: now)
+            try await scope.record(
+                AuditRecorder.event(
+                    in: held.tenant.id, action: .authRegistered, actor: .user(user.id),
+                    target: .init(type: "user", id: user.id.description), origin: origin,
+                    changes: ["via": .init(before: nil, after: "domain:\(held.domain.domain)")]))
+        }
+        return (user, held.tenant, held.domain.joinPolicy)
     }
 
     private func create(

@@ -33,6 +33,9 @@ public struct TenantryEnvironment: Sendable {
     /// The OpenID Connect relying party single sign-on uses (`nil`: OpenID connections cannot
     /// sign anyone in).
     public let openID: (any OpenIDConnectClient)?
+    /// Looks up the TXT records that prove a tenant controls a domain (`nil`: no domain can be
+    /// verified).
+    public let txtRecords: (any TXTRecordResolver)?
     public let logger: Logger
 
     /// Assembles the environment from parts the caller built. `changes` must be the bus
@@ -49,9 +52,11 @@ public struct TenantryEnvironment: Sendable {
         publicURL: String,
         webhookEgress: EgressPolicy = EgressPolicy(),
         openID: (any OpenIDConnectClient)? = nil,
+        txtRecords: (any TXTRecordResolver)? = nil,
         logger: Logger
     ) {
         self.openID = openID
+        self.txtRecords = txtRecords
         self.database = database
         self.changes = changes
         self.authority = authority

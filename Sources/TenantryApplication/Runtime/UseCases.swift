@@ -39,6 +39,8 @@ public struct UseCases: Sendable {
     public let multiFactor: MultiFactorService
     /// Single sign-on connections.
     public let ssoConnections: SSOConnectionService
+    /// A tenant's email domains and the requests to join through them.
+    public let domains: DomainService
     /// Sign-in through single sign-on.
     public let singleSignOn: SingleSignOnService
 
@@ -78,6 +80,7 @@ public struct UseCases: Sendable {
             database: database, masterKey: environment.masterKey, hashing: environment.hashing,
             limiters: environment.limiters, signIn: signIn)
         ssoConnections = SSOConnectionService(database: database, masterKey: environment.masterKey)
+        domains = DomainService(database: database, txtRecords: environment.txtRecords)
         singleSignOn = SingleSignOnService(
             database: database, masterKey: environment.masterKey, openID: environment.openID, signIn: signIn,
             publicURL: environment.publicURL, entitlements: environment.caches.entitlements)

@@ -20,6 +20,17 @@ extension TenantTransaction {
         try allowed.requireRoom(for: limit, current: current + reserved)
     }
 
+    /// Whether the tenant may create one more item counted by `limit` (``requireRoom(for:countingInvitations:)``
+    /// without the refusal).
+    public func hasRoom(for limit: Limit) async throws -> Bool {
+        do {
+            try await requireRoom(for: limit)
+            return true
+        } catch let error as TenantryError where error.code == .limitExceeded {
+            return false
+        }
+    }
+
     /// Refuses an address outside the tenant's allowed email domains (422 on `field`, code
     /// `domain_not_allowed`); any address passes when the tenant lists none.
     public func requireAllowedDomain(_ email: EmailAddress, field: String = "email") async throws {

@@ -633,6 +633,23 @@ extension Components {
                 case newPassword = "new_password"
             }
         }
+        /// - Remark: Generated from `#/components/schemas/ClaimDomainRequest`.
+        public struct ClaimDomainRequest: Codable, Hashable, Sendable {
+            /// A domain name such as `example.com`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ClaimDomainRequest/domain`.
+            public var domain: Swift.String
+            /// Creates a new `ClaimDomainRequest`.
+            ///
+            /// - Parameters:
+            ///   - domain: A domain name such as `example.com`.
+            public init(domain: Swift.String) {
+                self.domain = domain
+            }
+            public enum CodingKeys: String, CodingKey {
+                case domain
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/ClientConfig`.
         public struct ClientConfig: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/ClientConfig/branding`.
@@ -1289,6 +1306,174 @@ extension Components {
         ///
         /// - Remark: Generated from `#/components/schemas/DisplayName`.
         public typealias DisplayName = Swift.String
+        /// - Remark: Generated from `#/components/schemas/Domain`.
+        public struct Domain: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Domain/created_at`.
+            public var createdAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/Domain/default_role`.
+            public var defaultRole: OpenAPIRuntime.OpenAPIValueContainer
+            /// - Remark: Generated from `#/components/schemas/Domain/domain`.
+            public var domain: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Domain/id`.
+            public var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Domain/join_policy`.
+            public var joinPolicy: OpenAPIRuntime.OpenAPIValueContainer
+            /// - Remark: Generated from `#/components/schemas/Domain/last_checked_at`.
+            public var lastCheckedAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/Domain/sso_required`.
+            public var ssoRequired: Swift.Bool
+            /// - Remark: Generated from `#/components/schemas/Domain/updated_at`.
+            public var updatedAt: Foundation.Date
+            /// The DNS record that proves the claim.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Domain/verification`.
+            public struct VerificationPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/Domain/verification/name`.
+                public var name: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Domain/verification/type`.
+                public var _type: OpenAPIRuntime.OpenAPIValueContainer
+                /// - Remark: Generated from `#/components/schemas/Domain/verification/value`.
+                public var value: Swift.String
+                /// Creates a new `VerificationPayload`.
+                ///
+                /// - Parameters:
+                ///   - name:
+                ///   - _type:
+                ///   - value:
+                public init(
+                    name: Swift.String,
+                    _type: OpenAPIRuntime.OpenAPIValueContainer,
+                    value: Swift.String
+                ) {
+                    self.name = name
+                    self._type = _type
+                    self.value = value
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case name
+                    case _type = "type"
+                    case value
+                }
+            }
+            /// The DNS record that proves the claim.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Domain/verification`.
+            public var verification: Components.Schemas.Domain.VerificationPayload
+            /// - Remark: Generated from `#/components/schemas/Domain/verified`.
+            public var verified: Swift.Bool
+            /// - Remark: Generated from `#/components/schemas/Domain/verified_at`.
+            public var verifiedAt: Foundation.Date?
+            /// Creates a new `Domain`.
+            ///
+            /// - Parameters:
+            ///   - createdAt:
+            ///   - defaultRole:
+            ///   - domain:
+            ///   - id:
+            ///   - joinPolicy:
+            ///   - lastCheckedAt:
+            ///   - ssoRequired:
+            ///   - updatedAt:
+            ///   - verification: The DNS record that proves the claim.
+            ///   - verified:
+            ///   - verifiedAt:
+            public init(
+                createdAt: Foundation.Date,
+                defaultRole: OpenAPIRuntime.OpenAPIValueContainer,
+                domain: Swift.String,
+                id: Swift.String,
+                joinPolicy: OpenAPIRuntime.OpenAPIValueContainer,
+                lastCheckedAt: Foundation.Date? = nil,
+                ssoRequired: Swift.Bool,
+                updatedAt: Foundation.Date,
+                verification: Components.Schemas.Domain.VerificationPayload,
+                verified: Swift.Bool,
+                verifiedAt: Foundation.Date? = nil
+            ) {
+                self.createdAt = createdAt
+                self.defaultRole = defaultRole
+                self.domain = domain
+                self.id = id
+                self.joinPolicy = joinPolicy
+                self.lastCheckedAt = lastCheckedAt
+                self.ssoRequired = ssoRequired
+                self.updatedAt = updatedAt
+                self.verification = verification
+                self.verified = verified
+                self.verifiedAt = verifiedAt
+            }
+            public enum CodingKeys: String, CodingKey {
+                case createdAt = "created_at"
+                case defaultRole = "default_role"
+                case domain
+                case id
+                case joinPolicy = "join_policy"
+                case lastCheckedAt = "last_checked_at"
+                case ssoRequired = "sso_required"
+                case updatedAt = "updated_at"
+                case verification
+                case verified
+                case verifiedAt = "verified_at"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/DomainPage`.
+        public struct DomainPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/DomainPage/items`.
+            public var items: [Components.Schemas.Domain]
+            /// - Remark: Generated from `#/components/schemas/DomainPage/next_cursor`.
+            public var nextCursor: Swift.String?
+            /// Creates a new `DomainPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            public init(
+                items: [Components.Schemas.Domain],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            public enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor = "next_cursor"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/DomainRegistrationResponse`.
+        public struct DomainRegistrationResponse: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/DomainRegistrationResponse/join_policy`.
+            public var joinPolicy: OpenAPIRuntime.OpenAPIValueContainer
+            /// - Remark: Generated from `#/components/schemas/DomainRegistrationResponse/status`.
+            public var status: OpenAPIRuntime.OpenAPIValueContainer
+            /// - Remark: Generated from `#/components/schemas/DomainRegistrationResponse/tenant`.
+            public var tenant: Components.Schemas.TenantSummary
+            /// - Remark: Generated from `#/components/schemas/DomainRegistrationResponse/user`.
+            public var user: Components.Schemas.User
+            /// Creates a new `DomainRegistrationResponse`.
+            ///
+            /// - Parameters:
+            ///   - joinPolicy:
+            ///   - status:
+            ///   - tenant:
+            ///   - user:
+            public init(
+                joinPolicy: OpenAPIRuntime.OpenAPIValueContainer,
+                status: OpenAPIRuntime.OpenAPIValueContainer,
+                tenant: Components.Schemas.TenantSummary,
+                user: Components.Schemas.User
+            ) {
+                self.joinPolicy = joinPolicy
+                self.status = status
+                self.tenant = tenant
+                self.user = user
+            }
+            public enum CodingKeys: String, CodingKey {
+                case joinPolicy = "join_policy"
+                case status
+                case tenant
+                case user
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/EmailRequest`.
         public struct EmailRequest: Codable, Hashable, Sendable {
             /// A malformed address is refused with 422; a well-formed one gets the same 202 whether or not it has an account.
@@ -1722,6 +1907,76 @@ extension Components {
             }
             public enum CodingKeys: String, CodingKey {
                 case keys
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/JoinRequest`.
+        public struct JoinRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/JoinRequest/created_at`.
+            public var createdAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/JoinRequest/domain_id`.
+            public var domainId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/JoinRequest/email`.
+            public var email: Swift.String
+            /// - Remark: Generated from `#/components/schemas/JoinRequest/id`.
+            public var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/JoinRequest/role`.
+            public var role: OpenAPIRuntime.OpenAPIValueContainer
+            /// - Remark: Generated from `#/components/schemas/JoinRequest/user_id`.
+            public var userId: Swift.String
+            /// Creates a new `JoinRequest`.
+            ///
+            /// - Parameters:
+            ///   - createdAt:
+            ///   - domainId:
+            ///   - email:
+            ///   - id:
+            ///   - role:
+            ///   - userId:
+            public init(
+                createdAt: Foundation.Date,
+                domainId: Swift.String,
+                email: Swift.String,
+                id: Swift.String,
+                role: OpenAPIRuntime.OpenAPIValueContainer,
+                userId: Swift.String
+            ) {
+                self.createdAt = createdAt
+                self.domainId = domainId
+                self.email = email
+                self.id = id
+                self.role = role
+                self.userId = userId
+            }
+            public enum CodingKeys: String, CodingKey {
+                case createdAt = "created_at"
+                case domainId = "domain_id"
+                case email
+                case id
+                case role
+                case userId = "user_id"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/JoinRequestPage`.
+        public struct JoinRequestPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/JoinRequestPage/items`.
+            public var items: [Components.Schemas.JoinRequest]
+            /// - Remark: Generated from `#/components/schemas/JoinRequestPage/next_cursor`.
+            public var nextCursor: Swift.String?
+            /// Creates a new `JoinRequestPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            public init(
+                items: [Components.Schemas.JoinRequest],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            public enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor = "next_cursor"
             }
         }
         /// A limit a plan sets.
@@ -2373,6 +2628,8 @@ extension Components {
             case apiKeysManage = "api_keys:manage"
             case apiKeysRead = "api_keys:read"
             case auditRead = "audit:read"
+            case domains_colon_manage = "domains:manage"
+            case domains_colon_read = "domains:read"
             case invitationsManage = "invitations:manage"
             case invitationsRead = "invitations:read"
             case membersManage = "members:manage"
@@ -3053,6 +3310,10 @@ extension Components {
             public var limit: Swift.String?
             /// - Remark: Generated from `#/components/schemas/Problem/request_id`.
             public var requestId: Swift.String
+            /// For `sso_required`: the path of `GET /api/v1/auth/sso/start` with the tenant (and connection) that sign the person in.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Problem/sso_url`.
+            public var ssoUrl: Swift.String?
             /// - Remark: Generated from `#/components/schemas/Problem/status`.
             public var status: Swift.Int
             /// - Remark: Generated from `#/components/schemas/Problem/title`.
@@ -3070,6 +3331,7 @@ extension Components {
             ///   - errors:
             ///   - limit: `limit_exceeded` only: the limit, e.g. `members`.
             ///   - requestId:
+            ///   - ssoUrl: For `sso_required`: the path of `GET /api/v1/auth/sso/start` with the tenant (and connection) that sign the person in.
             ///   - status:
             ///   - title:
             ///   - _type:
@@ -3082,6 +3344,7 @@ extension Components {
                 errors: [Components.Schemas.FieldError]? = nil,
                 limit: Swift.String? = nil,
                 requestId: Swift.String,
+                ssoUrl: Swift.String? = nil,
                 status: Swift.Int,
                 title: Swift.String,
                 _type: Swift.String
@@ -3094,6 +3357,7 @@ extension Components {
                 self.errors = errors
                 self.limit = limit
                 self.requestId = requestId
+                self.ssoUrl = ssoUrl
                 self.status = status
                 self.title = title
                 self._type = _type
@@ -3107,6 +3371,7 @@ extension Components {
                 case errors
                 case limit
                 case requestId = "request_id"
+                case ssoUrl = "sso_url"
                 case status
                 case title
                 case _type = "type"
@@ -3257,10 +3522,10 @@ extension Components {
             public var password: Components.Schemas.NewPassword
             /// - Remark: Generated from `#/components/schemas/RegisterRequest/refresh_token_delivery`.
             public var refreshTokenDelivery: Components.Schemas.RefreshTokenDelivery?
-            /// The tenant's display name: 1 to 200 characters, trimmed, no control characters.
+            /// The tenant to create: 1 to 200 characters, trimmed, no control characters. Without it, the address's verified domain decides: when a tenant verified it with a `join_policy` other than `off`, the account is made (answer 202) and joins, or asks to join, that tenant once its address is verified.
             ///
             /// - Remark: Generated from `#/components/schemas/RegisterRequest/tenant_name`.
-            public var tenantName: Components.Schemas.DisplayName
+            public var tenantName: Components.Schemas.DisplayName?
             /// Defaults to one derived from `tenant_name` ("Acme Corp." gives `acme-corp`, "São Paulo" gives `sao-paulo`), or `tenant-` and eight random letters and digits when the name has nothing to derive one from.
             ///
             /// - Remark: Generated from `#/components/schemas/RegisterRequest/tenant_slug`.
@@ -3272,14 +3537,14 @@ extension Components {
             ///   - name: The user's display name: 1 to 200 characters, trimmed, no control characters.
             ///   - password:
             ///   - refreshTokenDelivery:
-            ///   - tenantName: The tenant's display name: 1 to 200 characters, trimmed, no control characters.
+            ///   - tenantName: The tenant to create: 1 to 200 characters, trimmed, no control characters. Without it, the address's verified domain decides: when a tenant verified it with a `join_policy` other than `off`, the account is made (answer 202) and joins, or asks to join, that tenant once its address is verified.
             ///   - tenantSlug: Defaults to one derived from `tenant_name` ("Acme Corp." gives `acme-corp`, "São Paulo" gives `sao-paulo`), or `tenant-` and eight random letters and digits when the name has nothing to derive one from.
             public init(
                 email: Swift.String,
                 name: Components.Schemas.DisplayName,
                 password: Components.Schemas.NewPassword,
                 refreshTokenDelivery: Components.Schemas.RefreshTokenDelivery? = nil,
-                tenantName: Components.Schemas.DisplayName,
+                tenantName: Components.Schemas.DisplayName? = nil,
                 tenantSlug: Components.Schemas.Slug? = nil
             ) {
                 self.email = email
@@ -4455,6 +4720,35 @@ extension Components {
                 case expiresAt = "expires_at"
                 case name
                 case rateLimitPerMinute = "rate_limit_per_minute"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/UpdateDomainRequest`.
+        public struct UpdateDomainRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/UpdateDomainRequest/default_role`.
+            public var defaultRole: OpenAPIRuntime.OpenAPIValueContainer?
+            /// - Remark: Generated from `#/components/schemas/UpdateDomainRequest/join_policy`.
+            public var joinPolicy: OpenAPIRuntime.OpenAPIValueContainer?
+            /// - Remark: Generated from `#/components/schemas/UpdateDomainRequest/sso_required`.
+            public var ssoRequired: Swift.Bool?
+            /// Creates a new `UpdateDomainRequest`.
+            ///
+            /// - Parameters:
+            ///   - defaultRole:
+            ///   - joinPolicy:
+            ///   - ssoRequired:
+            public init(
+                defaultRole: OpenAPIRuntime.OpenAPIValueContainer? = nil,
+                joinPolicy: OpenAPIRuntime.OpenAPIValueContainer? = nil,
+                ssoRequired: Swift.Bool? = nil
+            ) {
+                self.defaultRole = defaultRole
+                self.joinPolicy = joinPolicy
+                self.ssoRequired = ssoRequired
+            }
+            public enum CodingKeys: String, CodingKey {
+                case defaultRole = "default_role"
+                case joinPolicy = "join_policy"
+                case ssoRequired = "sso_required"
             }
         }
         /// Absent fields are left as they are.

@@ -3485,7 +3485,7 @@ public enum Operations {
                     }
                 }
             }
-            /// `forbidden`: the account is disabled, or the user is not a member of the tenant named by `tenant_slug`; `tenant_suspended`: the chosen tenant is suspended.
+            /// `forbidden`: the account is disabled, or the user is not a member of the tenant named by `tenant_slug`; `tenant_suspended`: the chosen tenant is suspended. `sso_required`: the address is at a verified domain whose tenant requires single sign-on (owners of that tenant pass, audited as `auth.sso_break_glass`); `sso_url` names the route that signs the person in.
             ///
             /// - Remark: Generated from `#/paths//api/v1/auth/login/post(login)/responses/403`.
             ///
@@ -5811,7 +5811,7 @@ public enum Operations {
     }
     /// Create a tenant with its first user (the owner) and sign that user in.
     ///
-    /// Creates the tenant, the user, the owner membership and a session in one transaction, and queues an email with a verification link (valid 24 hours). `tenant_slug` defaults to one derived from `tenant_name`. With `refresh_token_delivery` `cookie` the refresh token is not in the body but in the `tenantry_refresh` cookie, next to a `tenantry_csrf` cookie for the double-submit check of `POST /api/v1/auth/refresh`. Limited per client IP.
+    /// Creates the tenant, the user, the owner membership and a session in one transaction, and queues an email with a verification link (valid 24 hours). `tenant_slug` defaults to one derived from `tenant_name`. With `refresh_token_delivery` `cookie` the refresh token is not in the body but in the `tenantry_refresh` cookie, next to a `tenantry_csrf` cookie for the double-submit check of `POST /api/v1/auth/refresh`. Limited per client IP. Without `tenant_name`, the sign-up goes through the verified domain of the address (202, no session): the verification link then joins the domain's tenant (`join`) or files a join request (`approval`). An address at a domain that requires single sign-on is refused with `sso_required`, whose `sso_url` names the route to use.
     ///
     /// - Remark: HTTP `POST /api/v1/auth/register`.
     /// - Remark: Generated from `#/paths//api/v1/auth/register/post(register)`.
@@ -5954,6 +5954,94 @@ public enum Operations {
                     }
                 }
             }
+            public struct Accepted: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/auth/register/POST/responses/202/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/auth/register/POST/responses/202/headers/RateLimit`.
+                    public var rateLimit: Components.Headers.RateLimit?
+                    /// The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/auth/register/POST/responses/202/headers/RateLimit-Policy`.
+                    public var rateLimitPolicy: Components.Headers.RateLimitPolicy?
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/auth/register/POST/responses/202/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - rateLimit: The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///   - rateLimitPolicy: The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(
+                        rateLimit: Components.Headers.RateLimit? = nil,
+                        rateLimitPolicy: Components.Headers.RateLimitPolicy? = nil,
+                        xRequestID: Components.Headers.XRequestID
+                    ) {
+                        self.rateLimit = rateLimit
+                        self.rateLimitPolicy = rateLimitPolicy
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.Register.Output.Accepted.Headers
+                /// - Remark: Generated from `#/paths/api/v1/auth/register/POST/responses/202/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/auth/register/POST/responses/202/content/application\/json`.
+                    case json(Components.Schemas.DomainRegistrationResponse)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.DomainRegistrationResponse {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.Register.Output.Accepted.Body
+                /// Creates a new `Accepted`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.Register.Output.Accepted.Headers,
+                    body: Operations.Register.Output.Accepted.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// Registered through a verified domain: verify the address to join.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/register/post(register)/responses/202`.
+            ///
+            /// HTTP response code: `202 accepted`.
+            case accepted(Operations.Register.Output.Accepted)
+            /// The associated value of the enum case if `self` is `.accepted`.
+            ///
+            /// - Throws: An error if `self` is not `.accepted`.
+            /// - SeeAlso: `.accepted`.
+            public var accepted: Operations.Register.Output.Accepted {
+                get throws {
+                    switch self {
+                    case let .accepted(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "accepted",
+                            response: self
+                        )
+                    }
+                }
+            }
             /// `invalid_idempotency_key`: the `Idempotency-Key` header breaks its length or character rules.
             ///
             /// - Remark: Generated from `#/paths//api/v1/auth/register/post(register)/responses/400`.
@@ -5972,6 +6060,29 @@ public enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `sso_required`: the address is at a domain whose tenant requires single sign-on; `sso_url` names the route that signs the person in.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/auth/register/post(register)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            public var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
                             response: self
                         )
                     }
@@ -8138,6 +8249,8 @@ public enum Operations {
     }
     /// Verify an email address with the token from the verification email.
     ///
+    /// Marks the address verified. When a tenant verified the address's domain and admits people from it, the person then joins it with the domain's role (`join_policy` `join`; `member.added`) or asks to join (`approval`, or `join` without room for another member; `domain.join_requested`).
+    ///
     /// - Remark: HTTP `POST /api/v1/auth/verify-email`.
     /// - Remark: Generated from `#/paths//api/v1/auth/verify-email/post(verifyEmail)`.
     public enum VerifyEmail {
@@ -8672,6 +8785,2805 @@ public enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// List the email domains the tenant claims, oldest first.
+    ///
+    /// Each shows whether it is verified and the TXT record that proves it (`verification`).
+    ///
+    /// - Remark: HTTP `GET /api/v1/domains`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/get(listDomains)`.
+    public enum ListDomains {
+        public static let id: Swift.String = "listDomains"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/domains/GET/query`.
+            public struct Query: Sendable, Hashable {
+                /// Page size, 1 to 200 (default 50).
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/domains/GET/query/limit`.
+                public var limit: Components.Parameters.Limit?
+                /// The `next_cursor` of the previous page.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/domains/GET/query/cursor`.
+                public var cursor: Components.Parameters.Cursor?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - limit: Page size, 1 to 200 (default 50).
+                ///   - cursor: The `next_cursor` of the previous page.
+                public init(
+                    limit: Components.Parameters.Limit? = nil,
+                    cursor: Components.Parameters.Cursor? = nil
+                ) {
+                    self.limit = limit
+                    self.cursor = cursor
+                }
+            }
+            public var query: Operations.ListDomains.Input.Query
+            /// - Remark: Generated from `#/paths/api/v1/domains/GET/header`.
+            public struct Headers: Sendable, Hashable {
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListDomains.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                public init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListDomains.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.ListDomains.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - query:
+            ///   - headers:
+            public init(
+                query: Operations.ListDomains.Input.Query = .init(),
+                headers: Operations.ListDomains.Input.Headers = .init()
+            ) {
+                self.query = query
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/domains/GET/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/GET/responses/200/headers/RateLimit`.
+                    public var rateLimit: Components.Headers.RateLimit?
+                    /// The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/GET/responses/200/headers/RateLimit-Policy`.
+                    public var rateLimitPolicy: Components.Headers.RateLimitPolicy?
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/GET/responses/200/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - rateLimit: The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///   - rateLimitPolicy: The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(
+                        rateLimit: Components.Headers.RateLimit? = nil,
+                        rateLimitPolicy: Components.Headers.RateLimitPolicy? = nil,
+                        xRequestID: Components.Headers.XRequestID
+                    ) {
+                        self.rateLimit = rateLimit
+                        self.rateLimitPolicy = rateLimitPolicy
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.ListDomains.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/api/v1/domains/GET/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/domains/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.DomainPage)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.DomainPage {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.ListDomains.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.ListDomains.Output.Ok.Headers,
+                    body: Operations.ListDomains.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// One page of domains.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/get(listDomains)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ListDomains.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.ListDomains.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/get(listDomains)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TenantUnauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.TenantUnauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/get(listDomains)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            public var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `validation_failed`: fields are missing or invalid; `errors[]` names each one.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/get(listDomains)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.ValidationFailed)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.ValidationFailed {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `rate_limited`: over the tenant's or the API key's requests per minute; `quota_exceeded`: the tenant's monthly API calls are used up (the problem's `allowance` names the allowance, what was used and when it resets). Retry after `Retry-After` seconds.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/get(listDomains)/responses/429`.
+            ///
+            /// HTTP response code: `429 tooManyRequests`.
+            case tooManyRequests(Components.Responses.TenantRateLimited)
+            /// The associated value of the enum case if `self` is `.tooManyRequests`.
+            ///
+            /// - Throws: An error if `self` is not `.tooManyRequests`.
+            /// - SeeAlso: `.tooManyRequests`.
+            public var tooManyRequests: Components.Responses.TenantRateLimited {
+                get throws {
+                    switch self {
+                    case let .tooManyRequests(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Claim an email domain.
+    ///
+    /// The answer carries `verification`: publish a TXT record with that `name` and `value` in the domain's DNS, then call `POST /api/v1/domains/{id}/verify`. A claim has no effect until it is verified. Refused with `conflict` when the tenant already claims the domain (field `domain`, code `taken`) or another tenant has verified it (code `verified_elsewhere`).
+    ///
+    /// - Remark: HTTP `POST /api/v1/domains`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/post(claimDomain)`.
+    public enum ClaimDomain {
+        public static let id: Swift.String = "claimDomain"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/domains/POST/header`.
+            public struct Headers: Sendable, Hashable {
+                /// Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/domains/POST/header/Idempotency-Key`.
+                public var idempotencyKey: Components.Parameters.IdempotencyKey?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ClaimDomain.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - idempotencyKey: Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///   - accept:
+                public init(
+                    idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ClaimDomain.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.ClaimDomain.Input.Headers
+            /// - Remark: Generated from `#/paths/api/v1/domains/POST/requestBody`.
+            @frozen public enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/domains/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.ClaimDomainRequest)
+            }
+            public var body: Operations.ClaimDomain.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            ///   - body:
+            public init(
+                headers: Operations.ClaimDomain.Input.Headers = .init(),
+                body: Operations.ClaimDomain.Input.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Created: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/domains/POST/responses/201/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/POST/responses/201/headers/RateLimit`.
+                    public var rateLimit: Components.Headers.RateLimit?
+                    /// The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/POST/responses/201/headers/RateLimit-Policy`.
+                    public var rateLimitPolicy: Components.Headers.RateLimitPolicy?
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/POST/responses/201/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - rateLimit: The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///   - rateLimitPolicy: The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(
+                        rateLimit: Components.Headers.RateLimit? = nil,
+                        rateLimitPolicy: Components.Headers.RateLimitPolicy? = nil,
+                        xRequestID: Components.Headers.XRequestID
+                    ) {
+                        self.rateLimit = rateLimit
+                        self.rateLimitPolicy = rateLimitPolicy
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.ClaimDomain.Output.Created.Headers
+                /// - Remark: Generated from `#/paths/api/v1/domains/POST/responses/201/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/domains/POST/responses/201/content/application\/json`.
+                    case json(Components.Schemas.Domain)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.Domain {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.ClaimDomain.Output.Created.Body
+                /// Creates a new `Created`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.ClaimDomain.Output.Created.Headers,
+                    body: Operations.ClaimDomain.Output.Created.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// The claim, unverified.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/post(claimDomain)/responses/201`.
+            ///
+            /// HTTP response code: `201 created`.
+            case created(Operations.ClaimDomain.Output.Created)
+            /// The associated value of the enum case if `self` is `.created`.
+            ///
+            /// - Throws: An error if `self` is not `.created`.
+            /// - SeeAlso: `.created`.
+            public var created: Operations.ClaimDomain.Output.Created {
+                get throws {
+                    switch self {
+                    case let .created(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "created",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_idempotency_key`: the `Idempotency-Key` header breaks its length or character rules.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/post(claimDomain)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.InvalidIdempotencyKey)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses.InvalidIdempotencyKey {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/post(claimDomain)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TenantUnauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.TenantUnauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/post(claimDomain)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            public var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `conflict`: the tenant already claims the domain (`errors[]` field `domain`, code `taken`), or another tenant has verified it (code `verified_elsewhere`). Or `idempotency_in_progress`.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/post(claimDomain)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.WriteConflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            public var conflict: Components.Responses.WriteConflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `validation_failed`: fields are missing or invalid; `errors[]` names each one. Or `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/post(claimDomain)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.WriteValidationFailed)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.WriteValidationFailed {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `rate_limited`: over the tenant's or the API key's requests per minute; `quota_exceeded`: the tenant's monthly API calls are used up (the problem's `allowance` names the allowance, what was used and when it resets). Retry after `Retry-After` seconds.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/post(claimDomain)/responses/429`.
+            ///
+            /// HTTP response code: `429 tooManyRequests`.
+            case tooManyRequests(Components.Responses.TenantRateLimited)
+            /// The associated value of the enum case if `self` is `.tooManyRequests`.
+            ///
+            /// - Throws: An error if `self` is not `.tooManyRequests`.
+            /// - SeeAlso: `.tooManyRequests`.
+            public var tooManyRequests: Components.Responses.TenantRateLimited {
+                get throws {
+                    switch self {
+                    case let .tooManyRequests(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// List the requests to join the tenant through its domains, oldest first.
+    ///
+    /// People who signed up with an address at a verified domain whose `join_policy` is `approval` (or `join` when the plan had no room for another member) wait here, after verifying their address.
+    ///
+    /// - Remark: HTTP `GET /api/v1/domains/join-requests`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/get(listJoinRequests)`.
+    public enum ListJoinRequests {
+        public static let id: Swift.String = "listJoinRequests"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/GET/query`.
+            public struct Query: Sendable, Hashable {
+                /// Page size, 1 to 200 (default 50).
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/GET/query/limit`.
+                public var limit: Components.Parameters.Limit?
+                /// The `next_cursor` of the previous page.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/GET/query/cursor`.
+                public var cursor: Components.Parameters.Cursor?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - limit: Page size, 1 to 200 (default 50).
+                ///   - cursor: The `next_cursor` of the previous page.
+                public init(
+                    limit: Components.Parameters.Limit? = nil,
+                    cursor: Components.Parameters.Cursor? = nil
+                ) {
+                    self.limit = limit
+                    self.cursor = cursor
+                }
+            }
+            public var query: Operations.ListJoinRequests.Input.Query
+            /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/GET/header`.
+            public struct Headers: Sendable, Hashable {
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListJoinRequests.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                public init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListJoinRequests.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.ListJoinRequests.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - query:
+            ///   - headers:
+            public init(
+                query: Operations.ListJoinRequests.Input.Query = .init(),
+                headers: Operations.ListJoinRequests.Input.Headers = .init()
+            ) {
+                self.query = query
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/GET/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/GET/responses/200/headers/RateLimit`.
+                    public var rateLimit: Components.Headers.RateLimit?
+                    /// The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/GET/responses/200/headers/RateLimit-Policy`.
+                    public var rateLimitPolicy: Components.Headers.RateLimitPolicy?
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/GET/responses/200/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - rateLimit: The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///   - rateLimitPolicy: The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(
+                        rateLimit: Components.Headers.RateLimit? = nil,
+                        rateLimitPolicy: Components.Headers.RateLimitPolicy? = nil,
+                        xRequestID: Components.Headers.XRequestID
+                    ) {
+                        self.rateLimit = rateLimit
+                        self.rateLimitPolicy = rateLimitPolicy
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.ListJoinRequests.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/GET/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.JoinRequestPage)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.JoinRequestPage {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.ListJoinRequests.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.ListJoinRequests.Output.Ok.Headers,
+                    body: Operations.ListJoinRequests.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// One page of join requests.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/get(listJoinRequests)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ListJoinRequests.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.ListJoinRequests.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/get(listJoinRequests)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TenantUnauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.TenantUnauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/get(listJoinRequests)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            public var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `validation_failed`: fields are missing or invalid; `errors[]` names each one.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/get(listJoinRequests)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.ValidationFailed)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.ValidationFailed {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `rate_limited`: over the tenant's or the API key's requests per minute; `quota_exceeded`: the tenant's monthly API calls are used up (the problem's `allowance` names the allowance, what was used and when it resets). Retry after `Retry-After` seconds.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/get(listJoinRequests)/responses/429`.
+            ///
+            /// HTTP response code: `429 tooManyRequests`.
+            case tooManyRequests(Components.Responses.TenantRateLimited)
+            /// The associated value of the enum case if `self` is `.tooManyRequests`.
+            ///
+            /// - Throws: An error if `self` is not `.tooManyRequests`.
+            /// - SeeAlso: `.tooManyRequests`.
+            public var tooManyRequests: Components.Responses.TenantRateLimited {
+                get throws {
+                    switch self {
+                    case let .tooManyRequests(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Approve a join request: the person becomes a member.
+    ///
+    /// With the role the domain gave the request. Counted against the plan's member limit (`limit_exceeded`).
+    ///
+    /// - Remark: HTTP `POST /api/v1/domains/join-requests/{id}/approve`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/approve/post(approveJoinRequest)`.
+    public enum ApproveJoinRequest {
+        public static let id: Swift.String = "approveJoinRequest"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/{id}/approve/POST/path`.
+            public struct Path: Sendable, Hashable {
+                /// The resource's id.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/{id}/approve/POST/path/id`.
+                public var id: Components.Parameters.Id
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - id: The resource's id.
+                public init(id: Components.Parameters.Id) {
+                    self.id = id
+                }
+            }
+            public var path: Operations.ApproveJoinRequest.Input.Path
+            /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/{id}/approve/POST/header`.
+            public struct Headers: Sendable, Hashable {
+                /// Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/{id}/approve/POST/header/Idempotency-Key`.
+                public var idempotencyKey: Components.Parameters.IdempotencyKey?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ApproveJoinRequest.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - idempotencyKey: Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///   - accept:
+                public init(
+                    idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ApproveJoinRequest.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.ApproveJoinRequest.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            public init(
+                path: Operations.ApproveJoinRequest.Input.Path,
+                headers: Operations.ApproveJoinRequest.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct NoContent: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/{id}/approve/POST/responses/204/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/{id}/approve/POST/responses/204/headers/RateLimit`.
+                    public var rateLimit: Components.Headers.RateLimit?
+                    /// The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/{id}/approve/POST/responses/204/headers/RateLimit-Policy`.
+                    public var rateLimitPolicy: Components.Headers.RateLimitPolicy?
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/{id}/approve/POST/responses/204/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - rateLimit: The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///   - rateLimitPolicy: The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(
+                        rateLimit: Components.Headers.RateLimit? = nil,
+                        rateLimitPolicy: Components.Headers.RateLimitPolicy? = nil,
+                        xRequestID: Components.Headers.XRequestID
+                    ) {
+                        self.rateLimit = rateLimit
+                        self.rateLimitPolicy = rateLimitPolicy
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.ApproveJoinRequest.Output.NoContent.Headers
+                /// Creates a new `NoContent`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                public init(headers: Operations.ApproveJoinRequest.Output.NoContent.Headers) {
+                    self.headers = headers
+                }
+            }
+            /// Approved.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/approve/post(approveJoinRequest)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            case noContent(Operations.ApproveJoinRequest.Output.NoContent)
+            /// The associated value of the enum case if `self` is `.noContent`.
+            ///
+            /// - Throws: An error if `self` is not `.noContent`.
+            /// - SeeAlso: `.noContent`.
+            public var noContent: Operations.ApproveJoinRequest.Output.NoContent {
+                get throws {
+                    switch self {
+                    case let .noContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "noContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_idempotency_key`: the `Idempotency-Key` header breaks its length or character rules.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/approve/post(approveJoinRequest)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.InvalidIdempotencyKey)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses.InvalidIdempotencyKey {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/approve/post(approveJoinRequest)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TenantUnauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.TenantUnauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/approve/post(approveJoinRequest)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            public var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `not_found`: no such resource.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/approve/post(approveJoinRequest)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.NotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            public var notFound: Components.Responses.NotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running; retry shortly.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/approve/post(approveJoinRequest)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.IdempotencyInProgress)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            public var conflict: Components.Responses.IdempotencyInProgress {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/approve/post(approveJoinRequest)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.IdempotencyKeyReused)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.IdempotencyKeyReused {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `rate_limited`: over the tenant's or the API key's requests per minute; `quota_exceeded`: the tenant's monthly API calls are used up (the problem's `allowance` names the allowance, what was used and when it resets). Retry after `Retry-After` seconds.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/approve/post(approveJoinRequest)/responses/429`.
+            ///
+            /// HTTP response code: `429 tooManyRequests`.
+            case tooManyRequests(Components.Responses.TenantRateLimited)
+            /// The associated value of the enum case if `self` is `.tooManyRequests`.
+            ///
+            /// - Throws: An error if `self` is not `.tooManyRequests`.
+            /// - SeeAlso: `.tooManyRequests`.
+            public var tooManyRequests: Components.Responses.TenantRateLimited {
+                get throws {
+                    switch self {
+                    case let .tooManyRequests(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Reject a join request.
+    ///
+    /// The request is removed; the account stays.
+    ///
+    /// - Remark: HTTP `POST /api/v1/domains/join-requests/{id}/reject`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/reject/post(rejectJoinRequest)`.
+    public enum RejectJoinRequest {
+        public static let id: Swift.String = "rejectJoinRequest"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/{id}/reject/POST/path`.
+            public struct Path: Sendable, Hashable {
+                /// The resource's id.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/{id}/reject/POST/path/id`.
+                public var id: Components.Parameters.Id
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - id: The resource's id.
+                public init(id: Components.Parameters.Id) {
+                    self.id = id
+                }
+            }
+            public var path: Operations.RejectJoinRequest.Input.Path
+            /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/{id}/reject/POST/header`.
+            public struct Headers: Sendable, Hashable {
+                /// Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/{id}/reject/POST/header/Idempotency-Key`.
+                public var idempotencyKey: Components.Parameters.IdempotencyKey?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.RejectJoinRequest.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - idempotencyKey: Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///   - accept:
+                public init(
+                    idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.RejectJoinRequest.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.RejectJoinRequest.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            public init(
+                path: Operations.RejectJoinRequest.Input.Path,
+                headers: Operations.RejectJoinRequest.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct NoContent: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/{id}/reject/POST/responses/204/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/{id}/reject/POST/responses/204/headers/RateLimit`.
+                    public var rateLimit: Components.Headers.RateLimit?
+                    /// The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/{id}/reject/POST/responses/204/headers/RateLimit-Policy`.
+                    public var rateLimitPolicy: Components.Headers.RateLimitPolicy?
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/join-requests/{id}/reject/POST/responses/204/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - rateLimit: The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///   - rateLimitPolicy: The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(
+                        rateLimit: Components.Headers.RateLimit? = nil,
+                        rateLimitPolicy: Components.Headers.RateLimitPolicy? = nil,
+                        xRequestID: Components.Headers.XRequestID
+                    ) {
+                        self.rateLimit = rateLimit
+                        self.rateLimitPolicy = rateLimitPolicy
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.RejectJoinRequest.Output.NoContent.Headers
+                /// Creates a new `NoContent`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                public init(headers: Operations.RejectJoinRequest.Output.NoContent.Headers) {
+                    self.headers = headers
+                }
+            }
+            /// Rejected.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/reject/post(rejectJoinRequest)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            case noContent(Operations.RejectJoinRequest.Output.NoContent)
+            /// The associated value of the enum case if `self` is `.noContent`.
+            ///
+            /// - Throws: An error if `self` is not `.noContent`.
+            /// - SeeAlso: `.noContent`.
+            public var noContent: Operations.RejectJoinRequest.Output.NoContent {
+                get throws {
+                    switch self {
+                    case let .noContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "noContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_idempotency_key`: the `Idempotency-Key` header breaks its length or character rules.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/reject/post(rejectJoinRequest)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.InvalidIdempotencyKey)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses.InvalidIdempotencyKey {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/reject/post(rejectJoinRequest)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TenantUnauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.TenantUnauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/reject/post(rejectJoinRequest)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            public var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `not_found`: no such resource.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/reject/post(rejectJoinRequest)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.NotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            public var notFound: Components.Responses.NotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running; retry shortly.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/reject/post(rejectJoinRequest)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.IdempotencyInProgress)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            public var conflict: Components.Responses.IdempotencyInProgress {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/reject/post(rejectJoinRequest)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.IdempotencyKeyReused)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.IdempotencyKeyReused {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `rate_limited`: over the tenant's or the API key's requests per minute; `quota_exceeded`: the tenant's monthly API calls are used up (the problem's `allowance` names the allowance, what was used and when it resets). Retry after `Retry-After` seconds.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/reject/post(rejectJoinRequest)/responses/429`.
+            ///
+            /// HTTP response code: `429 tooManyRequests`.
+            case tooManyRequests(Components.Responses.TenantRateLimited)
+            /// The associated value of the enum case if `self` is `.tooManyRequests`.
+            ///
+            /// - Throws: An error if `self` is not `.tooManyRequests`.
+            /// - SeeAlso: `.tooManyRequests`.
+            public var tooManyRequests: Components.Responses.TenantRateLimited {
+                get throws {
+                    switch self {
+                    case let .tooManyRequests(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Get a claimed domain.
+    ///
+    /// With its TXT record and policies.
+    ///
+    /// - Remark: HTTP `GET /api/v1/domains/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/{id}/get(getDomain)`.
+    public enum GetDomain {
+        public static let id: Swift.String = "getDomain"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/domains/{id}/GET/path`.
+            public struct Path: Sendable, Hashable {
+                /// The resource's id.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/domains/{id}/GET/path/id`.
+                public var id: Components.Parameters.Id
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - id: The resource's id.
+                public init(id: Components.Parameters.Id) {
+                    self.id = id
+                }
+            }
+            public var path: Operations.GetDomain.Input.Path
+            /// - Remark: Generated from `#/paths/api/v1/domains/{id}/GET/header`.
+            public struct Headers: Sendable, Hashable {
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetDomain.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                public init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetDomain.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.GetDomain.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            public init(
+                path: Operations.GetDomain.Input.Path,
+                headers: Operations.GetDomain.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/domains/{id}/GET/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/{id}/GET/responses/200/headers/RateLimit`.
+                    public var rateLimit: Components.Headers.RateLimit?
+                    /// The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/{id}/GET/responses/200/headers/RateLimit-Policy`.
+                    public var rateLimitPolicy: Components.Headers.RateLimitPolicy?
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/{id}/GET/responses/200/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - rateLimit: The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///   - rateLimitPolicy: The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(
+                        rateLimit: Components.Headers.RateLimit? = nil,
+                        rateLimitPolicy: Components.Headers.RateLimitPolicy? = nil,
+                        xRequestID: Components.Headers.XRequestID
+                    ) {
+                        self.rateLimit = rateLimit
+                        self.rateLimitPolicy = rateLimitPolicy
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.GetDomain.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/api/v1/domains/{id}/GET/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/domains/{id}/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.Domain)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.Domain {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.GetDomain.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.GetDomain.Output.Ok.Headers,
+                    body: Operations.GetDomain.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// The domain.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/get(getDomain)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.GetDomain.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.GetDomain.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/get(getDomain)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TenantUnauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.TenantUnauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/get(getDomain)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            public var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `not_found`: no such resource.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/get(getDomain)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.NotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            public var notFound: Components.Responses.NotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `rate_limited`: over the tenant's or the API key's requests per minute; `quota_exceeded`: the tenant's monthly API calls are used up (the problem's `allowance` names the allowance, what was used and when it resets). Retry after `Retry-After` seconds.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/get(getDomain)/responses/429`.
+            ///
+            /// HTTP response code: `429 tooManyRequests`.
+            case tooManyRequests(Components.Responses.TenantRateLimited)
+            /// The associated value of the enum case if `self` is `.tooManyRequests`.
+            ///
+            /// - Throws: An error if `self` is not `.tooManyRequests`.
+            /// - SeeAlso: `.tooManyRequests`.
+            public var tooManyRequests: Components.Responses.TenantRateLimited {
+                get throws {
+                    switch self {
+                    case let .tooManyRequests(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Change a domain's policies.
+    ///
+    /// `join_policy`: `off`, `join` (people who sign up with an address there join with `default_role` once they verify it) or `approval` (they ask; an admin approves). `sso_required`: password sign-in and sign-up for addresses there are refused with `sso_required`, naming the single sign-on route; owners of the tenant keep a password sign-in, audited as `auth.sso_break_glass`. Both need a verified domain (`not_verified`); `sso_required` also an enabled SSO connection that serves the domain (`no_sso_connection`).
+    ///
+    /// - Remark: HTTP `PATCH /api/v1/domains/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/{id}/patch(updateDomain)`.
+    public enum UpdateDomain {
+        public static let id: Swift.String = "updateDomain"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/domains/{id}/PATCH/path`.
+            public struct Path: Sendable, Hashable {
+                /// The resource's id.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/domains/{id}/PATCH/path/id`.
+                public var id: Components.Parameters.Id
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - id: The resource's id.
+                public init(id: Components.Parameters.Id) {
+                    self.id = id
+                }
+            }
+            public var path: Operations.UpdateDomain.Input.Path
+            /// - Remark: Generated from `#/paths/api/v1/domains/{id}/PATCH/header`.
+            public struct Headers: Sendable, Hashable {
+                /// Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/domains/{id}/PATCH/header/Idempotency-Key`.
+                public var idempotencyKey: Components.Parameters.IdempotencyKey?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.UpdateDomain.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - idempotencyKey: Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///   - accept:
+                public init(
+                    idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.UpdateDomain.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.UpdateDomain.Input.Headers
+            /// - Remark: Generated from `#/paths/api/v1/domains/{id}/PATCH/requestBody`.
+            @frozen public enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/domains/{id}/PATCH/requestBody/content/application\/json`.
+                case json(Components.Schemas.UpdateDomainRequest)
+            }
+            public var body: Operations.UpdateDomain.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            public init(
+                path: Operations.UpdateDomain.Input.Path,
+                headers: Operations.UpdateDomain.Input.Headers = .init(),
+                body: Operations.UpdateDomain.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/domains/{id}/PATCH/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/{id}/PATCH/responses/200/headers/RateLimit`.
+                    public var rateLimit: Components.Headers.RateLimit?
+                    /// The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/{id}/PATCH/responses/200/headers/RateLimit-Policy`.
+                    public var rateLimitPolicy: Components.Headers.RateLimitPolicy?
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/{id}/PATCH/responses/200/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - rateLimit: The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///   - rateLimitPolicy: The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(
+                        rateLimit: Components.Headers.RateLimit? = nil,
+                        rateLimitPolicy: Components.Headers.RateLimitPolicy? = nil,
+                        xRequestID: Components.Headers.XRequestID
+                    ) {
+                        self.rateLimit = rateLimit
+                        self.rateLimitPolicy = rateLimitPolicy
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.UpdateDomain.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/api/v1/domains/{id}/PATCH/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/domains/{id}/PATCH/responses/200/content/application\/json`.
+                    case json(Components.Schemas.Domain)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.Domain {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.UpdateDomain.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.UpdateDomain.Output.Ok.Headers,
+                    body: Operations.UpdateDomain.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// The domain.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/patch(updateDomain)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.UpdateDomain.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.UpdateDomain.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_idempotency_key`: the `Idempotency-Key` header breaks its length or character rules.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/patch(updateDomain)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.InvalidIdempotencyKey)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses.InvalidIdempotencyKey {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/patch(updateDomain)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TenantUnauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.TenantUnauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/patch(updateDomain)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            public var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `not_found`: no such resource.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/patch(updateDomain)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.NotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            public var notFound: Components.Responses.NotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running; retry shortly.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/patch(updateDomain)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.IdempotencyInProgress)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            public var conflict: Components.Responses.IdempotencyInProgress {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `validation_failed`: an unknown `join_policy` or `default_role`; the domain is not verified (field `domain`, code `not_verified`); no enabled SSO connection serves it (field `sso_required`, code `no_sso_connection`). Or `idempotency_key_reused`.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/patch(updateDomain)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.WriteValidationFailed)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.WriteValidationFailed {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `rate_limited`: over the tenant's or the API key's requests per minute; `quota_exceeded`: the tenant's monthly API calls are used up (the problem's `allowance` names the allowance, what was used and when it resets). Retry after `Retry-After` seconds.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/patch(updateDomain)/responses/429`.
+            ///
+            /// HTTP response code: `429 tooManyRequests`.
+            case tooManyRequests(Components.Responses.TenantRateLimited)
+            /// The associated value of the enum case if `self` is `.tooManyRequests`.
+            ///
+            /// - Throws: An error if `self` is not `.tooManyRequests`.
+            /// - SeeAlso: `.tooManyRequests`.
+            public var tooManyRequests: Components.Responses.TenantRateLimited {
+                get throws {
+                    switch self {
+                    case let .tooManyRequests(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Release a domain.
+    ///
+    /// Its verification and pending join requests go with it; members who joined through it stay.
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/domains/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/{id}/delete(releaseDomain)`.
+    public enum ReleaseDomain {
+        public static let id: Swift.String = "releaseDomain"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/domains/{id}/DELETE/path`.
+            public struct Path: Sendable, Hashable {
+                /// The resource's id.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/domains/{id}/DELETE/path/id`.
+                public var id: Components.Parameters.Id
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - id: The resource's id.
+                public init(id: Components.Parameters.Id) {
+                    self.id = id
+                }
+            }
+            public var path: Operations.ReleaseDomain.Input.Path
+            /// - Remark: Generated from `#/paths/api/v1/domains/{id}/DELETE/header`.
+            public struct Headers: Sendable, Hashable {
+                /// Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/domains/{id}/DELETE/header/Idempotency-Key`.
+                public var idempotencyKey: Components.Parameters.IdempotencyKey?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ReleaseDomain.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - idempotencyKey: Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///   - accept:
+                public init(
+                    idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ReleaseDomain.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.ReleaseDomain.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            public init(
+                path: Operations.ReleaseDomain.Input.Path,
+                headers: Operations.ReleaseDomain.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct NoContent: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/domains/{id}/DELETE/responses/204/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/{id}/DELETE/responses/204/headers/RateLimit`.
+                    public var rateLimit: Components.Headers.RateLimit?
+                    /// The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/{id}/DELETE/responses/204/headers/RateLimit-Policy`.
+                    public var rateLimitPolicy: Components.Headers.RateLimitPolicy?
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/{id}/DELETE/responses/204/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - rateLimit: The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///   - rateLimitPolicy: The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(
+                        rateLimit: Components.Headers.RateLimit? = nil,
+                        rateLimitPolicy: Components.Headers.RateLimitPolicy? = nil,
+                        xRequestID: Components.Headers.XRequestID
+                    ) {
+                        self.rateLimit = rateLimit
+                        self.rateLimitPolicy = rateLimitPolicy
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.ReleaseDomain.Output.NoContent.Headers
+                /// Creates a new `NoContent`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                public init(headers: Operations.ReleaseDomain.Output.NoContent.Headers) {
+                    self.headers = headers
+                }
+            }
+            /// Released.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/delete(releaseDomain)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            case noContent(Operations.ReleaseDomain.Output.NoContent)
+            /// The associated value of the enum case if `self` is `.noContent`.
+            ///
+            /// - Throws: An error if `self` is not `.noContent`.
+            /// - SeeAlso: `.noContent`.
+            public var noContent: Operations.ReleaseDomain.Output.NoContent {
+                get throws {
+                    switch self {
+                    case let .noContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "noContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_idempotency_key`: the `Idempotency-Key` header breaks its length or character rules.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/delete(releaseDomain)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.InvalidIdempotencyKey)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses.InvalidIdempotencyKey {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/delete(releaseDomain)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TenantUnauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.TenantUnauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/delete(releaseDomain)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            public var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `not_found`: no such resource.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/delete(releaseDomain)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.NotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            public var notFound: Components.Responses.NotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `idempotency_in_progress`: the first request with this `Idempotency-Key` is still running; retry shortly.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/delete(releaseDomain)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.IdempotencyInProgress)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            public var conflict: Components.Responses.IdempotencyInProgress {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/delete(releaseDomain)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.IdempotencyKeyReused)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.IdempotencyKeyReused {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `rate_limited`: over the tenant's or the API key's requests per minute; `quota_exceeded`: the tenant's monthly API calls are used up (the problem's `allowance` names the allowance, what was used and when it resets). Retry after `Retry-After` seconds.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/delete(releaseDomain)/responses/429`.
+            ///
+            /// HTTP response code: `429 tooManyRequests`.
+            case tooManyRequests(Components.Responses.TenantRateLimited)
+            /// The associated value of the enum case if `self` is `.tooManyRequests`.
+            ///
+            /// - Throws: An error if `self` is not `.tooManyRequests`.
+            /// - SeeAlso: `.tooManyRequests`.
+            public var tooManyRequests: Components.Responses.TenantRateLimited {
+                get throws {
+                    switch self {
+                    case let .tooManyRequests(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Look up the domain's TXT record and verify the claim.
+    ///
+    /// Asks the configured DNS server (`TENANTRY_DNS_SERVER`, else the system resolver) for the TXT records at `verification.name`. When one carries `verification.value` the domain is verified for this tenant; verifying a verified domain changes nothing. A domain is verified by one tenant at a time.
+    ///
+    /// - Remark: HTTP `POST /api/v1/domains/{id}/verify`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/{id}/verify/post(verifyDomain)`.
+    public enum VerifyDomain {
+        public static let id: Swift.String = "verifyDomain"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/domains/{id}/verify/POST/path`.
+            public struct Path: Sendable, Hashable {
+                /// The resource's id.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/domains/{id}/verify/POST/path/id`.
+                public var id: Components.Parameters.Id
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - id: The resource's id.
+                public init(id: Components.Parameters.Id) {
+                    self.id = id
+                }
+            }
+            public var path: Operations.VerifyDomain.Input.Path
+            /// - Remark: Generated from `#/paths/api/v1/domains/{id}/verify/POST/header`.
+            public struct Headers: Sendable, Hashable {
+                /// Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/domains/{id}/verify/POST/header/Idempotency-Key`.
+                public var idempotencyKey: Components.Parameters.IdempotencyKey?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.VerifyDomain.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - idempotencyKey: Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///   - accept:
+                public init(
+                    idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.VerifyDomain.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.VerifyDomain.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            public init(
+                path: Operations.VerifyDomain.Input.Path,
+                headers: Operations.VerifyDomain.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/domains/{id}/verify/POST/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/{id}/verify/POST/responses/200/headers/RateLimit`.
+                    public var rateLimit: Components.Headers.RateLimit?
+                    /// The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/{id}/verify/POST/responses/200/headers/RateLimit-Policy`.
+                    public var rateLimitPolicy: Components.Headers.RateLimitPolicy?
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/domains/{id}/verify/POST/responses/200/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - rateLimit: The state of each policy: `r` the requests left now and `t` the seconds until the quota is whole again (for a refused request: until the next request is allowed), e.g. `"tenant";r=599;t=1`.
+                    ///   - rateLimitPolicy: The limits that applied (draft-ietf-httpapi-ratelimit-headers): a list with one item per policy, `"tenant"` (the tenant's requests per minute), `"api_key"` (a key's own limit) or `"ip"` (per client IP on unauthenticated routes), with `q` the quota and `w` the window in seconds, e.g. `"tenant";q=600;w=60`.
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(
+                        rateLimit: Components.Headers.RateLimit? = nil,
+                        rateLimitPolicy: Components.Headers.RateLimitPolicy? = nil,
+                        xRequestID: Components.Headers.XRequestID
+                    ) {
+                        self.rateLimit = rateLimit
+                        self.rateLimitPolicy = rateLimitPolicy
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.VerifyDomain.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/api/v1/domains/{id}/verify/POST/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/domains/{id}/verify/POST/responses/200/content/application\/json`.
+                    case json(Components.Schemas.Domain)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.Domain {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.VerifyDomain.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.VerifyDomain.Output.Ok.Headers,
+                    body: Operations.VerifyDomain.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// The domain, verified.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/verify/post(verifyDomain)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.VerifyDomain.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.VerifyDomain.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_idempotency_key`: the `Idempotency-Key` header breaks its length or character rules.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/verify/post(verifyDomain)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.InvalidIdempotencyKey)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses.InvalidIdempotencyKey {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unauthenticated`: no credentials; `invalid_token`: the access token is invalid or expired, its session ended, or its user is no longer a member of the token's tenant; `member_suspended`: that membership is suspended; `invalid_api_key`: the API key is unknown, expired or revoked, or its creator lost access to the tenant.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/verify/post(verifyDomain)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.TenantUnauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.TenantUnauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `forbidden`: the caller lacks the operation's `x-permission` (or a grant rule refuses the change); `out_of_scope`: a resource-bound API key reached for another resource; `tenant_required`: the access token acts in no tenant; `tenant_suspended`: the tenant is suspended; `tenant_pending_deletion`: the tenant is pending deletion (only `GET /api/v1/tenant` and `POST /api/v1/tenant/restore` answer).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/verify/post(verifyDomain)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            public var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `not_found`: no such resource.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/verify/post(verifyDomain)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.NotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            public var notFound: Components.Responses.NotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `conflict`: another tenant has verified the domain (`errors[]` field `domain`, code `verified_elsewhere`). Or `idempotency_in_progress`.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/verify/post(verifyDomain)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.WriteConflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            public var conflict: Components.Responses.WriteConflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `validation_failed`: no TXT record carries the value yet (field `domain`, code `txt_record_not_found`). Or `idempotency_key_reused`.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/verify/post(verifyDomain)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.WriteValidationFailed)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.WriteValidationFailed {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `rate_limited`: over the tenant's or the API key's requests per minute; `quota_exceeded`: the tenant's monthly API calls are used up (the problem's `allowance` names the allowance, what was used and when it resets). Retry after `Retry-After` seconds.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/verify/post(verifyDomain)/responses/429`.
+            ///
+            /// HTTP response code: `429 tooManyRequests`.
+            case tooManyRequests(Components.Responses.TenantRateLimited)
+            /// The associated value of the enum case if `self` is `.tooManyRequests`.
+            ///
+            /// - Throws: An error if `self` is not `.tooManyRequests`.
+            /// - SeeAlso: `.tooManyRequests`.
+            public var tooManyRequests: Components.Responses.TenantRateLimited {
+                get throws {
+                    switch self {
+                    case let .tooManyRequests(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `service_unavailable`: the DNS server did not answer; try again later.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/domains/{id}/verify/post(verifyDomain)/responses/503`.
+            ///
+            /// HTTP response code: `503 serviceUnavailable`.
+            case serviceUnavailable(Components.Responses.Overloaded)
+            /// The associated value of the enum case if `self` is `.serviceUnavailable`.
+            ///
+            /// - Throws: An error if `self` is not `.serviceUnavailable`.
+            /// - SeeAlso: `.serviceUnavailable`.
+            public var serviceUnavailable: Components.Responses.Overloaded {
+                get throws {
+                    switch self {
+                    case let .serviceUnavailable(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "serviceUnavailable",
                             response: self
                         )
                     }

@@ -136,7 +136,7 @@ public protocol APIProtocol: Sendable {
     func refreshTokens(_ input: Operations.RefreshTokens.Input) async throws -> Operations.RefreshTokens.Output
     /// Create a tenant with its first user (the owner) and sign that user in.
     ///
-    /// Creates the tenant, the user, the owner membership and a session in one transaction, and queues an email with a verification link (valid 24 hours). `tenant_slug` defaults to one derived from `tenant_name`. With `refresh_token_delivery` `cookie` the refresh token is not in the body but in the `tenantry_refresh` cookie, next to a `tenantry_csrf` cookie for the double-submit check of `POST /api/v1/auth/refresh`. Limited per client IP.
+    /// Creates the tenant, the user, the owner membership and a session in one transaction, and queues an email with a verification link (valid 24 hours). `tenant_slug` defaults to one derived from `tenant_name`. With `refresh_token_delivery` `cookie` the refresh token is not in the body but in the `tenantry_refresh` cookie, next to a `tenantry_csrf` cookie for the double-submit check of `POST /api/v1/auth/refresh`. Limited per client IP. Without `tenant_name`, the sign-up goes through the verified domain of the address (202, no session): the verification link then joins the domain's tenant (`join`) or files a join request (`approval`). An address at a domain that requires single sign-on is refused with `sso_required`, whose `sso_url` names the route to use.
     ///
     /// - Remark: HTTP `POST /api/v1/auth/register`.
     /// - Remark: Generated from `#/paths//api/v1/auth/register/post(register)`.
@@ -190,6 +190,8 @@ public protocol APIProtocol: Sendable {
     func switchTenant(_ input: Operations.SwitchTenant.Input) async throws -> Operations.SwitchTenant.Output
     /// Verify an email address with the token from the verification email.
     ///
+    /// Marks the address verified. When a tenant verified the address's domain and admits people from it, the person then joins it with the domain's role (`join_policy` `join`; `member.added`) or asks to join (`approval`, or `join` without room for another member; `domain.join_requested`).
+    ///
     /// - Remark: HTTP `POST /api/v1/auth/verify-email`.
     /// - Remark: Generated from `#/paths//api/v1/auth/verify-email/post(verifyEmail)`.
     func verifyEmail(_ input: Operations.VerifyEmail.Input) async throws -> Operations.VerifyEmail.Output
@@ -200,6 +202,69 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /api/v1/auth/verify-email/resend`.
     /// - Remark: Generated from `#/paths//api/v1/auth/verify-email/resend/post(resendVerificationEmail)`.
     func resendVerificationEmail(_ input: Operations.ResendVerificationEmail.Input) async throws -> Operations.ResendVerificationEmail.Output
+    /// List the email domains the tenant claims, oldest first.
+    ///
+    /// Each shows whether it is verified and the TXT record that proves it (`verification`).
+    ///
+    /// - Remark: HTTP `GET /api/v1/domains`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/get(listDomains)`.
+    func listDomains(_ input: Operations.ListDomains.Input) async throws -> Operations.ListDomains.Output
+    /// Claim an email domain.
+    ///
+    /// The answer carries `verification`: publish a TXT record with that `name` and `value` in the domain's DNS, then call `POST /api/v1/domains/{id}/verify`. A claim has no effect until it is verified. Refused with `conflict` when the tenant already claims the domain (field `domain`, code `taken`) or another tenant has verified it (code `verified_elsewhere`).
+    ///
+    /// - Remark: HTTP `POST /api/v1/domains`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/post(claimDomain)`.
+    func claimDomain(_ input: Operations.ClaimDomain.Input) async throws -> Operations.ClaimDomain.Output
+    /// List the requests to join the tenant through its domains, oldest first.
+    ///
+    /// People who signed up with an address at a verified domain whose `join_policy` is `approval` (or `join` when the plan had no room for another member) wait here, after verifying their address.
+    ///
+    /// - Remark: HTTP `GET /api/v1/domains/join-requests`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/get(listJoinRequests)`.
+    func listJoinRequests(_ input: Operations.ListJoinRequests.Input) async throws -> Operations.ListJoinRequests.Output
+    /// Approve a join request: the person becomes a member.
+    ///
+    /// With the role the domain gave the request. Counted against the plan's member limit (`limit_exceeded`).
+    ///
+    /// - Remark: HTTP `POST /api/v1/domains/join-requests/{id}/approve`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/approve/post(approveJoinRequest)`.
+    func approveJoinRequest(_ input: Operations.ApproveJoinRequest.Input) async throws -> Operations.ApproveJoinRequest.Output
+    /// Reject a join request.
+    ///
+    /// The request is removed; the account stays.
+    ///
+    /// - Remark: HTTP `POST /api/v1/domains/join-requests/{id}/reject`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/reject/post(rejectJoinRequest)`.
+    func rejectJoinRequest(_ input: Operations.RejectJoinRequest.Input) async throws -> Operations.RejectJoinRequest.Output
+    /// Get a claimed domain.
+    ///
+    /// With its TXT record and policies.
+    ///
+    /// - Remark: HTTP `GET /api/v1/domains/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/{id}/get(getDomain)`.
+    func getDomain(_ input: Operations.GetDomain.Input) async throws -> Operations.GetDomain.Output
+    /// Change a domain's policies.
+    ///
+    /// `join_policy`: `off`, `join` (people who sign up with an address there join with `default_role` once they verify it) or `approval` (they ask; an admin approves). `sso_required`: password sign-in and sign-up for addresses there are refused with `sso_required`, naming the single sign-on route; owners of the tenant keep a password sign-in, audited as `auth.sso_break_glass`. Both need a verified domain (`not_verified`); `sso_required` also an enabled SSO connection that serves the domain (`no_sso_connection`).
+    ///
+    /// - Remark: HTTP `PATCH /api/v1/domains/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/{id}/patch(updateDomain)`.
+    func updateDomain(_ input: Operations.UpdateDomain.Input) async throws -> Operations.UpdateDomain.Output
+    /// Release a domain.
+    ///
+    /// Its verification and pending join requests go with it; members who joined through it stay.
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/domains/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/{id}/delete(releaseDomain)`.
+    func releaseDomain(_ input: Operations.ReleaseDomain.Input) async throws -> Operations.ReleaseDomain.Output
+    /// Look up the domain's TXT record and verify the claim.
+    ///
+    /// Asks the configured DNS server (`TENANTRY_DNS_SERVER`, else the system resolver) for the TXT records at `verification.name`. When one carries `verification.value` the domain is verified for this tenant; verifying a verified domain changes nothing. A domain is verified by one tenant at a time.
+    ///
+    /// - Remark: HTTP `POST /api/v1/domains/{id}/verify`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/{id}/verify/post(verifyDomain)`.
+    func verifyDomain(_ input: Operations.VerifyDomain.Input) async throws -> Operations.VerifyDomain.Output
     /// The catalogue of domain events.
     ///
     /// Every kind of domain event a tenant's changes are recorded as (see docs/events.md): its name, payload version, description, whether it changes access, and the JSON Schema (draft 2020-12) of its payload. Public: the catalogue is part of the contract and holds no tenant data. Limited per client IP like the other public routes.
@@ -1021,7 +1086,7 @@ extension APIProtocol {
     }
     /// Create a tenant with its first user (the owner) and sign that user in.
     ///
-    /// Creates the tenant, the user, the owner membership and a session in one transaction, and queues an email with a verification link (valid 24 hours). `tenant_slug` defaults to one derived from `tenant_name`. With `refresh_token_delivery` `cookie` the refresh token is not in the body but in the `tenantry_refresh` cookie, next to a `tenantry_csrf` cookie for the double-submit check of `POST /api/v1/auth/refresh`. Limited per client IP.
+    /// Creates the tenant, the user, the owner membership and a session in one transaction, and queues an email with a verification link (valid 24 hours). `tenant_slug` defaults to one derived from `tenant_name`. With `refresh_token_delivery` `cookie` the refresh token is not in the body but in the `tenantry_refresh` cookie, next to a `tenantry_csrf` cookie for the double-submit check of `POST /api/v1/auth/refresh`. Limited per client IP. Without `tenant_name`, the sign-up goes through the verified domain of the address (202, no session): the verification link then joins the domain's tenant (`join`) or files a join request (`approval`). An address at a domain that requires single sign-on is refused with `sso_required`, whose `sso_url` names the route to use.
     ///
     /// - Remark: HTTP `POST /api/v1/auth/register`.
     /// - Remark: Generated from `#/paths//api/v1/auth/register/post(register)`.
@@ -1141,6 +1206,8 @@ extension APIProtocol {
     }
     /// Verify an email address with the token from the verification email.
     ///
+    /// Marks the address verified. When a tenant verified the address's domain and admits people from it, the person then joins it with the domain's role (`join_policy` `join`; `member.added`) or asks to join (`approval`, or `join` without room for another member; `domain.join_requested`).
+    ///
     /// - Remark: HTTP `POST /api/v1/auth/verify-email`.
     /// - Remark: Generated from `#/paths//api/v1/auth/verify-email/post(verifyEmail)`.
     public func verifyEmail(
@@ -1165,6 +1232,143 @@ extension APIProtocol {
         try await resendVerificationEmail(Operations.ResendVerificationEmail.Input(
             headers: headers,
             body: body
+        ))
+    }
+    /// List the email domains the tenant claims, oldest first.
+    ///
+    /// Each shows whether it is verified and the TXT record that proves it (`verification`).
+    ///
+    /// - Remark: HTTP `GET /api/v1/domains`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/get(listDomains)`.
+    public func listDomains(
+        query: Operations.ListDomains.Input.Query = .init(),
+        headers: Operations.ListDomains.Input.Headers = .init()
+    ) async throws -> Operations.ListDomains.Output {
+        try await listDomains(Operations.ListDomains.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Claim an email domain.
+    ///
+    /// The answer carries `verification`: publish a TXT record with that `name` and `value` in the domain's DNS, then call `POST /api/v1/domains/{id}/verify`. A claim has no effect until it is verified. Refused with `conflict` when the tenant already claims the domain (field `domain`, code `taken`) or another tenant has verified it (code `verified_elsewhere`).
+    ///
+    /// - Remark: HTTP `POST /api/v1/domains`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/post(claimDomain)`.
+    public func claimDomain(
+        headers: Operations.ClaimDomain.Input.Headers = .init(),
+        body: Operations.ClaimDomain.Input.Body
+    ) async throws -> Operations.ClaimDomain.Output {
+        try await claimDomain(Operations.ClaimDomain.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// List the requests to join the tenant through its domains, oldest first.
+    ///
+    /// People who signed up with an address at a verified domain whose `join_policy` is `approval` (or `join` when the plan had no room for another member) wait here, after verifying their address.
+    ///
+    /// - Remark: HTTP `GET /api/v1/domains/join-requests`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/get(listJoinRequests)`.
+    public func listJoinRequests(
+        query: Operations.ListJoinRequests.Input.Query = .init(),
+        headers: Operations.ListJoinRequests.Input.Headers = .init()
+    ) async throws -> Operations.ListJoinRequests.Output {
+        try await listJoinRequests(Operations.ListJoinRequests.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Approve a join request: the person becomes a member.
+    ///
+    /// With the role the domain gave the request. Counted against the plan's member limit (`limit_exceeded`).
+    ///
+    /// - Remark: HTTP `POST /api/v1/domains/join-requests/{id}/approve`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/approve/post(approveJoinRequest)`.
+    public func approveJoinRequest(
+        path: Operations.ApproveJoinRequest.Input.Path,
+        headers: Operations.ApproveJoinRequest.Input.Headers = .init()
+    ) async throws -> Operations.ApproveJoinRequest.Output {
+        try await approveJoinRequest(Operations.ApproveJoinRequest.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Reject a join request.
+    ///
+    /// The request is removed; the account stays.
+    ///
+    /// - Remark: HTTP `POST /api/v1/domains/join-requests/{id}/reject`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/join-requests/{id}/reject/post(rejectJoinRequest)`.
+    public func rejectJoinRequest(
+        path: Operations.RejectJoinRequest.Input.Path,
+        headers: Operations.RejectJoinRequest.Input.Headers = .init()
+    ) async throws -> Operations.RejectJoinRequest.Output {
+        try await rejectJoinRequest(Operations.RejectJoinRequest.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Get a claimed domain.
+    ///
+    /// With its TXT record and policies.
+    ///
+    /// - Remark: HTTP `GET /api/v1/domains/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/{id}/get(getDomain)`.
+    public func getDomain(
+        path: Operations.GetDomain.Input.Path,
+        headers: Operations.GetDomain.Input.Headers = .init()
+    ) async throws -> Operations.GetDomain.Output {
+        try await getDomain(Operations.GetDomain.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Change a domain's policies.
+    ///
+    /// `join_policy`: `off`, `join` (people who sign up with an address there join with `default_role` once they verify it) or `approval` (they ask; an admin approves). `sso_required`: password sign-in and sign-up for addresses there are refused with `sso_required`, naming the single sign-on route; owners of the tenant keep a password sign-in, audited as `auth.sso_break_glass`. Both need a verified domain (`not_verified`); `sso_required` also an enabled SSO connection that serves the domain (`no_sso_connection`).
+    ///
+    /// - Remark: HTTP `PATCH /api/v1/domains/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/{id}/patch(updateDomain)`.
+    public func updateDomain(
+        path: Operations.UpdateDomain.Input.Path,
+        headers: Operations.UpdateDomain.Input.Headers = .init(),
+        body: Operations.UpdateDomain.Input.Body
+    ) async throws -> Operations.UpdateDomain.Output {
+        try await updateDomain(Operations.UpdateDomain.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Release a domain.
+    ///
+    /// Its verification and pending join requests go with it; members who joined through it stay.
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/domains/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/{id}/delete(releaseDomain)`.
+    public func releaseDomain(
+        path: Operations.ReleaseDomain.Input.Path,
+        headers: Operations.ReleaseDomain.Input.Headers = .init()
+    ) async throws -> Operations.ReleaseDomain.Output {
+        try await releaseDomain(Operations.ReleaseDomain.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Look up the domain's TXT record and verify the claim.
+    ///
+    /// Asks the configured DNS server (`TENANTRY_DNS_SERVER`, else the system resolver) for the TXT records at `verification.name`. When one carries `verification.value` the domain is verified for this tenant; verifying a verified domain changes nothing. A domain is verified by one tenant at a time.
+    ///
+    /// - Remark: HTTP `POST /api/v1/domains/{id}/verify`.
+    /// - Remark: Generated from `#/paths//api/v1/domains/{id}/verify/post(verifyDomain)`.
+    public func verifyDomain(
+        path: Operations.VerifyDomain.Input.Path,
+        headers: Operations.VerifyDomain.Input.Headers = .init()
+    ) async throws -> Operations.VerifyDomain.Output {
+        try await verifyDomain(Operations.VerifyDomain.Input(
+            path: path,
+            headers: headers
         ))
     }
     /// The catalogue of domain events.

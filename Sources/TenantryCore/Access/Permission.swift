@@ -65,6 +65,10 @@ extension Permission {
     public static let ssoRead = Permission("sso:read")
     /// Create, change and delete single sign-on connections.
     public static let ssoManage = Permission("sso:manage")
+    /// See the tenant's email domains, their verification and policies.
+    public static let domainsRead = Permission("domains:read")
+    /// Claim, verify, change and release email domains.
+    public static let domainsManage = Permission("domains:manage")
 }
 
 /// Every permission the platform knows, grouped by the module that declares it; what
@@ -122,7 +126,7 @@ extension TenantRole {
         case .admin:
             TenantRole.member.permissions.union([
                 .membersManage, .invitationsManage, .rolesManage, .teamsManage, .apiKeysManage, .tenantManage, .usageRead,
-                .auditRead, .webhooksRead, .webhooksManage, .ssoRead, .ssoManage,
+                .auditRead, .webhooksRead, .webhooksManage, .ssoRead, .ssoManage, .domainsRead, .domainsManage,
             ])
         case .owner:
             TenantRole.admin.permissions.union([.ownershipTransfer, .tenantDelete])

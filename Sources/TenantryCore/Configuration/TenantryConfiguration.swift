@@ -92,6 +92,10 @@ public struct TenantryConfiguration: Sendable, Equatable {
     /// and how many deliveries one process makes at once (`TENANTRY_WEBHOOK_CONCURRENCY`, 1 to
     /// 256, default 16).
     public var webhookDelivery = WebhookDeliverySettings()
+    /// The DNS server that verifies domains' TXT records (`TENANTRY_DNS_SERVER`, an IP address
+    /// with an optional port: `192.0.2.53`, `127.0.0.1:5353`, `[2001:db8::53]:53`); `nil` for the
+    /// system resolver (the first `nameserver` of `/etc/resolv.conf`).
+    public var dnsServer: String?
 
     /// The embedded SQLite database used when nothing else is configured.
     public static let defaultDatabaseURL = "sqlite:.tenantry/tenantry.db"
@@ -311,6 +315,7 @@ public struct TenantryConfiguration: Sendable, Equatable {
             }
             configuration.webhookEgress.allowedNetworks = networks
         }
+        if let server = text(nil, "TENANTRY_DNS_SERVER") { configuration.dnsServer = server }
         if let url = text(flags.publicURL, "TENANTRY_PUBLIC_URL") {
             if (url.hasPrefix("http://") || url.hasPrefix("https://")) && !url.contains(" ") && url.utf8.count <= 2048 {
                 configuration.publicURL = url

@@ -75,6 +75,9 @@ public enum ErrorDetail: Sendable, Equatable {
     case limitExceeded(LimitExceeded)
     /// A periodic allowance (monthly API calls) is used up until it resets.
     case quotaExceeded(QuotaExceeded)
+    /// Where to sign in instead, for `sso_required`: the path of `GET /api/v1/auth/sso/start`
+    /// with the tenant (and connection) that serve the address's domain.
+    case ssoRequired(startPath: String)
 }
 
 /// Which plan limit a `limit_exceeded` error is about: how many exist, how many are allowed

@@ -54,6 +54,23 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
     case ssoConnectionUpdated = "sso_connection.updated"
     /// A single sign-on connection was deleted.
     case ssoConnectionDeleted = "sso_connection.deleted"
+    /// An owner signed in with a password although the domain of their address requires single
+    /// sign-on (the break-glass sign-in).
+    case authSSOBreakGlass = "auth.sso_break_glass"
+    /// The tenant claimed an email domain; a DNS TXT record is to prove it.
+    case domainClaimed = "domain.claimed"
+    /// The domain's TXT record was found: the tenant holds the domain.
+    case domainVerified = "domain.verified"
+    /// A domain's join policy, default role or single sign-on requirement changed.
+    case domainUpdated = "domain.updated"
+    /// The tenant released a domain; its pending join requests went with it.
+    case domainReleased = "domain.released"
+    /// Someone who signed up with an address at the domain asked to join the tenant.
+    case domainJoinRequested = "domain.join_requested"
+    /// An admin approved a join request: the person became a member.
+    case domainJoinApproved = "domain.join_approved"
+    /// An admin rejected a join request.
+    case domainJoinRejected = "domain.join_rejected"
     /// A person was added to the tenant with a role.
     case memberAdded = "member.added"
     /// A member's role or status changed.
@@ -174,6 +191,15 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
         case .ssoConnectionCreated: "A single sign-on connection was created (its client secret is never part of an event)."
         case .ssoConnectionUpdated: "A single sign-on connection's settings or state changed."
         case .ssoConnectionDeleted: "A single sign-on connection was deleted."
+        case .authSSOBreakGlass:
+            "An owner signed in with a password although the domain of their address requires single sign-on (break-glass)."
+        case .domainClaimed: "The tenant claimed an email domain; a DNS TXT record is to prove it."
+        case .domainVerified: "The domain's TXT record was found: the tenant holds the domain."
+        case .domainUpdated: "A domain's join policy, default role or single sign-on requirement changed."
+        case .domainReleased: "The tenant released a domain; its pending join requests went with it."
+        case .domainJoinRequested: "Someone who signed up with an address at the domain asked to join the tenant."
+        case .domainJoinApproved: "An admin approved a join request: the person became a member."
+        case .domainJoinRejected: "An admin rejected a join request."
         case .memberAdded: "A person was added to the tenant with a role."
         case .memberUpdated: "A member's role or status changed."
         case .memberRemoved: "A member was removed; the API keys they created were revoked."
@@ -231,18 +257,20 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
             .roleUpdated, .roleDeleted, .teamCreated, .teamUpdated, .teamDeleted, .teamMemberAdded, .teamMemberRemoved,
             .apiKeyCreated, .apiKeyUpdated, .apiKeyRotated, .apiKeyRevoked, .invitationAccepted, .tenantUpdated,
             .tenantDeletionRequested, .tenantRestored, .tenantCreated, .tenantSuspended, .tenantReactivated,
-            .tenantPlanChanged, .tenantOverridesChanged, .tenantSeeded:
+            .tenantPlanChanged, .tenantOverridesChanged, .tenantSeeded, .domainJoinApproved:
             true
         case .authLoginSucceeded, .authLoginFailed, .authLoggedOut, .authLoggedOutEverywhere, .authTenantSwitched,
             .authRefreshTokenReused, .authPasswordResetRequested, .sessionRevoked, .userProfileUpdated, .userPasswordChanged,
             .userPasswordReset, .userEmailVerified, .userDisabled, .userEnabled, .userMFAEnabled, .userMFADisabled,
-            .userRecoveryCodesRegenerated, .authMFAFailed, .authRecoveryCodeUsed, .authReauthenticated, .authSSOSucceeded, .authSSOFailed,
+            .userRecoveryCodesRegenerated, .authMFAFailed, .authRecoveryCodeUsed, .authReauthenticated, .authSSOSucceeded,
+            .authSSOFailed,
             .ssoConnectionCreated, .ssoConnectionUpdated, .ssoConnectionDeleted, .invitationCreated,
             .invitationResent,
             .invitationRevoked, .auditEventsPurged, .webhookEndpointCreated, .webhookEndpointUpdated,
             .webhookEndpointSecretRotated, .webhookEndpointDeleted, .webhookEndpointDisabled, .messageAttemptExhausted,
             .webhookTest, .webhookSourceCreated, .webhookSourceUpdated, .webhookSourceSecretRotated, .webhookSourceDeleted,
-            .webhookReceived:
+            .webhookReceived, .authSSOBreakGlass, .domainClaimed, .domainVerified, .domainUpdated, .domainReleased,
+            .domainJoinRequested, .domainJoinRejected:
             false
         }
     }

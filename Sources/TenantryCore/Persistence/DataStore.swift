@@ -49,6 +49,7 @@ public protocol TenantTransaction: Sendable {
     associatedtype WebhookMessages: WebhookMessageRepository
     associatedtype WebhookSources: WebhookSourceRepository
     associatedtype SSOConnections: SSOConnectionRepository
+    associatedtype Domains: TenantDomainRepository
     associatedtype Global: GlobalTransaction
 
     /// The tenant this transaction is bound to.
@@ -81,6 +82,8 @@ public protocol TenantTransaction: Sendable {
     var webhookSources: WebhookSources { get }
     /// This tenant's single sign-on connections.
     var ssoConnections: SSOConnections { get }
+    /// This tenant's claimed email domains and the join requests they brought.
+    var domains: Domains { get }
     /// The global tables, in this same transaction.
     var global: Global { get }
 
@@ -123,6 +126,7 @@ public protocol GlobalTransaction: Sendable {
     associatedtype IdempotencyRecords: IdempotencyRecordRepository
     associatedtype MultiFactor: MultiFactorRepository
     associatedtype SSOFlows: SSOFlowRepository
+    associatedtype VerifiedDomains: VerifiedDomainRepository
 
     /// Tenants.
     var tenants: Tenants { get }
@@ -152,6 +156,8 @@ public protocol GlobalTransaction: Sendable {
     var multiFactor: MultiFactor { get }
     /// Single sign-on flows in progress, their one-time codes, used SAML assertions.
     var ssoFlows: SSOFlows { get }
+    /// Which tenant verified each email domain.
+    var verifiedDomains: VerifiedDomains { get }
 }
 
 /// A transaction in the platform scope: sees every tenant. Tenant-scoped repositories are

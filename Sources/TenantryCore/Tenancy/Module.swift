@@ -68,6 +68,8 @@ public enum ModuleRegistry {
                 .init(permission: .ownershipTransfer, description: "Hand the tenant's ownership to another member."),
                 .init(permission: .usageRead, description: "See the tenant's usage and its allowances."),
                 .init(permission: .auditRead, description: "Read and export the tenant's audit log."),
+                .init(permission: .domainsRead, description: "See the tenant's email domains and their policies."),
+                .init(permission: .domainsManage, description: "Claim, verify, change and release email domains."),
             ],
             features: [FeatureFlag(name: "custom_branding", description: "A logo and colours of the tenant's own.")],
             dependsOn: []

@@ -112,6 +112,7 @@ public final class APIRouter: HTTPResponderBuilder {
         TenantController(service: useCases.tenants, policy: environment.policy).register(on: tenantRoutes)
         SSOConnectionsController(service: useCases.ssoConnections, singleSignOn: useCases.singleSignOn)
             .register(on: tenantRoutes)
+        DomainsController(service: useCases.domains).register(on: tenantRoutes)
         UsageController(reports: usage).register(on: tenantRoutes)
         AuditEventsController(log: auditLog).register(on: tenantRoutes)
         self.router = router

@@ -2,8 +2,9 @@ import AsyncHTTPClient
 public import Logging
 public import TenantryApplication
 public import TenantryCore
-public import TenantryStorage
+import TenantryDNS
 import TenantryOIDC
+public import TenantryStorage
 
 extension TenantryEnvironment {
     /// Builds the environment for a configuration over an opened database, part by part
@@ -27,6 +28,20 @@ extension TenantryEnvironment {
             audience: configuration.tokenAudience,
             policy: policy
         )
+        var dns = DNSTXTResolver.Configuration()
+        if let server = configuration.dnsServer {
+            do {
+                dns.server = try DNSServerAddress(parsing: server)
+            } catch {
+                throw TenantryError(
+                    .validationFailed, "TENANTRY_DNS_SERVER is not an IP address with an optional port.",
+                    fieldErrors: [
+                        FieldError(
+                            field: "TENANTRY_DNS_SERVER", code: "invalid_format",
+                            message: "Give an IP address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53.")
+                    ])
+            }
+        }
         let changes = ChangeBus()
         let store = SQLDataStore(database, changes: changes)
         return TenantryEnvironment(
@@ -43,6 +58,7 @@ extension TenantryEnvironment {
             webhookEgress: configuration.webhookEgress,
             // The process-wide HTTP client: it lives as long as the process, no shutdown needed.
             openID: HTTPOpenIDConnectClient(httpClient: HTTPClient.shared),
+            txtRecords: DNSTXTResolver(configuration: dns),
             logger: logger
         )
     }

@@ -105,7 +105,22 @@ struct AuthController: Sendable {
         let email = try validator.capture { try EmailAddress(body.email) }
         try validator.capture { try PasswordPolicy.validate(body.password) }
         let name = try validator.capture { try User.validatedName(body.name) }
-        let tenantName = try validator.capture { try Tenant.validatedName(body.tenantName, field: "tenant_name") }
+        guard let givenTenantName = body.tenantName else {
+            if body.tenantSlug != nil {
+                validator.add("tenant_name", "required", "Name the tenant whose slug you give.")
+            }
+            try validator.check()
+            guard let email, let name else { throw TenantryError(.internalError, "Validation passed without values.") }
+            let result = try await signUp.registerThroughDomain(
+                .init(email: email, password: body.password, name: name), origin: context.origin(of: request))
+            var encoded = try DomainRegistrationResponse(
+                status: "verification_required", user: UserBody(result.user), tenant: TenantBody(result.tenant),
+                joinPolicy: result.policy.rawValue
+            ).response(from: request, context: context)
+            encoded.status = .accepted
+            return encoded
+        }
+        let tenantName = try validator.capture { try Tenant.validatedName(givenTenantName, field: "tenant_name") }
         var slug: Slug?
         if let given = body.tenantSlug {
             slug = try validator.capture { try Slug(given, field: "tenant_slug") }

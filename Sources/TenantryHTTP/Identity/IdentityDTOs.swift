@@ -70,9 +70,19 @@ struct RegisterRequest: Decodable {
     let email: String
     let password: String
     let name: String
-    let tenantName: String
+    /// The tenant to create; without it, the address's verified domain decides (auto-join).
+    @NotNull var tenantName: String?
     @NotNull var tenantSlug: String?
     @NotNull var refreshTokenDelivery: RefreshTokenDelivery?
+}
+
+/// The answer of a sign-up through a verified domain: the account waits for its address to be
+/// verified, which joins the tenant (`join`) or files a request to join it (`approval`).
+struct DomainRegistrationResponse: ResponseEncodable {
+    let status: String
+    let user: UserBody
+    let tenant: TenantBody
+    let joinPolicy: String
 }
 
 /// Where the refresh token goes: the response body (API clients) or an httpOnly cookie

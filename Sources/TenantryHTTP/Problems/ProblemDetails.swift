@@ -26,6 +26,8 @@ public struct ProblemDetails: Codable, Sendable, Equatable {
     public var allowed: Int?
     /// For `quota_exceeded`: the allowance that is used up.
     public var allowance: Allowance?
+    /// For `sso_required`: where to start the single sign-on instead (a path under the API).
+    public var ssoURL: String?
 
     /// An allowance that is used up, and when it starts again.
     public struct Allowance: Codable, Sendable, Equatable {
@@ -48,6 +50,7 @@ public struct ProblemDetails: Codable, Sendable, Equatable {
         case type, title, status, detail, code
         case requestID = "request_id"
         case errors, limit, current, allowed, allowance
+        case ssoURL = "sso_url"
     }
 
     /// The `type` URI for a code.
@@ -118,6 +121,7 @@ public enum ProblemCatalog {
         case .reauthenticationRequired: return answer(.forbidden, "Fresh authentication required")
         case .mfaEnrolmentRequired: return answer(.forbidden, "Multi-factor enrolment required")
         case .ssoFailed: return answer(.unauthorized, "Single sign-on failed")
+        case .ssoRequired: return answer(.forbidden, "Single sign-on required")
         case .invalidWebhookSignature: return answer(.unauthorized, "Invalid webhook signature")
         case .webhookTimestampOutOfRange: return answer(.badRequest, "Webhook timestamp out of range")
         case .migrationChecksumMismatch, .unknownMigration, .migrationsPending, .unsafeDatabaseRole:

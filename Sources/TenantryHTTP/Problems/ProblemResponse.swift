@@ -26,6 +26,7 @@ enum ProblemResponse {
         }
         var allowance: ProblemDetails.Allowance?
         var exceeded: LimitExceeded?
+        var ssoStart: String?
         switch known ? domainError.detail : nil {
         case .quotaExceeded(let quota):
             headers[.retryAfter] = String(max(1, Int(quota.resetsAt.timeIntervalSinceNow.rounded(.up))))
@@ -35,6 +36,8 @@ enum ProblemResponse {
             headers[.retryAfter] = String(seconds)
         case .limitExceeded(let detail):
             exceeded = detail
+        case .ssoRequired(let startPath):
+            ssoStart = startPath
         case nil:
             break
         }
@@ -60,6 +63,7 @@ enum ProblemResponse {
             problem.current = exceeded.current
             problem.allowed = exceeded.allowed
         }
+        problem.ssoURL = ssoStart
         return encode(problem, status: entry.status, headers: headers)
     }
 

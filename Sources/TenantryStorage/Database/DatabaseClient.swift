@@ -92,6 +92,8 @@ public struct TenantScope: TenantTransaction {
     public var webhookSources: SQLWebhookSourceRepository { SQLWebhookSourceRepository(sql: sql, tenantID: tenantID) }
     /// This tenant's single sign-on connections.
     public var ssoConnections: SQLSSOConnectionRepository { SQLSSOConnectionRepository(sql: sql, tenantID: tenantID) }
+    /// This tenant's claimed email domains and join requests.
+    public var domains: SQLTenantDomainRepository { SQLTenantDomainRepository(sql: sql, tenantID: tenantID) }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
 
@@ -168,6 +170,8 @@ public struct GlobalScope: GlobalTransaction {
     public var multiFactor: SQLMultiFactorRepository { SQLMultiFactorRepository(sql: sql) }
     /// Single sign-on flows in progress, their one-time codes, used SAML assertions.
     public var ssoFlows: SQLSSOFlowRepository { SQLSSOFlowRepository(sql: sql) }
+    /// Which tenant verified each email domain.
+    public var verifiedDomains: SQLVerifiedDomainRepository { SQLVerifiedDomainRepository(sql: sql) }
 }
 
 /// A transaction in the platform scope: sees every tenant. Tenant-scoped repositories are

@@ -113,6 +113,7 @@ struct MemoryTenantTransaction: TenantTransaction, UnexpectedCallFails {
     var webhookMessages: NoWebhookMessages { NoWebhookMessages(tenantID: tenantID) }
     var webhookSources: NoWebhookSources { NoWebhookSources(tenantID: tenantID) }
     var ssoConnections: NoSSOConnections { NoSSOConnections(tenantID: tenantID) }
+    var domains: NoTenantDomains { NoTenantDomains(tenantID: tenantID) }
     var global: MemoryGlobalTransaction { MemoryGlobalTransaction(draft: draft) }
 
     func record(_ event: DomainEvent) async throws {
@@ -144,4 +145,5 @@ struct MemoryGlobalTransaction: GlobalTransaction {
     var idempotencyRecords: NoIdempotencyRecords { NoIdempotencyRecords() }
     var multiFactor: NoSecondFactors { NoSecondFactors() }
     var ssoFlows: NoSSOFlows { NoSSOFlows() }
+    var verifiedDomains: NoVerifiedDomains { NoVerifiedDomains() }
 }

@@ -346,6 +346,15 @@ struct NoSSOConnections: SSOConnectionRepository, UnexpectedCallFails {
     let tenantID: TenantID
 }
 struct NoSSOFlows: SSOFlowRepository, UnexpectedCallFails {}
+struct NoTenantDomains: TenantDomainRepository, UnexpectedCallFails {
+    let tenantID: TenantID
+}
+
+/// No tenant in these tests has verified a domain: sign-in and sign-up ask, and the answer is
+/// none.
+struct NoVerifiedDomains: VerifiedDomainRepository, UnexpectedCallFails {
+    func owner(of domain: String) async throws -> (tenantID: TenantID, domainID: TenantDomainID)? { nil }
+}
 
 /// Nobody in these tests has a second factor: sign-in asks, and the answer is none.
 struct NoSecondFactors: MultiFactorRepository, UnexpectedCallFails {

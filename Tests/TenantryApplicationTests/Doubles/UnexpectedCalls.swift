@@ -317,3 +317,23 @@ extension SSOFlowRepository where Self: UnexpectedCallFails {
         try unexpected()
     }
 }
+
+extension TenantDomainRepository where Self: UnexpectedCallFails {
+    func create(_ domain: TenantDomain) async throws { try unexpected() }
+    func find(id: TenantDomainID) async throws -> TenantDomain? { try unexpected() }
+    func list(_ page: PageRequest) async throws -> Page<TenantDomain> { try unexpected() }
+    func update(_ domain: TenantDomain) async throws { try unexpected() }
+    func delete(id: TenantDomainID) async throws -> Bool { try unexpected() }
+    func addJoinRequest(_ request: JoinRequest) async throws -> Bool { try unexpected() }
+    func findJoinRequest(id: JoinRequestID) async throws -> JoinRequest? { try unexpected() }
+    func listJoinRequests(_ page: PageRequest) async throws -> Page<JoinRequest> { try unexpected() }
+    func deleteJoinRequest(id: JoinRequestID) async throws -> Bool { try unexpected() }
+}
+
+extension VerifiedDomainRepository where Self: UnexpectedCallFails {
+    func owner(of domain: String) async throws -> (tenantID: TenantID, domainID: TenantDomainID)? { try unexpected() }
+    func claim(domain: String, tenantID: TenantID, domainID: TenantDomainID, at: Date) async throws -> Bool {
+        try unexpected()
+    }
+    func release(domainID: TenantDomainID) async throws { try unexpected() }
+}
