@@ -252,4 +252,19 @@ struct FastFormattingTests {
             #expect(FastFormatting.decimal(value, fractionDigits: 3) == String(format: "%.3f", value), "\(value)")
         }
     }
+
+    @Test("TENANTRY_DNS_SERVER: the system resolver by default, an IP address with an optional port, anything else named")
+    func dnsServer() throws {
+        #expect(try TenantryConfiguration.resolve(flags: .init(), environment: [:]).dnsServer == nil)
+        for good in ["192.0.2.53", "127.0.0.1:5353", "::1", "[::1]:53", "[2001:db8::53]:5353", "2001:db8::53"] {
+            let configuration = try TenantryConfiguration.resolve(flags: .init(), environment: ["TENANTRY_DNS_SERVER": good])
+            #expect(configuration.dnsServer == good)
+        }
+        for bad in ["dns.example.com", "127.0.0.1:0", "127.0.0.1:70000", "300.1.1.1", "[::1", "[::1]:", "1.2.3"] {
+            let error = #expect(throws: TenantryError.self) {
+                try TenantryConfiguration.resolve(flags: .init(), environment: ["TENANTRY_DNS_SERVER": bad])
+            }
+            #expect(error?.fieldErrors.map(\.field) == ["TENANTRY_DNS_SERVER"], "\(bad)")
+        }
+    }
 }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import TenantryCore
 
 /// A tenant's email domains: claim one, prove it with a DNS TXT record, set who may join

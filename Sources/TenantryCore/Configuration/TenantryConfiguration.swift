@@ -97,6 +97,32 @@ public struct TenantryConfiguration: Sendable, Equatable {
     /// system resolver (the first `nameserver` of `/etc/resolv.conf`).
     public var dnsServer: String?
 
+    /// Whether `text` is an IPv4 address, an IPv6 address, or either with a port (`a.b.c.d:port`,
+    /// `[v6]:port`); the DNS adapter parses it again when it is used.
+    static func isIPAddressWithPort(_ text: String) -> Bool {
+        func isPort(_ part: Substring) -> Bool { Int(part).map { (1...65_535).contains($0) } ?? false }
+        func isIPv4(_ part: Substring) -> Bool {
+            let octets = part.split(separator: ".", omittingEmptySubsequences: false)
+            return octets.count == 4 && octets.allSatisfy { $0.count <= 3 && Int($0).map { (0...255).contains($0) } ?? false }
+        }
+        func isIPv6(_ part: Substring) -> Bool {
+            part.contains(":") && part.count <= 45 && part.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+        }
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return false }
+            let host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            return isIPv6(host) && (rest.isEmpty || (rest.hasPrefix(":") && isPort(rest.dropFirst())))
+        }
+        if isIPv6(Substring(text)), text.filter({ $0 == ":" }).count > 1 { return true }
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        switch parts.count {
+        case 1: return isIPv4(parts[0])
+        case 2: return isIPv4(parts[0]) && isPort(parts[1])
+        default: return false
+        }
+    }
+
     /// The embedded SQLite database used when nothing else is configured.
     public static let defaultDatabaseURL = "sqlite:.tenantry/tenantry.db"
 
@@ -315,7 +341,15 @@ public struct TenantryConfiguration: Sendable, Equatable {
             }
             configuration.webhookEgress.allowedNetworks = networks
         }
-        if let server = text(nil, "TENANTRY_DNS_SERVER") { configuration.dnsServer = server }
+        if let server = text(nil, "TENANTRY_DNS_SERVER") {
+            if Self.isIPAddressWithPort(server) {
+                configuration.dnsServer = server
+            } else {
+                validator.add(
+                    "TENANTRY_DNS_SERVER", "invalid_format",
+                    "Give an IP address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53.")
+            }
+        }
         if let url = text(flags.publicURL, "TENANTRY_PUBLIC_URL") {
             if (url.hasPrefix("http://") || url.hasPrefix("https://")) && !url.contains(" ") && url.utf8.count <= 2048 {
                 configuration.publicURL = url
