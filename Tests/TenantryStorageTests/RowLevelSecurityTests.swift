@@ -19,6 +19,9 @@ struct RowLevelSecurityTests {
         // A person's second factor serves every tenant; challenges and SSO flows are found by
         // token hash before any tenant is known (they name theirs in `context_tenant_id`).
         "user_mfa", "recovery_codes", "mfa_challenges", "sso_flows", "sso_grants", "saml_assertions_used",
+        // The platform's social connections serve every tenant; their flows and codes are found
+        // by hash before any tenant (or account) is known.
+        "social_connections", "social_flows", "social_grants",
     ]
 
     static func tenantScopedTables(_ context: TestDatabaseContext) async throws -> [String] {

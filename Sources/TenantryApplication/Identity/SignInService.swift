@@ -101,7 +101,14 @@ public struct SignInService: Sendable {
             }
         }
 
-        let memberships = try await events.memberships(of: found.user.id)
+        return try await proceed(user: found.user, tenantSlug: tenantSlug, origin: origin)
+    }
+
+    /// What follows a first factor someone passed (a password, or a provider that vouched for
+    /// the person's address): tokens for the tenant named by `tenantSlug` (or the only one),
+    /// or a second step first when the person has a second factor or the tenant requires one.
+    public func proceed(user: User, tenantSlug: String?, origin: AuditEvent.Origin) async throws -> Outcome {
+        let memberships = try await events.memberships(of: user.id)
         var chosen: TenantMembership?
         if let tenantSlug {
             guard let match = memberships.first(where: { $0.tenant.slug.rawValue == tenantSlug.lowercased() }) else {
@@ -115,7 +122,7 @@ public struct SignInService: Sendable {
         let settings = try await chosen.asyncFlatMap { chosen in
             try await database.readGlobal { scope in try await scope.tenants.profile(id: chosen.tenant.id) }?.settings
         }
-        let factor = try await database.readGlobal { scope in try await scope.multiFactor.find(userID: found.user.id) }
+        let factor = try await database.readGlobal { scope in try await scope.multiFactor.find(userID: user.id) }
         let purpose: MFAChallengePurpose?
         if factor?.isEnabled == true {
             purpose = .verify
@@ -128,7 +135,7 @@ public struct SignInService: Sendable {
             let now = Date()
             let token = SecretToken.generate()
             let challenge = MFAChallenge(
-                userID: found.user.id, tenantID: chosen?.tenant.id, purpose: purpose,
+                userID: user.id, tenantID: chosen?.tenant.id, purpose: purpose,
                 expiresAt: now.addingTimeInterval(Self.secondStepLifetime), failures: 0)
             try await database.withGlobal { scope in
                 try await scope.multiFactor.addChallenge(hash: SecretToken.digest(token), challenge: challenge, at: now)
@@ -137,7 +144,7 @@ public struct SignInService: Sendable {
         }
         return .signedIn(
             try await startSession(
-                user: found.user, chosen: chosen, memberships: memberships, settings: settings, origin: origin))
+                user: user, chosen: chosen, memberships: memberships, settings: settings, origin: origin))
     }
 
     /// Completes a sign-in whose second step succeeded: the tokens for the tenant chosen at the

@@ -87,6 +87,9 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable, CustomStringCon
     /// A single sign-on did not complete: the flow is unknown or expired, or the identity
     /// provider's answer was an error or was refused (401).
     case ssoFailed = "sso_failed"
+    /// A social sign-in found no account with the provider's address, and the person did not
+    /// ask to sign up (401).
+    case signUpRequired = "sign_up_required"
     /// An inbound webhook's signature is missing or does not match its source's secret.
     case invalidWebhookSignature = "invalid_webhook_signature"
     /// An inbound webhook's signed timestamp is too far from the server's clock.

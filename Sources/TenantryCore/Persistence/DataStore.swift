@@ -123,6 +123,8 @@ public protocol GlobalTransaction: Sendable {
     associatedtype IdempotencyRecords: IdempotencyRecordRepository
     associatedtype MultiFactor: MultiFactorRepository
     associatedtype SSOFlows: SSOFlowRepository
+    associatedtype SocialConnections: SocialConnectionRepository
+    associatedtype SocialFlows: SocialFlowRepository
 
     /// Tenants.
     var tenants: Tenants { get }
@@ -152,6 +154,10 @@ public protocol GlobalTransaction: Sendable {
     var multiFactor: MultiFactor { get }
     /// Single sign-on flows in progress, their one-time codes, used SAML assertions.
     var ssoFlows: SSOFlows { get }
+    /// The platform's social sign-in connections.
+    var socialConnections: SocialConnections { get }
+    /// Social sign-in flows in progress and their one-time codes.
+    var socialFlows: SocialFlows { get }
 }
 
 /// A transaction in the platform scope: sees every tenant. Tenant-scoped repositories are

@@ -168,6 +168,10 @@ public struct GlobalScope: GlobalTransaction {
     public var multiFactor: SQLMultiFactorRepository { SQLMultiFactorRepository(sql: sql) }
     /// Single sign-on flows in progress, their one-time codes, used SAML assertions.
     public var ssoFlows: SQLSSOFlowRepository { SQLSSOFlowRepository(sql: sql) }
+    /// The platform's social sign-in connections.
+    public var socialConnections: SQLSocialConnectionRepository { SQLSocialConnectionRepository(sql: sql) }
+    /// Social sign-in flows in progress and their one-time codes.
+    public var socialFlows: SQLSocialFlowRepository { SQLSocialFlowRepository(sql: sql) }
 }
 
 /// A transaction in the platform scope: sees every tenant. Tenant-scoped repositories are

@@ -113,6 +113,7 @@ enum PostgresSchema {
         webhookSourcesMigration,
         multiFactorMigration,
         singleSignOnMigration,
+        socialSignInMigration,
     ]
 
     /// ``purgeTenantFunction`` as migration 9 replaces it: an owner-privileged function
@@ -207,6 +208,7 @@ enum SQLiteSchema {
         webhookSourcesMigration,
         multiFactorMigration,
         singleSignOnMigration,
+        socialSignInMigration,
     ]
 }
 

@@ -144,4 +144,6 @@ struct MemoryGlobalTransaction: GlobalTransaction {
     var idempotencyRecords: NoIdempotencyRecords { NoIdempotencyRecords() }
     var multiFactor: NoSecondFactors { NoSecondFactors() }
     var ssoFlows: NoSSOFlows { NoSSOFlows() }
+    var socialConnections: NoSocialConnections { NoSocialConnections() }
+    var socialFlows: NoSocialFlows { NoSocialFlows() }
 }

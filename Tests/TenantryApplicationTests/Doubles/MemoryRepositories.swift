@@ -346,6 +346,8 @@ struct NoSSOConnections: SSOConnectionRepository, UnexpectedCallFails {
     let tenantID: TenantID
 }
 struct NoSSOFlows: SSOFlowRepository, UnexpectedCallFails {}
+struct NoSocialConnections: SocialConnectionRepository, UnexpectedCallFails {}
+struct NoSocialFlows: SocialFlowRepository, UnexpectedCallFails {}
 
 /// Nobody in these tests has a second factor: sign-in asks, and the answer is none.
 struct NoSecondFactors: MultiFactorRepository, UnexpectedCallFails {
