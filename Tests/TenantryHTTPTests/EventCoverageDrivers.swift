@@ -205,15 +205,21 @@ enum EventCoverageDrivers {
                 return started.owner.tenantID
             }
         },
+        // A social sign-up's exchange records every event the exchange can: the new tenant's
+        // registration and the sign-in (a tenant connection's code records the sign-in alone).
         "exchangeSingleSignOnCode": { h in
-            let started = try await h.samlSignInStarted()
-            let (status, location) = try await h.postSAML(
-                started.acsPath, response: try SAMLPeer.response(started.response), relayState: started.relayState)
-            #expect(status == .found)
-            let code = try #require(queryItems(location)["code"])
+            let peer = try await SocialPeer.shared.value
+            let subject = "new-\(EventHarness.unique())"
+            try await peer.person(subject, #"{"email": "\#(subject)@example.com", "email_verified": true}"#)
+            try await SocialPeer.connect(h.client, token: h.operatorToken, issuer: peer.issuer)
+            let landed = try await SocialPeer.signIn(h.client, as: subject, intent: "sign_up")
+            #expect(landed.status == .found, "\(landed.body)")
+            let code = try #require(queryItems(landed.location)["code"])
             return EventProbe {
-                try await h.send(.post, "/api/v1/auth/sso/exchange", ["code": code], expect: .ok)
-                return started.owner.tenantID
+                let body = try await h.send(
+                    .post, "/api/v1/auth/sso/exchange", ["code": code, "tenant_name": "Social \(EventHarness.unique())"],
+                    expect: .created)
+                return try body.string("tenant", "id")
             }
         },
         "logout": onNewTenant { h, owner in
@@ -557,6 +563,35 @@ enum EventCoverageDrivers {
                 return nil
             }
         },
+        // Social connections are the platform's own too.
+        "platformCreateSocialConnection": { h in
+            if let id = try await socialConnection(h, "microsoft", create: false) {
+                try await h.send(.delete, "/api/v1/platform/social-connections/\(id)", token: h.operatorToken, expect: .noContent)
+            }
+            return EventProbe {
+                try await h.send(
+                    .post, "/api/v1/platform/social-connections",
+                    ["provider": "microsoft", "client_id": "ms", "return_urls": ["https://app.example.com/back"]],
+                    token: h.operatorToken, expect: .created)
+                return nil
+            }
+        },
+        "platformUpdateSocialConnection": { h in
+            let id = try #require(try await socialConnection(h, "microsoft"))
+            return EventProbe {
+                try await h.send(
+                    .patch, "/api/v1/platform/social-connections/\(id)", ["enabled": false], token: h.operatorToken, expect: .ok)
+                return nil
+            }
+        },
+        "platformDeleteSocialConnection": { h in
+            let id = try #require(try await socialConnection(h, "microsoft"))
+            return EventProbe {
+                try await h.send(
+                    .delete, "/api/v1/platform/social-connections/\(id)", token: h.operatorToken, expect: .noContent)
+                return nil
+            }
+        },
         "platformSetOperatorRole": onNewTenant { h, owner in
             try await h.send(
                 .put, "/api/v1/platform/operators/\(owner.userID)", ["role": "support"], token: h.operatorToken,
@@ -576,6 +611,20 @@ enum EventCoverageDrivers {
     ]
 
     // MARK: Set-ups shared by several drivers
+
+    /// The id of the platform's social connection of `provider`, made first when there is none
+    /// and `create`.
+    static func socialConnection(_ h: EventHarness, _ provider: String, create: Bool = true) async throws -> String? {
+        let list = try await h.send(.get, "/api/v1/platform/social-connections", token: h.operatorToken, expect: .ok)
+        let items = list["items"] as? [[String: Any]] ?? []
+        if let found = items.first(where: { $0["provider"] as? String == provider }) { return found["id"] as? String }
+        guard create else { return nil }
+        let created = try await h.send(
+            .post, "/api/v1/platform/social-connections",
+            ["provider": provider, "client_id": "c", "return_urls": ["https://app.example.com/back"]], token: h.operatorToken,
+            expect: .created)
+        return created["id"] as? String
+    }
 
     /// A driver whose probe runs `act` on a new tenant (as its owner or as an operator).
     static func onNewTenant(_ act: @escaping @Sendable (EventHarness, Registered) async throws -> Void) -> Driver {

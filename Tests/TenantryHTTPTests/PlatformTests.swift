@@ -274,6 +274,32 @@ struct PlatformTests {
         }
     }
 
+    @Test(
+        "role matrix: every platform route refuses a caller without a token (401), a non-operator (403), and support where it needs a super admin (403)",
+        arguments: TestDatabase.all)
+    func platformRoleMatrix(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let routes = try makeTestRouter(context.database).platformTable.routes
+            #expect(routes.contains { $0.path == "/api/v1/platform/social-connections/{id}" && $0.method == .delete })
+            let member = try await client.register()
+            let support = try await client.signedInOperator(context.identity, role: .support)
+            let absent = UUID().uuidString.lowercased()
+            for route in routes {
+                // Any `{name}` stands for an id nobody has: the role is checked before it is looked up.
+                let path = route.path.split(separator: "/").map { $0.hasPrefix("{") ? absent : String($0) }.joined(
+                    separator: "/")
+                let body: [String: Any]? = route.method == .get || route.method == .delete ? nil : [:]
+                let name = "\(route.method) \(route.path)"
+                #expect(try await client.json(route.method, "/" + path, body).status == .unauthorized, "\(name)")
+                #expect(
+                    try await client.json(route.method, "/" + path, body, token: member.accessToken).status == .forbidden,
+                    "\(name)")
+                let asSupport = try await client.json(route.method, "/" + path, body, token: support.token).status
+                #expect((asSupport == .forbidden) == (route.role == .superAdmin), "\(name): support got \(asSupport)")
+            }
+        }
+    }
+
     @Test("every platform route's role is the x-platform-role of its OpenAPI operation, which needs a bearer token")
     func documentedRoles() async throws {
         try await withTestDatabase(.sqlite) { context in

@@ -21,6 +21,9 @@ struct RowLevelSecurityTests {
         "user_mfa", "recovery_codes", "mfa_challenges", "sso_flows", "sso_grants", "saml_assertions_used",
         // Which tenant verified a domain is found by the domain, before any tenant is known.
         "verified_domains",
+        // The platform's social connections serve every tenant; their flows and codes are found
+        // by hash before any tenant (or account) is known.
+        "social_connections", "social_flows", "social_grants",
     ]
 
     static func tenantScopedTables(_ context: TestDatabaseContext) async throws -> [String] {

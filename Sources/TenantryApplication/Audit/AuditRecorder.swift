@@ -6,6 +6,16 @@ public import TenantryCore
 /// ``TenantTransaction/record(_:)``; the platform's own (operators, keys, plans) are audit
 /// events in `platform_audit_events`.
 public enum AuditRecorder {
+    /// The fields whose text differs between two descriptions of a resource (a field present
+    /// on one side only counts), as an event's changes.
+    public static func changes(from before: [String: String], to after: [String: String]) -> [String: AuditEvent.Change] {
+        var changes: [String: AuditEvent.Change] = [:]
+        for name in Set(before.keys).union(after.keys) where before[name] != after[name] {
+            changes[name] = .init(before: before[name], after: after[name])
+        }
+        return changes
+    }
+
     /// Builds a tenant's event.
     public static func event(
         in tenantID: TenantID,

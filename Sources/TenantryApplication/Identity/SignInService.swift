@@ -104,8 +104,17 @@ public struct SignInService: Sendable {
             }
         }
 
-        let memberships = try await events.memberships(of: found.user.id)
-        try await requirePasswordAllowed(for: found.user, memberships: memberships, origin: origin)
+        return try await proceed(user: found.user, tenantSlug: tenantSlug, origin: origin)
+    }
+
+    /// What follows a first factor someone passed (a password, or a provider that vouched for
+    /// the person's address): tokens for the tenant named by `tenantSlug` (or the only one),
+    /// or a second step first when the person has a second factor or the tenant requires one.
+    /// At a verified domain that requires single sign-on, only owners of its tenant get this
+    /// far (``requireFirstFactorAllowed(for:memberships:origin:)``).
+    public func proceed(user: User, tenantSlug: String?, origin: AuditEvent.Origin) async throws -> Outcome {
+        let memberships = try await events.memberships(of: user.id)
+        try await requireFirstFactorAllowed(for: user, memberships: memberships, origin: origin)
         var chosen: TenantMembership?
         if let tenantSlug {
             guard let match = memberships.first(where: { $0.tenant.slug.rawValue == tenantSlug.lowercased() }) else {
@@ -119,7 +128,7 @@ public struct SignInService: Sendable {
         let settings = try await chosen.asyncFlatMap { chosen in
             try await database.readGlobal { scope in try await scope.tenants.profile(id: chosen.tenant.id) }?.settings
         }
-        let factor = try await database.readGlobal { scope in try await scope.multiFactor.find(userID: found.user.id) }
+        let factor = try await database.readGlobal { scope in try await scope.multiFactor.find(userID: user.id) }
         let purpose: MFAChallengePurpose?
         if factor?.isEnabled == true {
             purpose = .verify
@@ -132,7 +141,7 @@ public struct SignInService: Sendable {
             let now = Date()
             let token = SecretToken.generate()
             let challenge = MFAChallenge(
-                userID: found.user.id, tenantID: chosen?.tenant.id, purpose: purpose,
+                userID: user.id, tenantID: chosen?.tenant.id, purpose: purpose,
                 expiresAt: now.addingTimeInterval(Self.secondStepLifetime), failures: 0)
             try await database.withGlobal { scope in
                 try await scope.multiFactor.addChallenge(hash: SecretToken.digest(token), challenge: challenge, at: now)
@@ -141,7 +150,7 @@ public struct SignInService: Sendable {
         }
         return .signedIn(
             try await startSession(
-                user: found.user, chosen: chosen, memberships: memberships, settings: settings, origin: origin))
+                user: user, chosen: chosen, memberships: memberships, settings: settings, origin: origin))
     }
 
     /// Completes a sign-in whose second step succeeded: the tokens for the tenant chosen at the
@@ -196,11 +205,11 @@ public struct SignInService: Sendable {
         )
     }
 
-    /// Refuses a password sign-in at a verified domain that requires single sign-on, naming the
-    /// route that signs the person in; an owner of the domain's tenant passes (break-glass), and
-    /// that is audited in the tenant. Checked after the password, so the refusal tells nothing to
-    /// someone who does not know it.
-    private func requirePasswordAllowed(for user: User, memberships: [TenantMembership], origin: AuditEvent.Origin)
+    /// Refuses a sign-in by password (or by a social account) at a verified domain that requires
+    /// single sign-on, naming the route that signs the person in; an owner of the domain's tenant
+    /// passes (break-glass), and that is audited in the tenant. Checked after the first factor,
+    /// so the refusal tells nothing to someone who has not passed it.
+    private func requireFirstFactorAllowed(for user: User, memberships: [TenantMembership], origin: AuditEvent.Origin)
         async throws
     {
         guard let held = try await domains.policy(for: user.email), held.domain.ssoRequired else { return }

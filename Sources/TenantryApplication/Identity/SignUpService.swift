@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import TenantryCore
 
 /// Self-service sign-up: a new tenant, its owner and a first session, in one transaction.
@@ -79,12 +79,8 @@ public struct SignUpService: Sendable {
                 tenant: tenant, user: user, passwordHash: passwordHash, session: session,
                 refreshToken: refreshToken, origin: origin, now: now
             )
-        } catch var error as TenantryError where error.code == .conflict {
-            // The request names the slug `tenant_slug`.
-            error.fieldErrors = error.fieldErrors.map { field in
-                field.field == "slug" ? FieldError(field: "tenant_slug", code: field.code, message: field.message) : field
-            }
-            throw error
+        } catch let error as TenantryError {
+            throw Self.namingTenantSlug(error)
         }
         let access = try await authority.issue(
             userID: user.id, sessionID: session.id, tenantID: tenant.id, roles: [TenantRole.owner.rawValue], now: now
@@ -149,21 +145,43 @@ public struct SignUpService: Sendable {
         refreshToken: String, origin: AuditEvent.Origin, now: Date
     ) async throws {
         try await database.withTenant(tenant.id) { scope in
-            try await scope.users.create(user, passwordHash: passwordHash)
-            try await scope.tenants.create(tenant, plan: tenancy.defaultPlan)
-            _ = try await scope.memberships.create(userID: user.id, role: .owner, customRoleID: nil, status: .active, at: now)
+            try await Self.found(
+                tenant, owner: user, passwordHash: passwordHash, plan: tenancy.defaultPlan, via: nil, in: scope, origin: origin,
+                now: now)
             try await scope.global.sessions.create(session)
             try await scope.global.sessions.addRefreshToken(
                 hash: SecretToken.digest(refreshToken), sessionID: session.id, at: now)
             try await emailedTokens.send(
                 .verifyEmail, to: user, tenant: tenant.id, tenantName: tenant.name, scope: scope.global, now: now)
-            try await scope.record(
-                AuditRecorder.event(
-                    in: tenant.id, action: .authRegistered, actor: .user(user.id),
-                    target: .init(type: "user", id: user.id.description), origin: origin,
-                    changes: ["tenant": .init(before: nil, after: tenant.slug.rawValue)]
-                )
-            )
         }
+    }
+
+    /// Creates a new tenant with `user` as its new account and owner, and records
+    /// `auth.registered` (with `via`, e.g. `social:google`, when the account came from
+    /// elsewhere than a password), in the new tenant's transaction: the one way a sign-up
+    /// founds a tenant.
+    public static func found(
+        _ tenant: Tenant, owner user: User, passwordHash: String?, plan: String, via: String?,
+        in scope: any TenantTransaction, origin: AuditEvent.Origin, now: Date
+    ) async throws {
+        try await scope.users.create(user, passwordHash: passwordHash)
+        try await scope.tenants.create(tenant, plan: plan)
+        _ = try await scope.memberships.create(userID: user.id, role: .owner, customRoleID: nil, status: .active, at: now)
+        var changes: [String: AuditEvent.Change] = ["tenant": .init(before: nil, after: tenant.slug.rawValue)]
+        if let via { changes["via"] = .init(before: nil, after: via) }
+        try await scope.record(
+            AuditRecorder.event(
+                in: tenant.id, action: .authRegistered, actor: .user(user.id),
+                target: .init(type: "user", id: user.id.description), origin: origin, changes: changes))
+    }
+
+    /// Renames a slug conflict's field to `tenant_slug`, the name requests give it.
+    public static func namingTenantSlug(_ error: TenantryError) -> TenantryError {
+        guard error.code == .conflict else { return error }
+        var error = error
+        error.fieldErrors = error.fieldErrors.map { field in
+            field.field == "slug" ? FieldError(field: "tenant_slug", code: field.code, message: field.message) : field
+        }
+        return error
     }
 }

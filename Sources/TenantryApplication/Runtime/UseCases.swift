@@ -43,6 +43,10 @@ public struct UseCases: Sendable {
     public let domains: DomainService
     /// Sign-in through single sign-on.
     public let singleSignOn: SingleSignOnService
+    /// The platform's social sign-in connections.
+    public let socialConnections: SocialConnectionService
+    /// Sign-in and sign-up through a social connection.
+    public let socialSignIn: SocialSignInService
 
     /// Builds every use case over `environment`.
     public init(_ environment: TenantryEnvironment) {
@@ -84,5 +88,9 @@ public struct UseCases: Sendable {
         singleSignOn = SingleSignOnService(
             database: database, masterKey: environment.masterKey, openID: environment.openID, signIn: signIn,
             publicURL: environment.publicURL, entitlements: environment.caches.entitlements)
+        socialConnections = SocialConnectionService(database: database, masterKey: environment.masterKey)
+        socialSignIn = SocialSignInService(
+            database: database, masterKey: environment.masterKey, openID: environment.openID, signIn: signIn,
+            tenancy: environment.tenancy, publicURL: environment.publicURL)
     }
 }

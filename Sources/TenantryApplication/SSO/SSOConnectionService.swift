@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import TenantryCore
 
 /// A tenant's single sign-on connections: list, read, create, change, delete. An OpenID
@@ -131,10 +131,7 @@ public struct SSOConnectionService: Sendable {
                 throw Validator.fail("client_secret", "wrong_protocol", "Only OpenID Connect connections have a client secret.")
             }
             let after = Self.fields(of: connection)
-            var changes: [String: AuditEvent.Change] = [:]
-            for name in Set(before.keys).union(after.keys) where before[name] != after[name] {
-                changes[name] = .init(before: before[name], after: after[name])
-            }
+            var changes = AuditRecorder.changes(from: before, to: after)
             if sealed != nil { changes["client_secret"] = .init(before: nil, after: "replaced") }
             guard !changes.isEmpty else { return connection }
             connection.updatedAt = Date()

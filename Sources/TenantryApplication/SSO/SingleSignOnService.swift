@@ -1,4 +1,3 @@
-import Crypto
 public import Foundation
 public import TenantryCore
 public import TenantrySAML
@@ -83,7 +82,6 @@ public struct SingleSignOnService: Sendable {
             guard enabled.count == 1, let only = enabled.first else { throw Self.noConnection }
             return only
         }
-        let state = SecretToken.generate()
         let now = Date()
         switch connection.kind {
         case .oidc:
@@ -96,37 +94,25 @@ public struct SingleSignOnService: Sendable {
             } catch {
                 throw Self.failed("The identity provider's discovery document could not be read.")
             }
-            let nonce = SecretToken.generate()
-            let verifier = SecretToken.generate(bytes: 48)
+            let secrets = OpenIDSignIn.Secrets()
             try await database.withGlobal { scope in
                 try await scope.ssoFlows.addFlow(
-                    stateHash: SecretToken.digest(state),
+                    stateHash: SecretToken.digest(secrets.state),
                     flow: SSOFlow(
-                        tenantID: tenant.id, connectionID: connection.id, nonce: nonce,
-                        sealedCodeVerifier: try masterKey.seal(Data(verifier.utf8)), samlRequestID: nil,
+                        tenantID: tenant.id, connectionID: connection.id, nonce: secrets.nonce,
+                        sealedCodeVerifier: try masterKey.seal(Data(secrets.verifier.utf8)), samlRequestID: nil,
                         clientState: clientState, expiresAt: now.addingTimeInterval(Self.flowLifetime)),
                     at: now)
             }
-            var components = URLComponents(url: provider.authorizationEndpoint, resolvingAgainstBaseURL: false)
-            let existing = components?.queryItems ?? []
-            components?.queryItems =
-                existing + [
-                    URLQueryItem(name: "response_type", value: "code"),
-                    URLQueryItem(name: "client_id", value: settings.clientID),
-                    URLQueryItem(name: "redirect_uri", value: openIDRedirectURI),
-                    URLQueryItem(name: "scope", value: "openid email profile"),
-                    URLQueryItem(name: "state", value: state),
-                    URLQueryItem(name: "nonce", value: nonce),
-                    URLQueryItem(name: "code_challenge", value: Self.codeChallenge(for: verifier)),
-                    URLQueryItem(name: "code_challenge_method", value: "S256"),
-                ]
-            guard let url = components?.url else { throw Self.failed("The provider's authorization endpoint is not usable.") }
-            return url
+            return try OpenIDSignIn.authorizationURL(
+                endpoint: provider.authorizationEndpoint, clientID: settings.clientID, redirectURI: openIDRedirectURI,
+                secrets: secrets)
         case .saml:
             guard let settings = connection.saml, let ssoURL = URL(string: settings.singleSignOnURL) else {
                 throw Self.failed("This SAML connection has no sign-in endpoint.")
             }
             let requestID = SAMLAuthnRequest.newRequestID()
+            let state = SecretToken.generate()
             try await database.withGlobal { scope in
                 try await scope.ssoFlows.addFlow(
                     stateHash: SecretToken.digest(state),
@@ -155,6 +141,11 @@ public struct SingleSignOnService: Sendable {
     public struct Landing: Sendable {
         /// The return URL with `code` (and the application's `state`, when it gave one).
         public var location: URL
+
+        /// Creates a value.
+        public init(location: URL) {
+            self.location = location
+        }
     }
 
     /// Finishes an OpenID Connect sign-in from the callback's `state` and `code` (or `error`).
@@ -178,19 +169,9 @@ public struct SingleSignOnService: Sendable {
             let secret = try await database.withTenant(flow.tenantID) { scope in
                 try await scope.ssoConnections.sealedClientSecret(of: connection.id)
             }.map { String(decoding: try masterKey.open($0), as: UTF8.self) }
-            let claims: IDTokenClaims
-            do {
-                let provider = try await openID.discover(issuer: issuer)
-                let idToken = try await openID.exchange(
-                    code: code, codeVerifier: verifier, redirectURI: redirectURI, clientID: settings.clientID,
-                    clientSecret: secret, provider: provider)
-                claims = try await openID.verify(
-                    idToken: idToken, provider: provider,
-                    expectations: IDTokenExpectations(issuer: provider.issuer, clientID: settings.clientID, nonce: nonce))
-            } catch {
-                // Typed: only an OpenIDError (a closed set of safe names) reaches here.
-                throw Self.failed("The identity provider's answer was refused (\(error)).")
-            }
+            let claims = try await OpenIDSignIn.claims(
+                from: openID, issuer: issuer, code: code, verifier: verifier, redirectURI: redirectURI,
+                clientID: settings.clientID, clientSecret: secret, nonce: nonce)
             guard let text = claims.email, claims.emailVerified == true, let email = try? EmailAddress(text) else {
                 throw Self.failed("The identity provider did not vouch for an email address.")
             }
@@ -329,14 +310,7 @@ public struct SingleSignOnService: Sendable {
         try await events.record(
             .authSSOSucceeded, about: userID, origin: origin, in: connection.tenantID,
             changes: ["connection": .init(before: nil, after: connection.id.description)])
-        guard var components = URLComponents(string: connection.returnURL) else {
-            throw Self.failed("The connection's return URL is not usable.")
-        }
-        components.queryItems =
-            (components.queryItems ?? []) + [URLQueryItem(name: "code", value: code)]
-            + (flow.clientState.map { [URLQueryItem(name: "state", value: $0)] } ?? [])
-        guard let location = components.url else { throw Self.failed("The connection's return URL is not usable.") }
-        return Landing(location: location)
+        return Landing(location: try OpenIDSignIn.landing(connection.returnURL, code: code, clientState: flow.clientState))
     }
 
     private func usableConnection(
@@ -370,10 +344,5 @@ public struct SingleSignOnService: Sendable {
 
     static func failed(_ message: String) -> TenantryError {
         TenantryError(.ssoFailed, message)
-    }
-
-    /// The PKCE S256 challenge of a verifier (RFC 7636).
-    static func codeChallenge(for verifier: String) -> String {
-        SecretToken.base64URL(SHA256.hash(data: Data(verifier.utf8)))
     }
 }

@@ -115,10 +115,7 @@ public struct WebhookEndpointService: Sendable {
                 }
             }
             let after = Self.fields(of: endpoint)
-            var changes: [String: AuditEvent.Change] = [:]
-            for name in Set(before.keys).union(after.keys) where before[name] != after[name] {
-                changes[name] = .init(before: before[name], after: after[name])
-            }
+            let changes = AuditRecorder.changes(from: before, to: after)
             guard !changes.isEmpty else { return endpoint }
             let now = Date()
             endpoint.updatedAt = now

@@ -94,10 +94,7 @@ public struct WebhookSourceService: Sendable {
             if let scheme = change.scheme { source.scheme = scheme }
             if let enabled = change.enabled { source.enabled = enabled }
             let after = Self.fields(of: source)
-            var changes: [String: AuditEvent.Change] = [:]
-            for name in Set(before.keys).union(after.keys) where before[name] != after[name] {
-                changes[name] = .init(before: before[name], after: after[name])
-            }
+            let changes = AuditRecorder.changes(from: before, to: after)
             guard !changes.isEmpty else { return source }
             source.updatedAt = Date()
             try await scope.webhookSources.update(source)

@@ -1076,6 +1076,72 @@ extension Components {
                 case saml
             }
         }
+        /// - Remark: Generated from `#/components/schemas/CreateSocialConnectionRequest`.
+        public struct CreateSocialConnectionRequest: Codable, Hashable, Sendable {
+            /// When not empty, only addresses at these domains sign in or up.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CreateSocialConnectionRequest/allowed_domains`.
+            public var allowedDomains: [Swift.String]?
+            /// - Remark: Generated from `#/components/schemas/CreateSocialConnectionRequest/client_id`.
+            public var clientId: Swift.String
+            /// Stored sealed; never shown.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CreateSocialConnectionRequest/client_secret`.
+            public var clientSecret: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/CreateSocialConnectionRequest/enabled`.
+            public var enabled: Swift.Bool?
+            /// Overrides the provider's issuer (for a test provider, or a single Entra directory).
+            ///
+            /// - Remark: Generated from `#/components/schemas/CreateSocialConnectionRequest/issuer`.
+            public var issuer: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/CreateSocialConnectionRequest/provider`.
+            @frozen public enum ProviderPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case google = "google"
+                case microsoft = "microsoft"
+            }
+            /// - Remark: Generated from `#/components/schemas/CreateSocialConnectionRequest/provider`.
+            public var provider: Components.Schemas.CreateSocialConnectionRequest.ProviderPayload
+            /// The application URLs `return_to` may name: `https` (or `http` on a loopback host).
+            ///
+            /// - Remark: Generated from `#/components/schemas/CreateSocialConnectionRequest/return_urls`.
+            public var returnUrls: [Swift.String]
+            /// Creates a new `CreateSocialConnectionRequest`.
+            ///
+            /// - Parameters:
+            ///   - allowedDomains: When not empty, only addresses at these domains sign in or up.
+            ///   - clientId:
+            ///   - clientSecret: Stored sealed; never shown.
+            ///   - enabled:
+            ///   - issuer: Overrides the provider's issuer (for a test provider, or a single Entra directory).
+            ///   - provider:
+            ///   - returnUrls: The application URLs `return_to` may name: `https` (or `http` on a loopback host).
+            public init(
+                allowedDomains: [Swift.String]? = nil,
+                clientId: Swift.String,
+                clientSecret: Swift.String? = nil,
+                enabled: Swift.Bool? = nil,
+                issuer: Swift.String? = nil,
+                provider: Components.Schemas.CreateSocialConnectionRequest.ProviderPayload,
+                returnUrls: [Swift.String]
+            ) {
+                self.allowedDomains = allowedDomains
+                self.clientId = clientId
+                self.clientSecret = clientSecret
+                self.enabled = enabled
+                self.issuer = issuer
+                self.provider = provider
+                self.returnUrls = returnUrls
+            }
+            public enum CodingKeys: String, CodingKey {
+                case allowedDomains = "allowed_domains"
+                case clientId = "client_id"
+                case clientSecret = "client_secret"
+                case enabled
+                case issuer
+                case provider
+                case returnUrls = "return_urls"
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/CreateTeamRequest`.
         public struct CreateTeamRequest: Codable, Hashable, Sendable {
             /// At most 500 characters, trimmed of surrounding white space; no control characters but tab and line breaks; empty means none.
@@ -4032,21 +4098,37 @@ extension Components {
             public var code: Swift.String
             /// - Remark: Generated from `#/components/schemas/SSOExchangeRequest/refresh_token_delivery`.
             public var refreshTokenDelivery: Components.Schemas.RefreshTokenDelivery?
+            /// A social sign-up: the new tenant's name (required for one).
+            ///
+            /// - Remark: Generated from `#/components/schemas/SSOExchangeRequest/tenant_name`.
+            public var tenantName: Swift.String?
+            /// A social sign-up: the new tenant's slug (derived from the name when absent). A social sign-in: which of the account's tenants to sign in to.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SSOExchangeRequest/tenant_slug`.
+            public var tenantSlug: Swift.String?
             /// Creates a new `SSOExchangeRequest`.
             ///
             /// - Parameters:
             ///   - code:
             ///   - refreshTokenDelivery:
+            ///   - tenantName: A social sign-up: the new tenant's name (required for one).
+            ///   - tenantSlug: A social sign-up: the new tenant's slug (derived from the name when absent). A social sign-in: which of the account's tenants to sign in to.
             public init(
                 code: Swift.String,
-                refreshTokenDelivery: Components.Schemas.RefreshTokenDelivery? = nil
+                refreshTokenDelivery: Components.Schemas.RefreshTokenDelivery? = nil,
+                tenantName: Swift.String? = nil,
+                tenantSlug: Swift.String? = nil
             ) {
                 self.code = code
                 self.refreshTokenDelivery = refreshTokenDelivery
+                self.tenantName = tenantName
+                self.tenantSlug = tenantSlug
             }
             public enum CodingKeys: String, CodingKey {
                 case code
                 case refreshTokenDelivery = "refresh_token_delivery"
+                case tenantName = "tenant_name"
+                case tenantSlug = "tenant_slug"
             }
         }
         /// - Remark: Generated from `#/components/schemas/SecondStep`.
@@ -4205,6 +4287,109 @@ extension Components {
         ///
         /// - Remark: Generated from `#/components/schemas/Slug`.
         public typealias Slug = Swift.String
+        /// A platform social sign-in connection (never its client secret).
+        ///
+        /// - Remark: Generated from `#/components/schemas/SocialConnection`.
+        public struct SocialConnection: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SocialConnection/allowed_domains`.
+            public var allowedDomains: [Swift.String]
+            /// - Remark: Generated from `#/components/schemas/SocialConnection/client_id`.
+            public var clientId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SocialConnection/created_at`.
+            public var createdAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/SocialConnection/enabled`.
+            public var enabled: Swift.Bool
+            /// - Remark: Generated from `#/components/schemas/SocialConnection/id`.
+            public var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SocialConnection/issuer`.
+            public var issuer: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SocialConnection/provider`.
+            @frozen public enum ProviderPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case google = "google"
+                case microsoft = "microsoft"
+            }
+            /// - Remark: Generated from `#/components/schemas/SocialConnection/provider`.
+            public var provider: Components.Schemas.SocialConnection.ProviderPayload
+            /// The redirect URI to register at the provider: `<public URL>/api/v1/auth/social/callback`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SocialConnection/redirect_uri`.
+            public var redirectUri: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SocialConnection/return_urls`.
+            public var returnUrls: [Swift.String]
+            /// - Remark: Generated from `#/components/schemas/SocialConnection/updated_at`.
+            public var updatedAt: Foundation.Date
+            /// Creates a new `SocialConnection`.
+            ///
+            /// - Parameters:
+            ///   - allowedDomains:
+            ///   - clientId:
+            ///   - createdAt:
+            ///   - enabled:
+            ///   - id:
+            ///   - issuer:
+            ///   - provider:
+            ///   - redirectUri: The redirect URI to register at the provider: `<public URL>/api/v1/auth/social/callback`.
+            ///   - returnUrls:
+            ///   - updatedAt:
+            public init(
+                allowedDomains: [Swift.String],
+                clientId: Swift.String,
+                createdAt: Foundation.Date,
+                enabled: Swift.Bool,
+                id: Swift.String,
+                issuer: Swift.String,
+                provider: Components.Schemas.SocialConnection.ProviderPayload,
+                redirectUri: Swift.String,
+                returnUrls: [Swift.String],
+                updatedAt: Foundation.Date
+            ) {
+                self.allowedDomains = allowedDomains
+                self.clientId = clientId
+                self.createdAt = createdAt
+                self.enabled = enabled
+                self.id = id
+                self.issuer = issuer
+                self.provider = provider
+                self.redirectUri = redirectUri
+                self.returnUrls = returnUrls
+                self.updatedAt = updatedAt
+            }
+            public enum CodingKeys: String, CodingKey {
+                case allowedDomains = "allowed_domains"
+                case clientId = "client_id"
+                case createdAt = "created_at"
+                case enabled
+                case id
+                case issuer
+                case provider
+                case redirectUri = "redirect_uri"
+                case returnUrls = "return_urls"
+                case updatedAt = "updated_at"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/SocialConnectionPage`.
+        public struct SocialConnectionPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SocialConnectionPage/items`.
+            public var items: [Components.Schemas.SocialConnection]
+            /// - Remark: Generated from `#/components/schemas/SocialConnectionPage/next_cursor`.
+            public var nextCursor: Swift.String?
+            /// Creates a new `SocialConnectionPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            public init(
+                items: [Components.Schemas.SocialConnection],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            public enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor = "next_cursor"
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/SuspendRequest`.
         public struct SuspendRequest: Codable, Hashable, Sendable {
             /// Why: 1 to 500 characters, trimmed of surrounding white space; no control characters but tab and line breaks.
@@ -4993,6 +5178,61 @@ extension Components {
                 case oidc
                 case returnUrl = "return_url"
                 case saml
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/UpdateSocialConnectionRequest`.
+        public struct UpdateSocialConnectionRequest: Codable, Hashable, Sendable {
+            /// When not empty, only addresses at these domains sign in or up.
+            ///
+            /// - Remark: Generated from `#/components/schemas/UpdateSocialConnectionRequest/allowed_domains`.
+            public var allowedDomains: [Swift.String]?
+            /// - Remark: Generated from `#/components/schemas/UpdateSocialConnectionRequest/client_id`.
+            public var clientId: Swift.String?
+            /// Stored sealed; never shown.
+            ///
+            /// - Remark: Generated from `#/components/schemas/UpdateSocialConnectionRequest/client_secret`.
+            public var clientSecret: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/UpdateSocialConnectionRequest/enabled`.
+            public var enabled: Swift.Bool?
+            /// Overrides the provider's issuer (for a test provider, or a single Entra directory).
+            ///
+            /// - Remark: Generated from `#/components/schemas/UpdateSocialConnectionRequest/issuer`.
+            public var issuer: Swift.String?
+            /// The application URLs `return_to` may name: `https` (or `http` on a loopback host).
+            ///
+            /// - Remark: Generated from `#/components/schemas/UpdateSocialConnectionRequest/return_urls`.
+            public var returnUrls: [Swift.String]?
+            /// Creates a new `UpdateSocialConnectionRequest`.
+            ///
+            /// - Parameters:
+            ///   - allowedDomains: When not empty, only addresses at these domains sign in or up.
+            ///   - clientId:
+            ///   - clientSecret: Stored sealed; never shown.
+            ///   - enabled:
+            ///   - issuer: Overrides the provider's issuer (for a test provider, or a single Entra directory).
+            ///   - returnUrls: The application URLs `return_to` may name: `https` (or `http` on a loopback host).
+            public init(
+                allowedDomains: [Swift.String]? = nil,
+                clientId: Swift.String? = nil,
+                clientSecret: Swift.String? = nil,
+                enabled: Swift.Bool? = nil,
+                issuer: Swift.String? = nil,
+                returnUrls: [Swift.String]? = nil
+            ) {
+                self.allowedDomains = allowedDomains
+                self.clientId = clientId
+                self.clientSecret = clientSecret
+                self.enabled = enabled
+                self.issuer = issuer
+                self.returnUrls = returnUrls
+            }
+            public enum CodingKeys: String, CodingKey {
+                case allowedDomains = "allowed_domains"
+                case clientId = "client_id"
+                case clientSecret = "client_secret"
+                case enabled
+                case issuer
+                case returnUrls = "return_urls"
             }
         }
         /// - Remark: Generated from `#/components/schemas/UpdateTeamRequest`.

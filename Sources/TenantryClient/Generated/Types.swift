@@ -148,9 +148,23 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /api/v1/auth/reset-password`.
     /// - Remark: Generated from `#/paths//api/v1/auth/reset-password/post(resetPassword)`.
     func resetPassword(_ input: Operations.ResetPassword.Input) async throws -> Operations.ResetPassword.Output
-    /// Exchange the one-time code from a single sign-on for tokens.
+    /// The social provider's answer (the redirect URI of every social connection).
     ///
-    /// The code from the return URL works once, for 60 seconds. The answer is that of a sign-in, for the connection's tenant.
+    /// Takes `state` and `code` (or `error`). The code is exchanged with the PKCE verifier; the ID token is verified against the provider's keys (`iss`, `aud`, `azp`, `exp`, `iat`, `nonce`); the provider must vouch for the address (`email_verified`), which must be at one of the connection's `allowed_domains` when it has any. A sign-in needs an account with that address; a sign-up needs none. Refusals are recorded in the platform audit trail, and as `auth.social_failed` in the tenants of the account the address belongs to.
+    ///
+    /// - Remark: HTTP `GET /api/v1/auth/social/callback`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/social/callback/get(finishSocialSignIn)`.
+    func finishSocialSignIn(_ input: Operations.FinishSocialSignIn.Input) async throws -> Operations.FinishSocialSignIn.Output
+    /// Send the browser to a social provider to sign in or sign up.
+    ///
+    /// `return_to` must be one of the connection's `return_urls`. `intent` is `sign_in` (the default: the provider's address must belong to an account) or `sign_up` (it must not: the exchange then makes the account and a tenant). Authorization code flow with PKCE (S256), `state` and `nonce`; the provider answers at `GET /api/v1/auth/social/callback` within 10 minutes. `state` is the application's own value, handed back with the code.
+    ///
+    /// - Remark: HTTP `GET /api/v1/auth/social/{provider}/start`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/social/{provider}/start/get(startSocialSignIn)`.
+    func startSocialSignIn(_ input: Operations.StartSocialSignIn.Input) async throws -> Operations.StartSocialSignIn.Output
+    /// Exchange the one-time code from a single sign-on or a social sign-in for tokens.
+    ///
+    /// The code from the return URL works once, for 60 seconds. A tenant connection's code signs in to the connection's tenant. A social sign-in's code signs in like a password does (`tenant_slug` may name one of the account's tenants), a second factor included (202). A social sign-up's code makes the account (its address verified, no password) and a tenant it owns, named by `tenant_name` and `tenant_slug` (derived from the name when absent), validated as `POST /api/v1/auth/register` does (201); without `tenant_name` it is a 422 and the code stays usable.
     ///
     /// - Remark: HTTP `POST /api/v1/auth/sso/exchange`.
     /// - Remark: Generated from `#/paths//api/v1/auth/sso/exchange/post(exchangeSingleSignOnCode)`.
@@ -458,6 +472,39 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `PATCH /api/v1/platform/plans/{id}`.
     /// - Remark: Generated from `#/paths//api/v1/platform/plans/{id}/patch(platformUpdatePlan)`.
     func platformUpdatePlan(_ input: Operations.PlatformUpdatePlan.Input) async throws -> Operations.PlatformUpdatePlan.Output
+    /// The platform's social sign-in connections, oldest first.
+    ///
+    /// Never shows a client secret. Each shows the `redirect_uri` to register at the provider.
+    ///
+    /// - Remark: HTTP `GET /api/v1/platform/social-connections`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/social-connections/get(platformListSocialConnections)`.
+    func platformListSocialConnections(_ input: Operations.PlatformListSocialConnections.Input) async throws -> Operations.PlatformListSocialConnections.Output
+    /// Create a social sign-in connection (Google or Microsoft).
+    ///
+    /// One connection per provider. `issuer` overrides the provider's (Google: `https://accounts.google.com`; Microsoft: `https://login.microsoftonline.com/organizations/v2.0`, whose tokens name their directory in the `{tenantid}` issuer). The `client_secret` is stored sealed and never shown. `return_urls` are the application URLs `return_to` may name; `allowed_domains`, when given, limit the addresses accepted. Recorded in the platform audit trail as `social_connection.created`.
+    ///
+    /// - Remark: HTTP `POST /api/v1/platform/social-connections`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/social-connections/post(platformCreateSocialConnection)`.
+    func platformCreateSocialConnection(_ input: Operations.PlatformCreateSocialConnection.Input) async throws -> Operations.PlatformCreateSocialConnection.Output
+    /// One social sign-in connection.
+    ///
+    /// - Remark: HTTP `GET /api/v1/platform/social-connections/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/social-connections/{id}/get(platformGetSocialConnection)`.
+    func platformGetSocialConnection(_ input: Operations.PlatformGetSocialConnection.Input) async throws -> Operations.PlatformGetSocialConnection.Output
+    /// Change a social sign-in connection.
+    ///
+    /// Absent fields stay; the provider never changes. A new `client_secret` replaces the old one (audited as `client_secret: replaced`). Recorded in the platform audit trail as `social_connection.updated`.
+    ///
+    /// - Remark: HTTP `PATCH /api/v1/platform/social-connections/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/social-connections/{id}/patch(platformUpdateSocialConnection)`.
+    func platformUpdateSocialConnection(_ input: Operations.PlatformUpdateSocialConnection.Input) async throws -> Operations.PlatformUpdateSocialConnection.Output
+    /// Delete a social sign-in connection.
+    ///
+    /// Accounts and tenants made through it stay. Recorded in the platform audit trail as `social_connection.deleted`.
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/platform/social-connections/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/social-connections/{id}/delete(platformDeleteSocialConnection)`.
+    func platformDeleteSocialConnection(_ input: Operations.PlatformDeleteSocialConnection.Input) async throws -> Operations.PlatformDeleteSocialConnection.Output
     /// Search tenants, oldest first, with member counts.
     ///
     /// Filters combine: `status`, `plan`, `created_from` and `created_to` (ISO 8601; from inclusive, to exclusive), `q` (part of the name or slug, ignoring case). Each tenant's `usage` covers the current calendar month (UTC) so far; the whole page's usage is read in one grouped query.
@@ -1114,9 +1161,41 @@ extension APIProtocol {
             body: body
         ))
     }
-    /// Exchange the one-time code from a single sign-on for tokens.
+    /// The social provider's answer (the redirect URI of every social connection).
     ///
-    /// The code from the return URL works once, for 60 seconds. The answer is that of a sign-in, for the connection's tenant.
+    /// Takes `state` and `code` (or `error`). The code is exchanged with the PKCE verifier; the ID token is verified against the provider's keys (`iss`, `aud`, `azp`, `exp`, `iat`, `nonce`); the provider must vouch for the address (`email_verified`), which must be at one of the connection's `allowed_domains` when it has any. A sign-in needs an account with that address; a sign-up needs none. Refusals are recorded in the platform audit trail, and as `auth.social_failed` in the tenants of the account the address belongs to.
+    ///
+    /// - Remark: HTTP `GET /api/v1/auth/social/callback`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/social/callback/get(finishSocialSignIn)`.
+    public func finishSocialSignIn(
+        query: Operations.FinishSocialSignIn.Input.Query = .init(),
+        headers: Operations.FinishSocialSignIn.Input.Headers = .init()
+    ) async throws -> Operations.FinishSocialSignIn.Output {
+        try await finishSocialSignIn(Operations.FinishSocialSignIn.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Send the browser to a social provider to sign in or sign up.
+    ///
+    /// `return_to` must be one of the connection's `return_urls`. `intent` is `sign_in` (the default: the provider's address must belong to an account) or `sign_up` (it must not: the exchange then makes the account and a tenant). Authorization code flow with PKCE (S256), `state` and `nonce`; the provider answers at `GET /api/v1/auth/social/callback` within 10 minutes. `state` is the application's own value, handed back with the code.
+    ///
+    /// - Remark: HTTP `GET /api/v1/auth/social/{provider}/start`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/social/{provider}/start/get(startSocialSignIn)`.
+    public func startSocialSignIn(
+        path: Operations.StartSocialSignIn.Input.Path,
+        query: Operations.StartSocialSignIn.Input.Query,
+        headers: Operations.StartSocialSignIn.Input.Headers = .init()
+    ) async throws -> Operations.StartSocialSignIn.Output {
+        try await startSocialSignIn(Operations.StartSocialSignIn.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Exchange the one-time code from a single sign-on or a social sign-in for tokens.
+    ///
+    /// The code from the return URL works once, for 60 seconds. A tenant connection's code signs in to the connection's tenant. A social sign-in's code signs in like a password does (`tenant_slug` may name one of the account's tenants), a second factor included (202). A social sign-up's code makes the account (its address verified, no password) and a tenant it owns, named by `tenant_name` and `tenant_slug` (derived from the name when absent), validated as `POST /api/v1/auth/register` does (201); without `tenant_name` it is a 422 and the code stays usable.
     ///
     /// - Remark: HTTP `POST /api/v1/auth/sso/exchange`.
     /// - Remark: Generated from `#/paths//api/v1/auth/sso/exchange/post(exchangeSingleSignOnCode)`.
@@ -1756,6 +1835,81 @@ extension APIProtocol {
             path: path,
             headers: headers,
             body: body
+        ))
+    }
+    /// The platform's social sign-in connections, oldest first.
+    ///
+    /// Never shows a client secret. Each shows the `redirect_uri` to register at the provider.
+    ///
+    /// - Remark: HTTP `GET /api/v1/platform/social-connections`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/social-connections/get(platformListSocialConnections)`.
+    public func platformListSocialConnections(
+        query: Operations.PlatformListSocialConnections.Input.Query = .init(),
+        headers: Operations.PlatformListSocialConnections.Input.Headers = .init()
+    ) async throws -> Operations.PlatformListSocialConnections.Output {
+        try await platformListSocialConnections(Operations.PlatformListSocialConnections.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Create a social sign-in connection (Google or Microsoft).
+    ///
+    /// One connection per provider. `issuer` overrides the provider's (Google: `https://accounts.google.com`; Microsoft: `https://login.microsoftonline.com/organizations/v2.0`, whose tokens name their directory in the `{tenantid}` issuer). The `client_secret` is stored sealed and never shown. `return_urls` are the application URLs `return_to` may name; `allowed_domains`, when given, limit the addresses accepted. Recorded in the platform audit trail as `social_connection.created`.
+    ///
+    /// - Remark: HTTP `POST /api/v1/platform/social-connections`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/social-connections/post(platformCreateSocialConnection)`.
+    public func platformCreateSocialConnection(
+        headers: Operations.PlatformCreateSocialConnection.Input.Headers = .init(),
+        body: Operations.PlatformCreateSocialConnection.Input.Body
+    ) async throws -> Operations.PlatformCreateSocialConnection.Output {
+        try await platformCreateSocialConnection(Operations.PlatformCreateSocialConnection.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// One social sign-in connection.
+    ///
+    /// - Remark: HTTP `GET /api/v1/platform/social-connections/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/social-connections/{id}/get(platformGetSocialConnection)`.
+    public func platformGetSocialConnection(
+        path: Operations.PlatformGetSocialConnection.Input.Path,
+        headers: Operations.PlatformGetSocialConnection.Input.Headers = .init()
+    ) async throws -> Operations.PlatformGetSocialConnection.Output {
+        try await platformGetSocialConnection(Operations.PlatformGetSocialConnection.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Change a social sign-in connection.
+    ///
+    /// Absent fields stay; the provider never changes. A new `client_secret` replaces the old one (audited as `client_secret: replaced`). Recorded in the platform audit trail as `social_connection.updated`.
+    ///
+    /// - Remark: HTTP `PATCH /api/v1/platform/social-connections/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/social-connections/{id}/patch(platformUpdateSocialConnection)`.
+    public func platformUpdateSocialConnection(
+        path: Operations.PlatformUpdateSocialConnection.Input.Path,
+        headers: Operations.PlatformUpdateSocialConnection.Input.Headers = .init(),
+        body: Operations.PlatformUpdateSocialConnection.Input.Body
+    ) async throws -> Operations.PlatformUpdateSocialConnection.Output {
+        try await platformUpdateSocialConnection(Operations.PlatformUpdateSocialConnection.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Delete a social sign-in connection.
+    ///
+    /// Accounts and tenants made through it stay. Recorded in the platform audit trail as `social_connection.deleted`.
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/platform/social-connections/{id}`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/social-connections/{id}/delete(platformDeleteSocialConnection)`.
+    public func platformDeleteSocialConnection(
+        path: Operations.PlatformDeleteSocialConnection.Input.Path,
+        headers: Operations.PlatformDeleteSocialConnection.Input.Headers = .init()
+    ) async throws -> Operations.PlatformDeleteSocialConnection.Output {
+        try await platformDeleteSocialConnection(Operations.PlatformDeleteSocialConnection.Input(
+            path: path,
+            headers: headers
         ))
     }
     /// Search tenants, oldest first, with member counts.

@@ -90,6 +90,9 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable, CustomStringCon
     /// The address is at a domain whose tenant requires single sign-on: password sign-in and
     /// sign-up are refused, and the problem names the route that signs the person in (403).
     case ssoRequired = "sso_required"
+    /// A social sign-in found no account with the provider's address, and the person did not
+    /// ask to sign up (401).
+    case signUpRequired = "sign_up_required"
     /// An inbound webhook's signature is missing or does not match its source's secret.
     case invalidWebhookSignature = "invalid_webhook_signature"
     /// An inbound webhook's signed timestamp is too far from the server's clock.

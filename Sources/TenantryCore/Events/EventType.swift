@@ -48,6 +48,10 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
     case authSSOSucceeded = "auth.sso_succeeded"
     /// A sign-in through a single sign-on connection was refused.
     case authSSOFailed = "auth.sso_failed"
+    /// A member signed in through a platform social connection (Google, Microsoft).
+    case authSocialSucceeded = "auth.social_succeeded"
+    /// A sign-in through a platform social connection was refused for a known account.
+    case authSocialFailed = "auth.social_failed"
     /// A single sign-on connection was created (its client secret is never part of an event).
     case ssoConnectionCreated = "sso_connection.created"
     /// A single sign-on connection's settings or state changed.
@@ -188,6 +192,8 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
         case .authReauthenticated: "A member confirmed who they are again (password or code) for a sensitive change."
         case .authSSOSucceeded: "Someone signed in through a single sign-on connection."
         case .authSSOFailed: "A sign-in through a single sign-on connection was refused."
+        case .authSocialSucceeded: "A member signed in through a platform social connection (Google, Microsoft)."
+        case .authSocialFailed: "A sign-in through a platform social connection was refused for a known account."
         case .ssoConnectionCreated: "A single sign-on connection was created (its client secret is never part of an event)."
         case .ssoConnectionUpdated: "A single sign-on connection's settings or state changed."
         case .ssoConnectionDeleted: "A single sign-on connection was deleted."
@@ -264,6 +270,7 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
             .userPasswordReset, .userEmailVerified, .userDisabled, .userEnabled, .userMFAEnabled, .userMFADisabled,
             .userRecoveryCodesRegenerated, .authMFAFailed, .authRecoveryCodeUsed, .authReauthenticated, .authSSOSucceeded,
             .authSSOFailed,
+            .authSocialSucceeded, .authSocialFailed,
             .ssoConnectionCreated, .ssoConnectionUpdated, .ssoConnectionDeleted, .invitationCreated,
             .invitationResent,
             .invitationRevoked, .auditEventsPurged, .webhookEndpointCreated, .webhookEndpointUpdated,

@@ -127,6 +127,8 @@ public protocol GlobalTransaction: Sendable {
     associatedtype MultiFactor: MultiFactorRepository
     associatedtype SSOFlows: SSOFlowRepository
     associatedtype VerifiedDomains: VerifiedDomainRepository
+    associatedtype SocialConnections: SocialConnectionRepository
+    associatedtype SocialFlows: SocialFlowRepository
 
     /// Tenants.
     var tenants: Tenants { get }
@@ -158,6 +160,10 @@ public protocol GlobalTransaction: Sendable {
     var ssoFlows: SSOFlows { get }
     /// Which tenant verified each email domain.
     var verifiedDomains: VerifiedDomains { get }
+    /// The platform's social sign-in connections.
+    var socialConnections: SocialConnections { get }
+    /// Social sign-in flows in progress and their one-time codes.
+    var socialFlows: SocialFlows { get }
 }
 
 /// A transaction in the platform scope: sees every tenant. Tenant-scoped repositories are

@@ -122,6 +122,7 @@ public enum ProblemCatalog {
         case .mfaEnrolmentRequired: return answer(.forbidden, "Multi-factor enrolment required")
         case .ssoFailed: return answer(.unauthorized, "Single sign-on failed")
         case .ssoRequired: return answer(.forbidden, "Single sign-on required")
+        case .signUpRequired: return answer(.unauthorized, "No account; sign up first")
         case .invalidWebhookSignature: return answer(.unauthorized, "Invalid webhook signature")
         case .webhookTimestampOutOfRange: return answer(.badRequest, "Webhook timestamp out of range")
         case .migrationChecksumMismatch, .unknownMigration, .migrationsPending, .unsafeDatabaseRole:

@@ -57,9 +57,11 @@ struct SSOConnectionsController: Sendable {
 
 /// `/api/v1/auth/sso/*`: the browser's side of single sign-on (no bearer): start, the
 /// providers' answers, the SAML service provider metadata, and the exchange of the one-time
-/// code for tokens.
+/// code for tokens (a tenant connection's, or a social sign-in's).
 struct SingleSignOnController: Sendable {
     let service: SingleSignOnService
+    /// Exchanges social sign-in codes (and makes the tenant of a sign-up).
+    let social: SocialSignInService
     /// Answers the exchange like a sign-in.
     let auth: AuthController
 
@@ -111,9 +113,24 @@ struct SingleSignOnController: Sendable {
         }
         group.post("/auth/sso/exchange") { request, context in
             let body = try await request.decodeJSON(as: SSOExchangeRequest.self, context: context)
+            let (signUp, tenantSlug) = try body.tenant()
+            let cookie = body.refreshTokenDelivery == .cookie
+            if let exchanged = try await social.exchange(
+                code: body.code, signUp: signUp, tenantSlug: tenantSlug, origin: context.origin(of: request))
+            {
+                switch exchanged.outcome {
+                case .signedIn(let result):
+                    var response = try auth.signedIn(result, cookie: cookie, request: request, context: context)
+                    if exchanged.signedUp { response.status = .created }
+                    return response
+                case .secondStep(let step):
+                    var response = try SecondStepResponse(step).response(from: request, context: context)
+                    response.status = .accepted
+                    return response
+                }
+            }
             let result = try await service.exchange(code: body.code, origin: context.origin(of: request))
-            return try auth.signedIn(
-                result, cookie: body.refreshTokenDelivery == .cookie, request: request, context: context)
+            return try auth.signedIn(result, cookie: cookie, request: request, context: context)
         }
     }
 
@@ -151,6 +168,26 @@ struct SingleSignOnController: Sendable {
 struct SSOExchangeRequest: Decodable {
     let code: String
     @NotNull var refreshTokenDelivery: RefreshTokenDelivery?
+    /// A social sign-up: the new tenant's name.
+    @NotNull var tenantName: String?
+    /// A social sign-up: the new tenant's slug (derived from the name when absent); a social
+    /// sign-in: which of the account's tenants to sign in to.
+    @NotNull var tenantSlug: String?
+
+    /// The new tenant's details (when a name is given), and the slug given, validated as
+    /// `POST /auth/register` validates them.
+    func tenant() throws -> (SocialSignInService.TenantDetails?, Slug?) {
+        var validator = Validator()
+        let slug = try tenantSlug.flatMap { text in try validator.capture { try Slug(text, field: "tenant_slug") } }
+        let name = try tenantName.flatMap { text in
+            try validator.capture { try Tenant.validatedName(text, field: "tenant_name") }
+        }
+        try validator.check()
+        let details = name.map { name in
+            SocialSignInService.TenantDetails(name: name, slug: slug ?? Slug.derivedOrGenerated(from: name))
+        }
+        return (details, slug)
+    }
 }
 
 /// A connection as the API shows it (never its client secret).
@@ -295,13 +332,17 @@ enum SSOValidation {
         try StoredText.requiredName(text, field: "name", maximum: 100, missing: "Give the connection a name.")
     }
 
-    static func domains(_ given: [String], into validator: inout Validator) throws -> [String] {
-        guard (1...50).contains(given.count) else {
-            validator.add("domains", "count", "Between 1 and 50 email domains.")
+    /// Email domains, lowercased, without repeats, sorted: 1 to 50 of them (0 to 50 with
+    /// `optional`).
+    static func domains(_ given: [String], field: String = "domains", optional: Bool = false, into validator: inout Validator)
+        throws -> [String]
+    {
+        guard ((optional ? 0 : 1)...50).contains(given.count) else {
+            validator.add(field, "count", optional ? "At most 50 email domains." : "Between 1 and 50 email domains.")
             return []
         }
         let parsed = try given.enumerated().compactMap { index, domain in
-            try validator.capture { try TenantSettings.validatedDomain(domain, field: "domains.\(index)") }
+            try validator.capture { try TenantSettings.validatedDomain(domain, field: "\(field).\(index)") }
         }
         return Array(Set(parsed)).sorted()
     }
@@ -347,14 +388,25 @@ enum SSOValidation {
         default:
             validator.add("oidc.issuer", "one_of", "Give either `issuer` or `preset`.")
         }
-        let clientID = given.clientId.trimmingCharacters(in: .whitespaces)
-        if !(1...500).contains(clientID.count) {
-            validator.add("oidc.client_id", "required", "The client id, up to 500 characters.")
-        }
-        if let secret = given.clientSecret, !(1...2000).contains(secret.count) {
-            validator.add("oidc.client_secret", "invalid", "Up to 2,000 characters.")
-        }
+        let clientID = Self.clientID(given.clientId, field: "oidc.client_id", into: &validator)
+        Self.clientSecret(given.clientSecret, field: "oidc.client_secret", into: &validator)
         return (issuer.map { OIDCConnectionSettings(issuer: $0, clientID: clientID) }, given.clientSecret)
+    }
+
+    /// An OpenID client id: trimmed, 1 to 500 characters.
+    static func clientID(_ text: String, field: String, into validator: inout Validator) -> String {
+        let clientID = text.trimmingCharacters(in: .whitespaces)
+        if !(1...500).contains(clientID.count) {
+            validator.add(field, "required", "The client id, up to 500 characters.")
+        }
+        return clientID
+    }
+
+    /// An OpenID client secret, when given: 1 to 2,000 characters.
+    static func clientSecret(_ secret: String?, field: String, into validator: inout Validator) {
+        if let secret, !(1...2000).contains(secret.count) {
+            validator.add(field, "invalid", "Up to 2,000 characters.")
+        }
     }
 
     static func saml(_ given: SAMLSettingsRequest, current: SAMLConnectionSettings?, into validator: inout Validator) throws

@@ -172,6 +172,10 @@ public struct GlobalScope: GlobalTransaction {
     public var ssoFlows: SQLSSOFlowRepository { SQLSSOFlowRepository(sql: sql) }
     /// Which tenant verified each email domain.
     public var verifiedDomains: SQLVerifiedDomainRepository { SQLVerifiedDomainRepository(sql: sql) }
+    /// The platform's social sign-in connections.
+    public var socialConnections: SQLSocialConnectionRepository { SQLSocialConnectionRepository(sql: sql) }
+    /// Social sign-in flows in progress and their one-time codes.
+    public var socialFlows: SQLSocialFlowRepository { SQLSocialFlowRepository(sql: sql) }
 }
 
 /// A transaction in the platform scope: sees every tenant. Tenant-scoped repositories are

@@ -114,6 +114,7 @@ enum PostgresSchema {
         multiFactorMigration,
         singleSignOnMigration,
         verifiedDomainsMigration,
+        socialSignInMigration,
     ]
 
     /// ``purgeTenantFunction`` as migration 9 replaces it: an owner-privileged function
@@ -209,6 +210,7 @@ enum SQLiteSchema {
         multiFactorMigration,
         singleSignOnMigration,
         verifiedDomainsMigration,
+        socialSignInMigration,
     ]
 }
 

@@ -146,4 +146,6 @@ struct MemoryGlobalTransaction: GlobalTransaction {
     var multiFactor: NoSecondFactors { NoSecondFactors() }
     var ssoFlows: NoSSOFlows { NoSSOFlows() }
     var verifiedDomains: NoVerifiedDomains { NoVerifiedDomains() }
+    var socialConnections: NoSocialConnections { NoSocialConnections() }
+    var socialFlows: NoSocialFlows { NoSocialFlows() }
 }

@@ -355,6 +355,8 @@ struct NoTenantDomains: TenantDomainRepository, UnexpectedCallFails {
 struct NoVerifiedDomains: VerifiedDomainRepository, UnexpectedCallFails {
     func owner(of domain: String) async throws -> (tenantID: TenantID, domainID: TenantDomainID)? { nil }
 }
+struct NoSocialConnections: SocialConnectionRepository, UnexpectedCallFails {}
+struct NoSocialFlows: SocialFlowRepository, UnexpectedCallFails {}
 
 /// Nobody in these tests has a second factor: sign-in asks, and the answer is none.
 struct NoSecondFactors: MultiFactorRepository, UnexpectedCallFails {

@@ -306,6 +306,24 @@ extension SSOConnectionRepository where Self: UnexpectedCallFails {
     func sealedClientSecret(of id: SSOConnectionID) async throws -> String? { try unexpected() }
 }
 
+extension SocialConnectionRepository where Self: UnexpectedCallFails {
+    func create(_ connection: SocialConnection, sealedClientSecret: String?) async throws { try unexpected() }
+    func find(id: SocialConnectionID) async throws -> SocialConnection? { try unexpected() }
+    func find(provider: SocialProvider) async throws -> SocialConnection? { try unexpected() }
+    func list(_ page: PageRequest) async throws -> Page<SocialConnection> { try unexpected() }
+    func update(_ connection: SocialConnection, sealedClientSecret: String?) async throws { try unexpected() }
+    func delete(id: SocialConnectionID) async throws -> Bool { try unexpected() }
+    func sealedClientSecret(of id: SocialConnectionID) async throws -> String? { try unexpected() }
+}
+
+extension SocialFlowRepository where Self: UnexpectedCallFails {
+    func addFlow(stateHash: String, flow: SocialFlow, at: Date) async throws { try unexpected() }
+    func takeFlow(stateHash: String, now: Date) async throws -> SocialFlow? { try unexpected() }
+    func addGrant(codeHash: String, grant: SocialGrant, at: Date) async throws { try unexpected() }
+    func findGrant(codeHash: String, now: Date) async throws -> SocialGrant? { try unexpected() }
+    func takeGrant(codeHash: String, now: Date) async throws -> SocialGrant? { try unexpected() }
+}
+
 extension SSOFlowRepository where Self: UnexpectedCallFails {
     func addFlow(stateHash: String, flow: SSOFlow, at: Date) async throws { try unexpected() }
     func takeFlow(stateHash: String, now: Date) async throws -> SSOFlow? { try unexpected() }
