@@ -80,6 +80,7 @@ enum IDTokenClaimRules {
         enum CodingKeys: String, CodingKey {
             case iss, sub, aud, azp, exp, iat, nbf, nonce, email, name, tid
             case emailVerified = "email_verified"
+            case emailDomainOwnerVerified = "xms_edov"
         }
 
         init(from decoder: any Decoder) throws {
@@ -107,6 +108,22 @@ enum IDTokenClaimRules {
             } else {
                 emailVerified = nil
             }
+            // Entra ID sends no `email_verified`; its optional claim `xms_edov` says that the
+            // directory verified it owns the address's domain. It counts only when
+            // `email_verified` is absent.
+            if emailVerified == nil {
+                emailVerified = Self.flag(container, .emailDomainOwnerVerified)
+            }
+        }
+
+        /// A boolean claim given as a boolean, `"true"`/`"false"` or `1`/`0`; nil otherwise.
+        private static func flag(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) -> Bool? {
+            if let flag = try? container.decodeIfPresent(Bool.self, forKey: key) { return flag }
+            if let number = try? container.decodeIfPresent(Int.self, forKey: key) { return number == 1 ? true : (number == 0 ? false : nil) }
+            if let text = try? container.decodeIfPresent(String.self, forKey: key)?.lowercased() {
+                return ["true", "1"].contains(text) ? true : (["false", "0"].contains(text) ? false : nil)
+            }
+            return nil
         }
     }
 }

@@ -30,6 +30,29 @@ struct IDTokenRefusalTests {
         }
     }
 
+    /// `given` is the claim's JSON.
+    @Test(arguments: [("true", true), (#""1""#, true), ("1", true), ("false", false), (#""no""#, nil)] as [(String, Bool?)])
+    func entraDomainOwnerVerifiedCountsWhenEmailVerifiedIsAbsent(given: String, verified: Bool?) async throws {
+        let value = try JSONSerialization.jsonObject(with: Data(given.utf8), options: .fragmentsAllowed)
+        try await withShapedProvider { client, provider async throws in
+            try await provider.shape(["claims": ["xms_edov": value], "remove": ["email_verified"]])
+            let signIn = try await provider.signIn(client)
+            let claims = try await client.verify(
+                idToken: signIn.idToken, provider: signIn.provider, expectations: signIn.expectations())
+            #expect(claims.emailVerified == verified, "\(given)")
+        }
+    }
+
+    @Test func emailVerifiedFalseIsNotOverriddenByXmsEdov() async throws {
+        try await withShapedProvider { client, provider async throws in
+            try await provider.shape(["claims": ["xms_edov": true, "email_verified": false]])
+            let signIn = try await provider.signIn(client)
+            let claims = try await client.verify(
+                idToken: signIn.idToken, provider: signIn.provider, expectations: signIn.expectations())
+            #expect(claims.emailVerified == false)
+        }
+    }
+
     @Test func tokenWithoutKidIsVerifiedWithTheOnlyPublishedKey() async throws {
         try await withShapedProvider { client, provider async throws in
             try await provider.shape(["kid": NSNull()])

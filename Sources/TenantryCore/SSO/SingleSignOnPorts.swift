@@ -68,7 +68,8 @@ public struct IDTokenClaims: Sendable, Equatable {
     public var subject: String
     /// `email`, when given.
     public var email: String?
-    /// `email_verified`, when given (Entra ID omits it; see the connection's settings).
+    /// `email_verified`, when given; without it, Entra ID's `xms_edov` (the directory verified
+    /// it owns the address's domain), when given.
     public var emailVerified: Bool?
     /// `name`, when given.
     public var name: String?
