@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
 import TenantryApplication
 import TenantryCore
 import TenantryHTTP
@@ -14,7 +15,7 @@ struct Tenantry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenantry",
         abstract: "A self-hosted, multi-tenant backend for SaaS products.",
-        subcommands: [Serve.self, Migrate.self, Keys.self, Seed.self, Admin.self, Audit.self, Version.self],
+        subcommands: [Serve.self, Worker.self, Migrate.self, Keys.self, Seed.self, Admin.self, Audit.self, Version.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -113,6 +114,12 @@ struct Serve: AsyncParsableCommand {
         help: "Public base URL: token issuer and link base in emails (env TENANTRY_PUBLIC_URL; default http://<host>:<port>).")
     var publicURL: String?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Run the background jobs in this process too (default on; --no-workers serves HTTP only, beside `tenantry worker`)."
+    )
+    var workers: Bool = true
+
     func run() async throws {
         var flags = database.flags
         flags.host = host
@@ -122,49 +129,87 @@ struct Serve: AsyncParsableCommand {
         flags.readinessTimeout = readinessTimeout
         flags.migrateOnStart = migrateOnStart
         flags.publicURL = publicURL
+        try await BackgroundWork.run(flags: flags, mode: workers ? .all : .http)
+    }
+}
+
+/// `tenantry worker`: the background jobs alone, no HTTP listener.
+struct Worker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the background jobs only (email, purges, retention, usage, webhook deliveries); no HTTP.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Seconds a job in progress gets to finish after SIGTERM/SIGINT (env TENANTRY_SHUTDOWN_TIMEOUT; default 30).")
+    var shutdownTimeout: Double?
+
+    @Flag(inversion: .prefixedNo, help: "Apply pending migrations at start-up (env TENANTRY_MIGRATE_ON_START; default on).")
+    var migrateOnStart: Bool?
+
+    func run() async throws {
+        var flags = database.flags
+        flags.shutdownTimeout = shutdownTimeout
+        flags.migrateOnStart = migrateOnStart
+        try await BackgroundWork.run(flags: flags, mode: .worker)
+    }
+}
+
+/// The background services of a process, and the run of `serve` and `worker`.
+enum BackgroundWork {
+    static func run(flags: TenantryConfiguration.Flags, mode: TenantryServer.Mode) async throws {
         let (configuration, logger) = try prepare(flags)
         do {
             // Settings that need more than parsing are checked before anything else starts.
             let transport = try EmailTransports.make(url: configuration.emailURL, logger: logger)
             try MasterKeySource.validate(configuration: configuration)
-            try await TenantryServer.run(configuration: configuration, logger: logger) { environment, usage in
-                let database = environment.database
-                // Events recorded here wake the fan-out; messages it makes wake the deliveries.
-                let eventsRecorded = WebhookFanOutService.doorbell(following: environment.changes)
-                let messagesMade = Doorbell()
-                let retention = PlanAuditRetention(database: database)
-                return [
-                    JobWorker(database: database, handler: EmailDeliveryJob(transport: transport, usage: usage), logger: logger),
-                    JobWorker(database: database, handler: TenantPurgeJob(database: database), logger: logger),
-                    JobWorker(
-                        database: database, handler: RecoveryRequestJob(recovery: UseCases(environment).recovery),
-                        logger: logger),
-                    IdempotencyRecordSweeper(database: database, logger: logger),
-                    JobWorker(
-                        database: database,
-                        handler: AuditRetentionJob(database: database, retention: retention, logger: logger),
-                        logger: logger),
-                    AuditRetentionSchedule(
-                        database: database, interval: .seconds(configuration.auditRetentionInterval), logger: logger),
-                    EventRetentionSweeper(
-                        retention: EventRetention(database: database, retention: .seconds(configuration.eventRetention)),
-                        logger: logger),
-                    WebhookFanOutService(
-                        fanOut: WebhookFanOut(database: database), wakeUp: eventsRecorded, made: messagesMade, logger: logger),
-                    WebhookDeliveryService(
-                        delivery: WebhookDelivery(
-                            database: database, masterKey: environment.masterKey,
-                            transport: try WebhookSender(
-                                policy: configuration.webhookEgress, timeout: configuration.webhookDelivery.timeout,
-                                userAgent: "Tenantry-Webhooks/\(Tenantry.version)"),
-                            settings: configuration.webhookDelivery, logger: logger),
-                        wakeUp: messagesMade, logger: logger),
-                    WebhookRetentionSweeper(retention: WebhookRetention(database: database), logger: logger),
-                ]
+            try await TenantryServer.run(configuration: configuration, logger: logger, mode: mode) { environment, usage in
+                try services(
+                    environment: environment, usage: usage, configuration: configuration, transport: transport, logger: logger)
             }
         } catch {
             throw fail(error, logger: logger)
         }
+    }
+
+    /// Every background service: the job workers, the sweepers, the webhook fan-out and
+    /// deliveries.
+    static func services(
+        environment: TenantryEnvironment, usage: UsageMeter, configuration: TenantryConfiguration,
+        transport: any EmailTransport, logger: Logger
+    ) throws -> [any Service] {
+        let database = environment.database
+        // Events recorded here wake the fan-out; messages it makes wake the deliveries.
+        let eventsRecorded = WebhookFanOutService.doorbell(following: environment.changes)
+        let messagesMade = Doorbell()
+        let retention = PlanAuditRetention(database: database)
+        return [
+            JobWorker(database: database, handler: EmailDeliveryJob(transport: transport, usage: usage), logger: logger),
+            JobWorker(database: database, handler: TenantPurgeJob(database: database), logger: logger),
+            JobWorker(
+                database: database, handler: RecoveryRequestJob(recovery: UseCases(environment).recovery),
+                logger: logger),
+            IdempotencyRecordSweeper(database: database, logger: logger),
+            JobWorker(
+                database: database,
+                handler: AuditRetentionJob(database: database, retention: retention, logger: logger),
+                logger: logger),
+            AuditRetentionSchedule(
+                database: database, interval: .seconds(configuration.auditRetentionInterval), logger: logger),
+            EventRetentionSweeper(
+                retention: EventRetention(database: database, retention: .seconds(configuration.eventRetention)),
+                logger: logger),
+            WebhookFanOutService(
+                fanOut: WebhookFanOut(database: database), wakeUp: eventsRecorded, made: messagesMade, logger: logger),
+            WebhookDeliveryService(
+                delivery: WebhookDelivery(
+                    database: database, masterKey: environment.masterKey,
+                    transport: try WebhookSender(
+                        policy: configuration.webhookEgress, timeout: configuration.webhookDelivery.timeout,
+                        userAgent: "Tenantry-Webhooks/\(Tenantry.version)"),
+                    settings: configuration.webhookDelivery, logger: logger),
+                wakeUp: messagesMade, logger: logger),
+            WebhookRetentionSweeper(retention: WebhookRetention(database: database), logger: logger),
+        ]
     }
 }
 

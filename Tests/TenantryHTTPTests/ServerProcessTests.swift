@@ -106,6 +106,73 @@ struct ServerProcessTests {
         #expect(total.counts.apiRequests == 3)
     }
 
+    @Test("on SIGTERM readiness answers 503 at once while the listener stays open for the shutdown delay")
+    func readinessTurnsAtShutdown() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let environment = [
+            "TENANTRY_DATABASE_URL": "sqlite:" + directory.appendingPathComponent("t.db").path,
+            "TENANTRY_SHUTDOWN_DELAY": "3",
+        ]
+        let server = try ServerProcess(arguments: ["serve", "--port", "0"], environment: environment)
+        defer { server.stop() }
+        let port = try await server.waitForListeningPort()
+        #expect(try await LoopbackHTTP.request(port: port, path: "/health/ready").status == 200)
+        let signalled = ContinuousClock.now
+        server.signal(SIGTERM)
+        try await Task.sleep(for: .milliseconds(300))
+        let ready = try await LoopbackHTTP.request(port: port, path: "/health/ready")
+        #expect(ready.status == 503, "\(ready.body)")
+        #expect(ready.body.contains("shutting down"))
+        // Still listening: the balancer's next check sees the 503, nothing is refused yet.
+        #expect(try await LoopbackHTTP.request(port: port, path: "/health/live").status == 200)
+        #expect(try await server.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(ContinuousClock.now - signalled >= .seconds(3))
+    }
+
+    @Test("serve --no-workers leaves jobs queued; tenantry worker runs them without a listener and exits 0 on SIGTERM")
+    func workerProcess() async throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("t.db").path
+        let environment = ["TENANTRY_DATABASE_URL": "sqlite:" + path, "TENANTRY_PASSWORD_HASH_ITERATIONS": "1000"]
+        let server = try ServerProcess(arguments: ["serve", "--port", "0", "--no-workers"], environment: environment)
+        defer { server.stop() }
+        let port = try await server.waitForListeningPort()
+        let registered = try await LoopbackHTTP.request(
+            "POST", port: port, path: "/api/v1/auth/register",
+            json: #"{"email":"owner@example.com","password":"correct horse battery staple","name":"O","tenant_name":"Acme"}"#)
+        #expect(registered.status == 201, "\(registered.body)")
+
+        func emailJobs() async throws -> [String] {
+            let client = try await SQLiteDatabaseClient.open(.file(path: path), logger: TestLogging.logger)
+            let statuses = try await client.withPlatform { scope in
+                try await scope.sql.raw("SELECT status FROM jobs WHERE queue = 'email'").all()
+                    .map { try $0.decode(column: "status", as: String.self) }
+            }
+            try await client.close()
+            return statuses
+        }
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await emailJobs() == ["pending"], "an HTTP-only node ran a job")
+
+        let worker = try ServerProcess(arguments: ["worker"], environment: environment)
+        defer { worker.stop() }
+        let deadline = ContinuousClock.now + .seconds(30)
+        var statuses = try await emailJobs()
+        while statuses != ["done"], ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            statuses = try await emailJobs()
+        }
+        #expect(statuses == ["done"], "\(worker.lines)")
+        #expect(worker.lines.contains { $0.contains("tenantry worker running") })
+        #expect(!worker.lines.contains { $0.contains("listening on") })
+        worker.signal(SIGTERM)
+        #expect(try await worker.waitForExit(timeout: .seconds(30)) == 0, "\(worker.lines)")
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit(timeout: .seconds(30)) == 0)
+    }
+
     @Test("migrate --dry-run lists pending migrations, migrate applies them once")
     func migrateCommand() async throws {
         let directory = try Self.temporaryDirectory()

@@ -96,6 +96,10 @@ public struct TenantryConfiguration: Sendable, Equatable {
     /// with an optional port: `192.0.2.53`, `127.0.0.1:5353`, `[2001:db8::53]:53`); `nil` for the
     /// system resolver (the first `nameserver` of `/etc/resolv.conf`).
     public var dnsServer: String?
+    /// Seconds between the start of a graceful shutdown, when `/health/ready` begins to answer
+    /// 503, and the listener closing (`TENANTRY_SHUTDOWN_DELAY`, 0 to 300, default 0): time for
+    /// a load balancer to see the node leave before its connections are refused.
+    public var shutdownDelay: Double = 0
 
     /// Whether `text` is an IPv4 address, an IPv6 address, or either with a port (`a.b.c.d:port`,
     /// `[v6]:port`); the DNS adapter parses it again when it is used.
@@ -284,6 +288,7 @@ public struct TenantryConfiguration: Sendable, Equatable {
         if let size = integer(flags.databasePoolSize, "TENANTRY_DATABASE_POOL_SIZE", 4...1000) {
             configuration.databasePoolSize = size
         }
+        if let value = seconds(nil, "TENANTRY_SHUTDOWN_DELAY", 0...300) { configuration.shutdownDelay = value }
         if let value = seconds(flags.shutdownTimeout, "TENANTRY_SHUTDOWN_TIMEOUT", 0...3600) {
             configuration.shutdownTimeout = value
         }

@@ -18,10 +18,12 @@ public final class APIRouter: HTTPResponderBuilder {
     public let traffic: TrafficControl
 
     /// Creates the router with the request lifecycle middleware and every controller;
-    /// `idempotency` sets the `Idempotency-Key` clock and policy (tests inject a clock).
+    /// `idempotency` sets the `Idempotency-Key` clock and policy (tests inject a clock); once
+    /// `drain` begins, readiness answers 503.
     public init(
         configuration: TenantryConfiguration, database: any DatabaseClient, environment: TenantryEnvironment, logger: Logger,
-        traffic: TrafficControl? = nil, idempotency: IdempotencyGuard.Settings = IdempotencyGuard.Settings()
+        traffic: TrafficControl? = nil, idempotency: IdempotencyGuard.Settings = IdempotencyGuard.Settings(),
+        drain: DrainState = DrainState()
     ) {
         let store = environment.database
         let useCases = UseCases(environment)
@@ -42,7 +44,8 @@ public final class APIRouter: HTTPResponderBuilder {
             }
         )
         HealthController(
-            engine: database.engine.rawValue, readinessTimeout: .milliseconds(Int(configuration.readinessTimeout * 1000))
+            engine: database.engine.rawValue, readinessTimeout: .milliseconds(Int(configuration.readinessTimeout * 1000)),
+            drain: drain
         ) { try await database.checkReadiness() }
         .register(on: router)
         OpenAPIController().register(on: router)

@@ -9,14 +9,29 @@ import TenantryStorage
 /// On a signal the server stops accepting connections, lets in-flight requests finish within
 /// `shutdownTimeout`, then closes the database.
 public enum TenantryServer {
+    /// What one process runs.
+    public enum Mode: Sendable, Equatable {
+        /// HTTP and the background workers (`tenantry serve`, the default).
+        case all
+        /// HTTP only (`tenantry serve --no-workers`): for several nodes beside a worker process.
+        case http
+        /// The background workers only (`tenantry worker`): no listener.
+        case worker
+    }
+
     /// Runs until shutdown. Throws when start-up fails (bad configuration, unreachable
     /// database, changed migrations, unsafe database role). `workers` makes the background
     /// services (e.g. the email worker) from the environment (the opened database, the master
     /// key) and the usage meter they count into; they stop before the meter's last flush and
-    /// before the database.
+    /// before the database. `mode` says whether HTTP, the workers, or both run.
+    ///
+    /// On SIGTERM or SIGINT, readiness turns to 503 at once; the listener closes
+    /// `shutdownDelay` later and in-flight requests get `shutdownTimeout` to finish. A worker
+    /// finishes the job it holds and claims no other.
     public static func run(
         configuration: TenantryConfiguration,
         logger: Logger,
+        mode: Mode = .all,
         workers: (TenantryEnvironment, UsageMeter) throws -> [any Service] = { _, _ in [] }
     ) async throws {
         let database = try await DatabaseBootstrap.open(
@@ -35,20 +50,36 @@ public enum TenantryServer {
             traffic = TrafficControl(
                 configuration: configuration, database: environment.database,
                 allowances: PlanAllowances(environment.caches.entitlements))
-            background = try workers(environment, traffic.meter)
+            background = mode == .http ? [] : try workers(environment, traffic.meter)
         } catch {
             try? await (database as? SQLiteDatabaseClient)?.close()
             throw error
         }
         let gate = StartupGate()
-        let router = APIRouter(
-            configuration: configuration, database: database, environment: environment, logger: logger, traffic: traffic)
-        let application = buildApplication(
-            router: router, configuration: configuration, database: database, environment: environment, logger: logger,
-            startupGate: gate
-        )
+        let drain = DrainState()
+        let front: [ServiceGroupConfiguration.ServiceConfiguration]
+        if mode == .worker {
+            // No listener: the start-up checks the application would make run here, then the
+            // gate opens for the workers.
+            front = [.init(service: WorkerStartup(database: database, environment: environment, gate: gate, logger: logger))]
+        } else {
+            let router = APIRouter(
+                configuration: configuration, database: database, environment: environment, logger: logger, traffic: traffic,
+                drain: drain)
+            let application = buildApplication(
+                router: router, configuration: configuration, database: database, environment: environment, logger: logger,
+                startupGate: gate
+            )
+            front = [
+                .init(service: application, serviceName: "http"),
+                .init(
+                    service: DrainSignal(state: drain, delay: .milliseconds(Int(configuration.shutdownDelay * 1000))),
+                    serviceName: "drain"),
+            ]
+        }
         var groupConfiguration = ServiceGroupConfiguration(
-            // Shut down in reverse: HTTP and the workers stop counting before the meter's last flush.
+            // Shut down in reverse: readiness turns 503 first, then HTTP and the workers stop
+            // counting before the meter's last flush.
             services: [
                 .init(service: database, serviceName: "database"),
                 .init(service: GatedService(gate: gate, service: traffic.flushing(logger: logger)), serviceName: "usage"),
@@ -60,13 +91,33 @@ public enum TenantryServer {
                     .init(
                         service: GatedService(
                             gate: gate, service: environment.maintenance(notices: database as? PostgresDatabaseClient)),
-                        serviceName: "identity"),
-                    .init(service: application, serviceName: "http"),
-                ],
+                        serviceName: "identity")
+                ] + front,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
-        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(Int(configuration.shutdownTimeout * 1000))
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(
+            Int((configuration.shutdownTimeout + configuration.shutdownDelay) * 1000))
         try await ServiceGroup(configuration: groupConfiguration).run()
+    }
+}
+
+/// A worker process's start: the checks `serve` makes before it listens (schema, database role,
+/// signing keys), then the gate opens and the workers start; the service then waits for the
+/// shutdown.
+struct WorkerStartup: Service {
+    let database: any DatabaseClient
+    let environment: TenantryEnvironment
+    let gate: StartupGate
+    let logger: Logger
+
+    func run() async throws {
+        try await DatabaseBootstrap.verify(database)
+        try await environment.prepare()
+        gate.open()
+        logger.info(
+            "tenantry worker running with database \(database.location.description)",
+            metadata: ["database": "\(database.location.description)"])
+        try? await gracefulShutdown()
     }
 }

@@ -9,15 +9,19 @@ public struct HealthController: Sendable {
     let engine: String
     let checkReadiness: @Sendable () async throws -> Void
     let readinessTimeout: Duration
+    let drain: DrainState
 
     /// Creates the controller: `engine` names the database in the answer, `checkReadiness`
-    /// throws when the database does not answer or lacks the schema.
+    /// throws when the database does not answer or lacks the schema; once `drain` begins,
+    /// readiness is 503 whatever the database says.
     public init(
-        engine: String, readinessTimeout: Duration, checkReadiness: @escaping @Sendable () async throws -> Void
+        engine: String, readinessTimeout: Duration, drain: DrainState = DrainState(),
+        checkReadiness: @escaping @Sendable () async throws -> Void
     ) {
         self.engine = engine
         self.checkReadiness = checkReadiness
         self.readinessTimeout = readinessTimeout
+        self.drain = drain
     }
 
     struct Status: ResponseEncodable {
@@ -31,6 +35,9 @@ public struct HealthController: Sendable {
             Status(status: "ok", database: nil)
         }
         router.get("/health/ready") { _, _ in
+            if drain.isDraining {
+                throw TenantryError(.unavailable, "The server is shutting down.")
+            }
             do {
                 try await Deadline.run(within: readinessTimeout) {
                     try await checkReadiness()
