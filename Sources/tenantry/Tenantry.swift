@@ -146,10 +146,14 @@ struct Worker: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Apply pending migrations at start-up (env TENANTRY_MIGRATE_ON_START; default on).")
     var migrateOnStart: Bool?
 
+    @Option(help: "Public base URL: the link base in emails (env TENANTRY_PUBLIC_URL; set it as on the HTTP nodes).")
+    var publicURL: String?
+
     func run() async throws {
         var flags = database.flags
         flags.shutdownTimeout = shutdownTimeout
         flags.migrateOnStart = migrateOnStart
+        flags.publicURL = publicURL
         try await BackgroundWork.run(flags: flags, mode: .worker)
     }
 }

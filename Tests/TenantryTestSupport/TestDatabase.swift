@@ -146,53 +146,107 @@ public func withTestDatabase<Value: Sendable>(
             throw error
         }
     case .postgres:
-        let server = try PostgresTestServer.fromEnvironment()
-        let name = "tenantry_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await PostgresTestConnection.with(url: PostgresTestServer.url(server.ownerURL, database: "postgres")) { sql in
-            try await sql.raw("CREATE DATABASE \(ident: name)").run()
-        }
-        let configuration = TenantryConfiguration(
-            databaseURL: PostgresTestServer.url(server.runtimeURL, database: name),
-            databaseOwnerURL: PostgresTestServer.url(server.ownerURL, database: name),
-            databasePoolSize: 8,
-            masterKey: MasterKey.generateBase64(),
-            passwordHashIterations: 1_000,
-            // Every request of a router test comes from one unknown address; the rate limit
-            // tests lower this again.
-            clientIPRequestsPerMinute: 100_000
-        )
+        // A test that already holds a slot (one database inside another's test) takes no second.
+        if PostgresTestSlots.holding { return try await withPostgresDatabase(logger: logger, body) }
+        await PostgresTestSlots.shared.acquire()
         do {
-            _ = try await MigrationCommand.run(configuration: configuration, dryRun: false, logger: logger)
-            guard case .postgres(let endpoint) = try DatabaseLocation(url: configuration.databaseURL) else {
-                throw TestSetupError("expected a PostgreSQL URL")
+            let value = try await PostgresTestSlots.$holding.withValue(true) {
+                try await withPostgresDatabase(logger: logger, body)
             }
-            let client = PostgresDatabaseClient(endpoint: endpoint, poolSize: 8, logger: logger)
-            let running = Task { await client.run() }
-            try await Task.sleep(for: .milliseconds(20))
-            let outcome: Result<Value, any Error>
-            do {
-                outcome = .success(
-                    try await body(
-                        TestDatabaseContext(
-                            kind: .postgres,
-                            database: client,
-                            configuration: configuration,
-                            postgresDatabaseName: name,
-                            postgresServer: server
-                        )
-                    )
-                )
-            } catch {
-                outcome = .failure(error)
-            }
-            running.cancel()
-            await running.value
-            try await dropDatabase(name, server: server)
-            return try outcome.get()
+            await PostgresTestSlots.shared.release()
+            return value
         } catch {
-            try? await dropDatabase(name, server: server)
+            await PostgresTestSlots.shared.release()
             throw error
         }
+    }
+}
+
+/// How many PostgreSQL test databases exist at once. Tests run in parallel without bound, and
+/// each database brings a pool of up to 8 connections: without a bound, a full run can pass the
+/// server's `max_connections` (400 in scripts/lib/throwaway-postgres.sh) and its tests fail to
+/// connect. `TENANTRY_TEST_POSTGRES_DATABASES` changes the bound (default 24).
+actor PostgresTestSlots {
+    static let shared = PostgresTestSlots(
+        limit: ProcessInfo.processInfo.environment["TENANTRY_TEST_POSTGRES_DATABASES"].flatMap(Int.init) ?? 24)
+
+    /// Whether the current task already holds a slot.
+    @TaskLocal static var holding = false
+
+    private var available: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) {
+        available = max(1, limit)
+    }
+
+    func acquire() async {
+        if available > 0 {
+            available -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty {
+            available += 1
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
+}
+
+/// A fresh, migrated PostgreSQL database with its client, for `body`.
+private func withPostgresDatabase<Value: Sendable>(
+    logger: Logger, _ body: (TestDatabaseContext) async throws -> Value
+) async throws -> Value {
+    let server = try PostgresTestServer.fromEnvironment()
+    let name = "tenantry_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+    try await PostgresTestConnection.with(url: PostgresTestServer.url(server.ownerURL, database: "postgres")) { sql in
+        try await sql.raw("CREATE DATABASE \(ident: name)").run()
+    }
+    let configuration = TenantryConfiguration(
+        databaseURL: PostgresTestServer.url(server.runtimeURL, database: name),
+        databaseOwnerURL: PostgresTestServer.url(server.ownerURL, database: name),
+        databasePoolSize: 8,
+        masterKey: MasterKey.generateBase64(),
+        passwordHashIterations: 1_000,
+        // Every request of a router test comes from one unknown address; the rate limit
+        // tests lower this again.
+        clientIPRequestsPerMinute: 100_000
+    )
+    do {
+        _ = try await MigrationCommand.run(configuration: configuration, dryRun: false, logger: logger)
+        guard case .postgres(let endpoint) = try DatabaseLocation(url: configuration.databaseURL) else {
+            throw TestSetupError("expected a PostgreSQL URL")
+        }
+        let client = PostgresDatabaseClient(endpoint: endpoint, poolSize: 8, logger: logger)
+        let running = Task { await client.run() }
+        try await Task.sleep(for: .milliseconds(20))
+        let outcome: Result<Value, any Error>
+        do {
+            outcome = .success(
+                try await body(
+                    TestDatabaseContext(
+                        kind: .postgres,
+                        database: client,
+                        configuration: configuration,
+                        postgresDatabaseName: name,
+                        postgresServer: server
+                    )
+                )
+            )
+        } catch {
+            outcome = .failure(error)
+        }
+        running.cancel()
+        await running.value
+        try await dropDatabase(name, server: server)
+        return try outcome.get()
+    } catch {
+        try? await dropDatabase(name, server: server)
+        throw error
     }
 }
 
