@@ -17,12 +17,13 @@ enum InboundSigner {
         try Data(body.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         var command = [
-            "python3", PythonPeer.repositoryRoot.appendingPathComponent("scripts/test-peers/sign_inbound.py").path, scheme,
-            secret, file.path,
+            "python3", PythonPeer.repositoryRoot.appendingPathComponent("scripts/test-peers/sign_inbound.py").path,
         ]
         if let timestamp { command += ["--timestamp", String(timestamp)] }
         if let id { command += ["--id", id] }
-        let (status, output) = try await CommandRunner.run(command + extra)
+        // Options first, then `--`: a generated secret may begin with "-", which argparse would
+        // otherwise take for an option.
+        let (status, output) = try await CommandRunner.run(command + extra + ["--", scheme, secret, file.path])
         guard status == 0, let object = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: String] else {
             throw TestFailure("sign_inbound.py failed (are stripe and standardwebhooks installed?): \(output)")
         }
