@@ -252,7 +252,7 @@ public struct DomainPolicies: Sendable {
 
     /// The verified domain of `email`, with its tenant, if a tenant holds it.
     public func policy(for email: EmailAddress) async throws -> (tenant: Tenant, domain: TenantDomain)? {
-        let name = TenantDomain.domain(of: email)
+        let name = email.domain
         guard !name.isEmpty,
             let holder = try await database.readGlobal({ scope in try await scope.verifiedDomains.owner(of: name) })
         else { return nil }

@@ -33,17 +33,15 @@ public struct RecoveryService: Sendable {
     /// says so (``DomainPolicies/admit(_:origin:)``).
     public func verifyEmail(token: String, origin: AuditEvent.Origin) async throws {
         let now = Date()
-        let userID = try await database.withGlobal { scope -> UserID in
+        let user = try await database.withGlobal { scope -> User? in
             let record = try await emailedTokens.redeem(token, for: .verifyEmail, scope: scope, now: now)
             try await scope.users.markEmailVerified(id: record.userID, at: now)
-            return record.userID
+            return try await scope.users.find(id: record.userID)
         }
+        guard let user else { return }
         // Admitted first, so a person who joins now finds the verification in their new tenant's log.
-        if let user = try await database.readGlobal({ scope in try await scope.users.find(id: userID) }) {
-            try await domains.admit(user, origin: origin)
-        }
-        try await events.record(
-            .userEmailVerified, about: userID, origin: origin, in: nil)
+        try await domains.admit(user, origin: origin)
+        try await events.record(.userEmailVerified, about: user.id, origin: origin, in: nil)
     }
 
     /// Queues a new verification email for the address; the answer is the same whether or not

@@ -55,8 +55,7 @@ public struct SignUpService: Sendable {
     public func register(_ registration: Registration, origin: AuditEvent.Origin) async throws -> (
         tenant: Tenant, user: User, tokens: IssuedTokens
     ) {
-        try limiters.registrationsPerIP.check(["ip:\(origin.ip ?? "-")"])
-        limiters.registrationsPerIP.record("ip:\(origin.ip ?? "-")")
+        try limiters.admitRegistration(from: origin)
         if let held = try await domains.policy(for: registration.email), held.domain.ssoRequired {
             throw try await domains.ssoRequired(tenant: held.tenant, domain: held.domain)
         }
@@ -117,8 +116,7 @@ public struct SignUpService: Sendable {
     public func registerThroughDomain(_ registration: DomainRegistration, origin: AuditEvent.Origin) async throws -> (
         user: User, tenant: Tenant, policy: DomainJoinPolicy
     ) {
-        try limiters.registrationsPerIP.check(["ip:\(origin.ip ?? "-")"])
-        limiters.registrationsPerIP.record("ip:\(origin.ip ?? "-")")
+        try limiters.admitRegistration(from: origin)
         guard let held = try await domains.policy(for: registration.email), held.domain.joinPolicy != .off else {
             throw Validator.fail(
                 "tenant_name", "required", "Name the tenant to create: no tenant admits people from this address's domain.")

@@ -200,6 +200,14 @@ public struct AttemptLimiters: Sendable {
         registrationsPerIP = AttemptLimiter(limit: limits.registrationsPerIPPerHour, window: 3600)
         recoveryEmailsPerAccount = AttemptLimiter(limit: limits.recoveryEmailsPerAccountPerHour, window: 3600)
     }
+
+    /// Counts one sign-up from the request's client IP, or refuses it (429) over the limit: the
+    /// one step every way of signing up takes first.
+    public func admitRegistration(from origin: AuditEvent.Origin) throws {
+        let key = "ip:\(origin.ip ?? "-")"
+        try registrationsPerIP.check([key])
+        registrationsPerIP.record(key)
+    }
 }
 
 /// Tenancy settings from the configuration.

@@ -275,7 +275,7 @@ public struct SingleSignOnService: Sendable {
             try await scope.lockTenant()
             var user = try await scope.users.find(email: email)
             if user == nil {
-                let local = email.rawValue.split(separator: "@").first.map(String.init) ?? email.rawValue
+                let local = email.localPart
                 let made = User(
                     id: .generate(), email: email, name: (try? User.validatedName(name ?? local)) ?? local, createdAt: now,
                     updatedAt: now, emailVerifiedAt: now)

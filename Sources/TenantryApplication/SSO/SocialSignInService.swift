@@ -225,8 +225,7 @@ public struct SocialSignInService: Sendable {
 
     /// Takes a sign-up code and makes its account and a tenant it owns, in one transaction.
     private func found(_ details: TenantDetails, codeHash: String, origin: AuditEvent.Origin) async throws -> User {
-        try signIn.limiters.registrationsPerIP.check(["ip:\(origin.ip ?? "-")"])
-        signIn.limiters.registrationsPerIP.record("ip:\(origin.ip ?? "-")")
+        try signIn.limiters.admitRegistration(from: origin)
         let now = Date()
         let tenant = Tenant(
             id: .generate(), slug: details.slug, name: details.name, status: .active, createdAt: now, updatedAt: now)
@@ -240,7 +239,7 @@ public struct SocialSignInService: Sendable {
                     throw TenantryError(.conflict, "An account with this address exists; sign in instead.")
                 }
                 let provider = try await scope.global.socialConnections.find(id: grant.connectionID)?.provider
-                let local = grant.email.rawValue.split(separator: "@").first.map(String.init) ?? grant.email.rawValue
+                let local = grant.email.localPart
                 let user = User(
                     id: .generate(), email: grant.email, name: (try? User.validatedName(grant.name ?? local)) ?? local,
                     createdAt: now, updatedAt: now, emailVerifiedAt: now)

@@ -95,6 +95,12 @@ public struct EmailAddress: Hashable, Sendable, Codable, CustomStringConvertible
 
     public var description: String { rawValue }
 
+    /// The part after the `@` (lower case, as the whole address is).
+    public var domain: String { rawValue.split(separator: "@").last.map(String.init) ?? "" }
+
+    /// The part before the `@`.
+    public var localPart: String { rawValue.split(separator: "@").first.map(String.init) ?? rawValue }
+
     public init(from decoder: any Decoder) throws {
         try self.init(decoder.singleValueContainer().decode(String.self))
     }

@@ -105,8 +105,7 @@ public struct SSOConnection: Sendable, Equatable {
 
     /// Whether the address is at one of the connection's domains.
     public func serves(_ email: EmailAddress) -> Bool {
-        guard let domain = email.rawValue.split(separator: "@").last.map({ String($0).lowercased() }) else { return false }
-        return domains.contains(domain)
+        domains.contains(email.domain)
     }
 }
 

@@ -70,8 +70,7 @@ public struct SocialConnection: Sendable, Equatable {
     /// Whether the address may sign in through this connection (any, without allowed domains).
     public func accepts(_ email: EmailAddress) -> Bool {
         guard !allowedDomains.isEmpty else { return true }
-        guard let domain = email.rawValue.split(separator: "@").last.map({ String($0).lowercased() }) else { return false }
-        return allowedDomains.contains(domain)
+        return allowedDomains.contains(email.domain)
     }
 }
 

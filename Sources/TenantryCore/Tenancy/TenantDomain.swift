@@ -68,11 +68,6 @@ public struct TenantDomain: Sendable, Equatable {
 
     /// The TXT record's value: `tenantry-domain-verification=<token>`.
     public var recordValue: String { "tenantry-domain-verification=\(verificationToken)" }
-
-    /// The domain of an address, lower case.
-    public static func domain(of email: EmailAddress) -> String {
-        email.rawValue.split(separator: "@").last.map { String($0).lowercased() } ?? ""
-    }
 }
 
 /// A person's request to join a tenant through its domain (policy ``DomainJoinPolicy/approval``),

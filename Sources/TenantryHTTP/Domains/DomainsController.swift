@@ -87,13 +87,7 @@ struct UpdateDomainRequest: Decodable {
                 validator.add("join_policy", "invalid", "One of off, join, approval.")
             }
         }
-        if let defaultRole {
-            if let role = TenantRole(rawValue: defaultRole), role != .owner {
-                change.defaultRole = role
-            } else {
-                validator.add("default_role", "invalid", "One of viewer, member, admin.")
-            }
-        }
+        if let defaultRole { change.defaultRole = SSOValidation.role(defaultRole, into: &validator) }
         try validator.check()
         return change
     }
