@@ -15,7 +15,7 @@ struct DomainTests {
         _ engine: TestDatabase,
         _ body: @Sendable (any TestClientProtocol, TestApplicationContext, Int) async throws -> Void
     ) async throws {
-        let port = try DnsmasqServer.freePort()
+        let port = try DnsmasqServer.reservedPort()
         try await withTestApplication(engine, configure: { $0.dnsServer = "127.0.0.1:\(port)" }) { client, context in
             try await body(client, context, port)
         }

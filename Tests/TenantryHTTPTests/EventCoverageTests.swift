@@ -40,7 +40,7 @@ struct EventCoverageTests {
         #expect(stale.isEmpty, "drivers of operations the document no longer has: \(stale.sorted())")
         var limits = AttemptLimits()
         limits.registrationsPerIPPerHour = 10_000
-        let dnsPort = try DnsmasqServer.freePort()
+        let dnsPort = try DnsmasqServer.reservedPort()
         try await withTestApplication(
             engine,
             configure: {

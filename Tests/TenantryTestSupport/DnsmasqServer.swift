@@ -27,7 +27,7 @@ public final class DnsmasqServer: Sendable {
 
     /// Starts dnsmasq with `records` (options such as `--txt-record=name,"text"`,
     /// `--cname=alias,target`, `--local=/example.test/`), runs `body`, and stops it. With `port`
-    /// (from ``freePort()``, chosen before a server under test was configured to ask it) it
+    /// (from ``reservedPort()``, chosen before a server under test was configured to ask it) it
     /// listens there, else on a free port.
     public static func with<T>(_ records: [String], port: Int? = nil, _ body: (DnsmasqServer) async throws -> T)
         async throws -> T
@@ -53,7 +53,7 @@ public final class DnsmasqServer: Sendable {
         }
         var lastOutput = ""
         // A port found free can be taken before dnsmasq binds it: try a few.
-        for _ in 0..<(fixedPort == nil ? 5 : 1) {
+        for _ in 0..<5 {
             let port = try fixedPort ?? Self.freePort()
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -90,6 +90,8 @@ public final class DnsmasqServer: Sendable {
             pipe.fileHandleForReading.readabilityHandler = nil
             lastOutput = output.text
             guard lastOutput.contains("Address already in use") else { break }
+            // A fixed port may still be held a moment (by the dnsmasq this test just stopped).
+            if fixedPort != nil { try await Task.sleep(for: .milliseconds(300)) }
         }
         throw DnsmasqServerError(message: "dnsmasq did not start", output: lastOutput)
     }
@@ -137,6 +139,22 @@ public final class DnsmasqServer: Sendable {
             try await Task.sleep(for: .milliseconds(10))
         }
         return queriedNames
+    }
+
+    /// A port below Linux's ephemeral range (32768 and up), free on 127.0.0.1 for UDP and TCP
+    /// now: for a server under test configured to ask a dnsmasq that starts later. No outgoing
+    /// connection of another test can take such a port in the meantime, as it can a port from
+    /// ``freePort()``.
+    public static func reservedPort() throws -> Int {
+        for _ in 0..<200 {
+            let port = Int.random(in: 20_000..<32_768)
+            if (try? boundPort(type: Int32(SOCK_DGRAM.rawValue), port: port)) != nil,
+                (try? boundPort(type: Int32(SOCK_STREAM.rawValue), port: port)) != nil
+            {
+                return port
+            }
+        }
+        throw DnsmasqServerError(message: "no port below 32768 free for both UDP and TCP", output: "")
     }
 
     /// A port that is free on 127.0.0.1 for both UDP and TCP right now.
