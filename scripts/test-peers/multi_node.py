@@ -54,7 +54,8 @@ CHECK_INTERVAL_MS = 250  # haproxy's health check interval
 CHECK_FALL = 2  # failed checks before haproxy takes a node out
 CHECK_RISE = 2  # passed checks before it takes one back
 # Readiness answers 503 this long before the listener closes: above the time haproxy needs to
-# see it (CHECK_FALL checks, CHECK_INTERVAL_MS apart, plus a check's own time).
+# see it (CHECK_FALL checks, CHECK_INTERVAL_MS apart, plus a check's own time). --shutdown-delay
+# changes it, e.g. to 0 to see what a rolling restart does without it.
 SHUTDOWN_DELAY = 1.5
 PASSWORD = "multi-node password 7"  # for throwaway accounts; never printed
 MAIL_DOMAIN = "multi-node.test"
@@ -289,7 +290,7 @@ class Cluster:
             "TENANTRY_LOG_LEVEL": "info",
             "TENANTRY_PASSWORD_HASH_ITERATIONS": "1000",
             "TENANTRY_ACCESS_TOKEN_TTL": "3600",
-            "TENANTRY_SHUTDOWN_DELAY": str(SHUTDOWN_DELAY),
+            "TENANTRY_SHUTDOWN_DELAY": str(self.options.shutdown_delay),
             "TENANTRY_SHUTDOWN_TIMEOUT": "10",
             "TENANTRY_EMAIL_URL": f"smtp://127.0.0.1:{self.smtp_port}?from=noreply%40{MAIL_DOMAIN}&tls=none&helo={helo}",
         })
@@ -428,9 +429,17 @@ backend nodes
         servers = {}
         for line in lines[1:]:
             row = dict(zip(header, line.split(",")))
-            if row.get("pxname") == "nodes" and row.get("svname") in self.node_names:
-                servers[row["svname"]] = {"status": row["status"], "stot": int(row["stot"] or 0)}
+            if row.get("pxname") == "nodes" and row.get("svname") in self.node_names + ["BACKEND"]:
+                servers[row["svname"]] = {"status": row["status"], "stot": int(row["stot"] or 0),
+                                          "wretr": int(row["wretr"] or 0), "wredis": int(row["wredis"] or 0),
+                                          "eresp": int(row["eresp"] or 0)}
         return servers
+
+    def haproxy_retries(self):
+        """haproxy's counters for the backend: (connection retries, redispatches, response
+        errors), so far."""
+        backend = self.haproxy_stats()["BACKEND"]
+        return backend["wretr"], backend["wredis"], backend["eresp"]
 
     def haproxy_status(self, name):
         try:
@@ -450,7 +459,7 @@ backend nodes
 
     def stop_node(self, index, sig):
         """Signals a node and waits for it to exit; returns its exit status."""
-        return stop_process(self.nodes[index], sig, SHUTDOWN_DELAY + 20)
+        return stop_process(self.nodes[index], sig, self.options.shutdown_delay + 20)
 
     def restart_node(self, index):
         """Starts a fresh node on the same port and waits until haproxy sends it requests."""
@@ -481,7 +490,7 @@ backend nodes
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
         for process in processes:
-            stop_process(process, signal.SIGTERM, SHUTDOWN_DELAY + 10)
+            stop_process(process, signal.SIGTERM, self.options.shutdown_delay + 10)
         if self.smtp is not None:
             self.smtp.stdin.close()
             stop_process(self.smtp, signal.SIGTERM, 5)
@@ -920,6 +929,7 @@ def check_kill_node(cluster, accounts, options):
             writes.append(write)
         write.run(client, owner["token"], lambda: phase["deadline"], clock)
 
+    retries_before = cluster.haproxy_retries()
     load = LoadThreads(accounts.port, options.writers, step).start()
 
     def victim_served():
@@ -940,16 +950,17 @@ def check_kill_node(cluster, accounts, options):
     still_running = load.stop(options.retry_deadline + 15)
     if still_running:
         raise Failure(f"{len(still_running)} client thread(s) still running past the retry deadline")
+    haproxy = [after - before for after, before in zip(cluster.haproxy_retries(), retries_before)]
     cluster.restart_node(victim)
-    return judge_kill(accounts, owner, writes, victim_name, kill_at, down_after)
+    return judge_kill(accounts, owner, writes, victim_name, kill_at, down_after, haproxy)
 
 
-def judge_kill(accounts, owner, writes, victim_name, kill_at, down_after):
+def judge_kill(accounts, owner, writes, victim_name, kill_at, down_after, haproxy):
     stored = collections.Counter()
     stored_ids = collections.defaultdict(list)
     for item in list_api_keys(accounts.port, owner["token"]):
         stored[item["name"]] += 1
-        stored_ids[item["name"]].append(item["id"])
+        stored_ids[item["name"]].append(f"{item['id']} created {item['created_at']}")
     succeeded = [write for write in writes if write.result]
     unfinished = [write for write in writes if not write.result]
     retried = [write for write in writes if write.retried]
@@ -962,7 +973,8 @@ def judge_kill(accounts, owner, writes, victim_name, kill_at, down_after):
                f"({sum(1 for write in writes if write.replayed)} answered by a replay, {len(waited)} waited for "
                f"idempotency_in_progress, longest {max_wait(waited):.1f} s); {victim_name} answered {before_kill} before "
                f"SIGKILL at {kill_at:.1f} s, haproxy marked it DOWN {down_after * 1000:.0f} ms later; "
-               f"{len(after_kill)} writes begun after that; {sum(stored.values())} keys stored")
+               f"{len(after_kill)} writes begun after that; {sum(stored.values())} keys stored; haproxy: "
+               f"{haproxy[0]} connection retries, {haproxy[1]} redispatches, {haproxy[2]} response errors")
     problems = []
     for write in unfinished:
         problems.append(f"{write.name}: {write.final}; attempts {format_attempts(write)}")
@@ -971,7 +983,7 @@ def judge_kill(accounts, owner, writes, victim_name, kill_at, down_after):
         if count != 1:
             problems.append(f"{write.name} stored {count} times (answered id {write.result}, stored "
                             f"{stored_ids[write.name]}); attempts {format_attempts(write)}")
-        elif stored_ids[write.name][0] != write.result:
+        elif not stored_ids[write.name][0].startswith(write.result):
             problems.append(f"{write.name}: answered id {write.result} but stored {stored_ids[write.name][0]}")
     known = {write.name for write in writes}
     strays = [name for name in stored if name.startswith("kill-") and name not in known]
@@ -1044,15 +1056,17 @@ def check_rolling_restart(cluster, accounts, options):
         with lock:
             outcomes.append((now, "write" if name else "read", outcome, node))
 
+    retries_before = cluster.haproxy_retries()
     load = LoadThreads(accounts.port, options.writers + options.readers, step).start()
     time.sleep(1)
     restarts = []
-    for index, name in enumerate(cluster.node_names):
+    for index in range(len(cluster.node_names)):
         restarts.append(restart_gracefully(cluster, index, started))
         time.sleep(0.5)
     time.sleep(1)
     load.stop(15)
-    return judge_rolling(cluster, accounts, owner, outcomes, written, restarts)
+    haproxy = [after - before for after, before in zip(cluster.haproxy_retries(), retries_before)]
+    return judge_rolling(accounts, owner, outcomes, written, restarts, haproxy, options.shutdown_delay)
 
 
 def restart_gracefully(cluster, index, started):
@@ -1065,19 +1079,32 @@ def restart_gracefully(cluster, index, started):
     status = None
     try:
         cluster.nodes[index].send_signal(signal.SIGTERM)
-        down_after = cluster.wait_haproxy(name, "DOWN", SHUTDOWN_DELAY + 5)
-        status = cluster.nodes[index].wait(SHUTDOWN_DELAY + 20)
+        not_ready_after = readiness_flip(cluster.node_ports[index], signalled)
+        down_after = cluster.wait_haproxy(name, "DOWN", cluster.options.shutdown_delay + 5)
+        status = cluster.nodes[index].wait(cluster.options.shutdown_delay + 20)
     finally:
         if status is None:
             cluster.stop_node(index, signal.SIGKILL)
     exit_after = time.monotonic() - signalled
     cluster.restart_node(index)
     return {"name": name, "old_pid": old_pid, "new_pid": cluster.nodes[index].pid, "term_at": term_at,
-            "down_after": down_after, "exit_status": status, "exit_after": exit_after,
+            "not_ready_after": not_ready_after, "down_after": down_after, "exit_status": status, "exit_after": exit_after,
             "up_at": time.monotonic() - started}
 
 
-def judge_rolling(cluster, accounts, owner, outcomes, written, restarts):
+def readiness_flip(port, signalled):
+    """Seconds from the signal until the node itself answers 503 on /health/ready, or None
+    when it stopped answering first."""
+    def not_ready():
+        try:
+            return call(port, "GET", "/health/ready", timeout=1).status == 503
+        except TRANSPORT_ERRORS:
+            return "gone"
+    answer = wait_until(not_ready, 2, 0.01)
+    return time.monotonic() - signalled if answer is True else None
+
+
+def judge_rolling(accounts, owner, outcomes, written, restarts, haproxy, shutdown_delay):
     failed = [outcome for outcome in outcomes if not (isinstance(outcome[2], int) and 200 <= outcome[2] < 300)]
     reads = sum(1 for outcome in outcomes if outcome[1] == "read")
     writes = sum(1 for outcome in outcomes if outcome[1] == "write")
@@ -1086,18 +1113,24 @@ def judge_rolling(cluster, accounts, owner, outcomes, written, restarts):
     problems = []
     for restart in restarts:
         served_after = sum(1 for outcome in outcomes if outcome[3] == restart["name"] and outcome[0] > restart["up_at"])
-        details.append(f"{restart['name']}: DOWN in haproxy {restart['down_after'] * 1000:.0f} ms after SIGTERM, "
+        flip = restart["not_ready_after"]
+        details.append(f"{restart['name']}: /health/ready 503 "
+                       + (f"{flip * 1000:.0f} ms" if flip is not None else "never")
+                       + f", DOWN in haproxy {restart['down_after'] * 1000:.0f} ms after SIGTERM, "
                        f"exited {restart['exit_status']} after {restart['exit_after']:.1f} s, "
                        f"{served_after} requests after its restart")
         if restart["exit_status"] != 0:
             problems.append(f"{restart['name']} exited with status {restart['exit_status']} on SIGTERM")
-        if restart["down_after"] >= SHUTDOWN_DELAY:
+        if flip is None:
+            problems.append(f"{restart['name']} closed its listener before /health/ready answered 503")
+        if restart["down_after"] >= shutdown_delay:
             problems.append(f"haproxy took {restart['down_after']:.2f} s to see {restart['name']} leave, "
-                            f"more than the shutdown delay {SHUTDOWN_DELAY} s")
+                            f"more than the shutdown delay {shutdown_delay} s")
         if served_after == 0:
             problems.append(f"{restart['name']} served nothing after its restart")
     duplicates = [name for name in written if stored[name] != 1]
     summary = (f"{reads} reads and {writes} writes over {len(restarts)} restarts, {len(failed)} failed; "
+               f"haproxy: {haproxy[0]} connection retries, {haproxy[1]} redispatches, {haproxy[2]} response errors; "
                + "; ".join(details))
     if failed:
         shown = ", ".join(f"{at:.1f}s {kind} {outcome}@{node or '-'}" for at, kind, outcome, node in failed[:8])
@@ -1137,6 +1170,8 @@ def parse_arguments():
     parser.add_argument("--registrations", type=int, default=15, help="registrations (emails) for jobs-once")
     parser.add_argument("--writers", type=int, default=4, help="writing client threads (kill-node, rolling-restart)")
     parser.add_argument("--readers", type=int, default=3, help="reading client threads (rolling-restart)")
+    parser.add_argument("--shutdown-delay", type=float, default=SHUTDOWN_DELAY,
+                        help=f"TENANTRY_SHUTDOWN_DELAY of every process (default {SHUTDOWN_DELAY})")
     parser.add_argument("--before-kill", type=float, default=2.0, help="seconds of writes before the SIGKILL")
     parser.add_argument("--after-kill", type=float, default=3.0, help="seconds of new writes after the SIGKILL")
     parser.add_argument("--retry-deadline", type=float, default=75.0,
