@@ -324,8 +324,11 @@ class Cluster:
             self.start_worker(index)
         for index in range(NODE_COUNT):
             self.wait_ready(index)
-        self.haproxy = spawn([self.options.haproxy, "-db", "-f", os.path.join(self.workdir, "haproxy.cfg")],
-                             os.path.join(self.workdir, "haproxy.log"))
+        config = os.path.join(self.workdir, "haproxy.cfg")
+        checked = subprocess.run([self.options.haproxy, "-c", "-q", "-f", config], capture_output=True, text=True)
+        if checked.returncode != 0:
+            raise Failure(f"haproxy refuses its configuration: {(checked.stdout + checked.stderr).strip()}")
+        self.haproxy = spawn([self.options.haproxy, "-db", "-f", config], os.path.join(self.workdir, "haproxy.log"))
         for name in self.node_names:
             self.wait_haproxy(name, "UP", 10)
         self.check_workers_alive()
@@ -416,7 +419,8 @@ backend nodes
     # -- haproxy --
 
     def haproxy_stats(self):
-        """{server name: {"status": …, "stot": total sessions}} from the stats socket."""
+        """{server name or "BACKEND": {"status", "stot" (sessions), "wretr" (connection retries),
+        "wredis" (redispatches), "eresp" (response errors)}} from the stats socket."""
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(2)
             sock.connect(self.stats_socket)
@@ -448,11 +452,18 @@ backend nodes
             return "?"
 
     def wait_haproxy(self, name, status, timeout):
-        """Waits until haproxy reports the node in status (UP, DOWN); returns the seconds it took."""
+        """Waits until haproxy reports the node in status (UP, DOWN; not "UP 1/2", a node on its
+        way down); returns the seconds it took."""
         started = time.monotonic()
-        if not wait_until(lambda: self.haproxy_status(name).startswith(status), timeout, 0.02):
+        def reached():
+            return self.haproxy.poll() is not None or self.haproxy_status(name) == status
+
+        if not wait_until(reached, timeout, 0.02):
             raise Failure(f"haproxy did not mark {name} {status} within {timeout} s "
                           f"(it says {self.haproxy_status(name)})")
+        if self.haproxy.poll() is not None:
+            raise Failure(f"haproxy exited with {self.haproxy.returncode}:\n"
+                          f"{tail(os.path.join(self.workdir, 'haproxy.log'))}")
         return time.monotonic() - started
 
     # -- node life --
@@ -1235,6 +1246,9 @@ def main():
     workdir = tempfile.mkdtemp(prefix="tenantry-multi-node-")
     try:
         passed, failed = run(options, workdir)
+    except KeyboardInterrupt as interruption:
+        say(f"multi-node: interrupted ({interruption or 'SIGINT'}); everything it started is stopped")
+        sys.exit(130)
     finally:
         if options.keep_logs:
             say(f"multi-node: logs kept in {workdir}")
