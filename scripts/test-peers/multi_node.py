@@ -948,14 +948,22 @@ def check_kill_node(cluster, accounts, options):
             answered = sum(1 for write in writes for attempt in write.attempts if attempt[2] == victim_name)
         return answered >= 10 and clock() >= options.before_kill
 
-    if not wait_until(victim_served, options.before_kill + 15):
-        load.stop(options.retry_deadline)
-        raise Failure(f"{victim_name} answered fewer than 10 writes in {options.before_kill + 15:.0f} s; "
-                      "nothing to kill under load")
-    kill_at = clock()
-    cluster.stop_node(victim, signal.SIGKILL)
-    down_after = cluster.wait_haproxy(victim_name, "DOWN", 5)
-    time.sleep(options.after_kill)
+    try:
+        if not wait_until(victim_served, options.before_kill + 15):
+            raise Failure(f"{victim_name} answered fewer than 10 writes in {options.before_kill + 15:.0f} s; "
+                          "nothing to kill under load")
+        kill_at = clock()
+        cluster.stop_node(victim, signal.SIGKILL)
+        down_after = cluster.wait_haproxy(victim_name, "DOWN", 5)
+        time.sleep(options.after_kill)
+    except BaseException as error:
+        # Give up: the clients stop at once, and after a failure the next property finds three
+        # nodes again.
+        phase["new_writes"], phase["deadline"] = False, time.monotonic()
+        load.stop(15)
+        if isinstance(error, Failure) and cluster.nodes[victim].poll() is not None:
+            cluster.restart_node(victim)
+        raise
     phase["new_writes"] = False
     phase["deadline"] = time.monotonic() + options.retry_deadline  # the 60 s idempotency lock, and some
     still_running = load.stop(options.retry_deadline + 15)
@@ -1069,13 +1077,15 @@ def check_rolling_restart(cluster, accounts, options):
 
     retries_before = cluster.haproxy_retries()
     load = LoadThreads(accounts.port, options.writers + options.readers, step).start()
-    time.sleep(1)
     restarts = []
-    for index in range(len(cluster.node_names)):
-        restarts.append(restart_gracefully(cluster, index, started))
-        time.sleep(0.5)
-    time.sleep(1)
-    load.stop(15)
+    try:
+        time.sleep(1)
+        for index in range(len(cluster.node_names)):
+            restarts.append(restart_gracefully(cluster, index, started))
+            time.sleep(0.5)
+        time.sleep(1)
+    finally:
+        load.stop(15)
     haproxy = [after - before for after, before in zip(cluster.haproxy_retries(), retries_before)]
     return judge_rolling(accounts, owner, outcomes, written, restarts, haproxy, options.shutdown_delay)
 
@@ -1084,8 +1094,6 @@ def restart_gracefully(cluster, index, started):
     """SIGTERM, then a fresh start once the node has exited; returns what happened, with times
     relative to `started`."""
     name = cluster.node_names[index]
-    old_pid = cluster.nodes[index].pid
-    term_at = time.monotonic() - started
     signalled = time.monotonic()
     status = None
     try:
@@ -1098,9 +1106,8 @@ def restart_gracefully(cluster, index, started):
             cluster.stop_node(index, signal.SIGKILL)
     exit_after = time.monotonic() - signalled
     cluster.restart_node(index)
-    return {"name": name, "old_pid": old_pid, "new_pid": cluster.nodes[index].pid, "term_at": term_at,
-            "not_ready_after": not_ready_after, "down_after": down_after, "exit_status": status, "exit_after": exit_after,
-            "up_at": time.monotonic() - started}
+    return {"name": name, "not_ready_after": not_ready_after, "down_after": down_after, "exit_status": status,
+            "exit_after": exit_after, "up_at": time.monotonic() - started}
 
 
 def readiness_flip(port, signalled):
