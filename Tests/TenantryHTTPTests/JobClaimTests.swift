@@ -48,7 +48,9 @@ struct JobClaimTests {
         }
     }
 
-    @Test("a worker whose claim lapsed and was taken over can neither complete, fail nor release the job", arguments: TestDatabase.all)
+    @Test(
+        "a worker whose claim lapsed and was taken over can neither complete, fail nor release the job",
+        arguments: TestDatabase.all)
     func lapsedClaimIsFenced(engine: TestDatabase) async throws {
         try await withTestDatabase(engine) { context in
             let db = context.database
@@ -65,9 +67,12 @@ struct JobClaimTests {
                 try await db.withGlobal { scope in try await body(scope.jobs) }
             }
             #expect(try await jobs { try await $0.complete(id: id, attempt: stale.attempts, now: Date(), payload: nil) } == false)
-            #expect(try await jobs { try await $0.fail(id: id, attempt: stale.attempts, error: "x", retryAt: nil, now: Date()) } == false)
+            #expect(
+                try await jobs { try await $0.fail(id: id, attempt: stale.attempts, error: "x", retryAt: nil, now: Date()) }
+                    == false)
             #expect(try await jobs { try await $0.release(id: id, attempt: stale.attempts, now: Date()) } == false)
-            #expect(try await jobs { try await $0.extendClaim(id: id, attempt: stale.attempts, until: Date(), now: Date()) } == false)
+            #expect(
+                try await jobs { try await $0.extendClaim(id: id, attempt: stale.attempts, until: Date(), now: Date()) } == false)
             #expect(try await db.withGlobal { try await $0.jobs.status(id: id) }?.status == .running)
             #expect(try await jobs { try await $0.complete(id: id, attempt: current.attempts, now: Date(), payload: nil) })
             #expect(try await db.withGlobal { try await $0.jobs.status(id: id) }?.status == .done)
@@ -104,7 +109,9 @@ struct JobClaimTests {
         }
     }
 
-    @Test("a worker cancelled in the middle of a job gives it back, due at once and its attempt uncounted", arguments: TestDatabase.all)
+    @Test(
+        "a worker cancelled in the middle of a job gives it back, due at once and its attempt uncounted",
+        arguments: TestDatabase.all)
     func cancelledWorkerReleasesJob(engine: TestDatabase) async throws {
         try await withTestDatabase(engine) { context in
             let db = context.database
@@ -139,7 +146,9 @@ struct JobClaimTests {
             let added = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for _ in 0..<12 {
                     group.addTask {
-                        try await db.withGlobal { try await $0.jobs.enqueueUnlessQueued(queue: "sweep", payload: "{}", runAt: Date()) }
+                        try await db.withGlobal {
+                            try await $0.jobs.enqueueUnlessQueued(queue: "sweep", payload: "{}", runAt: Date())
+                        }
                     }
                 }
                 return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
@@ -149,8 +158,11 @@ struct JobClaimTests {
             let worker = JobWorker(
                 database: store, handler: SweepHandler(), logger: TestLogging.logger)
             #expect(try await worker.runOnce())
-            #expect(try await db.withGlobal { try await $0.jobs.enqueueUnlessQueued(queue: "sweep", payload: "{}", runAt: Date()) })
-            #expect(try await db.withGlobal { try await $0.jobs.enqueueUnlessQueued(queue: "sweep", payload: "{}", runAt: Date()) } == false)
+            #expect(
+                try await db.withGlobal { try await $0.jobs.enqueueUnlessQueued(queue: "sweep", payload: "{}", runAt: Date()) })
+            #expect(
+                try await db.withGlobal { try await $0.jobs.enqueueUnlessQueued(queue: "sweep", payload: "{}", runAt: Date()) }
+                    == false)
             // Ordinary jobs of any queue are never held back.
             try await db.withGlobal { scope in
                 try await scope.jobs.enqueue(queue: "sweep", payload: "{}")

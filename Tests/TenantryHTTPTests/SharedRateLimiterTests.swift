@@ -63,7 +63,9 @@ struct SharedRateLimiterTests {
         }
     }
 
-    @Test("the shared store adds charges as GCRA does, from now when idle, and prunes rows without debt", arguments: TestDatabase.all)
+    @Test(
+        "the shared store adds charges as GCRA does, from now when idle, and prunes rows without debt",
+        arguments: TestDatabase.all)
     func pruneIdleRows(engine: TestDatabase) async throws {
         try await withTestDatabase(engine) { context in
             let store = RateLimitBucketStore(database: context.database)

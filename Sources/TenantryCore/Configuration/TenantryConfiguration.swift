@@ -80,6 +80,11 @@ public struct TenantryConfiguration: Sendable, Equatable {
     /// (`TENANTRY_RATE_LIMIT_SYNC_INTERVAL`, 0.02 to 5, default 0.1). Between merges a node
     /// does not see the other nodes' requests, which bounds how far a limit can be overshot.
     public var rateLimitSyncInterval: Double = 0.1
+    /// Seconds an `Idempotency-Key` stays reserved by a request that has not finished
+    /// (`TENANTRY_IDEMPOTENCY_LOCK_TIMEOUT`, 5 to 3600, default 60): a retry meanwhile gets 409
+    /// `idempotency_in_progress`, and after it a retry runs the request again (its node may have
+    /// died). Keep it above the longest time a write request can take.
+    public var idempotencyLockTimeout: Double = 60
     /// Whether usage is metered. Only for measuring metering's own cost: with it off, usage is
     /// not recorded and the monthly API-call allowance is not enforced.
     public var usageMetering: Bool
@@ -325,6 +330,9 @@ public struct TenantryConfiguration: Sendable, Equatable {
             configuration.clientIPRequestsPerMinute = value
         }
         if let value = seconds(nil, "TENANTRY_USAGE_FLUSH_INTERVAL", 1...300) { configuration.usageFlushInterval = value }
+        if let value = seconds(nil, "TENANTRY_IDEMPOTENCY_LOCK_TIMEOUT", 5...3600) {
+            configuration.idempotencyLockTimeout = value
+        }
         if let value = seconds(nil, "TENANTRY_RATE_LIMIT_SYNC_INTERVAL", 0.02...5) {
             configuration.rateLimitSyncInterval = value
         }

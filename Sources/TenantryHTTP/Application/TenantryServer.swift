@@ -70,6 +70,8 @@ public enum TenantryServer {
         } else {
             let router = APIRouter(
                 configuration: configuration, database: database, environment: environment, logger: logger, traffic: traffic,
+                idempotency: IdempotencyGuard.Settings(
+                    policy: IdempotencyPolicy(lockTimeout: configuration.idempotencyLockTimeout)),
                 drain: drain)
             let application = buildApplication(
                 router: router, configuration: configuration, database: database, environment: environment, logger: logger,
