@@ -38,13 +38,13 @@ FROM ${RUNTIME_IMAGE} AS runtime
 
 # libxmlsec1-openssl brings libxmlsec1, libxml2, libxslt1.1, libssl3, libicu72 and zlib1g;
 # ca-certificates for outbound TLS (webhooks, SMTP, OpenID Connect); tzdata for Foundation's
-# time zones; curl for HEALTHCHECK.
+# time zones; curl for HEALTHCHECK (which buildah and podman keep only with --format docker).
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         ca-certificates curl libxmlsec1-openssl tzdata \
     && rm -rf /var/lib/apt/lists/* \
-    && groupadd --system --gid 10001 tenantry \
-    && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/tenantry --no-create-home \
+    && groupadd --gid 10001 tenantry \
+    && useradd --uid 10001 --gid 10001 --home-dir /var/lib/tenantry --no-create-home \
         --shell /usr/sbin/nologin tenantry \
     && install -d -o 10001 -g 10001 -m 0700 /var/lib/tenantry
 
