@@ -889,6 +889,7 @@ class KeyedWrite:
         self.result = None  # the created key's id
         self.final = None  # the final answer, when it was not a success
         self.replayed = False
+        self.outcome_lost = False  # answered idempotency_outcome_lost: done, response lost
 
     def run(self, client, token, deadline, clock):
         """Sends the write until a 201 (or a replayed 201), retrying transport failures, 5xx,
@@ -911,6 +912,11 @@ class KeyedWrite:
                 time.sleep(0.1)
             elif response.status == 409 and response.code == "idempotency_in_progress":
                 time.sleep(0.5)
+            elif response.status == 409 and response.code == "idempotency_outcome_lost":
+                # The first attempt committed and its node died before storing the response:
+                # the write is done (once), and the server says so instead of running it again.
+                self.outcome_lost = True
+                return
             else:
                 self.final = response.describe()
                 return
@@ -984,14 +990,15 @@ def judge_kill(accounts, owner, writes, victim_name, kill_at, down_after, haprox
         stored[item["name"]] += 1
         stored_ids[item["name"]].append(f"{item['id']} created {item['created_at']}")
     succeeded = [write for write in writes if write.result]
-    unfinished = [write for write in writes if not write.result]
+    lost = [write for write in writes if write.outcome_lost]
+    unfinished = [write for write in writes if not write.result and not write.outcome_lost]
     retried = [write for write in writes if write.retried]
     waited = [write for write in writes
               if any("idempotency_in_progress" in str(attempt[1]) for attempt in write.attempts)]
     before_kill = sum(1 for write in writes for attempt in write.attempts
                       if attempt[2] == victim_name and attempt[0] < kill_at)
     after_kill = [write for write in writes if write.attempts and write.attempts[0][0] > kill_at + down_after]
-    summary = (f"{len(writes)} writes, {len(succeeded)} succeeded, {len(retried)} retried by the client "
+    summary = (f"{len(writes)} writes, {len(succeeded)} succeeded, {len(lost)} done with the response lost, {len(retried)} retried by the client "
                f"({sum(1 for write in writes if write.replayed)} answered by a replay, {len(waited)} waited for "
                f"idempotency_in_progress, longest {max_wait(waited):.1f} s); {victim_name} answered {before_kill} before "
                f"SIGKILL at {kill_at:.1f} s, haproxy marked it DOWN {down_after * 1000:.0f} ms later; "
@@ -1000,20 +1007,18 @@ def judge_kill(accounts, owner, writes, victim_name, kill_at, down_after, haprox
     problems = []
     for write in unfinished:
         problems.append(f"{write.name}: {write.final}; attempts {format_attempts(write)}")
-    known_doubles = []
     for write in succeeded:
         count = stored[write.name]
-        if count == 2 and cut_off(write):
-            # Known gap (docs/idempotency.md#a-node-that-dies-mid-request): the first attempt's
-            # write committed, its node died before the outcome was stored, and the retry after
-            # the reservation lapsed ran the request again. Reported, not failed, until the
-            # outcome is stored in the write's own transaction.
-            known_doubles.append(f"{write.name} ({', '.join(stored_ids[write.name])})")
-        elif count != 1:
+        if count != 1:
             problems.append(f"{write.name} stored {count} times (answered id {write.result}, stored "
                             f"{stored_ids[write.name]}); attempts {format_attempts(write)}")
         elif not stored_ids[write.name][0].startswith(write.result):
             problems.append(f"{write.name}: answered id {write.result} but stored {stored_ids[write.name][0]}")
+    for write in lost:
+        # Done once by the attempt the kill cut off; never run again.
+        if stored[write.name] != 1:
+            problems.append(f"{write.name} answered idempotency_outcome_lost but stored {stored[write.name]} times "
+                            f"({stored_ids[write.name]}); attempts {format_attempts(write)}")
     known = {write.name for write in writes}
     strays = [name for name in stored if name.startswith("kill-") and name not in known]
     if strays:
@@ -1022,20 +1027,15 @@ def judge_kill(accounts, owner, writes, victim_name, kill_at, down_after, haprox
         problems.append(f"{victim_name} answered no write before it was killed")
     if not after_kill:
         problems.append("no write was begun after haproxy took the killed node out")
-    if known_doubles:
-        summary += (f"; KNOWN GAP: {len(known_doubles)} write(s) cut off by the kill after committing ran again "
-                    f"on retry: {'; '.join(known_doubles[:3])}")
+    if lost:
+        summary += (f"; {len(lost)} write(s) cut off by the kill after committing, answered "
+                    f"idempotency_outcome_lost and stored once: {', '.join(write.name for write in lost[:3])}")
     if retried:
         summary += "; retried writes: " + "; ".join(f"{write.name}: {format_attempts(write)}" for write in retried[:5])
     if problems:
         raise Failure("; ".join(problems[:8]) + (f" (and {len(problems) - 8} more)" if len(problems) > 8 else "")
                       + f" — {summary}")
     return summary
-
-
-def cut_off(write):
-    """Whether an attempt of the write lost its connection (its outcome unknown to the client)."""
-    return any(attempt[2] is None or str(attempt[1]).startswith("502") for attempt in write.attempts)
 
 
 def max_wait(writes):

@@ -8,6 +8,9 @@ extension SharedSchema {
     ///   time per limited key, in seconds since 1970), which every node merges its own
     ///   admissions into (``RateLimitBucketRepository``). Global: a key names its tenant, API
     ///   key or client address itself, and no request reads another's row.
+    /// - `idempotency_records.committed_at`: when a write transaction of the request holding the
+    ///   reservation committed (``IdempotencyFence``), so a request whose node died before its
+    ///   response was stored is not run again.
     static let scaleOut: [String] = [
         "ALTER TABLE jobs ADD COLUMN singleton BOOLEAN NOT NULL DEFAULT FALSE",
         "CREATE UNIQUE INDEX jobs_singleton_idx ON jobs (queue) WHERE singleton AND status IN ('pending', 'running')",
@@ -18,6 +21,7 @@ extension SharedSchema {
         )
         """,
         "CREATE INDEX rate_limit_buckets_tat_idx ON rate_limit_buckets (tat)",
+        "ALTER TABLE idempotency_records ADD COLUMN committed_at TIMESTAMP",
     ]
 }
 

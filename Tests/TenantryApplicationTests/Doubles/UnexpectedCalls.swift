@@ -231,6 +231,7 @@ extension IdempotencyRecordRepository where Self: UnexpectedCallFails {
     func complete(scopeHash: String, ownerToken: UUID, status: Int, sealedResponse: String) async throws -> Bool {
         try unexpected()
     }
+    func fence(scopeHash: String, ownerToken: UUID, now: Date) async throws { try unexpected() }
     func release(scopeHash: String, ownerToken: UUID) async throws { try unexpected() }
     func deleteExpired(before now: Date, limit: Int) async throws -> Int { try unexpected() }
     func delete(tenant tenantID: TenantID) async throws -> Int { try unexpected() }
