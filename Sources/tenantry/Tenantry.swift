@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import TenantryApplication
 import TenantryCore
@@ -166,7 +168,12 @@ enum BackgroundWork {
             // Settings that need more than parsing are checked before anything else starts.
             let transport = try EmailTransports.make(url: configuration.emailURL, logger: logger)
             try MasterKeySource.validate(configuration: configuration)
-            try await TenantryServer.run(configuration: configuration, logger: logger, mode: mode) { environment, usage in
+            // One registry for the process: /metrics renders it, and anything that reports through
+            // swift-metrics' global system lands in it too.
+            let metrics = TenantryMetrics()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
+            try await TenantryServer.run(configuration: configuration, logger: logger, mode: mode, metrics: metrics) {
+                environment, usage in
                 try services(
                     environment: environment, usage: usage, configuration: configuration, transport: transport, logger: logger)
             }
@@ -210,7 +217,7 @@ enum BackgroundWork {
                     transport: try WebhookSender(
                         policy: configuration.webhookEgress, timeout: configuration.webhookDelivery.timeout,
                         userAgent: "Tenantry-Webhooks/\(Tenantry.version)"),
-                    settings: configuration.webhookDelivery, logger: logger),
+                    settings: configuration.webhookDelivery, metrics: environment.metrics, logger: logger),
                 wakeUp: messagesMade, logger: logger),
             WebhookRetentionSweeper(retention: WebhookRetention(database: database), logger: logger),
         ]

@@ -197,6 +197,39 @@ struct ConfigurationTests {
             #expect(error?.fieldErrors.map(\.code) == [code], "\(bad)")
         }
     }
+
+    @Test("TENANTRY_METRICS_ADDRESS and TENANTRY_METRICS_TOKEN: both off by default, each checked and named when bad")
+    func metricsExposure() throws {
+        let defaults = try TenantryConfiguration.resolve(flags: .init(), environment: [:])
+        #expect(defaults.metricsAddress == nil)
+        #expect(defaults.metricsToken == nil)
+        for (text, host, port) in [
+            ("0.0.0.0:9464", "0.0.0.0", 9464), ("[::1]:9464", "::1", 9464), ("localhost:0", "localhost", 0),
+        ] {
+            let configuration = try TenantryConfiguration.resolve(
+                flags: .init(), environment: ["TENANTRY_METRICS_ADDRESS": text])
+            #expect(configuration.metricsAddress == .init(host: host, port: port), "\(text)")
+        }
+        let token = String(repeating: "a1", count: 16)
+        #expect(
+            try TenantryConfiguration.resolve(flags: .init(), environment: ["TENANTRY_METRICS_TOKEN": token]).metricsToken
+                == token)
+        let refused: [(String, String, String)] = [
+            ("TENANTRY_METRICS_ADDRESS", "9464", "invalid_format"),
+            ("TENANTRY_METRICS_ADDRESS", "0.0.0.0:99999", "invalid_format"),
+            ("TENANTRY_METRICS_ADDRESS", "::1:9464", "invalid_format"),
+            ("TENANTRY_METRICS_ADDRESS", "127.0.0.1:8080", "conflict"),
+            ("TENANTRY_METRICS_TOKEN", "short", "invalid_format"),
+            ("TENANTRY_METRICS_TOKEN", token + " " + token, "invalid_format"),
+        ]
+        for (variable, bad, code) in refused {
+            let error = #expect(throws: TenantryError.self) {
+                try TenantryConfiguration.resolve(flags: .init(), environment: [variable: bad])
+            }
+            #expect(error?.fieldErrors.map(\.field) == [variable], "\(bad)")
+            #expect(error?.fieldErrors.map(\.code) == [code], "\(bad)")
+        }
+    }
 }
 
 @Suite("Fast formatting")

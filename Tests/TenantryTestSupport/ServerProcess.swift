@@ -93,9 +93,15 @@ public final class ServerProcess: Sendable {
     /// Waits for the start-up line and returns the port it names; throws with the output when
     /// the process ends or `timeout` passes first.
     public func waitForListeningPort(timeout: Duration = .seconds(30)) async throws -> Int {
+        try await waitForPort(announcedBy: "tenantry listening on", timeout: timeout)
+    }
+
+    /// Waits for a JSON log line containing `announcement` with a `port` field (e.g. `"metrics
+    /// listening on"`) and returns that port.
+    public func waitForPort(announcedBy announcement: String, timeout: Duration = .seconds(30)) async throws -> Int {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            for line in lines where line.contains("tenantry listening on") {
+            for line in lines where line.contains(announcement) {
                 if let data = line.data(using: .utf8),
                     let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                     let port = (object["port"] as? String).flatMap(Int.init)
@@ -106,7 +112,7 @@ public final class ServerProcess: Sendable {
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw ServerProcessError(message: "tenantry did not start listening", output: lines)
+        throw ServerProcessError(message: "tenantry did not log \(announcement)", output: lines)
     }
 
     /// Kills the process if it is still running.

@@ -36,6 +36,9 @@ public struct TenantryEnvironment: Sendable {
     /// Looks up the TXT records that prove a tenant controls a domain (`nil`: no domain can be
     /// verified).
     public let txtRecords: (any TXTRecordResolver)?
+    /// This application's metrics (its own registry, rendered by `/metrics`); the caches'
+    /// lookups are counted into it.
+    public let metrics: TenantryMetrics
     public let logger: Logger
 
     /// Assembles the environment from parts the caller built. `changes` must be the bus
@@ -53,8 +56,10 @@ public struct TenantryEnvironment: Sendable {
         webhookEgress: EgressPolicy = EgressPolicy(),
         openID: (any OpenIDConnectClient)? = nil,
         txtRecords: (any TXTRecordResolver)? = nil,
+        metrics: TenantryMetrics = TenantryMetrics(),
         logger: Logger
     ) {
+        self.metrics = metrics
         self.openID = openID
         self.txtRecords = txtRecords
         self.database = database
@@ -69,6 +74,7 @@ public struct TenantryEnvironment: Sendable {
         self.webhookEgress = webhookEgress
         self.logger = logger
         caches.follow(changes)
+        caches.count(into: metrics)
     }
 
     /// Session lifetimes.
@@ -132,6 +138,15 @@ public struct RuntimeCaches: Sendable {
         self.entitlements = entitlements
         self.directory = directory
         self.sessions = sessions
+    }
+
+    /// Counts every cache's hits and misses into `metrics` (read at each scrape).
+    public func count(into metrics: TenantryMetrics) {
+        let (access, entitlements, directory, sessions) = (access, entitlements, directory, sessions)
+        metrics.follow(.access) { access.statistics }
+        metrics.follow(.entitlements) { entitlements.statistics }
+        metrics.follow(.userDirectory) { directory.statistics }
+        metrics.follow(.sessions) { sessions.statistics }
     }
 
     /// Keeps every cache coherent with the notices published on `changes`: a notice drops

@@ -24,13 +24,16 @@ public struct WebhookDelivery: Sendable {
     let limiter: EndpointRateLimiter
     let recorder: DeliveredRecorder
     let logger: Logger
+    let metrics: TenantryMetrics?
     let random: @Sendable (ClosedRange<Double>) -> Double
 
     /// Creates the use case.
-    /// - Parameter random: the jitter's source (tests pin it).
+    /// - Parameters:
+    ///   - metrics: where each attempt's outcome is counted (`nil`: nowhere).
+    ///   - random: the jitter's source (tests pin it).
     public init(
         database: any DataStore, masterKey: MasterKey, transport: any WebhookTransport,
-        settings: WebhookDeliverySettings = WebhookDeliverySettings(), logger: Logger,
+        settings: WebhookDeliverySettings = WebhookDeliverySettings(), metrics: TenantryMetrics? = nil, logger: Logger,
         random: @escaping @Sendable (ClosedRange<Double>) -> Double = { Double.random(in: $0) }
     ) {
         self.database = database
@@ -40,6 +43,7 @@ public struct WebhookDelivery: Sendable {
         self.limiter = EndpointRateLimiter()
         self.recorder = DeliveredRecorder(database: database)
         self.logger = logger
+        self.metrics = metrics
         self.random = random
     }
 
@@ -136,6 +140,15 @@ public struct WebhookDelivery: Sendable {
         } else {
             outcome = try await recordWithVerdict(delivery, attempt: attempt, result: result, at: now)
         }
+        let counted: TenantryMetrics.WebhookDeliveryOutcome =
+            switch outcome {
+            case .delivered: .delivered
+            case .retry: .retry
+            case .exhausted: .exhausted
+            case .gone: .gone
+            case nil: .claimLost
+            }
+        metrics?.webhookDelivery(counted)
         logger.debug(
             "webhook attempt",
             metadata: [

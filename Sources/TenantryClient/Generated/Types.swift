@@ -873,6 +873,13 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /health/ready`.
     /// - Remark: Generated from `#/paths//health/ready/get(getReadiness)`.
     func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output
+    /// Metrics in the Prometheus text format.
+    ///
+    /// The server's metrics (requests per route template and status class, the database pool, the job queue, webhook deliveries, caches, refusals, sign-ins) in the Prometheus text exposition format 0.0.4; no label carries a tenant or user id. On the main listener only when `TENANTRY_METRICS_TOKEN` is set, and only with that token; otherwise 404. The separate metrics listener (`TENANTRY_METRICS_ADDRESS`) serves the same without a token.
+    ///
+    /// - Remark: HTTP `GET /metrics`.
+    /// - Remark: Generated from `#/paths//metrics/get(getMetrics)`.
+    func getMetrics(_ input: Operations.GetMetrics.Input) async throws -> Operations.GetMetrics.Output
     /// This document.
     ///
     /// - Remark: HTTP `GET /openapi.json`.
@@ -2725,6 +2732,15 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//health/ready/get(getReadiness)`.
     public func getReadiness(headers: Operations.GetReadiness.Input.Headers = .init()) async throws -> Operations.GetReadiness.Output {
         try await getReadiness(Operations.GetReadiness.Input(headers: headers))
+    }
+    /// Metrics in the Prometheus text format.
+    ///
+    /// The server's metrics (requests per route template and status class, the database pool, the job queue, webhook deliveries, caches, refusals, sign-ins) in the Prometheus text exposition format 0.0.4; no label carries a tenant or user id. On the main listener only when `TENANTRY_METRICS_TOKEN` is set, and only with that token; otherwise 404. The separate metrics listener (`TENANTRY_METRICS_ADDRESS`) serves the same without a token.
+    ///
+    /// - Remark: HTTP `GET /metrics`.
+    /// - Remark: Generated from `#/paths//metrics/get(getMetrics)`.
+    public func getMetrics(headers: Operations.GetMetrics.Input.Headers = .init()) async throws -> Operations.GetMetrics.Output {
+        try await getMetrics(Operations.GetMetrics.Input(headers: headers))
     }
     /// This document.
     ///

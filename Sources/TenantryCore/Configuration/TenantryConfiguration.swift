@@ -113,6 +113,50 @@ public struct TenantryConfiguration: Sendable, Equatable {
     /// 503, and the listener closing (`TENANTRY_SHUTDOWN_DELAY`, 0 to 300, default 0): time for
     /// a load balancer to see the node leave before its connections are refused.
     public var shutdownDelay: Double = 0
+    /// Where the separate metrics listener serves `GET /metrics` without a token
+    /// (`TENANTRY_METRICS_ADDRESS`, `host:port`, e.g. `0.0.0.0:9464`); `nil` (the default): no
+    /// such listener.
+    public var metricsAddress: ListenAddress?
+    /// The bearer token that `GET /metrics` on the main listener demands
+    /// (`TENANTRY_METRICS_TOKEN`, at least 32 characters); `nil` (the default): that route
+    /// answers 404. Never logged.
+    public var metricsToken: String?
+
+    /// A host and a TCP port to listen on.
+    public struct ListenAddress: Sendable, Equatable {
+        /// The host name or IP address (an IPv6 address without brackets).
+        public var host: String
+        /// The port (0: any free port).
+        public var port: Int
+
+        /// Creates an address.
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        /// Parses `host:port` or `[v6]:port`; `nil` when it is neither.
+        public init?(parsing text: String) {
+            let host: Substring
+            let port: Substring
+            if text.hasPrefix("[") {
+                guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
+                    return nil
+                }
+                host = text[text.index(after: text.startIndex)..<close]
+                port = text[text.index(close, offsetBy: 2)...]
+            } else {
+                guard let colon = text.lastIndex(of: ":") else { return nil }
+                host = text[..<colon]
+                port = text[text.index(after: colon)...]
+                if host.contains(":") { return nil }
+            }
+            guard !host.isEmpty, host.allSatisfy({ !$0.isWhitespace && $0 != "/" }),
+                let number = Int(port), (0...65_535).contains(number)
+            else { return nil }
+            self.init(host: String(host), port: number)
+        }
+    }
 
     /// Whether `text` is an IPv4 address, an IPv6 address, or either with a port (`a.b.c.d:port`,
     /// `[v6]:port`); the DNS adapter parses it again when it is used.
@@ -375,6 +419,24 @@ public struct TenantryConfiguration: Sendable, Equatable {
                     "Give an IP address with an optional port, e.g. 127.0.0.1:5353 or [::1]:53.")
             }
         }
+        if let address = text(nil, "TENANTRY_METRICS_ADDRESS") {
+            if let parsed = ListenAddress(parsing: address) {
+                configuration.metricsAddress = parsed
+            } else {
+                validator.add(
+                    "TENANTRY_METRICS_ADDRESS", "invalid_format",
+                    "Give a host and a port, e.g. 0.0.0.0:9464, 127.0.0.1:9464 or [::1]:9464.")
+            }
+        }
+        if let token = text(nil, "TENANTRY_METRICS_TOKEN") {
+            if token.utf8.count >= 32 && token.utf8.count <= 512 && token.allSatisfy({ $0.isASCII && !$0.isWhitespace }) {
+                configuration.metricsToken = token
+            } else {
+                validator.add(
+                    "TENANTRY_METRICS_TOKEN", "invalid_format",
+                    "Use 32 to 512 printable ASCII characters without spaces (e.g. the output of openssl rand -hex 32).")
+            }
+        }
         if let url = text(flags.publicURL, "TENANTRY_PUBLIC_URL") {
             if (url.hasPrefix("http://") || url.hasPrefix("https://")) && !url.contains(" ") && url.utf8.count <= 2048 {
                 configuration.publicURL = url
@@ -404,6 +466,12 @@ public struct TenantryConfiguration: Sendable, Equatable {
             } else {
                 validator.add("TENANTRY_LOG_LEVEL", "invalid_value", "Use one of \(levels.joined(separator: ", ")).")
             }
+        }
+        if let metrics = configuration.metricsAddress, metrics.port != 0, metrics.port == configuration.port,
+            metrics.host == configuration.host
+        {
+            validator.add(
+                "TENANTRY_METRICS_ADDRESS", "conflict", "The metrics listener needs another port than the server's.")
         }
         try validator.check()
         return configuration

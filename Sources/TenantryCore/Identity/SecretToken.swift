@@ -16,6 +16,12 @@ public enum SecretToken {
         FastFormatting.hex(SHA256.hash(data: Data(secret.utf8)))
     }
 
+    /// Whether a presented secret is the expected one, compared in time that depends on neither
+    /// their contents nor their lengths: their SHA-256 digests are compared in full.
+    public static func matches(_ presented: String, _ expected: String) -> Bool {
+        SHA256.hash(data: Data(presented.utf8)) == SHA256.hash(data: Data(expected.utf8))
+    }
+
     /// URL-safe base64 without padding.
     public static func base64URL(_ bytes: some Sequence<UInt8>) -> String {
         Data(bytes).base64EncodedString()

@@ -38,10 +38,11 @@ public final class APIRouter: HTTPResponderBuilder {
         let router = Router(context: AppRequestContext.self)
         var accessLogger = logger
         accessLogger[metadataKey: "component"] = "access"
+        let requestMetrics = HTTPRequestMetrics(metrics: environment.metrics)
         router.add(
-            middleware: RequestLifecycleMiddleware(maxBodySize: configuration.maxBodySize, accessLogger: accessLogger) {
-                table.value
-            }
+            middleware: RequestLifecycleMiddleware(
+                maxBodySize: configuration.maxBodySize, accessLogger: accessLogger, requestMetrics: requestMetrics
+            ) { table.value }
         )
         HealthController(
             engine: database.engine.rawValue, readinessTimeout: .milliseconds(Int(configuration.readinessTimeout * 1000)),
@@ -49,17 +50,18 @@ public final class APIRouter: HTTPResponderBuilder {
         ) { try await database.checkReadiness() }
         .register(on: router)
         OpenAPIController().register(on: router)
+        MetricsEndpoint(metrics: environment.metrics, token: configuration.metricsToken).register(on: router)
 
         WellKnownController(authority: environment.authority, publicURL: environment.publicURL).register(on: router)
         let api = router.group("/api/v1")
         let idempotency = IdempotencyGuard(database: store, masterKey: environment.masterKey, settings: idempotency)
         // The routes anyone may call are limited per client IP, then take `Idempotency-Key`.
-        let publicRoutes = api.group().add(middleware: ClientRateLimitMiddleware(traffic: traffic))
+        let publicRoutes = api.group().add(middleware: ClientRateLimitMiddleware(traffic: traffic, metrics: environment.metrics))
             .add(middleware: idempotency.middleware)
         let auth = AuthController(
             signUp: useCases.signUp, signIn: useCases.signIn, refresh: useCases.refresh, sessions: useCases.sessions,
             recovery: useCases.recovery, multiFactor: useCases.multiFactor,
-            usage: traffic.meter,
+            usage: traffic.meter, metrics: environment.metrics,
             secureCookies: !configuration.resolvedPublicURL.hasPrefix("http://")
         )
         auth.registerPublicRoutes(on: publicRoutes)
@@ -99,7 +101,7 @@ public final class APIRouter: HTTPResponderBuilder {
                     middleware: TenantAuthenticationMiddleware(authentication: authentication, access: environment.caches.access)
                 )
                 .group(context: TenantRequestContext.self)
-                .add(middleware: TenantTrafficMiddleware(traffic: traffic)),
+                .add(middleware: TenantTrafficMiddleware(traffic: traffic, metrics: environment.metrics)),
             prefix: "/api/v1",
             table: accessTable,
             entitlements: environment.caches.entitlements,
@@ -113,7 +115,9 @@ public final class APIRouter: HTTPResponderBuilder {
         WebhookMessagesController(service: useCases.webhookMessages).register(on: tenantRoutes)
         // Inbound webhooks carry no bearer and no Idempotency-Key (their message id dedupes).
         WebhookSourcesController(service: useCases.webhookSources, publicURL: configuration.resolvedPublicURL)
-            .register(on: tenantRoutes, receiving: api.group().add(middleware: ClientRateLimitMiddleware(traffic: traffic)))
+            .register(
+                on: tenantRoutes,
+                receiving: api.group().add(middleware: ClientRateLimitMiddleware(traffic: traffic, metrics: environment.metrics)))
         InvitationsController(service: useCases.invitations, authentication: authentication)
             .register(on: tenantRoutes, public: publicRoutes)
         TenantController(service: useCases.tenants, policy: environment.policy).register(on: tenantRoutes)

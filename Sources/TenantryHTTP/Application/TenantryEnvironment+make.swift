@@ -9,11 +9,12 @@ public import TenantryStorage
 extension TenantryEnvironment {
     /// Builds the environment for a configuration over an opened database, part by part
     /// (resolving the master key); ``prepare()`` then loads the signing keys once the database
-    /// client runs.
+    /// client runs. `metrics` gets the database pool's and the caches' figures.
     public static func make(
         configuration: TenantryConfiguration,
         database: any DatabaseClient,
         limits: AttemptLimits = AttemptLimits(),
+        metrics: TenantryMetrics = TenantryMetrics(),
         logger: Logger
     ) throws -> TenantryEnvironment {
         let masterKey = try MasterKeySource.resolve(configuration: configuration)
@@ -42,6 +43,7 @@ extension TenantryEnvironment {
                     ])
             }
         }
+        metrics.follow(database.pool)
         let changes = ChangeBus()
         let store = SQLDataStore(database, changes: changes)
         return TenantryEnvironment(
@@ -59,6 +61,7 @@ extension TenantryEnvironment {
             // The process-wide HTTP client: it lives as long as the process, no shutdown needed.
             openID: HTTPOpenIDConnectClient(httpClient: HTTPClient.shared),
             txtRecords: DNSTXTResolver(configuration: dns),
+            metrics: metrics,
             logger: logger
         )
     }

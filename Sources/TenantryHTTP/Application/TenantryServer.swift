@@ -28,10 +28,15 @@ public enum TenantryServer {
     /// On SIGTERM or SIGINT, readiness turns to 503 at once; the listener closes
     /// `shutdownDelay` later and in-flight requests get `shutdownTimeout` to finish. A worker
     /// finishes the job it holds and claims no other.
+    ///
+    /// `metrics` is the process's registry (the caller may also hand it to swift-metrics'
+    /// global system); with ``TenantryConfiguration/metricsAddress`` set, a separate listener
+    /// serves it, in every mode.
     public static func run(
         configuration: TenantryConfiguration,
         logger: Logger,
         mode: Mode = .all,
+        metrics: TenantryMetrics = TenantryMetrics(),
         workers: (TenantryEnvironment, UsageMeter) throws -> [any Service] = { _, _ in [] }
     ) async throws {
         let database = try await DatabaseBootstrap.open(
@@ -46,7 +51,8 @@ public enum TenantryServer {
             logger.warning("usage metering is off: usage is not recorded and monthly API-call allowances are not enforced")
         }
         do {
-            environment = try TenantryEnvironment.make(configuration: configuration, database: database, logger: logger)
+            environment = try TenantryEnvironment.make(
+                configuration: configuration, database: database, metrics: metrics, logger: logger)
             // On PostgreSQL the rate limits are shared by every node unless turned off; SQLite
             // serves one node.
             let sharedLimits =
@@ -84,6 +90,19 @@ public enum TenantryServer {
                     serviceName: "drain"),
             ]
         }
+        var observability: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(
+                service: GatedService(
+                    gate: gate,
+                    service: JobBacklogMetrics(database: database, metrics: metrics).service(logger: logger)),
+                serviceName: "job-metrics")
+        ]
+        if let address = configuration.metricsAddress {
+            observability.append(
+                .init(
+                    service: MetricsListener(host: address.host, port: address.port, metrics: metrics, logger: logger),
+                    serviceName: "metrics"))
+        }
         var groupConfiguration = ServiceGroupConfiguration(
             // Shut down in reverse: readiness turns 503 first, then HTTP and the workers stop
             // counting before the meter's last flush.
@@ -102,7 +121,7 @@ public enum TenantryServer {
                         service: GatedService(
                             gate: gate, service: environment.maintenance(notices: database as? PostgresDatabaseClient)),
                         serviceName: "identity")
-                ] + front,
+                ] + observability + front,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

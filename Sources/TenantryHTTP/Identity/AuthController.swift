@@ -16,6 +16,8 @@ struct AuthController: Sendable {
     let multiFactor: MultiFactorService
     /// Counts successful sign-ins per tenant.
     let usage: UsageMeter
+    /// Counts sign-in attempts by method and outcome.
+    let metrics: TenantryMetrics
     /// Whether cookies get the `Secure` attribute (always, except on a plain-http public URL).
     let secureCookies: Bool
 
@@ -26,23 +28,30 @@ struct AuthController: Sendable {
 
     func registerPublicRoutes(on group: RouterGroup<AppRequestContext>) {
         group.post("/auth/register") { request, context in try await register(request, context) }
-        group.post("/auth/login") { request, context in try await login(request, context) }
+        group.post("/auth/login") { request, context in
+            try await counted(.password) { _ in try await login(request, context) }
+        }
         group.post("/auth/mfa/verify") { request, context in
-            let body = try await request.decodeJSON(as: SecondStepRequest.self, context: context)
-            let result = try await multiFactor.verifySignIn(
-                token: body.mfaToken, code: try body.requiredCode(), origin: context.origin(of: request))
-            return try signedIn(result, cookie: body.refreshTokenDelivery == .cookie, request: request, context: context)
+            try await counted(.mfa) { _ in
+                let body = try await request.decodeJSON(as: SecondStepRequest.self, context: context)
+                let result = try await multiFactor.verifySignIn(
+                    token: body.mfaToken, code: try body.requiredCode(), origin: context.origin(of: request))
+                return try signedIn(result, cookie: body.refreshTokenDelivery == .cookie, request: request, context: context)
+            }
         }
         group.post("/auth/mfa/enrol") { request, context in
             let body = try await request.decodeJSON(as: SecondStepRequest.self, context: context)
             return EnrolmentResponse(try await multiFactor.beginSignInEnrolment(token: body.mfaToken))
         }
         group.post("/auth/mfa/enrol/confirm") { request, context in
-            let body = try await request.decodeJSON(as: SecondStepRequest.self, context: context)
-            let (result, codes) = try await multiFactor.confirmSignInEnrolment(
-                token: body.mfaToken, code: try body.requiredCode(), origin: context.origin(of: request))
-            return try signedIn(
-                result, cookie: body.refreshTokenDelivery == .cookie, request: request, context: context, recoveryCodes: codes)
+            try await counted(.mfa) { _ in
+                let body = try await request.decodeJSON(as: SecondStepRequest.self, context: context)
+                let (result, codes) = try await multiFactor.confirmSignInEnrolment(
+                    token: body.mfaToken, code: try body.requiredCode(), origin: context.origin(of: request))
+                return try signedIn(
+                    result, cookie: body.refreshTokenDelivery == .cookie, request: request, context: context,
+                    recoveryCodes: codes)
+            }
         }
         group.post("/auth/refresh") { request, context in try await rotate(request, context) }
         group.post("/auth/verify-email") { request, context in
@@ -159,6 +168,23 @@ struct AuthController: Sendable {
             var encoded = try SecondStepResponse(step).response(from: request, context: context)
             encoded.status = .accepted
             return encoded
+        }
+    }
+
+    /// Runs one sign-in step and counts what came of it under `method` (which the step may
+    /// change once it knows): an answer of 202 asks for a second factor, any other answer signed
+    /// in; a thrown `rate_limited` was throttled, any other error failed.
+    func counted(
+        _ method: TenantryMetrics.SignInMethod, _ step: (inout TenantryMetrics.SignInMethod) async throws -> Response
+    ) async throws -> Response {
+        var method = method
+        do {
+            let response = try await step(&method)
+            metrics.signIn(method, response.status == .accepted ? .mfaRequired : .success)
+            return response
+        } catch {
+            metrics.signIn(method, (error as? TenantryError)?.code == .rateLimited ? .throttled : .failure)
+            throw error
         }
     }
 

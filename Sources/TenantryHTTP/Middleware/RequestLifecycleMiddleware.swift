@@ -6,19 +6,25 @@ import TenantryCore
 
 /// The outermost middleware, wrapped around every route and the not-found responder:
 /// assigns the request id, enforces the body size limit, turns every error into a
-/// problem+json response, adds the security headers, and writes one access log line.
+/// problem+json response, adds the security headers, counts the request in the metrics, and
+/// writes one access log line.
 public struct RequestLifecycleMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
 
     let maxBodySize: Int
     let routes: @Sendable () -> RouteTable
     let accessLogger: Logger
+    let requestMetrics: HTTPRequestMetrics
 
     /// Creates the middleware. `routes` is read lazily because the table is complete only
     /// after all routes are registered.
-    public init(maxBodySize: Int, accessLogger: Logger, routes: @escaping @Sendable () -> RouteTable) {
+    public init(
+        maxBodySize: Int, accessLogger: Logger, requestMetrics: HTTPRequestMetrics,
+        routes: @escaping @Sendable () -> RouteTable
+    ) {
         self.maxBodySize = maxBodySize
         self.accessLogger = accessLogger
+        self.requestMetrics = requestMetrics
         self.routes = routes
     }
 
@@ -28,6 +34,7 @@ public struct RequestLifecycleMiddleware: RouterMiddleware {
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         let started = ContinuousClock.now
+        requestMetrics.started()
         var context = context
         context.maxUploadSize = maxBodySize
         let offeredID = request.headers[.xRequestID]
@@ -56,10 +63,13 @@ public struct RequestLifecycleMiddleware: RouterMiddleware {
         response.headers[.xRequestID] = context.requestID
 
         let elapsed = ContinuousClock.now - started
+        // The router's not-found responder names itself `NotFound`; a matched route is a template.
+        let route = context.endpointPath.flatMap { $0.hasPrefix("/") ? $0 : nil }
+        requestMetrics.finished(route: route, method: request.method, status: response.status.code, duration: elapsed)
         var metadata: Logger.Metadata = [
             "request_id": .string(context.requestID),
             "method": .string(request.method.rawValue),
-            "route": .string(context.endpointPath ?? "unmatched"),
+            "route": .string(route ?? "unmatched"),
             "path": .string(request.uri.path),
             "status": .stringConvertible(response.status.code),
             "duration_ms": .string(FastFormatting.decimal(elapsed.milliseconds, fractionDigits: 3)),

@@ -112,25 +112,28 @@ struct SingleSignOnController: Sendable {
             return response
         }
         group.post("/auth/sso/exchange") { request, context in
-            let body = try await request.decodeJSON(as: SSOExchangeRequest.self, context: context)
-            let (signUp, tenantSlug) = try body.tenant()
-            let cookie = body.refreshTokenDelivery == .cookie
-            if let exchanged = try await social.exchange(
-                code: body.code, signUp: signUp, tenantSlug: tenantSlug, origin: context.origin(of: request))
-            {
-                switch exchanged.outcome {
-                case .signedIn(let result):
-                    var response = try auth.signedIn(result, cookie: cookie, request: request, context: context)
-                    if exchanged.signedUp { response.status = .created }
-                    return response
-                case .secondStep(let step):
-                    var response = try SecondStepResponse(step).response(from: request, context: context)
-                    response.status = .accepted
-                    return response
+            try await auth.counted(.sso) { method in
+                let body = try await request.decodeJSON(as: SSOExchangeRequest.self, context: context)
+                let (signUp, tenantSlug) = try body.tenant()
+                let cookie = body.refreshTokenDelivery == .cookie
+                if let exchanged = try await social.exchange(
+                    code: body.code, signUp: signUp, tenantSlug: tenantSlug, origin: context.origin(of: request))
+                {
+                    method = .social
+                    switch exchanged.outcome {
+                    case .signedIn(let result):
+                        var response = try auth.signedIn(result, cookie: cookie, request: request, context: context)
+                        if exchanged.signedUp { response.status = .created }
+                        return response
+                    case .secondStep(let step):
+                        var response = try SecondStepResponse(step).response(from: request, context: context)
+                        response.status = .accepted
+                        return response
+                    }
                 }
+                let result = try await service.exchange(code: body.code, origin: context.origin(of: request))
+                return try auth.signedIn(result, cookie: cookie, request: request, context: context)
             }
-            let result = try await service.exchange(code: body.code, origin: context.origin(of: request))
-            return try auth.signedIn(result, cookie: cookie, request: request, context: context)
         }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 public import Hummingbird
-import TenantryApplication
+public import TenantryApplication
 import TenantryCore
 
 /// Applies the tenant's and the API key's rate limits and the monthly API-call allowance to
@@ -10,10 +10,12 @@ import TenantryCore
 public struct TenantTrafficMiddleware: RouterMiddleware {
     public typealias Context = TenantRequestContext
     let traffic: TrafficControl
+    let metrics: TenantryMetrics
 
-    /// Creates the middleware.
-    public init(traffic: TrafficControl) {
+    /// Creates the middleware; refusals are counted in `metrics`.
+    public init(traffic: TrafficControl, metrics: TenantryMetrics) {
         self.traffic = traffic
+        self.metrics = metrics
     }
 
     public func handle(
@@ -32,12 +34,13 @@ public struct TenantTrafficMiddleware: RouterMiddleware {
             if case .apiKey(let keyID, _) = access.principal, let perMinute = access.keyRequestsPerMinute {
                 checks.append(RateLimitCheck(.apiKey(keyID), RateLimitPolicy(quota: perMinute)))
             }
-            await headers.acquire(checks, from: traffic.limiter)
+            await headers.acquire(checks, from: traffic.limiter, metrics: metrics)
         }
         return try await headers.enforce(annotations: context.base.annotations) {
             if let exhausted = try await traffic.meter.recordRequest(
                 in: access.tenantID, by: access.userID, monthlyAllowance: allowances.apiCallsPerMonth)
             {
+                metrics.quotaRefusals.increment()
                 throw QuotaRefusal.error(exhausted)
             }
             return try await next(request, context)
@@ -50,10 +53,12 @@ public struct TenantTrafficMiddleware: RouterMiddleware {
 public struct ClientRateLimitMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
     let traffic: TrafficControl
+    let metrics: TenantryMetrics
 
-    /// Creates the middleware.
-    public init(traffic: TrafficControl) {
+    /// Creates the middleware; refusals are counted in `metrics`.
+    public init(traffic: TrafficControl, metrics: TenantryMetrics) {
         self.traffic = traffic
+        self.metrics = metrics
     }
 
     public func handle(
@@ -64,17 +69,20 @@ public struct ClientRateLimitMiddleware: RouterMiddleware {
         guard traffic.rateLimitsEnabled else { return try await next(request, context) }
         var headers = RateLimitHeaders()
         await headers.acquire(
-            [RateLimitCheck(.clientIP(context.clientIP ?? "unknown"), traffic.clientIPPolicy)], from: traffic.limiter)
+            [RateLimitCheck(.clientIP(context.clientIP ?? "unknown"), traffic.clientIPPolicy)], from: traffic.limiter,
+            metrics: metrics)
         return try await headers.enforce(annotations: context.annotations) { try await next(request, context) }
     }
 }
 
 extension RateLimitHeaders {
-    /// Decides the request under all of its limits at once and records each decision.
-    mutating func acquire(_ checks: [RateLimitCheck], from limiter: any RateLimiter) async {
+    /// Decides the request under all of its limits at once and records each decision; each
+    /// refusing policy is counted in `metrics`.
+    mutating func acquire(_ checks: [RateLimitCheck], from limiter: any RateLimiter, metrics: TenantryMetrics) async {
         guard !checks.isEmpty else { return }
         for (check, decision) in zip(checks, await limiter.acquire(checks)) {
             add(check.key.policyName, check.policy, decision)
+            if !decision.allowed { metrics.rateLimitRefused(check.key.metricsPolicy) }
         }
     }
 
@@ -90,6 +98,17 @@ extension RateLimitHeaders {
         } catch {
             if !isEmpty { annotations.rateLimitHeaders = self }
             throw error
+        }
+    }
+}
+
+extension RateLimitKey {
+    /// The policy label of a refusal by this key.
+    var metricsPolicy: TenantryMetrics.RateLimitPolicy {
+        switch self {
+        case .tenant: .tenant
+        case .apiKey: .apiKey
+        case .clientIP: .ip
         }
     }
 }

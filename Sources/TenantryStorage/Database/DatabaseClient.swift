@@ -13,6 +13,8 @@ public protocol DatabaseClient: Service {
     var engine: DatabaseEngine { get }
     /// Where the data lives, without credentials.
     var location: DatabaseLocation { get }
+    /// How busy the client's connections are (for metrics).
+    var pool: DatabasePoolActivity { get }
 
     /// Runs `body` in one transaction scoped to `tenantID`: on PostgreSQL, row-level security
     /// shows and accepts only that tenant's rows. Errors thrown by `body` propagate unchanged;
@@ -154,6 +156,8 @@ public struct GlobalScope: GlobalTransaction {
     public var userTokens: SQLUserTokenRepository { SQLUserTokenRepository(sql: sql) }
     /// The durable job queue.
     public var jobs: SQLJobRepository { SQLJobRepository(sql: sql) }
+    /// What waits in the job queue, for metrics.
+    public var jobBacklog: SQLJobBacklog { SQLJobBacklog(sql: sql) }
     /// Audit events of the platform itself (no tenant).
     public var platformAuditEvents: SQLPlatformAuditEventRepository { SQLPlatformAuditEventRepository(sql: sql) }
     /// Which tenants a user belongs to.

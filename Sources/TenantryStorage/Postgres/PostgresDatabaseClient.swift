@@ -15,6 +15,7 @@ public final class PostgresDatabaseClient: DatabaseClient, NoticeListener {
 
     private let client: PostgresClient
     private let logger: Logger
+    public let pool = DatabasePoolActivity()
 
     /// Creates the pool; connections open lazily once ``run()`` is running.
     public init(endpoint: DatabaseLocation.PostgresEndpoint, poolSize: Int, logger: Logger) {
@@ -34,6 +35,19 @@ public final class PostgresDatabaseClient: DatabaseClient, NoticeListener {
         self.logger = logger
     }
 
+    /// Runs `body` on a pooled connection, counted in ``pool`` (the notice listeners' long-held
+    /// connections are not).
+    private func withPooledConnection<Result: Sendable>(
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        var wait = pool.beginWait()
+        defer { pool.end(wait) }
+        return try await client.withConnection { connection in
+            pool.acquired(&wait)
+            return try await body(connection)
+        }
+    }
+
     /// Runs the pool until graceful shutdown.
     public func run() async {
         await client.run()
@@ -44,12 +58,14 @@ public final class PostgresDatabaseClient: DatabaseClient, NoticeListener {
         _ body: (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
         do {
-            return try await client.withTransaction(logger: logger) { connection in
-                let sql = connection.sql(queryLogLevel: nil)
-                for (name, value) in settings {
-                    try await sql.raw("SELECT set_config(\(bind: name), \(bind: value), true)").run()
+            return try await withPooledConnection { connection in
+                try await connection.withTransaction(logger: logger) { connection in
+                    let sql = connection.sql(queryLogLevel: nil)
+                    for (name, value) in settings {
+                        try await sql.raw("SELECT set_config(\(bind: name), \(bind: value), true)").run()
+                    }
+                    return try await body(sql)
                 }
-                return try await body(sql)
             }
         } catch let error as PostgresTransactionError {
             if let closureError = error.closureError {
@@ -75,7 +91,7 @@ public final class PostgresDatabaseClient: DatabaseClient, NoticeListener {
         _ body: (TenantReadScope) async throws -> Result
     ) async throws -> Result {
         do {
-            return try await client.withConnection { connection in
+            return try await withPooledConnection { connection in
                 try await body(TenantReadScope(tenantID: tenantID, backend: .postgres(connection, logger)))
             }
         } catch {
@@ -97,7 +113,7 @@ public final class PostgresDatabaseClient: DatabaseClient, NoticeListener {
 
     public func readGlobal<Result: Sendable>(_ body: (GlobalScope) async throws -> Result) async throws -> Result {
         do {
-            return try await client.withConnection { connection in
+            return try await withPooledConnection { connection in
                 try await body(GlobalScope(sql: connection.sql(queryLogLevel: nil)))
             }
         } catch {
@@ -110,7 +126,7 @@ public final class PostgresDatabaseClient: DatabaseClient, NoticeListener {
     public func withUnscopedConnection<Result: Sendable>(
         _ body: (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
-        try await client.withConnection { connection in
+        try await withPooledConnection { connection in
             try await body(connection.sql(queryLogLevel: nil))
         }
     }
@@ -159,7 +175,7 @@ public final class PostgresDatabaseClient: DatabaseClient, NoticeListener {
 
     public func checkReadiness() async throws {
         do {
-            try await client.withConnection { connection in
+            try await withPooledConnection { connection in
                 _ = try await connection.sql(queryLogLevel: nil)
                     .raw("SELECT count(*) AS n FROM tenantry_migrations").first()
             }
@@ -170,7 +186,7 @@ public final class PostgresDatabaseClient: DatabaseClient, NoticeListener {
 
     public func appliedMigrations() async throws -> [AppliedMigration] {
         do {
-            return try await client.withConnection { connection in
+            return try await withPooledConnection { connection in
                 try await MigrationRunner.readApplied(connection.sql(queryLogLevel: nil))
             }
         } catch {
@@ -181,7 +197,7 @@ public final class PostgresDatabaseClient: DatabaseClient, NoticeListener {
     /// Refuses a runtime role that could defeat row-level security: a superuser, a role with
     /// BYPASSRLS, or one that owns (or inherits the owner of) any table in the schema.
     public func verifyRuntimeRole() async throws {
-        let row = try await client.withConnection { connection in
+        let row = try await withPooledConnection { connection in
             try await connection.sql(queryLogLevel: nil).raw(
                 """
                 SELECT r.rolname AS name, r.rolsuper AS superuser, r.rolbypassrls AS bypass,

@@ -18,6 +18,7 @@ public final class SQLiteDatabaseClient: DatabaseClient {
     private let lock = AsyncLock()
     private let closed = Mutex(false)
     private let logger: Logger
+    public let pool = DatabasePoolActivity()
 
     private init(location: DatabaseLocation, connection: SQLiteConnection, logger: Logger) {
         self.location = location
@@ -93,9 +94,19 @@ public final class SQLiteDatabaseClient: DatabaseClient {
         try await close()
     }
 
+    /// Runs `body` holding the connection's lock, counted in ``pool`` as a held connection.
+    private func holdingConnection<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        var wait = pool.beginWait()
+        defer { pool.end(wait) }
+        return try await lock.withLock {
+            pool.acquired(&wait)
+            return try await body()
+        }
+    }
+
     /// Runs `body` inside one `BEGIN IMMEDIATE` transaction while holding the lock.
     func transaction<Result: Sendable>(_ body: (any SQLDatabase) async throws -> Result) async throws -> Result {
-        try await lock.withLock {
+        try await holdingConnection {
             let sql = self.sql
             do {
                 try await sql.raw("BEGIN IMMEDIATE").run()
@@ -132,7 +143,7 @@ public final class SQLiteDatabaseClient: DatabaseClient {
         _ tenantID: TenantID,
         _ body: (TenantReadScope) async throws -> Result
     ) async throws -> Result {
-        try await lock.withLock {
+        try await holdingConnection {
             do {
                 return try await body(TenantReadScope(tenantID: tenantID, backend: .sql(sql)))
             } catch {
@@ -142,7 +153,7 @@ public final class SQLiteDatabaseClient: DatabaseClient {
     }
 
     public func readGlobal<Result: Sendable>(_ body: (GlobalScope) async throws -> Result) async throws -> Result {
-        try await lock.withLock {
+        try await holdingConnection {
             do {
                 return try await body(GlobalScope(sql: sql))
             } catch {
@@ -152,7 +163,7 @@ public final class SQLiteDatabaseClient: DatabaseClient {
     }
 
     public func checkReadiness() async throws {
-        try await lock.withLock {
+        try await holdingConnection {
             do {
                 _ = try await sql.raw("SELECT count(*) AS n FROM tenantry_migrations").first()
             } catch {
