@@ -11,7 +11,8 @@ public import TenantryStorage
 /// `TENANTRY_RATE_LIMIT_SYNC_INTERVAL` merges what it admitted into the shared arrival times in
 /// PostgreSQL (``RateLimitBucketStore``) and takes in what the other nodes admitted. A key this
 /// node has not seen lately is read from the shared state before its first decision, so a new
-/// node does not hand out a fresh burst.
+/// node does not hand out a fresh burst. A request that leaves less than a tenth of a quota
+/// starts a merge at once, so near a limit the nodes see each other within a round trip.
 ///
 /// The error is bounded: a node misses at most the other nodes' admissions of one interval plus
 /// a merge's round trip. With `n` nodes and a limit of `r` requests a second, a window can admit
@@ -32,6 +33,8 @@ public final class SharedRateLimiter: RateLimiter {
     /// This node's decisions, on the wall clock (shared times must mean the same on every node).
     let local: GCRARateLimiter
     private let ledger = Mutex(Ledger())
+    /// Whether a merge started by a request near its limit is under way.
+    private let merging = Atomic<Bool>(false)
     private let store: RateLimitBucketStore
     private let clock: @Sendable () -> Double
     private let logger: Logger
@@ -68,8 +71,25 @@ public final class SharedRateLimiter: RateLimiter {
             ledger.withLock { ledger in
                 for check in checks { ledger.pending[check.key, default: 0] += check.policy.interval }
             }
+            // Close to a limit, the other nodes' last interval matters: merge now rather than
+            // at the next tick, so a quota that runs out is seen everywhere within a round trip.
+            if zip(checks, decisions).contains(where: { $1.remaining * 10 < $0.policy.quota }) { mergeSoon() }
         }
         return decisions
+    }
+
+    /// Starts a merge unless one started this way is under way (a request never waits for it).
+    private func mergeSoon() {
+        guard merging.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return }
+        Task.detached { [self] in
+            defer { merging.store(false, ordering: .releasing) }
+            do {
+                try await synchronize()
+            } catch {
+                logger.warning(
+                    "merging the shared rate limits failed; will retry", metadata: ErrorDiagnostics.metadata(for: error))
+            }
+        }
     }
 
     /// Reads the shared state of `keys`, joining reads already under way for any of them.
