@@ -206,13 +206,22 @@ public final class HTTPOpenIDConnectClient: OpenIDConnectClient {
     func send(_ request: HTTPClientRequest, timeout: Duration, failure: OpenIDError)
         async throws(OpenIDError) -> (status: UInt, body: Data)
     {
-        do {
-            let response = try await httpClient.execute(request, timeout: Self.timeAmount(timeout))
-            let buffer = try await response.body.collect(upTo: configuration.maximumBodySize)
-            return (response.status.code, Data(buffer.readableBytesView))
-        } catch {
-            throw failure
+        // With tracing on, the call is a client span and the provider gets its `traceparent`.
+        let outcome: (status: UInt, body: Data)? = await Traces.outbound(
+            "OpenID Connect \(request.method.rawValue)", method: request.method.rawValue, url: request.url
+        ) { traceHeaders in
+            var request = request
+            for (name, value) in traceHeaders { request.headers.replaceOrAdd(name: name, value: value) }
+            do {
+                let response = try await httpClient.execute(request, timeout: Self.timeAmount(timeout))
+                let buffer = try await response.body.collect(upTo: configuration.maximumBodySize)
+                return (response.status.code, Data(buffer.readableBytesView))
+            } catch {
+                return nil
+            }
         }
+        guard let outcome else { throw failure }
+        return outcome
     }
 
     /// Fetches and reads the key set at `url`.

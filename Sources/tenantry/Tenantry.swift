@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Metrics
+import OTel
 import Prometheus
 import ServiceLifecycle
 import TenantryApplication
@@ -9,6 +10,7 @@ import TenantryCore
 import TenantryHTTP
 import TenantryStorage
 import TenantryWorkers
+import Tracing
 
 @main
 struct Tenantry: AsyncParsableCommand {
@@ -56,6 +58,22 @@ struct DatabaseOptions: ParsableArguments {
 
 /// Resolves the configuration and installs logging; a bad setting ends the process with a
 /// clear message and exit code 64.
+/// The span exporter when tracing is on (OTLP over HTTP/protobuf, set up by the `OTEL_*`
+/// variables), after making its tracer the process's; no service when tracing is off.
+func tracingExporter(_ configuration: TenantryConfiguration, logger: Logger) throws -> [any Service] {
+    guard configuration.tracing else { return [] }
+    var otel = OTel.Configuration.default
+    otel.serviceName = "tenantry"
+    // The exporter's own diagnostics (failed exports) go to our log, in our format.
+    otel.diagnosticLogger = .custom(logger)
+    otel.diagnosticLogLevel = .warning
+    otel.logs.enabled = false
+    otel.metrics.enabled = false
+    let backend = try OTel.makeTracingBackend(configuration: otel)
+    InstrumentationSystem.bootstrap(backend.factory)
+    return [backend.service]
+}
+
 func prepare(_ flags: TenantryConfiguration.Flags) throws -> (TenantryConfiguration, Logger) {
     let configuration: TenantryConfiguration
     do {
@@ -66,7 +84,10 @@ func prepare(_ flags: TenantryConfiguration.Flags) throws -> (TenantryConfigurat
         FileHandle.standardError.write(Data((message + "\n").utf8))
         throw ExitCode(64)
     }
-    LogOutput.bootstrap(format: configuration.logFormat.rawValue, level: configuration.logLevel)
+    // With tracing on, every line logged inside a span carries its `trace_id` and `span_id`.
+    LogOutput.bootstrap(
+        format: configuration.logFormat.rawValue, level: configuration.logLevel,
+        metadataProvider: configuration.tracing ? OTel.makeLoggingMetadataProvider() : nil)
     return (configuration, Logger(label: "tenantry"))
 }
 
@@ -172,8 +193,10 @@ enum BackgroundWork {
             // swift-metrics' global system lands in it too.
             let metrics = TenantryMetrics()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
-            try await TenantryServer.run(configuration: configuration, logger: logger, mode: mode, metrics: metrics) {
-                environment, usage in
+            try await TenantryServer.run(
+                configuration: configuration, logger: logger, mode: mode, metrics: metrics,
+                observability: try tracingExporter(configuration, logger: logger)
+            ) { environment, usage in
                 try services(
                     environment: environment, usage: usage, configuration: configuration, transport: transport, logger: logger)
             }

@@ -198,6 +198,32 @@ struct ConfigurationTests {
         }
     }
 
+    @Test(
+        "tracing is off without OTEL_* variables, on with an OTLP endpoint or exporter, off when disabled; other exporters and protocols are named"
+    )
+    func tracingSwitch() throws {
+        func tracing(_ environment: [String: String]) throws -> Bool {
+            try TenantryConfiguration.resolve(flags: .init(), environment: environment).tracing
+        }
+        let endpoint = ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"]
+        #expect(try !tracing([:]))
+        #expect(try tracing(endpoint))
+        #expect(try tracing(["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://127.0.0.1:4318/v1/traces"]))
+        #expect(try tracing(["OTEL_TRACES_EXPORTER": "otlp"]))
+        #expect(try !tracing(endpoint.merging(["OTEL_SDK_DISABLED": "true"]) { $1 }))
+        #expect(try !tracing(endpoint.merging(["OTEL_TRACES_EXPORTER": "none"]) { $1 }))
+        #expect(try tracing(endpoint.merging(["OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"]) { $1 }))
+        for (variable, bad) in [
+            ("OTEL_TRACES_EXPORTER", "zipkin"), ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+            ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json"), ("OTEL_SDK_DISABLED", "maybe"),
+        ] {
+            let error = #expect(throws: TenantryError.self) {
+                try TenantryConfiguration.resolve(flags: .init(), environment: [variable: bad])
+            }
+            #expect(error?.fieldErrors.map(\.field) == [variable], "\(bad)")
+        }
+    }
+
     @Test("TENANTRY_METRICS_ADDRESS and TENANTRY_METRICS_TOKEN: both off by default, each checked and named when bad")
     func metricsExposure() throws {
         let defaults = try TenantryConfiguration.resolve(flags: .init(), environment: [:])

@@ -129,8 +129,7 @@ struct MetricsTests {
 
     @Test("tenantry serve with TENANTRY_METRICS_ADDRESS serves /metrics there without a token, and not on the main listener")
     func separateListener() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tenantry-metrics-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try ServerProcessTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let server = try ServerProcess(
             arguments: ["serve", "--port", "0"],

@@ -94,11 +94,16 @@ public struct WebhookDelivery: Sendable {
             ]
             let clock = ContinuousClock()
             let started = clock.now
-            let result: Result<DeliveryResponse, DeliveryFailure>
-            do {
-                result = .success(try await transport.post(url: delivery.endpoint.url, headers: headers, body: body))
-            } catch {
-                result = .failure(error)
+            // With tracing on, the attempt is a client span and the receiver gets its `traceparent`.
+            let url = delivery.endpoint.url
+            let result: Result<DeliveryResponse, DeliveryFailure> = await Traces.outbound(
+                "webhook POST", method: "POST", url: url.absoluteString
+            ) { traceHeaders in
+                do throws(DeliveryFailure) {
+                    return .success(try await transport.post(url: url, headers: headers + traceHeaders, body: body))
+                } catch {
+                    return .failure(error)
+                }
             }
             let elapsed = started.duration(to: clock.now)
             let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)

@@ -122,6 +122,14 @@ public struct TenantryConfiguration: Sendable, Equatable {
     /// answers 404. Never logged.
     public var metricsToken: String?
 
+    /// Whether spans are exported over OTLP/HTTP (decision 0022). On when `OTEL_TRACES_EXPORTER`
+    /// is `otlp` or an OTLP endpoint is set (`OTEL_EXPORTER_OTLP_ENDPOINT`,
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), unless `OTEL_SDK_DISABLED` is true or
+    /// `OTEL_TRACES_EXPORTER` is `none`. Off by default: no variables, no exporter. The other
+    /// standard `OTEL_*` variables (service name, resource attributes, batch delay, …) are read
+    /// by the exporter itself.
+    public var tracing = false
+
     /// A host and a TCP port to listen on.
     public struct ListenAddress: Sendable, Equatable {
         /// The host name or IP address (an IPv6 address without brackets).
@@ -182,6 +190,40 @@ public struct TenantryConfiguration: Sendable, Equatable {
         case 2: return isIPv4(parts[0]) && isPort(parts[1])
         default: return false
         }
+    }
+
+    /// Reads the `OTEL_*` variables that decide whether spans are exported (see ``tracing``);
+    /// values this server cannot honour (another exporter, another protocol than
+    /// `http/protobuf`) are refused by name.
+    static func resolveTracing(
+        _ configuration: inout TenantryConfiguration, environment: [String: String], validator: inout Validator
+    ) {
+        func value(_ name: String) -> String? {
+            guard let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+        var disabled = false
+        if let raw = value("OTEL_SDK_DISABLED") {
+            switch raw.lowercased() {
+            case "true": disabled = true
+            case "false": disabled = false
+            default: validator.add("OTEL_SDK_DISABLED", "invalid_format", "Use true or false.")
+            }
+        }
+        var exporter: String?
+        if let raw = value("OTEL_TRACES_EXPORTER") {
+            exporter = raw.lowercased()
+            if exporter != "otlp" && exporter != "none" {
+                validator.add("OTEL_TRACES_EXPORTER", "invalid_value", "Use otlp or none.")
+            }
+        }
+        for name in ["OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] {
+            if let raw = value(name), raw != "http/protobuf" {
+                validator.add(name, "invalid_value", "Only http/protobuf is supported.")
+            }
+        }
+        let endpointSet = value("OTEL_EXPORTER_OTLP_ENDPOINT") != nil || value("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != nil
+        configuration.tracing = !disabled && exporter != "none" && (exporter == "otlp" || endpointSet)
     }
 
     /// The embedded SQLite database used when nothing else is configured.
@@ -437,6 +479,7 @@ public struct TenantryConfiguration: Sendable, Equatable {
                     "Use 32 to 512 printable ASCII characters without spaces (e.g. the output of openssl rand -hex 32).")
             }
         }
+        Self.resolveTracing(&configuration, environment: environment, validator: &validator)
         if let url = text(flags.publicURL, "TENANTRY_PUBLIC_URL") {
             if (url.hasPrefix("http://") || url.hasPrefix("https://")) && !url.contains(" ") && url.utf8.count <= 2048 {
                 configuration.publicURL = url

@@ -31,12 +31,14 @@ public enum TenantryServer {
     ///
     /// `metrics` is the process's registry (the caller may also hand it to swift-metrics'
     /// global system); with ``TenantryConfiguration/metricsAddress`` set, a separate listener
-    /// serves it, in every mode.
+    /// serves it, in every mode. `observability` (the span exporter) starts first and stops
+    /// last, so the spans of the shutdown are still sent.
     public static func run(
         configuration: TenantryConfiguration,
         logger: Logger,
         mode: Mode = .all,
         metrics: TenantryMetrics = TenantryMetrics(),
+        observability: [any Service] = [],
         workers: (TenantryEnvironment, UsageMeter) throws -> [any Service] = { _, _ in [] }
     ) async throws {
         let database = try await DatabaseBootstrap.open(
@@ -90,7 +92,7 @@ public enum TenantryServer {
                     serviceName: "drain"),
             ]
         }
-        var observability: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        var monitoring: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(
                 service: GatedService(
                     gate: gate,
@@ -98,15 +100,18 @@ public enum TenantryServer {
                 serviceName: "job-metrics")
         ]
         if let address = configuration.metricsAddress {
-            observability.append(
+            monitoring.append(
                 .init(
                     service: MetricsListener(host: address.host, port: address.port, metrics: metrics, logger: logger),
                     serviceName: "metrics"))
         }
+        let exporters: [ServiceGroupConfiguration.ServiceConfiguration] = observability.map {
+            .init(service: $0, serviceName: "tracing")
+        }
         var groupConfiguration = ServiceGroupConfiguration(
             // Shut down in reverse: readiness turns 503 first, then HTTP and the workers stop
             // counting before the meter's last flush.
-            services: [
+            services: exporters + [
                 .init(service: database, serviceName: "database"),
                 .init(service: GatedService(gate: gate, service: traffic.flushing(logger: logger)), serviceName: "usage"),
             ]
@@ -121,7 +126,7 @@ public enum TenantryServer {
                         service: GatedService(
                             gate: gate, service: environment.maintenance(notices: database as? PostgresDatabaseClient)),
                         serviceName: "identity")
-                ] + observability + front,
+                ] + monitoring + front,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

@@ -3,11 +3,13 @@ public import HTTPTypes
 public import Hummingbird
 public import Logging
 import TenantryCore
+import Tracing
 
 /// The outermost middleware, wrapped around every route and the not-found responder:
 /// assigns the request id, enforces the body size limit, turns every error into a
 /// problem+json response, adds the security headers, counts the request in the metrics, and
-/// writes one access log line.
+/// writes one access log line. With tracing on, the request runs in a server span (its parent
+/// from a W3C `traceparent` header when the client sent one), named by method and route template.
 public struct RequestLifecycleMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
 
@@ -15,6 +17,8 @@ public struct RequestLifecycleMiddleware: RouterMiddleware {
     let routes: @Sendable () -> RouteTable
     let accessLogger: Logger
     let requestMetrics: HTTPRequestMetrics
+    /// Whether a tracer is installed; without one, no span is started at all.
+    let tracing: Bool
 
     /// Creates the middleware. `routes` is read lazily because the table is complete only
     /// after all routes are registered.
@@ -26,11 +30,26 @@ public struct RequestLifecycleMiddleware: RouterMiddleware {
         self.accessLogger = accessLogger
         self.requestMetrics = requestMetrics
         self.routes = routes
+        self.tracing = Traces.enabled
     }
 
     public func handle(
         _ request: Request,
         context: AppRequestContext,
+        next: (Request, AppRequestContext) async throws -> Response
+    ) async throws -> Response {
+        guard tracing else { return try await respond(request, context: context, span: nil, next: next) }
+        return try await withSpan(
+            request.method.rawValue, context: RequestTracing.parent(of: request), ofKind: .server
+        ) { span in
+            try await respond(request, context: context, span: span, next: next)
+        }
+    }
+
+    private func respond(
+        _ request: Request,
+        context: AppRequestContext,
+        span: (any Span)?,
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         let started = ContinuousClock.now
@@ -66,6 +85,11 @@ public struct RequestLifecycleMiddleware: RouterMiddleware {
         // The router's not-found responder names itself `NotFound`; a matched route is a template.
         let route = context.endpointPath.flatMap { $0.hasPrefix("/") ? $0 : nil }
         requestMetrics.finished(route: route, method: request.method, status: response.status.code, duration: elapsed)
+        if let span {
+            RequestTracing.describe(
+                span, method: request.method, route: route, path: request.uri.path, status: response.status.code,
+                tenantID: context.annotations.tenantID)
+        }
         var metadata: Logger.Metadata = [
             "request_id": .string(context.requestID),
             "method": .string(request.method.rawValue),

@@ -13,7 +13,8 @@ import TenantryCore
 /// standard output, one whole line per write, so concurrent requests never interleave.
 public enum LogOutput {
     /// Installs the log handlers for the process. Call once, before anything logs.
-    public static func bootstrap(format: String, level: String) {
+    /// `metadataProvider` adds fields to every line (the current span's ids, with tracing on).
+    public static func bootstrap(format: String, level: String, metadataProvider: Logger.MetadataProvider? = nil) {
         let useJSON: Bool
         switch format {
         case "json": useJSON = true
@@ -21,11 +22,13 @@ public enum LogOutput {
         default: useJSON = isatty(STDOUT_FILENO) == 0
         }
         let logLevel = Logger.Level(rawValue: level) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = LineLogHandler(label: label, format: useJSON ? .json : .text)
-            handler.logLevel = logLevel
-            return handler
-        }
+        LoggingSystem.bootstrap(
+            { label, provider in
+                var handler = LineLogHandler(label: label, format: useJSON ? .json : .text)
+                handler.logLevel = logLevel
+                handler.metadataProvider = provider
+                return handler
+            }, metadataProvider: metadataProvider)
     }
 }
 
@@ -63,6 +66,8 @@ public struct LineLogHandler: LogHandler {
 
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
+    /// Adds fields from the task's context (the current span's ids) to every line.
+    public var metadataProvider: Logger.MetadataProvider?
     let label: String
     let format: Format
 
@@ -78,7 +83,10 @@ public struct LineLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        let fields = event.merged(with: metadata)
+        var fields = event.merged(with: metadata)
+        if let provided = metadataProvider?.get(), !provided.isEmpty {
+            fields.merge(provided) { own, _ in own }
+        }
         switch format {
         case .json:
             var line = "{\"ts\":\"\(Timestamp.now())\",\"level\":\"\(event.level.rawValue)\",\"msg\":"

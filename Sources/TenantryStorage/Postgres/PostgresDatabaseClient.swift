@@ -5,6 +5,7 @@ import PostgresKit
 import PostgresNIO
 public import SQLKit
 public import TenantryCore
+import Tracing
 
 /// The production engine: a pool of connections as the runtime role (which owns no table and
 /// cannot bypass row-level security). ``withTenant(_:_:)`` sets `app.tenant_id` for the length
@@ -16,6 +17,7 @@ public final class PostgresDatabaseClient: DatabaseClient, NoticeListener {
     private let client: PostgresClient
     private let logger: Logger
     public let pool = DatabasePoolActivity()
+    private let tracing = Traces.enabled
 
     /// Creates the pool; connections open lazily once ``run()`` is running.
     public init(endpoint: DatabaseLocation.PostgresEndpoint, poolSize: Int, logger: Logger) {
@@ -36,10 +38,15 @@ public final class PostgresDatabaseClient: DatabaseClient, NoticeListener {
     }
 
     /// Runs `body` on a pooled connection, counted in ``pool`` (the notice listeners' long-held
-    /// connections are not).
+    /// connections are not); with tracing on, in a client span named after `operation`.
     private func withPooledConnection<Result: Sendable>(
-        _ body: (PostgresConnection) async throws -> Result
+        _ operation: String, _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
+        guard tracing else { return try await pooled(body) }
+        return try await DatabaseTracing.span(operation, system: "postgresql") { try await pooled(body) }
+    }
+
+    private func pooled<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         var wait = pool.beginWait()
         defer { pool.end(wait) }
         return try await client.withConnection { connection in
@@ -54,11 +61,12 @@ public final class PostgresDatabaseClient: DatabaseClient, NoticeListener {
     }
 
     private func transaction<Result: Sendable>(
+        _ operation: String,
         settings: [(String, String)],
         _ body: (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
         do {
-            return try await withPooledConnection { connection in
+            return try await withPooledConnection(operation) { connection in
                 try await connection.withTransaction(logger: logger) { connection in
                     let sql = connection.sql(queryLogLevel: nil)
                     for (name, value) in settings {
@@ -81,7 +89,7 @@ public final class PostgresDatabaseClient: DatabaseClient, NoticeListener {
         _ tenantID: TenantID,
         _ body: (TenantScope) async throws -> Result
     ) async throws -> Result {
-        try await transaction(settings: [("app.tenant_id", tenantID.description)]) { sql in
+        try await transaction("withTenant", settings: [("app.tenant_id", tenantID.description)]) { sql in
             try await body(TenantScope(tenantID: tenantID, sql: sql))
         }
     }
@@ -91,7 +99,7 @@ public final class PostgresDatabaseClient: DatabaseClient, NoticeListener {
         _ body: (TenantReadScope) async throws -> Result
     ) async throws -> Result {
         do {
-            return try await withPooledConnection { connection in
+            return try await withPooledConnection("readTenant") { connection in
                 try await body(TenantReadScope(tenantID: tenantID, backend: .postgres(connection, logger)))
             }
         } catch {
@@ -100,20 +108,20 @@ public final class PostgresDatabaseClient: DatabaseClient, NoticeListener {
     }
 
     public func withPlatform<Result: Sendable>(_ body: (PlatformScope) async throws -> Result) async throws -> Result {
-        try await transaction(settings: [("app.scope", "platform")]) { sql in
+        try await transaction("withPlatform", settings: [("app.scope", "platform")]) { sql in
             try await body(PlatformScope(sql: sql))
         }
     }
 
     public func withGlobal<Result: Sendable>(_ body: (GlobalScope) async throws -> Result) async throws -> Result {
-        try await transaction(settings: []) { sql in
+        try await transaction("withGlobal", settings: []) { sql in
             try await body(GlobalScope(sql: sql))
         }
     }
 
     public func readGlobal<Result: Sendable>(_ body: (GlobalScope) async throws -> Result) async throws -> Result {
         do {
-            return try await withPooledConnection { connection in
+            return try await withPooledConnection("readGlobal") { connection in
                 try await body(GlobalScope(sql: connection.sql(queryLogLevel: nil)))
             }
         } catch {
@@ -126,7 +134,7 @@ public final class PostgresDatabaseClient: DatabaseClient, NoticeListener {
     public func withUnscopedConnection<Result: Sendable>(
         _ body: (any SQLDatabase) async throws -> Result
     ) async throws -> Result {
-        try await withPooledConnection { connection in
+        try await withPooledConnection("unscoped") { connection in
             try await body(connection.sql(queryLogLevel: nil))
         }
     }
@@ -175,7 +183,7 @@ public final class PostgresDatabaseClient: DatabaseClient, NoticeListener {
 
     public func checkReadiness() async throws {
         do {
-            try await withPooledConnection { connection in
+            try await withPooledConnection("checkReadiness") { connection in
                 _ = try await connection.sql(queryLogLevel: nil)
                     .raw("SELECT count(*) AS n FROM tenantry_migrations").first()
             }
@@ -186,7 +194,7 @@ public final class PostgresDatabaseClient: DatabaseClient, NoticeListener {
 
     public func appliedMigrations() async throws -> [AppliedMigration] {
         do {
-            return try await withPooledConnection { connection in
+            return try await withPooledConnection("appliedMigrations") { connection in
                 try await MigrationRunner.readApplied(connection.sql(queryLogLevel: nil))
             }
         } catch {
@@ -197,7 +205,7 @@ public final class PostgresDatabaseClient: DatabaseClient, NoticeListener {
     /// Refuses a runtime role that could defeat row-level security: a superuser, a role with
     /// BYPASSRLS, or one that owns (or inherits the owner of) any table in the schema.
     public func verifyRuntimeRole() async throws {
-        let row = try await withPooledConnection { connection in
+        let row = try await withPooledConnection("verifyRuntimeRole") { connection in
             try await connection.sql(queryLogLevel: nil).raw(
                 """
                 SELECT r.rolname AS name, r.rolsuper AS superuser, r.rolbypassrls AS bypass,

@@ -19,6 +19,7 @@ public final class SQLiteDatabaseClient: DatabaseClient {
     private let closed = Mutex(false)
     private let logger: Logger
     public let pool = DatabasePoolActivity()
+    private let tracing = Traces.enabled
 
     private init(location: DatabaseLocation, connection: SQLiteConnection, logger: Logger) {
         self.location = location
@@ -94,8 +95,16 @@ public final class SQLiteDatabaseClient: DatabaseClient {
         try await close()
     }
 
-    /// Runs `body` holding the connection's lock, counted in ``pool`` as a held connection.
-    private func holdingConnection<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+    /// Runs `body` holding the connection's lock, counted in ``pool`` as a held connection; with
+    /// tracing on, in a client span named after `operation`.
+    private func holdingConnection<Result: Sendable>(
+        _ operation: String, _ body: () async throws -> Result
+    ) async throws -> Result {
+        guard tracing else { return try await held(body) }
+        return try await DatabaseTracing.span(operation, system: "sqlite") { try await held(body) }
+    }
+
+    private func held<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
         var wait = pool.beginWait()
         defer { pool.end(wait) }
         return try await lock.withLock {
@@ -105,8 +114,10 @@ public final class SQLiteDatabaseClient: DatabaseClient {
     }
 
     /// Runs `body` inside one `BEGIN IMMEDIATE` transaction while holding the lock.
-    func transaction<Result: Sendable>(_ body: (any SQLDatabase) async throws -> Result) async throws -> Result {
-        try await holdingConnection {
+    func transaction<Result: Sendable>(
+        _ operation: String = "migrate", _ body: (any SQLDatabase) async throws -> Result
+    ) async throws -> Result {
+        try await holdingConnection(operation) {
             let sql = self.sql
             do {
                 try await sql.raw("BEGIN IMMEDIATE").run()
@@ -128,22 +139,22 @@ public final class SQLiteDatabaseClient: DatabaseClient {
         _ tenantID: TenantID,
         _ body: (TenantScope) async throws -> Result
     ) async throws -> Result {
-        try await transaction { sql in try await body(TenantScope(tenantID: tenantID, sql: sql)) }
+        try await transaction("withTenant") { sql in try await body(TenantScope(tenantID: tenantID, sql: sql)) }
     }
 
     public func withPlatform<Result: Sendable>(_ body: (PlatformScope) async throws -> Result) async throws -> Result {
-        try await transaction { sql in try await body(PlatformScope(sql: sql)) }
+        try await transaction("withPlatform") { sql in try await body(PlatformScope(sql: sql)) }
     }
 
     public func withGlobal<Result: Sendable>(_ body: (GlobalScope) async throws -> Result) async throws -> Result {
-        try await transaction { sql in try await body(GlobalScope(sql: sql)) }
+        try await transaction("withGlobal") { sql in try await body(GlobalScope(sql: sql)) }
     }
 
     public func readTenant<Result: Sendable>(
         _ tenantID: TenantID,
         _ body: (TenantReadScope) async throws -> Result
     ) async throws -> Result {
-        try await holdingConnection {
+        try await holdingConnection("readTenant") {
             do {
                 return try await body(TenantReadScope(tenantID: tenantID, backend: .sql(sql)))
             } catch {
@@ -153,7 +164,7 @@ public final class SQLiteDatabaseClient: DatabaseClient {
     }
 
     public func readGlobal<Result: Sendable>(_ body: (GlobalScope) async throws -> Result) async throws -> Result {
-        try await holdingConnection {
+        try await holdingConnection("readGlobal") {
             do {
                 return try await body(GlobalScope(sql: sql))
             } catch {
@@ -163,7 +174,7 @@ public final class SQLiteDatabaseClient: DatabaseClient {
     }
 
     public func checkReadiness() async throws {
-        try await holdingConnection {
+        try await holdingConnection("checkReadiness") {
             do {
                 _ = try await sql.raw("SELECT count(*) AS n FROM tenantry_migrations").first()
             } catch {
@@ -173,7 +184,7 @@ public final class SQLiteDatabaseClient: DatabaseClient {
     }
 
     public func appliedMigrations() async throws -> [AppliedMigration] {
-        try await transaction { sql in try await MigrationRunner.readApplied(sql) }
+        try await transaction("appliedMigrations") { sql in try await MigrationRunner.readApplied(sql) }
     }
 
     /// Applies pending migrations (or lists them, with `dryRun`).
@@ -191,6 +202,6 @@ private struct SQLiteMigrationTarget: MigrationTarget {
     let client: SQLiteDatabaseClient
 
     func migrationTransaction<Result: Sendable>(_ body: (any SQLDatabase) async throws -> Result) async throws -> Result {
-        try await client.transaction(body)
+        try await client.transaction("migrate", body)
     }
 }

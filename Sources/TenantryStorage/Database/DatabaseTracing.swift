@@ -1,0 +1,18 @@
+import Tracing
+
+/// The spans of database work: one client span per unit of work (a transaction, or a read on
+/// one connection), named `db <operation>` (`db withTenant`, `db readGlobal`, …), a child of
+/// the request or job it serves. Only when a tracer is installed: the clients check
+/// `Traces.enabled` once, when they are made.
+enum DatabaseTracing {
+    /// Runs `work` in a span; an error it throws is recorded on the span.
+    static func span<Result: Sendable>(
+        _ operation: String, system: String, _ work: () async throws -> Result
+    ) async throws -> Result {
+        try await withSpan("db \(operation)", ofKind: .client) { span in
+            span.attributes["db.system.name"] = system
+            span.attributes["db.operation.name"] = operation
+            return try await work()
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import TenantryTestSupport
+import Testing
+
+/// Tracing end to end: the real `tenantry` process exports its spans over OTLP/HTTP to a
+/// receiver built on `opentelemetry-proto` (scripts/test-peers/otlp_receiver.py).
+@Suite("Tracing")
+struct TracingTests {
+    struct ReceivedSpan {
+        let traceID: String
+        let spanID: String
+        let parentSpanID: String
+        let name: String
+        let attributes: [String: String]
+        let service: String
+    }
+
+    static func spans(_ receiver: PythonPeer) -> [ReceivedSpan] {
+        receiver.lines.compactMap { line in
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else { return nil }
+            return ReceivedSpan(
+                traceID: object["trace_id"] as? String ?? "", spanID: object["span_id"] as? String ?? "",
+                parentSpanID: object["parent_span_id"] as? String ?? "", name: object["name"] as? String ?? "",
+                attributes: object["attributes"] as? [String: String] ?? [:], service: object["service"] as? String ?? "")
+        }
+    }
+
+    /// The first line of the server's output that `matches`, waiting up to 10 seconds for it.
+    static func line(of server: ServerProcess, _ matches: (String) -> Bool) async throws -> String? {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if let line = server.lines.first(where: matches) { return line }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
+    }
+
+    @Test(
+        "with OTEL_* set, a request carrying traceparent is exported as a server span of that trace, under the caller's span, with a database span under it, and its log lines carry the ids",
+        arguments: TestDatabase.all)
+    func requestSpanWithDatabaseChild(engine: TestDatabase) async throws {
+        let receiver = try await PythonPeer(
+            script: "otlp_receiver.py", arguments: ["--port", "0"],
+            hint: "is opentelemetry-proto installed? scripts/test installs it")
+        defer { receiver.stop() }
+        let directory = try ServerProcessTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // SQLite: a database file of the server's own; PostgreSQL: a test database.
+        try await withTestDatabase(engine) { context in
+            var environment = [
+                "TENANTRY_LOG_FORMAT": "json",
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(receiver.port)",
+                "OTEL_SERVICE_NAME": "tenantry-under-test",
+                "OTEL_BSP_SCHEDULE_DELAY": "100",
+            ]
+            if engine == .postgres {
+                environment["TENANTRY_DATABASE_URL"] = context.configuration.databaseURL
+                environment["TENANTRY_DATABASE_OWNER_URL"] = context.configuration.databaseOwnerURL ?? ""
+                environment["TENANTRY_MASTER_KEY"] = context.configuration.masterKey ?? ""
+            }
+            let server = try ServerProcess(
+                arguments: ["serve", "--port", "0", "--no-workers"], environment: environment, directory: directory)
+            defer { server.stop() }
+            let port = try await server.waitForListeningPort()
+            let traceID = (0..<4).map { _ in String(format: "%08x", UInt32.random(in: 1...UInt32.max)) }.joined()
+            let callerSpanID = String(format: "%08x%08x", UInt32.random(in: 1...UInt32.max), UInt32.random(in: 1...UInt32.max))
+            let ready = try await LoopbackHTTP.request(
+                port: port, path: "/health/ready", headers: ["traceparent": "00-\(traceID)-\(callerSpanID)-01"])
+            #expect(ready.status == 200)
+
+            var request: ReceivedSpan?
+            var database: ReceivedSpan?
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                let received = Self.spans(receiver).filter { $0.traceID == traceID }
+                request = received.first { $0.name == "GET /health/ready" }
+                if let request { database = received.first { $0.parentSpanID == request.spanID } }
+                if database != nil { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let requestSpan = try #require(request, "no request span; received: \(receiver.lines)")
+            #expect(requestSpan.parentSpanID == callerSpanID)
+            #expect(requestSpan.attributes["http.route"] == "/health/ready")
+            #expect(requestSpan.attributes["http.response.status_code"] == "200")
+            #expect(requestSpan.service == "tenantry-under-test")
+            let databaseSpan = try #require(database, "no database span under the request; received: \(receiver.lines)")
+            #expect(databaseSpan.name == "db checkReadiness")
+            #expect(databaseSpan.attributes["db.system.name"] == (engine == .sqlite ? "sqlite" : "postgresql"))
+
+            let accessLine = try #require(try await Self.line(of: server) { $0.contains("\"route\":\"/health/ready\"") })
+            #expect(accessLine.contains("\"trace_id\":\"\(traceID)\""), "\(accessLine)")
+            #expect(accessLine.contains("\"span_id\":\"\(requestSpan.spanID)\""), "\(accessLine)")
+        }
+    }
+
+    @Test("without OTEL_* variables nothing is exported and log lines carry no trace ids")
+    func offByDefault() async throws {
+        let directory = try ServerProcessTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try ServerProcess(
+            arguments: ["serve", "--port", "0"], environment: ["TENANTRY_LOG_FORMAT": "json"], directory: directory)
+        defer { server.stop() }
+        let port = try await server.waitForListeningPort()
+        let traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        #expect(
+            try await LoopbackHTTP.request(port: port, path: "/health/live", headers: ["traceparent": traceparent]).status == 200)
+        let accessLine = try #require(try await Self.line(of: server) { $0.contains("\"route\":\"/health/live\"") })
+        #expect(!accessLine.contains("trace_id"))
+    }
+}
