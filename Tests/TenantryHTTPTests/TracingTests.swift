@@ -36,7 +36,7 @@ struct TracingTests {
     }
 
     @Test(
-        "with OTEL_* set, a request carrying traceparent is exported as a server span of that trace, under the caller's span, with a database span under it, and its log lines carry the ids",
+        "with OTEL_* set, a request carrying traceparent is exported as a server span of that trace, under the caller's span, with a database span under it, its log lines carry the ids, and a job it enqueues runs in the same trace",
         arguments: TestDatabase.all)
     func requestSpanWithDatabaseChild(engine: TestDatabase) async throws {
         let receiver = try await PythonPeer(
@@ -59,7 +59,7 @@ struct TracingTests {
                 environment["TENANTRY_MASTER_KEY"] = context.configuration.masterKey ?? ""
             }
             let server = try ServerProcess(
-                arguments: ["serve", "--port", "0", "--no-workers"], environment: environment, directory: directory)
+                arguments: ["serve", "--port", "0"], environment: environment, directory: directory)
             defer { server.stop() }
             let port = try await server.waitForListeningPort()
             let traceID = (0..<4).map { _ in String(format: "%08x", UInt32.random(in: 1...UInt32.max)) }.joined()
@@ -90,6 +90,29 @@ struct TracingTests {
             let accessLine = try #require(try await Self.line(of: server) { $0.contains("\"route\":\"/health/ready\"") })
             #expect(accessLine.contains("\"trace_id\":\"\(traceID)\""), "\(accessLine)")
             #expect(accessLine.contains("\"span_id\":\"\(requestSpan.spanID)\""), "\(accessLine)")
+
+            // A job enqueued by a traced request (the sign-up's verification email) runs in a span
+            // of the same trace, under the span that enqueued it.
+            let signUpTrace = (0..<4).map { _ in String(format: "%08x", UInt32.random(in: 1...UInt32.max)) }.joined()
+            let signUp = try await LoopbackHTTP.request(
+                "POST", port: port, path: "/api/v1/auth/register",
+                headers: ["traceparent": "00-\(signUpTrace)-\(callerSpanID)-01"],
+                json:
+                    #"{"email":"traced@example.com","password":"correct horse battery staple","name":"T","tenant_name":"Traced"}"#
+            )
+            #expect(signUp.status == 201, "\(signUp.body)")
+            var job: ReceivedSpan?
+            var trace: [ReceivedSpan] = []
+            let jobDeadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < jobDeadline {
+                trace = Self.spans(receiver).filter { $0.traceID == signUpTrace }
+                job = trace.first { $0.name == "job email" }
+                if job != nil { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let jobSpan = try #require(job, "no job span in the sign-up's trace; received: \(receiver.lines)")
+            #expect(trace.contains { $0.spanID == jobSpan.parentSpanID && $0.name.hasPrefix("db ") })
+            #expect(trace.contains { $0.parentSpanID == jobSpan.spanID }, "the job's database work is under its span")
         }
     }
 

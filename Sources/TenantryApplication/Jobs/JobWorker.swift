@@ -86,7 +86,13 @@ public struct JobWorker: Service {
                 try await scope.jobs.claim(queue: queue, now: now, visibilityTimeout: timeout)
             })
         else { return false }
+        // With tracing on, the job runs in a span under the trace of the work that enqueued it.
+        try await Traces.deferred("job \(queue)", traceParent: job.traceParent) { try await run(job, queue: queue) }
+        return true
+    }
 
+    /// Runs a claimed job's handler and records its outcome.
+    private func run(_ job: QueuedJob, queue: String) async throws {
         do {
             try await handler.handle(payload: job.payload)
             let redacted = handler.redactedPayload(job.payload)
@@ -109,7 +115,6 @@ public struct JobWorker: Service {
                 ]
             )
         }
-        return true
     }
 
     /// Exponential back-off (base × 2^(attempt−1)) with ±50 % jitter, at most an hour.

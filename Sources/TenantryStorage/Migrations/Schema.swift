@@ -115,6 +115,7 @@ enum PostgresSchema {
         singleSignOnMigration,
         verifiedDomainsMigration,
         socialSignInMigration,
+        jobTracingMigration,
     ]
 
     /// ``purgeTenantFunction`` as migration 9 replaces it: an owner-privileged function
@@ -211,6 +212,7 @@ enum SQLiteSchema {
         singleSignOnMigration,
         verifiedDomainsMigration,
         socialSignInMigration,
+        jobTracingMigration,
     ]
 }
 
