@@ -130,4 +130,48 @@ struct TracingTests {
         let accessLine = try #require(try await Self.line(of: server) { $0.contains("\"route\":\"/health/live\"") })
         #expect(!accessLine.contains("trace_id"))
     }
+
+    @Test(
+        "with tracing on, a webhook delivery is a client span and the receiver gets its traceparent",
+        arguments: TestDatabase.all)
+    func webhookDeliveryCarriesTraceparent(engine: TestDatabase) async throws {
+        let collector = try await PythonPeer(
+            script: "otlp_receiver.py", arguments: ["--port", "0"],
+            hint: "is opentelemetry-proto installed? scripts/test installs it")
+        defer { collector.stop() }
+        try await WebhookProcessTests.withTestDatabaseDirectory(engine) { context, directory in
+            let receiver = try await PythonPeer(
+                script: "webhook_receiver.py", arguments: ["--port", "0", "--exit-on-stdin-eof"],
+                hint: "is standardwebhooks installed? scripts/test installs it")
+            defer { receiver.stop() }
+            var environment = WebhookProcessTests.environment(context, directory: directory)
+            environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:\(collector.port)"
+            environment["OTEL_BSP_SCHEDULE_DELAY"] = "100"
+            let server = try ServerProcess(arguments: ["serve", "--port", "0"], environment: environment, directory: directory)
+            defer { server.stop() }
+            let port = try await server.waitForListeningPort()
+            let token = try await WebhookProcessTests.tenantWithEndpoint(
+                port: port, url: "http://127.0.0.1:\(receiver.port)/ok")
+            try await WebhookProcessTests.rename(port: port, token: token, to: "Acme Traced")
+            var traceparent: String?
+            var span: ReceivedSpan?
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                traceparent =
+                    receiver.lines.compactMap { line in
+                        let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                        return (object?["headers"] as? [String: String])?["traceparent"]
+                    }.first
+                if let parts = traceparent?.split(separator: "-"), parts.count == 4 {
+                    span = Self.spans(collector).first { $0.traceID == parts[1] && $0.spanID == parts[2] }
+                }
+                if span != nil { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(traceparent != nil, "the delivery carried no traceparent: \(receiver.lines)")
+            let delivery = try #require(span, "no span matches \(traceparent ?? "-"): \(collector.lines)")
+            #expect(delivery.name == "webhook POST")
+            #expect(delivery.attributes["http.request.method"] == "POST")
+        }
+    }
 }
