@@ -25,6 +25,13 @@ struct TracingTests {
         }
     }
 
+    /// Starts the OTLP/HTTP receiver the server exports to.
+    static func startCollector() async throws -> PythonPeer {
+        try await PythonPeer(
+            script: "otlp_receiver.py", arguments: ["--port", "0"],
+            hint: "is opentelemetry-proto installed? scripts/test installs it")
+    }
+
     /// The first line of the server's output that `matches`, waiting up to 10 seconds for it.
     static func line(of server: ServerProcess, _ matches: (String) -> Bool) async throws -> String? {
         let deadline = ContinuousClock.now + .seconds(10)
@@ -39,9 +46,7 @@ struct TracingTests {
         "with OTEL_* set, a request carrying traceparent is exported as a server span of that trace, under the caller's span, with a database span under it, its log lines carry the ids, and a job it enqueues runs in the same trace",
         arguments: TestDatabase.all)
     func requestSpanWithDatabaseChild(engine: TestDatabase) async throws {
-        let receiver = try await PythonPeer(
-            script: "otlp_receiver.py", arguments: ["--port", "0"],
-            hint: "is opentelemetry-proto installed? scripts/test installs it")
+        let receiver = try await Self.startCollector()
         defer { receiver.stop() }
         let directory = try ServerProcessTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -135,9 +140,7 @@ struct TracingTests {
         "with tracing on, a webhook delivery is a client span and the receiver gets its traceparent",
         arguments: TestDatabase.all)
     func webhookDeliveryCarriesTraceparent(engine: TestDatabase) async throws {
-        let collector = try await PythonPeer(
-            script: "otlp_receiver.py", arguments: ["--port", "0"],
-            hint: "is opentelemetry-proto installed? scripts/test installs it")
+        let collector = try await Self.startCollector()
         defer { collector.stop() }
         try await WebhookProcessTests.withTestDatabaseDirectory(engine) { context, directory in
             let receiver = try await PythonPeer(
