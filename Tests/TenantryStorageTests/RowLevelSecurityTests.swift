@@ -24,6 +24,8 @@ struct RowLevelSecurityTests {
         // The platform's social connections serve every tenant; their flows and codes are found
         // by hash before any tenant (or account) is known.
         "social_connections", "social_flows", "social_grants",
+        // The rate limiter's shared state: a key names its tenant, API key or client address.
+        "rate_limit_buckets",
     ]
 
     static func tenantScopedTables(_ context: TestDatabaseContext) async throws -> [String] {

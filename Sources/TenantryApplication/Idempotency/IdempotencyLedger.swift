@@ -33,8 +33,9 @@ public struct IdempotencyLedger: Sendable {
 
     /// Reserves the key or decides what the existing record means. The insert is the arbiter:
     /// of concurrent requests with one key exactly one inserts, and the others read its record.
-    /// Throws `idempotency_key_reused` for another request under the key, and
-    /// `idempotency_in_progress` while its first request runs.
+    /// Throws `idempotency_key_reused` for another request under the key,
+    /// `idempotency_in_progress` while its first request runs, and `idempotency_outcome_lost`
+    /// when its first request committed and its node stopped before storing the response.
     public func claim(scopeHash: String, tenantID: TenantID?, fingerprint: IdempotencyFingerprint) async throws -> Claim {
         let now = now()
         let sealedRequest = try seal.seal(fingerprint, scope: scopeHash)
@@ -50,7 +51,8 @@ public struct IdempotencyLedger: Sendable {
                 if try await records.reserve(record) { return .owned(record.ownerToken) }
                 guard let existing = try await records.find(scopeHash: scopeHash) else { continue }
                 let lockLapsed = existing.sealedResponse == nil && (existing.lockedUntil ?? now) <= now
-                if existing.expiresAt <= now || lockLapsed {
+                // A reservation whose request committed is never taken over: its work is done.
+                if existing.expiresAt <= now || (lockLapsed && !existing.committed) {
                     if try await records.takeOver(record, now: now) { return .owned(record.ownerToken) }
                     continue
                 }
@@ -61,6 +63,12 @@ public struct IdempotencyLedger: Sendable {
                     )
                 }
                 guard let sealed = existing.sealedResponse else {
+                    if lockLapsed {
+                        throw TenantryError(
+                            .idempotencyOutcomeLost,
+                            "The first request with this Idempotency-Key was carried out, but the server stopped before its response was stored; it is not run again. Read the result (for example, list the resource) instead of retrying."
+                        )
+                    }
                     throw TenantryError(
                         .idempotencyInProgress, "The first request with this Idempotency-Key is still running; retry shortly.")
                 }

@@ -72,6 +72,19 @@ public struct TenantryConfiguration: Sendable, Equatable {
     public var clientIPRequestsPerMinute: Int
     /// Seconds between writes of the in-memory usage counts (also written at shutdown).
     public var usageFlushInterval: Double
+    /// Whether, on PostgreSQL, the rate limits are shared by every node through the database
+    /// (`TENANTRY_RATE_LIMITS_SHARED`, default on); off, each node limits on its own. SQLite
+    /// serves one node, whose limits are always its own.
+    public var sharedRateLimits: Bool = true
+    /// Seconds between a node's merges of what it admitted into the shared rate limits
+    /// (`TENANTRY_RATE_LIMIT_SYNC_INTERVAL`, 0.02 to 5, default 0.1). Between merges a node
+    /// does not see the other nodes' requests, which bounds how far a limit can be overshot.
+    public var rateLimitSyncInterval: Double = 0.1
+    /// Seconds an `Idempotency-Key` stays reserved by a request that has not finished
+    /// (`TENANTRY_IDEMPOTENCY_LOCK_TIMEOUT`, 5 to 3600, default 60): a retry meanwhile gets 409
+    /// `idempotency_in_progress`, and after it a retry runs the request again (its node may have
+    /// died). Keep it above the longest time a write request can take.
+    public var idempotencyLockTimeout: Double = 60
     /// Whether usage is metered. Only for measuring metering's own cost: with it off, usage is
     /// not recorded and the monthly API-call allowance is not enforced.
     public var usageMetering: Bool
@@ -329,6 +342,7 @@ public struct TenantryConfiguration: Sendable, Equatable {
         if let value = boolean(flags.migrateOnStart, "TENANTRY_MIGRATE_ON_START") { configuration.migrateOnStart = value }
         if let value = boolean(nil, "TENANTRY_RATE_LIMITS") { configuration.rateLimitsEnabled = value }
         if let value = boolean(nil, "TENANTRY_USAGE_METERING") { configuration.usageMetering = value }
+        if let value = boolean(nil, "TENANTRY_RATE_LIMITS_SHARED") { configuration.sharedRateLimits = value }
 
         func integer(_ flag: Int?, _ variable: String, _ range: ClosedRange<Int>) -> Int? {
             let value: Int?
@@ -402,6 +416,12 @@ public struct TenantryConfiguration: Sendable, Equatable {
             configuration.clientIPRequestsPerMinute = value
         }
         if let value = seconds(nil, "TENANTRY_USAGE_FLUSH_INTERVAL", 1...300) { configuration.usageFlushInterval = value }
+        if let value = seconds(nil, "TENANTRY_IDEMPOTENCY_LOCK_TIMEOUT", 5...3600) {
+            configuration.idempotencyLockTimeout = value
+        }
+        if let value = seconds(nil, "TENANTRY_RATE_LIMIT_SYNC_INTERVAL", 0.02...5) {
+            configuration.rateLimitSyncInterval = value
+        }
         if let value = seconds(nil, "TENANTRY_AUDIT_RETENTION_INTERVAL", 60...(7 * 86_400)) {
             configuration.auditRetentionInterval = value
         }

@@ -65,6 +65,9 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable, CustomStringCon
     case idempotencyKeyReused = "idempotency_key_reused"
     /// The first request with this key has not finished yet (409).
     case idempotencyInProgress = "idempotency_in_progress"
+    /// The first request with this key was carried out, but its node stopped before its
+    /// response was stored: it is not run again (409).
+    case idempotencyOutcomeLost = "idempotency_outcome_lost"
     /// Creating one more would exceed an allowance of the tenant's plan.
     case limitExceeded = "limit_exceeded"
     /// The tenant is pending deletion: only reading it and restoring it are possible.

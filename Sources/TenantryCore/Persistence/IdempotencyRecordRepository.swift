@@ -16,7 +16,14 @@ public protocol IdempotencyRecordRepository: Sendable {
     /// Stores the outcome of the reservation `ownerToken` holds; returns whether it still held it.
     @discardableResult
     func complete(scopeHash: String, ownerToken: UUID, status: Int, sealedResponse: String) async throws -> Bool
-    /// Frees the key held by `ownerToken` (the request failed in a way the client may retry).
+    /// Notes, inside a write transaction of the request that holds the reservation, that the
+    /// transaction commits (``IdempotencyFence``). Throws `idempotency_in_progress` when another
+    /// request has taken the reservation over, so this transaction rolls back instead of doing
+    /// the work a second time; does nothing when the reservation is gone (released).
+    func fence(scopeHash: String, ownerToken: UUID, now: Date) async throws
+    /// Frees the key held by `ownerToken` (the request failed in a way the client may retry),
+    /// unless one of its transactions committed: then the record stays, and answers
+    /// `idempotency_outcome_lost` once its lock has run out.
     func release(scopeHash: String, ownerToken: UUID) async throws
     /// Deletes up to `limit` records that expired at or before `now`; returns how many.
     func deleteExpired(before now: Date, limit: Int) async throws -> Int
@@ -46,11 +53,14 @@ public struct IdempotencyRecord: Sendable, Equatable {
     public var createdAt: Date
     /// When the record stops counting and may be deleted.
     public var expiresAt: Date
+    /// Whether a transaction of the request that holds the reservation has committed (see
+    /// ``IdempotencyFence``): its writes are done, even if no response was stored.
+    public var committed: Bool
 
     /// Creates a record.
     public init(
         scopeHash: String, tenantID: TenantID?, ownerToken: UUID, sealedRequest: String, responseStatus: Int? = nil,
-        sealedResponse: String? = nil, lockedUntil: Date?, createdAt: Date, expiresAt: Date
+        sealedResponse: String? = nil, lockedUntil: Date?, createdAt: Date, expiresAt: Date, committed: Bool = false
     ) {
         self.scopeHash = scopeHash
         self.tenantID = tenantID
@@ -61,5 +71,31 @@ public struct IdempotencyRecord: Sendable, Equatable {
         self.lockedUntil = lockedUntil
         self.createdAt = createdAt
         self.expiresAt = expiresAt
+        self.committed = committed
     }
+}
+
+/// The reservation of the request being served, for the storage layer: every write transaction
+/// run while it is set notes in the reservation's record, in the same transaction, that it
+/// commits, and rolls back if the reservation was taken over meanwhile. So a request whose node
+/// dies after its writes committed and before its response was stored is never run again
+/// (a retry gets `idempotency_outcome_lost`), and a request whose reservation lapsed while it
+/// ran cannot commit beside its retry.
+public enum IdempotencyFence {
+    /// A held reservation.
+    public struct Reservation: Sendable {
+        /// The record's scope hash.
+        public var scopeHash: String
+        /// The token of the request that holds it.
+        public var ownerToken: UUID
+
+        /// Creates a value.
+        public init(scopeHash: String, ownerToken: UUID) {
+            self.scopeHash = scopeHash
+            self.ownerToken = ownerToken
+        }
+    }
+
+    /// The reservation of the request this task serves, if it sent an `Idempotency-Key`.
+    @TaskLocal public static var current: Reservation?
 }

@@ -9,15 +9,30 @@ public protocol JobRepository: Sendable {
     @discardableResult
     func enqueue(queue: String, payload: String, maxAttempts: Int, runAt: Date) async throws -> UUID
     /// Adds a job unless `queue` already has one pending or running (for recurring sweeps);
-    /// returns whether it added one.
+    /// returns whether it added one. A unique index decides, so two nodes enqueueing at once
+    /// add one job between them.
     @discardableResult
     func enqueueUnlessQueued(queue: String, payload: String, runAt: Date) async throws -> Bool
-    /// Claims the next due job of `queue`, hiding it for `visibilityTimeout`.
+    /// Claims the next due job of `queue`, hiding it for `visibilityTimeout`. The claim is the
+    /// job's attempt number (``QueuedJob/attempts``): every later call about this run names it,
+    /// so a worker whose claim lapsed and was taken over can no longer change the job.
     func claim(queue: String, now: Date, visibilityTimeout: TimeInterval) async throws -> QueuedJob?
-    /// Marks a job done, replacing its payload with `payload` when given (to drop secrets).
-    func complete(id: UUID, now: Date, payload: String?) async throws
-    /// Records a failure: the job runs again at `retryAt`, or, without one, is dead-lettered.
-    func fail(id: UUID, error: String, retryAt: Date?, now: Date) async throws
+    /// Keeps a claimed job hidden until `until` (a worker's heartbeat while a long job runs);
+    /// returns `false` when the claim was lost (the job was taken over or finished elsewhere).
+    func extendClaim(id: UUID, attempt: Int, until: Date, now: Date) async throws -> Bool
+    /// Marks a job done, replacing its payload with `payload` when given (to drop secrets);
+    /// returns `false`, changing nothing, when the claim `attempt` is no longer the job's.
+    @discardableResult
+    func complete(id: UUID, attempt: Int, now: Date, payload: String?) async throws -> Bool
+    /// Records a failure: the job runs again at `retryAt`, or, without one, is dead-lettered;
+    /// returns `false`, changing nothing, when the claim `attempt` is no longer the job's.
+    @discardableResult
+    func fail(id: UUID, attempt: Int, error: String, retryAt: Date?, now: Date) async throws -> Bool
+    /// Gives a claimed job back untouched (a worker stopping before it could run or finish it):
+    /// it is due again at once, and the attempt is not counted. Returns `false` when the claim
+    /// was already lost.
+    @discardableResult
+    func release(id: UUID, attempt: Int, now: Date) async throws -> Bool
     /// A job's status and attempts, for tests and operators.
     func status(id: UUID) async throws -> (status: JobStatus, attempts: Int, lastError: String?)?
 }

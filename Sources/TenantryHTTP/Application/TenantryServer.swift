@@ -55,9 +55,14 @@ public enum TenantryServer {
         do {
             environment = try TenantryEnvironment.make(
                 configuration: configuration, database: database, metrics: metrics, logger: logger)
+            // On PostgreSQL the rate limits are shared by every node unless turned off; SQLite
+            // serves one node.
+            let sharedLimits =
+                configuration.sharedRateLimits && database.engine == .postgres && mode != .worker
+                ? SharedRateLimiter(store: RateLimitBucketStore(database: database), logger: logger) : nil
             traffic = TrafficControl(
                 configuration: configuration, database: environment.database,
-                allowances: PlanAllowances(environment.caches.entitlements))
+                allowances: PlanAllowances(environment.caches.entitlements), limiter: sharedLimits)
             background = mode == .http ? [] : try workers(environment, traffic.meter)
         } catch {
             try? await (database as? SQLiteDatabaseClient)?.close()
@@ -73,6 +78,8 @@ public enum TenantryServer {
         } else {
             let router = APIRouter(
                 configuration: configuration, database: database, environment: environment, logger: logger, traffic: traffic,
+                idempotency: IdempotencyGuard.Settings(
+                    policy: IdempotencyPolicy(lockTimeout: configuration.idempotencyLockTimeout)),
                 drain: drain)
             let application = buildApplication(
                 router: router, configuration: configuration, database: database, environment: environment, logger: logger,
@@ -108,6 +115,9 @@ public enum TenantryServer {
                 .init(service: database, serviceName: "database"),
                 .init(service: GatedService(gate: gate, service: traffic.flushing(logger: logger)), serviceName: "usage"),
             ]
+                + (traffic.limiterSynchronizing(logger: logger).map {
+                    [.init(service: GatedService(gate: gate, service: $0), serviceName: "rate-limit-sync")]
+                } ?? [])
                 + background.enumerated().map {
                     .init(service: GatedService(gate: gate, service: $1), serviceName: "worker-\($0)")
                 }

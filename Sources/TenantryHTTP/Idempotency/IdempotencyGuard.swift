@@ -92,7 +92,11 @@ public final class IdempotencyGuard: Sendable {
         let stored: StoredResponse
         do {
             do {
-                outcome = try await handler(request)
+                // Every write transaction of the request notes in the reservation that it
+                // commits, and rolls back if a retry took the reservation over.
+                outcome = try await IdempotencyFence.$current.withValue(
+                    IdempotencyFence.Reservation(scopeHash: scopeHash, ownerToken: ownerToken)
+                ) { try await handler(request) }
             } catch {
                 guard let problem = storableProblem(for: error, request: request, context: context) else { throw error }
                 outcome = problem

@@ -116,6 +116,7 @@ public enum ProblemCatalog {
         case .invalidIdempotencyKey: return answer(.badRequest, "Invalid idempotency key")
         case .idempotencyKeyReused: return answer(.unprocessableContent, "Idempotency key reused")
         case .idempotencyInProgress: return answer(.conflict, "Idempotent request in progress")
+        case .idempotencyOutcomeLost: return answer(.conflict, "Idempotent request's outcome lost")
         case .invalidMFACode: return answer(.unauthorized, "Invalid second-factor code")
         case .invalidMFAToken: return answer(.unauthorized, "Invalid or expired sign-in step")
         case .reauthenticationRequired: return answer(.forbidden, "Fresh authentication required")

@@ -16,8 +16,12 @@ enum ProblemResponse {
         let code = entry.shownCode
         let detail = known ? domainError.message : "An unexpected error occurred."
 
-        if entry.status.code >= 500 {
-            context.logger.error(
+        // A 503 the server chose (readiness while it shuts down) is no failure; an unreachable
+        // database is worth a warning, since readiness and metrics show it too.
+        let deliberate = domainError.code == .unavailable && domainError.cause == nil
+        if entry.status.code >= 500 && !deliberate {
+            context.logger.log(
+                level: domainError.code == .unavailable ? .warning : .error,
                 "request failed",
                 metadata: ErrorDiagnostics.metadata(for: domainError).merging([
                     "error.source": .string("\(domainError.file):\(domainError.line)")

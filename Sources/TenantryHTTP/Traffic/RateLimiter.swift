@@ -11,6 +11,16 @@ public enum RateLimitKey: Hashable, Sendable {
     /// One client address on the unauthenticated routes.
     case clientIP(String)
 
+    /// The key in the shared state (``SharedRateLimiter``): the policy name and the id or
+    /// address, e.g. `tenant:7f0c…`.
+    var storageKey: String {
+        switch self {
+        case .tenant(let id): "tenant:\(id)"
+        case .apiKey(let id): "api_key:\(id)"
+        case .clientIP(let address): "ip:\(address)"
+        }
+    }
+
     /// The policy name shown to clients: `tenant`, `api_key` or `ip`.
     public var policyName: String {
         switch self {
@@ -38,7 +48,7 @@ public struct RateLimitPolicy: Sendable, Equatable {
 
 extension RateLimitPolicy {
     /// Seconds between two requests at the sustained rate.
-    fileprivate var interval: Double { Double(window) / Double(quota) }
+    var interval: Double { Double(window) / Double(quota) }
     /// How far ahead of now the next arrival time may run while a request still fits.
     fileprivate var tolerance: Double { Double(window) - interval }
 }
@@ -69,8 +79,8 @@ public struct RateLimitCheck: Sendable, Equatable {
 }
 
 /// Decides whether a request fits its limits. Implementations keep the state: in memory for one
-/// node (``GCRARateLimiter``), or, later, shared through PostgreSQL by several nodes (see
-/// docs/decisions/0016). `async` so a shared implementation can reach its store; the in-memory
+/// node (``GCRARateLimiter``), or shared through PostgreSQL by several nodes
+/// (``SharedRateLimiter``; docs/decisions/0016 and 0023). `async` so a shared implementation can reach its store; the in-memory
 /// one never suspends.
 public protocol RateLimiter: Sendable {
     /// Decides one request against all of its limits at once: it takes one request from every
@@ -159,6 +169,24 @@ public final class GCRARateLimiter: RateLimiter {
             table.tats = table.tats.filter { $0.value > now }
             return table.tats.count
         }
+    }
+
+    /// Moves keys' arrival times forward to the given ones (never back): how a node takes in
+    /// what the other nodes admitted. A time already past leaves no bucket.
+    func raise(_ tats: [RateLimitKey: Double]) {
+        let now = clock()
+        table.withLock { table in
+            for (key, tat) in tats where tat > now {
+                if let current = table.tats[key], current >= tat { continue }
+                table.tats[key] = tat
+            }
+        }
+    }
+
+    /// The keys whose buckets are not full again: the clients active within their windows.
+    func activeKeys() -> [RateLimitKey] {
+        let now = clock()
+        return table.withLock { table in table.tats.compactMap { $0.value > now ? $0.key : nil } }
     }
 
     /// Buckets held now.

@@ -19,6 +19,8 @@ public final class TrafficControl: Sendable {
     public let clientIPPolicy: RateLimitPolicy
     /// How often the meter is flushed.
     public let flushInterval: Duration
+    /// How often shared rate limits are merged (``SharedRateLimiter``).
+    public let syncInterval: Duration
 
     /// Creates the traffic control for a configuration. The server's `allowances` are
     /// ``PlanAllowances``; `limiter` defaults to an in-memory ``GCRARateLimiter``.
@@ -34,13 +36,22 @@ public final class TrafficControl: Sendable {
         self.rateLimitsEnabled = configuration.rateLimitsEnabled
         self.clientIPPolicy = RateLimitPolicy(quota: configuration.clientIPRequestsPerMinute, window: 60)
         self.flushInterval = .milliseconds(Int(configuration.usageFlushInterval * 1000))
+        self.syncInterval = .milliseconds(Int(configuration.rateLimitSyncInterval * 1000))
     }
 
     /// The background service that flushes usage counts every ``flushInterval`` and at graceful
     /// shutdown, and drops idle rate limit buckets. `serve` runs it in its service group, before
     /// the HTTP server and the workers, so it stops (and flushes) after them.
     public func flushing(logger: Logger) -> some Service {
-        let limiter = self.limiter as? GCRARateLimiter
-        return UsageFlushing(meter: meter, interval: flushInterval, logger: logger) { limiter?.evictIdle() }
+        let local = (limiter as? GCRARateLimiter) ?? (limiter as? SharedRateLimiter)?.local
+        return UsageFlushing(meter: meter, interval: flushInterval, logger: logger) { local?.evictIdle() }
+    }
+
+    /// The background service that merges this node's rate limit decisions with the other
+    /// nodes' (``SharedRateLimiter/synchronizing(interval:logger:)``), when the limits are
+    /// shared; `nil` when this node limits alone.
+    public func limiterSynchronizing(logger: Logger) -> PeriodicService? {
+        guard rateLimitsEnabled, let shared = limiter as? SharedRateLimiter else { return nil }
+        return shared.synchronizing(interval: syncInterval, logger: logger)
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+import SQLKit
 public import TenantryCore
 
 /// The use cases' ``DataStore`` on a ``DatabaseClient``: the same transactions and scopes,
@@ -15,6 +17,15 @@ public struct SQLDataStore: DataStore {
         self.changes = changes
     }
 
+    /// In a write transaction of a request sent with an `Idempotency-Key`, notes in the same
+    /// transaction that it commits, and refuses to when the reservation was taken over
+    /// (``IdempotencyFence``). Nothing for other work.
+    private static func fence(_ sql: any SQLDatabase) async throws {
+        guard let reservation = IdempotencyFence.current else { return }
+        try await SQLIdempotencyRecordRepository(sql: sql).fence(
+            scopeHash: reservation.scopeHash, ownerToken: reservation.ownerToken, now: Date())
+    }
+
     /// Runs one unit of work, then publishes the notices it announced, unless it failed (a
     /// transaction that threw has rolled back, and so have its notices).
     private func publishingChanges<Result: Sendable>(_ work: () async throws -> Result) async throws -> Result {
@@ -28,7 +39,13 @@ public struct SQLDataStore: DataStore {
         _ tenantID: TenantID,
         _ body: (any TenantTransaction) async throws -> Result
     ) async throws -> Result {
-        try await publishingChanges { try await database.withTenant(tenantID) { scope in try await body(scope) } }
+        try await publishingChanges {
+            try await database.withTenant(tenantID) { scope in
+                let result = try await body(scope)
+                try await Self.fence(scope.sql)
+                return result
+            }
+        }
     }
 
     public func readTenant<Result: Sendable>(
@@ -41,7 +58,13 @@ public struct SQLDataStore: DataStore {
     public func withGlobal<Result: Sendable>(_ body: (any GlobalTransaction) async throws -> Result) async throws
         -> Result
     {
-        try await publishingChanges { try await database.withGlobal { scope in try await body(scope) } }
+        try await publishingChanges {
+            try await database.withGlobal { scope in
+                let result = try await body(scope)
+                try await Self.fence(scope.sql)
+                return result
+            }
+        }
     }
 
     public func readGlobal<Result: Sendable>(_ body: (any GlobalTransaction) async throws -> Result) async throws
@@ -54,6 +77,12 @@ public struct SQLDataStore: DataStore {
     public func withPlatform<Result: Sendable>(_ body: (any PlatformTransaction) async throws -> Result) async throws
         -> Result
     {
-        try await publishingChanges { try await database.withPlatform { scope in try await body(scope) } }
+        try await publishingChanges {
+            try await database.withPlatform { scope in
+                let result = try await body(scope)
+                try await Self.fence(scope.sql)
+                return result
+            }
+        }
     }
 }

@@ -115,6 +115,7 @@ enum PostgresSchema {
         singleSignOnMigration,
         verifiedDomainsMigration,
         socialSignInMigration,
+        scaleOutMigration,
         jobTracingMigration,
     ]
 
@@ -212,6 +213,7 @@ enum SQLiteSchema {
         singleSignOnMigration,
         verifiedDomainsMigration,
         socialSignInMigration,
+        scaleOutMigration,
         jobTracingMigration,
     ]
 }

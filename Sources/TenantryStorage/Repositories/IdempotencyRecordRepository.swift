@@ -9,7 +9,7 @@ public struct SQLIdempotencyRecordRepository: IdempotencyRecordRepository {
     let sql: any SQLDatabase
 
     private static let columns =
-        "scope_hash, scope_tenant_id, owner_token, sealed_request, response_status, sealed_response, locked_until, created_at, expires_at"
+        "scope_hash, scope_tenant_id, owner_token, sealed_request, response_status, sealed_response, locked_until, created_at, expires_at, committed_at"
 
     /// Reserves the key: inserts the record unless one exists for its scope. Returns whether
     /// this call inserted it; concurrent callers race on the primary key, and exactly one wins.
@@ -19,7 +19,7 @@ public struct SQLIdempotencyRecordRepository: IdempotencyRecordRepository {
             INSERT INTO idempotency_records (\(unsafeRaw: Self.columns))
             VALUES (\(bind: record.scopeHash), \(bind: record.tenantID?.rawValue), \(bind: record.ownerToken),
                     \(bind: record.sealedRequest), NULL, NULL, \(bind: record.lockedUntil), \(bind: record.createdAt),
-                    \(bind: record.expiresAt))
+                    \(bind: record.expiresAt), NULL)
             ON CONFLICT (scope_hash) DO NOTHING
             RETURNING scope_hash
             """
@@ -43,9 +43,10 @@ public struct SQLIdempotencyRecordRepository: IdempotencyRecordRepository {
             UPDATE idempotency_records SET owner_token = \(bind: record.ownerToken),
                 sealed_request = \(bind: record.sealedRequest), response_status = NULL, sealed_response = NULL,
                 locked_until = \(bind: record.lockedUntil), created_at = \(bind: record.createdAt),
-                expires_at = \(bind: record.expiresAt)
+                expires_at = \(bind: record.expiresAt), committed_at = NULL
             WHERE scope_hash = \(bind: record.scopeHash)
-              AND (expires_at <= \(bind: now) OR (sealed_response IS NULL AND locked_until <= \(bind: now)))
+              AND (expires_at <= \(bind: now)
+                   OR (sealed_response IS NULL AND committed_at IS NULL AND locked_until <= \(bind: now)))
             RETURNING scope_hash
             """
         ).all()
@@ -66,12 +67,37 @@ public struct SQLIdempotencyRecordRepository: IdempotencyRecordRepository {
         return !rows.isEmpty
     }
 
-    /// Frees the key held by `ownerToken` (the request failed in a way the client may retry).
+    /// Notes in the write transaction that it commits; throws `idempotency_in_progress` when
+    /// another request took the reservation over (see ``IdempotencyFence``).
+    public func fence(scopeHash: String, ownerToken: UUID, now: Date) async throws {
+        let held = try await sql.raw(
+            """
+            UPDATE idempotency_records SET committed_at = coalesce(committed_at, \(bind: now))
+            WHERE scope_hash = \(bind: scopeHash) AND owner_token = \(bind: ownerToken)
+            RETURNING scope_hash
+            """
+        ).all()
+        guard held.isEmpty else { return }
+        // Not held: released (work after the response, e.g. a task it started) is fine; taken
+        // over means a retry runs the request now, and this transaction must not commit too.
+        let present = try await sql.raw(
+            "SELECT scope_hash FROM idempotency_records WHERE scope_hash = \(bind: scopeHash)"
+        ).first()
+        if present != nil {
+            throw TenantryError(
+                .idempotencyInProgress,
+                "A retry with this Idempotency-Key took over while this request ran; this one was rolled back.")
+        }
+    }
+
+    /// Frees the key held by `ownerToken` (the request failed in a way the client may retry),
+    /// unless one of its transactions committed.
     public func release(scopeHash: String, ownerToken: UUID) async throws {
         try await sql.raw(
             """
             DELETE FROM idempotency_records
             WHERE scope_hash = \(bind: scopeHash) AND owner_token = \(bind: ownerToken) AND sealed_response IS NULL
+              AND committed_at IS NULL
             """
         ).run()
     }
@@ -107,7 +133,8 @@ public struct SQLIdempotencyRecordRepository: IdempotencyRecordRepository {
             sealedResponse: try row.decode(column: "sealed_response", as: String?.self),
             lockedUntil: try row.decode(column: "locked_until", as: Date?.self),
             createdAt: try row.decode(column: "created_at", as: Date.self),
-            expiresAt: try row.decode(column: "expires_at", as: Date.self)
+            expiresAt: try row.decode(column: "expires_at", as: Date.self),
+            committed: try row.decode(column: "committed_at", as: Date?.self) != nil
         )
     }
 }

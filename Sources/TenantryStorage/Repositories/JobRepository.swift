@@ -15,27 +15,35 @@ public struct SQLJobRepository: JobRepository {
         async throws -> UUID
     {
         let id = UUID.version7()
-        let now = Date()
-        try await sql.raw(
-            """
-            INSERT INTO jobs (id, queue, payload, status, attempts, max_attempts, run_at, locked_until, last_error, created_at, updated_at, trace_parent)
-            VALUES (\(bind: id), \(bind: queue), \(bind: payload), 'pending', 0, \(bind: maxAttempts), \(bind: runAt),
-                    NULL, NULL, \(bind: now), \(bind: now), \(bind: Traces.currentTraceParent()))
-            """
-        ).run()
+        _ = try await insert(id: id, queue: queue, payload: payload, maxAttempts: maxAttempts, runAt: runAt, singleton: false)
         return id
     }
 
     /// Adds a job unless `queue` already has one pending or running (for recurring sweeps);
-    /// returns whether it added one.
+    /// returns whether it added one. The partial unique index `jobs_singleton_idx` decides, so
+    /// two nodes enqueueing at once add one job between them.
     @discardableResult
     public func enqueueUnlessQueued(queue: String, payload: String, runAt: Date = Date()) async throws -> Bool {
-        let waiting = try await sql.raw(
-            "SELECT 1 AS present FROM jobs WHERE queue = \(bind: queue) AND status IN ('pending', 'running') LIMIT 1"
-        ).first()
-        guard waiting == nil else { return false }
-        try await enqueue(queue: queue, payload: payload, runAt: runAt)
-        return true
+        try await insert(
+            id: UUID.version7(), queue: queue, payload: payload, maxAttempts: JobDefaults.maxAttempts, runAt: runAt,
+            singleton: true)
+    }
+
+    private func insert(id: UUID, queue: String, payload: String, maxAttempts: Int, runAt: Date, singleton: Bool)
+        async throws -> Bool
+    {
+        let now = Date()
+        let rows = try await sql.raw(
+            """
+            INSERT INTO jobs (id, queue, payload, status, attempts, max_attempts, run_at, locked_until, last_error,
+                              created_at, updated_at, singleton, trace_parent)
+            VALUES (\(bind: id), \(bind: queue), \(bind: payload), 'pending', 0, \(bind: maxAttempts), \(bind: runAt),
+                    NULL, NULL, \(bind: now), \(bind: now), \(bind: singleton), \(bind: Traces.currentTraceParent()))
+            ON CONFLICT DO NOTHING
+            RETURNING id
+            """
+        ).all()
+        return !rows.isEmpty
     }
 
     /// Claims the next due job of `queue`, hiding it for `visibilityTimeout`.
@@ -66,40 +74,63 @@ public struct SQLJobRepository: JobRepository {
         }
     }
 
-    /// Marks a job done, replacing its payload with `payload` when given (to drop secrets).
-    public func complete(id: UUID, now: Date, payload: String? = nil) async throws {
-        if let payload {
-            try await sql.raw(
-                """
-                UPDATE jobs SET status = 'done', locked_until = NULL, payload = \(bind: payload), updated_at = \(bind: now)
-                WHERE id = \(bind: id)
-                """
-            ).run()
-        } else {
-            try await sql.raw(
-                "UPDATE jobs SET status = 'done', locked_until = NULL, updated_at = \(bind: now) WHERE id = \(bind: id)"
-            ).run()
-        }
+    /// Keeps a claimed job hidden until `until`; `false` when the claim was lost.
+    public func extendClaim(id: UUID, attempt: Int, until: Date, now: Date) async throws -> Bool {
+        try await updateClaimed(
+            id: id, attempt: attempt, "locked_until = \(bind: until), updated_at = \(bind: now)")
     }
 
-    /// Records a failure: the job runs again at `retryAt`, or, without one, is dead-lettered.
-    public func fail(id: UUID, error: String, retryAt: Date?, now: Date) async throws {
-        if let retryAt {
-            try await sql.raw(
-                """
-                UPDATE jobs SET status = 'pending', run_at = \(bind: retryAt), locked_until = NULL,
-                    last_error = \(bind: error), updated_at = \(bind: now)
-                WHERE id = \(bind: id)
-                """
-            ).run()
-        } else {
-            try await sql.raw(
-                """
-                UPDATE jobs SET status = 'dead', locked_until = NULL, last_error = \(bind: error), updated_at = \(bind: now)
-                WHERE id = \(bind: id)
-                """
-            ).run()
+    /// Marks a job done, replacing its payload with `payload` when given (to drop secrets);
+    /// `false`, changing nothing, when the claim `attempt` is no longer the job's.
+    @discardableResult
+    public func complete(id: UUID, attempt: Int, now: Date, payload: String? = nil) async throws -> Bool {
+        if let payload {
+            return try await updateClaimed(
+                id: id, attempt: attempt,
+                "status = 'done', locked_until = NULL, payload = \(bind: payload), updated_at = \(bind: now)")
         }
+        return try await updateClaimed(
+            id: id, attempt: attempt, "status = 'done', locked_until = NULL, updated_at = \(bind: now)")
+    }
+
+    /// Records a failure: the job runs again at `retryAt`, or, without one, is dead-lettered;
+    /// `false`, changing nothing, when the claim `attempt` is no longer the job's.
+    @discardableResult
+    public func fail(id: UUID, attempt: Int, error: String, retryAt: Date?, now: Date) async throws -> Bool {
+        if let retryAt {
+            return try await updateClaimed(
+                id: id, attempt: attempt,
+                """
+                status = 'pending', run_at = \(bind: retryAt), locked_until = NULL, last_error = \(bind: error),
+                updated_at = \(bind: now)
+                """)
+        }
+        return try await updateClaimed(
+            id: id, attempt: attempt,
+            "status = 'dead', locked_until = NULL, last_error = \(bind: error), updated_at = \(bind: now)")
+    }
+
+    /// Gives a claimed job back untouched: due at once, the attempt not counted.
+    @discardableResult
+    public func release(id: UUID, attempt: Int, now: Date) async throws -> Bool {
+        try await updateClaimed(
+            id: id, attempt: attempt,
+            """
+            status = 'pending', attempts = attempts - 1, run_at = \(bind: now), locked_until = NULL,
+            updated_at = \(bind: now)
+            """)
+    }
+
+    /// Applies `assignments` to the job only while it is running under the claim `attempt`.
+    private func updateClaimed(id: UUID, attempt: Int, _ assignments: SQLQueryString) async throws -> Bool {
+        let rows = try await sql.raw(
+            """
+            UPDATE jobs SET \(assignments)
+            WHERE id = \(bind: id) AND status = 'running' AND attempts = \(bind: attempt)
+            RETURNING id
+            """
+        ).all()
+        return !rows.isEmpty
     }
 
     /// A job's status and attempts, for tests and operators.

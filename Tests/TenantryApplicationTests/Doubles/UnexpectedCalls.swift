@@ -195,8 +195,10 @@ extension JobRepository where Self: UnexpectedCallFails {
     func enqueue(queue: String, payload: String, maxAttempts: Int, runAt: Date) async throws -> UUID { try unexpected() }
     func enqueueUnlessQueued(queue: String, payload: String, runAt: Date) async throws -> Bool { try unexpected() }
     func claim(queue: String, now: Date, visibilityTimeout: TimeInterval) async throws -> QueuedJob? { try unexpected() }
-    func complete(id: UUID, now: Date, payload: String?) async throws { try unexpected() }
-    func fail(id: UUID, error: String, retryAt: Date?, now: Date) async throws { try unexpected() }
+    func extendClaim(id: UUID, attempt: Int, until: Date, now: Date) async throws -> Bool { try unexpected() }
+    func complete(id: UUID, attempt: Int, now: Date, payload: String?) async throws -> Bool { try unexpected() }
+    func fail(id: UUID, attempt: Int, error: String, retryAt: Date?, now: Date) async throws -> Bool { try unexpected() }
+    func release(id: UUID, attempt: Int, now: Date) async throws -> Bool { try unexpected() }
     func status(id: UUID) async throws -> (status: JobStatus, attempts: Int, lastError: String?)? { try unexpected() }
 }
 
@@ -229,6 +231,7 @@ extension IdempotencyRecordRepository where Self: UnexpectedCallFails {
     func complete(scopeHash: String, ownerToken: UUID, status: Int, sealedResponse: String) async throws -> Bool {
         try unexpected()
     }
+    func fence(scopeHash: String, ownerToken: UUID, now: Date) async throws { try unexpected() }
     func release(scopeHash: String, ownerToken: UUID) async throws { try unexpected() }
     func deleteExpired(before now: Date, limit: Int) async throws -> Int { try unexpected() }
     func delete(tenant tenantID: TenantID) async throws -> Int { try unexpected() }
