@@ -164,12 +164,17 @@ public struct JobWorker: Service {
                 while true {
                     do { try await Task.sleep(for: beat) } catch { return nil }
                     // A failed heartbeat (the database unreachable for a moment) keeps going:
-                    // only a claim that is positively lost stops the job.
+                    // only a claim that is positively lost stops the job. The write runs in a
+                    // task of its own, so the handler finishing (which cancels this loop) never
+                    // interrupts a transaction half-way.
                     let kept =
-                        (try? await database.withGlobal { scope in
-                            try await scope.jobs.extendClaim(
-                                id: job.id, attempt: job.attempts, until: Date().addingTimeInterval(timeout), now: Date())
-                        }) ?? true
+                        (try? await Task {
+                            try await database.withGlobal { scope in
+                                try await scope.jobs.extendClaim(
+                                    id: job.id, attempt: job.attempts, until: Date().addingTimeInterval(timeout),
+                                    now: Date())
+                            }
+                        }.value) ?? true
                     if !kept { return .lostClaim }
                 }
             }
