@@ -68,9 +68,7 @@ struct WebhookProcessTests {
             script: "webhook_receiver.py", arguments: ["--port", "0", "--exit-on-stdin-eof"],
             hint: "is standardwebhooks installed? scripts/test installs it")
         defer { receiver.stop() }
-        try await withTestDatabase(engine) { context in
-            let directory = try ServerProcessTests.temporaryDirectory()
-            defer { try? FileManager.default.removeItem(at: directory) }
+        try await withTestDatabaseDirectory(engine) { context, directory in
             let environment = Self.environment(context, directory: directory)
             try await body(receiver) {
                 let server = try ServerProcess(
@@ -82,6 +80,18 @@ struct WebhookProcessTests {
                     throw error
                 }
             }
+        }
+    }
+
+    /// Runs `body` with a test database and a temporary folder for the processes (their SQLite
+    /// file, on SQLite).
+    static func withTestDatabaseDirectory(
+        _ engine: TestDatabase, _ body: (TestDatabaseContext, URL) async throws -> Void
+    ) async throws {
+        try await withTestDatabase(engine) { context in
+            let directory = try ServerProcessTests.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try await body(context, directory)
         }
     }
 

@@ -92,7 +92,13 @@ public struct JobWorker: Service {
                 try await scope.jobs.claim(queue: queue, now: now, visibilityTimeout: timeout)
             })
         else { return false }
+        // With tracing on, the job runs in a span under the trace of the work that enqueued it.
+        try await Traces.deferred("job \(queue)", traceParent: job.traceParent) { try await run(job, queue: queue) }
+        return true
+    }
 
+    /// Runs a claimed job's handler, holding its claim, and records its outcome.
+    private func run(_ job: QueuedJob, queue: String) async throws {
         let metadata: Logger.Metadata = ["queue": "\(queue)", "job.id": "\(job.id)", "job.attempts": "\(job.attempts)"]
         switch await runHoldingClaim(job) {
         case .lostClaim:
@@ -131,7 +137,6 @@ public struct JobWorker: Service {
                 metadata: metadata.merging(["error.reason": "\(failure.reason)"]) { $1 }
             )
         }
-        return true
     }
 
     private enum RunOutcome: Sendable {
@@ -159,12 +164,17 @@ public struct JobWorker: Service {
                 while true {
                     do { try await Task.sleep(for: beat) } catch { return nil }
                     // A failed heartbeat (the database unreachable for a moment) keeps going:
-                    // only a claim that is positively lost stops the job.
+                    // only a claim that is positively lost stops the job. The write runs in a
+                    // task of its own, so the handler finishing (which cancels this loop) never
+                    // interrupts a transaction half-way.
                     let kept =
-                        (try? await database.withGlobal { scope in
-                            try await scope.jobs.extendClaim(
-                                id: job.id, attempt: job.attempts, until: Date().addingTimeInterval(timeout), now: Date())
-                        }) ?? true
+                        (try? await Task {
+                            try await database.withGlobal { scope in
+                                try await scope.jobs.extendClaim(
+                                    id: job.id, attempt: job.attempts, until: Date().addingTimeInterval(timeout),
+                                    now: Date())
+                            }
+                        }.value) ?? true
                     if !kept { return .lostClaim }
                 }
             }

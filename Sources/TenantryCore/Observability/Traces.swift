@@ -24,6 +24,26 @@ public enum Traces {
         }
     }
 
+    /// The current task's W3C `traceparent`, to store with work that runs later (a job); `nil`
+    /// when tracing is off or the task is not traced.
+    public static func currentTraceParent() -> String? {
+        currentContextHeaders().first { $0.0 == "traceparent" }?.1
+    }
+
+    /// Runs deferred work (a job) in a consumer span `name` whose parent is `traceParent` (the
+    /// stored context of the work that asked for it), or a new trace without one.
+    public static func deferred<Result>(
+        _ name: String, traceParent: String?, _ work: () async throws -> Result
+    ) async rethrows -> Result {
+        guard enabled else { return try await work() }
+        let parent = traceParent.map { context(from: [("traceparent", $0)]) } ?? .topLevel
+        return try await withSpan(name, context: parent, ofKind: .consumer) { _ in try await work() }
+    }
+
+    /// Whether the current task is traced (runs inside a span): background loops are not, and
+    /// their polling makes no spans.
+    public static var inTrace: Bool { ServiceContext.current != nil }
+
     /// The trace context of the current task as header pairs (`traceparent`, `tracestate`), to
     /// store with work that runs later; empty when tracing is off or nothing is traced.
     public static func currentContextHeaders() -> [(String, String)] {

@@ -49,14 +49,18 @@ public struct QueuedJob: Sendable, Equatable {
     public var attempts: Int
     /// Attempts allowed before the job is dead-lettered.
     public var maxAttempts: Int
+    /// The W3C `traceparent` of the work that enqueued it (with tracing on), the parent of the
+    /// job's span.
+    public var traceParent: String?
 
     /// Creates a value.
-    public init(id: UUID, queue: String, payload: String, attempts: Int, maxAttempts: Int) {
+    public init(id: UUID, queue: String, payload: String, attempts: Int, maxAttempts: Int, traceParent: String? = nil) {
         self.id = id
         self.queue = queue
         self.payload = payload
         self.attempts = attempts
         self.maxAttempts = maxAttempts
+        self.traceParent = traceParent
     }
 }
 

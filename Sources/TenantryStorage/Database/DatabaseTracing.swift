@@ -1,3 +1,4 @@
+import TenantryCore
 import Tracing
 
 /// The spans of database work: one client span per unit of work (a transaction, or a read on
@@ -5,11 +6,14 @@ import Tracing
 /// the request or job it serves. Only when a tracer is installed: the clients check
 /// `Traces.enabled` once, when they are made.
 enum DatabaseTracing {
-    /// Runs `work` in a span; an error it throws is recorded on the span.
+    /// Runs `work` in a span, when the task is traced (a request, a job; not a background
+    /// loop's polling, which would make a root span every few hundred milliseconds); an error
+    /// it throws is recorded on the span.
     static func span<Result: Sendable>(
         _ operation: String, system: String, _ work: () async throws -> Result
     ) async throws -> Result {
-        try await withSpan("db \(operation)", ofKind: .client) { span in
+        guard Traces.inTrace else { return try await work() }
+        return try await withSpan("db \(operation)", ofKind: .client) { span in
             span.attributes["db.system.name"] = system
             span.attributes["db.operation.name"] = operation
             return try await work()

@@ -116,6 +116,7 @@ enum PostgresSchema {
         verifiedDomainsMigration,
         socialSignInMigration,
         scaleOutMigration,
+        jobTracingMigration,
     ]
 
     /// ``purgeTenantFunction`` as migration 9 replaces it: an owner-privileged function
@@ -213,6 +214,7 @@ enum SQLiteSchema {
         verifiedDomainsMigration,
         socialSignInMigration,
         scaleOutMigration,
+        jobTracingMigration,
     ]
 }
 

@@ -36,9 +36,9 @@ public struct SQLJobRepository: JobRepository {
         let rows = try await sql.raw(
             """
             INSERT INTO jobs (id, queue, payload, status, attempts, max_attempts, run_at, locked_until, last_error,
-                              created_at, updated_at, singleton)
+                              created_at, updated_at, singleton, trace_parent)
             VALUES (\(bind: id), \(bind: queue), \(bind: payload), 'pending', 0, \(bind: maxAttempts), \(bind: runAt),
-                    NULL, NULL, \(bind: now), \(bind: now), \(bind: singleton))
+                    NULL, NULL, \(bind: now), \(bind: now), \(bind: singleton), \(bind: Traces.currentTraceParent()))
             ON CONFLICT DO NOTHING
             RETURNING id
             """
@@ -59,7 +59,7 @@ public struct SQLJobRepository: JobRepository {
                   AND ((status = 'pending' AND run_at <= \(bind: now)) OR (status = 'running' AND locked_until < \(bind: now)))
                 ORDER BY run_at, id LIMIT 1\(lock)
             )
-            RETURNING id, queue, payload, attempts, max_attempts
+            RETURNING id, queue, payload, attempts, max_attempts, trace_parent
             """
         ).all()
         return try rows.first.map { row in
@@ -68,7 +68,8 @@ public struct SQLJobRepository: JobRepository {
                 queue: try row.decode(column: "queue", as: String.self),
                 payload: try row.decode(column: "payload", as: String.self),
                 attempts: try row.decode(column: "attempts", as: Int.self),
-                maxAttempts: try row.decode(column: "max_attempts", as: Int.self)
+                maxAttempts: try row.decode(column: "max_attempts", as: Int.self),
+                traceParent: try row.decode(column: "trace_parent", as: String?.self)
             )
         }
     }
