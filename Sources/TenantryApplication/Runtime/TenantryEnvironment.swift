@@ -256,6 +256,8 @@ public struct SigningKeyManager: Sendable {
     /// verifier can have cached an older key set yet).
     public func ensureActiveKey(now: Date = Date()) async throws {
         try await database.withGlobal { scope in
+            // Nodes starting together on an empty database would each add a first key.
+            try await scope.signingKeys.lockSchedule()
             let keys = try await scope.signingKeys.all()
             guard SigningKeySchedule(keys: keys, policy: settings.policy).signingKey(at: now) == nil else { return }
             if keys.isEmpty {

@@ -6,6 +6,12 @@ public import TenantryCore
 public struct SQLSigningKeyRepository: SigningKeyRepository {
     let sql: any SQLDatabase
 
+    /// Holds the key schedule's lock until the transaction ends (PostgreSQL advisory lock).
+    public func lockSchedule() async throws {
+        guard sql.dialect.name == "postgresql" else { return }
+        try await sql.raw("SELECT pg_advisory_xact_lock(hashtext('tenantry.signing_keys'))").run()
+    }
+
     /// Every stored key.
     public func all() async throws -> [SigningKeyRecord] {
         try await sql.raw(

@@ -180,6 +180,7 @@ extension SessionRepository where Self: UnexpectedCallFails {
 extension SigningKeyRepository where Self: UnexpectedCallFails {
     func all() async throws -> [SigningKeyRecord] { try unexpected() }
     func add(_ key: SigningKeyRecord) async throws { try unexpected() }
+    func lockSchedule() async throws { try unexpected() }
     func delete(kids: [String]) async throws { try unexpected() }
 }
 
