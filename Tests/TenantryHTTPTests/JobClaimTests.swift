@@ -33,12 +33,14 @@ struct JobClaimTests {
             let db = context.database
             let store = SQLDataStore(db)
             let id = try await db.withGlobal { try await $0.jobs.enqueue(queue: "scripted", payload: "{}") }
-            let handler = ScriptedHandler { try await Task.sleep(for: .milliseconds(1500)) }
-            let first = JobWorker(database: store, handler: handler, logger: TestLogging.logger, visibilityTimeout: 0.4)
-            let second = JobWorker(database: store, handler: handler, logger: TestLogging.logger, visibilityTimeout: 0.4)
+            let handler = ScriptedHandler { try await Task.sleep(for: .seconds(4)) }
+            // A 1.5 s visibility timeout, extended every 0.5 s: a loaded machine may delay a
+            // heartbeat by up to a second without losing the claim.
+            let first = JobWorker(database: store, handler: handler, logger: TestLogging.logger, visibilityTimeout: 1.5)
+            let second = JobWorker(database: store, handler: handler, logger: TestLogging.logger, visibilityTimeout: 1.5)
             async let running = first.runOnce()
-            // Well past the 0.4 s visibility timeout, the job is still claimed by the first worker.
-            try await Task.sleep(for: .milliseconds(900))
+            // Twice the visibility timeout later, the job is still claimed by the first worker.
+            try await Task.sleep(for: .seconds(3))
             #expect(try await second.runOnce() == false)
             #expect(try await running)
             #expect(handler.runs.withLock { $0 } == 1)
