@@ -36,11 +36,7 @@ public struct MetricsEndpoint: Sendable {
             guard let token else {
                 throw TenantryError(.routeNotFound, "No route matches GET /metrics.")
             }
-            let presented = request.headers[.authorization].flatMap { value -> String? in
-                guard value.hasPrefix("Bearer ") else { return nil }
-                return String(value.dropFirst("Bearer ".count))
-            }
-            guard let presented, SecretToken.matches(presented, token) else {
+            guard let presented = try request.bearerCredential(), SecretToken.matches(presented, token) else {
                 throw TenantryError(.unauthenticated, "The metrics need the metrics token as a bearer token.")
             }
             return Self.response(metrics)
