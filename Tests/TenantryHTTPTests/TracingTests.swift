@@ -43,7 +43,7 @@ struct TracingTests {
     }
 
     @Test(
-        "with OTEL_* set, a request carrying traceparent is exported as a server span of that trace, under the caller's span, with a database span under it, its log lines carry the ids, and a job it enqueues runs in the same trace",
+        "with OTEL_* set, a request carrying traceparent is exported as a server span of that trace, under the caller's span, with a database span under it, its log lines carry the ids, and a job it enqueues runs in the same trace; a probe without traceparent makes no span",
         arguments: TestDatabase.all)
     func requestSpanWithDatabaseChild(engine: TestDatabase) async throws {
         let receiver = try await Self.startCollector()
@@ -69,6 +69,9 @@ struct TracingTests {
             let port = try await server.waitForListeningPort()
             let traceID = (0..<4).map { _ in String(format: "%08x", UInt32.random(in: 1...UInt32.max)) }.joined()
             let callerSpanID = String(format: "%08x%08x", UInt32.random(in: 1...UInt32.max), UInt32.random(in: 1...UInt32.max))
+            // A probe without a traceparent makes no span; the traced one after it shows the
+            // exporter had the time to send it.
+            #expect(try await LoopbackHTTP.request(port: port, path: "/health/live").status == 200)
             let ready = try await LoopbackHTTP.request(
                 port: port, path: "/health/ready", headers: ["traceparent": "00-\(traceID)-\(callerSpanID)-01"])
             #expect(ready.status == 200)
@@ -84,6 +87,7 @@ struct TracingTests {
                 try await Task.sleep(for: .milliseconds(100))
             }
             let requestSpan = try #require(request, "no request span; received: \(receiver.lines)")
+            #expect(!Self.spans(receiver).contains { $0.name == "GET /health/live" }, "an untraced probe made a span")
             #expect(requestSpan.parentSpanID == callerSpanID)
             #expect(requestSpan.attributes["http.route"] == "/health/ready")
             #expect(requestSpan.attributes["http.response.status_code"] == "200")

@@ -7,7 +7,10 @@ on standard output (after the first line, which is the port it listens on).
 Each printed line: {"trace_id", "span_id", "parent_span_id" (hex; "" for a root span), "name",
 "kind", "attributes": {key: value as text}, "service": the resource's service.name}.
 
-Usage: otlp_receiver.py [--port 0]
+With `--count`, it prints instead one line per export request: the number of spans it held
+(benchmarks use this, so the receiver's own work on the shared cores stays small).
+
+Usage: otlp_receiver.py [--port 0] [--count]
 """
 import argparse
 import json
@@ -23,6 +26,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from peer_process import exit_when_stdin_closes
 
 LOCK = threading.Lock()
+COUNT_ONLY = False
 
 
 def text(value):
@@ -47,6 +51,10 @@ class Handler(BaseHTTPRequestHandler):
             return
         request = ExportTraceServiceRequest()
         request.ParseFromString(body)
+        if COUNT_ONLY:
+            count = sum(len(scope.spans) for resource in request.resource_spans for scope in resource.scope_spans)
+            self.answer_and_print([str(count)])
+            return
         lines = []
         for resource_spans in request.resource_spans:
             service = ""
@@ -64,6 +72,10 @@ class Handler(BaseHTTPRequestHandler):
                         "attributes": {a.key: text(a.value) for a in span.attributes},
                         "service": service,
                     }))
+        self.answer_and_print(lines)
+
+    def answer_and_print(self, lines):
+        """Prints `lines` and answers with an empty ExportTraceServiceResponse."""
         with LOCK:
             for line in lines:
                 print(line)
@@ -79,7 +91,10 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--count", action="store_true", help="print span counts, not spans")
     arguments = parser.parse_args()
+    global COUNT_ONLY
+    COUNT_ONLY = arguments.count
     server = ThreadingHTTPServer(("127.0.0.1", arguments.port), Handler)
     print(server.server_address[1])
     sys.stdout.flush()

@@ -9,7 +9,8 @@ import Tracing
 /// assigns the request id, enforces the body size limit, turns every error into a
 /// problem+json response, adds the security headers, counts the request in the metrics, and
 /// writes one access log line. With tracing on, the request runs in a server span (its parent
-/// from a W3C `traceparent` header when the client sent one), named by method and route template.
+/// from a W3C `traceparent` header when the client sent one), named by method and route template;
+/// probes and scrapes are not traced unless the caller sends a `traceparent`.
 public struct RequestLifecycleMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
 
@@ -38,7 +39,9 @@ public struct RequestLifecycleMiddleware: RouterMiddleware {
         context: AppRequestContext,
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
-        guard tracing else { return try await respond(request, context: context, span: nil, next: next) }
+        guard tracing, RequestTracing.traces(request) else {
+            return try await respond(request, context: context, span: nil, next: next)
+        }
         return try await withSpan(
             request.method.rawValue, context: RequestTracing.parent(of: request), ofKind: .server
         ) { span in

@@ -1,6 +1,6 @@
 public import Foundation
 public import Logging
-public import ServiceLifecycle
+import ServiceLifecycle
 import Synchronization
 public import TenantryApplication
 import TenantryCore

@@ -14,8 +14,10 @@ enum DatabaseTracing {
     ) async throws -> Result {
         guard Traces.inTrace else { return try await work() }
         return try await withSpan("db \(operation)", ofKind: .client) { span in
-            span.attributes["db.system.name"] = system
-            span.attributes["db.operation.name"] = operation
+            var attributes = span.attributes
+            attributes["db.system.name"] = system
+            attributes["db.operation.name"] = operation
+            span.attributes = attributes
             return try await work()
         }
     }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import SQLKit
 
 /// The rate limiter's state shared by several nodes: per limited key, the theoretical arrival
