@@ -269,11 +269,14 @@ struct AuthController: Sendable {
     }
 }
 
-/// `/api/v1/me*`: the caller's profile, password and sessions.
+/// `/api/v1/me*`: the caller's profile, password and sessions, the export of their data and
+/// the erasure of their account.
 struct MeController: Sendable {
     let profile: ProfileService
     let sessions: SessionService
     let multiFactor: MultiFactorService
+    let erasure: ErasureService
+    let personalData: PersonalDataService
 
     func register(on group: RouterGroup<AuthenticatedRequestContext>) {
         group.get("/me") { _, context in
@@ -305,6 +308,13 @@ struct MeController: Sendable {
             let user = try await profile.updateProfile(
                 context.caller, name: name, locale: locale, origin: context.base.origin(of: request))
             return UserBody(user)
+        }
+        group.delete("/me") { request, context in
+            _ = try await erasure.eraseSelf(context.caller, origin: context.base.origin(of: request))
+            return Response(status: .noContent)
+        }
+        group.get("/me/export") { _, context in
+            try await PersonalDataExport(service: personalData).response(for: context.caller)
         }
         group.post("/me/password") { request, context in
             let body = try await request.decodeJSON(as: ChangePasswordRequest.self, context: context.base)
