@@ -291,7 +291,7 @@ enum EventCoverageDrivers {
         "eraseMe": { h in
             let (owner, person) = try await erasable(h)
             return EventProbe {
-                try await h.send(.delete, "/api/v1/me", token: person.accessToken, expect: .noContent)
+                try await h.send(.delete, "/api/v1/me", token: person.token, expect: .noContent)
                 return owner.tenantID
             }
         },
@@ -627,15 +627,12 @@ enum EventCoverageDrivers {
 
     // MARK: Set-ups shared by several drivers
 
-    /// An owner, and a person who is a member of the owner's tenant and owns a tenant of their
-    /// own with the owner as a second owner (so no tenant is left without one when they go).
-    static func erasable(_ h: EventHarness) async throws -> (owner: Registered, person: Registered) {
+    /// An owner, and a signed-in member of the owner's tenant who belongs nowhere else (so
+    /// their erasure records its one event there).
+    static func erasable(_ h: EventHarness) async throws -> (owner: Registered, person: AccessFixture.Person) {
         let owner = try await h.owner()
-        let person = try await h.owner()
-        try await h.send(
-            .post, "/api/v1/members", ["email": person.email, "role": "member"], token: owner.accessToken, expect: .created)
-        try await h.send(
-            .post, "/api/v1/members", ["email": owner.email, "role": "owner"], token: person.accessToken, expect: .created)
+        let person = try await h.client.addSignedInMember(
+            h.context, adminToken: owner.accessToken, tenantSlug: owner.tenantSlug, role: "member")
         return (owner, person)
     }
 

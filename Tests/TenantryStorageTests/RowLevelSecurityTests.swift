@@ -301,7 +301,11 @@ struct RowLevelSecurityTests {
                 ORDER BY 1
                 """)
             let signatures = try rows.map { try $0.decode(column: "signature", as: String.self) }
-            #expect(signatures == ["tenantry_purge_audit_events(uuid,timestamp with time zone)", "tenantry_purge_tenant(uuid)"])
+            #expect(
+                signatures == [
+                    "tenantry_purge_audit_events(uuid,timestamp with time zone)", "tenantry_purge_tenant(uuid)",
+                    "tenantry_redact_audit_events(uuid,text[],text[],text[],timestamp with time zone)",
+                ])
             for row in rows {
                 let signature = try row.decode(column: "signature", as: String.self)
                 let config = try row.decode(column: "config", as: String?.self) ?? ""
