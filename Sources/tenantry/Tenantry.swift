@@ -473,7 +473,8 @@ struct Audit: AsyncParsableCommand {
                                 line += "; \(summary.redacted) redacted event(s) verified through their digests"
                             }
                             if summary.redactedUnverifiable > 0 {
-                                line += "; \(summary.redactedUnverifiable) redacted version 1 event(s): links checked, hashes not recomputable"
+                                line +=
+                                    "; \(summary.redactedUnverifiable) redacted version 1 event(s): links checked, hashes not recomputable"
                             }
                             print(line)
                         }

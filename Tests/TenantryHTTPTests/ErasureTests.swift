@@ -27,12 +27,13 @@ func columnsHolding(_ texts: [String], _ context: TestApplicationContext) async 
         #expect(columns.count > 50, "the catalogue lists the text columns")
         for (table, column) in columns {
             for text in texts {
-                let found = try await database.asSuperuser(
-                    """
-                    SELECT count(*) AS n FROM \(ident: table)
-                    WHERE strpos(lower(\(ident: column)::text), lower(\(bind: text))) > 0
-                    """
-                ).first?.decode(column: "n", as: Int.self) ?? 0
+                let found =
+                    try await database.asSuperuser(
+                        """
+                        SELECT count(*) AS n FROM \(ident: table)
+                        WHERE strpos(lower(\(ident: column)::text), lower(\(bind: text))) > 0
+                        """
+                    ).first?.decode(column: "n", as: Int.self) ?? 0
                 if found > 0 { hits.append("\(table).\(column)") }
             }
         }
@@ -265,7 +266,8 @@ struct ErasureByOperatorTests {
             let exported = try await client.json(.get, "/api/v1/me/export", token: person.accessToken)
             #expect(exported.status == .ok)
             #expect(exported.headers[.contentDisposition]?.contains("personal-data-\(person.userID).json") == true)
-            #expect(!exported.raw.contains(secret) && !exported.raw.contains(totp) && !codes.contains { exported.raw.contains($0) })
+            #expect(
+                !exported.raw.contains(secret) && !exported.raw.contains(totp) && !codes.contains { exported.raw.contains($0) })
             #expect((exported.body["user"] as? [String: Any])?["email"] as? String == person.email.lowercased())
             let tenants = ((exported.body["memberships"] as? [[String: Any]]) ?? []).compactMap {
                 ($0["tenant"] as? [String: Any])?["id"] as? String

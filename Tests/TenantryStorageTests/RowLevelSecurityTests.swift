@@ -317,6 +317,46 @@ struct RowLevelSecurityTests {
     }
 }
 
+extension RowLevelSecurityTests {
+    @Test(
+        "the audit redaction function runs only in the platform scope, and the runtime role still cannot update audit events",
+        arguments: TestDatabase.postgresOnly)
+    func redactionOnlyInThePlatformScope(engine: TestDatabase) async throws {
+        try await withTestDatabase(engine) { context in
+            let tenant = try Fixtures.tenant(name: "Redacted")
+            let user = try Fixtures.user()
+            try await context.database.withTenant(tenant.id) { scope in
+                try await scope.tenants.create(tenant)
+                try await scope.users.create(user, passwordHash: nil)
+                try await scope.auditEvents.append(Fixtures.auditEvent(in: tenant.id, actor: user.id))
+            }
+            let call: SQLQueryString = """
+                SELECT tenantry_redact_audit_events(\(bind: user.id.rawValue), ARRAY['x'], ARRAY['x'], ARRAY['y'], now())
+                """
+            var refused: (any Error)?
+            do {
+                try await context.database.withTenant(tenant.id) { scope in try await scope.sql.raw(call).run() }
+            } catch {
+                refused = error
+            }
+            #expect(isPermissionFailure(refused))
+            var updateRefused: (any Error)?
+            do {
+                try await context.database.withPlatform { scope in
+                    try await scope.sql.raw("UPDATE audit_events SET ip = NULL").run()
+                }
+            } catch {
+                updateRefused = error
+            }
+            #expect(isPermissionFailure(updateRefused))
+            let redacted = try await context.database.withPlatform { scope in
+                try await scope.sql.raw(call + " AS n").first()?.decode(column: "n", as: Int.self)
+            }
+            #expect(redacted == 1)
+        }
+    }
+}
+
 /// True when PostgreSQL refused for lack of privilege or a row-level security violation
 /// (SQLSTATE 42501, insufficient_privilege, which covers both).
 func isPermissionFailure(_ error: (any Error)?) -> Bool {

@@ -76,8 +76,9 @@ public final class APIRouter: HTTPResponderBuilder {
         auth.registerAuthenticatedRoutes(on: signedIn)
         MeController(
             profile: useCases.profile, sessions: useCases.sessions, multiFactor: useCases.multiFactor,
-            erasure: useCases.erasure, personalData: useCases.personalData)
-            .register(on: signedIn)
+            erasure: useCases.erasure, personalData: useCases.personalData
+        )
+        .register(on: signedIn)
 
         // Operator routes: any signed-in user, then the platform role checked per request, and
         // only then `Idempotency-Key` (a replay, too, needs the role today).

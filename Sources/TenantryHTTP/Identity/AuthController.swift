@@ -326,13 +326,7 @@ struct MeController: Sendable {
         group.get("/me/sessions") { _, context in
             let sessions = try await sessions.sessions(of: context.caller)
             return SessionsResponse(
-                items: sessions.map { session in
-                    SessionBody(
-                        id: session.id.description, current: session.id == context.caller.sessionID,
-                        tenantId: session.activeTenantID?.description, ip: session.ip, userAgent: session.userAgent,
-                        createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, expiresAt: session.expiresAt
-                    )
-                }
+                items: sessions.map { SessionBody($0, current: context.caller.sessionID) }
             )
         }
         group.delete("/me/sessions/{id}") { request, context in

@@ -16,22 +16,12 @@ struct PersonalDataExport: Sendable {
         let exportedAt: Date
         let user: UserBody
         let memberships: [MembershipBody]
-        let sessions: [Session]
+        let sessions: [SessionBody]
         let mfa: MFA
         let apiKeys: [Key]
         /// Single sign-on and social sign-in keep no lasting link to an identity: a sign-in
         /// matches the verified address each time (decision 0021), so there is none to list.
         let linkedIdentities: [String] = []
-
-        struct Session: Encodable {
-            let id: String
-            let tenantId: String?
-            let ip: String?
-            let userAgent: String?
-            let createdAt: Date
-            let lastSeenAt: Date
-            let expiresAt: Date
-        }
 
         struct MFA: Encodable {
             let totpEnabled: Bool
@@ -58,11 +48,7 @@ struct PersonalDataExport: Sendable {
         let summary = try await service.summary(of: caller)
         let head = Head(
             exportedAt: Date(), user: UserBody(summary.user), memberships: summary.memberships.map(MembershipBody.init),
-            sessions: summary.sessions.map {
-                Head.Session(
-                    id: $0.id.description, tenantId: $0.activeTenantID?.description, ip: $0.ip, userAgent: $0.userAgent,
-                    createdAt: $0.createdAt, lastSeenAt: $0.lastSeenAt, expiresAt: $0.expiresAt)
-            },
+            sessions: summary.sessions.map { SessionBody($0, current: caller.sessionID) },
             mfa: Head.MFA(
                 totpEnabled: summary.totpEnabled, enabledAt: summary.totpEnabledAt,
                 recoveryCodesRemaining: summary.recoveryCodesRemaining),
