@@ -469,6 +469,13 @@ struct Audit: AsyncParsableCommand {
                             if summary.unchained > 0 {
                                 line += "; \(summary.unchained) event(s) from before chaining not covered"
                             }
+                            if summary.redacted > 0 {
+                                line += "; \(summary.redacted) redacted event(s) verified through their digests"
+                            }
+                            if summary.redactedUnverifiable > 0 {
+                                line +=
+                                    "; \(summary.redactedUnverifiable) redacted version 1 event(s): links checked, hashes not recomputable"
+                            }
                             print(line)
                         }
                     }

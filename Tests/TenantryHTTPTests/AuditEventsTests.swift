@@ -119,7 +119,7 @@ struct AuditEventsTests {
             #expect(first["occurred_at"] as? String == FastFormatting.timestamp(AuditChain.normalized(created[0].occurredAt)))
             #expect(first["user_agent"] as? String == "tests")
             #expect((first["hash"] as? String)?.count == 64)
-            #expect(first["chain_version"] as? Int == 1)
+            #expect(first["chain_version"] as? Int == 2)
             let sequences = ((byAction["items"] as? [[String: Any]]) ?? []).compactMap { $0["sequence"] as? Int }
             #expect(sequences.count == 3 && sequences == sequences.sorted())
 

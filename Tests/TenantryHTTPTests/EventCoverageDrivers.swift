@@ -288,6 +288,13 @@ enum EventCoverageDrivers {
                 return owner.tenantID
             }
         },
+        "eraseMe": { h in
+            let (owner, person) = try await erasable(h)
+            return EventProbe {
+                try await h.send(.delete, "/api/v1/me", token: person.token, expect: .noContent)
+                return owner.tenantID
+            }
+        },
         "updateMe": onNewTenant { h, owner in
             try await h.send(.patch, "/api/v1/me", ["name": "Renamed Owner"], token: owner.accessToken, expect: .ok)
         },
@@ -597,6 +604,14 @@ enum EventCoverageDrivers {
                 .put, "/api/v1/platform/operators/\(owner.userID)", ["role": "support"], token: h.operatorToken,
                 expect: .noContent)
         },
+        "platformEraseUser": { h in
+            let (owner, person) = try await erasable(h)
+            return EventProbe {
+                try await h.send(
+                    .delete, "/api/v1/platform/users/\(person.userID)", token: h.operatorToken, expect: .noContent)
+                return owner.tenantID
+            }
+        },
         "platformRemoveOperator": { h in
             let owner = try await h.owner()
             try await h.send(
@@ -611,6 +626,15 @@ enum EventCoverageDrivers {
     ]
 
     // MARK: Set-ups shared by several drivers
+
+    /// An owner, and a signed-in member of the owner's tenant who belongs nowhere else (so
+    /// their erasure records its one event there).
+    static func erasable(_ h: EventHarness) async throws -> (owner: Registered, person: AccessFixture.Person) {
+        let owner = try await h.owner()
+        let person = try await h.client.addSignedInMember(
+            h.context, adminToken: owner.accessToken, tenantSlug: owner.tenantSlug, role: "member")
+        return (owner, person)
+    }
 
     /// The id of the platform's social connection of `provider`, made first when there is none
     /// and `create`.

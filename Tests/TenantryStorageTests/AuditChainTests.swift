@@ -59,7 +59,7 @@ struct AuditChainTests {
             #expect(links[0].previousHash == nil)
             #expect(links[1].previousHash == links[0].hash)
             #expect(links[2].previousHash == links[1].hash)
-            #expect(links.allSatisfy { $0.hash == AuditChain.hash(of: $0) && $0.version == 1 })
+            #expect(links.allSatisfy { $0.hash == AuditChain.hash(of: $0) && $0.version == AuditChain.currentVersion })
             #expect(try await chain(context.database, tenantB.id).map(\.sequence) == [1, 2])
             let verifier = AuditChainVerifier(database: SQLDataStore(context.database), batchSize: 2)
             let summary = try await verifier.verify(tenant: tenantA.id).get()

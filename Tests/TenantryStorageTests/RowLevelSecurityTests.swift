@@ -301,7 +301,11 @@ struct RowLevelSecurityTests {
                 ORDER BY 1
                 """)
             let signatures = try rows.map { try $0.decode(column: "signature", as: String.self) }
-            #expect(signatures == ["tenantry_purge_audit_events(uuid,timestamp with time zone)", "tenantry_purge_tenant(uuid)"])
+            #expect(
+                signatures == [
+                    "tenantry_purge_audit_events(uuid,timestamp with time zone)", "tenantry_purge_tenant(uuid)",
+                    "tenantry_redact_audit_events(uuid,text[],text[],text[],timestamp with time zone)",
+                ])
             for row in rows {
                 let signature = try row.decode(column: "signature", as: String.self)
                 let config = try row.decode(column: "config", as: String?.self) ?? ""
@@ -309,6 +313,46 @@ struct RowLevelSecurityTests {
                 #expect(try !row.decode(column: "public_may", as: Bool.self), "PUBLIC may call \(signature)")
                 #expect(try row.decode(column: "runtime_may", as: Bool.self), "the runtime role may not call \(signature)")
             }
+        }
+    }
+}
+
+extension RowLevelSecurityTests {
+    @Test(
+        "the audit redaction function runs only in the platform scope, and the runtime role still cannot update audit events",
+        arguments: TestDatabase.postgresOnly)
+    func redactionOnlyInThePlatformScope(engine: TestDatabase) async throws {
+        try await withTestDatabase(engine) { context in
+            let tenant = try Fixtures.tenant(name: "Redacted")
+            let user = try Fixtures.user()
+            try await context.database.withTenant(tenant.id) { scope in
+                try await scope.tenants.create(tenant)
+                try await scope.users.create(user, passwordHash: nil)
+                try await scope.auditEvents.append(Fixtures.auditEvent(in: tenant.id, actor: user.id))
+            }
+            let call: SQLQueryString = """
+                SELECT tenantry_redact_audit_events(\(bind: user.id.rawValue), ARRAY['x'], ARRAY['x'], ARRAY['y'], now())
+                """
+            var refused: (any Error)?
+            do {
+                try await context.database.withTenant(tenant.id) { scope in try await scope.sql.raw(call).run() }
+            } catch {
+                refused = error
+            }
+            #expect(isPermissionFailure(refused))
+            var updateRefused: (any Error)?
+            do {
+                try await context.database.withPlatform { scope in
+                    try await scope.sql.raw("UPDATE audit_events SET ip = NULL").run()
+                }
+            } catch {
+                updateRefused = error
+            }
+            #expect(isPermissionFailure(updateRefused))
+            let redacted = try await context.database.withPlatform { scope in
+                try await scope.sql.raw(call + " AS n").first()?.decode(column: "n", as: Int.self)
+            }
+            #expect(redacted == 1)
         }
     }
 }

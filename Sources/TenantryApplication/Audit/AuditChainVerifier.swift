@@ -18,6 +18,11 @@ public struct AuditChainVerifier: Sendable {
         public var lastHash: String?
         /// Events written before chaining began, which the chain does not cover.
         public var unchained: Int
+        /// Version 1 events an erasure redacted: their links are checked, their own hashes cannot
+        /// be recomputed (decision 0025).
+        public var redactedUnverifiable: Int64 = 0
+        /// Version 2 events an erasure redacted, verified through their recorded digests.
+        public var redacted: Int64 = 0
     }
 
     let database: any DataStore
@@ -41,7 +46,7 @@ public struct AuditChainVerifier: Sendable {
             (try await scope.auditEvents.chainHead(), try await scope.auditEvents.unchainedCount())
         }
         let head = storedHead ?? .empty
-        var position: (sequence: Int64, previousHash: String?) = (head.anchorSequence + 1, head.anchorHash)
+        var position = AuditChain.Position(sequence: head.anchorSequence + 1, previousHash: head.anchorHash)
         var verified: Int64 = 0
         // From the start, not the anchor: an event left at or before the anchor is a break too.
         var next: Int64 = 0
@@ -84,6 +89,7 @@ public struct AuditChainVerifier: Sendable {
         return .success(
             Summary(
                 tenantID: tenant, verified: verified, anchorSequence: head.anchorSequence, lastSequence: head.lastSequence,
-                lastHash: head.lastHash, unchained: unchained))
+                lastHash: head.lastHash, unchained: unchained, redactedUnverifiable: position.redactedUnverifiable,
+                redacted: position.redacted))
     }
 }

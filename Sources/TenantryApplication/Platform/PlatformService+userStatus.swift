@@ -8,7 +8,9 @@ extension PlatformService {
         async throws
     {
         _ = try await database.withGlobal { scope -> [SessionID] in
-            guard try await scope.users.find(id: userID) != nil else { throw TenantryError(.notFound, "No such user.") }
+            guard let user = try await scope.users.find(id: userID), user.status != .erased else {
+                throw TenantryError(.notFound, "No such user.")
+            }
             try await scope.users.setStatus(status, id: userID, at: Date())
             guard status == .disabled else { return [] }
             return try await scope.sessions.revokeAll(userID: userID, except: nil, reason: "user_disabled", at: Date())

@@ -47,6 +47,10 @@ public struct UseCases: Sendable {
     public let socialConnections: SocialConnectionService
     /// Sign-in and sign-up through a social connection.
     public let socialSignIn: SocialSignInService
+    /// A person's own data: its export and its erasure.
+    public let personalData: PersonalDataService
+    /// Erasure of a person's account.
+    public let erasure: ErasureService
 
     /// Builds every use case over `environment`.
     public init(_ environment: TenantryEnvironment) {
@@ -92,5 +96,7 @@ public struct UseCases: Sendable {
         socialSignIn = SocialSignInService(
             database: database, masterKey: environment.masterKey, openID: environment.openID, signIn: signIn,
             tenancy: environment.tenancy, publicURL: environment.publicURL)
+        personalData = PersonalDataService(database: database)
+        erasure = ErasureService(database: database, multiFactor: multiFactor)
     }
 }

@@ -381,13 +381,14 @@ extension Components {
             }
             /// - Remark: Generated from `#/components/schemas/AuditEvent/actor`.
             public var actor: Components.Schemas.AuditEvent.ActorPayload
-            /// The canonical encoding's version.
+            /// The canonical encoding's version: 1, or 2 (personal fields covered through salted digests, decision 0025).
             ///
             /// - Remark: Generated from `#/components/schemas/AuditEvent/chain_version`.
             @frozen public enum ChainVersionPayload: Int, Codable, Hashable, Sendable, CaseIterable {
                 case _1 = 1
+                case _2 = 2
             }
-            /// The canonical encoding's version.
+            /// The canonical encoding's version: 1, or 2 (personal fields covered through salted digests, decision 0025).
             ///
             /// - Remark: Generated from `#/components/schemas/AuditEvent/chain_version`.
             public var chainVersion: Components.Schemas.AuditEvent.ChainVersionPayload?
@@ -450,10 +451,53 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/AuditEvent/occurred_at`.
             public var occurredAt: Foundation.Date
+            /// Chain version 2, once redacted: the salted SHA-256 digests of the original IP, user agent and changes, which the hash covers (decision 0025).
+            ///
+            /// - Remark: Generated from `#/components/schemas/AuditEvent/personal_digests`.
+            public struct PersonalDigestsPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/AuditEvent/personal_digests/changes`.
+                public var changes: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/AuditEvent/personal_digests/ip`.
+                public var ip: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/AuditEvent/personal_digests/user_agent`.
+                public var userAgent: Swift.String?
+                /// Creates a new `PersonalDigestsPayload`.
+                ///
+                /// - Parameters:
+                ///   - changes:
+                ///   - ip:
+                ///   - userAgent:
+                public init(
+                    changes: Swift.String? = nil,
+                    ip: Swift.String? = nil,
+                    userAgent: Swift.String? = nil
+                ) {
+                    self.changes = changes
+                    self.ip = ip
+                    self.userAgent = userAgent
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case changes
+                    case ip
+                    case userAgent = "user_agent"
+                }
+            }
+            /// Chain version 2, once redacted: the salted SHA-256 digests of the original IP, user agent and changes, which the hash covers (decision 0025).
+            ///
+            /// - Remark: Generated from `#/components/schemas/AuditEvent/personal_digests`.
+            public var personalDigests: Components.Schemas.AuditEvent.PersonalDigestsPayload?
+            /// Chain version 2, until the event is redacted: the salt of its personal digests (decision 0025).
+            ///
+            /// - Remark: Generated from `#/components/schemas/AuditEvent/personal_salt`.
+            public var personalSalt: Swift.String?
             /// The hash of the event before (or of the last purged one); absent on the first.
             ///
             /// - Remark: Generated from `#/components/schemas/AuditEvent/previous_hash`.
             public var previousHash: Swift.String?
+            /// When an erasure replaced the event's personal fields (docs/privacy.md).
+            ///
+            /// - Remark: Generated from `#/components/schemas/AuditEvent/redacted_at`.
+            public var redactedAt: Foundation.Date?
             /// - Remark: Generated from `#/components/schemas/AuditEvent/request_id`.
             public var requestId: Swift.String?
             /// Position in the tenant's chain; absent on events written before chaining began.
@@ -494,13 +538,16 @@ extension Components {
             /// - Parameters:
             ///   - action:
             ///   - actor:
-            ///   - chainVersion: The canonical encoding's version.
+            ///   - chainVersion: The canonical encoding's version: 1, or 2 (personal fields covered through salted digests, decision 0025).
             ///   - changes: The changed fields by name, each with its value before and after as text (absent when there was none).
             ///   - hash: Lower-case hex SHA-256 of the event's canonical encoding.
             ///   - id:
             ///   - ip:
             ///   - occurredAt: Stored at whole milliseconds.
+            ///   - personalDigests: Chain version 2, once redacted: the salted SHA-256 digests of the original IP, user agent and changes, which the hash covers (decision 0025).
+            ///   - personalSalt: Chain version 2, until the event is redacted: the salt of its personal digests (decision 0025).
             ///   - previousHash: The hash of the event before (or of the last purged one); absent on the first.
+            ///   - redactedAt: When an erasure replaced the event's personal fields (docs/privacy.md).
             ///   - requestId:
             ///   - sequence: Position in the tenant's chain; absent on events written before chaining began.
             ///   - target:
@@ -515,7 +562,10 @@ extension Components {
                 id: Swift.String,
                 ip: Swift.String? = nil,
                 occurredAt: Foundation.Date,
+                personalDigests: Components.Schemas.AuditEvent.PersonalDigestsPayload? = nil,
+                personalSalt: Swift.String? = nil,
                 previousHash: Swift.String? = nil,
+                redactedAt: Foundation.Date? = nil,
                 requestId: Swift.String? = nil,
                 sequence: Swift.Int64? = nil,
                 target: Components.Schemas.AuditEvent.TargetPayload? = nil,
@@ -530,7 +580,10 @@ extension Components {
                 self.id = id
                 self.ip = ip
                 self.occurredAt = occurredAt
+                self.personalDigests = personalDigests
+                self.personalSalt = personalSalt
                 self.previousHash = previousHash
+                self.redactedAt = redactedAt
                 self.requestId = requestId
                 self.sequence = sequence
                 self.target = target
@@ -546,7 +599,10 @@ extension Components {
                 case id
                 case ip
                 case occurredAt = "occurred_at"
+                case personalDigests = "personal_digests"
+                case personalSalt = "personal_salt"
                 case previousHash = "previous_hash"
+                case redactedAt = "redacted_at"
                 case requestId = "request_id"
                 case sequence
                 case target
@@ -2783,6 +2839,169 @@ extension Components {
             }
             public enum CodingKeys: String, CodingKey {
                 case modules
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/PersonalDataExport`.
+        public struct PersonalDataExport: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/PersonalDataExport/ApiKeysPayload`.
+            public struct ApiKeysPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/PersonalDataExport/ApiKeysPayload/created_at`.
+                public var createdAt: Foundation.Date
+                /// - Remark: Generated from `#/components/schemas/PersonalDataExport/ApiKeysPayload/expires_at`.
+                public var expiresAt: Foundation.Date?
+                /// - Remark: Generated from `#/components/schemas/PersonalDataExport/ApiKeysPayload/id`.
+                public var id: Swift.String
+                /// - Remark: Generated from `#/components/schemas/PersonalDataExport/ApiKeysPayload/last_four`.
+                public var lastFour: Swift.String
+                /// - Remark: Generated from `#/components/schemas/PersonalDataExport/ApiKeysPayload/last_used_at`.
+                public var lastUsedAt: Foundation.Date?
+                /// - Remark: Generated from `#/components/schemas/PersonalDataExport/ApiKeysPayload/name`.
+                public var name: Swift.String
+                /// - Remark: Generated from `#/components/schemas/PersonalDataExport/ApiKeysPayload/prefix`.
+                public var prefix: Swift.String
+                /// - Remark: Generated from `#/components/schemas/PersonalDataExport/ApiKeysPayload/revoked_at`.
+                public var revokedAt: Foundation.Date?
+                /// - Remark: Generated from `#/components/schemas/PersonalDataExport/ApiKeysPayload/scopes`.
+                public var scopes: [Swift.String]
+                /// - Remark: Generated from `#/components/schemas/PersonalDataExport/ApiKeysPayload/tenant_id`.
+                public var tenantId: Swift.String
+                /// Creates a new `ApiKeysPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - createdAt:
+                ///   - expiresAt:
+                ///   - id:
+                ///   - lastFour:
+                ///   - lastUsedAt:
+                ///   - name:
+                ///   - prefix:
+                ///   - revokedAt:
+                ///   - scopes:
+                ///   - tenantId:
+                public init(
+                    createdAt: Foundation.Date,
+                    expiresAt: Foundation.Date? = nil,
+                    id: Swift.String,
+                    lastFour: Swift.String,
+                    lastUsedAt: Foundation.Date? = nil,
+                    name: Swift.String,
+                    prefix: Swift.String,
+                    revokedAt: Foundation.Date? = nil,
+                    scopes: [Swift.String],
+                    tenantId: Swift.String
+                ) {
+                    self.createdAt = createdAt
+                    self.expiresAt = expiresAt
+                    self.id = id
+                    self.lastFour = lastFour
+                    self.lastUsedAt = lastUsedAt
+                    self.name = name
+                    self.prefix = prefix
+                    self.revokedAt = revokedAt
+                    self.scopes = scopes
+                    self.tenantId = tenantId
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case createdAt = "created_at"
+                    case expiresAt = "expires_at"
+                    case id
+                    case lastFour = "last_four"
+                    case lastUsedAt = "last_used_at"
+                    case name
+                    case prefix
+                    case revokedAt = "revoked_at"
+                    case scopes
+                    case tenantId = "tenant_id"
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/PersonalDataExport/api_keys`.
+            public typealias ApiKeysPayload = [Components.Schemas.PersonalDataExport.ApiKeysPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/PersonalDataExport/api_keys`.
+            public var apiKeys: Components.Schemas.PersonalDataExport.ApiKeysPayload
+            /// - Remark: Generated from `#/components/schemas/PersonalDataExport/audit_events`.
+            public var auditEvents: [Components.Schemas.AuditEvent]
+            /// - Remark: Generated from `#/components/schemas/PersonalDataExport/exported_at`.
+            public var exportedAt: Foundation.Date
+            /// Always empty: single sign-on and social sign-in keep no lasting link to an identity.
+            ///
+            /// - Remark: Generated from `#/components/schemas/PersonalDataExport/linked_identities`.
+            public var linkedIdentities: [Swift.String]
+            /// - Remark: Generated from `#/components/schemas/PersonalDataExport/memberships`.
+            public var memberships: [Components.Schemas.Membership]
+            /// - Remark: Generated from `#/components/schemas/PersonalDataExport/mfa`.
+            public struct MfaPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/PersonalDataExport/mfa/enabled_at`.
+                public var enabledAt: Foundation.Date?
+                /// - Remark: Generated from `#/components/schemas/PersonalDataExport/mfa/recovery_codes_remaining`.
+                public var recoveryCodesRemaining: Swift.Int
+                /// - Remark: Generated from `#/components/schemas/PersonalDataExport/mfa/totp_enabled`.
+                public var totpEnabled: Swift.Bool
+                /// Creates a new `MfaPayload`.
+                ///
+                /// - Parameters:
+                ///   - enabledAt:
+                ///   - recoveryCodesRemaining:
+                ///   - totpEnabled:
+                public init(
+                    enabledAt: Foundation.Date? = nil,
+                    recoveryCodesRemaining: Swift.Int,
+                    totpEnabled: Swift.Bool
+                ) {
+                    self.enabledAt = enabledAt
+                    self.recoveryCodesRemaining = recoveryCodesRemaining
+                    self.totpEnabled = totpEnabled
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case enabledAt = "enabled_at"
+                    case recoveryCodesRemaining = "recovery_codes_remaining"
+                    case totpEnabled = "totp_enabled"
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/PersonalDataExport/mfa`.
+            public var mfa: Components.Schemas.PersonalDataExport.MfaPayload
+            /// - Remark: Generated from `#/components/schemas/PersonalDataExport/sessions`.
+            public var sessions: [Components.Schemas.Session]
+            /// - Remark: Generated from `#/components/schemas/PersonalDataExport/user`.
+            public var user: Components.Schemas.User
+            /// Creates a new `PersonalDataExport`.
+            ///
+            /// - Parameters:
+            ///   - apiKeys:
+            ///   - auditEvents:
+            ///   - exportedAt:
+            ///   - linkedIdentities: Always empty: single sign-on and social sign-in keep no lasting link to an identity.
+            ///   - memberships:
+            ///   - mfa:
+            ///   - sessions:
+            ///   - user:
+            public init(
+                apiKeys: Components.Schemas.PersonalDataExport.ApiKeysPayload,
+                auditEvents: [Components.Schemas.AuditEvent],
+                exportedAt: Foundation.Date,
+                linkedIdentities: [Swift.String],
+                memberships: [Components.Schemas.Membership],
+                mfa: Components.Schemas.PersonalDataExport.MfaPayload,
+                sessions: [Components.Schemas.Session],
+                user: Components.Schemas.User
+            ) {
+                self.apiKeys = apiKeys
+                self.auditEvents = auditEvents
+                self.exportedAt = exportedAt
+                self.linkedIdentities = linkedIdentities
+                self.memberships = memberships
+                self.mfa = mfa
+                self.sessions = sessions
+                self.user = user
+            }
+            public enum CodingKeys: String, CodingKey {
+                case apiKeys = "api_keys"
+                case auditEvents = "audit_events"
+                case exportedAt = "exported_at"
+                case linkedIdentities = "linked_identities"
+                case memberships
+                case mfa
+                case sessions
+                case user
             }
         }
         /// - Remark: Generated from `#/components/schemas/Plan`.

@@ -14711,6 +14711,288 @@ public enum Operations {
             }
         }
     }
+    /// Erase the caller's account (needs fresh authentication).
+    ///
+    /// Anonymises the identity and removes it from every tenant: sessions and refresh tokens end, the API keys it created are revoked, its second factor, emailed tokens, invitations to its address and queued emails go, and copies of its email and name elsewhere are replaced by a pseudonym. Audit events about it keep their hash chain and lose their personal fields (see docs/privacy.md). Refused while the caller is the last owner of a tenant: transfer ownership or delete the tenant first.
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/me`.
+    /// - Remark: Generated from `#/paths//api/v1/me/delete(eraseMe)`.
+    public enum EraseMe {
+        public static let id: Swift.String = "eraseMe"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/me/DELETE/header`.
+            public struct Headers: Sendable, Hashable {
+                /// Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/me/DELETE/header/Idempotency-Key`.
+                public var idempotencyKey: Components.Parameters.IdempotencyKey?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.EraseMe.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - idempotencyKey: Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///   - accept:
+                public init(
+                    idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.EraseMe.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.EraseMe.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            public init(headers: Operations.EraseMe.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct NoContent: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/me/DELETE/responses/204/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/me/DELETE/responses/204/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(xRequestID: Components.Headers.XRequestID) {
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.EraseMe.Output.NoContent.Headers
+                /// Creates a new `NoContent`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                public init(headers: Operations.EraseMe.Output.NoContent.Headers) {
+                    self.headers = headers
+                }
+            }
+            /// Erased; every token of the account is refused from now on.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/delete(eraseMe)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            case noContent(Operations.EraseMe.Output.NoContent)
+            /// The associated value of the enum case if `self` is `.noContent`.
+            ///
+            /// - Throws: An error if `self` is not `.noContent`.
+            /// - SeeAlso: `.noContent`.
+            public var noContent: Operations.EraseMe.Output.NoContent {
+                get throws {
+                    switch self {
+                    case let .noContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "noContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_idempotency_key`: the `Idempotency-Key` header breaks its length or character rules.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/delete(eraseMe)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.InvalidIdempotencyKey)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses.InvalidIdempotencyKey {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/delete(eraseMe)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.Unauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `reauthentication_required`: the session signed in or re-authenticated more than 5 minutes ago; call `POST /api/v1/auth/reauthenticate` and retry.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/delete(eraseMe)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            public var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            public struct Conflict: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/me/DELETE/responses/409/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/me/DELETE/responses/409/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(xRequestID: Components.Headers.XRequestID) {
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.EraseMe.Output.Conflict.Headers
+                /// - Remark: Generated from `#/paths/api/v1/me/DELETE/responses/409/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/me/DELETE/responses/409/content/application\/problem+json`.
+                    case applicationProblemJson(Components.Schemas.Problem)
+                    /// The associated value of the enum case if `self` is `.applicationProblemJson`.
+                    ///
+                    /// - Throws: An error if `self` is not `.applicationProblemJson`.
+                    /// - SeeAlso: `.applicationProblemJson`.
+                    public var applicationProblemJson: Components.Schemas.Problem {
+                        get throws {
+                            switch self {
+                            case let .applicationProblemJson(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.EraseMe.Output.Conflict.Body
+                /// Creates a new `Conflict`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.EraseMe.Output.Conflict.Headers,
+                    body: Operations.EraseMe.Output.Conflict.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// `last_owner`: the caller is the last active owner of the tenants the detail names; transfer ownership or delete them first. Or `idempotency_in_progress`.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/delete(eraseMe)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Operations.EraseMe.Output.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            public var conflict: Operations.EraseMe.Output.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/delete(eraseMe)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.IdempotencyKeyReused)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.IdempotencyKeyReused {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
     /// What a client needs to build its navigation: branding, enabled modules, features, allowances and the caller's permissions.
     ///
     /// The permissions are the caller's, limited to the enabled modules. Carries a strong `ETag`; send it back in `If-None-Match` to get 304 while nothing changed.
@@ -14960,6 +15242,175 @@ public enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Everything the instance holds about the caller, as one JSON document.
+    ///
+    /// Profile, memberships in every tenant, active sessions, second factor (metadata, never secrets), the API keys the caller created (never secrets), linked identities, and the audit events about the caller (as actor, or as target of someone else's action) in every tenant they belong to. Streamed: the audit events are read in batches, so the size of the history does not matter.
+    ///
+    /// - Remark: HTTP `GET /api/v1/me/export`.
+    /// - Remark: Generated from `#/paths//api/v1/me/export/get(exportMyData)`.
+    public enum ExportMyData {
+        public static let id: Swift.String = "exportMyData"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/me/export/GET/header`.
+            public struct Headers: Sendable, Hashable {
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ExportMyData.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                public init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ExportMyData.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.ExportMyData.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            public init(headers: Operations.ExportMyData.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/me/export/GET/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/me/export/GET/responses/200/headers/Content-Disposition`.
+                    public var contentDisposition: Swift.String?
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/me/export/GET/responses/200/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - contentDisposition:
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(
+                        contentDisposition: Swift.String? = nil,
+                        xRequestID: Components.Headers.XRequestID
+                    ) {
+                        self.contentDisposition = contentDisposition
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.ExportMyData.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/api/v1/me/export/GET/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/me/export/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.PersonalDataExport)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.PersonalDataExport {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.ExportMyData.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.ExportMyData.Output.Ok.Headers,
+                    body: Operations.ExportMyData.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// The document. `Content-Disposition: attachment; filename="personal-data-<user id>.json"`.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/export/get(exportMyData)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ExportMyData.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.ExportMyData.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/me/export/get(exportMyData)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.Unauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
                             response: self
                         )
                     }
@@ -25315,6 +25766,331 @@ public enum Operations {
             public static var allCases: [Self] {
                 [
                     .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Erase a user's account, for an erasure request that arrived by another channel.
+    ///
+    /// What `DELETE /api/v1/me` does, for operators (see docs/privacy.md). Refused while the user is the last owner of a tenant, and for the operator's own account.
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/platform/users/{user_id}`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/users/{user_id}/delete(platformEraseUser)`.
+    public enum PlatformEraseUser {
+        public static let id: Swift.String = "platformEraseUser"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/platform/users/{user_id}/DELETE/path`.
+            public struct Path: Sendable, Hashable {
+                /// The user's id.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/platform/users/{user_id}/DELETE/path/user_id`.
+                public var userId: Components.Parameters.UserID
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - userId: The user's id.
+                public init(userId: Components.Parameters.UserID) {
+                    self.userId = userId
+                }
+            }
+            public var path: Operations.PlatformEraseUser.Input.Path
+            /// - Remark: Generated from `#/paths/api/v1/platform/users/{user_id}/DELETE/header`.
+            public struct Headers: Sendable, Hashable {
+                /// Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/platform/users/{user_id}/DELETE/header/Idempotency-Key`.
+                public var idempotencyKey: Components.Parameters.IdempotencyKey?
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.PlatformEraseUser.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - idempotencyKey: Makes a retry of this request safe. 1 to 255 characters from A-Z a-z 0-9 and - _ . : ~ + / = (a UUID is a good choice); the quoted form `"…"` of the IETF draft names the same key. Anything else is 400 `invalid_idempotency_key`. The first response with a 2xx, 3xx or 4xx status (except 408, 409, 425 and 429) is kept for 24 hours per tenant, caller and key, and every later request with the key gets it again (status, body, `Content-Type`, `Location`, `ETag`, `Set-Cookie` and the other headers that describe the result) with `Idempotent-Replayed: true`, without running again: no second audit event, email or other side effect. A 5xx or an interrupted request frees the key. The same key with another method, path or body is 422 `idempotency_key_reused`; while the first request still runs, 409 `idempotency_in_progress`. On public routes the key is shared by all anonymous callers, so the request body and refresh cookie must match exactly for a replay. GET ignores the header.
+                ///   - accept:
+                public init(
+                    idempotencyKey: Components.Parameters.IdempotencyKey? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.PlatformEraseUser.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.PlatformEraseUser.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            public init(
+                path: Operations.PlatformEraseUser.Input.Path,
+                headers: Operations.PlatformEraseUser.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct NoContent: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/platform/users/{user_id}/DELETE/responses/204/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/platform/users/{user_id}/DELETE/responses/204/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(xRequestID: Components.Headers.XRequestID) {
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.PlatformEraseUser.Output.NoContent.Headers
+                /// Creates a new `NoContent`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                public init(headers: Operations.PlatformEraseUser.Output.NoContent.Headers) {
+                    self.headers = headers
+                }
+            }
+            /// Erased.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/platform/users/{user_id}/delete(platformEraseUser)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            case noContent(Operations.PlatformEraseUser.Output.NoContent)
+            /// The associated value of the enum case if `self` is `.noContent`.
+            ///
+            /// - Throws: An error if `self` is not `.noContent`.
+            /// - SeeAlso: `.noContent`.
+            public var noContent: Operations.PlatformEraseUser.Output.NoContent {
+                get throws {
+                    switch self {
+                    case let .noContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "noContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `invalid_idempotency_key`: the `Idempotency-Key` header breaks its length or character rules.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/platform/users/{user_id}/delete(platformEraseUser)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.InvalidIdempotencyKey)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            public var badRequest: Components.Responses.InvalidIdempotencyKey {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/platform/users/{user_id}/delete(platformEraseUser)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.Unauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `forbidden`: the caller is no platform operator, or their platform role (`x-platform-role`: `support` reads, `super_admin` changes) is too low. Roles are read on every request.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/platform/users/{user_id}/delete(platformEraseUser)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.PlatformForbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            public var forbidden: Components.Responses.PlatformForbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `not_found`: no such resource.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/platform/users/{user_id}/delete(platformEraseUser)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.NotFound)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            public var notFound: Components.Responses.NotFound {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            public struct Conflict: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/platform/users/{user_id}/DELETE/responses/409/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/platform/users/{user_id}/DELETE/responses/409/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(xRequestID: Components.Headers.XRequestID) {
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.PlatformEraseUser.Output.Conflict.Headers
+                /// - Remark: Generated from `#/paths/api/v1/platform/users/{user_id}/DELETE/responses/409/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/platform/users/{user_id}/DELETE/responses/409/content/application\/problem+json`.
+                    case applicationProblemJson(Components.Schemas.Problem)
+                    /// The associated value of the enum case if `self` is `.applicationProblemJson`.
+                    ///
+                    /// - Throws: An error if `self` is not `.applicationProblemJson`.
+                    /// - SeeAlso: `.applicationProblemJson`.
+                    public var applicationProblemJson: Components.Schemas.Problem {
+                        get throws {
+                            switch self {
+                            case let .applicationProblemJson(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.PlatformEraseUser.Output.Conflict.Body
+                /// Creates a new `Conflict`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.PlatformEraseUser.Output.Conflict.Headers,
+                    body: Operations.PlatformEraseUser.Output.Conflict.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// `last_owner`: the user is the last active owner of the tenants the detail names. `conflict`: operators erase their own account with `DELETE /api/v1/me`. Or `idempotency_in_progress`.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/platform/users/{user_id}/delete(platformEraseUser)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Operations.PlatformEraseUser.Output.Conflict)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            public var conflict: Operations.PlatformEraseUser.Output.Conflict {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `idempotency_key_reused`: this `Idempotency-Key` was already used for another method, path or body.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/platform/users/{user_id}/delete(platformEraseUser)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.IdempotencyKeyReused)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.IdempotencyKeyReused {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
                     .applicationProblemJson
                 ]
             }

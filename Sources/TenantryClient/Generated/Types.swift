@@ -331,6 +331,13 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `PATCH /api/v1/me`.
     /// - Remark: Generated from `#/paths//api/v1/me/patch(updateMe)`.
     func updateMe(_ input: Operations.UpdateMe.Input) async throws -> Operations.UpdateMe.Output
+    /// Erase the caller's account (needs fresh authentication).
+    ///
+    /// Anonymises the identity and removes it from every tenant: sessions and refresh tokens end, the API keys it created are revoked, its second factor, emailed tokens, invitations to its address and queued emails go, and copies of its email and name elsewhere are replaced by a pseudonym. Audit events about it keep their hash chain and lose their personal fields (see docs/privacy.md). Refused while the caller is the last owner of a tenant: transfer ownership or delete the tenant first.
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/me`.
+    /// - Remark: Generated from `#/paths//api/v1/me/delete(eraseMe)`.
+    func eraseMe(_ input: Operations.EraseMe.Input) async throws -> Operations.EraseMe.Output
     /// What a client needs to build its navigation: branding, enabled modules, features, allowances and the caller's permissions.
     ///
     /// The permissions are the caller's, limited to the enabled modules. Carries a strong `ETag`; send it back in `If-None-Match` to get 304 while nothing changed.
@@ -338,6 +345,13 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /api/v1/me/config`.
     /// - Remark: Generated from `#/paths//api/v1/me/config/get(getClientConfig)`.
     func getClientConfig(_ input: Operations.GetClientConfig.Input) async throws -> Operations.GetClientConfig.Output
+    /// Everything the instance holds about the caller, as one JSON document.
+    ///
+    /// Profile, memberships in every tenant, active sessions, second factor (metadata, never secrets), the API keys the caller created (never secrets), linked identities, and the audit events about the caller (as actor, or as target of someone else's action) in every tenant they belong to. Streamed: the audit events are read in batches, so the size of the history does not matter.
+    ///
+    /// - Remark: HTTP `GET /api/v1/me/export`.
+    /// - Remark: Generated from `#/paths//api/v1/me/export/get(exportMyData)`.
+    func exportMyData(_ input: Operations.ExportMyData.Input) async throws -> Operations.ExportMyData.Output
     /// The caller's second factor.
     ///
     /// - Remark: HTTP `GET /api/v1/me/mfa`.
@@ -569,6 +583,13 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /api/v1/platform/usage`.
     /// - Remark: Generated from `#/paths//api/v1/platform/usage/get(platformUsage)`.
     func platformUsage(_ input: Operations.PlatformUsage.Input) async throws -> Operations.PlatformUsage.Output
+    /// Erase a user's account, for an erasure request that arrived by another channel.
+    ///
+    /// What `DELETE /api/v1/me` does, for operators (see docs/privacy.md). Refused while the user is the last owner of a tenant, and for the operator's own account.
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/platform/users/{user_id}`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/users/{user_id}/delete(platformEraseUser)`.
+    func platformEraseUser(_ input: Operations.PlatformEraseUser.Input) async throws -> Operations.PlatformEraseUser.Output
     /// The built-in roles (owner, admin, member, viewer) and the tenant's custom roles.
     ///
     /// - Remark: HTTP `GET /api/v1/roles`.
@@ -1561,6 +1582,15 @@ extension APIProtocol {
             body: body
         ))
     }
+    /// Erase the caller's account (needs fresh authentication).
+    ///
+    /// Anonymises the identity and removes it from every tenant: sessions and refresh tokens end, the API keys it created are revoked, its second factor, emailed tokens, invitations to its address and queued emails go, and copies of its email and name elsewhere are replaced by a pseudonym. Audit events about it keep their hash chain and lose their personal fields (see docs/privacy.md). Refused while the caller is the last owner of a tenant: transfer ownership or delete the tenant first.
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/me`.
+    /// - Remark: Generated from `#/paths//api/v1/me/delete(eraseMe)`.
+    public func eraseMe(headers: Operations.EraseMe.Input.Headers = .init()) async throws -> Operations.EraseMe.Output {
+        try await eraseMe(Operations.EraseMe.Input(headers: headers))
+    }
     /// What a client needs to build its navigation: branding, enabled modules, features, allowances and the caller's permissions.
     ///
     /// The permissions are the caller's, limited to the enabled modules. Carries a strong `ETag`; send it back in `If-None-Match` to get 304 while nothing changed.
@@ -1569,6 +1599,15 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//api/v1/me/config/get(getClientConfig)`.
     public func getClientConfig(headers: Operations.GetClientConfig.Input.Headers = .init()) async throws -> Operations.GetClientConfig.Output {
         try await getClientConfig(Operations.GetClientConfig.Input(headers: headers))
+    }
+    /// Everything the instance holds about the caller, as one JSON document.
+    ///
+    /// Profile, memberships in every tenant, active sessions, second factor (metadata, never secrets), the API keys the caller created (never secrets), linked identities, and the audit events about the caller (as actor, or as target of someone else's action) in every tenant they belong to. Streamed: the audit events are read in batches, so the size of the history does not matter.
+    ///
+    /// - Remark: HTTP `GET /api/v1/me/export`.
+    /// - Remark: Generated from `#/paths//api/v1/me/export/get(exportMyData)`.
+    public func exportMyData(headers: Operations.ExportMyData.Input.Headers = .init()) async throws -> Operations.ExportMyData.Output {
+        try await exportMyData(Operations.ExportMyData.Input(headers: headers))
     }
     /// The caller's second factor.
     ///
@@ -2068,6 +2107,21 @@ extension APIProtocol {
     ) async throws -> Operations.PlatformUsage.Output {
         try await platformUsage(Operations.PlatformUsage.Input(
             query: query,
+            headers: headers
+        ))
+    }
+    /// Erase a user's account, for an erasure request that arrived by another channel.
+    ///
+    /// What `DELETE /api/v1/me` does, for operators (see docs/privacy.md). Refused while the user is the last owner of a tenant, and for the operator's own account.
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/platform/users/{user_id}`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/users/{user_id}/delete(platformEraseUser)`.
+    public func platformEraseUser(
+        path: Operations.PlatformEraseUser.Input.Path,
+        headers: Operations.PlatformEraseUser.Input.Headers = .init()
+    ) async throws -> Operations.PlatformEraseUser.Output {
+        try await platformEraseUser(Operations.PlatformEraseUser.Input(
+            path: path,
             headers: headers
         ))
     }

@@ -14,9 +14,16 @@ public import Foundation
 /// canonical UUID text; the sequence is decimal; `occurred at` is the decimal count of
 /// milliseconds since 1970-01-01T00:00:00Z; `changes` is the stored JSON text byte for byte.
 /// The hash is the lower-case hex SHA-256 of those bytes.
+///
+/// Version 2 (`docs/decisions/0025-erasure-and-the-audit-chain.md`) differs in its prefix
+/// (`tenantry.audit.v2\n`) and in the three personal fields (IP, user agent, changes): it
+/// covers each one's ``personalDigest(_:salt:)``, the SHA-256 of the event's random salt
+/// followed by the text, instead of the text. An erasure may then replace those values
+/// (``Record/redactedAt``): it stores their digests and drops the salt, and the hash still
+/// verifies, while the digests alone cannot be reversed by guessing.
 public enum AuditChain {
     /// The encoding version new events are hashed with.
-    public static let currentVersion = 1
+    public static let currentVersion = 2
 
     /// An event as stored, with the text of its `changes` exactly as written: what the hash covers.
     public struct Record: Sendable, Equatable {
@@ -52,13 +59,19 @@ public enum AuditChain {
         public var requestID: String?
         /// The stored JSON text of the changes.
         public var changes: String
+        /// Version 2: the random salt of the personal digests, until the event is redacted.
+        public var personalSalt: String?
+        /// Version 2, once redacted: the digests of the original IP, user agent and changes.
+        public var personalDigests: PersonalDigests?
+        /// When an erasure replaced the event's personal fields (`nil` while intact).
+        public var redactedAt: Date?
 
         /// Creates a record.
         public init(
             tenantID: TenantID, id: AuditEventID, sequence: Int64?, previousHash: String?, hash: String?,
             version: Int?, occurredAt: Date, actorType: String, actorID: String?, action: String,
             targetType: String?, targetID: String?, ip: String?, userAgent: String?, requestID: String?,
-            changes: String
+            changes: String, personalSalt: String? = nil, personalDigests: PersonalDigests? = nil, redactedAt: Date? = nil
         ) {
             self.tenantID = tenantID
             self.id = id
@@ -76,7 +89,50 @@ public enum AuditChain {
             self.userAgent = userAgent
             self.requestID = requestID
             self.changes = changes
+            self.personalSalt = personalSalt
+            self.personalDigests = personalDigests
+            self.redactedAt = redactedAt
         }
+
+        /// The digests a version 2 hash covers: the stored ones once redacted, else computed
+        /// from the stored values and salt. `nil` for a version 2 record with neither.
+        public var currentPersonalDigests: PersonalDigests? {
+            if let personalDigests { return personalDigests }
+            guard let personalSalt else { return nil }
+            return PersonalDigests(
+                ip: AuditChain.personalDigest(ip, salt: personalSalt),
+                userAgent: AuditChain.personalDigest(userAgent, salt: personalSalt),
+                changes: AuditChain.personalDigest(changes, salt: personalSalt))
+        }
+    }
+
+    /// The digests of a version 2 event's personal fields (each `nil` when the field is absent).
+    public struct PersonalDigests: Sendable, Equatable {
+        /// Of the IP.
+        public var ip: String?
+        /// Of the user agent.
+        public var userAgent: String?
+        /// Of the changes' JSON text.
+        public var changes: String?
+
+        /// Creates digests.
+        public init(ip: String?, userAgent: String?, changes: String?) {
+            self.ip = ip
+            self.userAgent = userAgent
+            self.changes = changes
+        }
+    }
+
+    /// The lower-case hex SHA-256 of `salt` followed by `value` (UTF-8); `nil` for no value.
+    /// The salt is 32 random hex characters, so the digest of a short value (an IP address)
+    /// cannot be found by trying every candidate once the salt is gone.
+    public static func personalDigest(_ value: String?, salt: String) -> String? {
+        value.map { FastFormatting.hex(SHA256.hash(data: Array((salt + $0).utf8))) }
+    }
+
+    /// A new random salt for a version 2 event's personal digests.
+    public static func newPersonalSalt() -> String {
+        FastFormatting.hex(SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) })
     }
 
     /// Where a tenant's chain stands: the last link, and the anchor left by retention purges.
@@ -136,9 +192,11 @@ public enum AuditChain {
         Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 
-    /// The canonical bytes of a record (version 1), with the given sequence and previous hash.
+    /// The canonical bytes of a record in its version's encoding (1, or 2 with the personal
+    /// fields' digests), with the given sequence and previous hash.
     public static func canonicalEncoding(of record: Record) -> [UInt8] {
-        var bytes = Array("tenantry.audit.v1\n".utf8)
+        let digests = record.version == 2 ? record.currentPersonalDigests : nil
+        var bytes = Array((record.version == 2 ? "tenantry.audit.v2\n" : "tenantry.audit.v1\n").utf8)
         func field(_ value: String?) {
             guard let value else {
                 bytes.append(contentsOf: Array("~,".utf8))
@@ -159,10 +217,17 @@ public enum AuditChain {
         field(record.action)
         field(record.targetType)
         field(record.targetID)
-        field(record.ip)
-        field(record.userAgent)
-        field(record.requestID)
-        field(record.changes)
+        if record.version == 2 {
+            field(digests?.ip)
+            field(digests?.userAgent)
+            field(record.requestID)
+            field(digests?.changes)
+        } else {
+            field(record.ip)
+            field(record.userAgent)
+            field(record.requestID)
+            field(record.changes)
+        }
         return bytes
     }
 
@@ -171,17 +236,34 @@ public enum AuditChain {
         FastFormatting.hex(SHA256.hash(data: canonicalEncoding(of: record)))
     }
 
+    /// Where a verification walk stands: the next expected link, and how many redacted events
+    /// of version 1 it passed (their links are checked, their hashes cannot be).
+    public struct Position: Sendable, Equatable {
+        /// The sequence the next event must have.
+        public var sequence: Int64
+        /// The hash the next event must name as its previous hash.
+        public var previousHash: String?
+        /// Redacted version 1 events passed so far: link continuity only.
+        public var redactedUnverifiable: Int64 = 0
+        /// Redacted version 2 events passed so far: fully verified through their digests.
+        public var redacted: Int64 = 0
+
+        /// Creates a position.
+        public init(sequence: Int64, previousHash: String?) {
+            self.sequence = sequence
+            self.previousHash = previousHash
+        }
+    }
+
     /// Checks one segment of a chain, in sequence order, continuing from `start` (the expected
     /// sequence and previous hash of the segment's first event). Returns the first break, or the
-    /// position after the segment.
-    public static func verify(
-        _ records: [Record],
-        start: (sequence: Int64, previousHash: String?)
-    ) -> Result<(sequence: Int64, previousHash: String?), Break> {
+    /// position after the segment. A redacted version 1 event keeps its original hash, which the
+    /// next event names: its link is checked, its own hash cannot be recomputed.
+    public static func verify(_ records: [Record], start: Position) -> Result<Position, Break> {
         var expected = start
         for record in records {
             guard let sequence = record.sequence else { continue }
-            func broken(_ reason: String) -> Result<(sequence: Int64, previousHash: String?), Break> {
+            func broken(_ reason: String) -> Result<Position, Break> {
                 .failure(Break(tenantID: record.tenantID, sequence: sequence, eventID: record.id, reason: reason))
             }
             if sequence != expected.sequence {
@@ -194,14 +276,23 @@ public enum AuditChain {
                     "previous hash is \(record.previousHash ?? "absent") but the event before hashes to \(expected.previousHash ?? "absent")"
                 )
             }
-            guard record.version == currentVersion else {
+            switch (record.version, record.redactedAt) {
+            case (1, .some):
+                expected.redactedUnverifiable += 1
+            case (1, nil), (2, _):
+                if record.version == 2, record.currentPersonalDigests == nil {
+                    return broken("a version 2 event has neither its salt nor its personal digests")
+                }
+                let computed = hash(of: record)
+                if record.hash != computed {
+                    return broken("stored hash \(record.hash ?? "absent") differs from the hash of the stored fields \(computed)")
+                }
+                if record.redactedAt != nil { expected.redacted += 1 }
+            default:
                 return broken("unknown chain encoding version \(record.version.map(String.init) ?? "absent")")
             }
-            let computed = hash(of: record)
-            if record.hash != computed {
-                return broken("stored hash \(record.hash ?? "absent") differs from the hash of the stored fields \(computed)")
-            }
-            expected = (sequence + 1, record.hash)
+            expected.sequence = sequence + 1
+            expected.previousHash = record.hash
         }
         return .success(expected)
     }

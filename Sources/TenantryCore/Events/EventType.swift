@@ -32,6 +32,9 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
     case userDisabled = "user.disabled"
     /// An operator enabled a member's account again.
     case userEnabled = "user.enabled"
+    /// A member's account was erased at their request (by them or an operator): they left every
+    /// tenant, and their personal data was removed or replaced by a pseudonym.
+    case userErased = "user.erased"
     /// A member turned on a second factor (TOTP) and got recovery codes.
     case userMFAEnabled = "user.mfa_enabled"
     /// A member turned off their second factor; their recovery codes were removed.
@@ -184,6 +187,8 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
         case .userEmailVerified: "A member verified their email address."
         case .userDisabled: "An operator disabled a member's account everywhere; their sessions were ended."
         case .userEnabled: "An operator enabled a member's account again."
+        case .userErased:
+            "A member's account was erased at their request (by them or an operator): they left every tenant, and their personal data was removed or replaced by a pseudonym."
         case .userMFAEnabled: "A member turned on a second factor (TOTP) and got recovery codes."
         case .userMFADisabled: "A member turned off their second factor; their recovery codes were removed."
         case .userRecoveryCodesRegenerated: "A member replaced their recovery codes; the earlier ones stopped working."
@@ -263,7 +268,7 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
             .roleUpdated, .roleDeleted, .teamCreated, .teamUpdated, .teamDeleted, .teamMemberAdded, .teamMemberRemoved,
             .apiKeyCreated, .apiKeyUpdated, .apiKeyRotated, .apiKeyRevoked, .invitationAccepted, .tenantUpdated,
             .tenantDeletionRequested, .tenantRestored, .tenantCreated, .tenantSuspended, .tenantReactivated,
-            .tenantPlanChanged, .tenantOverridesChanged, .tenantSeeded, .domainJoinApproved:
+            .tenantPlanChanged, .tenantOverridesChanged, .tenantSeeded, .domainJoinApproved, .userErased:
             true
         case .authLoginSucceeded, .authLoginFailed, .authLoggedOut, .authLoggedOutEverywhere, .authTenantSwitched,
             .authRefreshTokenReused, .authPasswordResetRequested, .sessionRevoked, .userProfileUpdated, .userPasswordChanged,

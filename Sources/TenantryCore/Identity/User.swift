@@ -8,6 +8,8 @@ public struct User: Sendable, Equatable, Codable {
         case active
         /// Blocked by an operator: no sign-in, existing sessions rejected.
         case disabled
+        /// Erased at the person's request: anonymised, never signs in again, cannot be enabled.
+        case erased
     }
 
     /// The user's identifier.

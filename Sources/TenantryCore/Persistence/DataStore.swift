@@ -185,6 +185,7 @@ public protocol PlatformTransaction: Sendable {
     associatedtype Global: GlobalTransaction
     associatedtype Directory: PlatformTenantDirectory
     associatedtype Purge: TenantPurge
+    associatedtype PersonalData: PersonalDataErasure
 
     /// All tenants.
     var tenants: Tenants { get }
@@ -218,4 +219,6 @@ public protocol PlatformTransaction: Sendable {
     var tenantDirectory: Directory { get }
     /// Removes a tenant pending deletion and every row it owns.
     var purge: Purge { get }
+    /// Erases one person across every tenant and the global tables.
+    var personalData: PersonalData { get }
 }

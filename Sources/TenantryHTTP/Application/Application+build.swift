@@ -74,8 +74,11 @@ public final class APIRouter: HTTPResponderBuilder {
             .add(middleware: idempotency.middleware)
             .group(context: AuthenticatedRequestContext.self)
         auth.registerAuthenticatedRoutes(on: signedIn)
-        MeController(profile: useCases.profile, sessions: useCases.sessions, multiFactor: useCases.multiFactor)
-            .register(on: signedIn)
+        MeController(
+            profile: useCases.profile, sessions: useCases.sessions, multiFactor: useCases.multiFactor,
+            erasure: useCases.erasure, personalData: useCases.personalData
+        )
+        .register(on: signedIn)
 
         // Operator routes: any signed-in user, then the platform role checked per request, and
         // only then `Idempotency-Key` (a replay, too, needs the role today).
@@ -85,7 +88,7 @@ public final class APIRouter: HTTPResponderBuilder {
                 .add(middleware: BearerAuthenticationMiddleware(authentication: authentication))
                 .group(context: AuthenticatedRequestContext.self),
             platform: useCases.platform, prefix: "/api/v1/platform", table: platformTable, idempotency: idempotency)
-        PlatformController(service: useCases.platform).register(on: platformRoutes)
+        PlatformController(service: useCases.platform, erasure: useCases.erasure).register(on: platformRoutes)
         SocialConnectionsController(service: useCases.socialConnections, socialSignIn: useCases.socialSignIn)
             .register(on: platformRoutes)
         let usage = UsageReports(database: store, allowances: traffic.allowances)

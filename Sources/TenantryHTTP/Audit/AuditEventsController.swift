@@ -183,7 +183,8 @@ struct AuditExportEncoder {
 }
 
 /// An audit event as the API shows it (list items and JSON Lines): the stored fields, the
-/// changes as stored, and the chain fields a client needs to check the hashes itself.
+/// changes as stored, and the chain fields a client needs to check the hashes itself (for
+/// version 2, the salt of an intact event or the digests of a redacted one).
 enum AuditEventBody {
     /// Writes the fields, in sorted key order.
     static func write(_ record: AuditChain.Record, to json: inout JSONWriter) {
@@ -198,7 +199,14 @@ enum AuditEventBody {
         json.field("id", record.id.description)
         json.field("ip", record.ip)
         json.field("occurred_at", record.occurredAt)
+        json.field("personal_digests", record.personalDigests) { digests, value in
+            digests.field("changes", value.changes)
+            digests.field("ip", value.ip)
+            digests.field("user_agent", value.userAgent)
+        }
+        json.field("personal_salt", record.personalSalt)
         json.field("previous_hash", record.previousHash)
+        json.field("redacted_at", record.redactedAt.map { FastFormatting.timestamp($0) })
         json.field("request_id", record.requestID)
         json.field("sequence", record.sequence)
         json.field("target", record.targetType.flatMap { type in record.targetID.map { (type, $0) } }) { target, value in

@@ -269,11 +269,14 @@ struct AuthController: Sendable {
     }
 }
 
-/// `/api/v1/me*`: the caller's profile, password and sessions.
+/// `/api/v1/me*`: the caller's profile, password and sessions, the export of their data and
+/// the erasure of their account.
 struct MeController: Sendable {
     let profile: ProfileService
     let sessions: SessionService
     let multiFactor: MultiFactorService
+    let erasure: ErasureService
+    let personalData: PersonalDataService
 
     func register(on group: RouterGroup<AuthenticatedRequestContext>) {
         group.get("/me") { _, context in
@@ -306,6 +309,13 @@ struct MeController: Sendable {
                 context.caller, name: name, locale: locale, origin: context.base.origin(of: request))
             return UserBody(user)
         }
+        group.delete("/me") { request, context in
+            _ = try await erasure.eraseSelf(context.caller, origin: context.base.origin(of: request))
+            return Response(status: .noContent)
+        }
+        group.get("/me/export") { _, context in
+            try await PersonalDataExport(service: personalData).response(for: context.caller)
+        }
         group.post("/me/password") { request, context in
             let body = try await request.decodeJSON(as: ChangePasswordRequest.self, context: context.base)
             try await profile.changePassword(
@@ -316,13 +326,7 @@ struct MeController: Sendable {
         group.get("/me/sessions") { _, context in
             let sessions = try await sessions.sessions(of: context.caller)
             return SessionsResponse(
-                items: sessions.map { session in
-                    SessionBody(
-                        id: session.id.description, current: session.id == context.caller.sessionID,
-                        tenantId: session.activeTenantID?.description, ip: session.ip, userAgent: session.userAgent,
-                        createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, expiresAt: session.expiresAt
-                    )
-                }
+                items: sessions.map { SessionBody($0, current: context.caller.sessionID) }
             )
         }
         group.delete("/me/sessions/{id}") { request, context in

@@ -292,6 +292,18 @@ struct SessionBody: ResponseEncodable {
     let createdAt: Date
     let lastSeenAt: Date
     let expiresAt: Date
+
+    /// One of the caller's sessions; `current` when it is the one the request came with.
+    init(_ session: Session, current: SessionID) {
+        id = session.id.description
+        self.current = session.id == current
+        tenantId = session.activeTenantID?.description
+        ip = session.ip
+        userAgent = session.userAgent
+        createdAt = session.createdAt
+        lastSeenAt = session.lastSeenAt
+        expiresAt = session.expiresAt
+    }
 }
 
 struct SessionsResponse: ResponseEncodable {

@@ -7,6 +7,7 @@ import TenantryCore
 /// change is recorded in the platform audit trail.
 struct PlatformController: Sendable {
     let service: PlatformService
+    let erasure: ErasureService
 
     func register(on routes: PlatformRoutes) {
         registerTenants(on: routes)
@@ -17,6 +18,10 @@ struct PlatformController: Sendable {
                 throw Validator.fail("role", "invalid_value", "Use super_admin or support.")
             }
             try await service.setRole(by: actor, of: try Self.userID(context), to: role, origin: context.base.origin(of: request))
+            return Response(status: .noContent)
+        }
+        routes.on(.delete, "/users/{user_id}", .superAdmin) { request, context, actor in
+            _ = try await erasure.erase(by: actor, try Self.userID(context), origin: context.base.origin(of: request))
             return Response(status: .noContent)
         }
         routes.on(.delete, "/operators/{user_id}", .superAdmin) { request, context, actor in

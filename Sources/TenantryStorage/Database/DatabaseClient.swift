@@ -234,6 +234,8 @@ public struct PlatformScope: PlatformTransaction {
     public var tenantDirectory: SQLPlatformTenantDirectory { SQLPlatformTenantDirectory(sql: sql) }
     /// Removes a tenant pending deletion and every row it owns (see ``TenantPurge``).
     public var purge: SQLTenantPurge { SQLTenantPurge(sql: sql) }
+    /// Erases one person across every tenant and the global tables (see ``PersonalDataErasure``).
+    public var personalData: SQLPersonalDataErasure { SQLPersonalDataErasure(sql: sql) }
 }
 
 /// A migration recorded in the database.

@@ -10,7 +10,8 @@ public struct SQLAuditEventRepository: AuditEventRepository {
 
     static let columns = """
         tenant_id, id, occurred_at, actor_type, actor_id, action, target_type, target_id,
-        ip, user_agent, request_id, changes, sequence, previous_hash, hash, chain_version
+        ip, user_agent, request_id, changes, sequence, previous_hash, hash, chain_version,
+        personal_salt, ip_digest, user_agent_digest, changes_digest, redacted_at
         """
 
     /// Appends an event to this tenant's trail as the next link of its hash chain. The event's
@@ -28,7 +29,7 @@ public struct SQLAuditEventRepository: AuditEventRepository {
             version: AuditChain.currentVersion, occurredAt: AuditChain.normalized(event.occurredAt),
             actorType: event.actor.type, actorID: event.actor.id, action: event.action, targetType: event.target?.type,
             targetID: event.target?.id, ip: event.origin.ip, userAgent: event.origin.userAgent,
-            requestID: event.origin.requestID, changes: changes
+            requestID: event.origin.requestID, changes: changes, personalSalt: AuditChain.newPersonalSalt()
         )
         let hash = AuditChain.hash(of: record)
         record.hash = hash
@@ -40,7 +41,7 @@ public struct SQLAuditEventRepository: AuditEventRepository {
                     \(bind: record.targetType), \(bind: record.targetID),
                     \(bind: record.ip), \(bind: record.userAgent), \(bind: record.requestID),
                     \(bind: changes), \(bind: record.sequence), \(bind: record.previousHash), \(bind: hash),
-                    \(bind: AuditChain.currentVersion))
+                    \(bind: AuditChain.currentVersion), \(bind: record.personalSalt), NULL, NULL, NULL, NULL)
             """
         ).run()
         try await sql.raw(
@@ -201,7 +202,17 @@ public struct SQLAuditEventRepository: AuditEventRepository {
     }
 
     static func record(_ row: any SQLRow) throws -> AuditChain.Record {
-        AuditChain.Record(
+        let redactedAt = try row.decode(column: "redacted_at", as: Date?.self)
+        let salt = try row.decode(column: "personal_salt", as: String?.self)
+        // A redacted version 2 event's hash covers the digests recorded when its salt went.
+        var digests: AuditChain.PersonalDigests?
+        if redactedAt != nil, salt == nil {
+            digests = AuditChain.PersonalDigests(
+                ip: try row.decode(column: "ip_digest", as: String?.self),
+                userAgent: try row.decode(column: "user_agent_digest", as: String?.self),
+                changes: try row.decode(column: "changes_digest", as: String?.self))
+        }
+        return AuditChain.Record(
             tenantID: try row.identifier("tenant_id"),
             id: try row.identifier("id"),
             sequence: try row.decode(column: "sequence", as: Int64?.self),
@@ -218,7 +229,10 @@ public struct SQLAuditEventRepository: AuditEventRepository {
             ip: try row.decode(column: "ip", as: String?.self),
             userAgent: try row.decode(column: "user_agent", as: String?.self),
             requestID: try row.decode(column: "request_id", as: String?.self),
-            changes: try row.decode(column: "changes", as: String.self)
+            changes: try row.decode(column: "changes", as: String.self),
+            personalSalt: salt,
+            personalDigests: digests,
+            redactedAt: redactedAt
         )
     }
 }

@@ -7,7 +7,7 @@ public import TenantryCore
 public struct SQLUserRepository: UserRepository {
     let sql: any SQLDatabase
 
-    private static let columns = "id, email, name, created_at, updated_at, locale, email_verified_at, status"
+    private static let columns = "id, email, name, created_at, updated_at, locale, email_verified_at, status, erased_at"
 
     /// Stores a new identity (with its password hash, if it has a password yet); a taken email
     /// is a `conflict` naming the `email` field.
@@ -90,16 +90,23 @@ public struct SQLUserRepository: UserRepository {
         try await UserDirectoryNotice.user(id).announce(on: sql)
     }
 
-    /// Enables or disables sign-in.
+    /// Enables or disables sign-in; never for an erased identity (erasure itself writes the
+    /// row, ``SQLPersonalDataErasure``).
     public func setStatus(_ status: User.Status, id: UserID, at now: Date) async throws {
+        guard status != .erased else { throw TenantryError(.internalError, "An identity is erased only by an erasure.") }
         try await sql.raw(
-            "UPDATE users SET status = \(bind: status.rawValue), updated_at = \(bind: now) WHERE id = \(bind: id.rawValue)"
+            """
+            UPDATE users SET status = \(bind: status.rawValue), updated_at = \(bind: now)
+            WHERE id = \(bind: id.rawValue) AND erased_at IS NULL
+            """
         ).run()
         try await UserDirectoryNotice.user(id).announce(on: sql)
     }
 
     static func decode(_ row: any SQLRow) throws -> User {
-        User(
+        // Stored as `disabled`, which the `status` check allows on both engines (migration 23).
+        let erased = try row.decode(column: "erased_at", as: Date?.self) != nil
+        return User(
             id: try row.identifier("id"),
             email: try row.validated("email") { try EmailAddress($0) },
             name: try row.decode(column: "name", as: String.self),
@@ -107,7 +114,7 @@ public struct SQLUserRepository: UserRepository {
             updatedAt: try row.decode(column: "updated_at", as: Date.self),
             locale: try row.decode(column: "locale", as: String?.self),
             emailVerifiedAt: try row.decode(column: "email_verified_at", as: Date?.self),
-            status: try row.enumeration("status", as: User.Status.self)
+            status: erased ? .erased : try row.enumeration("status", as: User.Status.self)
         )
     }
 }
