@@ -19,7 +19,9 @@ struct Tenantry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenantry",
         abstract: "A self-hosted, multi-tenant backend for SaaS products.",
-        subcommands: [Serve.self, Worker.self, Migrate.self, Keys.self, Seed.self, Admin.self, Audit.self, Version.self],
+        subcommands: [
+            Serve.self, Worker.self, Migrate.self, Keys.self, Seed.self, Admin.self, Audit.self, TenantCommand.self, Version.self,
+        ],
         defaultSubcommand: Serve.self
     )
 }

@@ -47,6 +47,8 @@ public struct UseCases: Sendable {
     public let socialConnections: SocialConnectionService
     /// Sign-in and sign-up through a social connection.
     public let socialSignIn: SocialSignInService
+    /// Tenant archives: export and import.
+    public let archives: TenantArchiveService
 
     /// Builds every use case over `environment`.
     public init(_ environment: TenantryEnvironment) {
@@ -92,5 +94,6 @@ public struct UseCases: Sendable {
         socialSignIn = SocialSignInService(
             database: database, masterKey: environment.masterKey, openID: environment.openID, signIn: signIn,
             tenancy: environment.tenancy, publicURL: environment.publicURL)
+        archives = TenantArchiveService(database: database)
     }
 }

@@ -25,7 +25,11 @@ public struct PostgresSchemaOwner: Sendable {
 
     /// Functions that run as the owner (`SECURITY DEFINER`) and that the runtime role alone may
     /// call: the narrow exceptions to its grants.
-    static let runtimeFunctions = ["tenantry_purge_audit_events(uuid, timestamptz)", "tenantry_purge_tenant(uuid)"]
+    static let runtimeFunctions = [
+        "tenantry_purge_audit_events(uuid, timestamptz)", "tenantry_purge_tenant(uuid)",
+        "tenantry_clear_tenant_data(uuid)",
+        "tenantry_import_audit_chain_head(uuid, bigint, text, bigint, text, timestamptz, timestamptz)",
+    ]
 
     let owner: DatabaseLocation.PostgresEndpoint
     let logger: Logger
