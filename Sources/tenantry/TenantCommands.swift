@@ -1,6 +1,6 @@
 import ArgumentParser
-import Logging
 import Foundation
+import Logging
 import TenantryApplication
 import TenantryCore
 
@@ -173,7 +173,8 @@ final class ProgressMeter: @unchecked Sendable {
             let width = 30
             let filled = progress.total > 0 ? min(width, width * progress.rows / progress.total) : width
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            let line = "\r\(verb) [\(bar)] \(progress.rows)/\(progress.total) rows  \(progress.part) \(progress.partRows)/\(progress.partTotal)\u{1B}[K"
+            let line =
+                "\r\(verb) [\(bar)] \(progress.rows)/\(progress.total) rows  \(progress.part) \(progress.partRows)/\(progress.partTotal)\u{1B}[K"
             FileHandle.standardError.write(Data(line.utf8))
             return
         }
@@ -182,7 +183,9 @@ final class ProgressMeter: @unchecked Sendable {
         lastPart = progress.part
         lastTenth = tenth
         FileHandle.standardError.write(
-            Data("\(verb): \(progress.part) \(progress.partRows)/\(progress.partTotal), total \(progress.rows)/\(progress.total) rows\n".utf8))
+            Data(
+                "\(verb): \(progress.part) \(progress.partRows)/\(progress.partTotal), total \(progress.rows)/\(progress.total) rows\n"
+                    .utf8))
     }
 
     func finish() {

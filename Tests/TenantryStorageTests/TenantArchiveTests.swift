@@ -119,6 +119,17 @@ func schemaColumns(_ context: TestDatabaseContext) async throws -> [String: Set<
     return columns
 }
 
+/// Another tenant's work during a restore: how much was done, and what failed.
+actor BusyTenantLoad {
+    private(set) var operations = 0
+    private(set) var errors: [String] = []
+    private(set) var stopped = false
+
+    func done() { operations += 1 }
+    func failed(_ error: String) { errors.append(error) }
+    func stop() { stopped = true }
+}
+
 /// A row as one comparable line, its columns in name order.
 func canonical(_ row: [String: ArchivedCell]) -> String {
     row.keys.sorted().map { "\($0)=\(row[$0] ?? .null)" }.joined(separator: " ")
@@ -154,7 +165,8 @@ struct TenantArchiveTests {
                 "tenant tables not exported: \(scoped.subtracting(TenantDataCatalogue.tenantTables.map(\.name)))")
             for table in TenantDataCatalogue.parts {
                 let declared = Set(table.columns.map(\.name)).union(table.omitted.keys)
-                #expect(schema[table.name] == declared, "\(table.name): schema \(schema[table.name] ?? []) vs catalogue \(declared)")
+                #expect(
+                    schema[table.name] == declared, "\(table.name): schema \(schema[table.name] ?? []) vs catalogue \(declared)")
             }
         }
     }
@@ -190,7 +202,9 @@ struct TenantArchiveTests {
                     #expect(copy.rows[table.name] == original.rows[table.name], "\(table.name) differs")
                 }
                 let verifier = AuditChainVerifier(database: SQLDataStore(target.database), batchSize: 4)
-                #expect(try await verifier.verify(tenant: tenant.id).get().verified == Int64(original.rows["audit_events"]?.count ?? 0))
+                #expect(
+                    try await verifier.verify(tenant: tenant.id).get().verified
+                        == Int64(original.rows["audit_events"]?.count ?? 0))
             }
         }
     }
@@ -251,7 +265,9 @@ struct TenantArchiveTests {
                 #expect(actual.map(canonical).sorted() == expected.map(canonical).sorted(), "\(table.name) differs")
             }
             let verifier = AuditChainVerifier(database: SQLDataStore(context.database), batchSize: 4)
-            #expect(try await verifier.verify(tenant: report.tenant.id).get().verified == Int64(original.rows["audit_events"]?.count ?? 0))
+            #expect(
+                try await verifier.verify(tenant: report.tenant.id).get().verified
+                    == Int64(original.rows["audit_events"]?.count ?? 0))
             #expect(try await verifier.verify(tenant: tenant.id).get().verified > 0)
 
             let (otherAfterURL, otherAfter) = try await exported(context.database, other.id)
@@ -274,8 +290,9 @@ struct TenantArchiveTests {
             let head = [UInt8](try Data(contentsOf: url).prefix(2))
             #expect(head == [0x1F, 0x8B])
             let report = try await service.importArchive(from: url, as: .newTenant(slug: try Slug("zipped-copy"), name: nil))
-            #expect(report.rows.reduce(0) { $0 + $1.rows } + report.usersMatched
-                + report.skipped.reduce(0) { $0 + $1.rows } == manifest.totalRows)
+            #expect(
+                report.rows.reduce(0) { $0 + $1.rows } + report.usersMatched
+                    + report.skipped.reduce(0) { $0 + $1.rows } == manifest.totalRows)
         }
     }
 
@@ -347,10 +364,13 @@ struct TenantArchiveTests {
             }
             await expectRefused(.validationFailed, "corrupt") {
                 _ = try await service.importArchive(
-                    from: try variant("not-an-archive.tar", Array("hello, this is not a tar file".utf8) + [UInt8](repeating: 0, count: 1024)),
+                    from: try variant(
+                        "not-an-archive.tar", Array("hello, this is not a tar file".utf8) + [UInt8](repeating: 0, count: 1024)),
                     as: asCopy)
             }
-            let left = try await context.database.withGlobal { scope in try await scope.tenants.find(slug: try Slug("never-created")) }
+            let left = try await context.database.withGlobal { scope in
+                try await scope.tenants.find(slug: try Slug("never-created"))
+            }
             #expect(left == nil)
             let tenants = try await context.database.withGlobal { scope in
                 try await scope.sql.raw("SELECT count(*) AS n FROM tenants").first()?.decode(column: "n", as: Int.self)
@@ -359,7 +379,9 @@ struct TenantArchiveTests {
         }
     }
 
-    @Test("a taken slug or tenant id, or a user email held by another account, is refused with a report", arguments: TestDatabase.all)
+    @Test(
+        "a taken slug or tenant id, or a user email held by another account, is refused with a report",
+        arguments: TestDatabase.all)
     func conflictsRefused(engine: TestDatabase) async throws {
         try await withTestDatabase(engine) { context in
             let tenant = try await archivedTenant(context.database, name: "Conflicted")
@@ -414,10 +436,9 @@ struct TenantArchiveTests {
                 try await scope.teams.create(
                     Team(tenantID: tenant.id, id: .generate(), name: "Later", description: nil, createdAt: now, updatedAt: now))
             }
-            let load = Task { () -> (Int, [String]) in
-                var operations = 0
-                var errors: [String] = []
-                while !Task.isCancelled {
+            let load = BusyTenantLoad()
+            let worker = Task {
+                while await !load.stopped {
                     do {
                         try await context.database.withTenant(busy.id) { scope in
                             try await scope.auditEvents.append(Fixtures.auditEvent(in: busy.id, action: "busy.work"))
@@ -425,19 +446,23 @@ struct TenantArchiveTests {
                         _ = try await context.database.withTenant(busy.id) { scope in
                             try await scope.auditEvents.list(PageRequest(limit: 20, after: nil))
                         }
-                        operations += 1
+                        await load.done()
                     } catch {
-                        errors.append(String(describing: error))
+                        await load.failed(String(describing: error))
                     }
                 }
-                return (operations, errors)
             }
+            // The other tenant is busy before the restore starts and stays busy after it ends.
+            while await load.operations < 5 { try await Task.sleep(for: .milliseconds(5)) }
             let service = TenantArchiveService(database: SQLDataStore(context.database), pageSize: 3)
             let report = try await service.restore(tenant: tenant.id, from: backupURL)
-            load.cancel()
-            let (operations, errors) = await load.value
+            let atRestoreEnd = await load.operations
+            while await load.operations < atRestoreEnd + 5 { try await Task.sleep(for: .milliseconds(5)) }
+            await load.stop()
+            await worker.value
+            let operations = await load.operations
+            let errors = await load.errors
             #expect(errors.isEmpty, "the busy tenant saw: \(errors.prefix(3))")
-            #expect(operations > 0)
             #expect(report.tenant.id == tenant.id)
 
             let (afterURL, after) = try await exported(context.database, tenant.id)
@@ -476,7 +501,9 @@ func expectRefusedWithAnyOf(
         Issue.record("the import was not refused", sourceLocation: sourceLocation)
     } catch let error as TenantryError {
         #expect(error.code == .validationFailed, sourceLocation: sourceLocation)
-        #expect(error.fieldErrors.contains { codes.contains($0.code) }, "report: \(error.fieldErrors)", sourceLocation: sourceLocation)
+        #expect(
+            error.fieldErrors.contains { codes.contains($0.code) }, "report: \(error.fieldErrors)", sourceLocation: sourceLocation
+        )
     } catch {
         Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
     }

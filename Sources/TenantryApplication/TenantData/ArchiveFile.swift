@@ -21,9 +21,11 @@ final class ArchiveOutput {
     /// Creates (truncating) `url`; `compressed` writes gzip.
     init(creating url: URL, compressed: Bool) throws {
         guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-            throw TenantryError(.validationFailed, "The archive file cannot be created.", fieldErrors: [
-                FieldError(field: "output", code: "not_writable", message: "\(url.path) cannot be created.")
-            ])
+            throw TenantryError(
+                .validationFailed, "The archive file cannot be created.",
+                fieldErrors: [
+                    FieldError(field: "output", code: "not_writable", message: "\(url.path) cannot be created.")
+                ])
         }
         handle = try FileHandle(forWritingTo: url)
         self.compressed = compressed
@@ -76,7 +78,9 @@ final class ArchiveOutput {
             guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
                 throw TenantryError(.internalError, "zlib failed while compressing.")
             }
-            if produced > 0 { try buffer.withUnsafeBytes { try handle.write(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<produced])) } }
+            if produced > 0 {
+                try buffer.withUnsafeBytes { try handle.write(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<produced])) }
+            }
             if flush == Z_FINISH {
                 if status == Z_STREAM_END { return }
             } else if stream.avail_in == 0 && produced < capacity {
@@ -102,9 +106,11 @@ final class ArchiveInput {
     /// Opens `url` for reading.
     init(opening url: URL) throws {
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw TenantryError(.validationFailed, "The archive file cannot be read.", fieldErrors: [
-                FieldError(field: "input", code: "not_readable", message: "\(url.path) cannot be read.")
-            ])
+            throw TenantryError(
+                .validationFailed, "The archive file cannot be read.",
+                fieldErrors: [
+                    FieldError(field: "input", code: "not_readable", message: "\(url.path) cannot be read.")
+                ])
         }
         self.handle = handle
         try fillRaw()

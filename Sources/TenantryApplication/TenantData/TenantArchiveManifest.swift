@@ -1,5 +1,5 @@
-public import Foundation
 import Crypto
+public import Foundation
 import TenantryCore
 
 /// The first entry of a tenant archive (`manifest.json`): what the archive holds, and how to

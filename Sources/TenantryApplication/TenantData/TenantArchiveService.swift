@@ -1,5 +1,5 @@
-public import Foundation
 import Crypto
+public import Foundation
 public import TenantryCore
 
 /// How far an export or import has come, reported after each page of rows.
@@ -339,7 +339,8 @@ public struct TenantArchiveService: Sendable {
             }
         }
         for required in ["tenants", "users"] where !manifest.parts.contains(where: { $0.name == required }) {
-            problems.append(FieldError(field: "parts.\(required)", code: "missing_part", message: "The archive has no \(required) part."))
+            problems.append(
+                FieldError(field: "parts.\(required)", code: "missing_part", message: "The archive has no \(required) part."))
         }
         guard problems.isEmpty else {
             throw TenantryError(.validationFailed, "The archive does not match this instance's tables.", fieldErrors: problems)
@@ -361,7 +362,8 @@ public struct TenantArchiveService: Sendable {
 
     static func damaged(_ entry: String, _ message: String) -> TenantryError {
         TenantryError(
-            .validationFailed, "The archive is damaged.", fieldErrors: [FieldError(field: entry, code: "corrupt", message: message)])
+            .validationFailed, "The archive is damaged.",
+            fieldErrors: [FieldError(field: entry, code: "corrupt", message: message)])
     }
 
     private func recordPlatformEvent(

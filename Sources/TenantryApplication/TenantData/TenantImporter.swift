@@ -60,7 +60,10 @@ struct TenantImporter: Sendable {
         } catch let damage as ArchiveDamage {
             throw TenantArchiveService.refusal(damage, entry: "archive end")
         }
-        if let heldHead { try await scope.data.insert([rechainedHead(heldHead)], into: Self.table("audit_chain_heads")) }
+        if let heldHead {
+            try await scope.data.insert([rechainedHead(heldHead)], into: Self.table("audit_chain_heads"))
+            if let index = written.firstIndex(where: { $0.table == "audit_chain_heads" }) { written[index].rows += 1 }
+        }
         guard createdTenant != nil else {
             throw TenantArchiveService.damaged("parts.tenants", "The archive holds no tenant row.")
         }
@@ -136,7 +139,9 @@ struct TenantImporter: Sendable {
                 if let prepared = try await prepare(row, table: table, line: rows, scope: scope) { batch.append(prepared) }
                 if batch.count >= Self.batchSize {
                     kept += try await flush(&batch, into: table, scope: scope)
-                    progress(.init(part: table.name, partRows: rows, partTotal: part.rows, rows: done + rows, total: manifest.totalRows))
+                    progress(
+                        .init(
+                            part: table.name, partRows: rows, partTotal: part.rows, rows: done + rows, total: manifest.totalRows))
                 }
             }
             carry.removeFirst(lineStart)
@@ -187,7 +192,8 @@ struct TenantImporter: Sendable {
         }
         verifiedDomains = []
         guard conflicts.isEmpty else {
-            throw TenantryError(.conflict, "Verified domains of the archive belong to other tenants here.", fieldErrors: conflicts)
+            throw TenantryError(
+                .conflict, "Verified domains of the archive belong to other tenants here.", fieldErrors: conflicts)
         }
     }
 
@@ -262,7 +268,8 @@ struct TenantImporter: Sendable {
             throw TenantryError(
                 .conflict, "The archive's plan does not exist here.",
                 fieldErrors: [
-                    FieldError(field: "tenant.plan_id", code: "unknown_plan", message: "No plan \(plan) exists here; create it first.")
+                    FieldError(
+                        field: "tenant.plan_id", code: "unknown_plan", message: "No plan \(plan) exists here; create it first.")
                 ])
         }
         func date(_ column: String) -> Date {

@@ -2052,6 +2052,7 @@ extension Components {
             case apiCallsPerMonth = "api_calls_per_month"
             case apiKeys = "api_keys"
             case auditRetentionDays = "audit_retention_days"
+            case backupsKept = "backups_kept"
             case members = "members"
             case requestsPerMinute = "requests_per_minute"
             case teams = "teams"
@@ -2068,6 +2069,8 @@ extension Components {
             public var apiKeys: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/Limits/audit_retention_days`.
             public var auditRetentionDays: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/Limits/backups_kept`.
+            public var backupsKept: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/Limits/members`.
             public var members: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/Limits/requests_per_minute`.
@@ -2084,6 +2087,7 @@ extension Components {
             ///   - apiCallsPerMonth:
             ///   - apiKeys:
             ///   - auditRetentionDays:
+            ///   - backupsKept:
             ///   - members:
             ///   - requestsPerMinute:
             ///   - teams:
@@ -2093,6 +2097,7 @@ extension Components {
                 apiCallsPerMonth: Swift.Int? = nil,
                 apiKeys: Swift.Int? = nil,
                 auditRetentionDays: Swift.Int? = nil,
+                backupsKept: Swift.Int? = nil,
                 members: Swift.Int? = nil,
                 requestsPerMinute: Swift.Int? = nil,
                 teams: Swift.Int? = nil,
@@ -2102,6 +2107,7 @@ extension Components {
                 self.apiCallsPerMonth = apiCallsPerMonth
                 self.apiKeys = apiKeys
                 self.auditRetentionDays = auditRetentionDays
+                self.backupsKept = backupsKept
                 self.members = members
                 self.requestsPerMinute = requestsPerMinute
                 self.teams = teams
@@ -2112,6 +2118,7 @@ extension Components {
                 case apiCallsPerMonth = "api_calls_per_month"
                 case apiKeys = "api_keys"
                 case auditRetentionDays = "audit_retention_days"
+                case backupsKept = "backups_kept"
                 case members
                 case requestsPerMinute = "requests_per_minute"
                 case teams
@@ -2129,6 +2136,8 @@ extension Components {
             public var apiKeys: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/LimitsRequest/audit_retention_days`.
             public var auditRetentionDays: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/LimitsRequest/backups_kept`.
+            public var backupsKept: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/LimitsRequest/members`.
             public var members: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/LimitsRequest/requests_per_minute`.
@@ -2145,6 +2154,7 @@ extension Components {
             ///   - apiCallsPerMonth:
             ///   - apiKeys:
             ///   - auditRetentionDays:
+            ///   - backupsKept:
             ///   - members:
             ///   - requestsPerMinute:
             ///   - teams:
@@ -2154,6 +2164,7 @@ extension Components {
                 apiCallsPerMonth: Swift.Int? = nil,
                 apiKeys: Swift.Int? = nil,
                 auditRetentionDays: Swift.Int? = nil,
+                backupsKept: Swift.Int? = nil,
                 members: Swift.Int? = nil,
                 requestsPerMinute: Swift.Int? = nil,
                 teams: Swift.Int? = nil,
@@ -2163,6 +2174,7 @@ extension Components {
                 self.apiCallsPerMonth = apiCallsPerMonth
                 self.apiKeys = apiKeys
                 self.auditRetentionDays = auditRetentionDays
+                self.backupsKept = backupsKept
                 self.members = members
                 self.requestsPerMinute = requestsPerMinute
                 self.teams = teams
@@ -2173,6 +2185,7 @@ extension Components {
                 case apiCallsPerMonth = "api_calls_per_month"
                 case apiKeys = "api_keys"
                 case auditRetentionDays = "audit_retention_days"
+                case backupsKept = "backups_kept"
                 case members
                 case requestsPerMinute = "requests_per_minute"
                 case teams
@@ -2192,6 +2205,10 @@ extension Components {
                 self.auditRetentionDays = try container.decodeIfPresent(
                     Swift.Int.self,
                     forKey: .auditRetentionDays
+                )
+                self.backupsKept = try container.decodeIfPresent(
+                    Swift.Int.self,
+                    forKey: .backupsKept
                 )
                 self.members = try container.decodeIfPresent(
                     Swift.Int.self,
@@ -2217,6 +2234,7 @@ extension Components {
                     "api_calls_per_month",
                     "api_keys",
                     "audit_retention_days",
+                    "backups_kept",
                     "members",
                     "requests_per_minute",
                     "teams",
