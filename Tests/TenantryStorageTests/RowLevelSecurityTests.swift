@@ -301,7 +301,12 @@ struct RowLevelSecurityTests {
                 ORDER BY 1
                 """)
             let signatures = try rows.map { try $0.decode(column: "signature", as: String.self) }
-            #expect(signatures == ["tenantry_purge_audit_events(uuid,timestamp with time zone)", "tenantry_purge_tenant(uuid)"])
+            #expect(
+                signatures == [
+                    "tenantry_clear_tenant_data(uuid)",
+                    "tenantry_import_audit_chain_head(uuid,bigint,text,bigint,text,timestamp with time zone,timestamp with time zone)",
+                    "tenantry_purge_audit_events(uuid,timestamp with time zone)", "tenantry_purge_tenant(uuid)",
+                ])
             for row in rows {
                 let signature = try row.decode(column: "signature", as: String.self)
                 let config = try row.decode(column: "config", as: String?.self) ?? ""
