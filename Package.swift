@@ -83,6 +83,8 @@ let package = Package(
                 "TenantryCore",
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 "TenantrySAML",
+                // gzip for tenant archives.
+                "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -147,7 +149,7 @@ let package = Package(
             pkgConfig: "xmlsec1-openssl",
             providers: [.apt(["libxmlsec1-dev", "libxml2-dev"])]
         ),
-        // zlib, for the raw DEFLATE of SAML's HTTP-Redirect binding.
+        // zlib, for the raw DEFLATE of SAML's HTTP-Redirect binding and gzip-compressed tenant archives.
         .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",

@@ -19,7 +19,9 @@ struct Tenantry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenantry",
         abstract: "A self-hosted, multi-tenant backend for SaaS products.",
-        subcommands: [Serve.self, Worker.self, Migrate.self, Keys.self, Seed.self, Admin.self, Audit.self, Version.self],
+        subcommands: [
+            Serve.self, Worker.self, Migrate.self, Keys.self, Seed.self, Admin.self, Audit.self, TenantCommand.self, Version.self,
+        ],
         defaultSubcommand: Serve.self
     )
 }
@@ -243,6 +245,18 @@ enum BackgroundWork {
                     settings: configuration.webhookDelivery, metrics: environment.metrics, logger: logger),
                 wakeUp: messagesMade, logger: logger),
             WebhookRetentionSweeper(retention: WebhookRetention(database: database), logger: logger),
+        ] + backups(database: database, configuration: configuration, logger: logger)
+    }
+
+    /// The scheduled tenant backups and their worker, when a backup directory is configured.
+    static func backups(database: any DataStore, configuration: TenantryConfiguration, logger: Logger) -> [any Service] {
+        guard let directory = configuration.backupDirectory else { return [] }
+        return [
+            JobWorker(
+                database: database,
+                handler: TenantBackupJob(database: database, directory: URL(fileURLWithPath: directory), logger: logger),
+                logger: logger),
+            TenantBackupSchedule(database: database, interval: .seconds(configuration.backupInterval), logger: logger),
         ]
     }
 }

@@ -303,6 +303,8 @@ struct RowLevelSecurityTests {
             let signatures = try rows.map { try $0.decode(column: "signature", as: String.self) }
             #expect(
                 signatures == [
+                    "tenantry_clear_tenant_data(uuid)",
+                    "tenantry_import_audit_chain_head(uuid,bigint,text,bigint,text,timestamp with time zone,timestamp with time zone)",
                     "tenantry_purge_audit_events(uuid,timestamp with time zone)", "tenantry_purge_tenant(uuid)",
                     "tenantry_redact_audit_events(uuid,text[],text[],text[],timestamp with time zone)",
                 ])

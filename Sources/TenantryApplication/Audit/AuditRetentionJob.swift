@@ -102,31 +102,22 @@ public struct AuditRetentionJob: JobHandler {
 /// Queues an audit retention sweep at start-up and then every `interval`, unless one is
 /// already waiting or running (several nodes may both queue one; a sweep is idempotent).
 public struct AuditRetentionSchedule: Service {
-    let database: any DataStore
-    let interval: Duration
-    let logger: Logger
+    let schedule: JobSchedule
 
     /// Creates the schedule.
     public init(database: any DataStore, interval: Duration, logger: Logger) {
-        self.database = database
-        self.interval = interval
-        self.logger = logger
+        schedule = JobSchedule(
+            name: "audit retention schedule", queue: AuditRetentionJob.queueName, database: database, interval: interval,
+            runsAtStart: true, failureMessage: "could not queue the audit retention sweep", logger: logger)
     }
 
     public func run() async {
-        await PeriodicService(
-            name: "audit retention schedule", interval: interval, runsAtStart: true, logger: logger,
-            failureMessage: "could not queue the audit retention sweep"
-        ) {
-            _ = try await enqueueSweep()
-        }.run()
+        await schedule.run()
     }
 
     /// Queues one sweep unless one is pending or running; returns whether it queued one.
     @discardableResult
     public func enqueueSweep() async throws -> Bool {
-        try await database.withGlobal { scope in
-            try await scope.jobs.enqueueUnlessQueued(queue: AuditRetentionJob.queueName, payload: "{}", runAt: Date())
-        }
+        try await schedule.enqueue()
     }
 }

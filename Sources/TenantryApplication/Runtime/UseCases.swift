@@ -51,6 +51,8 @@ public struct UseCases: Sendable {
     public let personalData: PersonalDataService
     /// Erasure of a person's account.
     public let erasure: ErasureService
+    /// Tenant archives: export and import.
+    public let archives: TenantArchiveService
 
     /// Builds every use case over `environment`.
     public init(_ environment: TenantryEnvironment) {
@@ -98,5 +100,6 @@ public struct UseCases: Sendable {
             tenancy: environment.tenancy, publicURL: environment.publicURL)
         personalData = PersonalDataService(database: database)
         erasure = ErasureService(database: database, multiFactor: multiFactor)
+        archives = TenantArchiveService(database: database)
     }
 }

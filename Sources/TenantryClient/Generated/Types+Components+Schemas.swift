@@ -2108,6 +2108,7 @@ extension Components {
             case apiCallsPerMonth = "api_calls_per_month"
             case apiKeys = "api_keys"
             case auditRetentionDays = "audit_retention_days"
+            case backupsKept = "backups_kept"
             case members = "members"
             case requestsPerMinute = "requests_per_minute"
             case teams = "teams"
@@ -2124,6 +2125,8 @@ extension Components {
             public var apiKeys: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/Limits/audit_retention_days`.
             public var auditRetentionDays: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/Limits/backups_kept`.
+            public var backupsKept: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/Limits/members`.
             public var members: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/Limits/requests_per_minute`.
@@ -2140,6 +2143,7 @@ extension Components {
             ///   - apiCallsPerMonth:
             ///   - apiKeys:
             ///   - auditRetentionDays:
+            ///   - backupsKept:
             ///   - members:
             ///   - requestsPerMinute:
             ///   - teams:
@@ -2149,6 +2153,7 @@ extension Components {
                 apiCallsPerMonth: Swift.Int? = nil,
                 apiKeys: Swift.Int? = nil,
                 auditRetentionDays: Swift.Int? = nil,
+                backupsKept: Swift.Int? = nil,
                 members: Swift.Int? = nil,
                 requestsPerMinute: Swift.Int? = nil,
                 teams: Swift.Int? = nil,
@@ -2158,6 +2163,7 @@ extension Components {
                 self.apiCallsPerMonth = apiCallsPerMonth
                 self.apiKeys = apiKeys
                 self.auditRetentionDays = auditRetentionDays
+                self.backupsKept = backupsKept
                 self.members = members
                 self.requestsPerMinute = requestsPerMinute
                 self.teams = teams
@@ -2168,6 +2174,7 @@ extension Components {
                 case apiCallsPerMonth = "api_calls_per_month"
                 case apiKeys = "api_keys"
                 case auditRetentionDays = "audit_retention_days"
+                case backupsKept = "backups_kept"
                 case members
                 case requestsPerMinute = "requests_per_minute"
                 case teams
@@ -2185,6 +2192,8 @@ extension Components {
             public var apiKeys: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/LimitsRequest/audit_retention_days`.
             public var auditRetentionDays: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/LimitsRequest/backups_kept`.
+            public var backupsKept: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/LimitsRequest/members`.
             public var members: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/LimitsRequest/requests_per_minute`.
@@ -2201,6 +2210,7 @@ extension Components {
             ///   - apiCallsPerMonth:
             ///   - apiKeys:
             ///   - auditRetentionDays:
+            ///   - backupsKept:
             ///   - members:
             ///   - requestsPerMinute:
             ///   - teams:
@@ -2210,6 +2220,7 @@ extension Components {
                 apiCallsPerMonth: Swift.Int? = nil,
                 apiKeys: Swift.Int? = nil,
                 auditRetentionDays: Swift.Int? = nil,
+                backupsKept: Swift.Int? = nil,
                 members: Swift.Int? = nil,
                 requestsPerMinute: Swift.Int? = nil,
                 teams: Swift.Int? = nil,
@@ -2219,6 +2230,7 @@ extension Components {
                 self.apiCallsPerMonth = apiCallsPerMonth
                 self.apiKeys = apiKeys
                 self.auditRetentionDays = auditRetentionDays
+                self.backupsKept = backupsKept
                 self.members = members
                 self.requestsPerMinute = requestsPerMinute
                 self.teams = teams
@@ -2229,6 +2241,7 @@ extension Components {
                 case apiCallsPerMonth = "api_calls_per_month"
                 case apiKeys = "api_keys"
                 case auditRetentionDays = "audit_retention_days"
+                case backupsKept = "backups_kept"
                 case members
                 case requestsPerMinute = "requests_per_minute"
                 case teams
@@ -2248,6 +2261,10 @@ extension Components {
                 self.auditRetentionDays = try container.decodeIfPresent(
                     Swift.Int.self,
                     forKey: .auditRetentionDays
+                )
+                self.backupsKept = try container.decodeIfPresent(
+                    Swift.Int.self,
+                    forKey: .backupsKept
                 )
                 self.members = try container.decodeIfPresent(
                     Swift.Int.self,
@@ -2273,6 +2290,7 @@ extension Components {
                     "api_calls_per_month",
                     "api_keys",
                     "audit_retention_days",
+                    "backups_kept",
                     "members",
                     "requests_per_minute",
                     "teams",

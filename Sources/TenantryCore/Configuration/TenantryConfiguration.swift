@@ -94,6 +94,12 @@ public struct TenantryConfiguration: Sendable, Equatable {
     /// (`TENANTRY_EVENT_RETENTION`, 3600 to 3650 days in seconds; default 30 days). Events not
     /// yet consumed are never pruned.
     public var eventRetention: Double = 30 * 86_400
+    /// Where scheduled tenant backups are written (`TENANTRY_BACKUP_DIRECTORY`); `nil` (the
+    /// default) schedules none. Each tenant's backups go into a folder named by its id.
+    public var backupDirectory: String?
+    /// Seconds between scheduled backups of every tenant (`TENANTRY_BACKUP_INTERVAL`, 60 to
+    /// 2592000; default one day).
+    public var backupInterval: Double = 86_400
     /// Where webhook deliveries may go: networks allowed although private or reserved
     /// (`TENANTRY_WEBHOOK_ALLOWED_NETWORKS`, comma-separated CIDR, e.g. `127.0.0.1/32` for
     /// development) and whether `http://` endpoint URLs are accepted
@@ -427,6 +433,10 @@ public struct TenantryConfiguration: Sendable, Equatable {
         }
         if let value = seconds(nil, "TENANTRY_EVENT_RETENTION", 3600...(3650 * 86_400)) {
             configuration.eventRetention = value
+        }
+        if let directory = text(nil, "TENANTRY_BACKUP_DIRECTORY") { configuration.backupDirectory = directory }
+        if let value = seconds(nil, "TENANTRY_BACKUP_INTERVAL", 60...(30 * 86_400)) {
+            configuration.backupInterval = value
         }
         if let value = seconds(nil, "TENANTRY_WEBHOOK_TIMEOUT", 1...60) {
             configuration.webhookDelivery.timeout = .milliseconds(Int64(value * 1000))

@@ -50,6 +50,7 @@ public protocol TenantTransaction: Sendable {
     associatedtype WebhookSources: WebhookSourceRepository
     associatedtype SSOConnections: SSOConnectionRepository
     associatedtype Domains: TenantDomainRepository
+    associatedtype Data: TenantDataRepository
     associatedtype Global: GlobalTransaction
 
     /// The tenant this transaction is bound to.
@@ -84,6 +85,8 @@ public protocol TenantTransaction: Sendable {
     var ssoConnections: SSOConnections { get }
     /// This tenant's claimed email domains and the join requests they brought.
     var domains: Domains { get }
+    /// This tenant's rows, table by table, for exports, imports and restores.
+    var data: Data { get }
     /// The global tables, in this same transaction.
     var global: Global { get }
 

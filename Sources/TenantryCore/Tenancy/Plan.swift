@@ -19,6 +19,9 @@ public enum Limit: String, Sendable, Codable, CodingKeyRepresentable, CaseIterab
     /// Days delivered and failed webhook messages and their attempts are kept (read by the
     /// webhook retention sweep).
     case webhookRetentionDays = "webhook_retention_days"
+    /// Scheduled backups kept per tenant; older ones are removed after each backup (read by
+    /// the backup job).
+    case backupsKept = "backups_kept"
 
     public static func < (lhs: Limit, rhs: Limit) -> Bool { lhs.rawValue < rhs.rawValue }
 

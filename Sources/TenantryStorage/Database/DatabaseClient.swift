@@ -96,6 +96,8 @@ public struct TenantScope: TenantTransaction {
     public var ssoConnections: SQLSSOConnectionRepository { SQLSSOConnectionRepository(sql: sql, tenantID: tenantID) }
     /// This tenant's claimed email domains and join requests.
     public var domains: SQLTenantDomainRepository { SQLTenantDomainRepository(sql: sql, tenantID: tenantID) }
+    /// This tenant's rows, table by table (exports, imports, restores).
+    public var data: SQLTenantDataRepository { SQLTenantDataRepository(sql: sql, tenantID: tenantID) }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
 

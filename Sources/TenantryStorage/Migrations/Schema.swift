@@ -117,6 +117,7 @@ enum PostgresSchema {
         socialSignInMigration,
         scaleOutMigration,
         jobTracingMigration,
+        tenantExportsMigration,
         erasureMigration,
     ]
 
@@ -216,6 +217,7 @@ enum SQLiteSchema {
         socialSignInMigration,
         scaleOutMigration,
         jobTracingMigration,
+        tenantExportsMigration,
         erasureMigration,
     ]
 }

@@ -28,6 +28,8 @@ public struct PostgresSchemaOwner: Sendable {
     static let runtimeFunctions = [
         "tenantry_purge_audit_events(uuid, timestamptz)", "tenantry_purge_tenant(uuid)",
         "tenantry_redact_audit_events(uuid, text[], text[], text[], timestamptz)",
+        "tenantry_clear_tenant_data(uuid)",
+        "tenantry_import_audit_chain_head(uuid, bigint, text, bigint, text, timestamptz, timestamptz)",
     ]
 
     let owner: DatabaseLocation.PostgresEndpoint

@@ -7,7 +7,7 @@ public import TenantryCore
 /// cannot pass the limit together.
 extension TenantScope {
     /// How many items count against `limit` now; `nil` for limits that count no stored items
-    /// here (request rates, monthly calls, retention).
+    /// here (request rates, monthly calls, retention, backups).
     public func count(_ limit: Limit, at now: Date = Date()) async throws -> Int? {
         let id = tenantID.rawValue
         let query: SQLQueryString
@@ -23,7 +23,7 @@ extension TenantScope {
             query = "SELECT count(*) AS n FROM teams WHERE tenant_id = \(bind: id)"
         case .webhookEndpoints:
             query = "SELECT count(*) AS n FROM webhook_endpoints WHERE tenant_id = \(bind: id)"
-        case .requestsPerMinute, .apiCallsPerMonth, .auditRetentionDays, .webhookRetentionDays:
+        case .requestsPerMinute, .apiCallsPerMonth, .auditRetentionDays, .webhookRetentionDays, .backupsKept:
             return nil
         }
         return try await sql.raw(query).first()?.decode(column: "n", as: Int.self) ?? 0

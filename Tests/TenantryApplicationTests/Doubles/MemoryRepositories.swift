@@ -350,6 +350,10 @@ struct NoTenantDomains: TenantDomainRepository, UnexpectedCallFails {
     let tenantID: TenantID
 }
 
+struct NoTenantData: TenantDataRepository, UnexpectedCallFails {
+    let tenantID: TenantID
+}
+
 /// No tenant in these tests has verified a domain: sign-in and sign-up ask, and the answer is
 /// none.
 struct NoVerifiedDomains: VerifiedDomainRepository, UnexpectedCallFails {

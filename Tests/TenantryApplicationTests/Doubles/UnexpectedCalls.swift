@@ -359,3 +359,12 @@ extension VerifiedDomainRepository where Self: UnexpectedCallFails {
     }
     func release(domainID: TenantDomainID) async throws { try unexpected() }
 }
+
+extension TenantDataRepository where Self: UnexpectedCallFails {
+    func rows(of table: TenantDataTable, after: [TenantDataValue]?, limit: Int) async throws -> [[TenantDataValue]] {
+        try unexpected()
+    }
+    func count(of table: TenantDataTable) async throws -> Int { try unexpected() }
+    func insert(_ rows: [[TenantDataValue]], into table: TenantDataTable) async throws { try unexpected() }
+    func removeAll() async throws -> Int { try unexpected() }
+}
