@@ -47,6 +47,8 @@ public struct UseCases: Sendable {
     public let socialConnections: SocialConnectionService
     /// Sign-in and sign-up through a social connection.
     public let socialSignIn: SocialSignInService
+    /// Billing with Stripe.
+    public let billing: BillingService
 
     /// Builds every use case over `environment`.
     public init(_ environment: TenantryEnvironment) {
@@ -92,5 +94,7 @@ public struct UseCases: Sendable {
         socialSignIn = SocialSignInService(
             database: database, masterKey: environment.masterKey, openID: environment.openID, signIn: signIn,
             tenancy: environment.tenancy, publicURL: environment.publicURL)
+        billing = BillingService(
+            database: database, payments: environment.payments, settings: environment.billing, tenancy: environment.tenancy)
     }
 }

@@ -50,6 +50,7 @@ public protocol TenantTransaction: Sendable {
     associatedtype WebhookSources: WebhookSourceRepository
     associatedtype SSOConnections: SSOConnectionRepository
     associatedtype Domains: TenantDomainRepository
+    associatedtype Billing: BillingRepository
     associatedtype Global: GlobalTransaction
 
     /// The tenant this transaction is bound to.
@@ -84,6 +85,8 @@ public protocol TenantTransaction: Sendable {
     var ssoConnections: SSOConnections { get }
     /// This tenant's claimed email domains and the join requests they brought.
     var domains: Domains { get }
+    /// This tenant's billing account and the Stripe events it processed.
+    var billing: Billing { get }
     /// The global tables, in this same transaction.
     var global: Global { get }
 
@@ -185,6 +188,7 @@ public protocol PlatformTransaction: Sendable {
     associatedtype Global: GlobalTransaction
     associatedtype Directory: PlatformTenantDirectory
     associatedtype Purge: TenantPurge
+    associatedtype BillingAccounts: BillingDirectory
 
     /// All tenants.
     var tenants: Tenants { get }
@@ -218,4 +222,6 @@ public protocol PlatformTransaction: Sendable {
     var tenantDirectory: Directory { get }
     /// Removes a tenant pending deletion and every row it owns.
     var purge: Purge { get }
+    /// Billing accounts across tenants: Stripe customers to tenants, due transitions, figures.
+    var billingDirectory: BillingAccounts { get }
 }

@@ -4,6 +4,7 @@ public import TenantryApplication
 public import TenantryCore
 import TenantryDNS
 import TenantryOIDC
+import TenantryStripe
 public import TenantryStorage
 
 extension TenantryEnvironment {
@@ -61,6 +62,13 @@ extension TenantryEnvironment {
             // The process-wide HTTP client: it lives as long as the process, no shutdown needed.
             openID: HTTPOpenIDConnectClient(httpClient: HTTPClient.shared),
             txtRecords: DNSTXTResolver(configuration: dns),
+            payments: configuration.stripe.apiKey.map { key in
+                StripeClient(
+                    httpClient: HTTPClient.shared,
+                    configuration: StripeClient.Configuration(apiKey: key, apiBase: configuration.stripe.apiBase))
+            },
+            billing: BillingSettings(
+                webhookSecret: configuration.stripe.webhookSecret, gracePeriod: configuration.stripe.gracePeriod),
             metrics: metrics,
             logger: logger
         )

@@ -117,6 +117,7 @@ enum PostgresSchema {
         socialSignInMigration,
         scaleOutMigration,
         jobTracingMigration,
+        billingMigration,
     ]
 
     /// ``purgeTenantFunction`` as migration 9 replaces it: an owner-privileged function
@@ -215,6 +216,7 @@ enum SQLiteSchema {
         socialSignInMigration,
         scaleOutMigration,
         jobTracingMigration,
+        billingMigration,
     ]
 }
 

@@ -114,6 +114,7 @@ struct MemoryTenantTransaction: TenantTransaction, UnexpectedCallFails {
     var webhookSources: NoWebhookSources { NoWebhookSources(tenantID: tenantID) }
     var ssoConnections: NoSSOConnections { NoSSOConnections(tenantID: tenantID) }
     var domains: NoTenantDomains { NoTenantDomains(tenantID: tenantID) }
+    var billing: NoBilling { NoBilling(tenantID: tenantID) }
     var global: MemoryGlobalTransaction { MemoryGlobalTransaction(draft: draft) }
 
     func record(_ event: DomainEvent) async throws {
