@@ -54,7 +54,7 @@ public struct StripeClient: PaymentProvider {
     public func createCustomer(tenantID: TenantID, name: String, idempotencyKey: String) async throws -> String {
         let object = try await send(
             .POST, "/v1/customers",
-            ["name": .text(name), "metadata": .object([("tenant_id", .text(tenantID.description))])],
+            [("name", .text(name)), ("metadata", .object([("tenant_id", .text(tenantID.description))]))],
             idempotencyKey: idempotencyKey)
         guard let id = object["id"] as? String else { throw Self.unreadable }
         return id
@@ -63,13 +63,13 @@ public struct StripeClient: PaymentProvider {
     public func setDefaultPaymentMethod(_ paymentMethod: String, customerID: String, idempotencyKey: String) async throws {
         let path = "/v1/payment_methods/\(FormEncoding.escape(paymentMethod))/attach"
         do {
-            _ = try await raw(.POST, path, ["customer": .text(customerID)], idempotencyKey: idempotencyKey + "-attach")
+            _ = try await raw(.POST, path, [("customer", .text(customerID))], idempotencyKey: idempotencyKey + "-attach")
         } catch let error as StripeFailure {
             throw error.problem(field: "payment_method")
         }
         _ = try await send(
             .POST, "/v1/customers/\(FormEncoding.escape(customerID))",
-            ["invoice_settings": .object([("default_payment_method", .text(paymentMethod))])],
+            [("invoice_settings", .object([("default_payment_method", .text(paymentMethod))]))],
             idempotencyKey: idempotencyKey + "-default")
     }
 
@@ -79,12 +79,12 @@ public struct StripeClient: PaymentProvider {
         let object = try await send(
             .POST, "/v1/subscriptions",
             [
-                "customer": .text(customerID),
-                "items": .list([.object([Self.priceField(priceID)])]),
-                "metadata": .object([("tenant_id", .text(tenantID.description))]),
+                ("customer", .text(customerID)),
+                ("items", .list([.object([Self.priceField(priceID)])])),
+                ("metadata", .object([("tenant_id", .text(tenantID.description))])),
                 // A declined first payment fails the call (402) instead of leaving an
                 // `incomplete` subscription behind.
-                "payment_behavior": "error_if_incomplete",
+                ("payment_behavior", "error_if_incomplete"),
             ],
             idempotencyKey: idempotencyKey)
         return try Self.subscription(object)
@@ -97,7 +97,7 @@ public struct StripeClient: PaymentProvider {
         if let itemID = subscription.itemID { item.append(("id", .text(itemID))) }
         item.append(Self.priceField(priceID))
         let object = try await send(
-            .POST, "/v1/subscriptions/\(FormEncoding.escape(subscription.id))", ["items": .list([.object(item)])],
+            .POST, "/v1/subscriptions/\(FormEncoding.escape(subscription.id))", [("items", .list([.object(item)]))],
             idempotencyKey: idempotencyKey)
         return try Self.subscription(object)
     }
@@ -107,7 +107,7 @@ public struct StripeClient: PaymentProvider {
     {
         let object = try await send(
             .POST, "/v1/subscriptions/\(FormEncoding.escape(subscriptionID))",
-            ["cancel_at_period_end": .text(cancel ? "true" : "false")], idempotencyKey: idempotencyKey)
+            [("cancel_at_period_end", .text(cancel ? "true" : "false"))], idempotencyKey: idempotencyKey)
         return try Self.subscription(object)
     }
 

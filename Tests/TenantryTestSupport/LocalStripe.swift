@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -90,4 +90,7 @@ public final class LocalStripe: Sendable {
 /// localstripe answered something unexpected.
 public struct LocalStripeError: Error, CustomStringConvertible {
     public var description: String
+
+    /// Creates an error.
+    public init(description: String) { self.description = description }
 }
