@@ -202,6 +202,7 @@ public struct BillingService: Sendable {
             guard var profile = try await scope.tenants.profile(id: tenantID) else { throw TenantService.noSuchTenant }
             guard var account = try await scope.billing.account() else { throw Self.noSubscription }
             let before = Self.fields(of: account)
+            let grantedBefore = account.grantedPlanID
             if let subscription {
                 let linked = plans.first { $0.stripePriceID != nil && $0.stripePriceID == subscription.priceID }?.id
                 _ = account.apply(subscription, planID: linked, observedAt: observedAt)
@@ -221,9 +222,11 @@ public struct BillingService: Sendable {
                 }
             }
             var changes = AuditRecorder.changes(from: before, to: Self.fields(of: account))
-            if !changes.isEmpty {
+            if !changes.isEmpty || account.grantedPlanID != grantedBefore {
                 account.updatedAt = now
                 try await scope.billing.save(account)
+            }
+            if !changes.isEmpty {
                 changes.merge(Self.cause(event)) { first, _ in first }
                 try await scope.record(
                     AuditRecorder.event(
