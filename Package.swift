@@ -291,7 +291,8 @@ let package = Package(
         // scripts/test-peers/stripe_faults.py (429s, 500s, errors).
         .testTarget(
             name: "TenantryStripeTests",
-            dependencies: ["TenantryCore", "TenantryStripe", "TenantryTestSupport",
+            dependencies: [
+                "TenantryCore", "TenantryStripe", "TenantryTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings

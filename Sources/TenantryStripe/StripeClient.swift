@@ -138,7 +138,8 @@ public struct StripeClient: PaymentProvider {
         default: break
         }
         return PaymentEvent(
-            id: String(id.prefix(255)), type: String(type.prefix(255)), createdAt: Date(timeIntervalSince1970: TimeInterval(created)),
+            id: String(id.prefix(255)), type: String(type.prefix(255)),
+            createdAt: Date(timeIntervalSince1970: TimeInterval(created)),
             customerID: inner["customer"] as? String, subscription: subscription, invoiceSubscriptionID: invoiceSubscription)
     }
 
@@ -337,11 +338,14 @@ public struct StripeFailure: Error, Sendable, CustomStringConvertible {
             return TenantryError(
                 .paymentFailed, "The payment was declined: \(reason)" + (code.map { " (\($0))" } ?? ""))
         }
-        if let field, status == 404 || (status == 400 && (code == "resource_missing" || param != nil || type == "invalid_request_error")) {
+        if let field,
+            status == 404 || (status == 400 && (code == "resource_missing" || param != nil || type == "invalid_request_error"))
+        {
             return Validator.fail(field, "unknown_payment_method", "The payment service does not know this payment method.")
         }
         return TenantryError(
-            .paymentProviderError, status == 0 ? "The payment service could not be reached." : "The payment service refused the call.",
+            .paymentProviderError,
+            status == 0 ? "The payment service could not be reached." : "The payment service refused the call.",
             cause: self)
     }
 }

@@ -49,7 +49,8 @@ struct BillingAccountTests {
         var account = account()
         _ = account.apply(subscription(.active, cancelAtPeriodEnd: true), planID: "pro", observedAt: start)
         #expect(account.entitledPlan(at: start, gracePeriod: grace, defaultPlan: "free") == "pro")
-        #expect(account.entitledPlan(at: start.addingTimeInterval(31 * 86_400), gracePeriod: grace, defaultPlan: "free") == "free")
+        #expect(
+            account.entitledPlan(at: start.addingTimeInterval(31 * 86_400), gracePeriod: grace, defaultPlan: "free") == "free")
         _ = account.apply(subscription(.canceled), planID: "pro", observedAt: start.addingTimeInterval(5))
         #expect(account.entitledPlan(at: start, gracePeriod: grace, defaultPlan: "free") == "free")
     }
@@ -82,7 +83,8 @@ struct BillingAccountTests {
                 make(.active, plan: "pro", amount: 120_000, interval: "year"),
                 make(.pastDue, plan: "basic", amount: 1000, interval: "month"),
                 make(.canceled, plan: "basic", amount: 1000, interval: "month", canceledAt: start.addingTimeInterval(-86_400)),
-                make(.canceled, plan: "basic", amount: 1000, interval: "month", canceledAt: start.addingTimeInterval(-90 * 86_400)),
+                make(
+                    .canceled, plan: "basic", amount: 1000, interval: "month", canceledAt: start.addingTimeInterval(-90 * 86_400)),
             ], now: start, window: 30 * 86_400)
         #expect(figures.monthlyRecurringRevenue == ["eur": 3000 + 10_000 + 1000])
         #expect(figures.byStatus == ["active": 2, "past_due": 1, "canceled": 2])

@@ -39,7 +39,8 @@ struct BillingTests {
             try await stripe.sendWebhooks(to: "http://127.0.0.1:\(port)/api/v1/billing/stripe/webhook", secret: webhookSecret)
             let op = try await client.signedInOperator(context.identity)
             for (plan, price) in [("pro", "ls_basic"), ("enterprise", "ls_pro")] {
-                let linked = try await client.json(.patch, "/api/v1/platform/plans/\(plan)", ["stripe_price_id": price], token: op.token)
+                let linked = try await client.json(
+                    .patch, "/api/v1/platform/plans/\(plan)", ["stripe_price_id": price], token: op.token)
                 #expect(linked.status == .ok && linked.body["stripe_price_id"] as? String == price, "\(linked.raw)")
             }
             try await test(client, context, stripe, op)
@@ -133,7 +134,8 @@ struct BillingTests {
             #expect(try await Self.plan(client, owner) == "free")
 
             let subscribed = try await client.json(
-                .post, "/api/v1/billing/subscription", ["plan": "pro", "payment_method": "pm_card_visa"], token: owner.accessToken)
+                .post, "/api/v1/billing/subscription", ["plan": "pro", "payment_method": "pm_card_visa"], token: owner.accessToken
+            )
             #expect(subscribed.status == .created, "\(subscribed.raw)")
             #expect(subscribed.body["plan"] as? String == "pro")
             let subscription = try #require(subscribed.body["subscription"] as? [String: Any])
@@ -141,7 +143,8 @@ struct BillingTests {
             #expect(subscription["amount"] as? Int == 1000 && subscription["currency"] as? String == "eur")
             let subscriptionID = try #require(subscription["id"] as? String)
             let again = try await client.json(
-                .post, "/api/v1/billing/subscription", ["plan": "pro", "payment_method": "pm_card_visa"], token: owner.accessToken)
+                .post, "/api/v1/billing/subscription", ["plan": "pro", "payment_method": "pm_card_visa"], token: owner.accessToken
+            )
             #expect(again.status == .conflict, "\(again.raw)")
 
             // Another tenant sees nothing of it and cannot touch it.
@@ -152,11 +155,13 @@ struct BillingTests {
             #expect(touched.status == .notFound, "\(touched.raw)")
 
             // Upgrade, then downgrade: the same subscription moves between prices.
-            let upgraded = try await client.json(.patch, "/api/v1/billing/subscription", ["plan": "enterprise"], token: owner.accessToken)
+            let upgraded = try await client.json(
+                .patch, "/api/v1/billing/subscription", ["plan": "enterprise"], token: owner.accessToken)
             #expect(upgraded.status == .ok && upgraded.body["plan"] as? String == "enterprise", "\(upgraded.raw)")
             #expect((upgraded.body["subscription"] as? [String: Any])?["price_id"] as? String == "ls_pro")
             #expect((upgraded.body["subscription"] as? [String: Any])?["id"] as? String == subscriptionID)
-            let downgraded = try await client.json(.patch, "/api/v1/billing/subscription", ["plan": "pro"], token: owner.accessToken)
+            let downgraded = try await client.json(
+                .patch, "/api/v1/billing/subscription", ["plan": "pro"], token: owner.accessToken)
             #expect(downgraded.status == .ok && downgraded.body["plan"] as? String == "pro", "\(downgraded.raw)")
 
             let canceled = try await client.json(.post, "/api/v1/billing/subscription/cancel", token: owner.accessToken)
@@ -209,7 +214,8 @@ struct BillingTests {
                 .post, "/api/v1/billing/subscription", ["plan": "pro", "payment_method": "pm_card_visa_chargeDeclined"],
                 token: owner.accessToken)
             let customer = try #require(
-                try await client.json(.get, "/api/v1/billing/subscription", token: owner.accessToken).body["customer_id"] as? String)
+                try await client.json(.get, "/api/v1/billing/subscription", token: owner.accessToken).body["customer_id"]
+                    as? String)
             let now = Int(Date().timeIntervalSince1970)
 
             let active = Self.event(
@@ -259,7 +265,8 @@ struct BillingTests {
             let forged = try await Self.deliver(client, active, secret: "whsec_" + String(repeating: "x", count: 32))
             #expect(forged.status == .unauthorized && forged.body["code"] as? String == "invalid_webhook_signature")
             let stranger = Self.event(
-                "customer.subscription.updated", id: "evt_e_\(now)", created: now + 4, subscription: "sub_x", customer: "cus_nobody",
+                "customer.subscription.updated", id: "evt_e_\(now)", created: now + 4, subscription: "sub_x",
+                customer: "cus_nobody",
                 status: "active")
             #expect(try await Self.deliver(client, stranger).body["outcome"] as? String == "ignored")
             let usage = try await client.json(.get, "/api/v1/platform/usage", token: op.token)
@@ -280,7 +287,8 @@ struct BillingTests {
                 (.post, "/api/v1/billing/subscription/cancel"),
             ] {
                 let answer = try await client.json(method, path, token: owner.accessToken)
-                #expect(answer.status == .serviceUnavailable && answer.body["code"] as? String == "billing_disabled", "\(answer.raw)")
+                #expect(
+                    answer.status == .serviceUnavailable && answer.body["code"] as? String == "billing_disabled", "\(answer.raw)")
             }
             let webhook = try await client.json(.post, "/api/v1/billing/stripe/webhook", ["id": "evt_1"])
             #expect(webhook.status == .serviceUnavailable && webhook.body["code"] as? String == "billing_disabled")

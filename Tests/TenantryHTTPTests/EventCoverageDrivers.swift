@@ -457,7 +457,8 @@ enum EventCoverageDrivers {
                 token: owner.accessToken, expect: .created)
         },
         "changeSubscriptionPlan": subscribed { h, owner, _ in
-            try await h.send(.patch, "/api/v1/billing/subscription", ["plan": "enterprise"], token: owner.accessToken, expect: .ok)
+            try await h.send(
+                .patch, "/api/v1/billing/subscription", ["plan": "enterprise"], token: owner.accessToken, expect: .ok)
         },
         "cancelSubscription": subscribed { h, owner, _ in
             try await h.send(.post, "/api/v1/billing/subscription/cancel", token: owner.accessToken, expect: .ok)
@@ -468,7 +469,8 @@ enum EventCoverageDrivers {
         "receiveStripeWebhook": subscribed { h, owner, stripe in
             // Stripe ends the subscription: the tenant falls back to the default plan.
             let body = BillingTests.event(
-                "customer.subscription.deleted", id: "evt_\(EventHarness.unique())", created: Int(Date().timeIntervalSince1970) + 5,
+                "customer.subscription.deleted", id: "evt_\(EventHarness.unique())",
+                created: Int(Date().timeIntervalSince1970) + 5,
                 subscription: stripe.subscription, customer: stripe.customer, status: "canceled")
             try await h.sendSigned(
                 "/api/v1/billing/stripe/webhook", body: body,

@@ -109,7 +109,10 @@ struct StripeClientTests {
     @Test(
         "Stripe's errors become problems: a decline is payment_failed, an unknown payment method a field error, a refused key a provider error",
         arguments: [
-            (402, ["type": "card_error", "code": "card_declined", "message": "Your card was declined."], ErrorCode.paymentFailed),
+            (
+                402, ["type": "card_error", "code": "card_declined", "message": "Your card was declined."],
+                ErrorCode.paymentFailed
+            ),
             (404, ["type": "invalid_request_error", "code": "resource_missing"], .validationFailed),
             (401, ["type": "invalid_request_error", "message": "Invalid API Key provided: sk_test_***"], .paymentProviderError),
         ])

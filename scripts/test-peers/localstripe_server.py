@@ -13,15 +13,12 @@ Webhooks are configured as localstripe documents it: POST /_config/webhooks/<id>
 (`Stripe-Signature: t=…,v1=…`) and posts it about a second after the change.
 """
 import argparse
-import asyncio
 import os
-import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peer_process import exit_when_stdin_closes  # noqa: E402 (found through the line above)
+from peer_process import serve_aiohttp_on_loopback  # noqa: E402 (found through the line above)
 
-from aiohttp import web  # noqa: E402
 from localstripe import resources, server  # noqa: E402
 
 
@@ -33,22 +30,7 @@ def main():
     # Never read or write /tmp/localstripe.pickle: each peer keeps its store in memory.
     resources.store.dump_to_disk = lambda: None
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", args.port))
-    port = sock.getsockname()[1]
-
-    async def serve():
-        runner = web.AppRunner(server.app, access_log=None)
-        await runner.setup()
-        site = web.SockSite(runner, sock)
-        await site.start()
-        print(port, flush=True)
-        while True:
-            await asyncio.sleep(3600)
-
-    exit_when_stdin_closes()
-    asyncio.run(serve())
+    serve_aiohttp_on_loopback(server.app, args.port)
 
 
 if __name__ == "__main__":

@@ -13,14 +13,11 @@ Prints the bound port (127.0.0.1) on its first line, then serves until standard 
   GET  /_requests   what was received so far: method, path, query, body (as sent) and headers.
   anything else     the next scripted answer.
 """
-import asyncio
-import json
 import os
-import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peer_process import exit_when_stdin_closes  # noqa: E402 (found through the line above)
+from peer_process import serve_aiohttp_on_loopback  # noqa: E402 (found through the line above)
 
 from aiohttp import web  # noqa: E402
 
@@ -60,20 +57,7 @@ def main():
     app.router.add_post("/_script", script)
     app.router.add_get("/_requests", requests)
     app.router.add_route("*", "/{tail:.*}", answer)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-
-    async def serve():
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.SockSite(runner, sock).start()
-        print(sock.getsockname()[1], flush=True)
-        while True:
-            await asyncio.sleep(3600)
-
-    exit_when_stdin_closes()
-    asyncio.run(serve())
+    serve_aiohttp_on_loopback(app)
 
 
 if __name__ == "__main__":

@@ -231,7 +231,8 @@ public struct BillingService: Sendable {
                 try await scope.record(
                     AuditRecorder.event(
                         in: tenantID, action: .billingSubscriptionChanged, actor: actor,
-                        target: AuditEvent.Target(type: "billing_subscription", id: account.subscription?.id ?? account.customerID),
+                        target: AuditEvent.Target(
+                            type: "billing_subscription", id: account.subscription?.id ?? account.customerID),
                         origin: origin, changes: changes))
             }
             return Overview(account: account, planID: profile.planID)

@@ -281,7 +281,8 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
             .invitationRevoked, .auditEventsPurged, .webhookEndpointCreated, .webhookEndpointUpdated,
             .webhookEndpointSecretRotated, .webhookEndpointDeleted, .webhookEndpointDisabled, .messageAttemptExhausted,
             .webhookTest, .webhookSourceCreated, .webhookSourceUpdated, .webhookSourceSecretRotated, .webhookSourceDeleted,
-            .webhookReceived, .billingSubscriptionChanged, .authSSOBreakGlass, .domainClaimed, .domainVerified, .domainUpdated, .domainReleased,
+            .webhookReceived, .billingSubscriptionChanged, .authSSOBreakGlass, .domainClaimed, .domainVerified, .domainUpdated,
+            .domainReleased,
             .domainJoinRequested, .domainJoinRejected:
             false
         }

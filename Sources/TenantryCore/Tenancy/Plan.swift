@@ -88,9 +88,12 @@ public struct Plan: Sendable, Equatable {
         -> String
     {
         guard (1...255).contains(text.utf8.count),
-            text.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_-.".unicodeScalars.contains($0)) })
+            text.unicodeScalars.allSatisfy({
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_-.".unicodeScalars.contains($0))
+            })
         else {
-            throw Validator.fail(field, "invalid_format", "A Stripe price or plan id has 1 to 255 letters, digits, '_', '-' or '.'.")
+            throw Validator.fail(
+                field, "invalid_format", "A Stripe price or plan id has 1 to 255 letters, digits, '_', '-' or '.'.")
         }
         return text
     }

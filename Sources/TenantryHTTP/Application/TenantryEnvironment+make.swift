@@ -4,8 +4,8 @@ public import TenantryApplication
 public import TenantryCore
 import TenantryDNS
 import TenantryOIDC
-import TenantryStripe
 public import TenantryStorage
+import TenantryStripe
 
 extension TenantryEnvironment {
     /// Builds the environment for a configuration over an opened database, part by part

@@ -61,21 +61,24 @@ struct BillingController: Sendable {
         receiving.post("/billing/stripe/webhook") { request, context in
             var request = request
             let buffer = try await request.collectBody(limit: WebhookSource.maximumBody)
-            var headers: [String: String] = [:]
-            for field in request.headers where headers[field.name.canonicalName] == nil {
-                headers[field.name.canonicalName] = field.value
-            }
-            let reception = try await service.receive(headers: headers, body: Array(buffer.readableBytesView))
+            let reception = try await service.receive(
+                headers: request.headers.firstValuesByLowercasedName, body: Array(buffer.readableBytesView))
             return try StripeWebhookReceptionBody(received: true, outcome: reception.name)
                 .response(from: request, context: context)
         }
     }
 
-    /// A Stripe payment method id (`pm_…`), 4 to 255 letters, digits and `_`.
+    /// Whether `text` is a Stripe id with `prefix`: 4 to 255 ASCII letters, digits and `_`.
+    static func isStripeID(_ text: String, prefix: String) -> Bool {
+        text.hasPrefix(prefix) && (4...255).contains(text.utf8.count)
+            && text.utf8.allSatisfy {
+                $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
+            }
+    }
+
+    /// A Stripe payment method id (`pm_…`).
     static func validatedPaymentMethod(_ text: String) throws(TenantryError) -> String {
-        guard text.hasPrefix("pm_"), (4...255).contains(text.utf8.count),
-            text.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) })
-        else {
+        guard isStripeID(text, prefix: "pm_") else {
             throw Validator.fail("payment_method", "invalid_format", "Give a Stripe payment method id (pm_…).")
         }
         return text
@@ -83,9 +86,7 @@ struct BillingController: Sendable {
 
     /// An invoice cursor: the last invoice's id (`in_…`) of the previous page.
     static func validatedInvoiceCursor(_ text: String) throws(TenantryError) -> String {
-        guard text.hasPrefix("in_"), (4...255).contains(text.utf8.count),
-            text.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) })
-        else {
+        guard isStripeID(text, prefix: "in_") else {
             throw TenantryError(.badRequest, "The cursor is not one this API gave.")
         }
         return text
