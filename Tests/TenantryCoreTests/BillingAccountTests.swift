@@ -65,6 +65,16 @@ struct BillingAccountTests {
         #expect(account.stateAt == start.addingTimeInterval(10))
     }
 
+    @Test func anEarlierSubscriptionEndingLaterLeavesTheLiveOneAlone() {
+        var account = account()
+        var current = subscription(.active)
+        current.id = "sub_2"
+        _ = account.apply(current, planID: "pro", observedAt: start)
+        let late = account.apply(subscription(.canceled), planID: "pro", observedAt: start.addingTimeInterval(5))
+        #expect(!late)
+        #expect(account.subscription?.id == "sub_2" && account.subscription?.status == .active)
+    }
+
     @Test func figuresCountRevenueStatusesPlansAndChurn() {
         func make(_ status: SubscriptionStatus, plan: String, amount: Int, interval: String, canceledAt: Date? = nil)
             -> BillingAccount

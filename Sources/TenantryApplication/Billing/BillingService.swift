@@ -299,11 +299,6 @@ public struct BillingService: Sendable {
     }
 }
 
-extension SubscriptionStatus {
-    /// Whether the subscription still bills (active, trialing, past due): one at a time.
-    public var isLive: Bool { self == .active || self == .trialing || self == .pastDue }
-}
-
 /// Runs ``BillingService/sweep(now:)`` every `interval` and once at start-up.
 public struct BillingSweeper: Service {
     let billing: BillingService

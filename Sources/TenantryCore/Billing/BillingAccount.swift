@@ -110,10 +110,16 @@ public struct BillingAccount: Sendable, Equatable {
     }
 
     /// Applies a subscription state observed at `observedAt` (Stripe's time): returns `false`
-    /// and changes nothing when the state held is newer. `planID` is our plan linked to the
-    /// subscription's price.
+    /// and changes nothing when the state held is newer, or when it is a live subscription and
+    /// the state is an ended one of another (an earlier subscription's late event). `planID` is
+    /// our plan linked to the subscription's price.
     public mutating func apply(_ subscription: BillingSubscription, planID: String?, observedAt: Date) -> Bool {
         if let stateAt, observedAt < stateAt { return false }
+        if let current = self.subscription, current.id != subscription.id, current.status.isLive,
+            !subscription.status.isLive
+        {
+            return false
+        }
         if subscription.status == .pastDue {
             if self.subscription?.status != .pastDue || pastDueSince == nil { pastDueSince = observedAt }
         } else {
@@ -156,6 +162,11 @@ public struct BillingAccount: Sendable, Equatable {
         default: return nil
         }
     }
+}
+
+extension SubscriptionStatus {
+    /// Whether the subscription still bills (active, trialing, past due): one at a time.
+    public var isLive: Bool { self == .active || self == .trialing || self == .pastDue }
 }
 
 /// An invoice as the tenant's billing lists it.
