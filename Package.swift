@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "TenantryClient", targets: ["TenantryClient"]),
         .library(name: "TenantrySAML", targets: ["TenantrySAML"]),
         .library(name: "TenantryOIDC", targets: ["TenantryOIDC"]),
+        .library(name: "TenantryStripe", targets: ["TenantryStripe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -100,6 +101,7 @@ let package = Package(
                 "TenantrySAML",
                 "TenantryOIDC",
                 "TenantryDNS",
+                "TenantryStripe",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "TenantryApplication",
                 "TenantryStorage",
@@ -172,6 +174,18 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Tenantry's own Stripe client: form-encoded calls, idempotency keys, retries, errors
+        // mapped to problems (implements TenantryCore's PaymentProvider over async-http-client).
+        .target(
+            name: "TenantryStripe",
+            dependencies: [
+                "TenantryCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -272,6 +286,16 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The Stripe client against real servers on loopback: localstripe and
+        // scripts/test-peers/stripe_faults.py (429s, 500s, errors).
+        .testTarget(
+            name: "TenantryStripeTests",
+            dependencies: [
+                "TenantryCore", "TenantryStripe", "TenantryTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -245,6 +245,8 @@ enum BackgroundWork {
                     settings: configuration.webhookDelivery, metrics: environment.metrics, logger: logger),
                 wakeUp: messagesMade, logger: logger),
             WebhookRetentionSweeper(retention: WebhookRetention(database: database), logger: logger),
+            BillingSweeper(
+                billing: UseCases(environment).billing, interval: .seconds(environment.billing.sweepInterval), logger: logger),
         ] + backups(database: database, configuration: configuration, logger: logger)
     }
 

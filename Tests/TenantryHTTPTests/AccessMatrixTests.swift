@@ -157,7 +157,9 @@ struct AccessMatrixTests {
             func snapshotB() async throws -> [String: String] {
                 var snapshot: [String: String] = [:]
                 for route in routes where route.method == .get && !route.path.contains("{") {
+                    // A problem's request id differs on every call (billing answers one without Stripe).
                     snapshot[route.path] = try await client.json(.get, route.path, token: tenantB.accessToken).raw
+                        .replacingOccurrences(of: #""request_id":"[^"]*""#, with: "", options: .regularExpression)
                 }
                 return snapshot
             }

@@ -458,6 +458,31 @@ enum EventCoverageDrivers {
                 "/api/v1/webhook-sources/\(id)/receive", body: body,
                 headers: try InboundSigner.headers(scheme: "stripe", secret: EventHarness.stripeSecret, body: body))
         },
+        "subscribe": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/billing/subscription", ["plan": "pro", "payment_method": "pm_card_visa"],
+                token: owner.accessToken, expect: .created)
+        },
+        "changeSubscriptionPlan": subscribed { h, owner, _ in
+            try await h.send(
+                .patch, "/api/v1/billing/subscription", ["plan": "enterprise"], token: owner.accessToken, expect: .ok)
+        },
+        "cancelSubscription": subscribed { h, owner, _ in
+            try await h.send(.post, "/api/v1/billing/subscription/cancel", token: owner.accessToken, expect: .ok)
+        },
+        "resumeSubscription": subscribed(canceled: true) { h, owner, _ in
+            try await h.send(.post, "/api/v1/billing/subscription/resume", token: owner.accessToken, expect: .ok)
+        },
+        "receiveStripeWebhook": subscribed { h, owner, stripe in
+            // Stripe ends the subscription: the tenant falls back to the default plan.
+            let body = BillingTests.event(
+                "customer.subscription.deleted", id: "evt_\(EventHarness.unique())",
+                created: Int(Date().timeIntervalSince1970) + 5,
+                subscription: stripe.subscription, customer: stripe.customer, status: "canceled")
+            try await h.sendSigned(
+                "/api/v1/billing/stripe/webhook", body: body,
+                headers: try InboundSigner.headers(scheme: "stripe", secret: BillingTests.webhookSecret, body: body))
+        },
         "recoverWebhookMessages": webhookEndpoint { h, owner, id in
             try await h.send(
                 .post, "/api/v1/webhook-endpoints/\(id)/recover", ["since": "2026-01-01T00:00:00Z"], token: owner.accessToken,
@@ -713,6 +738,29 @@ enum EventCoverageDrivers {
                 guard joined else { return }
                 try await h.send(.put, "/api/v1/teams/\(id)/members/\(owner.userID)", token: owner.accessToken, expect: .ok)
             }, act)
+    }
+
+    /// A new tenant subscribed to `pro` (and, with `canceled`, set to cancel at period end); the
+    /// probe gets its Stripe customer and subscription ids.
+    static func subscribed(
+        canceled: Bool = false,
+        _ act: @escaping @Sendable (EventHarness, Registered, (customer: String, subscription: String)) async throws -> Void
+    ) -> Driver {
+        { h in
+            let owner = try await h.owner()
+            try await h.send(
+                .post, "/api/v1/billing/subscription", ["plan": "pro", "payment_method": "pm_card_visa"],
+                token: owner.accessToken, expect: .created)
+            if canceled {
+                try await h.send(.post, "/api/v1/billing/subscription/cancel", token: owner.accessToken, expect: .ok)
+            }
+            let billing = try await h.send(.get, "/api/v1/billing/subscription", token: owner.accessToken, expect: .ok)
+            let ids = (customer: try billing.string("customer_id"), subscription: try billing.string("subscription", "id"))
+            return EventProbe {
+                try await act(h, owner, ids)
+                return owner.tenantID
+            }
+        }
     }
 
     /// A new tenant its owner asked to delete.

@@ -41,17 +41,30 @@ struct EventCoverageTests {
         var limits = AttemptLimits()
         limits.registrationsPerIPPerHour = 10_000
         let dnsPort = try DnsmasqServer.reservedPort()
+        // Billing's writes run against localstripe, with `pro` and `enterprise` for sale.
+        let stripe = try await LocalStripe()
+        defer { stripe.stop() }
+        try await stripe.createPlan("ls_basic", amount: 1000)
+        try await stripe.createPlan("ls_pro", amount: 3000)
         try await withTestApplication(
             engine,
             configure: {
                 $0.rateLimitsEnabled = false
                 $0.dnsServer = "127.0.0.1:\(dnsPort)"
+                $0.stripe.apiKey = LocalStripe.apiKey
+                $0.stripe.apiBase = stripe.base
+                $0.stripe.webhookSecret = BillingTests.webhookSecret
             }, limits: limits
         ) {
             client, context in
             let harness = EventHarness(
                 client: client, context: context, operatorToken: try await client.signedInOperator(context.identity).token,
                 dnsPort: dnsPort)
+            for (plan, price) in [("pro", "ls_basic"), ("enterprise", "ls_pro")] {
+                try await harness.send(
+                    .patch, "/api/v1/platform/plans/\(plan)", ["stripe_price_id": price], token: harness.operatorToken,
+                    expect: .ok)
+            }
             for write in writes {
                 guard let driver = drivers[write.operationID] else { continue }
                 let probe = try await driver(harness)

@@ -128,6 +128,13 @@ public enum Fixtures {
                 JoinRequest(
                     tenantID: tenant.id, id: .generate(), userID: applicant.id, email: applicant.email, domainID: domain.id,
                     role: .member, createdAt: now))
+            try await scope.billing.save(
+                BillingAccount(
+                    tenantID: tenant.id, customerID: "cus_\(UUID().uuidString.prefix(12))",
+                    subscription: BillingSubscription(
+                        id: "sub_\(UUID().uuidString.prefix(12))", customerID: "cus", status: .active),
+                    createdAt: now, updatedAt: now))
+            _ = try await scope.billing.recordEvent(id: "evt_\(UUID())", type: "invoice.paid", createdAt: now, at: now)
         }
         return tenant
     }

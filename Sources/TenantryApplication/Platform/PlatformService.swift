@@ -203,6 +203,7 @@ public struct PlatformService: Sendable {
                 "limits": plan.limits.sorted { $0.key < $1.key }.map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " "),
                 "features": plan.features.sorted().joined(separator: " "),
                 "modules": plan.modules.sorted().map(\.rawValue).joined(separator: " "),
+                "stripe_price_id": plan.stripePriceID,
             ]
         }
         let old = text(before)
@@ -253,6 +254,18 @@ public struct PlatformService: Sendable {
         guard let usage else { throw TenantryError(.internalError, "A tenant's usage was not read.") }
         return TenantDetail(
             entry: entry, entitlements: Entitlements(plan: plan, overrides: entry.profile.overrides), usage: usage)
+    }
+
+    /// Moves a tenant's profile to another plan (the one rule of every plan change: an
+    /// operator's and billing's): the plan must exist; returns the change, none when the tenant
+    /// is on it already. The caller saves the profile and records `tenant.plan_changed`.
+    public static func movePlan(_ profile: inout TenantProfile, to plan: String, in scope: any TenantTransaction) async throws
+        -> [String: AuditEvent.Change]
+    {
+        guard try await scope.global.plans.find(id: plan) != nil else { throw unknownPlan("plan") }
+        guard profile.planID != plan else { return [:] }
+        defer { profile.planID = plan }
+        return ["plan": .init(before: profile.planID, after: plan)]
     }
 
     public static func target(_ id: TenantID) -> AuditEvent.Target { .init(type: "tenant", id: id.description) }

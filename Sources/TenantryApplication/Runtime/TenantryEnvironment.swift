@@ -36,6 +36,10 @@ public struct TenantryEnvironment: Sendable {
     /// Looks up the TXT records that prove a tenant controls a domain (`nil`: no domain can be
     /// verified).
     public let txtRecords: (any TXTRecordResolver)?
+    /// Stripe, for billing (`nil`: billing is off).
+    public let payments: (any PaymentProvider)?
+    /// Billing's webhook secret and grace period.
+    public let billing: BillingSettings
     /// This application's metrics (its own registry, rendered by `/metrics`); the caches'
     /// lookups are counted into it.
     public let metrics: TenantryMetrics
@@ -56,9 +60,13 @@ public struct TenantryEnvironment: Sendable {
         webhookEgress: EgressPolicy = EgressPolicy(),
         openID: (any OpenIDConnectClient)? = nil,
         txtRecords: (any TXTRecordResolver)? = nil,
+        payments: (any PaymentProvider)? = nil,
+        billing: BillingSettings = BillingSettings(),
         metrics: TenantryMetrics = TenantryMetrics(),
         logger: Logger
     ) {
+        self.payments = payments
+        self.billing = billing
         self.metrics = metrics
         self.openID = openID
         self.txtRecords = txtRecords

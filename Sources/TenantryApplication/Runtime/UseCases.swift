@@ -53,6 +53,8 @@ public struct UseCases: Sendable {
     public let erasure: ErasureService
     /// Tenant archives: export and import.
     public let archives: TenantArchiveService
+    /// Billing with Stripe.
+    public let billing: BillingService
 
     /// Builds every use case over `environment`.
     public init(_ environment: TenantryEnvironment) {
@@ -101,5 +103,7 @@ public struct UseCases: Sendable {
         personalData = PersonalDataService(database: database)
         erasure = ErasureService(database: database, multiFactor: multiFactor)
         archives = TenantArchiveService(database: database)
+        billing = BillingService(
+            database: database, payments: environment.payments, settings: environment.billing, tenancy: environment.tenancy)
     }
 }

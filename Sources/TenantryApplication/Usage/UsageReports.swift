@@ -32,6 +32,9 @@ public struct UsageReports: Sendable {
         /// The tenants with the most API requests, most first (ties by tenant id), with the
         /// tenant where it still exists.
         public var topTenants: [(tenantID: TenantID, counts: UsageCounts, tenant: Tenant?)]
+        /// Billing across tenants: monthly recurring revenue, subscriptions by status and
+        /// plan as they stand now, and the subscriptions canceled within the range (churn).
+        public var billing: BillingFigures
     }
 
     /// The data store.
@@ -85,7 +88,12 @@ public struct UsageReports: Sendable {
             let totals = try await usage.totals(from: from, to: to)
             let top = try await usage.topTenants(from: from, to: to, limit: limit)
             let tenants = try await scope.tenants.find(ids: top.map(\.tenantID))
-            return PlatformReport(totals: totals, topTenants: top.map { ($0.tenantID, $0.counts, tenants[$0.tenantID]) })
+            let end = min(to.adding(days: 1).start, Date())
+            let billing = BillingFigures(
+                accounts: try await scope.billingDirectory.subscribedAccounts(), now: end,
+                window: max(0, end.timeIntervalSince(from.start)))
+            return PlatformReport(
+                totals: totals, topTenants: top.map { ($0.tenantID, $0.counts, tenants[$0.tenantID]) }, billing: billing)
         }
     }
 }

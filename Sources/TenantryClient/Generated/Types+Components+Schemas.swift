@@ -635,6 +635,47 @@ extension Components {
                 case nextCursor = "next_cursor"
             }
         }
+        /// - Remark: Generated from `#/components/schemas/Billing`.
+        public struct Billing: Codable, Hashable, Sendable {
+            /// The tenant's Stripe customer, once made.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Billing/customer_id`.
+            public var customerId: Swift.String?
+            /// When a past-due subscription's grace period ends.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Billing/grace_period_ends_at`.
+            public var gracePeriodEndsAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/Billing/past_due_since`.
+            public var pastDueSince: Foundation.Date?
+            /// The tenant's plan now.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Billing/plan`.
+            public var plan: Swift.String
+            /// Creates a new `Billing`.
+            ///
+            /// - Parameters:
+            ///   - customerId: The tenant's Stripe customer, once made.
+            ///   - gracePeriodEndsAt: When a past-due subscription's grace period ends.
+            ///   - pastDueSince:
+            ///   - plan: The tenant's plan now.
+            public init(
+                customerId: Swift.String? = nil,
+                gracePeriodEndsAt: Foundation.Date? = nil,
+                pastDueSince: Foundation.Date? = nil,
+                plan: Swift.String
+            ) {
+                self.customerId = customerId
+                self.gracePeriodEndsAt = gracePeriodEndsAt
+                self.pastDueSince = pastDueSince
+                self.plan = plan
+            }
+            public enum CodingKeys: String, CodingKey {
+                case customerId = "customer_id"
+                case gracePeriodEndsAt = "grace_period_ends_at"
+                case pastDueSince = "past_due_since"
+                case plan
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/Branding`.
         public struct Branding: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Branding/accent_color`.
@@ -687,6 +728,31 @@ extension Components {
             public enum CodingKeys: String, CodingKey {
                 case currentPassword = "current_password"
                 case newPassword = "new_password"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ChangeSubscriptionPlanRequest`.
+        public struct ChangeSubscriptionPlanRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ChangeSubscriptionPlanRequest/plan`.
+            public var plan: Components.Schemas.PlanID
+            /// Creates a new `ChangeSubscriptionPlanRequest`.
+            ///
+            /// - Parameters:
+            ///   - plan:
+            public init(plan: Components.Schemas.PlanID) {
+                self.plan = plan
+            }
+            public enum CodingKeys: String, CodingKey {
+                case plan
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.plan = try container.decode(
+                    Components.Schemas.PlanID.self,
+                    forKey: .plan
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "plan"
+                ])
             }
         }
         /// - Remark: Generated from `#/components/schemas/ClaimDomainRequest`.
@@ -1947,6 +2013,106 @@ extension Components {
                 case nextCursor = "next_cursor"
             }
         }
+        /// - Remark: Generated from `#/components/schemas/Invoice`.
+        public struct Invoice: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Invoice/amount_due`.
+            public var amountDue: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/Invoice/amount_paid`.
+            public var amountPaid: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/Invoice/created_at`.
+            public var createdAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/Invoice/currency`.
+            public var currency: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Invoice/hosted_invoice_url`.
+            public var hostedInvoiceUrl: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Invoice/id`.
+            public var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Invoice/number`.
+            public var number: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Invoice/period_end`.
+            public var periodEnd: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/Invoice/period_start`.
+            public var periodStart: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/Invoice/status`.
+            public var status: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Invoice/subscription_id`.
+            public var subscriptionId: Swift.String?
+            /// Creates a new `Invoice`.
+            ///
+            /// - Parameters:
+            ///   - amountDue:
+            ///   - amountPaid:
+            ///   - createdAt:
+            ///   - currency:
+            ///   - hostedInvoiceUrl:
+            ///   - id:
+            ///   - number:
+            ///   - periodEnd:
+            ///   - periodStart:
+            ///   - status:
+            ///   - subscriptionId:
+            public init(
+                amountDue: Swift.Int,
+                amountPaid: Swift.Int,
+                createdAt: Foundation.Date,
+                currency: Swift.String,
+                hostedInvoiceUrl: Swift.String? = nil,
+                id: Swift.String,
+                number: Swift.String? = nil,
+                periodEnd: Foundation.Date? = nil,
+                periodStart: Foundation.Date? = nil,
+                status: Swift.String? = nil,
+                subscriptionId: Swift.String? = nil
+            ) {
+                self.amountDue = amountDue
+                self.amountPaid = amountPaid
+                self.createdAt = createdAt
+                self.currency = currency
+                self.hostedInvoiceUrl = hostedInvoiceUrl
+                self.id = id
+                self.number = number
+                self.periodEnd = periodEnd
+                self.periodStart = periodStart
+                self.status = status
+                self.subscriptionId = subscriptionId
+            }
+            public enum CodingKeys: String, CodingKey {
+                case amountDue = "amount_due"
+                case amountPaid = "amount_paid"
+                case createdAt = "created_at"
+                case currency
+                case hostedInvoiceUrl = "hosted_invoice_url"
+                case id
+                case number
+                case periodEnd = "period_end"
+                case periodStart = "period_start"
+                case status
+                case subscriptionId = "subscription_id"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/InvoicePage`.
+        public struct InvoicePage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/InvoicePage/items`.
+            public var items: [Components.Schemas.Invoice]
+            /// - Remark: Generated from `#/components/schemas/InvoicePage/next_cursor`.
+            public var nextCursor: Swift.String?
+            /// Creates a new `InvoicePage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            public init(
+                items: [Components.Schemas.Invoice],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            public enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor = "next_cursor"
+            }
+        }
         /// An Ed25519 public key (RFC 8037).
         ///
         /// - Remark: Generated from `#/components/schemas/JSONWebKey`.
@@ -2768,6 +2934,7 @@ extension Components {
             case apiKeysManage = "api_keys:manage"
             case apiKeysRead = "api_keys:read"
             case auditRead = "audit:read"
+            case billing_colon_manage = "billing:manage"
             case domains_colon_manage = "domains:manage"
             case domains_colon_read = "domains:read"
             case invitationsManage = "invitations:manage"
@@ -3038,6 +3205,10 @@ extension Components {
             public var modules: [Swift.String]
             /// - Remark: Generated from `#/components/schemas/Plan/name`.
             public var name: Swift.String
+            /// The Stripe price (`price_…`) or legacy Stripe plan id that subscribing to the plan buys.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Plan/stripe_price_id`.
+            public var stripePriceId: Swift.String?
             /// - Remark: Generated from `#/components/schemas/Plan/updated_at`.
             public var updatedAt: Foundation.Date
             /// Creates a new `Plan`.
@@ -3050,6 +3221,7 @@ extension Components {
             ///   - limits:
             ///   - modules:
             ///   - name:
+            ///   - stripePriceId: The Stripe price (`price_…`) or legacy Stripe plan id that subscribing to the plan buys.
             ///   - updatedAt:
             public init(
                 createdAt: Foundation.Date,
@@ -3059,6 +3231,7 @@ extension Components {
                 limits: Components.Schemas.Limits,
                 modules: [Swift.String],
                 name: Swift.String,
+                stripePriceId: Swift.String? = nil,
                 updatedAt: Foundation.Date
             ) {
                 self.createdAt = createdAt
@@ -3068,6 +3241,7 @@ extension Components {
                 self.limits = limits
                 self.modules = modules
                 self.name = name
+                self.stripePriceId = stripePriceId
                 self.updatedAt = updatedAt
             }
             public enum CodingKeys: String, CodingKey {
@@ -3078,6 +3252,7 @@ extension Components {
                 case limits
                 case modules
                 case name
+                case stripePriceId = "stripe_price_id"
                 case updatedAt = "updated_at"
             }
         }
@@ -3131,6 +3306,10 @@ extension Components {
             public var modules: [Components.Schemas.ModuleID]?
             /// - Remark: Generated from `#/components/schemas/PlanRequest/name`.
             public var name: Components.Schemas.DisplayName
+            /// The Stripe price (`price_…`) or legacy Stripe plan id that subscribing to the plan buys.
+            ///
+            /// - Remark: Generated from `#/components/schemas/PlanRequest/stripe_price_id`.
+            public var stripePriceId: Swift.String?
             /// Creates a new `PlanRequest`.
             ///
             /// - Parameters:
@@ -3140,13 +3319,15 @@ extension Components {
             ///   - limits:
             ///   - modules:
             ///   - name:
+            ///   - stripePriceId: The Stripe price (`price_…`) or legacy Stripe plan id that subscribing to the plan buys.
             public init(
                 description: Swift.String? = nil,
                 features: [Components.Schemas.FeatureName]? = nil,
                 id: Components.Schemas.PlanID,
                 limits: Components.Schemas.LimitsRequest? = nil,
                 modules: [Components.Schemas.ModuleID]? = nil,
-                name: Components.Schemas.DisplayName
+                name: Components.Schemas.DisplayName,
+                stripePriceId: Swift.String? = nil
             ) {
                 self.description = description
                 self.features = features
@@ -3154,6 +3335,7 @@ extension Components {
                 self.limits = limits
                 self.modules = modules
                 self.name = name
+                self.stripePriceId = stripePriceId
             }
             public enum CodingKeys: String, CodingKey {
                 case description
@@ -3162,6 +3344,7 @@ extension Components {
                 case limits
                 case modules
                 case name
+                case stripePriceId = "stripe_price_id"
             }
         }
         /// - Remark: Generated from `#/components/schemas/PlanUpdateRequest`.
@@ -3178,6 +3361,10 @@ extension Components {
             public var modules: [Components.Schemas.ModuleID]?
             /// - Remark: Generated from `#/components/schemas/PlanUpdateRequest/name`.
             public var name: Components.Schemas.DisplayName?
+            /// The Stripe price (`price_…`) or legacy Stripe plan id that subscribing to the plan buys. `null` unlinks it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/PlanUpdateRequest/stripe_price_id`.
+            public var stripePriceId: Swift.String?
             /// Creates a new `PlanUpdateRequest`.
             ///
             /// - Parameters:
@@ -3186,18 +3373,21 @@ extension Components {
             ///   - limits:
             ///   - modules:
             ///   - name:
+            ///   - stripePriceId: The Stripe price (`price_…`) or legacy Stripe plan id that subscribing to the plan buys. `null` unlinks it.
             public init(
                 description: Swift.String? = nil,
                 features: [Components.Schemas.FeatureName]? = nil,
                 limits: Components.Schemas.LimitsRequest? = nil,
                 modules: [Components.Schemas.ModuleID]? = nil,
-                name: Components.Schemas.DisplayName? = nil
+                name: Components.Schemas.DisplayName? = nil,
+                stripePriceId: Swift.String? = nil
             ) {
                 self.description = description
                 self.features = features
                 self.limits = limits
                 self.modules = modules
                 self.name = name
+                self.stripePriceId = stripePriceId
             }
             public enum CodingKeys: String, CodingKey {
                 case description
@@ -3205,6 +3395,7 @@ extension Components {
                 case limits
                 case modules
                 case name
+                case stripePriceId = "stripe_price_id"
             }
         }
         /// - Remark: Generated from `#/components/schemas/PlatformCreateTenantRequest`.
@@ -3452,6 +3643,119 @@ extension Components {
         }
         /// - Remark: Generated from `#/components/schemas/PlatformUsageReport`.
         public struct PlatformUsageReport: Codable, Hashable, Sendable {
+            /// Billing across tenants (docs/billing.md#operator-figures).
+            ///
+            /// - Remark: Generated from `#/components/schemas/PlatformUsageReport/billing`.
+            public struct BillingPayload: Codable, Hashable, Sendable {
+                /// Subscriptions canceled within the range.
+                ///
+                /// - Remark: Generated from `#/components/schemas/PlatformUsageReport/billing/canceled`.
+                public var canceled: Swift.Int
+                /// `canceled` over the subscriptions live at the range's end or canceled within it.
+                ///
+                /// - Remark: Generated from `#/components/schemas/PlatformUsageReport/billing/churn_rate`.
+                public var churnRate: Swift.Double
+                /// Monthly recurring revenue per currency in minor units: active and past-due subscriptions not set to cancel, yearly prices counted a twelfth.
+                ///
+                /// - Remark: Generated from `#/components/schemas/PlatformUsageReport/billing/mrr`.
+                public struct MrrPayload: Codable, Hashable, Sendable {
+                    /// A container of undocumented properties.
+                    public var additionalProperties: [String: Swift.Int]
+                    /// Creates a new `MrrPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - additionalProperties: A container of undocumented properties.
+                    public init(additionalProperties: [String: Swift.Int] = .init()) {
+                        self.additionalProperties = additionalProperties
+                    }
+                    public init(from decoder: any Swift.Decoder) throws {
+                        additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                    }
+                    public func encode(to encoder: any Swift.Encoder) throws {
+                        try encoder.encodeAdditionalProperties(additionalProperties)
+                    }
+                }
+                /// Monthly recurring revenue per currency in minor units: active and past-due subscriptions not set to cancel, yearly prices counted a twelfth.
+                ///
+                /// - Remark: Generated from `#/components/schemas/PlatformUsageReport/billing/mrr`.
+                public var mrr: Components.Schemas.PlatformUsageReport.BillingPayload.MrrPayload
+                /// Live subscriptions (active, trialing, past due) per linked plan.
+                ///
+                /// - Remark: Generated from `#/components/schemas/PlatformUsageReport/billing/subscriptions_by_plan`.
+                public struct SubscriptionsByPlanPayload: Codable, Hashable, Sendable {
+                    /// A container of undocumented properties.
+                    public var additionalProperties: [String: Swift.Int]
+                    /// Creates a new `SubscriptionsByPlanPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - additionalProperties: A container of undocumented properties.
+                    public init(additionalProperties: [String: Swift.Int] = .init()) {
+                        self.additionalProperties = additionalProperties
+                    }
+                    public init(from decoder: any Swift.Decoder) throws {
+                        additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                    }
+                    public func encode(to encoder: any Swift.Encoder) throws {
+                        try encoder.encodeAdditionalProperties(additionalProperties)
+                    }
+                }
+                /// Live subscriptions (active, trialing, past due) per linked plan.
+                ///
+                /// - Remark: Generated from `#/components/schemas/PlatformUsageReport/billing/subscriptions_by_plan`.
+                public var subscriptionsByPlan: Components.Schemas.PlatformUsageReport.BillingPayload.SubscriptionsByPlanPayload
+                /// - Remark: Generated from `#/components/schemas/PlatformUsageReport/billing/subscriptions_by_status`.
+                public struct SubscriptionsByStatusPayload: Codable, Hashable, Sendable {
+                    /// A container of undocumented properties.
+                    public var additionalProperties: [String: Swift.Int]
+                    /// Creates a new `SubscriptionsByStatusPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - additionalProperties: A container of undocumented properties.
+                    public init(additionalProperties: [String: Swift.Int] = .init()) {
+                        self.additionalProperties = additionalProperties
+                    }
+                    public init(from decoder: any Swift.Decoder) throws {
+                        additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                    }
+                    public func encode(to encoder: any Swift.Encoder) throws {
+                        try encoder.encodeAdditionalProperties(additionalProperties)
+                    }
+                }
+                /// - Remark: Generated from `#/components/schemas/PlatformUsageReport/billing/subscriptions_by_status`.
+                public var subscriptionsByStatus: Components.Schemas.PlatformUsageReport.BillingPayload.SubscriptionsByStatusPayload
+                /// Creates a new `BillingPayload`.
+                ///
+                /// - Parameters:
+                ///   - canceled: Subscriptions canceled within the range.
+                ///   - churnRate: `canceled` over the subscriptions live at the range's end or canceled within it.
+                ///   - mrr: Monthly recurring revenue per currency in minor units: active and past-due subscriptions not set to cancel, yearly prices counted a twelfth.
+                ///   - subscriptionsByPlan: Live subscriptions (active, trialing, past due) per linked plan.
+                ///   - subscriptionsByStatus:
+                public init(
+                    canceled: Swift.Int,
+                    churnRate: Swift.Double,
+                    mrr: Components.Schemas.PlatformUsageReport.BillingPayload.MrrPayload,
+                    subscriptionsByPlan: Components.Schemas.PlatformUsageReport.BillingPayload.SubscriptionsByPlanPayload,
+                    subscriptionsByStatus: Components.Schemas.PlatformUsageReport.BillingPayload.SubscriptionsByStatusPayload
+                ) {
+                    self.canceled = canceled
+                    self.churnRate = churnRate
+                    self.mrr = mrr
+                    self.subscriptionsByPlan = subscriptionsByPlan
+                    self.subscriptionsByStatus = subscriptionsByStatus
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case canceled
+                    case churnRate = "churn_rate"
+                    case mrr
+                    case subscriptionsByPlan = "subscriptions_by_plan"
+                    case subscriptionsByStatus = "subscriptions_by_status"
+                }
+            }
+            /// Billing across tenants (docs/billing.md#operator-figures).
+            ///
+            /// - Remark: Generated from `#/components/schemas/PlatformUsageReport/billing`.
+            public var billing: Components.Schemas.PlatformUsageReport.BillingPayload
             /// - Remark: Generated from `#/components/schemas/PlatformUsageReport/from`.
             public var from: Swift.String
             /// - Remark: Generated from `#/components/schemas/PlatformUsageReport/to`.
@@ -3565,22 +3869,26 @@ extension Components {
             /// Creates a new `PlatformUsageReport`.
             ///
             /// - Parameters:
+            ///   - billing: Billing across tenants (docs/billing.md#operator-figures).
             ///   - from:
             ///   - to:
             ///   - topTenants: Most API requests first (ties by tenant id).
             ///   - totals:
             public init(
+                billing: Components.Schemas.PlatformUsageReport.BillingPayload,
                 from: Swift.String,
                 to: Swift.String,
                 topTenants: Components.Schemas.PlatformUsageReport.TopTenantsPayload,
                 totals: Components.Schemas.PlatformUsageReport.TotalsPayload
             ) {
+                self.billing = billing
                 self.from = from
                 self.to = to
                 self.topTenants = topTenants
                 self.totals = totals
             }
             public enum CodingKeys: String, CodingKey {
+                case billing
                 case from
                 case to
                 case topTenants = "top_tenants"
@@ -4625,6 +4933,176 @@ extension Components {
             public enum CodingKeys: String, CodingKey {
                 case items
                 case nextCursor = "next_cursor"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StripeWebhookReception`.
+        public struct StripeWebhookReception: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StripeWebhookReception/outcome`.
+            @frozen public enum OutcomePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case processed = "processed"
+                case duplicate = "duplicate"
+                case ignored = "ignored"
+            }
+            /// - Remark: Generated from `#/components/schemas/StripeWebhookReception/outcome`.
+            public var outcome: Components.Schemas.StripeWebhookReception.OutcomePayload
+            /// - Remark: Generated from `#/components/schemas/StripeWebhookReception/received`.
+            public var received: Swift.Bool
+            /// Creates a new `StripeWebhookReception`.
+            ///
+            /// - Parameters:
+            ///   - outcome:
+            ///   - received:
+            public init(
+                outcome: Components.Schemas.StripeWebhookReception.OutcomePayload,
+                received: Swift.Bool
+            ) {
+                self.outcome = outcome
+                self.received = received
+            }
+            public enum CodingKeys: String, CodingKey {
+                case outcome
+                case received
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/SubscribeRequest`.
+        public struct SubscribeRequest: Codable, Hashable, Sendable {
+            /// A Stripe payment method id, made by Stripe.js or Elements in the browser.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SubscribeRequest/payment_method`.
+            public var paymentMethod: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SubscribeRequest/plan`.
+            public var plan: Components.Schemas.PlanID
+            /// Creates a new `SubscribeRequest`.
+            ///
+            /// - Parameters:
+            ///   - paymentMethod: A Stripe payment method id, made by Stripe.js or Elements in the browser.
+            ///   - plan:
+            public init(
+                paymentMethod: Swift.String,
+                plan: Components.Schemas.PlanID
+            ) {
+                self.paymentMethod = paymentMethod
+                self.plan = plan
+            }
+            public enum CodingKeys: String, CodingKey {
+                case paymentMethod = "payment_method"
+                case plan
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.paymentMethod = try container.decode(
+                    Swift.String.self,
+                    forKey: .paymentMethod
+                )
+                self.plan = try container.decode(
+                    Components.Schemas.PlanID.self,
+                    forKey: .plan
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "payment_method",
+                    "plan"
+                ])
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Subscription`.
+        public struct Subscription: Codable, Hashable, Sendable {
+            /// Per interval, in the currency's minor unit.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Subscription/amount`.
+            public var amount: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/Subscription/cancel_at_period_end`.
+            public var cancelAtPeriodEnd: Swift.Bool
+            /// - Remark: Generated from `#/components/schemas/Subscription/canceled_at`.
+            public var canceledAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/Subscription/currency`.
+            public var currency: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Subscription/current_period_end`.
+            public var currentPeriodEnd: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/Subscription/id`.
+            public var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Subscription/interval`.
+            @frozen public enum IntervalPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case day = "day"
+                case week = "week"
+                case month = "month"
+                case year = "year"
+            }
+            /// - Remark: Generated from `#/components/schemas/Subscription/interval`.
+            public var interval: Components.Schemas.Subscription.IntervalPayload?
+            /// - Remark: Generated from `#/components/schemas/Subscription/interval_count`.
+            public var intervalCount: Swift.Int
+            /// Our plan linked to the subscription's price.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Subscription/plan`.
+            public var plan: Swift.String?
+            /// The Stripe price or legacy plan id.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Subscription/price_id`.
+            public var priceId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Subscription/status`.
+            @frozen public enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case incomplete = "incomplete"
+                case incompleteExpired = "incomplete_expired"
+                case trialing = "trialing"
+                case active = "active"
+                case pastDue = "past_due"
+                case unpaid = "unpaid"
+                case canceled = "canceled"
+                case paused = "paused"
+            }
+            /// - Remark: Generated from `#/components/schemas/Subscription/status`.
+            public var status: Components.Schemas.Subscription.StatusPayload
+            /// Creates a new `Subscription`.
+            ///
+            /// - Parameters:
+            ///   - amount: Per interval, in the currency's minor unit.
+            ///   - cancelAtPeriodEnd:
+            ///   - canceledAt:
+            ///   - currency:
+            ///   - currentPeriodEnd:
+            ///   - id:
+            ///   - interval:
+            ///   - intervalCount:
+            ///   - plan: Our plan linked to the subscription's price.
+            ///   - priceId: The Stripe price or legacy plan id.
+            ///   - status:
+            public init(
+                amount: Swift.Int? = nil,
+                cancelAtPeriodEnd: Swift.Bool,
+                canceledAt: Foundation.Date? = nil,
+                currency: Swift.String? = nil,
+                currentPeriodEnd: Foundation.Date? = nil,
+                id: Swift.String,
+                interval: Components.Schemas.Subscription.IntervalPayload? = nil,
+                intervalCount: Swift.Int,
+                plan: Swift.String? = nil,
+                priceId: Swift.String? = nil,
+                status: Components.Schemas.Subscription.StatusPayload
+            ) {
+                self.amount = amount
+                self.cancelAtPeriodEnd = cancelAtPeriodEnd
+                self.canceledAt = canceledAt
+                self.currency = currency
+                self.currentPeriodEnd = currentPeriodEnd
+                self.id = id
+                self.interval = interval
+                self.intervalCount = intervalCount
+                self.plan = plan
+                self.priceId = priceId
+                self.status = status
+            }
+            public enum CodingKeys: String, CodingKey {
+                case amount
+                case cancelAtPeriodEnd = "cancel_at_period_end"
+                case canceledAt = "canceled_at"
+                case currency
+                case currentPeriodEnd = "current_period_end"
+                case id
+                case interval
+                case intervalCount = "interval_count"
+                case plan
+                case priceId = "price_id"
+                case status
             }
         }
         /// - Remark: Generated from `#/components/schemas/SuspendRequest`.

@@ -216,6 +216,55 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /api/v1/auth/verify-email/resend`.
     /// - Remark: Generated from `#/paths//api/v1/auth/verify-email/resend/post(resendVerificationEmail)`.
     func resendVerificationEmail(_ input: Operations.ResendVerificationEmail.Input) async throws -> Operations.ResendVerificationEmail.Output
+    /// List the tenant's Stripe invoices, newest first.
+    ///
+    /// Read from Stripe. `cursor` is the previous page's `next_cursor` (the last invoice's id).
+    ///
+    /// - Remark: HTTP `GET /api/v1/billing/invoices`.
+    /// - Remark: Generated from `#/paths//api/v1/billing/invoices/get(listInvoices)`.
+    func listInvoices(_ input: Operations.ListInvoices.Input) async throws -> Operations.ListInvoices.Output
+    /// Receive a Stripe webhook (no bearer: Stripe's signature authenticates).
+    ///
+    /// Verified with the Stripe scheme of inbound webhooks (`Stripe-Signature`, the configured `TENANTRY_STRIPE_WEBHOOK_SECRET`, 5 minutes of tolerance). Subscription events carry the subscription's state; invoice events make the server read the subscription from Stripe. Each event is processed once (`duplicate` after that); a state older than the one held (by the event's `created` time) changes nothing. Events for customers the server does not know are `ignored`. See docs/billing.md for what each event does.
+    ///
+    /// - Remark: HTTP `POST /api/v1/billing/stripe/webhook`.
+    /// - Remark: Generated from `#/paths//api/v1/billing/stripe/webhook/post(receiveStripeWebhook)`.
+    func receiveStripeWebhook(_ input: Operations.ReceiveStripeWebhook.Input) async throws -> Operations.ReceiveStripeWebhook.Output
+    /// The tenant's plan, Stripe customer and subscription.
+    ///
+    /// `subscription` is null until the tenant subscribes. While a subscription is `past_due`, `grace_period_ends_at` says when the tenant falls back to the default plan (docs/billing.md).
+    ///
+    /// - Remark: HTTP `GET /api/v1/billing/subscription`.
+    /// - Remark: Generated from `#/paths//api/v1/billing/subscription/get(getBilling)`.
+    func getBilling(_ input: Operations.GetBilling.Input) async throws -> Operations.GetBilling.Output
+    /// Subscribe the tenant to a plan with a Stripe payment method.
+    ///
+    /// The plan must be linked to a Stripe price (or legacy plan) by an operator (`stripe_price_id`; 422 `not_for_sale` otherwise). The tenant's Stripe customer is made on first use; the payment method (`pm_…`) becomes its default and the first invoice is paid at once: a declined card is 402 `payment_failed` and nothing is subscribed. The tenant moves to the plan at once (its quotas and modules follow). A tenant with a live subscription changes plan instead (409).
+    ///
+    /// - Remark: HTTP `POST /api/v1/billing/subscription`.
+    /// - Remark: Generated from `#/paths//api/v1/billing/subscription/post(subscribe)`.
+    func subscribe(_ input: Operations.Subscribe.Input) async throws -> Operations.Subscribe.Output
+    /// Move the subscription to another plan (upgrade or downgrade).
+    ///
+    /// The subscription's item moves to the plan's Stripe price, with Stripe's proration of the period's rest; the tenant moves to the plan at once. 404 without a live subscription.
+    ///
+    /// - Remark: HTTP `PATCH /api/v1/billing/subscription`.
+    /// - Remark: Generated from `#/paths//api/v1/billing/subscription/patch(changeSubscriptionPlan)`.
+    func changeSubscriptionPlan(_ input: Operations.ChangeSubscriptionPlan.Input) async throws -> Operations.ChangeSubscriptionPlan.Output
+    /// Cancel the subscription at the end of its period.
+    ///
+    /// The tenant keeps its plan until the period ends; then Stripe ends the subscription and the tenant falls back to the default plan (nothing is deleted). 404 without a live subscription.
+    ///
+    /// - Remark: HTTP `POST /api/v1/billing/subscription/cancel`.
+    /// - Remark: Generated from `#/paths//api/v1/billing/subscription/cancel/post(cancelSubscription)`.
+    func cancelSubscription(_ input: Operations.CancelSubscription.Input) async throws -> Operations.CancelSubscription.Output
+    /// Take back a cancellation at period end.
+    ///
+    /// 404 without a live subscription.
+    ///
+    /// - Remark: HTTP `POST /api/v1/billing/subscription/resume`.
+    /// - Remark: Generated from `#/paths//api/v1/billing/subscription/resume/post(resumeSubscription)`.
+    func resumeSubscription(_ input: Operations.ResumeSubscription.Input) async throws -> Operations.ResumeSubscription.Output
     /// List the email domains the tenant claims, oldest first.
     ///
     /// Each shows whether it is verified and the TXT record that proves it (`verification`).
@@ -1340,6 +1389,93 @@ extension APIProtocol {
             headers: headers,
             body: body
         ))
+    }
+    /// List the tenant's Stripe invoices, newest first.
+    ///
+    /// Read from Stripe. `cursor` is the previous page's `next_cursor` (the last invoice's id).
+    ///
+    /// - Remark: HTTP `GET /api/v1/billing/invoices`.
+    /// - Remark: Generated from `#/paths//api/v1/billing/invoices/get(listInvoices)`.
+    public func listInvoices(
+        query: Operations.ListInvoices.Input.Query = .init(),
+        headers: Operations.ListInvoices.Input.Headers = .init()
+    ) async throws -> Operations.ListInvoices.Output {
+        try await listInvoices(Operations.ListInvoices.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Receive a Stripe webhook (no bearer: Stripe's signature authenticates).
+    ///
+    /// Verified with the Stripe scheme of inbound webhooks (`Stripe-Signature`, the configured `TENANTRY_STRIPE_WEBHOOK_SECRET`, 5 minutes of tolerance). Subscription events carry the subscription's state; invoice events make the server read the subscription from Stripe. Each event is processed once (`duplicate` after that); a state older than the one held (by the event's `created` time) changes nothing. Events for customers the server does not know are `ignored`. See docs/billing.md for what each event does.
+    ///
+    /// - Remark: HTTP `POST /api/v1/billing/stripe/webhook`.
+    /// - Remark: Generated from `#/paths//api/v1/billing/stripe/webhook/post(receiveStripeWebhook)`.
+    public func receiveStripeWebhook(
+        headers: Operations.ReceiveStripeWebhook.Input.Headers = .init(),
+        body: Operations.ReceiveStripeWebhook.Input.Body
+    ) async throws -> Operations.ReceiveStripeWebhook.Output {
+        try await receiveStripeWebhook(Operations.ReceiveStripeWebhook.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// The tenant's plan, Stripe customer and subscription.
+    ///
+    /// `subscription` is null until the tenant subscribes. While a subscription is `past_due`, `grace_period_ends_at` says when the tenant falls back to the default plan (docs/billing.md).
+    ///
+    /// - Remark: HTTP `GET /api/v1/billing/subscription`.
+    /// - Remark: Generated from `#/paths//api/v1/billing/subscription/get(getBilling)`.
+    public func getBilling(headers: Operations.GetBilling.Input.Headers = .init()) async throws -> Operations.GetBilling.Output {
+        try await getBilling(Operations.GetBilling.Input(headers: headers))
+    }
+    /// Subscribe the tenant to a plan with a Stripe payment method.
+    ///
+    /// The plan must be linked to a Stripe price (or legacy plan) by an operator (`stripe_price_id`; 422 `not_for_sale` otherwise). The tenant's Stripe customer is made on first use; the payment method (`pm_…`) becomes its default and the first invoice is paid at once: a declined card is 402 `payment_failed` and nothing is subscribed. The tenant moves to the plan at once (its quotas and modules follow). A tenant with a live subscription changes plan instead (409).
+    ///
+    /// - Remark: HTTP `POST /api/v1/billing/subscription`.
+    /// - Remark: Generated from `#/paths//api/v1/billing/subscription/post(subscribe)`.
+    public func subscribe(
+        headers: Operations.Subscribe.Input.Headers = .init(),
+        body: Operations.Subscribe.Input.Body
+    ) async throws -> Operations.Subscribe.Output {
+        try await subscribe(Operations.Subscribe.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Move the subscription to another plan (upgrade or downgrade).
+    ///
+    /// The subscription's item moves to the plan's Stripe price, with Stripe's proration of the period's rest; the tenant moves to the plan at once. 404 without a live subscription.
+    ///
+    /// - Remark: HTTP `PATCH /api/v1/billing/subscription`.
+    /// - Remark: Generated from `#/paths//api/v1/billing/subscription/patch(changeSubscriptionPlan)`.
+    public func changeSubscriptionPlan(
+        headers: Operations.ChangeSubscriptionPlan.Input.Headers = .init(),
+        body: Operations.ChangeSubscriptionPlan.Input.Body
+    ) async throws -> Operations.ChangeSubscriptionPlan.Output {
+        try await changeSubscriptionPlan(Operations.ChangeSubscriptionPlan.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Cancel the subscription at the end of its period.
+    ///
+    /// The tenant keeps its plan until the period ends; then Stripe ends the subscription and the tenant falls back to the default plan (nothing is deleted). 404 without a live subscription.
+    ///
+    /// - Remark: HTTP `POST /api/v1/billing/subscription/cancel`.
+    /// - Remark: Generated from `#/paths//api/v1/billing/subscription/cancel/post(cancelSubscription)`.
+    public func cancelSubscription(headers: Operations.CancelSubscription.Input.Headers = .init()) async throws -> Operations.CancelSubscription.Output {
+        try await cancelSubscription(Operations.CancelSubscription.Input(headers: headers))
+    }
+    /// Take back a cancellation at period end.
+    ///
+    /// 404 without a live subscription.
+    ///
+    /// - Remark: HTTP `POST /api/v1/billing/subscription/resume`.
+    /// - Remark: Generated from `#/paths//api/v1/billing/subscription/resume/post(resumeSubscription)`.
+    public func resumeSubscription(headers: Operations.ResumeSubscription.Input.Headers = .init()) async throws -> Operations.ResumeSubscription.Output {
+        try await resumeSubscription(Operations.ResumeSubscription.Input(headers: headers))
     }
     /// List the email domains the tenant claims, oldest first.
     ///

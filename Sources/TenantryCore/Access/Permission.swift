@@ -69,6 +69,8 @@ extension Permission {
     public static let domainsRead = Permission("domains:read")
     /// Claim, verify, change and release email domains.
     public static let domainsManage = Permission("domains:manage")
+    /// See and change the tenant's subscription; see its invoices.
+    public static let billingManage = Permission("billing:manage")
 }
 
 /// Every permission the platform knows, grouped by the module that declares it; what
@@ -129,7 +131,7 @@ extension TenantRole {
                 .auditRead, .webhooksRead, .webhooksManage, .ssoRead, .ssoManage, .domainsRead, .domainsManage,
             ])
         case .owner:
-            TenantRole.admin.permissions.union([.ownershipTransfer, .tenantDelete])
+            TenantRole.admin.permissions.union([.ownershipTransfer, .tenantDelete, .billingManage])
         }
     }
 
@@ -139,7 +141,8 @@ extension TenantRole {
         case .viewer: "Read-only access to the tenant."
         case .member: "A regular member: reads the tenant and its API keys."
         case .admin: "Manages members, invitations, roles, teams and API keys; sees usage and reads the audit log."
-        case .owner: "Everything, including handing over ownership and deleting the tenant; only owners make owners."
+        case .owner:
+            "Everything, including billing, handing over ownership and deleting the tenant; only owners make owners."
         }
     }
 }

@@ -136,6 +136,34 @@ public struct TenantryConfiguration: Sendable, Equatable {
     /// by the exporter itself.
     public var tracing = false
 
+    /// Billing with Stripe (docs/billing.md): the secret API key (`TENANTRY_STRIPE_API_KEY`;
+    /// `nil`, the default: billing is off and its routes answer 503 `billing_disabled`; never
+    /// logged), the API's base URL (`TENANTRY_STRIPE_API_BASE`, default
+    /// `https://api.stripe.com`), the webhook signing secret (`TENANTRY_STRIPE_WEBHOOK_SECRET`),
+    /// and the grace period of a past-due subscription (`TENANTRY_BILLING_GRACE_PERIOD`, 0 to
+    /// 90 days in seconds, default 7 days).
+    public var stripe = StripeSettings()
+
+    /// How the server reaches Stripe.
+    public struct StripeSettings: Sendable, Equatable, CustomStringConvertible {
+        /// The secret API key (`sk_…` or a restricted `rk_…` key).
+        public var apiKey: String?
+        /// The API's base URL, without a trailing slash.
+        public var apiBase = "https://api.stripe.com"
+        /// The webhook signing secret (`whsec_…`).
+        public var webhookSecret: String?
+        /// The grace period of a past-due subscription, in seconds.
+        public var gracePeriod: Double = 7 * 86_400
+
+        /// Creates settings: billing off.
+        public init() {}
+
+        /// Never shows the key or the secret.
+        public var description: String {
+            "StripeSettings(apiKey: \(apiKey == nil ? "none" : "set"), apiBase: \(apiBase), webhookSecret: \(webhookSecret == nil ? "none" : "set"), gracePeriod: \(gracePeriod))"
+        }
+    }
+
     /// A host and a TCP port to listen on.
     public struct ListenAddress: Sendable, Equatable {
         /// The host name or IP address (an IPv6 address without brackets).
@@ -490,6 +518,30 @@ public struct TenantryConfiguration: Sendable, Equatable {
             }
         }
         Self.resolveTracing(&configuration, environment: environment, validator: &validator)
+        if let key = text(nil, "TENANTRY_STRIPE_API_KEY") {
+            if key.utf8.count <= 512 && key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) {
+                configuration.stripe.apiKey = key
+            } else {
+                validator.add("TENANTRY_STRIPE_API_KEY", "invalid_format", "Use the secret key as Stripe shows it (sk_…).")
+            }
+        }
+        if let base = text(nil, "TENANTRY_STRIPE_API_BASE") {
+            if (base.hasPrefix("http://") || base.hasPrefix("https://")) && !base.contains(" ") && base.utf8.count <= 2048 {
+                configuration.stripe.apiBase = base.hasSuffix("/") ? String(base.dropLast()) : base
+            } else {
+                validator.add("TENANTRY_STRIPE_API_BASE", "invalid_format", "Use an absolute http:// or https:// URL.")
+            }
+        }
+        if let secret = text(nil, "TENANTRY_STRIPE_WEBHOOK_SECRET") {
+            if let checked = try? validator.capture({
+                try WebhookSource.validatedSecret(secret, for: .stripe, field: "TENANTRY_STRIPE_WEBHOOK_SECRET")
+            }) {
+                configuration.stripe.webhookSecret = checked
+            }
+        }
+        if let value = seconds(nil, "TENANTRY_BILLING_GRACE_PERIOD", 0...(90 * 86_400)) {
+            configuration.stripe.gracePeriod = value
+        }
         if let url = text(flags.publicURL, "TENANTRY_PUBLIC_URL") {
             if (url.hasPrefix("http://") || url.hasPrefix("https://")) && !url.contains(" ") && url.utf8.count <= 2048 {
                 configuration.publicURL = url

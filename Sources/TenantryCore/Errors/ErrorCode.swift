@@ -100,6 +100,12 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable, CustomStringCon
     case invalidWebhookSignature = "invalid_webhook_signature"
     /// An inbound webhook's signed timestamp is too far from the server's clock.
     case webhookTimestampOutOfRange = "webhook_timestamp_out_of_range"
+    /// The payment was declined (a card refused, insufficient funds); the detail says why (402).
+    case paymentFailed = "payment_failed"
+    /// The payment service (Stripe) failed or could not be reached after retries (502).
+    case paymentProviderError = "payment_provider_error"
+    /// Billing is not configured on this server (no Stripe API key) (503).
+    case billingDisabled = "billing_disabled"
     /// The runtime PostgreSQL role could bypass row-level security.
     case unsafeDatabaseRole = "unsafe_database_role"
 

@@ -130,7 +130,7 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
     case tenantSuspended = "tenant.suspended"
     /// An operator reactivated the suspended tenant.
     case tenantReactivated = "tenant.reactivated"
-    /// An operator moved the tenant to another plan.
+    /// The tenant moved to another plan: by an operator, or by billing (actor `system`).
     case tenantPlanChanged = "tenant.plan_changed"
     /// An operator changed the tenant's entitlement overrides (limits, features, modules).
     case tenantOverridesChanged = "tenant.overrides_changed"
@@ -164,6 +164,9 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
     case webhookSourceDeleted = "webhook_source.deleted"
     /// A verified webhook arrived at one of the tenant's inbound sources and was stored.
     case webhookReceived = "webhook.received"
+    /// The tenant's Stripe subscription changed: created, moved to another price, set to cancel
+    /// at period end or resumed, or its status changed (from Stripe's webhooks).
+    case billingSubscriptionChanged = "billing.subscription_changed"
 
     /// The version of this event's payload schema; it changes only when the payload changes
     /// in a way a consumer could notice.
@@ -238,7 +241,7 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
         case .tenantSuspended:
             "An operator suspended the tenant: its members and API keys are refused until it is reactivated."
         case .tenantReactivated: "An operator reactivated the suspended tenant."
-        case .tenantPlanChanged: "An operator moved the tenant to another plan."
+        case .tenantPlanChanged: "The tenant moved to another plan: by an operator, or by billing (actor system)."
         case .tenantOverridesChanged: "An operator changed the tenant's entitlement overrides (limits, features, modules)."
         case .tenantSeeded: "The demo tenant was created by `tenantry seed demo`."
         case .auditEventsPurged: "Audit events older than the tenant's retention were removed."
@@ -256,6 +259,8 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
         case .webhookSourceSecretRotated: "An inbound webhook source got a new secret; the old one is accepted too for 24 hours."
         case .webhookSourceDeleted: "An inbound webhook source was deleted with its receipts."
         case .webhookReceived: "A verified webhook arrived at one of the tenant's inbound sources and was stored."
+        case .billingSubscriptionChanged:
+            "The tenant's Stripe subscription changed: created, moved to another price, set to cancel at period end or resumed, or its status changed."
         }
     }
 
@@ -281,7 +286,8 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
             .invitationRevoked, .auditEventsPurged, .webhookEndpointCreated, .webhookEndpointUpdated,
             .webhookEndpointSecretRotated, .webhookEndpointDeleted, .webhookEndpointDisabled, .messageAttemptExhausted,
             .webhookTest, .webhookSourceCreated, .webhookSourceUpdated, .webhookSourceSecretRotated, .webhookSourceDeleted,
-            .webhookReceived, .authSSOBreakGlass, .domainClaimed, .domainVerified, .domainUpdated, .domainReleased,
+            .webhookReceived, .billingSubscriptionChanged, .authSSOBreakGlass, .domainClaimed, .domainVerified, .domainUpdated,
+            .domainReleased,
             .domainJoinRequested, .domainJoinRejected:
             false
         }

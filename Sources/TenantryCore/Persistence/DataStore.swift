@@ -51,6 +51,7 @@ public protocol TenantTransaction: Sendable {
     associatedtype SSOConnections: SSOConnectionRepository
     associatedtype Domains: TenantDomainRepository
     associatedtype Data: TenantDataRepository
+    associatedtype Billing: BillingRepository
     associatedtype Global: GlobalTransaction
 
     /// The tenant this transaction is bound to.
@@ -87,6 +88,8 @@ public protocol TenantTransaction: Sendable {
     var domains: Domains { get }
     /// This tenant's rows, table by table, for exports, imports and restores.
     var data: Data { get }
+    /// This tenant's billing account and the Stripe events it processed.
+    var billing: Billing { get }
     /// The global tables, in this same transaction.
     var global: Global { get }
 
@@ -189,6 +192,7 @@ public protocol PlatformTransaction: Sendable {
     associatedtype Directory: PlatformTenantDirectory
     associatedtype Purge: TenantPurge
     associatedtype PersonalData: PersonalDataErasure
+    associatedtype BillingAccounts: BillingDirectory
 
     /// All tenants.
     var tenants: Tenants { get }
@@ -224,4 +228,6 @@ public protocol PlatformTransaction: Sendable {
     var purge: Purge { get }
     /// Erases one person across every tenant and the global tables.
     var personalData: PersonalData { get }
+    /// Billing accounts across tenants: Stripe customers to tenants, due transitions, figures.
+    var billingDirectory: BillingAccounts { get }
 }

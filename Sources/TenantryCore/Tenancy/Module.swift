@@ -70,6 +70,7 @@ public enum ModuleRegistry {
                 .init(permission: .auditRead, description: "Read and export the tenant's audit log."),
                 .init(permission: .domainsRead, description: "See the tenant's email domains and their policies."),
                 .init(permission: .domainsManage, description: "Claim, verify, change and release email domains."),
+                .init(permission: .billingManage, description: "See and change the tenant's subscription; see its invoices."),
             ],
             features: [FeatureFlag(name: "custom_branding", description: "A logo and colours of the tenant's own.")],
             dependsOn: []

@@ -41,15 +41,19 @@ public struct Plan: Sendable, Equatable {
     public var features: Set<String>
     /// Modules that are on (always-on modules are on regardless).
     public var modules: Set<ModuleID>
+    /// The Stripe price (`price_…`) or legacy Stripe plan id that subscribing to this plan
+    /// buys; `nil`: the plan cannot be subscribed to through billing.
+    public var stripePriceID: String?
     public var createdAt: Date
     public var updatedAt: Date
 
     /// Creates a plan value.
     public init(
         id: String, name: String, description: String?, limits: [Limit: Int], features: Set<String>, modules: Set<ModuleID>,
-        createdAt: Date, updatedAt: Date
+        stripePriceID: String? = nil, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
+        self.stripePriceID = stripePriceID
         self.name = name
         self.description = description
         self.limits = limits
@@ -78,6 +82,21 @@ public struct Plan: Sendable, Equatable {
         else {
             throw Validator.fail(
                 field, "invalid_format", "A plan id has 2 to 63 lower-case letters, digits, '-' or '_', starting with a letter.")
+        }
+        return text
+    }
+
+    /// Validates a Stripe price or plan id: 1 to 255 letters, digits, `_`, `-` or `.`.
+    public static func validatedStripePriceID(_ text: String, field: String = "stripe_price_id") throws(TenantryError)
+        -> String
+    {
+        guard (1...255).contains(text.utf8.count),
+            text.unicodeScalars.allSatisfy({
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_-.".unicodeScalars.contains($0))
+            })
+        else {
+            throw Validator.fail(
+                field, "invalid_format", "A Stripe price or plan id has 1 to 255 letters, digits, '_', '-' or '.'.")
         }
         return text
     }

@@ -131,6 +131,28 @@ public enum TenantDataCatalogue {
             "usage_active_users", key: ["day", "user_id"],
             columns: [.init("tenant_id", .uuid, .tenant), .init("day", .text), .init("user_id", .uuid, .user)]
         ),
+        // A Stripe customer belongs to one tenant (its id is unique across tenants): a copy
+        // starts without billing, and subscribes on its own.
+        TenantDataTable(
+            "billing_accounts", key: ["tenant_id"], copiedToNewTenant: false,
+            columns: [
+                .init("tenant_id", .uuid, .tenant), .init("customer_id", .text), .init("subscription_id", .text),
+                .init("status", .text), .init("item_id", .text), .init("price_id", .text),
+                .init("amount", .integer), .init("currency", .text), .init("billing_interval", .text),
+                .init("interval_count", .integer), .init("current_period_end", .timestamp),
+                .init("cancel_at_period_end", .boolean), .init("canceled_at", .timestamp),
+                .init("subscription_created_at", .timestamp), .init("plan_id", .text), .init("granted_plan_id", .text),
+                .init("state_at", .timestamp), .init("past_due_since", .timestamp), .init("created_at", .timestamp),
+                .init("updated_at", .timestamp),
+            ]
+        ),
+        TenantDataTable(
+            "billing_events", key: ["event_id"], copiedToNewTenant: false,
+            columns: [
+                .init("tenant_id", .uuid, .tenant), .init("event_id", .text), .init("type", .text),
+                .init("created_at", .timestamp), .init("processed_at", .timestamp),
+            ]
+        ),
         TenantDataTable(
             "webhook_endpoints", key: ["id"],
             columns: [

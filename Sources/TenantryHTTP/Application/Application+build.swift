@@ -121,6 +121,11 @@ public final class APIRouter: HTTPResponderBuilder {
             .register(
                 on: tenantRoutes,
                 receiving: api.group().add(middleware: ClientRateLimitMiddleware(traffic: traffic, metrics: environment.metrics)))
+        // Stripe's webhook, like inbound sources, carries no bearer and no Idempotency-Key.
+        BillingController(service: useCases.billing)
+            .register(
+                on: tenantRoutes,
+                receiving: api.group().add(middleware: ClientRateLimitMiddleware(traffic: traffic, metrics: environment.metrics)))
         InvitationsController(service: useCases.invitations, authentication: authentication)
             .register(on: tenantRoutes, public: publicRoutes)
         TenantController(service: useCases.tenants, policy: environment.policy).register(on: tenantRoutes)

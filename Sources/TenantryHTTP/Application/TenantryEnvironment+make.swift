@@ -5,6 +5,7 @@ public import TenantryCore
 import TenantryDNS
 import TenantryOIDC
 public import TenantryStorage
+import TenantryStripe
 
 extension TenantryEnvironment {
     /// Builds the environment for a configuration over an opened database, part by part
@@ -61,6 +62,13 @@ extension TenantryEnvironment {
             // The process-wide HTTP client: it lives as long as the process, no shutdown needed.
             openID: HTTPOpenIDConnectClient(httpClient: HTTPClient.shared),
             txtRecords: DNSTXTResolver(configuration: dns),
+            payments: configuration.stripe.apiKey.map { key in
+                StripeClient(
+                    httpClient: HTTPClient.shared,
+                    configuration: StripeClient.Configuration(apiKey: key, apiBase: configuration.stripe.apiBase))
+            },
+            billing: BillingSettings(
+                webhookSecret: configuration.stripe.webhookSecret, gracePeriod: configuration.stripe.gracePeriod),
             metrics: metrics,
             logger: logger
         )

@@ -82,12 +82,7 @@ struct PlatformController: Sendable {
         tenantChange(routes, "/plan", method: .put, action: .tenantPlanChanged) { request, context in
             let plan = try Plan.validatedID(
                 try await request.decodeJSON(as: PlanChangeRequest.self, context: context.base).plan, field: "plan")
-            return { profile, scope in
-                guard try await scope.global.plans.find(id: plan) != nil else { throw PlatformService.unknownPlan("plan") }
-                guard profile.planID != plan else { return [:] }
-                defer { profile.planID = plan }
-                return ["plan": .init(before: profile.planID, after: plan)]
-            }
+            return { profile, scope in try await PlatformService.movePlan(&profile, to: plan, in: scope) }
         }
         tenantChange(routes, "/overrides", method: .put, action: .tenantOverridesChanged) { request, context in
             let body = try await request.decodeJSON(as: OverridesBody.self, context: context.base)
@@ -150,6 +145,7 @@ struct PlatformController: Sendable {
             let limits = Plan.validatedLimits(PlatformJSON.rekeyed(body.limits ?? [:]), field: "limits", into: &validator)
             let features = Plan.validatedFeatures(body.features ?? [], field: "features", into: &validator)
             let modules = Self.validatedModules(body.modules ?? [ModuleID.core.rawValue], into: &validator)
+            let price = try body.stripePriceId.flatMap { text in try validator.capture { try Plan.validatedStripePriceID(text) } }
             try validator.check()
             guard let id, let name else { throw TenantryError(.internalError, "Validation passed without values.") }
             let now = Date()
@@ -157,7 +153,7 @@ struct PlatformController: Sendable {
                 by: actor,
                 Plan(
                     id: id, name: name, description: description, limits: limits.compactMapValues { $0 }, features: features,
-                    modules: modules, createdAt: now, updatedAt: now),
+                    modules: modules, stripePriceID: price, createdAt: now, updatedAt: now),
                 origin: context.base.origin(of: request))
             var response = try PlanBody(plan).response(from: request, context: context)
             response.status = .created
@@ -174,8 +170,13 @@ struct PlatformController: Sendable {
             let limits = body.limits.map { Plan.validatedLimits(PlatformJSON.rekeyed($0), field: "limits", into: &validator) }
             let features = body.features.map { Plan.validatedFeatures($0, field: "features", into: &validator) }
             let modules = body.modules.map { Self.validatedModules($0, into: &validator) }
+            var price: String??
+            if let given = body.stripePriceId {
+                price = .some(try given.flatMap { text in try validator.capture { try Plan.validatedStripePriceID(text) } })
+            }
             try validator.check()
             let newDescription = description
+            let newPrice = price
             let plan = try await service.updatePlan(by: actor, try Self.planID(context), origin: context.base.origin(of: request))
             {
                 plan in
@@ -185,6 +186,7 @@ struct PlatformController: Sendable {
                 if let limits { plan.limits = limits.compactMapValues { $0 } }
                 if let features { plan.features = features }
                 if let modules { plan.modules = modules }
+                if let newPrice { plan.stripePriceID = newPrice }
             }
             return try PlanBody(plan).response(from: request, context: context)
         }
@@ -286,6 +288,8 @@ struct PlanRequest: Decodable {
     @NotNull var limits: [String: Int?]?
     @NotNull var features: [String]?
     @NotNull var modules: [String]?
+    /// The Stripe price (or legacy plan) subscribing buys.
+    @NotNull var stripePriceId: String?
 }
 
 struct PlanUpdateRequest: Decodable {
@@ -294,8 +298,10 @@ struct PlanUpdateRequest: Decodable {
     let limits: [String: Int?]?
     let features: [String]?
     let modules: [String]?
+    /// `null` unlinks the plan from Stripe.
+    let stripePriceId: String??
 
-    enum CodingKeys: String, CodingKey { case name, description, limits, features, modules }
+    enum CodingKeys: String, CodingKey { case name, description, limits, features, modules, stripePriceId }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -304,6 +310,7 @@ struct PlanUpdateRequest: Decodable {
         limits = try container.decodeIfGiven([String: Int?].self, forKey: .limits)
         features = try container.decodeIfGiven([String].self, forKey: .features)
         modules = try container.decodeIfGiven([String].self, forKey: .modules)
+        stripePriceId = try container.decodeUpdate(String.self, forKey: .stripePriceId)
     }
 }
 
@@ -443,10 +450,12 @@ struct PlanBody: ResponseEncodable {
     let limits: [String: Int?]
     let features: [String]
     let modules: [String]
+    let stripePriceId: String?
     let createdAt: Date
     let updatedAt: Date
 
     init(_ plan: Plan) {
+        stripePriceId = plan.stripePriceID
         id = plan.id
         name = plan.name
         description = plan.description

@@ -126,6 +126,9 @@ public enum ProblemCatalog {
         case .signUpRequired: return answer(.unauthorized, "No account; sign up first")
         case .invalidWebhookSignature: return answer(.unauthorized, "Invalid webhook signature")
         case .webhookTimestampOutOfRange: return answer(.badRequest, "Webhook timestamp out of range")
+        case .paymentFailed: return answer(.init(code: 402, reasonPhrase: "Payment Required"), "Payment failed")
+        case .paymentProviderError: return answer(.badGateway, "Payment service error")
+        case .billingDisabled: return answer(.serviceUnavailable, "Billing not configured")
         case .migrationChecksumMismatch, .unknownMigration, .migrationsPending, .unsafeDatabaseRole:
             return Entry(status: .internalServerError, title: "Internal error", shownCode: .internalError)
         }

@@ -57,11 +57,27 @@ struct PlatformUsageReport: ResponseEncodable {
         let emailsSent: Int
     }
 
+    /// Billing across tenants (docs/billing.md#operator-figures).
+    struct Billing: Encodable {
+        /// Monthly recurring revenue per currency, in minor units: active and past-due
+        /// subscriptions not set to cancel, yearly prices counted a twelfth.
+        let mrr: [String: Int]
+        /// Subscriptions per Stripe status, as they stand now.
+        let subscriptionsByStatus: [String: Int]
+        /// Live subscriptions (active, trialing, past due) per linked plan.
+        let subscriptionsByPlan: [String: Int]
+        /// Subscriptions canceled within the range.
+        let canceled: Int
+        /// `canceled` over the subscriptions live at the range's end or canceled within it.
+        let churnRate: Double
+    }
+
     let from: String
     let to: String
     let totals: Totals
     /// Most API requests first (ties by tenant id).
     let topTenants: [TopTenant]
+    let billing: Billing
 
     init(_ report: UsageReports.PlatformReport, from: UsageDay, to: UsageDay) {
         self.from = from.description
@@ -70,6 +86,10 @@ struct PlatformUsageReport: ResponseEncodable {
             apiRequests: report.totals.counts.apiRequests, signIns: report.totals.counts.signIns,
             emailsSent: report.totals.counts.emailsSent, activeUsers: report.totals.activeUsers,
             activeTenants: report.totals.activeTenants)
+        billing = Billing(
+            mrr: report.billing.monthlyRecurringRevenue, subscriptionsByStatus: report.billing.byStatus,
+            subscriptionsByPlan: report.billing.byPlan, canceled: report.billing.canceledInWindow,
+            churnRate: (report.billing.churnRate * 10_000).rounded() / 10_000)
         topTenants = report.topTenants.map { entry in
             TopTenant(
                 tenantId: entry.tenantID.description, name: entry.tenant?.name, slug: entry.tenant?.slug.rawValue,

@@ -82,11 +82,8 @@ struct WebhookSourcesController: Sendable {
             try await service.refuse(receiving.source, error)
             throw error
         }
-        var headers: [String: String] = [:]
-        for field in request.headers where headers[field.name.canonicalName] == nil {
-            headers[field.name.canonicalName] = field.value
-        }
-        let reception = try await service.receive(receiving, headers: headers, body: Array(buffer.readableBytesView))
+        let reception = try await service.receive(
+            receiving, headers: request.headers.firstValuesByLowercasedName, body: Array(buffer.readableBytesView))
         return try WebhookReceptionBody(received: true, duplicate: reception.duplicate).response(from: request, context: context)
     }
 

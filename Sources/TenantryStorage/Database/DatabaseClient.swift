@@ -98,6 +98,8 @@ public struct TenantScope: TenantTransaction {
     public var domains: SQLTenantDomainRepository { SQLTenantDomainRepository(sql: sql, tenantID: tenantID) }
     /// This tenant's rows, table by table (exports, imports, restores).
     public var data: SQLTenantDataRepository { SQLTenantDataRepository(sql: sql, tenantID: tenantID) }
+    /// This tenant's billing account and processed Stripe events.
+    public var billing: SQLBillingRepository { SQLBillingRepository(sql: sql, tenantID: tenantID) }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
 
@@ -234,6 +236,8 @@ public struct PlatformScope: PlatformTransaction {
     public var global: GlobalScope { GlobalScope(sql: sql) }
     /// Tenants with their member counts, for the operator API.
     public var tenantDirectory: SQLPlatformTenantDirectory { SQLPlatformTenantDirectory(sql: sql) }
+    /// Billing accounts across tenants: customer lookups, due transitions, figures.
+    public var billingDirectory: SQLBillingDirectory { SQLBillingDirectory(sql: sql) }
     /// Removes a tenant pending deletion and every row it owns (see ``TenantPurge``).
     public var purge: SQLTenantPurge { SQLTenantPurge(sql: sql) }
     /// Erases one person across every tenant and the global tables (see ``PersonalDataErasure``).

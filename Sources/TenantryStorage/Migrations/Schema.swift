@@ -117,6 +117,7 @@ enum PostgresSchema {
         socialSignInMigration,
         scaleOutMigration,
         jobTracingMigration,
+        billingMigration,
         tenantExportsMigration,
         erasureMigration,
     ]
@@ -217,6 +218,7 @@ enum SQLiteSchema {
         socialSignInMigration,
         scaleOutMigration,
         jobTracingMigration,
+        billingMigration,
         tenantExportsMigration,
         erasureMigration,
     ]

@@ -8,7 +8,7 @@ public import TenantryCore
 public struct SQLPlanRepository: PlanRepository {
     let sql: any SQLDatabase
 
-    private static let columns = "id, name, description, limits, features, modules, created_at, updated_at"
+    private static let columns = "id, name, description, limits, features, modules, stripe_price_id, created_at, updated_at"
 
     /// Every plan, ordered by id.
     public func all() async throws -> [Plan] {
@@ -28,7 +28,7 @@ public struct SQLPlanRepository: PlanRepository {
                 INSERT INTO plans (\(unsafeRaw: Self.columns))
                 VALUES (\(bind: plan.id), \(bind: plan.name), \(bind: plan.description), \(bind: try Self.text(plan.limits)),
                         \(bind: try Self.text(plan.features.sorted())), \(bind: try Self.text(plan.modules.sorted())),
-                        \(bind: plan.createdAt), \(bind: plan.updatedAt))
+                        \(bind: plan.stripePriceID), \(bind: plan.createdAt), \(bind: plan.updatedAt))
                 """
             ).run()
         } catch  where DatabaseFailure.isUniqueViolation(error) {
@@ -39,13 +39,14 @@ public struct SQLPlanRepository: PlanRepository {
         try await TenantScope.announceEntitlementsChange(nil, on: sql)
     }
 
-    /// Saves a plan's name, description, limits, features and modules.
+    /// Saves a plan's name, description, limits, features, modules and Stripe price.
     public func update(_ plan: Plan) async throws {
         let rows = try await sql.raw(
             """
             UPDATE plans SET name = \(bind: plan.name), description = \(bind: plan.description),
                 limits = \(bind: try Self.text(plan.limits)), features = \(bind: try Self.text(plan.features.sorted())),
-                modules = \(bind: try Self.text(plan.modules.sorted())), updated_at = \(bind: plan.updatedAt)
+                modules = \(bind: try Self.text(plan.modules.sorted())), stripe_price_id = \(bind: plan.stripePriceID),
+                updated_at = \(bind: plan.updatedAt)
             WHERE id = \(bind: plan.id) RETURNING id
             """
         ).all()
@@ -74,6 +75,7 @@ public struct SQLPlanRepository: PlanRepository {
             limits: try json(row, "limits", as: [Limit: Int?].self).compactMapValues { $0 },
             features: Set(try json(row, "features", as: [String].self)),
             modules: Set(try json(row, "modules", as: [ModuleID].self)),
+            stripePriceID: try row.decode(column: "stripe_price_id", as: String?.self),
             createdAt: try row.decode(column: "created_at", as: Date.self),
             updatedAt: try row.decode(column: "updated_at", as: Date.self)
         )

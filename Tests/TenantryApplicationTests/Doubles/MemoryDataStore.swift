@@ -115,6 +115,7 @@ struct MemoryTenantTransaction: TenantTransaction, UnexpectedCallFails {
     var ssoConnections: NoSSOConnections { NoSSOConnections(tenantID: tenantID) }
     var domains: NoTenantDomains { NoTenantDomains(tenantID: tenantID) }
     var data: NoTenantData { NoTenantData(tenantID: tenantID) }
+    var billing: NoBilling { NoBilling(tenantID: tenantID) }
     var global: MemoryGlobalTransaction { MemoryGlobalTransaction(draft: draft) }
 
     func record(_ event: DomainEvent) async throws {

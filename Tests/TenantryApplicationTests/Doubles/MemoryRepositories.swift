@@ -337,6 +337,7 @@ struct NoDomainEvents: DomainEventRepository, UnexpectedCallFails { let tenantID
 struct NoWebhookEndpoints: WebhookEndpointRepository, UnexpectedCallFails { let tenantID: TenantID }
 struct NoWebhookMessages: WebhookMessageRepository, UnexpectedCallFails { let tenantID: TenantID }
 struct NoWebhookSources: WebhookSourceRepository, UnexpectedCallFails { let tenantID: TenantID }
+struct NoBilling: BillingRepository, UnexpectedCallFails { let tenantID: TenantID }
 struct NoSigningKeys: SigningKeyRepository, UnexpectedCallFails {}
 struct NoPlatformAuditEvents: PlatformAuditEventRepository, UnexpectedCallFails {}
 struct NoOperators: PlatformOperatorRepository, UnexpectedCallFails {}

@@ -270,6 +270,12 @@ extension WebhookMessageRepository where Self: UnexpectedCallFails {
     func purge(before cutoff: Date) async throws -> Int { try unexpected() }
 }
 
+extension BillingRepository where Self: UnexpectedCallFails {
+    func account() async throws -> BillingAccount? { try unexpected() }
+    func save(_ account: BillingAccount) async throws { try unexpected() }
+    func recordEvent(id: String, type: String, createdAt: Date, at now: Date) async throws -> Bool { try unexpected() }
+}
+
 extension WebhookSourceRepository where Self: UnexpectedCallFails {
     func create(_ source: WebhookSource, secrets: SealedWebhookSecrets) async throws { try unexpected() }
     func find(id: WebhookSourceID) async throws -> WebhookSource? { try unexpected() }
