@@ -16,9 +16,11 @@ enum ProblemResponse {
         let code = entry.shownCode
         let detail = known ? domainError.message : "An unexpected error occurred."
 
-        // A 503 the server chose (readiness while it shuts down) is no failure; an unreachable
-        // database is worth a warning, since readiness and metrics show it too.
-        let deliberate = domainError.code == .unavailable && domainError.cause == nil
+        // A 503 the server chose (readiness while it shuts down, billing not configured) is no
+        // failure; an unreachable database is worth a warning, since readiness and metrics show
+        // it too.
+        let deliberate =
+            (domainError.code == .unavailable && domainError.cause == nil) || domainError.code == .billingDisabled
         if entry.status.code >= 500 && !deliberate {
             context.logger.log(
                 level: domainError.code == .unavailable ? .warning : .error,
