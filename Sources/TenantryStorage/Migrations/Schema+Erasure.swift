@@ -94,31 +94,33 @@ extension PostgresSchema {
                 changes_digest = CASE WHEN e.personal_salt IS NOT NULL
                     THEN encode(sha256(convert_to(e.personal_salt || e.changes, 'UTF8')), 'hex') ELSE e.changes_digest END,
                 personal_salt = NULL,
-                ip = CASE WHEN (e.actor_type = 'user' AND e.actor_id = subject) OR (e.target_type IN ('user', 'member') AND e.target_id = subject)
-                    THEN NULL ELSE e.ip END,
-                user_agent = CASE WHEN (e.actor_type = 'user' AND e.actor_id = subject) OR (e.target_type IN ('user', 'member') AND e.target_id = subject)
-                    THEN NULL ELSE e.user_agent END,
-                changes = tenantry_redact_changes(e.changes, p_texts, p_pseudonyms,
-                    e.target_type IN ('user', 'member') AND e.target_id = subject),
-                redacted_at = coalesce(e.redacted_at, p_at)
-            WHERE (e.actor_type = 'user' AND e.actor_id = subject) OR (e.target_type IN ('user', 'member') AND e.target_id = subject)
-                OR EXISTS (SELECT 1 FROM unnest(p_needles) n WHERE strpos(e.changes, n) > 0);
+        \(redactionOfPersonalFields)
             GET DIAGNOSTICS tenant_rows = ROW_COUNT;
             UPDATE platform_audit_events e SET
-                ip = CASE WHEN (e.actor_type = 'user' AND e.actor_id = subject) OR (e.target_type IN ('user', 'member') AND e.target_id = subject)
-                    THEN NULL ELSE e.ip END,
-                user_agent = CASE WHEN (e.actor_type = 'user' AND e.actor_id = subject) OR (e.target_type IN ('user', 'member') AND e.target_id = subject)
-                    THEN NULL ELSE e.user_agent END,
-                changes = tenantry_redact_changes(e.changes, p_texts, p_pseudonyms,
-                    e.target_type IN ('user', 'member') AND e.target_id = subject),
-                redacted_at = coalesce(e.redacted_at, p_at)
-            WHERE (e.actor_type = 'user' AND e.actor_id = subject) OR (e.target_type IN ('user', 'member') AND e.target_id = subject)
-                OR EXISTS (SELECT 1 FROM unnest(p_needles) n WHERE strpos(e.changes, n) > 0);
+        \(redactionOfPersonalFields)
             GET DIAGNOSTICS platform_rows = ROW_COUNT;
             RETURN tenant_rows + platform_rows;
         END
         $$
         """
+
+    /// What `tenantry_redact_audit_events` does to both audit tables (its `e` row, `subject`,
+    /// `p_texts`, `p_pseudonyms`, `p_needles` and `p_at`): the IP and user agent of the events
+    /// the person did or was the target of removed, their email and name replaced inside the
+    /// changes, and which events that is.
+    private static let redactionOfPersonalFields = """
+                    ip = CASE WHEN \(eventAboutSubject) THEN NULL ELSE e.ip END,
+                    user_agent = CASE WHEN \(eventAboutSubject) THEN NULL ELSE e.user_agent END,
+                    changes = tenantry_redact_changes(e.changes, p_texts, p_pseudonyms,
+                        e.target_type IN ('user', 'member') AND e.target_id = subject),
+                    redacted_at = coalesce(e.redacted_at, p_at)
+                WHERE \(eventAboutSubject)
+                    OR EXISTS (SELECT 1 FROM unnest(p_needles) n WHERE strpos(e.changes, n) > 0);
+        """
+
+    /// An audit event (`e`) the person (`subject`) did or was the target of.
+    private static let eventAboutSubject =
+        "(e.actor_type = 'user' AND e.actor_id = subject) OR (e.target_type IN ('user', 'member') AND e.target_id = subject)"
 
     /// Migration 23 on PostgreSQL.
     static let erasureMigration = Migration(
