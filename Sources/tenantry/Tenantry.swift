@@ -218,11 +218,12 @@ enum BackgroundWork {
         let eventsRecorded = WebhookFanOutService.doorbell(following: environment.changes)
         let messagesMade = Doorbell()
         let retention = PlanAuditRetention(database: database)
+        let useCases = UseCases(environment)
         return [
             JobWorker(database: database, handler: EmailDeliveryJob(transport: transport, usage: usage), logger: logger),
             JobWorker(database: database, handler: TenantPurgeJob(database: database), logger: logger),
             JobWorker(
-                database: database, handler: RecoveryRequestJob(recovery: UseCases(environment).recovery),
+                database: database, handler: RecoveryRequestJob(recovery: useCases.recovery),
                 logger: logger),
             IdempotencyRecordSweeper(database: database, logger: logger),
             JobWorker(
@@ -246,7 +247,13 @@ enum BackgroundWork {
                 wakeUp: messagesMade, logger: logger),
             WebhookRetentionSweeper(retention: WebhookRetention(database: database), logger: logger),
             BillingSweeper(
-                billing: UseCases(environment).billing, interval: .seconds(environment.billing.sweepInterval), logger: logger),
+                billing: useCases.billing, interval: .seconds(environment.billing.sweepInterval), logger: logger),
+            JobWorker(database: database, handler: TenantExportJob(exports: useCases.exports), logger: logger),
+            JobWorker(database: database, handler: TenantExportSweepJob(exports: useCases.exports), logger: logger),
+            JobSchedule(
+                name: "export expiry schedule", queue: DataExportService.sweepQueueName, database: database,
+                interval: .seconds(3600), runsAtStart: true, failureMessage: "could not queue the export expiry sweep",
+                logger: logger),
         ] + backups(database: database, configuration: configuration, logger: logger)
     }
 

@@ -96,7 +96,7 @@ struct AccessMatrixTests {
             let routes = try makeTestRouter(context.database).accessTable.routes
             let tenantA = try await client.register()
             let keyA = try await client.createKey(
-                token: tenantA.accessToken, scopes: TenantRole.admin.permissions.map(\.rawValue))
+                token: tenantA.accessToken, scopes: TenantRole.owner.permissions.map(\.rawValue))
             let tenantB = try await client.register()
             let memberB = try await client.addSignedInMember(
                 context, adminToken: tenantB.accessToken, tenantSlug: tenantB.tenantSlug, role: "member")
@@ -145,6 +145,11 @@ struct AccessMatrixTests {
                             email: applicant.email, domainID: try #require(TenantDomainID(domainID)), role: .member,
                             createdAt: Date()))
                 }
+            }
+            if routes.contains(where: { $0.path == "/api/v1/tenant/exports" && $0.method == .post }) {
+                // The tenant's own exports sit under `/api/v1/tenant`.
+                let created = try await client.json(.post, "/api/v1/tenant/exports", token: tenantB.accessToken)
+                idsB["tenant"] = try #require(created.body["id"] as? String, "exports: \(created.raw)")
             }
             if routes.contains(where: { $0.path == "/api/v1/webhook-messages" }) {
                 // B's endpoint has messages once B's events are fanned out.

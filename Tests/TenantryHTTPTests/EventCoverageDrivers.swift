@@ -505,6 +505,10 @@ enum EventCoverageDrivers {
     // MARK: The tenant's own lifecycle
 
     static let tenantLifecycle: [String: Driver] = [
+        // The request records `tenant.export_requested`; `tenant.exported` follows from the job.
+        "createTenantExport": onNewTenant { h, owner in
+            try await h.send(.post, "/api/v1/tenant/exports", token: owner.accessToken, expect: .accepted)
+        },
         "updateTenant": onNewTenant { h, owner in
             try await h.send(.patch, "/api/v1/tenant", ["name": "Renamed Tenant"], token: owner.accessToken, expect: .ok)
         },
@@ -524,6 +528,29 @@ enum EventCoverageDrivers {
     // MARK: The platform (operators)
 
     static let platform: [String: Driver] = [
+        "platformCreateTenantExport": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/platform/tenants/\(owner.tenantID)/exports", token: h.operatorToken, expect: .accepted)
+        },
+        // A backup writes a file and the platform audit event: the tenant records nothing.
+        "platformCreateTenantBackup": onNewTenant { h, owner in
+            try await h.send(
+                .post, "/api/v1/platform/tenants/\(owner.tenantID)/backups", token: h.operatorToken, expect: .created)
+        },
+        // The restore replaces the outbox with the backup's (the same rows here), then records
+        // its own event.
+        "platformRestoreTenantBackup": { h in
+            let owner = try await h.owner()
+            let backup = try await h.send(
+                .post, "/api/v1/platform/tenants/\(owner.tenantID)/backups", token: h.operatorToken, expect: .created)
+            let name = try backup.string("name")
+            return EventProbe {
+                try await h.send(
+                    .post, "/api/v1/platform/tenants/\(owner.tenantID)/backups/\(name)/restore",
+                    ["confirm": owner.tenantSlug], token: h.operatorToken, expect: .ok)
+                return owner.tenantID
+            }
+        },
         "platformCreateTenant": { h in
             EventProbe {
                 let body = try await h.send(

@@ -54,6 +54,7 @@ struct EventCoverageTests {
                 $0.stripe.apiKey = LocalStripe.apiKey
                 $0.stripe.apiBase = stripe.base
                 $0.stripe.webhookSecret = BillingTests.webhookSecret
+                $0.backupDirectory = TestDatabase.exportDirectory()
             }, limits: limits
         ) {
             client, context in

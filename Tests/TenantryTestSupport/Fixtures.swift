@@ -135,6 +135,14 @@ public enum Fixtures {
                         id: "sub_\(UUID().uuidString.prefix(12))", customerID: "cus", status: .active),
                     createdAt: now, updatedAt: now))
             _ = try await scope.billing.recordEvent(id: "evt_\(UUID())", type: "invoice.paid", createdAt: now, at: now)
+            var export = DataExport(
+                tenantID: tenant.id, id: .generate(), channel: .tenant,
+                requestedBy: .init(type: "user", id: owner.id.description),
+                createdAt: now)
+            export.status = .failed
+            export.failure = "The export could not be written; ask for a new one."
+            export.finishedAt = now
+            try await scope.dataExports.create(export)
         }
         return tenant
     }

@@ -23,6 +23,11 @@ public enum TestDatabase: String, CaseIterable, Sendable, CustomStringConvertibl
     }
 
     public var description: String { rawValue }
+
+    /// A fresh folder for one test database's export archives (under the temporary folder).
+    public static func exportDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("tenantry-exports-\(UUID().uuidString)").path
+    }
 }
 
 /// Connection URLs of the throwaway PostgreSQL server started by `scripts/test`.
@@ -119,7 +124,7 @@ public func withTestDatabase<Value: Sendable>(
     let logger = TestLogging.logger
     switch kind {
     case .sqlite:
-        let configuration = TenantryConfiguration(
+        var configuration = TenantryConfiguration(
             databaseURL: "sqlite::memory:",
             masterKey: MasterKey.generateBase64(),
             passwordHashIterations: 1_000,
@@ -127,6 +132,7 @@ public func withTestDatabase<Value: Sendable>(
             // tests lower this again.
             clientIPRequestsPerMinute: 100_000
         )
+        configuration.exportDirectory = TestDatabase.exportDirectory()
         let client = try await SQLiteDatabaseClient.open(.memory, logger: logger)
         do {
             _ = try await client.migrate()
@@ -206,7 +212,7 @@ private func withPostgresDatabase<Value: Sendable>(
     try await PostgresTestConnection.with(url: PostgresTestServer.url(server.ownerURL, database: "postgres")) { sql in
         try await sql.raw("CREATE DATABASE \(ident: name)").run()
     }
-    let configuration = TenantryConfiguration(
+    var configuration = TenantryConfiguration(
         databaseURL: PostgresTestServer.url(server.runtimeURL, database: name),
         databaseOwnerURL: PostgresTestServer.url(server.ownerURL, database: name),
         databasePoolSize: 8,
@@ -216,6 +222,7 @@ private func withPostgresDatabase<Value: Sendable>(
         // tests lower this again.
         clientIPRequestsPerMinute: 100_000
     )
+    configuration.exportDirectory = TestDatabase.exportDirectory()
     do {
         _ = try await MigrationCommand.run(configuration: configuration, dryRun: false, logger: logger)
         guard case .postgres(let endpoint) = try DatabaseLocation(url: configuration.databaseURL) else {

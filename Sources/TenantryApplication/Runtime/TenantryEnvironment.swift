@@ -40,6 +40,10 @@ public struct TenantryEnvironment: Sendable {
     public let payments: (any PaymentProvider)?
     /// Billing's webhook secret and grace period.
     public let billing: BillingSettings
+    /// Where background exports write their archives, and for how long.
+    public let exports: DataExportSettings
+    /// Where tenant backups are kept (`nil`: backups are off).
+    public let backupDirectory: URL?
     /// This application's metrics (its own registry, rendered by `/metrics`); the caches'
     /// lookups are counted into it.
     public let metrics: TenantryMetrics
@@ -62,11 +66,15 @@ public struct TenantryEnvironment: Sendable {
         txtRecords: (any TXTRecordResolver)? = nil,
         payments: (any PaymentProvider)? = nil,
         billing: BillingSettings = BillingSettings(),
+        exports: DataExportSettings = DataExportSettings(directory: URL(fileURLWithPath: ".tenantry/exports")),
+        backupDirectory: URL? = nil,
         metrics: TenantryMetrics = TenantryMetrics(),
         logger: Logger
     ) {
         self.payments = payments
         self.billing = billing
+        self.exports = exports
+        self.backupDirectory = backupDirectory
         self.metrics = metrics
         self.openID = openID
         self.txtRecords = txtRecords

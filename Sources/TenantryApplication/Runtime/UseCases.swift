@@ -55,6 +55,10 @@ public struct UseCases: Sendable {
     public let archives: TenantArchiveService
     /// Billing with Stripe.
     public let billing: BillingService
+    /// Background exports of a tenant's data.
+    public let exports: DataExportService
+    /// Operators' tenant backups: list, make, restore.
+    public let backups: TenantBackupService
 
     /// Builds every use case over `environment`.
     public init(_ environment: TenantryEnvironment) {
@@ -105,5 +109,7 @@ public struct UseCases: Sendable {
         archives = TenantArchiveService(database: database)
         billing = BillingService(
             database: database, payments: environment.payments, settings: environment.billing, tenancy: environment.tenancy)
+        exports = DataExportService(database: database, settings: environment.exports, logger: environment.logger)
+        backups = TenantBackupService(database: database, directory: environment.backupDirectory, logger: environment.logger)
     }
 }

@@ -243,8 +243,12 @@ public struct TenantArchiveService: Sendable {
     /// or, on any refusal or failure, nothing changes. The tenant's own row (slug, name, status,
     /// plan) stays as it is now. Other tenants are not touched; on PostgreSQL they keep working
     /// throughout, on SQLite their writes wait for the one writer.
+    ///
+    /// The restore is recorded after the backup's rows, so the restored audit trail ends with
+    /// it: the tenant's `tenant.backup_restored` event (which drops every node's cached access
+    /// of the tenant), and the platform audit event.
     public func restore(
-        tenant id: TenantID, from backup: URL, actor: AuditEvent.Actor = .system,
+        tenant id: TenantID, from backup: URL, actor: AuditEvent.Actor = .system, origin: AuditEvent.Origin = .none,
         progress: @escaping @Sendable (TenantArchiveProgress) -> Void = { _ in }
     ) async throws -> TenantImportReport {
         let input = try ArchiveInput(opening: backup)
@@ -267,12 +271,21 @@ public struct TenantArchiveService: Sendable {
             var importer = TenantImporter(
                 manifest: manifest, mode: .keepIdentifiers, targetID: id, remap: nil, restoring: current, progress: progress)
             try await importer.run(input: input, scope: scope)
+            let written = importer.written.reduce(0) { $0 + $1.rows }
+            try await scope.record(
+                AuditRecorder.event(
+                    in: id, action: .tenantBackupRestored, actor: actor, target: .init(type: "tenant", id: id.description),
+                    origin: origin,
+                    changes: [
+                        "backup_created_at": .init(before: nil, after: manifest.createdAt),
+                        "rows": .init(before: String(removed), after: String(written)),
+                    ]))
             return (importer, removed)
         }
         guard let tenant = importer.createdTenant else { throw TenantryError(.internalError, "The restore found no tenant.") }
         let written = importer.written.reduce(0) { $0 + $1.rows }
         try await recordPlatformEvent(
-            "tenant.restored", tenant: id, actor: actor,
+            EventType.tenantBackupRestored.rawValue, tenant: id, actor: actor, origin: origin,
             changes: [
                 "backup_created_at": .init(before: nil, after: manifest.createdAt),
                 "rows": .init(before: String(removed), after: String(written)),
@@ -367,13 +380,14 @@ public struct TenantArchiveService: Sendable {
     }
 
     private func recordPlatformEvent(
-        _ action: String, tenant: TenantID, actor: AuditEvent.Actor, changes: [String: AuditEvent.Change]
+        _ action: String, tenant: TenantID, actor: AuditEvent.Actor, origin: AuditEvent.Origin = .none,
+        changes: [String: AuditEvent.Change]
     ) async throws {
         try await database.withGlobal { scope in
             try await scope.platformAuditEvents.append(
                 AuditEvent(
                     tenantID: tenant, id: .generate(), occurredAt: Date(), actor: actor, action: action,
-                    target: .init(type: "tenant", id: tenant.description), origin: .none, changes: changes))
+                    target: .init(type: "tenant", id: tenant.description), origin: origin, changes: changes))
         }
     }
 }

@@ -146,3 +146,82 @@ public struct TenantBackupSchedule: Service {
         try await schedule.enqueue()
     }
 }
+
+/// A tenant's backup as operators see it.
+public struct TenantBackup: Sendable, Equatable {
+    /// The file's name in the tenant's backup folder (its time: `2026-12-04T101500.123Z.tar.gz`).
+    public var name: String
+    public var sizeBytes: Int
+    /// When it was written (the file's modification time).
+    public var createdAt: Date
+}
+
+/// The operators' backups of one tenant: list them, make one now, restore one. Needs a backup
+/// folder (`TENANTRY_BACKUP_DIRECTORY`); without one every call is `backups_disabled`.
+public struct TenantBackupService: Sendable {
+    let database: any DataStore
+    let directory: URL?
+    let logger: Logger
+
+    /// Creates the service; `directory` `nil`: backups are off.
+    public init(database: any DataStore, directory: URL?, logger: Logger) {
+        self.database = database
+        self.directory = directory
+        self.logger = logger
+    }
+
+    /// The tenant's backups, newest first.
+    public func backups(of tenant: TenantID) async throws -> [TenantBackup] {
+        let directory = try configured()
+        try await requireTenant(tenant)
+        return try TenantBackupJob.backups(in: TenantBackupJob.folder(of: tenant, in: directory)).reversed().map(Self.describe)
+    }
+
+    /// Backs the tenant up now (its plan's retention applies, as to scheduled backups).
+    public func backUp(_ tenant: TenantID) async throws -> TenantBackup {
+        let directory = try configured()
+        try await requireTenant(tenant)
+        let job = TenantBackupJob(database: database, directory: directory, logger: logger)
+        return try Self.describe(try await job.backUp(tenant))
+    }
+
+    /// Replaces the tenant's data with the backup named `name` (see
+    /// ``TenantArchiveService/restore(tenant:from:actor:origin:progress:)``), once `confirm`
+    /// repeats the tenant's slug.
+    public func restore(
+        _ tenant: TenantID, backup name: String, confirm: String, by actor: PlatformOperator, origin: AuditEvent.Origin
+    ) async throws -> TenantImportReport {
+        let directory = try configured()
+        let found = try await requireTenant(tenant)
+        guard confirm == found.slug.rawValue else {
+            throw Validator.fail("confirm", "mismatch", "Type the tenant's slug to confirm.")
+        }
+        let folder = TenantBackupJob.folder(of: tenant, in: directory)
+        guard try TenantBackupJob.backups(in: folder).contains(where: { $0.lastPathComponent == name }) else {
+            throw TenantryError(.notFound, "The tenant has no backup with this name.")
+        }
+        return try await TenantArchiveService(database: database).restore(
+            tenant: tenant, from: folder.appendingPathComponent(name), actor: actor.actor, origin: origin)
+    }
+
+    private func configured() throws -> URL {
+        guard let directory else {
+            throw TenantryError(.backupsDisabled, "Backups are not configured on this server (TENANTRY_BACKUP_DIRECTORY).")
+        }
+        return directory
+    }
+
+    @discardableResult
+    private func requireTenant(_ tenant: TenantID) async throws -> Tenant {
+        let found = try await database.readGlobal { scope in try await scope.tenants.find(id: tenant) }
+        guard let found, found.status != .deleted else { throw TenantryError(.notFound, "No such tenant.") }
+        return found
+    }
+
+    static func describe(_ file: URL) throws -> TenantBackup {
+        let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
+        return TenantBackup(
+            name: file.lastPathComponent, sizeBytes: (attributes[.size] as? Int) ?? 0,
+            createdAt: (attributes[.modificationDate] as? Date) ?? Date(timeIntervalSince1970: 0))
+    }
+}

@@ -53,6 +53,8 @@ extension Permission {
     public static let tenantManage = Permission("tenant:manage")
     /// Delete the tenant, and restore it during the grace period.
     public static let tenantDelete = Permission("tenant:delete")
+    /// Export all of the tenant's data as one archive, and download the exports.
+    public static let tenantExport = Permission("tenant:export")
     /// See the tenant's usage (requests, sign-ins, active users, emails) and its allowances.
     public static let usageRead = Permission("usage:read")
     /// Read and export the tenant's audit log.
@@ -131,7 +133,7 @@ extension TenantRole {
                 .auditRead, .webhooksRead, .webhooksManage, .ssoRead, .ssoManage, .domainsRead, .domainsManage,
             ])
         case .owner:
-            TenantRole.admin.permissions.union([.ownershipTransfer, .tenantDelete, .billingManage])
+            TenantRole.admin.permissions.union([.ownershipTransfer, .tenantDelete, .tenantExport, .billingManage])
         }
     }
 

@@ -100,6 +100,12 @@ public struct TenantryConfiguration: Sendable, Equatable {
     /// Seconds between scheduled backups of every tenant (`TENANTRY_BACKUP_INTERVAL`, 60 to
     /// 2592000; default one day).
     public var backupInterval: Double = 86_400
+    /// Where the archives of background exports are written (`TENANTRY_EXPORT_DIRECTORY`,
+    /// default `.tenantry/exports`); with several nodes, a folder they all share.
+    public var exportDirectory = ".tenantry/exports"
+    /// Seconds an export's archive can be downloaded before it is removed
+    /// (`TENANTRY_EXPORT_EXPIRY`, 60 to 2592000; default one day).
+    public var exportExpiry: Double = 86_400
     /// Where webhook deliveries may go: networks allowed although private or reserved
     /// (`TENANTRY_WEBHOOK_ALLOWED_NETWORKS`, comma-separated CIDR, e.g. `127.0.0.1/32` for
     /// development) and whether `http://` endpoint URLs are accepted
@@ -466,6 +472,8 @@ public struct TenantryConfiguration: Sendable, Equatable {
         if let value = seconds(nil, "TENANTRY_BACKUP_INTERVAL", 60...(30 * 86_400)) {
             configuration.backupInterval = value
         }
+        if let directory = text(nil, "TENANTRY_EXPORT_DIRECTORY") { configuration.exportDirectory = directory }
+        if let value = seconds(nil, "TENANTRY_EXPORT_EXPIRY", 60...(30 * 86_400)) { configuration.exportExpiry = value }
         if let value = seconds(nil, "TENANTRY_WEBHOOK_TIMEOUT", 1...60) {
             configuration.webhookDelivery.timeout = .milliseconds(Int64(value * 1000))
         }

@@ -106,6 +106,10 @@ public enum ErrorCode: String, Sendable, Hashable, CaseIterable, CustomStringCon
     case paymentProviderError = "payment_provider_error"
     /// Billing is not configured on this server (no Stripe API key) (503).
     case billingDisabled = "billing_disabled"
+    /// A finished export's archive is past its expiry and was removed (410).
+    case exportExpired = "export_expired"
+    /// Tenant backups are not configured on this server (no backup folder) (503).
+    case backupsDisabled = "backups_disabled"
     /// The runtime PostgreSQL role could bypass row-level security.
     case unsafeDatabaseRole = "unsafe_database_role"
 

@@ -136,6 +136,13 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
     case tenantOverridesChanged = "tenant.overrides_changed"
     /// The demo tenant was created by `tenantry seed demo`.
     case tenantSeeded = "tenant.seeded"
+    /// An export of the tenant's data was requested, by an owner or an operator; it runs in
+    /// the background.
+    case tenantExportRequested = "tenant.export_requested"
+    /// An export of the tenant's data finished: its archive can be downloaded until it expires.
+    case tenantExported = "tenant.exported"
+    /// An operator replaced the tenant's data with one of its backups.
+    case tenantBackupRestored = "tenant.backup_restored"
     /// Audit events older than the tenant's retention were removed.
     case auditEventsPurged = "audit_events.purged"
     /// A webhook endpoint was created (its secret is never part of an event).
@@ -237,6 +244,10 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
         case .tenantUpdated: "The tenant's name, branding or settings changed."
         case .tenantDeletionRequested: "An owner asked to delete the tenant; it is pending deletion until the grace period ends."
         case .tenantRestored: "A tenant pending deletion was restored, by an owner or an operator."
+        case .tenantExportRequested:
+            "An export of the tenant's data was requested, by an owner or an operator; it runs in the background."
+        case .tenantExported: "An export of the tenant's data finished: its archive can be downloaded until it expires."
+        case .tenantBackupRestored: "An operator replaced the tenant's data with one of its backups."
         case .tenantCreated: "An operator created the tenant with its first owner."
         case .tenantSuspended:
             "An operator suspended the tenant: its members and API keys are refused until it is reactivated."
@@ -273,7 +284,8 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
             .roleUpdated, .roleDeleted, .teamCreated, .teamUpdated, .teamDeleted, .teamMemberAdded, .teamMemberRemoved,
             .apiKeyCreated, .apiKeyUpdated, .apiKeyRotated, .apiKeyRevoked, .invitationAccepted, .tenantUpdated,
             .tenantDeletionRequested, .tenantRestored, .tenantCreated, .tenantSuspended, .tenantReactivated,
-            .tenantPlanChanged, .tenantOverridesChanged, .tenantSeeded, .domainJoinApproved, .userErased:
+            .tenantPlanChanged, .tenantOverridesChanged, .tenantSeeded, .domainJoinApproved, .userErased,
+            .tenantBackupRestored:
             true
         case .authLoginSucceeded, .authLoginFailed, .authLoggedOut, .authLoggedOutEverywhere, .authTenantSwitched,
             .authRefreshTokenReused, .authPasswordResetRequested, .sessionRevoked, .userProfileUpdated, .userPasswordChanged,
@@ -288,7 +300,7 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
             .webhookTest, .webhookSourceCreated, .webhookSourceUpdated, .webhookSourceSecretRotated, .webhookSourceDeleted,
             .webhookReceived, .billingSubscriptionChanged, .authSSOBreakGlass, .domainClaimed, .domainVerified, .domainUpdated,
             .domainReleased,
-            .domainJoinRequested, .domainJoinRejected:
+            .domainJoinRequested, .domainJoinRejected, .tenantExportRequested, .tenantExported:
             false
         }
     }

@@ -52,6 +52,7 @@ public protocol TenantTransaction: Sendable {
     associatedtype Domains: TenantDomainRepository
     associatedtype Data: TenantDataRepository
     associatedtype Billing: BillingRepository
+    associatedtype DataExports: DataExportRepository
     associatedtype Global: GlobalTransaction
 
     /// The tenant this transaction is bound to.
@@ -90,6 +91,8 @@ public protocol TenantTransaction: Sendable {
     var data: Data { get }
     /// This tenant's billing account and the Stripe events it processed.
     var billing: Billing { get }
+    /// This tenant's data exports.
+    var dataExports: DataExports { get }
     /// The global tables, in this same transaction.
     var global: Global { get }
 
@@ -193,6 +196,7 @@ public protocol PlatformTransaction: Sendable {
     associatedtype Purge: TenantPurge
     associatedtype PersonalData: PersonalDataErasure
     associatedtype BillingAccounts: BillingDirectory
+    associatedtype DataExportsAcrossTenants: DataExportDirectory
 
     /// All tenants.
     var tenants: Tenants { get }
@@ -230,4 +234,6 @@ public protocol PlatformTransaction: Sendable {
     var personalData: PersonalData { get }
     /// Billing accounts across tenants: Stripe customers to tenants, due transitions, figures.
     var billingDirectory: BillingAccounts { get }
+    /// Data exports across tenants (the sweep of expired archives).
+    var dataExportDirectory: DataExportsAcrossTenants { get }
 }

@@ -59,6 +59,7 @@ public enum ModuleRegistry {
                 .init(permission: .tenantRead, description: "See the tenant's settings, branding and plan."),
                 .init(permission: .tenantManage, description: "Change the tenant's name, branding and settings."),
                 .init(permission: .tenantDelete, description: "Delete the tenant and restore it during the grace period."),
+                .init(permission: .tenantExport, description: "Export all of the tenant's data, and download the exports."),
                 .init(permission: .membersRead, description: "See the tenant's members."),
                 .init(permission: .membersManage, description: "Add, change, suspend and remove members."),
                 .init(permission: .invitationsRead, description: "See pending invitations."),

@@ -5,7 +5,7 @@
 public enum TenantDataCatalogue {
     /// The schema version the catalogue describes (the latest migration): archives record it,
     /// and an import refuses archives of a newer schema.
-    public static let schemaVersion = 23
+    public static let schemaVersion = 24
 
     /// The tenant's own row.
     public static let tenant = TenantDataTable(
@@ -151,6 +151,19 @@ public enum TenantDataCatalogue {
             columns: [
                 .init("tenant_id", .uuid, .tenant), .init("event_id", .text), .init("type", .text),
                 .init("created_at", .timestamp), .init("processed_at", .timestamp),
+            ]
+        ),
+        // The tenant's earlier exports, with who asked for them: a copy starts without (their
+        // archives stay with the instance that wrote them).
+        TenantDataTable(
+            "data_exports", key: ["id"], copiedToNewTenant: false,
+            columns: [
+                .init("tenant_id", .uuid, .tenant), .init("id", .uuid, .owned), .init("channel", .text),
+                .init("requested_by_type", .text), .init("requested_by_id", .text), .init("status", .text),
+                .init("part", .text), .init("rows_done", .integer), .init("rows_total", .integer), .init("file", .text),
+                .init("size_bytes", .integer), .init("sha256", .text), .init("failure", .text),
+                .init("created_at", .timestamp), .init("started_at", .timestamp), .init("finished_at", .timestamp),
+                .init("expires_at", .timestamp),
             ]
         ),
         TenantDataTable(

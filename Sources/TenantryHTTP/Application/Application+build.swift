@@ -95,6 +95,8 @@ public final class APIRouter: HTTPResponderBuilder {
         let auditLog = AuditLog(database: store)
         PlatformUsageController(reports: usage).register(on: platformRoutes)
         PlatformAuditEventsController(log: auditLog).register(on: platformRoutes)
+        let dataExports = DataExportsController(exports: useCases.exports, backups: useCases.backups)
+        dataExports.register(on: platformRoutes)
 
         // Tenant routes: the tenant and the caller's permissions come from the token or key.
         let accessTable = RouteAccessTable()
@@ -128,6 +130,7 @@ public final class APIRouter: HTTPResponderBuilder {
                 receiving: api.group().add(middleware: ClientRateLimitMiddleware(traffic: traffic, metrics: environment.metrics)))
         InvitationsController(service: useCases.invitations, authentication: authentication)
             .register(on: tenantRoutes, public: publicRoutes)
+        dataExports.register(on: tenantRoutes)
         TenantController(service: useCases.tenants, policy: environment.policy).register(on: tenantRoutes)
         SSOConnectionsController(service: useCases.ssoConnections, singleSignOn: useCases.singleSignOn)
             .register(on: tenantRoutes)

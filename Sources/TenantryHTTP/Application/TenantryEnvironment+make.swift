@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 public import Logging
 public import TenantryApplication
 public import TenantryCore
@@ -69,6 +70,9 @@ extension TenantryEnvironment {
             },
             billing: BillingSettings(
                 webhookSecret: configuration.stripe.webhookSecret, gracePeriod: configuration.stripe.gracePeriod),
+            exports: DataExportSettings(
+                directory: URL(fileURLWithPath: configuration.exportDirectory), expiry: configuration.exportExpiry),
+            backupDirectory: configuration.backupDirectory.map { URL(fileURLWithPath: $0) },
             metrics: metrics,
             logger: logger
         )

@@ -129,6 +129,8 @@ public enum ProblemCatalog {
         case .paymentFailed: return answer(.init(code: 402, reasonPhrase: "Payment Required"), "Payment failed")
         case .paymentProviderError: return answer(.badGateway, "Payment service error")
         case .billingDisabled: return answer(.serviceUnavailable, "Billing not configured")
+        case .exportExpired: return answer(.gone, "Export expired")
+        case .backupsDisabled: return answer(.serviceUnavailable, "Backups not configured")
         case .migrationChecksumMismatch, .unknownMigration, .migrationsPending, .unsafeDatabaseRole:
             return Entry(status: .internalServerError, title: "Internal error", shownCode: .internalError)
         }

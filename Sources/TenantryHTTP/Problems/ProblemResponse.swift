@@ -16,11 +16,12 @@ enum ProblemResponse {
         let code = entry.shownCode
         let detail = known ? domainError.message : "An unexpected error occurred."
 
-        // A 503 the server chose (readiness while it shuts down, billing not configured) is no
-        // failure; an unreachable database is worth a warning, since readiness and metrics show
-        // it too.
+        // A 503 the server chose (readiness while it shuts down, billing or backups not
+        // configured) is no failure; an unreachable database is worth a warning, since
+        // readiness and metrics show it too.
         let deliberate =
             (domainError.code == .unavailable && domainError.cause == nil) || domainError.code == .billingDisabled
+            || domainError.code == .backupsDisabled
         if entry.status.code >= 500 && !deliberate {
             context.logger.log(
                 level: domainError.code == .unavailable ? .warning : .error,

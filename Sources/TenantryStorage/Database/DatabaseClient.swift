@@ -100,6 +100,8 @@ public struct TenantScope: TenantTransaction {
     public var data: SQLTenantDataRepository { SQLTenantDataRepository(sql: sql, tenantID: tenantID) }
     /// This tenant's billing account and processed Stripe events.
     public var billing: SQLBillingRepository { SQLBillingRepository(sql: sql, tenantID: tenantID) }
+    /// This tenant's data exports.
+    public var dataExports: SQLDataExportRepository { SQLDataExportRepository(sql: sql, tenantID: tenantID) }
     /// The global tables, in this same transaction.
     public var global: GlobalScope { GlobalScope(sql: sql) }
 
@@ -238,6 +240,8 @@ public struct PlatformScope: PlatformTransaction {
     public var tenantDirectory: SQLPlatformTenantDirectory { SQLPlatformTenantDirectory(sql: sql) }
     /// Billing accounts across tenants: customer lookups, due transitions, figures.
     public var billingDirectory: SQLBillingDirectory { SQLBillingDirectory(sql: sql) }
+    /// Data exports across tenants (the sweep of expired archives).
+    public var dataExportDirectory: SQLDataExportDirectory { SQLDataExportDirectory(sql: sql) }
     /// Removes a tenant pending deletion and every row it owns (see ``TenantPurge``).
     public var purge: SQLTenantPurge { SQLTenantPurge(sql: sql) }
     /// Erases one person across every tenant and the global tables (see ``PersonalDataErasure``).

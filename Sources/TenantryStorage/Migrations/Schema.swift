@@ -120,6 +120,7 @@ enum PostgresSchema {
         billingMigration,
         tenantExportsMigration,
         erasureMigration,
+        dataExportsMigration,
     ]
 
     /// ``purgeTenantFunction`` as migration 9 replaces it: an owner-privileged function
@@ -221,6 +222,7 @@ enum SQLiteSchema {
         billingMigration,
         tenantExportsMigration,
         erasureMigration,
+        dataExportsMigration,
     ]
 }
 

@@ -116,6 +116,7 @@ struct MemoryTenantTransaction: TenantTransaction, UnexpectedCallFails {
     var domains: NoTenantDomains { NoTenantDomains(tenantID: tenantID) }
     var data: NoTenantData { NoTenantData(tenantID: tenantID) }
     var billing: NoBilling { NoBilling(tenantID: tenantID) }
+    var dataExports: NoDataExports { NoDataExports(tenantID: tenantID) }
     var global: MemoryGlobalTransaction { MemoryGlobalTransaction(draft: draft) }
 
     func record(_ event: DomainEvent) async throws {

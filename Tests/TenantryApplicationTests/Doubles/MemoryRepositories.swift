@@ -338,6 +338,7 @@ struct NoWebhookEndpoints: WebhookEndpointRepository, UnexpectedCallFails { let 
 struct NoWebhookMessages: WebhookMessageRepository, UnexpectedCallFails { let tenantID: TenantID }
 struct NoWebhookSources: WebhookSourceRepository, UnexpectedCallFails { let tenantID: TenantID }
 struct NoBilling: BillingRepository, UnexpectedCallFails { let tenantID: TenantID }
+struct NoDataExports: DataExportRepository, UnexpectedCallFails { let tenantID: TenantID }
 struct NoSigningKeys: SigningKeyRepository, UnexpectedCallFails {}
 struct NoPlatformAuditEvents: PlatformAuditEventRepository, UnexpectedCallFails {}
 struct NoOperators: PlatformOperatorRepository, UnexpectedCallFails {}

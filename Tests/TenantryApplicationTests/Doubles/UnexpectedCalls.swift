@@ -276,6 +276,13 @@ extension BillingRepository where Self: UnexpectedCallFails {
     func recordEvent(id: String, type: String, createdAt: Date, at now: Date) async throws -> Bool { try unexpected() }
 }
 
+extension DataExportRepository where Self: UnexpectedCallFails {
+    func create(_ export: DataExport) async throws { try unexpected() }
+    func find(id: DataExportID) async throws -> DataExport? { try unexpected() }
+    func list(channel: DataExport.Channel?, page: PageRequest) async throws -> Page<DataExport> { try unexpected() }
+    func save(_ export: DataExport) async throws { try unexpected() }
+}
+
 extension WebhookSourceRepository where Self: UnexpectedCallFails {
     func create(_ source: WebhookSource, secrets: SealedWebhookSecrets) async throws { try unexpected() }
     func find(id: WebhookSourceID) async throws -> WebhookSource? { try unexpected() }
