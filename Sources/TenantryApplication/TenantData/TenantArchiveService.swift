@@ -54,7 +54,7 @@ public struct TenantArchiveService: Sendable {
     let pageSize: Int
 
     /// Creates the service.
-    public init(database: any DataStore, pageSize: Int = 2_000) {
+    public init(database: any DataStore, pageSize: Int = 5_000) {
         self.database = database
         self.pageSize = pageSize
     }
@@ -168,20 +168,18 @@ public struct TenantArchiveService: Sendable {
         let pageSize = self.pageSize
         while true {
             let page = try await database.withTenant(id) { scope in
-                try await scope.data.rows(of: table, after: after, limit: pageSize)
+                try await scope.data.lines(of: table, after: after, limit: pageSize)
             }
-            for row in page {
-                TenantDataLine.append(row, columns: table.columns, to: &buffer)
-                if buffer.count >= 256 * 1024 {
-                    hasher.update(data: buffer)
-                    try handle.write(contentsOf: buffer)
-                    buffer.removeAll(keepingCapacity: true)
-                }
+            buffer.append(contentsOf: page.bytes)
+            if buffer.count >= 256 * 1024 {
+                hasher.update(data: buffer)
+                try handle.write(contentsOf: buffer)
+                buffer.removeAll(keepingCapacity: true)
             }
             rows += page.count
             progress(rows)
-            guard let last = page.last, page.count == pageSize, !keyIndices.isEmpty else { break }
-            after = keyIndices.map { last[$0] }
+            guard let last = page.lastKey, page.count == pageSize, !keyIndices.isEmpty else { break }
+            after = last
         }
         hasher.update(data: buffer)
         try handle.write(contentsOf: buffer)

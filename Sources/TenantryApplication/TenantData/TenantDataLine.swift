@@ -4,22 +4,9 @@ import TenantryCore
 /// One row as one line of a JSON Lines part: a flat object of the table's columns, written and
 /// parsed by hand (a million rows a part is ordinary), `null` for SQL `NULL`.
 enum TenantDataLine {
-    /// Appends `row` as a JSON object and a newline to `output`.
+    /// Appends `row` as a JSON object and a newline to `output` (``TenantDataLines/append(_:columns:to:)``).
     static func append(_ row: [TenantDataValue], columns: [TenantDataColumn], to output: inout [UInt8]) {
-        output.append(UInt8(ascii: "{"))
-        for (index, column) in columns.enumerated() {
-            if index > 0 { output.append(UInt8(ascii: ",")) }
-            output.append(UInt8(ascii: "\""))
-            output.append(contentsOf: column.name.utf8)
-            output.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
-            switch row[index] {
-            case .null: output.append(contentsOf: "null".utf8)
-            case .boolean(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
-            case .integer(let value): output.append(contentsOf: String(value).utf8)
-            case .text(let text): JSONString.append(text, to: &output)
-            }
-        }
-        output.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "\n")])
+        TenantDataLines.append(row, columns: columns, to: &output)
     }
 
     /// Parses one line into values in the order of `columns`; a column the line lacks is

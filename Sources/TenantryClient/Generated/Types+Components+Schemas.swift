@@ -1490,6 +1490,190 @@ extension Components {
                 case source
             }
         }
+        /// - Remark: Generated from `#/components/schemas/DataExport`.
+        public struct DataExport: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/DataExport/created_at`.
+            public var createdAt: Foundation.Date
+            /// Where the archive downloads from, while completed.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DataExport/download_url`.
+            public var downloadUrl: Swift.String?
+            /// When the archive goes, once completed.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DataExport/expires_at`.
+            public var expiresAt: Foundation.Date?
+            /// Why the export failed.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DataExport/failure`.
+            public var failure: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/DataExport/finished_at`.
+            public var finishedAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/DataExport/id`.
+            public var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/DataExport/progress`.
+            public struct ProgressPayload: Codable, Hashable, Sendable {
+                /// The table being written, while running.
+                ///
+                /// - Remark: Generated from `#/components/schemas/DataExport/progress/part`.
+                public var part: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/DataExport/progress/rows`.
+                public var rows: Swift.Int
+                /// Rows in all, once the export has started.
+                ///
+                /// - Remark: Generated from `#/components/schemas/DataExport/progress/total`.
+                public var total: Swift.Int?
+                /// Creates a new `ProgressPayload`.
+                ///
+                /// - Parameters:
+                ///   - part: The table being written, while running.
+                ///   - rows:
+                ///   - total: Rows in all, once the export has started.
+                public init(
+                    part: Swift.String? = nil,
+                    rows: Swift.Int,
+                    total: Swift.Int? = nil
+                ) {
+                    self.part = part
+                    self.rows = rows
+                    self.total = total
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case part
+                    case rows
+                    case total
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/DataExport/progress`.
+            public var progress: Components.Schemas.DataExport.ProgressPayload
+            /// - Remark: Generated from `#/components/schemas/DataExport/requested_by`.
+            public struct RequestedByPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/DataExport/requested_by/id`.
+                public var id: Swift.String?
+                /// `user`, `api_key` or `operator`.
+                ///
+                /// - Remark: Generated from `#/components/schemas/DataExport/requested_by/type`.
+                public var _type: Swift.String
+                /// Creates a new `RequestedByPayload`.
+                ///
+                /// - Parameters:
+                ///   - id:
+                ///   - _type: `user`, `api_key` or `operator`.
+                public init(
+                    id: Swift.String? = nil,
+                    _type: Swift.String
+                ) {
+                    self.id = id
+                    self._type = _type
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case id
+                    case _type = "type"
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/DataExport/requested_by`.
+            public var requestedBy: Components.Schemas.DataExport.RequestedByPayload
+            /// The archive's SHA-256 (lowercase hex), once completed.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DataExport/sha256`.
+            public var sha256: Swift.String?
+            /// The archive's size, once completed.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DataExport/size_bytes`.
+            public var sizeBytes: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/DataExport/started_at`.
+            public var startedAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/DataExport/status`.
+            @frozen public enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case queued = "queued"
+                case running = "running"
+                case completed = "completed"
+                case failed = "failed"
+                case expired = "expired"
+            }
+            /// - Remark: Generated from `#/components/schemas/DataExport/status`.
+            public var status: Components.Schemas.DataExport.StatusPayload
+            /// Creates a new `DataExport`.
+            ///
+            /// - Parameters:
+            ///   - createdAt:
+            ///   - downloadUrl: Where the archive downloads from, while completed.
+            ///   - expiresAt: When the archive goes, once completed.
+            ///   - failure: Why the export failed.
+            ///   - finishedAt:
+            ///   - id:
+            ///   - progress:
+            ///   - requestedBy:
+            ///   - sha256: The archive's SHA-256 (lowercase hex), once completed.
+            ///   - sizeBytes: The archive's size, once completed.
+            ///   - startedAt:
+            ///   - status:
+            public init(
+                createdAt: Foundation.Date,
+                downloadUrl: Swift.String? = nil,
+                expiresAt: Foundation.Date? = nil,
+                failure: Swift.String? = nil,
+                finishedAt: Foundation.Date? = nil,
+                id: Swift.String,
+                progress: Components.Schemas.DataExport.ProgressPayload,
+                requestedBy: Components.Schemas.DataExport.RequestedByPayload,
+                sha256: Swift.String? = nil,
+                sizeBytes: Swift.Int? = nil,
+                startedAt: Foundation.Date? = nil,
+                status: Components.Schemas.DataExport.StatusPayload
+            ) {
+                self.createdAt = createdAt
+                self.downloadUrl = downloadUrl
+                self.expiresAt = expiresAt
+                self.failure = failure
+                self.finishedAt = finishedAt
+                self.id = id
+                self.progress = progress
+                self.requestedBy = requestedBy
+                self.sha256 = sha256
+                self.sizeBytes = sizeBytes
+                self.startedAt = startedAt
+                self.status = status
+            }
+            public enum CodingKeys: String, CodingKey {
+                case createdAt = "created_at"
+                case downloadUrl = "download_url"
+                case expiresAt = "expires_at"
+                case failure
+                case finishedAt = "finished_at"
+                case id
+                case progress
+                case requestedBy = "requested_by"
+                case sha256
+                case sizeBytes = "size_bytes"
+                case startedAt = "started_at"
+                case status
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/DataExportPage`.
+        public struct DataExportPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/DataExportPage/items`.
+            public var items: [Components.Schemas.DataExport]
+            /// Absent on the last page.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DataExportPage/next_cursor`.
+            public var nextCursor: Swift.String?
+            /// Creates a new `DataExportPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor: Absent on the last page.
+            public init(
+                items: [Components.Schemas.DataExport],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            public enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor = "next_cursor"
+            }
+        }
         /// A person's or a tenant's display name: 1 to 200 characters, trimmed of surrounding white space, no control characters.
         ///
         /// - Remark: Generated from `#/components/schemas/DisplayName`.
@@ -2948,6 +3132,7 @@ extension Components {
             case teamsManage = "teams:manage"
             case teamsRead = "teams:read"
             case tenantDelete = "tenant:delete"
+            case tenant_colon_export = "tenant:export"
             case tenantManage = "tenant:manage"
             case tenantRead = "tenant:read"
             case tenantTransferOwnership = "tenant:transfer_ownership"
@@ -5381,6 +5566,109 @@ extension Components {
                 case slug
                 case status
                 case updatedAt = "updated_at"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TenantBackup`.
+        public struct TenantBackup: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TenantBackup/created_at`.
+            public var createdAt: Foundation.Date
+            /// The file's name in the tenant's backup folder.
+            ///
+            /// - Remark: Generated from `#/components/schemas/TenantBackup/name`.
+            public var name: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TenantBackup/size_bytes`.
+            public var sizeBytes: Swift.Int
+            /// Creates a new `TenantBackup`.
+            ///
+            /// - Parameters:
+            ///   - createdAt:
+            ///   - name: The file's name in the tenant's backup folder.
+            ///   - sizeBytes:
+            public init(
+                createdAt: Foundation.Date,
+                name: Swift.String,
+                sizeBytes: Swift.Int
+            ) {
+                self.createdAt = createdAt
+                self.name = name
+                self.sizeBytes = sizeBytes
+            }
+            public enum CodingKeys: String, CodingKey {
+                case createdAt = "created_at"
+                case name
+                case sizeBytes = "size_bytes"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TenantBackupList`.
+        public struct TenantBackupList: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TenantBackupList/items`.
+            public var items: [Components.Schemas.TenantBackup]
+            /// Creates a new `TenantBackupList`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            public init(items: [Components.Schemas.TenantBackup]) {
+                self.items = items
+            }
+            public enum CodingKeys: String, CodingKey {
+                case items
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TenantRestoreReport`.
+        public struct TenantRestoreReport: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TenantRestoreReport/backup`.
+            public var backup: Swift.String
+            /// Rows written per table.
+            ///
+            /// - Remark: Generated from `#/components/schemas/TenantRestoreReport/rows`.
+            public struct RowsPayload: Codable, Hashable, Sendable {
+                /// A container of undocumented properties.
+                public var additionalProperties: [String: Swift.Int]
+                /// Creates a new `RowsPayload`.
+                ///
+                /// - Parameters:
+                ///   - additionalProperties: A container of undocumented properties.
+                public init(additionalProperties: [String: Swift.Int] = .init()) {
+                    self.additionalProperties = additionalProperties
+                }
+                public init(from decoder: any Swift.Decoder) throws {
+                    additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                }
+                public func encode(to encoder: any Swift.Encoder) throws {
+                    try encoder.encodeAdditionalProperties(additionalProperties)
+                }
+            }
+            /// Rows written per table.
+            ///
+            /// - Remark: Generated from `#/components/schemas/TenantRestoreReport/rows`.
+            public var rows: Components.Schemas.TenantRestoreReport.RowsPayload
+            /// - Remark: Generated from `#/components/schemas/TenantRestoreReport/tenant_id`.
+            public var tenantId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TenantRestoreReport/total_rows`.
+            public var totalRows: Swift.Int
+            /// Creates a new `TenantRestoreReport`.
+            ///
+            /// - Parameters:
+            ///   - backup:
+            ///   - rows: Rows written per table.
+            ///   - tenantId:
+            ///   - totalRows:
+            public init(
+                backup: Swift.String,
+                rows: Components.Schemas.TenantRestoreReport.RowsPayload,
+                tenantId: Swift.String,
+                totalRows: Swift.Int
+            ) {
+                self.backup = backup
+                self.rows = rows
+                self.tenantId = tenantId
+                self.totalRows = totalRows
+            }
+            public enum CodingKeys: String, CodingKey {
+                case backup
+                case rows
+                case tenantId = "tenant_id"
+                case totalRows = "total_rows"
             }
         }
         /// A member's role in a tenant, from least to most privileged.

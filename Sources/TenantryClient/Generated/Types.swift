@@ -587,6 +587,49 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /api/v1/platform/tenants/{id}`.
     /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/get(platformGetTenant)`.
     func platformGetTenant(_ input: Operations.PlatformGetTenant.Input) async throws -> Operations.PlatformGetTenant.Output
+    /// List a tenant's backups, newest first.
+    ///
+    /// Backups are written to the backup folder (`TENANTRY_BACKUP_DIRECTORY`) on schedule, or on request; each plan's `backups_kept` bounds how many stay.
+    ///
+    /// - Remark: HTTP `GET /api/v1/platform/tenants/{id}/backups`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/backups/get(platformListTenantBackups)`.
+    func platformListTenantBackups(_ input: Operations.PlatformListTenantBackups.Input) async throws -> Operations.PlatformListTenantBackups.Output
+    /// Back a tenant up now.
+    ///
+    /// The plan's `backups_kept` applies: the oldest backups beyond it are removed.
+    ///
+    /// - Remark: HTTP `POST /api/v1/platform/tenants/{id}/backups`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/backups/post(platformCreateTenantBackup)`.
+    func platformCreateTenantBackup(_ input: Operations.PlatformCreateTenantBackup.Input) async throws -> Operations.PlatformCreateTenantBackup.Output
+    /// Replace a tenant's data with one of its backups.
+    ///
+    /// `confirm` must repeat the tenant's slug. In one transaction every row the tenant owns is replaced by the backup's (the tenant's slug, name, status and plan stay as they are now); on any failure nothing changes. Other tenants keep working throughout. The restored audit trail ends with `tenant.backup_restored`.
+    ///
+    /// - Remark: HTTP `POST /api/v1/platform/tenants/{id}/backups/{backup}/restore`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/backups/{backup}/restore/post(platformRestoreTenantBackup)`.
+    func platformRestoreTenantBackup(_ input: Operations.PlatformRestoreTenantBackup.Input) async throws -> Operations.PlatformRestoreTenantBackup.Output
+    /// List a tenant's exports (its owners' and operators'), oldest first.
+    ///
+    /// - Remark: HTTP `GET /api/v1/platform/tenants/{id}/exports`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/exports/get(platformListTenantExports)`.
+    func platformListTenantExports(_ input: Operations.PlatformListTenantExports.Input) async throws -> Operations.PlatformListTenantExports.Output
+    /// Ask for an export of all of a tenant's data.
+    ///
+    /// The export runs in the background: its `status` goes `queued` → `running` (with `progress`) → `completed` (or `failed`); a completed export's archive downloads from `download_url` until `expires_at` (then it is `expired`). The answer's `Location` is the export. Records the tenant's `tenant.export_requested` and the platform audit event.
+    ///
+    /// - Remark: HTTP `POST /api/v1/platform/tenants/{id}/exports`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/exports/post(platformCreateTenantExport)`.
+    func platformCreateTenantExport(_ input: Operations.PlatformCreateTenantExport.Input) async throws -> Operations.PlatformCreateTenantExport.Output
+    /// One of a tenant's exports, with its progress.
+    ///
+    /// - Remark: HTTP `GET /api/v1/platform/tenants/{id}/exports/{export_id}`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/exports/{export_id}/get(platformGetTenantExport)`.
+    func platformGetTenantExport(_ input: Operations.PlatformGetTenantExport.Input) async throws -> Operations.PlatformGetTenantExport.Output
+    /// Download a completed export's archive.
+    ///
+    /// - Remark: HTTP `GET /api/v1/platform/tenants/{id}/exports/{export_id}/download`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/exports/{export_id}/download/get(platformDownloadTenantExport)`.
+    func platformDownloadTenantExport(_ input: Operations.PlatformDownloadTenantExport.Input) async throws -> Operations.PlatformDownloadTenantExport.Output
     /// Replace the tenant's overrides of its plan.
     ///
     /// Limits (`null`: unlimited), features and modules switched on or off; anything not listed follows the plan. Always-on modules cannot be switched off, and a module cannot be on while a module it needs is off.
@@ -767,6 +810,30 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `DELETE /api/v1/tenant`.
     /// - Remark: Generated from `#/paths//api/v1/tenant/delete(deleteTenant)`.
     func deleteTenant(_ input: Operations.DeleteTenant.Input) async throws -> Operations.DeleteTenant.Output
+    /// List the exports the tenant's owners asked for, oldest first.
+    ///
+    /// Exports an operator asked for are not listed.
+    ///
+    /// - Remark: HTTP `GET /api/v1/tenant/exports`.
+    /// - Remark: Generated from `#/paths//api/v1/tenant/exports/get(listTenantExports)`.
+    func listTenantExports(_ input: Operations.ListTenantExports.Input) async throws -> Operations.ListTenantExports.Output
+    /// Ask for an export of all of the tenant's data.
+    ///
+    /// The export runs in the background: its `status` goes `queued` → `running` (with `progress`) → `completed` (or `failed`); a completed export's archive downloads from `download_url` until `expires_at` (then it is `expired`). The answer's `Location` is the export. Records `tenant.export_requested`; `tenant.exported` follows when the archive is ready.
+    ///
+    /// - Remark: HTTP `POST /api/v1/tenant/exports`.
+    /// - Remark: Generated from `#/paths//api/v1/tenant/exports/post(createTenantExport)`.
+    func createTenantExport(_ input: Operations.CreateTenantExport.Input) async throws -> Operations.CreateTenantExport.Output
+    /// One export, with its progress.
+    ///
+    /// - Remark: HTTP `GET /api/v1/tenant/exports/{export_id}`.
+    /// - Remark: Generated from `#/paths//api/v1/tenant/exports/{export_id}/get(getTenantExport)`.
+    func getTenantExport(_ input: Operations.GetTenantExport.Input) async throws -> Operations.GetTenantExport.Output
+    /// Download a completed export's archive.
+    ///
+    /// - Remark: HTTP `GET /api/v1/tenant/exports/{export_id}/download`.
+    /// - Remark: Generated from `#/paths//api/v1/tenant/exports/{export_id}/download/get(downloadTenantExport)`.
+    func downloadTenantExport(_ input: Operations.DownloadTenantExport.Input) async throws -> Operations.DownloadTenantExport.Output
     /// Restore a tenant pending deletion.
     ///
     /// - Remark: HTTP `POST /api/v1/tenant/restore`.
@@ -2137,6 +2204,109 @@ extension APIProtocol {
             headers: headers
         ))
     }
+    /// List a tenant's backups, newest first.
+    ///
+    /// Backups are written to the backup folder (`TENANTRY_BACKUP_DIRECTORY`) on schedule, or on request; each plan's `backups_kept` bounds how many stay.
+    ///
+    /// - Remark: HTTP `GET /api/v1/platform/tenants/{id}/backups`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/backups/get(platformListTenantBackups)`.
+    public func platformListTenantBackups(
+        path: Operations.PlatformListTenantBackups.Input.Path,
+        headers: Operations.PlatformListTenantBackups.Input.Headers = .init()
+    ) async throws -> Operations.PlatformListTenantBackups.Output {
+        try await platformListTenantBackups(Operations.PlatformListTenantBackups.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Back a tenant up now.
+    ///
+    /// The plan's `backups_kept` applies: the oldest backups beyond it are removed.
+    ///
+    /// - Remark: HTTP `POST /api/v1/platform/tenants/{id}/backups`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/backups/post(platformCreateTenantBackup)`.
+    public func platformCreateTenantBackup(
+        path: Operations.PlatformCreateTenantBackup.Input.Path,
+        headers: Operations.PlatformCreateTenantBackup.Input.Headers = .init()
+    ) async throws -> Operations.PlatformCreateTenantBackup.Output {
+        try await platformCreateTenantBackup(Operations.PlatformCreateTenantBackup.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Replace a tenant's data with one of its backups.
+    ///
+    /// `confirm` must repeat the tenant's slug. In one transaction every row the tenant owns is replaced by the backup's (the tenant's slug, name, status and plan stay as they are now); on any failure nothing changes. Other tenants keep working throughout. The restored audit trail ends with `tenant.backup_restored`.
+    ///
+    /// - Remark: HTTP `POST /api/v1/platform/tenants/{id}/backups/{backup}/restore`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/backups/{backup}/restore/post(platformRestoreTenantBackup)`.
+    public func platformRestoreTenantBackup(
+        path: Operations.PlatformRestoreTenantBackup.Input.Path,
+        headers: Operations.PlatformRestoreTenantBackup.Input.Headers = .init(),
+        body: Operations.PlatformRestoreTenantBackup.Input.Body
+    ) async throws -> Operations.PlatformRestoreTenantBackup.Output {
+        try await platformRestoreTenantBackup(Operations.PlatformRestoreTenantBackup.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// List a tenant's exports (its owners' and operators'), oldest first.
+    ///
+    /// - Remark: HTTP `GET /api/v1/platform/tenants/{id}/exports`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/exports/get(platformListTenantExports)`.
+    public func platformListTenantExports(
+        path: Operations.PlatformListTenantExports.Input.Path,
+        query: Operations.PlatformListTenantExports.Input.Query = .init(),
+        headers: Operations.PlatformListTenantExports.Input.Headers = .init()
+    ) async throws -> Operations.PlatformListTenantExports.Output {
+        try await platformListTenantExports(Operations.PlatformListTenantExports.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Ask for an export of all of a tenant's data.
+    ///
+    /// The export runs in the background: its `status` goes `queued` → `running` (with `progress`) → `completed` (or `failed`); a completed export's archive downloads from `download_url` until `expires_at` (then it is `expired`). The answer's `Location` is the export. Records the tenant's `tenant.export_requested` and the platform audit event.
+    ///
+    /// - Remark: HTTP `POST /api/v1/platform/tenants/{id}/exports`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/exports/post(platformCreateTenantExport)`.
+    public func platformCreateTenantExport(
+        path: Operations.PlatformCreateTenantExport.Input.Path,
+        headers: Operations.PlatformCreateTenantExport.Input.Headers = .init()
+    ) async throws -> Operations.PlatformCreateTenantExport.Output {
+        try await platformCreateTenantExport(Operations.PlatformCreateTenantExport.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// One of a tenant's exports, with its progress.
+    ///
+    /// - Remark: HTTP `GET /api/v1/platform/tenants/{id}/exports/{export_id}`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/exports/{export_id}/get(platformGetTenantExport)`.
+    public func platformGetTenantExport(
+        path: Operations.PlatformGetTenantExport.Input.Path,
+        headers: Operations.PlatformGetTenantExport.Input.Headers = .init()
+    ) async throws -> Operations.PlatformGetTenantExport.Output {
+        try await platformGetTenantExport(Operations.PlatformGetTenantExport.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Download a completed export's archive.
+    ///
+    /// - Remark: HTTP `GET /api/v1/platform/tenants/{id}/exports/{export_id}/download`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/tenants/{id}/exports/{export_id}/download/get(platformDownloadTenantExport)`.
+    public func platformDownloadTenantExport(
+        path: Operations.PlatformDownloadTenantExport.Input.Path,
+        headers: Operations.PlatformDownloadTenantExport.Input.Headers = .init()
+    ) async throws -> Operations.PlatformDownloadTenantExport.Output {
+        try await platformDownloadTenantExport(Operations.PlatformDownloadTenantExport.Input(
+            path: path,
+            headers: headers
+        ))
+    }
     /// Replace the tenant's overrides of its plan.
     ///
     /// Limits (`null`: unlimited), features and modules switched on or off; anything not listed follows the plan. Always-on modules cannot be switched off, and a module cannot be on while a module it needs is off.
@@ -2541,6 +2711,56 @@ extension APIProtocol {
         try await deleteTenant(Operations.DeleteTenant.Input(
             headers: headers,
             body: body
+        ))
+    }
+    /// List the exports the tenant's owners asked for, oldest first.
+    ///
+    /// Exports an operator asked for are not listed.
+    ///
+    /// - Remark: HTTP `GET /api/v1/tenant/exports`.
+    /// - Remark: Generated from `#/paths//api/v1/tenant/exports/get(listTenantExports)`.
+    public func listTenantExports(
+        query: Operations.ListTenantExports.Input.Query = .init(),
+        headers: Operations.ListTenantExports.Input.Headers = .init()
+    ) async throws -> Operations.ListTenantExports.Output {
+        try await listTenantExports(Operations.ListTenantExports.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Ask for an export of all of the tenant's data.
+    ///
+    /// The export runs in the background: its `status` goes `queued` → `running` (with `progress`) → `completed` (or `failed`); a completed export's archive downloads from `download_url` until `expires_at` (then it is `expired`). The answer's `Location` is the export. Records `tenant.export_requested`; `tenant.exported` follows when the archive is ready.
+    ///
+    /// - Remark: HTTP `POST /api/v1/tenant/exports`.
+    /// - Remark: Generated from `#/paths//api/v1/tenant/exports/post(createTenantExport)`.
+    public func createTenantExport(headers: Operations.CreateTenantExport.Input.Headers = .init()) async throws -> Operations.CreateTenantExport.Output {
+        try await createTenantExport(Operations.CreateTenantExport.Input(headers: headers))
+    }
+    /// One export, with its progress.
+    ///
+    /// - Remark: HTTP `GET /api/v1/tenant/exports/{export_id}`.
+    /// - Remark: Generated from `#/paths//api/v1/tenant/exports/{export_id}/get(getTenantExport)`.
+    public func getTenantExport(
+        path: Operations.GetTenantExport.Input.Path,
+        headers: Operations.GetTenantExport.Input.Headers = .init()
+    ) async throws -> Operations.GetTenantExport.Output {
+        try await getTenantExport(Operations.GetTenantExport.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Download a completed export's archive.
+    ///
+    /// - Remark: HTTP `GET /api/v1/tenant/exports/{export_id}/download`.
+    /// - Remark: Generated from `#/paths//api/v1/tenant/exports/{export_id}/download/get(downloadTenantExport)`.
+    public func downloadTenantExport(
+        path: Operations.DownloadTenantExport.Input.Path,
+        headers: Operations.DownloadTenantExport.Input.Headers = .init()
+    ) async throws -> Operations.DownloadTenantExport.Output {
+        try await downloadTenantExport(Operations.DownloadTenantExport.Input(
+            path: path,
+            headers: headers
         ))
     }
     /// Restore a tenant pending deletion.

@@ -128,6 +128,43 @@ public struct TenantDataTable: Sendable {
     }
 }
 
+/// A page of rows as JSON Lines: each row one flat JSON object of its table's columns in column
+/// order (`null` for SQL `NULL`, timestamps as integer microseconds since 1970), then a newline.
+/// The export's part format (docs/export.md).
+public struct TenantDataLines: Sendable {
+    /// The lines, each ending with a newline.
+    public var bytes: [UInt8]
+    /// How many rows.
+    public var count: Int
+    /// The key values of the last row (for the next page), if any.
+    public var lastKey: [TenantDataValue]?
+
+    /// Creates a page.
+    public init(bytes: [UInt8], count: Int, lastKey: [TenantDataValue]?) {
+        self.bytes = bytes
+        self.count = count
+        self.lastKey = lastKey
+    }
+
+    /// Appends `row` as one line.
+    public static func append(_ row: [TenantDataValue], columns: [TenantDataColumn], to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "{"))
+        for (index, column) in columns.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            output.append(UInt8(ascii: "\""))
+            output.append(contentsOf: column.name.utf8)
+            output.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+            switch row[index] {
+            case .null: output.append(contentsOf: "null".utf8)
+            case .boolean(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
+            case .integer(let value): output.append(contentsOf: String(value).utf8)
+            case .text(let text): JSONString.append(text, to: &output)
+            }
+        }
+        output.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "\n")])
+    }
+}
+
 /// Reads and writes one tenant's rows table by table, for exports, imports and restores. Every
 /// call names the tenant it was made for; nothing here reaches another tenant's rows.
 public protocol TenantDataRepository: Sendable {
@@ -136,6 +173,9 @@ public protocol TenantDataRepository: Sendable {
     /// Up to `limit` rows of `table` that belong to the tenant, in key order, after the row
     /// whose key values are `after` (from the start when `nil`); values in column order.
     func rows(of table: TenantDataTable, after: [TenantDataValue]?, limit: Int) async throws -> [[TenantDataValue]]
+    /// The same rows as ``rows(of:after:limit:)``, as JSON Lines (what an export writes).
+    /// PostgreSQL writes the lines itself, so a large export decodes a few values a row.
+    func lines(of table: TenantDataTable, after: [TenantDataValue]?, limit: Int) async throws -> TenantDataLines
     /// How many rows of `table` belong to the tenant.
     func count(of table: TenantDataTable) async throws -> Int
     /// Inserts rows (values in column order) into `table`.

@@ -47,6 +47,73 @@ public struct SQLTenantDataRepository: TenantDataRepository {
         }
     }
 
+    /// The rows as JSON Lines. On PostgreSQL `row_to_json` writes each line (every value cast
+    /// to its kind first, timestamps to integer microseconds), and only the line and the key
+    /// values are decoded; on SQLite the rows are read and encoded here.
+    public func lines(of table: TenantDataTable, after: [TenantDataValue]?, limit: Int) async throws -> TenantDataLines {
+        let keyColumns = table.keyIndices.map { table.columns[$0] }
+        guard isPostgres, !keyColumns.isEmpty else {
+            let rows = try await rows(of: table, after: after, limit: limit)
+            var bytes: [UInt8] = []
+            for row in rows { TenantDataLines.append(row, columns: table.columns, to: &bytes) }
+            return TenantDataLines(bytes: bytes, count: rows.count, lastKey: rows.last.map { row in table.keyIndices.map { row[$0] } })
+        }
+        var query = SQLQueryString("SELECT row_to_json(r)::text AS tenantry_line")
+        for column in keyColumns {
+            query.appendLiteral(", r.")
+            query.appendInterpolation(unsafeRaw: column.name)
+        }
+        query.appendLiteral(" FROM (SELECT ")
+        for (position, column) in table.columns.enumerated() {
+            if position > 0 { query.appendLiteral(", ") }
+            query.appendInterpolation(unsafeRaw: jsonExpression(column))
+        }
+        query.appendLiteral(" FROM ")
+        query.appendInterpolation(ident: table.name)
+        query.appendLiteral(" WHERE ")
+        query = query + selection(table)
+        let key = table.key.joined(separator: ", ")
+        if let after {
+            query.appendLiteral(" AND (")
+            query.appendInterpolation(unsafeRaw: key)
+            query.appendLiteral(") > (")
+            for (position, index) in table.keyIndices.enumerated() {
+                if position > 0 { query.appendLiteral(", ") }
+                query = query + bind(after[position], as: table.columns[index].kind)
+            }
+            query.appendLiteral(")")
+        }
+        query.appendLiteral(" ORDER BY ")
+        query.appendInterpolation(unsafeRaw: key)
+        query.appendLiteral(" LIMIT ")
+        query.appendInterpolation(literal: limit)
+        query.appendLiteral(") r ORDER BY ")
+        query.appendInterpolation(unsafeRaw: keyColumns.map { "r." + $0.name }.joined(separator: ", "))
+        var bytes: [UInt8] = []
+        var count = 0
+        var lastKey: [TenantDataValue]?
+        for row in try await sql.raw(query).all() {
+            bytes.append(contentsOf: try row.decode(column: "tenantry_line", as: String.self).utf8)
+            bytes.append(UInt8(ascii: "\n"))
+            count += 1
+            lastKey = try keyColumns.map { try Self.value(row, $0) }
+        }
+        return TenantDataLines(bytes: bytes, count: count, lastKey: lastKey)
+    }
+
+    /// A column as `row_to_json` should see it: cast to its kind, so each value is the JSON
+    /// type the archive format gives it whatever the column's SQL type.
+    private func jsonExpression(_ column: TenantDataColumn) -> String {
+        let name = column.name
+        switch column.kind {
+        case .timestamp: return "(extract(epoch FROM \(name)) * 1000000)::bigint AS \(name)"
+        case .uuid: return name
+        case .text: return "\(name)::text AS \(name)"
+        case .integer: return "\(name)::bigint AS \(name)"
+        case .boolean: return "\(name)::boolean AS \(name)"
+        }
+    }
+
     public func count(of table: TenantDataTable) async throws -> Int {
         var query = SQLQueryString("SELECT count(*) AS n FROM ")
         query.appendInterpolation(ident: table.name)

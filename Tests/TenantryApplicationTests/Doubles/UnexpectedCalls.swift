@@ -374,6 +374,9 @@ extension VerifiedDomainRepository where Self: UnexpectedCallFails {
 }
 
 extension TenantDataRepository where Self: UnexpectedCallFails {
+    func lines(of table: TenantDataTable, after: [TenantDataValue]?, limit: Int) async throws -> TenantDataLines {
+        try unexpected()
+    }
     func rows(of table: TenantDataTable, after: [TenantDataValue]?, limit: Int) async throws -> [[TenantDataValue]] {
         try unexpected()
     }
