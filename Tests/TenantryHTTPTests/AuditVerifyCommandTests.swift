@@ -7,9 +7,9 @@ import TenantryStorage
 import TenantryTestSupport
 import Testing
 
-/// A database the `tenantry` binary can open too: a SQLite file (closed between steps, as two
+/// A database the `tenantry` binary can open too (shared by the command tests): a SQLite file (closed between steps, as two
 /// processes share it) or this test's PostgreSQL database.
-private struct CommandDatabase: Sendable {
+struct CommandDatabase: Sendable {
     let environment: [String: String]
     /// Runs `body` on an open client.
     let use: @Sendable (@Sendable (any DatabaseClient) async throws -> Void) async throws -> Void
@@ -17,7 +17,7 @@ private struct CommandDatabase: Sendable {
     let tamper: @Sendable (SQLQueryString) async throws -> Void
 }
 
-private func withCommandDatabase(_ engine: TestDatabase, _ body: (CommandDatabase) async throws -> Void) async throws {
+func withCommandDatabase(_ engine: TestDatabase, _ body: (CommandDatabase) async throws -> Void) async throws {
     switch engine {
     case .sqlite:
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tenantry-test-\(UUID().uuidString)")
