@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Logging
 import Metrics
-import OTel
 import Prometheus
 import ServiceLifecycle
 import TenantryApplication
@@ -64,16 +63,10 @@ struct DatabaseOptions: ParsableArguments {
 /// variables), after making its tracer the process's; no service when tracing is off.
 func tracingExporter(_ configuration: TenantryConfiguration, logger: Logger) throws -> [any Service] {
     guard configuration.tracing else { return [] }
-    var otel = OTel.Configuration.default
-    otel.serviceName = "tenantry"
-    // The exporter's own diagnostics (failed exports) go to our log, in our format.
-    otel.diagnosticLogger = .custom(logger)
-    otel.diagnosticLogLevel = .warning
-    otel.logs.enabled = false
-    otel.metrics.enabled = false
-    let backend = try OTel.makeTracingBackend(configuration: otel)
-    InstrumentationSystem.bootstrap(backend.factory)
-    return [backend.service]
+    return [
+        try TenantryTracing.install(
+            environment: ProcessInfo.processInfo.environment, version: Tenantry.version, logger: logger)
+    ]
 }
 
 func prepare(_ flags: TenantryConfiguration.Flags) throws -> (TenantryConfiguration, Logger) {
@@ -89,7 +82,7 @@ func prepare(_ flags: TenantryConfiguration.Flags) throws -> (TenantryConfigurat
     // With tracing on, every line logged inside a span carries its `trace_id` and `span_id`.
     LogOutput.bootstrap(
         format: configuration.logFormat.rawValue, level: configuration.logLevel,
-        metadataProvider: configuration.tracing ? OTel.makeLoggingMetadataProvider() : nil)
+        metadataProvider: configuration.tracing ? TenantryTracing.loggingMetadata : nil)
     return (configuration, Logger(label: "tenantry"))
 }
 
