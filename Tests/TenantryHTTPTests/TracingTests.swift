@@ -125,6 +125,22 @@ struct TracingTests {
         }
     }
 
+    @Test("an OTEL_* value the tracer cannot honour stops start-up with exit 64, naming the variable")
+    func invalidTracingVariablesAreRefused() async throws {
+        let directory = try ServerProcessTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try ServerProcess(
+            arguments: ["serve", "--port", "0"],
+            environment: [
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318", "OTEL_TRACES_SAMPLER": "sometimes",
+                "OTEL_PROPAGATORS": "b3",
+            ], directory: directory)
+        defer { server.stop() }
+        #expect(try await server.waitForExit(timeout: .seconds(60)) == 64, "\(server.lines)")
+        #expect(server.lines.contains { $0.contains("OTEL_TRACES_SAMPLER") }, "\(server.lines)")
+        #expect(server.lines.contains { $0.contains("OTEL_PROPAGATORS") }, "\(server.lines)")
+    }
+
     @Test("without OTEL_* variables nothing is exported and log lines carry no trace ids")
     func offByDefault() async throws {
         let directory = try ServerProcessTests.temporaryDirectory()

@@ -97,6 +97,14 @@ public enum TenantryTracing {
         if let size = count("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", range: 1...1_000_000) { settings.maxBatchSize = size }
         settings.maxBatchSize = min(settings.maxBatchSize, settings.maxQueueSize)
 
+        if let (name, text) = value("OTEL_PROPAGATORS") {
+            let known: Set<String> = ["tracecontext", "baggage", "none"]
+            let asked = text.lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if asked.contains(where: { !known.contains($0) }) {
+                validator.add(name, "invalid_value", "Only tracecontext (W3C traceparent and tracestate) is supported.")
+            }
+        }
+
         var sampler = TraceSampler()
         if let (name, text) = value("OTEL_TRACES_SAMPLER") {
             switch text.lowercased() {
