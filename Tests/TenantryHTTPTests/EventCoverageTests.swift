@@ -46,6 +46,9 @@ struct EventCoverageTests {
         defer { stripe.stop() }
         try await stripe.createPlan("ls_basic", amount: 1000)
         try await stripe.createPlan("ls_pro", amount: 3000)
+        // The backup drivers write real backups here.
+        let backups = TestDatabase.exportDirectory()
+        defer { try? FileManager.default.removeItem(atPath: backups) }
         try await withTestApplication(
             engine,
             configure: {
@@ -54,7 +57,7 @@ struct EventCoverageTests {
                 $0.stripe.apiKey = LocalStripe.apiKey
                 $0.stripe.apiBase = stripe.base
                 $0.stripe.webhookSecret = BillingTests.webhookSecret
-                $0.backupDirectory = TestDatabase.exportDirectory()
+                $0.backupDirectory = backups
             }, limits: limits
         ) {
             client, context in

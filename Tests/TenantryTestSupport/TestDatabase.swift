@@ -24,7 +24,8 @@ public enum TestDatabase: String, CaseIterable, Sendable, CustomStringConvertibl
 
     public var description: String { rawValue }
 
-    /// A fresh folder for one test database's export archives (under the temporary folder).
+    /// A fresh folder for one test database's export archives (under the temporary folder;
+    /// `withTestDatabase` removes it afterwards).
     public static func exportDirectory() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("tenantry-exports-\(UUID().uuidString)").path
     }
@@ -133,6 +134,8 @@ public func withTestDatabase<Value: Sendable>(
             clientIPRequestsPerMinute: 100_000
         )
         configuration.exportDirectory = TestDatabase.exportDirectory()
+        let exports = configuration.exportDirectory
+        defer { try? FileManager.default.removeItem(atPath: exports) }
         let client = try await SQLiteDatabaseClient.open(.memory, logger: logger)
         do {
             _ = try await client.migrate()
@@ -223,6 +226,8 @@ private func withPostgresDatabase<Value: Sendable>(
         clientIPRequestsPerMinute: 100_000
     )
     configuration.exportDirectory = TestDatabase.exportDirectory()
+    let exports = configuration.exportDirectory
+    defer { try? FileManager.default.removeItem(atPath: exports) }
     do {
         _ = try await MigrationCommand.run(configuration: configuration, dryRun: false, logger: logger)
         guard case .postgres(let endpoint) = try DatabaseLocation(url: configuration.databaseURL) else {
