@@ -6,16 +6,17 @@ import Testing
 struct EmailedTokenTests {
     @Test("each purpose has its lifetime, words, page, email and storage")
     func purposes() {
-        let expected: [(EmailedToken.Purpose, TimeInterval, String, String, EmailTemplates.Kind, UserTokenPurpose?)] = [
-            (.verifyEmail, 86_400, "24 hours", "/verify-email", .verifyEmail, .verifyEmail),
-            (.resetPassword, 3600, "1 hour", "/reset-password", .resetPassword, .resetPassword),
-            (.setPassword, 72 * 3600, "72 hours", "/reset-password", .memberAdded, .resetPassword),
-            (.invitation, 7 * 86_400, "7 days", "/accept-invitation", .invitation, nil),
+        let expected: [(EmailedToken.Purpose, TimeInterval, String, String, String, EmailTemplates.Kind, UserTokenPurpose?)] = [
+            (.verifyEmail, 86_400, "24 hours", "24 horas", "/verify-email", .verifyEmail, .verifyEmail),
+            (.resetPassword, 3600, "1 hour", "1 hora", "/reset-password", .resetPassword, .resetPassword),
+            (.setPassword, 72 * 3600, "72 hours", "72 horas", "/reset-password", .memberAdded, .resetPassword),
+            (.invitation, 7 * 86_400, "7 days", "7 dias", "/accept-invitation", .invitation, nil),
         ]
         #expect(expected.count == EmailedToken.Purpose.allCases.count)
-        for (purpose, lifetime, words, path, email, stored) in expected {
+        for (purpose, lifetime, words, palavras, path, email, stored) in expected {
             #expect(purpose.lifetime == lifetime)
-            #expect(purpose.lifetimeInWords == words)
+            #expect(purpose.lifetimeInWords(.english) == words)
+            #expect(purpose.lifetimeInWords(.portuguese) == palavras)
             #expect(purpose.linkPath == path)
             #expect(purpose.email == email)
             #expect(purpose.userTokenPurpose == stored)

@@ -33,9 +33,11 @@ public struct EmailedTokenIssuer: Sendable {
         try await scope.userTokens.add(
             hash: token.hash, userID: user.id, purpose: stored, contextTenantID: tenant, now: now,
             expiresAt: token.expiresAt)
+        let language = try await EmailOutbox.language(for: user, tenant: tenant, scope: scope)
         try await EmailOutbox.enqueue(
-            purpose.email, to: user, tenant: tenant, tenantName: tenantName ?? Self.defaultTenantName,
-            link: token.link(publicURL: publicURL), validFor: purpose.lifetimeInWords, scope: scope)
+            purpose.email, to: user.email, name: user.name, language: language, tenant: tenant,
+            tenantName: tenantName ?? Self.defaultTenantName, link: token.link(publicURL: publicURL),
+            validFor: purpose.lifetimeInWords(language), scope: scope)
     }
 
     /// Queues the email for a token whose hash the caller stored itself (an invitation's), to an
@@ -45,9 +47,13 @@ public struct EmailedTokenIssuer: Sendable {
         _ token: EmailedToken, to address: EmailAddress, name: String, tenant: TenantID, tenantName: String?,
         scope: any GlobalTransaction
     ) async throws {
+        // The invitee may have an account here, with a language of their own.
+        let invitee = try await scope.users.find(email: address)
+        let language = try await EmailOutbox.language(for: invitee, tenant: tenant, scope: scope)
         try await EmailOutbox.enqueue(
-            token.purpose.email, to: address, name: name, tenant: tenant, tenantName: tenantName ?? Self.defaultTenantName,
-            link: token.link(publicURL: publicURL), validFor: token.purpose.lifetimeInWords, scope: scope)
+            token.purpose.email, to: address, name: name, language: language, tenant: tenant,
+            tenantName: tenantName ?? Self.defaultTenantName, link: token.link(publicURL: publicURL),
+            validFor: token.purpose.lifetimeInWords(language), scope: scope)
     }
 
     /// Redeems a link from the user token table, once: marks the token used and returns it.

@@ -36,6 +36,8 @@ public struct TenantService: Sendable {
         public var sessionLifetimeSeconds: Int??
         public var sessionIdleTimeoutSeconds: Int??
         public var mfaPolicy: MFAPolicy?
+        /// The tenant's default language; `.some(nil)` clears it.
+        public var defaultLanguage: Language??
 
         /// Creates a value.
         public init(
@@ -89,6 +91,9 @@ public struct TenantService: Sendable {
             }
             if let value = update.sessionIdleTimeoutSeconds {
                 apply("settings.session_idle_timeout_seconds", value, \.settings.sessionIdleTimeoutSeconds)
+            }
+            if let value = update.defaultLanguage {
+                apply("settings.default_language", value, \.settings.defaultLanguage)
             }
             if let value = update.mfaPolicy, value != profile.settings.mfaPolicy {
                 changes["settings.mfa_policy"] = .init(before: profile.settings.mfaPolicy.rawValue, after: value.rawValue)

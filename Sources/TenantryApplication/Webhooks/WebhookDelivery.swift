@@ -245,19 +245,19 @@ public struct WebhookDelivery: Sendable {
     /// Emails the tenant's active owners and admins that the endpoint was disabled.
     static func notifyAdmins(of endpoint: WebhookEndpoint, reason: String, in scope: any TenantTransaction) async throws {
         guard let tenant = try await scope.tenants.find(id: scope.tenantID) else { return }
-        let why =
-            reason == "gone"
-            ? "it answered 410 Gone, which asks senders to stop"
-            : "every delivery failed for the whole failure window, without one success"
-        let detail = "\(endpoint.url.host ?? "(no host)") (webhook endpoint \(endpoint.id)): \(why)."
         for role in [TenantRole.owner, .admin] {
             let members = try await scope.memberships.members(
                 MemberFilter(role: .builtIn(role), status: .active), page: PageRequest(limit: PageRequest.maximumLimit))
             for member in members.items {
+                let user = try await scope.global.users.find(id: member.membership.userID)
+                let language = try await EmailOutbox.language(for: user, tenant: scope.tenantID, scope: scope.global)
+                let detail = EmailTemplates.webhookDisabledDetail(
+                    host: endpoint.url.host ?? "(no host)", endpoint: endpoint.id.description, reason: reason,
+                    language: language)
                 try await EmailOutbox.enqueue(
-                    .webhookEndpointDisabled, to: member.email, name: member.name, tenant: scope.tenantID,
-                    tenantName: tenant.name, link: endpoint.id.description, validFor: "", detail: detail,
-                    scope: scope.global)
+                    .webhookEndpointDisabled, to: member.email, name: member.name, language: language,
+                    tenant: scope.tenantID, tenantName: tenant.name, link: endpoint.id.description, validFor: "",
+                    detail: detail, scope: scope.global)
             }
         }
     }

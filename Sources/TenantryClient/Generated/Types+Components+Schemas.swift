@@ -5684,6 +5684,10 @@ extension Components {
         public struct TenantSettings: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/TenantSettings/allowed_email_domains`.
             public var allowedEmailDomains: [Swift.String]
+            /// The language emails are written in for people who chose none themselves (`PATCH /api/v1/me` `locale`); absent: English.
+            ///
+            /// - Remark: Generated from `#/components/schemas/TenantSettings/default_language`.
+            public var defaultLanguage: OpenAPIRuntime.OpenAPIValueContainer?
             /// Who must sign in with a second factor: nobody, owners and admins, or every member.
             ///
             /// - Remark: Generated from `#/components/schemas/TenantSettings/mfa_policy`.
@@ -5696,22 +5700,26 @@ extension Components {
             ///
             /// - Parameters:
             ///   - allowedEmailDomains:
+            ///   - defaultLanguage: The language emails are written in for people who chose none themselves (`PATCH /api/v1/me` `locale`); absent: English.
             ///   - mfaPolicy: Who must sign in with a second factor: nobody, owners and admins, or every member.
             ///   - sessionIdleTimeoutSeconds:
             ///   - sessionLifetimeSeconds:
             public init(
                 allowedEmailDomains: [Swift.String],
+                defaultLanguage: OpenAPIRuntime.OpenAPIValueContainer? = nil,
                 mfaPolicy: OpenAPIRuntime.OpenAPIValueContainer,
                 sessionIdleTimeoutSeconds: Swift.Int? = nil,
                 sessionLifetimeSeconds: Swift.Int? = nil
             ) {
                 self.allowedEmailDomains = allowedEmailDomains
+                self.defaultLanguage = defaultLanguage
                 self.mfaPolicy = mfaPolicy
                 self.sessionIdleTimeoutSeconds = sessionIdleTimeoutSeconds
                 self.sessionLifetimeSeconds = sessionLifetimeSeconds
             }
             public enum CodingKeys: String, CodingKey {
                 case allowedEmailDomains = "allowed_email_domains"
+                case defaultLanguage = "default_language"
                 case mfaPolicy = "mfa_policy"
                 case sessionIdleTimeoutSeconds = "session_idle_timeout_seconds"
                 case sessionLifetimeSeconds = "session_lifetime_seconds"
@@ -6304,6 +6312,18 @@ extension Components {
             public struct SettingsPayload: Codable, Hashable, Sendable {
                 /// - Remark: Generated from `#/components/schemas/UpdateTenantRequest/settings/allowed_email_domains`.
                 public var allowedEmailDomains: [Swift.String]?
+                /// `en` or `pt-BR`; `null` clears it (English).
+                ///
+                /// - Remark: Generated from `#/components/schemas/UpdateTenantRequest/settings/default_language`.
+                @frozen public enum DefaultLanguagePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case en = "en"
+                    case ptBR = "pt-BR"
+                    case _empty_ = ""
+                }
+                /// `en` or `pt-BR`; `null` clears it (English).
+                ///
+                /// - Remark: Generated from `#/components/schemas/UpdateTenantRequest/settings/default_language`.
+                public var defaultLanguage: Components.Schemas.UpdateTenantRequest.SettingsPayload.DefaultLanguagePayload?
                 /// - Remark: Generated from `#/components/schemas/UpdateTenantRequest/settings/mfa_policy`.
                 public var mfaPolicy: OpenAPIRuntime.OpenAPIValueContainer?
                 /// - Remark: Generated from `#/components/schemas/UpdateTenantRequest/settings/session_idle_timeout_seconds`.
@@ -6314,22 +6334,26 @@ extension Components {
                 ///
                 /// - Parameters:
                 ///   - allowedEmailDomains:
+                ///   - defaultLanguage: `en` or `pt-BR`; `null` clears it (English).
                 ///   - mfaPolicy:
                 ///   - sessionIdleTimeoutSeconds:
                 ///   - sessionLifetimeSeconds:
                 public init(
                     allowedEmailDomains: [Swift.String]? = nil,
+                    defaultLanguage: Components.Schemas.UpdateTenantRequest.SettingsPayload.DefaultLanguagePayload? = nil,
                     mfaPolicy: OpenAPIRuntime.OpenAPIValueContainer? = nil,
                     sessionIdleTimeoutSeconds: Swift.Int? = nil,
                     sessionLifetimeSeconds: Swift.Int? = nil
                 ) {
                     self.allowedEmailDomains = allowedEmailDomains
+                    self.defaultLanguage = defaultLanguage
                     self.mfaPolicy = mfaPolicy
                     self.sessionIdleTimeoutSeconds = sessionIdleTimeoutSeconds
                     self.sessionLifetimeSeconds = sessionLifetimeSeconds
                 }
                 public enum CodingKeys: String, CodingKey {
                     case allowedEmailDomains = "allowed_email_domains"
+                    case defaultLanguage = "default_language"
                     case mfaPolicy = "mfa_policy"
                     case sessionIdleTimeoutSeconds = "session_idle_timeout_seconds"
                     case sessionLifetimeSeconds = "session_lifetime_seconds"

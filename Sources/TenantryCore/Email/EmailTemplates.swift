@@ -1,7 +1,8 @@
 import Mustache
 
-/// The emails Tenantry sends, rendered from Mustache templates. Text bodies use triple mustaches
-/// (no HTML escaping); HTML bodies escape every value.
+/// The emails Tenantry sends, rendered from Mustache templates in English or Brazilian
+/// Portuguese (``Language``). Text bodies use triple mustaches (no HTML escaping); HTML bodies
+/// escape every value.
 public enum EmailTemplates {
     /// Values a template may use.
     public struct Values: Sendable {
@@ -146,9 +147,133 @@ public enum EmailTemplates {
         ),
     ]
 
-    /// Renders an email.
-    public static func render(_ kind: Kind, to recipient: EmailAddress, values: Values) throws -> EmailMessage {
-        guard let source = sources[kind] else {
+    private static let portugueseSources: [Kind: Source] = [
+        .verifyEmail: Source(
+            subject: "Confirme seu endereço de email em {{{tenant_name}}}",
+            text: """
+                Olá, {{{name}}},
+
+                confirme seu endereço de email em {{{tenant_name}}} abrindo este link:
+
+                {{{link}}}
+
+                O link vale por {{{valid_for}}}. Se você não se cadastrou, ignore este email.
+                """,
+            html: """
+                <p>Olá, {{name}},</p>
+                <p>confirme seu endereço de email em <strong>{{tenant_name}}</strong>:</p>
+                <p><a href="{{link}}">Confirmar meu endereço de email</a></p>
+                <p>O link vale por {{valid_for}}. Se você não se cadastrou, ignore este email.</p>
+                """
+        ),
+        .resetPassword: Source(
+            subject: "Redefina sua senha de {{{tenant_name}}}",
+            text: """
+                Olá, {{{name}}},
+
+                alguém pediu para redefinir a senha da sua conta em {{{tenant_name}}}. Para
+                escolher uma nova senha, abra este link:
+
+                {{{link}}}
+
+                O link vale por {{{valid_for}}} e uma única vez. Se não foi você, ignore este
+                email: sua senha continua a mesma.
+                """,
+            html: """
+                <p>Olá, {{name}},</p>
+                <p>alguém pediu para redefinir a senha da sua conta em <strong>{{tenant_name}}</strong>.</p>
+                <p><a href="{{link}}">Escolher uma nova senha</a></p>
+                <p>O link vale por {{valid_for}} e uma única vez. Se não foi você, ignore este email.</p>
+                """
+        ),
+        .memberAdded: Source(
+            subject: "Você foi adicionado a {{{tenant_name}}}",
+            text: """
+                Olá, {{{name}}},
+
+                um administrador de {{{tenant_name}}} adicionou você como membro. Para escolher
+                sua senha e entrar, abra este link:
+
+                {{{link}}}
+
+                O link vale por {{{valid_for}}} e uma única vez.
+                """,
+            html: """
+                <p>Olá, {{name}},</p>
+                <p>um administrador de <strong>{{tenant_name}}</strong> adicionou você como membro.</p>
+                <p><a href="{{link}}">Escolher minha senha</a></p>
+                <p>O link vale por {{valid_for}} e uma única vez.</p>
+                """
+        ),
+        .invitation: Source(
+            subject: "Você foi convidado para {{{tenant_name}}}",
+            text: """
+                Olá,
+
+                {{{name}}} convidou você para participar de {{{tenant_name}}}. Para aceitar, abra
+                este link:
+
+                {{{link}}}
+
+                O convite vale por {{{valid_for}}}. Se você não conhece {{{tenant_name}}}, ignore
+                este email.
+                """,
+            html: """
+                <p>Olá,</p>
+                <p>{{name}} convidou você para participar de <strong>{{tenant_name}}</strong>.</p>
+                <p><a href="{{link}}">Aceitar o convite</a></p>
+                <p>O convite vale por {{valid_for}}. Se você não conhece {{tenant_name}}, ignore este email.</p>
+                """
+        ),
+        .webhookEndpointDisabled: Source(
+            subject: "Um endpoint de webhook de {{{tenant_name}}} foi desativado",
+            text: """
+                Olá, {{{name}}},
+
+                o Tenantry parou de enviar eventos de {{{tenant_name}}} a um endpoint de webhook:
+
+                {{{detail}}}
+
+                Enquanto ele estiver desativado, novos eventos não são enfileirados para ele.
+                Quando o endpoint voltar a funcionar, ative-o (endpoint de webhook {{{link}}}) e
+                recupere as mensagens que falharam nesse meio-tempo.
+                """,
+            html: """
+                <p>Olá, {{name}},</p>
+                <p>o Tenantry parou de enviar eventos de <strong>{{tenant_name}}</strong> a um endpoint de webhook:</p>
+                <p>{{detail}}</p>
+                <p>Enquanto ele estiver desativado, novos eventos não são enfileirados para ele. Quando o endpoint
+                voltar a funcionar, ative-o (endpoint de webhook <code>{{link}}</code>) e recupere as mensagens que
+                falharam nesse meio-tempo.</p>
+                """
+        ),
+    ]
+
+    /// Why a webhook endpoint was disabled, in `language`, for the email's `detail`: `reason`
+    /// is `gone` (it answered 410) or the failure window's end.
+    public static func webhookDisabledDetail(host: String, endpoint: String, reason: String, language: Language) -> String {
+        switch language {
+        case .english:
+            let why =
+                reason == "gone"
+                ? "it answered 410 Gone, which asks senders to stop"
+                : "every delivery failed for the whole failure window, without one success"
+            return "\(host) (webhook endpoint \(endpoint)): \(why)."
+        case .portuguese:
+            let why =
+                reason == "gone"
+                ? "ele respondeu 410 Gone, que pede aos remetentes que parem"
+                : "todas as entregas falharam durante toda a janela de falhas, sem nenhum sucesso"
+            return "\(host) (endpoint de webhook \(endpoint)): \(why)."
+        }
+    }
+
+    /// Renders an email in `language`.
+    public static func render(_ kind: Kind, to recipient: EmailAddress, language: Language = .english, values: Values) throws
+        -> EmailMessage
+    {
+        let templates = language == .portuguese ? portugueseSources : sources
+        guard let source = templates[kind] else {
             throw TenantryError(.internalError, "No template for \(kind.rawValue).")
         }
         let context = values.dictionary

@@ -27,14 +27,9 @@ public struct EmailedToken: Sendable {
             }
         }
 
-        /// ``lifetime`` in the email's words.
-        public var lifetimeInWords: String {
-            switch self {
-            case .verifyEmail: "24 hours"
-            case .resetPassword: "1 hour"
-            case .setPassword: "72 hours"
-            case .invitation: "7 days"
-            }
+        /// ``lifetime`` in words of `language` ("24 hours", "24 horas").
+        public func lifetimeInWords(_ language: Language) -> String {
+            language.words(forSeconds: Int(lifetime))
         }
 
         /// The console page the link opens, below the public URL.

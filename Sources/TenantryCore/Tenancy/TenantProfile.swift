@@ -58,16 +58,20 @@ public struct TenantSettings: Sendable, Equatable, Codable {
     public var sessionIdleTimeoutSeconds: Int?
     /// Which members must sign in with a second factor.
     public var mfaPolicy: MFAPolicy
+    /// The language Tenantry writes to the tenant's people in when they chose none themselves
+    /// (`nil`: English).
+    public var defaultLanguage: Language?
 
     /// Creates settings.
     public init(
         allowedEmailDomains: [String] = [], sessionLifetimeSeconds: Int? = nil, sessionIdleTimeoutSeconds: Int? = nil,
-        mfaPolicy: MFAPolicy = .optional
+        mfaPolicy: MFAPolicy = .optional, defaultLanguage: Language? = nil
     ) {
         self.allowedEmailDomains = allowedEmailDomains
         self.sessionLifetimeSeconds = sessionLifetimeSeconds
         self.sessionIdleTimeoutSeconds = sessionIdleTimeoutSeconds
         self.mfaPolicy = mfaPolicy
+        self.defaultLanguage = defaultLanguage
     }
 
     enum CodingKeys: String, CodingKey {
@@ -75,6 +79,7 @@ public struct TenantSettings: Sendable, Equatable, Codable {
         case sessionLifetimeSeconds = "session_lifetime_seconds"
         case sessionIdleTimeoutSeconds = "session_idle_timeout_seconds"
         case mfaPolicy = "mfa_policy"
+        case defaultLanguage = "default_language"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -83,6 +88,7 @@ public struct TenantSettings: Sendable, Equatable, Codable {
         sessionLifetimeSeconds = try container.decodeIfPresent(Int.self, forKey: .sessionLifetimeSeconds)
         sessionIdleTimeoutSeconds = try container.decodeIfPresent(Int.self, forKey: .sessionIdleTimeoutSeconds)
         mfaPolicy = try container.decodeIfPresent(MFAPolicy.self, forKey: .mfaPolicy) ?? .optional
+        defaultLanguage = try container.decodeIfPresent(Language.self, forKey: .defaultLanguage)
     }
 
     /// The shortest session lifetime or idle timeout a tenant may choose, in seconds.

@@ -85,9 +85,10 @@ struct UpdateTenantRequest: Decodable {
         let sessionLifetimeSeconds: Int??
         let sessionIdleTimeoutSeconds: Int??
         let mfaPolicy: String?
+        let defaultLanguage: String??
 
         enum CodingKeys: String, CodingKey {
-            case allowedEmailDomains, sessionLifetimeSeconds, sessionIdleTimeoutSeconds, mfaPolicy
+            case allowedEmailDomains, sessionLifetimeSeconds, sessionIdleTimeoutSeconds, mfaPolicy, defaultLanguage
         }
 
         init(from decoder: any Decoder) throws {
@@ -96,6 +97,7 @@ struct UpdateTenantRequest: Decodable {
             sessionLifetimeSeconds = try container.decodeUpdate(Int.self, forKey: .sessionLifetimeSeconds)
             sessionIdleTimeoutSeconds = try container.decodeUpdate(Int.self, forKey: .sessionIdleTimeoutSeconds)
             mfaPolicy = try container.decodeIfGiven(String.self, forKey: .mfaPolicy)
+            defaultLanguage = try container.decodeUpdate(String.self, forKey: .defaultLanguage)
         }
     }
 
@@ -138,6 +140,15 @@ struct UpdateTenantRequest: Decodable {
             update.sessionIdleTimeoutSeconds = try optional(settings.sessionIdleTimeoutSeconds) {
                 try TenantSettings.validatedSeconds(
                     $0, maximum: Int(policy.idleTimeout), field: "settings.session_idle_timeout_seconds")
+            }
+            if let given = settings.defaultLanguage {
+                if let text = given {
+                    update.defaultLanguage = try validator.capture {
+                        try Language.validated(text, field: "settings.default_language")
+                    }.map { .some($0) }
+                } else {
+                    update.defaultLanguage = .some(nil)
+                }
             }
             if let given = settings.mfaPolicy {
                 if let policy = MFAPolicy(rawValue: given) {
