@@ -40,25 +40,25 @@ public enum Language: String, Sendable, CaseIterable, Codable, CustomStringConve
     /// A duration in words: whole days from a week up, else whole hours, else minutes
     /// ("7 days", "24 hours", "1 hora").
     public func words(forSeconds seconds: Int) -> String {
+        let units = unitNames
         let (count, unit): (Int, (one: String, other: String))
-        switch self {
-        case .english:
-            if seconds >= 7 * 86_400, seconds % 86_400 == 0 {
-                (count, unit) = (seconds / 86_400, ("day", "days"))
-            } else if seconds >= 3_600, seconds % 3_600 == 0 {
-                (count, unit) = (seconds / 3_600, ("hour", "hours"))
-            } else {
-                (count, unit) = (max(1, seconds / 60), ("minute", "minutes"))
-            }
-        case .portuguese:
-            if seconds >= 7 * 86_400, seconds % 86_400 == 0 {
-                (count, unit) = (seconds / 86_400, ("dia", "dias"))
-            } else if seconds >= 3_600, seconds % 3_600 == 0 {
-                (count, unit) = (seconds / 3_600, ("hora", "horas"))
-            } else {
-                (count, unit) = (max(1, seconds / 60), ("minuto", "minutos"))
-            }
+        if seconds >= 7 * 86_400, seconds % 86_400 == 0 {
+            (count, unit) = (seconds / 86_400, units.day)
+        } else if seconds >= 3_600, seconds % 3_600 == 0 {
+            (count, unit) = (seconds / 3_600, units.hour)
+        } else {
+            (count, unit) = (max(1, seconds / 60), units.minute)
         }
         return "\(count) \(count == 1 ? unit.one : unit.other)"
+    }
+
+    /// The singular and plural names of the units of ``words(forSeconds:)``.
+    private var unitNames:
+        (day: (one: String, other: String), hour: (one: String, other: String), minute: (one: String, other: String))
+    {
+        switch self {
+        case .english: (("day", "days"), ("hour", "hours"), ("minute", "minutes"))
+        case .portuguese: (("dia", "dias"), ("hora", "horas"), ("minuto", "minutos"))
+        }
     }
 }
