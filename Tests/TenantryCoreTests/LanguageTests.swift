@@ -41,4 +41,22 @@ struct LanguageTests {
             host: "h.example", endpoint: "e1", reason: "gone", language: .portuguese)
         #expect(detail == "h.example (endpoint de webhook e1): ele respondeu 410 Gone, que pede aos remetentes que parem.")
     }
+
+    @Test("a branded email's HTML body shows the tenant's logo and colour; the text body is the same")
+    func brandedEmails() throws {
+        let recipient = try EmailAddress("ana@example.com")
+        let values = EmailTemplates.Values(name: "Ana", tenantName: "Acme & Co", link: "https://x.example/l", validFor: "1 hour")
+        let plain = try EmailTemplates.render(.resetPassword, to: recipient, values: values)
+        let branded = try EmailTemplates.render(
+            .resetPassword, to: recipient,
+            branding: Branding(logoURL: "https://cdn.example/logo.png", primaryColor: "#0055AA"), values: values)
+        #expect(branded.textBody == plain.textBody && branded.subject == plain.subject)
+        let html = try #require(branded.htmlBody)
+        #expect(html.contains("border-top:4px solid #0055AA"))
+        #expect(html.contains(#"<img src="https://cdn.example/logo.png" alt="Acme &amp; Co""#), "\(html)")
+        #expect(html.contains(try #require(plain.htmlBody)))
+        #expect(
+            try EmailTemplates.render(.resetPassword, to: recipient, branding: Branding(), values: values).htmlBody
+                == plain.htmlBody)
+    }
 }

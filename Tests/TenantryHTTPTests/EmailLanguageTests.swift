@@ -47,4 +47,29 @@ struct EmailLanguageTests {
             #expect((cleared.body["settings"] as? [String: Any])?["default_language"] == nil, "\(cleared.raw)")
         }
     }
+
+    @Test(
+        "a tenant whose plan has custom branding sends emails with its logo and colour; one without does not",
+        arguments: TestDatabase.all)
+    func brandedEmails(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let owner = try await client.register()
+            let superAdmin = try await client.signedInOperator(context.identity)
+            func invite(_ email: String) async throws -> String? {
+                _ = try await client.json(
+                    .post, "/api/v1/invitations", ["email": email, "role": "member"], token: owner.accessToken)
+                return try await queuedEmails(context).last { $0.to.description == email }?.htmlBody
+            }
+            #expect(try await invite("before@example.com")?.contains("border-top") == false)
+            let moved = try await client.json(
+                .put, "/api/v1/platform/tenants/\(owner.tenantID)/plan", ["plan": "pro"], token: superAdmin.token)
+            #expect(moved.status == .ok, "\(moved.raw)")
+            let branded = try await client.json(
+                .patch, "/api/v1/tenant",
+                ["branding": ["logo_url": "https://cdn.example/acme.png", "primary_color": "#112233"]], token: owner.accessToken)
+            #expect(branded.status == .ok, "\(branded.raw)")
+            let html = try #require(try await invite("after@example.com"))
+            #expect(html.contains("border-top:4px solid #112233") && html.contains("https://cdn.example/acme.png"), "\(html)")
+        }
+    }
 }

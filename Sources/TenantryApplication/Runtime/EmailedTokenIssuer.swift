@@ -33,11 +33,11 @@ public struct EmailedTokenIssuer: Sendable {
         try await scope.userTokens.add(
             hash: token.hash, userID: user.id, purpose: stored, contextTenantID: tenant, now: now,
             expiresAt: token.expiresAt)
-        let language = try await EmailOutbox.language(for: user, tenant: tenant, scope: scope)
+        let style = try await EmailOutbox.style(for: user, tenant: tenant, scope: scope)
         try await EmailOutbox.enqueue(
-            purpose.email, to: user.email, name: user.name, language: language, tenant: tenant,
+            purpose.email, to: user.email, name: user.name, style: style, tenant: tenant,
             tenantName: tenantName ?? Self.defaultTenantName, link: token.link(publicURL: publicURL),
-            validFor: purpose.lifetimeInWords(language), scope: scope)
+            validFor: purpose.lifetimeInWords(style.language), scope: scope)
     }
 
     /// Queues the email for a token whose hash the caller stored itself (an invitation's), to an
@@ -49,11 +49,11 @@ public struct EmailedTokenIssuer: Sendable {
     ) async throws {
         // The invitee may have an account here, with a language of their own.
         let invitee = try await scope.users.find(email: address)
-        let language = try await EmailOutbox.language(for: invitee, tenant: tenant, scope: scope)
+        let style = try await EmailOutbox.style(for: invitee, tenant: tenant, scope: scope)
         try await EmailOutbox.enqueue(
-            token.purpose.email, to: address, name: name, language: language, tenant: tenant,
+            token.purpose.email, to: address, name: name, style: style, tenant: tenant,
             tenantName: tenantName ?? Self.defaultTenantName, link: token.link(publicURL: publicURL),
-            validFor: token.purpose.lifetimeInWords(language), scope: scope)
+            validFor: token.purpose.lifetimeInWords(style.language), scope: scope)
     }
 
     /// Redeems a link from the user token table, once: marks the token used and returns it.

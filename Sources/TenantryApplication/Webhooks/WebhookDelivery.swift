@@ -250,12 +250,12 @@ public struct WebhookDelivery: Sendable {
                 MemberFilter(role: .builtIn(role), status: .active), page: PageRequest(limit: PageRequest.maximumLimit))
             for member in members.items {
                 let user = try await scope.global.users.find(id: member.membership.userID)
-                let language = try await EmailOutbox.language(for: user, tenant: scope.tenantID, scope: scope.global)
+                let style = try await EmailOutbox.style(for: user, tenant: scope.tenantID, scope: scope.global)
                 let detail = EmailTemplates.webhookDisabledDetail(
                     host: endpoint.url.host ?? "(no host)", endpoint: endpoint.id.description, reason: reason,
-                    language: language)
+                    language: style.language)
                 try await EmailOutbox.enqueue(
-                    .webhookEndpointDisabled, to: member.email, name: member.name, language: language,
+                    .webhookEndpointDisabled, to: member.email, name: member.name, style: style,
                     tenant: scope.tenantID, tenantName: tenant.name, link: endpoint.id.description, validFor: "",
                     detail: detail, scope: scope.global)
             }

@@ -268,10 +268,20 @@ public enum EmailTemplates {
         }
     }
 
-    /// Renders an email in `language`.
-    public static func render(_ kind: Kind, to recipient: EmailAddress, language: Language = .english, values: Values) throws
-        -> EmailMessage
-    {
+    /// The HTML frame of a branded email: the tenant's colour as a rule above the message and
+    /// its logo (an `https://` URL, already validated) at the top, named by the tenant.
+    private static let brandedFrame = """
+        <div style="border-top:4px solid {{primary_color}};padding-top:12px">
+        {{#logo_url}}<p><img src="{{logo_url}}" alt="{{tenant_name}}" height="40"></p>{{/logo_url}}
+        {{{body}}}
+        </div>
+        """
+
+    /// Renders an email in `language`; with `branding`, its HTML body carries the tenant's logo
+    /// and primary colour (white-label emails).
+    public static func render(
+        _ kind: Kind, to recipient: EmailAddress, language: Language = .english, branding: Branding? = nil, values: Values
+    ) throws -> EmailMessage {
         let templates = language == .portuguese ? portugueseSources : sources
         guard let source = templates[kind] else {
             throw TenantryError(.internalError, "No template for \(kind.rawValue).")
@@ -283,7 +293,17 @@ public enum EmailTemplates {
             to: recipient,
             subject: subject,
             textBody: try MustacheTemplate(string: source.text).render(context),
-            htmlBody: try MustacheTemplate(string: source.html).render(context)
+            htmlBody: try branded(try MustacheTemplate(string: source.html).render(context), branding, values: values)
         )
+    }
+
+    /// `body` in the branded frame, or as it is without branding.
+    private static func branded(_ body: String, _ branding: Branding?, values: Values) throws -> String {
+        guard let branding, branding.logoURL != nil || branding.primaryColor != nil else { return body }
+        var frame: [String: Any] = [
+            "body": body, "tenant_name": values.tenantName, "primary_color": branding.primaryColor ?? "transparent",
+        ]
+        if let logo = branding.logoURL { frame["logo_url"] = logo }
+        return try MustacheTemplate(string: brandedFrame).render(frame)
     }
 }
