@@ -198,39 +198,44 @@ public struct DataExportService: Sendable {
     }
 
     /// Writes the archive while a second task saves the latest progress every
-    /// ``progressInterval``.
+    /// ``progressInterval``. The reporter is stopped by a flag and a doorbell, never cancelled,
+    /// so no progress write is cut off in the middle of its transaction.
     private func exportReportingProgress(_ export: DataExport, to file: URL) async throws -> TenantArchiveManifest {
         let latest = LatestProgress()
+        let bell = Doorbell()
         let database = self.database
         let interval = progressInterval
-        let archives = self.archives
-        return try await withThrowingTaskGroup(of: TenantArchiveManifest?.self) { group in
-            group.addTask {
-                try await archives.export(tenant: export.tenantID, to: file, actor: .system) { progress in
-                    latest.value.withLock { $0 = progress }
+        let reporter = Task {
+            var reported: Int?
+            while true {
+                await bell.wait(upTo: interval)
+                guard let progress = latest.value.withLock({ $0.finished ? nil : $0.progress }) else {
+                    if latest.value.withLock({ $0.finished }) { return }
+                    continue
                 }
+                guard progress.rows != reported else { continue }
+                reported = progress.rows
+                var update = export
+                update.part = progress.part
+                update.rowsDone = progress.rows
+                update.rowsTotal = progress.total
+                // Progress is advisory: a failed write is tried again at the next tick.
+                try? await database.withTenant(export.tenantID) { scope in try await scope.dataExports.save(update) }
             }
-            group.addTask {
-                var reported: Int?
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: interval)
-                    guard let progress = latest.value.withLock({ $0 }), progress.rows != reported else { continue }
-                    reported = progress.rows
-                    var update = export
-                    update.part = progress.part
-                    update.rowsDone = progress.rows
-                    update.rowsTotal = progress.total
-                    // Progress is advisory: a failed write is tried again at the next tick.
-                    try? await database.withTenant(export.tenantID) { scope in try await scope.dataExports.save(update) }
-                }
-                return nil
-            }
-            defer { group.cancelAll() }
-            while let result = try await group.next() {
-                if let manifest = result { return manifest }
-            }
-            throw CancellationError()
         }
+        let result: Result<TenantArchiveManifest, any Error>
+        do {
+            result = .success(
+                try await archives.export(tenant: export.tenantID, to: file, actor: .system) { progress in
+                    latest.value.withLock { $0.progress = progress }
+                })
+        } catch {
+            result = .failure(error)
+        }
+        latest.value.withLock { $0.finished = true }
+        bell.ring()
+        _ = await reporter.result
+        return try result.get()
     }
 
     // MARK: - Expiry
@@ -302,9 +307,15 @@ public struct DataExportService: Sendable {
     static var noSuchExport: TenantryError { TenantryError(.notFound, "No such export.") }
 }
 
-/// The latest progress of a running export, shared by the export and its reporter.
+/// The latest progress of a running export, shared by the export and its reporter, and
+/// whether the export has finished.
 private final class LatestProgress: Sendable {
-    let value = Mutex<TenantArchiveProgress?>(nil)
+    struct State {
+        var progress: TenantArchiveProgress?
+        var finished = false
+    }
+
+    let value = Mutex(State())
 }
 
 /// Runs the export jobs (queue `tenant_export`, payload `{"tenant_id", "export_id"}`).
