@@ -1,14 +1,9 @@
 import Foundation
 import TenantryCore
 
-/// One row as one line of a JSON Lines part: a flat object of the table's columns, written and
-/// parsed by hand (a million rows a part is ordinary), `null` for SQL `NULL`.
+/// One row as one line of a JSON Lines part, parsed by hand (a million rows a part is
+/// ordinary); ``TenantDataLines`` writes them.
 enum TenantDataLine {
-    /// Appends `row` as a JSON object and a newline to `output` (``TenantDataLines/append(_:columns:to:)``).
-    static func append(_ row: [TenantDataValue], columns: [TenantDataColumn], to output: inout [UInt8]) {
-        TenantDataLines.append(row, columns: columns, to: &output)
-    }
-
     /// Parses one line into values in the order of `columns`; a column the line lacks is
     /// `NULL` (an archive of an older schema), a member no column names is refused.
     static func parse(_ line: ArraySlice<UInt8>, columns: [TenantDataColumn]) throws -> [TenantDataValue] {
