@@ -18,6 +18,8 @@ public final class EntitlementDirectory: Sendable {
         public var planID: String
         public var entitlements: Entitlements
         public var branding: Branding
+        /// The tenant's default language for its people (`nil`: none chosen).
+        public var defaultLanguage: Language? = nil
     }
 
     private let database: any DataStore
@@ -47,7 +49,8 @@ public final class EntitlementDirectory: Sendable {
         }
         return TenantState(
             status: profile.tenant.status, planID: plan.id,
-            entitlements: Entitlements(plan: plan, overrides: profile.overrides), branding: profile.branding)
+            entitlements: Entitlements(plan: plan, overrides: profile.overrides), branding: profile.branding,
+            defaultLanguage: profile.settings.defaultLanguage)
     }
 
     /// The tenant's effective entitlements (plan + overrides): what the rate limiter, usage

@@ -64,6 +64,14 @@ public struct MasterKey: Sendable {
         return try AES.GCM.open(AES.GCM.SealedBox(combined: combined), using: key)
     }
 
+    /// A key for one purpose (`purpose` names it, e.g. `console-csrf`), derived from the
+    /// current key with HKDF-SHA256: what is signed with it cannot be confused with anything
+    /// signed for another purpose, and it changes when the master key is rotated.
+    public func derivedKey(purpose: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: current, info: Data("tenantry \(purpose)".utf8), outputByteCount: 32)
+    }
+
     /// Whether `sealed` was made with an older key and should be sealed again.
     public func isSealedWithPreviousKey(_ sealed: String) -> Bool {
         let parts = sealed.split(separator: ".")

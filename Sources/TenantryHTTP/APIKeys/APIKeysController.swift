@@ -74,18 +74,29 @@ struct APIKeysController: Sendable {
     }
 
     static func validate(_ body: CreateAPIKeyRequest) throws -> APIKeyService.NewKey {
+        try validate(
+            name: body.name, scopes: body.scopes, expiresAt: body.expiresAt, resource: body.resource,
+            rateLimitPerMinute: body.rateLimitPerMinute)
+    }
+
+    /// Checks a new key's fields, from the API's JSON body or the console's form.
+    static func validate(
+        name givenName: String, scopes givenScopes: [String], expiresAt: Date?,
+        resource givenResource: CreateAPIKeyRequest.Resource?,
+        rateLimitPerMinute: Int?
+    ) throws -> APIKeyService.NewKey {
         var validator = Validator()
-        let name = try validator.capture { try APIKey.validatedName(body.name) }
-        let scopes = try validator.capture { try PermissionCatalogue.parse(body.scopes, field: "scopes") }
-        if body.scopes.isEmpty { validator.add("scopes", "required", "Give the key at least one scope.") }
-        if let expiresAt = body.expiresAt, expiresAt <= Date() {
+        let name = try validator.capture { try APIKey.validatedName(givenName) }
+        let scopes = try validator.capture { try PermissionCatalogue.parse(givenScopes, field: "scopes") }
+        if givenScopes.isEmpty { validator.add("scopes", "required", "Give the key at least one scope.") }
+        if let expiresAt, expiresAt <= Date() {
             validator.add("expires_at", "in_the_past", "expires_at must be in the future.")
         }
-        let rateLimit = try body.rateLimitPerMinute.flatMap { value in
+        let rateLimit = try rateLimitPerMinute.flatMap { value in
             try validator.capture { try APIKey.validatedRateLimit(value) }
         }
         var resource: ResourceBinding?
-        if let given = body.resource {
+        if let given = givenResource {
             if let allowed = ResourceBinding.allowedScopes[given.type] {
                 resource = ResourceBinding(type: given.type, id: given.id)
                 if let scopes, !scopes.isSubset(of: allowed) {
@@ -101,7 +112,7 @@ struct APIKeysController: Sendable {
         try validator.check()
         guard let name, let scopes else { throw TenantryError(.internalError, "Validation passed without values.") }
         return APIKeyService.NewKey(
-            name: name, scopes: scopes, resource: resource, expiresAt: body.expiresAt, rateLimitPerMinute: rateLimit)
+            name: name, scopes: scopes, resource: resource, expiresAt: expiresAt, rateLimitPerMinute: rateLimit)
     }
 }
 

@@ -2,7 +2,7 @@ import Hummingbird
 import TenantryApplication
 import TenantryCore
 
-extension TenantRequestContext {
+extension RequestContext {
     /// The identifier in path parameter `name`; a missing or malformed one names nothing, so it
     /// throws `notFound` (the resource's 404).
     func identifier<Entity>(_ name: String, notFound: TenantryError) throws -> Identifier<Entity> {

@@ -40,7 +40,7 @@ public struct TenantAuthenticationMiddleware: RouterMiddleware {
             } else {
                 let (caller, grant) = try await authentication.authenticateMember(accessToken: credential)
                 context.caller = caller
-                access = try memberAccess(caller, grant: grant)
+                access = try Self.memberAccess(caller, grant: grant)
             }
         }
         context.access = access
@@ -49,8 +49,8 @@ public struct TenantAuthenticationMiddleware: RouterMiddleware {
     }
 
     /// The member's access; ``CallerAuthentication`` has already refused an ended or suspended
-    /// membership.
-    private func memberAccess(_ caller: AuthenticatedCaller, grant: AccessDirectory.MemberGrant?) throws -> TenantAccess {
+    /// membership. The consoles build their access here too.
+    static func memberAccess(_ caller: AuthenticatedCaller, grant: AccessDirectory.MemberGrant?) throws -> TenantAccess {
         guard let tenantID = caller.tenantID, let grant else {
             throw TenantryError(.tenantRequired, "This token acts in no tenant; choose one with POST /api/v1/auth/switch-tenant.")
         }

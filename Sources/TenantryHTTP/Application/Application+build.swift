@@ -137,6 +137,24 @@ public final class APIRouter: HTTPResponderBuilder {
         DomainsController(service: useCases.domains).register(on: tenantRoutes)
         UsageController(reports: usage).register(on: tenantRoutes)
         AuditEventsController(log: auditLog).register(on: tenantRoutes)
+
+        // The consoles (decision 0026): HTML pages on the same use cases, permissions and
+        // sessions, registered last so that they can take each action's access from the API
+        // route it mirrors.
+        let console = ConsoleDependencies(
+            view: .shared,
+            sessions: ConsoleSessions(
+                authentication: authentication, refresh: useCases.refresh,
+                secureCookies: !configuration.resolvedPublicURL.hasPrefix("http://"),
+                lifetime: Int(environment.authority.settings.policy.absoluteLifetime),
+                csrfKey: environment.masterKey.derivedKey(purpose: "console-csrf")),
+            useCases: useCases, entitlements: environment.caches.entitlements, accessTable: accessTable,
+            usage: traffic.meter, maxBodySize: configuration.maxBodySize)
+        ConsoleSignIn(dependencies: console).register(on: router)
+        TenantConsole(dependencies: console)
+            .register(on: ConsoleRoutes(router: router, kind: .tenant, dependencies: console, platformTable: platformTable))
+        AdminConsole(dependencies: console)
+            .register(on: ConsoleRoutes(router: router, kind: .admin, dependencies: console, platformTable: platformTable))
         self.router = router
         self.traffic = traffic
         self.table = table
@@ -153,6 +171,12 @@ public final class APIRouter: HTTPResponderBuilder {
 
     /// Every tenant route with the permission it declares.
     public let accessTable: RouteAccessTable
+
+    /// Whether `path` is one of the consoles' HTML pages (`/console…`, `/admin…`, and the
+    /// invitation link `/accept-invitation`), which the OpenAPI document leaves out.
+    public static func isConsolePage(_ path: String) -> Bool {
+        ["/console", "/admin", "/accept-invitation"].contains { path == $0 || path.hasPrefix($0 + "/") }
+    }
 
     /// The registered routes as `(path, method)`, with `{name}` for parameters.
     public var routes: [(path: String, method: HTTPRequest.Method)] {

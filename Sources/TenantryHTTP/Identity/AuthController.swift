@@ -129,21 +129,10 @@ struct AuthController: Sendable {
             encoded.status = .accepted
             return encoded
         }
-        let tenantName = try validator.capture { try Tenant.validatedName(givenTenantName, field: "tenant_name") }
-        var slug: Slug?
-        if let given = body.tenantSlug {
-            slug = try validator.capture { try Slug(given, field: "tenant_slug") }
-        } else if let tenantName {
-            slug = Slug.derivedOrGenerated(from: tenantName)
-        }
-        try validator.check()
-        guard let email, let name, let tenantName, let slug else {
-            throw TenantryError(.internalError, "Validation passed without values.")
-        }
-        let result = try await signUp.register(
-            .init(email: email, password: body.password, name: name, tenantName: tenantName, tenantSlug: slug),
-            origin: context.origin(of: request)
-        )
+        let registration = try Self.registration(
+            validator: validator, email: email, password: body.password, name: name, tenantName: givenTenantName,
+            tenantSlug: body.tenantSlug)
+        let result = try await signUp.register(registration, origin: context.origin(of: request))
         let cookie = body.refreshTokenDelivery == .cookie
         let response = RegisterResponse(
             tenant: TenantBody(result.tenant),
@@ -154,6 +143,27 @@ struct AuthController: Sendable {
         var encoded = try response.response(from: request, context: context)
         encoded.status = .created
         return cookie ? withRefreshCookie(encoded, token: result.tokens.refreshToken) : encoded
+    }
+
+    /// A sign-up with a new tenant, checked: the API's register route and the console's sign-up
+    /// page. `validator` carries the problems found so far with the email, password and name.
+    static func registration(
+        validator: Validator, email: EmailAddress?, password: String, name: String?, tenantName givenTenantName: String,
+        tenantSlug: String?
+    ) throws -> SignUpService.Registration {
+        var validator = validator
+        let tenantName = try validator.capture { try Tenant.validatedName(givenTenantName, field: "tenant_name") }
+        var slug: Slug?
+        if let given = tenantSlug {
+            slug = try validator.capture { try Slug(given, field: "tenant_slug") }
+        } else if let tenantName {
+            slug = Slug.derivedOrGenerated(from: tenantName)
+        }
+        try validator.check()
+        guard let email, let name, let tenantName, let slug else {
+            throw TenantryError(.internalError, "Validation passed without values.")
+        }
+        return .init(email: email, password: password, name: name, tenantName: tenantName, tenantSlug: slug)
     }
 
     private func login(_ request: Request, _ context: AppRequestContext) async throws -> Response {

@@ -10,27 +10,11 @@ import TenantryCore
 enum ProblemResponse {
     static func make(for error: any Error, request: Request, context: AppRequestContext, routes: RouteTable) -> Response {
         var headers = HTTPFields()
-        let domainError = domainError(for: error, request: request, routes: routes, headers: &headers)
-        let entry = ProblemCatalog.entry(for: domainError.code)
+        let (domainError, entry) = classify(error, request: request, context: context, routes: routes, headers: &headers)
         let known = entry.shownCode == domainError.code
         let code = entry.shownCode
         let detail = known ? domainError.message : "An unexpected error occurred."
 
-        // A 503 the server chose (readiness while it shuts down, billing or backups not
-        // configured) is no failure; an unreachable database is worth a warning, since
-        // readiness and metrics show it too.
-        let deliberate =
-            (domainError.code == .unavailable && domainError.cause == nil) || domainError.code == .billingDisabled
-            || domainError.code == .backupsDisabled
-        if entry.status.code >= 500 && !deliberate {
-            context.logger.log(
-                level: domainError.code == .unavailable ? .warning : .error,
-                "request failed",
-                metadata: ErrorDiagnostics.metadata(for: domainError).merging([
-                    "error.source": .string("\(domainError.file):\(domainError.line)")
-                ]) { $1 }
-            )
-        }
         var allowance: ProblemDetails.Allowance?
         var exceeded: LimitExceeded?
         var ssoStart: String?
@@ -85,6 +69,31 @@ enum ProblemResponse {
         headers[.contentType] = "application/problem+json"
         headers[.contentLength] = String(body.count)
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// The domain error an error stands for and its catalogue entry, logging a server-side
+    /// failure: what both the problem+json answer and the consoles' error page show.
+    static func classify(
+        _ error: any Error, request: Request, context: AppRequestContext, routes: RouteTable, headers: inout HTTPFields
+    ) -> (error: TenantryError, entry: ProblemCatalog.Entry) {
+        let domainError = domainError(for: error, request: request, routes: routes, headers: &headers)
+        let entry = ProblemCatalog.entry(for: domainError.code)
+        // A 503 the server chose (readiness while it shuts down, billing or backups not
+        // configured) is no failure; an unreachable database is worth a warning, since
+        // readiness and metrics show it too.
+        let deliberate =
+            (domainError.code == .unavailable && domainError.cause == nil) || domainError.code == .billingDisabled
+            || domainError.code == .backupsDisabled
+        if entry.status.code >= 500 && !deliberate {
+            context.logger.log(
+                level: domainError.code == .unavailable ? .warning : .error,
+                "request failed",
+                metadata: ErrorDiagnostics.metadata(for: domainError).merging([
+                    "error.source": .string("\(domainError.file):\(domainError.line)")
+                ]) { $1 }
+            )
+        }
+        return (domainError, entry)
     }
 
     private static func domainError(

@@ -93,9 +93,7 @@ struct SingleSignOnController: Sendable {
         }
         group.post("/auth/sso/saml/{tenant_id}/{connection_id}/acs") { request, context in
             let (tenantID, connectionID) = try Self.samlPath(context)
-            var request = request
-            let buffer = try await request.collectBody(limit: 512 * 1024)
-            let form = Self.form(String(buffer: buffer))
+            let form = try await FormBody.read(request, limit: 512 * 1024)
             guard let response = form["SAMLResponse"], !response.isEmpty else {
                 throw Validator.fail("SAMLResponse", "required", "The identity provider's SAMLResponse is missing.")
             }
@@ -150,21 +148,6 @@ struct SingleSignOnController: Sendable {
         response.headers[.location] = url.absoluteString
         response.headers[.cacheControl] = "no-store"
         return response
-    }
-
-    /// An `application/x-www-form-urlencoded` body's fields (the first of each name).
-    static func form(_ text: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = Self.decode(parts[0]), fields[name] == nil else { continue }
-            fields[name] = parts.count > 1 ? Self.decode(parts[1]) : ""
-        }
-        return fields
-    }
-
-    private static func decode(_ text: Substring) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 }
 

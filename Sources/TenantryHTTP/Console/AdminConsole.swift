@@ -1,0 +1,196 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TenantryApplication
+import TenantryCore
+
+/// The operators' console under `/admin`: the tenants (search, filter, paginate), a tenant's
+/// page with its usage, and suspending and reactivating it. Each page and action needs the
+/// platform role of the `/api/v1/platform` route it mirrors and calls the same use case.
+struct AdminConsole: Sendable {
+    let dependencies: ConsoleDependencies
+
+    private var useCases: UseCases { dependencies.useCases }
+    private var strings: ConsoleStrings { dependencies.strings }
+
+    static func navigation(current: String, who: String) -> ConsoleNavigation {
+        ConsoleNavigation(
+            items: [
+                .init(href: "/admin", label: "nav.admin_overview"), .init(href: "/admin/tenants", label: "nav.tenants"),
+            ], current: current, who: who)
+    }
+
+    func register(on routes: ConsoleRoutes) {
+        routes.get("", mirrors: .get("/api/v1/platform/tenants")) { console in try await overview(console) }
+        routes.post("/sign-out", mirrors: nil) { console in
+            try await useCases.sessions.signOut(console.caller, origin: console.origin)
+            return dependencies.sessions.withoutCookies(ConsoleView.redirect("/admin/sign-in?notice=signed_out"), kind: .admin)
+        }
+        routes.get("/tenants", mirrors: .get("/api/v1/platform/tenants")) { console in try await tenants(console) }
+        routes.get("/tenants/{id}", mirrors: .get("/api/v1/platform/tenants/{id}")) { console in
+            try await tenant(console)
+        }
+        routes.post("/tenants/{id}/suspend", mirrors: .post("/api/v1/platform/tenants/{id}/suspend")) { console in
+            let id = try Self.tenantID(console)
+            let reason = console.form.text("reason") ?? ""
+            return try await change(console, id, action: .tenantSuspended, notice: "tenant_suspended") { profile, _ in
+                try profile.suspend(reason: reason)
+            }
+        }
+        routes.post("/tenants/{id}/reactivate", mirrors: .post("/api/v1/platform/tenants/{id}/reactivate")) { console in
+            let id = try Self.tenantID(console)
+            return try await change(console, id, action: .tenantReactivated, notice: "tenant_reactivated") { profile, _ in
+                try profile.reactivate()
+            }
+        }
+    }
+
+    static func tenantID(_ console: ConsoleRequest) throws -> TenantID {
+        try console.context.identifier("id", notFound: PlatformService.noSuchTenant)
+    }
+
+    private func operatorOf(_ console: ConsoleRequest) async throws -> PlatformOperator {
+        guard let role = try await useCases.platform.role(of: console.caller.userID) else {
+            throw TenantryError(.forbidden, "This needs a platform operator.")
+        }
+        return PlatformOperator(userID: console.caller.userID, role: role)
+    }
+
+    private func change(
+        _ console: ConsoleRequest, _ id: TenantID, action: EventType, notice: String,
+        _ change: @escaping @Sendable (inout TenantProfile, any TenantTransaction) async throws -> [String: AuditEvent.Change]
+    ) async throws -> Response {
+        let actor = try await operatorOf(console)
+        do {
+            _ = try await useCases.platform.changeTenant(by: actor, id, action: action, origin: console.origin, change)
+            return ConsoleView.redirect("/admin/tenants/\(id)?notice=\(notice)")
+        } catch let error as TenantryError where error.code == .validationFailed || error.code == .conflict {
+            return try await tenant(
+                console, error: dependencies.message(for: error, console.language),
+                status: ProblemCatalog.entry(for: error.code).status)
+        }
+    }
+
+    private func page(
+        _ console: ConsoleRequest, _ template: String, title: String, values: [String: Any], error: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) -> Response {
+        var page = ConsoleView.Page(
+            template: template, language: console.language, title: title, chrome: .admin(console.navigation),
+            csrf: console.csrf, values: values)
+        page.notice = dependencies.notice(of: console.request, console.language)
+        page.error = error
+        page.status = status
+        return dependencies.view.render(page)
+    }
+
+    private func overview(_ console: ConsoleRequest) async throws -> Response {
+        let language = console.language
+        var counts: [[String: Any]] = []
+        for status in [Tenant.Status.active, .suspended, .pendingDeletion] {
+            let found = try await useCases.platform.tenants(TenantSearchFilter(status: status), page: PageRequest(limit: 1))
+            counts.append([
+                "label": strings.text(language, "tenants.status.\(status.rawValue)"),
+                "href": "/admin/tenants?status=\(status.rawValue)",
+                "any": !found.page.items.isEmpty,
+            ])
+        }
+        return page(console, "admin-overview", title: "admin.overview.title", values: ["statuses": counts])
+    }
+
+    private func tenants(_ console: ConsoleRequest) async throws -> Response {
+        let language = console.language
+        var validator = Validator()
+        var filter = TenantSearchFilter()
+        if let text = console.query("q") { filter.text = validator.filterText(text, field: "q", maximum: 200) }
+        if let given = console.query("status") {
+            filter.status = Tenant.Status(rawValue: given)
+            if filter.status == nil {
+                validator.add("status", "invalid_value", "Use active, suspended or pending_deletion.")
+            }
+        }
+        let pageRequest = try validator.capture { try console.request.pageRequest() }
+        try validator.check()
+        let found = try await useCases.platform.tenants(filter, page: pageRequest ?? PageRequest(limit: 50))
+        let rows: [[String: Any]] = found.page.items.map { entry in
+            let tenant = entry.profile.tenant
+            let usage = found.usage[tenant.id]?.usage
+            return [
+                "id": tenant.id.description,
+                "name": tenant.name,
+                "slug": tenant.slug.rawValue,
+                "plan": entry.profile.planID,
+                "status": tenant.status.rawValue,
+                "statusLabel": strings.text(language, "tenants.status.\(tenant.status.rawValue)"),
+                "members": ConsoleFormat.integer(entry.memberCount, language),
+                "requests": ConsoleFormat.integer(usage?.counts.apiRequests ?? 0, language),
+                "created": ConsoleFormat.date(tenant.createdAt, language),
+            ]
+        }
+        let statuses: [[String: Any]] = [Tenant.Status.active, .suspended, .pendingDeletion].map { status in
+            var option: [String: Any] = [
+                "value": status.rawValue, "label": strings.text(language, "tenants.status.\(status.rawValue)"),
+            ]
+            if status == filter.status { option["selected"] = true }
+            return option
+        }
+        var values: [String: Any] = [
+            "tenants": rows, "q": filter.text ?? "", "statuses": statuses,
+            "count": strings.plural(language, "tenants.shown", count: rows.count),
+        ]
+        if let cursor = found.page.nextCursor {
+            var query = "cursor=\(FormEncoding.escape(cursor))"
+            if let text = filter.text { query += "&q=\(FormEncoding.escape(text))" }
+            if let status = filter.status { query += "&status=\(status.rawValue)" }
+            values["next"] = "/admin/tenants?\(query)"
+        }
+        return page(console, "admin-tenants", title: "tenants.title", values: values)
+    }
+
+    private func tenant(_ console: ConsoleRequest, error: String? = nil, status: HTTPResponse.Status = .ok) async throws
+        -> Response
+    {
+        let language = console.language
+        let detail = try await useCases.platform.tenant(try Self.tenantID(console))
+        let profile = detail.entry.profile
+        let usage = detail.usage.usage
+        var values: [String: Any] = [
+            "id": profile.tenant.id.description,
+            "name": profile.tenant.name,
+            "slug": profile.tenant.slug.rawValue,
+            "plan": profile.planID,
+            "status": profile.tenant.status.rawValue,
+            "statusLabel": strings.text(language, "tenants.status.\(profile.tenant.status.rawValue)"),
+            "members": ConsoleFormat.integer(detail.entry.memberCount, language),
+            "created": ConsoleFormat.dateTime(profile.tenant.createdAt, language),
+            "usage": [
+                [
+                    "label": strings.text(language, "usage.api_requests"),
+                    "value": ConsoleFormat.integer(usage.counts.apiRequests, language),
+                ],
+                [
+                    "label": strings.text(language, "usage.sign_ins"),
+                    "value": ConsoleFormat.integer(usage.counts.signIns, language),
+                ],
+                [
+                    "label": strings.text(language, "usage.emails_sent"),
+                    "value": ConsoleFormat.integer(usage.counts.emailsSent, language),
+                ],
+                [
+                    "label": strings.text(language, "usage.active_users"),
+                    "value": ConsoleFormat.integer(usage.activeUsers, language),
+                ],
+            ],
+        ]
+        if let reason = profile.statusReason { values["reason"] = reason }
+        let role = try await operatorOf(console).role
+        if role >= .superAdmin {
+            switch profile.tenant.status {
+            case .active: values["canSuspend"] = true
+            case .suspended: values["canReactivate"] = true
+            default: break
+            }
+        }
+        return page(console, "admin-tenant", title: "tenant.title", values: values, error: error, status: status)
+    }
+}

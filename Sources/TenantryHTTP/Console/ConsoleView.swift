@@ -1,0 +1,232 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import NIOCore
+import TenantryCore
+
+/// The consoles' files embedded in the binary (decision 0026): templates, string catalogues,
+/// the stylesheet and htmx.
+enum ConsoleResources {
+    static let englishStrings = PackageResources.en_json
+    static let portugueseStrings = PackageResources.pt_BR_json
+    static let stylesheet = PackageResources.console_css
+    static let htmx = PackageResources.htmx_2_min_js
+
+    /// Every template by name (its file name without `.mustache`).
+    static let templates: [String: [UInt8]] = [
+        "layout": PackageResources.layout_mustache,
+        "sign-in": PackageResources.sign_in_mustache,
+        "sign-up": PackageResources.sign_up_mustache,
+        "mfa": PackageResources.mfa_mustache,
+        "accept-invitation": PackageResources.accept_invitation_mustache,
+        "error": PackageResources.error_mustache,
+        "overview": PackageResources.overview_mustache,
+        "members": PackageResources.members_mustache,
+        "api-keys": PackageResources.api_keys_mustache,
+        "profile": PackageResources.profile_mustache,
+        "security": PackageResources.security_mustache,
+        "admin-overview": PackageResources.admin_overview_mustache,
+        "admin-tenants": PackageResources.admin_tenants_mustache,
+        "admin-tenant": PackageResources.admin_tenant_mustache,
+    ]
+}
+
+/// A static file of the consoles, served with a content hash in its URL so browsers keep it.
+struct ConsoleAsset: Sendable {
+    let bytes: ByteBuffer
+    let contentType: String
+    let etag: String
+    /// The URL pages link to: the path and the hash as `?v=`.
+    let url: String
+
+    init(_ bytes: [UInt8], path: String, contentType: String) {
+        self.bytes = ByteBuffer(bytes: bytes)
+        self.contentType = contentType
+        let hash = FastFormatting.hex(SHA256.hash(data: bytes).prefix(6))
+        self.etag = "\"\(hash)\""
+        self.url = "\(path)?v=\(hash)"
+    }
+
+    func response(to request: Request) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        headers[.eTag] = etag
+        headers[.cacheControl] = "public, max-age=31536000, immutable"
+        if request.headers[.ifNoneMatch] == etag {
+            return Response(status: .notModified, headers: headers)
+        }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: bytes))
+    }
+}
+
+/// Renders the consoles' pages: a page template inside the layout, in one language, with a
+/// fresh nonce for its one `<style>` element and a Content-Security-Policy that allows no
+/// inline script.
+struct ConsoleView: Sendable {
+    let library: MustacheLibrary
+    let strings: ConsoleStrings
+    let stylesheet: ConsoleAsset
+    let htmx: ConsoleAsset
+
+    /// The view of the embedded templates and catalogues, parsed once.
+    static let shared = embedded()
+
+    /// Parses the embedded templates; a template that does not parse fails the first test run.
+    static func embedded() -> ConsoleView {
+        var library = MustacheLibrary()
+        for (name, bytes) in ConsoleResources.templates {
+            do {
+                try library.register(String(decoding: bytes, as: UTF8.self), named: name)
+            } catch {
+                preconditionFailure("The console template \(name) does not parse: \(error)")
+            }
+        }
+        return ConsoleView(
+            library: library, strings: .embedded,
+            stylesheet: ConsoleAsset(
+                ConsoleResources.stylesheet, path: "/console/assets/console.css", contentType: "text/css; charset=utf-8"),
+            htmx: ConsoleAsset(
+                ConsoleResources.htmx, path: "/console/assets/htmx.js", contentType: "text/javascript; charset=utf-8"))
+    }
+
+    /// What a page shows around its own content.
+    enum Chrome {
+        /// Sign-in, sign-up and the other pages shown before sign-in.
+        case signedOut
+        /// A member's console: the navigation and the sign-out form.
+        case tenant(ConsoleNavigation)
+        /// The operators' console.
+        case admin(ConsoleNavigation)
+    }
+
+    /// One page to render.
+    struct Page {
+        /// The template's name.
+        var template: String
+        var language: Language
+        /// The catalogue key of the page's title.
+        var title: String
+        var chrome: Chrome
+        /// The form token every form of the page carries.
+        var csrf: String
+        /// The page's own values.
+        var values: [String: Any] = [:]
+        /// A notice (a finished action) or an error to announce at the top of the page.
+        var notice: String?
+        var error: String?
+        /// The tenant's branding (name, logo, colours) when the page is one tenant's.
+        var brand: ConsoleBrand?
+        var status: HTTPResponse.Status = .ok
+    }
+
+    /// Renders `page` as a complete HTML response.
+    func render(_ page: Page) -> Response {
+        let language = page.language
+        let nonce = SecretToken.generate(bytes: 16)
+        var context = page.values
+        context["t"] = strings.tree(language)
+        context["lang"] = language.rawValue
+        context["csrf"] = page.csrf
+        context["title"] = strings.text(language, page.title)
+        context["css"] = stylesheet.url
+        context["js"] = htmx.url
+        context["nonce"] = nonce
+        if let notice = page.notice { context["notice"] = notice }
+        if let error = page.error { context["error"] = error }
+        switch page.chrome {
+        case .signedOut:
+            context["signedOut"] = true
+        case .tenant(let navigation):
+            context["nav"] = navigation.items(strings, language)
+            context["signOutAction"] = "/console/sign-out"
+            context["who"] = navigation.who
+            context["home"] = "/console"
+        case .admin(let navigation):
+            context["nav"] = navigation.items(strings, language)
+            context["signOutAction"] = "/admin/sign-out"
+            context["who"] = navigation.who
+            context["home"] = "/admin"
+            context["operator"] = true
+        }
+        if let brand = page.brand {
+            context["brand"] = brand.values
+            if let style = brand.style { context["brandStyle"] = style }
+        }
+        let body = library.render(context, withTemplate: page.template) ?? ""
+        context["body"] = body
+        let html = library.render(context, withTemplate: "layout") ?? body
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.contentSecurityPolicy] =
+            "default-src 'self'; script-src 'self'; style-src 'self' 'nonce-\(nonce)'; img-src 'self' https: data:; "
+            + "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+        headers[.cacheControl] = "no-store"
+        headers[.contentLanguage] = language.rawValue
+        headers[.vary] = "Cookie, Accept-Language"
+        return Response(status: page.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// A redirect after a form (303, so the browser follows with GET).
+    static func redirect(_ location: String) -> Response {
+        var headers = HTTPFields()
+        headers[.location] = location
+        headers[.cacheControl] = "no-store"
+        return Response(status: .seeOther, headers: headers)
+    }
+}
+
+/// The navigation of a signed-in console page: the links the person may follow (a link to a
+/// page they may not see is not shown), the current one marked.
+struct ConsoleNavigation {
+    struct Item {
+        var href: String
+        /// The catalogue key of the link's text.
+        var label: String
+    }
+
+    var items: [Item]
+    var current: String
+    /// Who is signed in, and where: shown beside the sign-out button.
+    var who: String
+
+    func items(_ strings: ConsoleStrings, _ language: Language) -> [[String: Any]] {
+        items.map { item in
+            var entry: [String: Any] = ["href": item.href, "label": strings.text(language, item.label)]
+            if item.href == current { entry["current"] = true }
+            return entry
+        }
+    }
+}
+
+/// A tenant's look on its pages: its name, its logo, and its colours as CSS custom properties.
+struct ConsoleBrand {
+    var name: String
+    var logoURL: String?
+    var primaryColor: String?
+    var accentColor: String?
+
+    var values: [String: Any] {
+        var values: [String: Any] = ["name": name]
+        if let logoURL { values["logo"] = logoURL }
+        return values
+    }
+
+    /// `--brand: #…; --accent: #…` for the page's `<style nonce>`; only colours already
+    /// validated as `#RRGGBB` reach it.
+    var style: String? {
+        var parts: [String] = []
+        if let primaryColor, Self.isHexColor(primaryColor) { parts.append("--brand: \(primaryColor);") }
+        if let accentColor, Self.isHexColor(accentColor) { parts.append("--accent: \(accentColor);") }
+        return parts.isEmpty ? nil : parts.joined(separator: " ")
+    }
+
+    static func isHexColor(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        return bytes.count == 7 && bytes[0] == UInt8(ascii: "#")
+            && bytes.dropFirst().allSatisfy {
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46)
+            }
+    }
+}
