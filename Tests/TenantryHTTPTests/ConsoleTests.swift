@@ -1,0 +1,339 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import TenantryApplication
+import TenantryCore
+import TenantryHTTP
+import TenantryTestSupport
+import Testing
+
+@Suite("Consoles")
+struct ConsoleTests {
+    @Test("an anonymous visit to either console is sent to its sign-in page", arguments: TestDatabase.all)
+    func anonymousRedirects(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, _ in
+            let browser = ConsoleBrowser(client)
+            for (path, signIn) in [
+                ("/console", "/console/sign-in"), ("/console/members", "/console/sign-in"),
+                ("/admin", "/admin/sign-in"), ("/admin/tenants", "/admin/sign-in"),
+            ] {
+                let page = try await browser.get(path)
+                #expect(page.status == .seeOther, "\(path)")
+                #expect(page.location == signIn, "\(path)")
+            }
+            let signInPage = try await browser.get("/console/sign-in")
+            #expect(signInPage.status == .ok)
+            #expect(signInPage.html.contains("<form id=\"sign-in\""))
+            let policy = try #require(signInPage.headers[.contentSecurityPolicy])
+            #expect(policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"))
+        }
+    }
+
+    @Test(
+        "signing in through the form sets httpOnly, SameSite=Strict and Secure session cookies and opens the console",
+        arguments: TestDatabase.all)
+    func signInCookies(engine: TestDatabase) async throws {
+        try await withTestApplication(engine, configure: { $0.publicURL = "https://tenantry.example" }) { client, _ in
+            let owner = try await client.register()
+            let browser = ConsoleBrowser(client)
+            let form = try await browser.get("/console/sign-in")
+            let anonymous = try #require(form.setCookie("tenantry_console_csrf"))
+            #expect(anonymous.contains("SameSite=Strict") && anonymous.contains("Secure"))
+
+            let wrong = try await browser.post(
+                "/console/sign-in", [("email", owner.email), ("password", "not the password")])
+            #expect(wrong.status == .unauthorized)
+            #expect(wrong.html.contains("role=\"alert\""))
+
+            let signedIn = try await browser.post(
+                "/console/sign-in", [("email", owner.email), ("password", owner.password)])
+            #expect(signedIn.status == .seeOther)
+            #expect(signedIn.location == "/console")
+            for name in ["tenantry_console", "tenantry_console_refresh"] {
+                let cookie = try #require(signedIn.setCookie(name), "\(name) is set")
+                #expect(cookie.contains("HttpOnly"), "\(cookie)")
+                #expect(cookie.contains("SameSite=Strict"), "\(cookie)")
+                #expect(cookie.contains("Secure"), "\(cookie)")
+                #expect(cookie.contains("Path=/console"), "\(cookie)")
+            }
+            let overview = try await browser.get("/console")
+            #expect(overview.status == .ok)
+            #expect(overview.html.contains("id=\"console-nav\""))
+
+            let out = try await browser.post("/console/sign-out")
+            #expect(out.location == "/console/sign-in?notice=signed_out")
+            #expect(try await browser.get("/console").location == "/console/sign-in")
+        }
+    }
+
+    @Test("a form post without the token, or with another session's, is refused with 403", arguments: TestDatabase.all)
+    func csrfRefusals(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, _ in
+            let owner = try await client.register()
+            let second = try await client.login(email: owner.email, password: owner.password)
+            let browser = ConsoleBrowser.signedIn(client, accessToken: owner.accessToken)
+            let other = ConsoleBrowser.signedIn(client, accessToken: try #require(second.accessToken))
+            _ = try await browser.get("/console/members")
+            _ = try await other.get("/console/members")
+            let mine = try #require(browser.csrf)
+            let theirs = try #require(other.csrf)
+            #expect(mine != theirs)
+
+            let invite = [("email", "new-\(UUID().uuidString.prefix(6))@example.com"), ("role", "member")]
+            #expect(try await browser.post("/console/members/invite", invite, csrf: .some(nil)).status == .forbidden)
+            #expect(try await browser.post("/console/members/invite", invite, csrf: theirs).status == .forbidden)
+            #expect(try await browser.post("/console/members/invite", invite, csrf: "forged").status == .forbidden)
+            let accepted = try await browser.post("/console/members/invite", invite, csrf: mine)
+            #expect(accepted.status == .seeOther)
+            #expect(accepted.location == "/console/members?notice=invited")
+
+            // The sign-in form, before any session, is bound to its double-submit cookie.
+            let anonymous = ConsoleBrowser(client)
+            _ = try await anonymous.get("/console/sign-in")
+            let refused = try await anonymous.post(
+                "/console/sign-in", [("email", owner.email), ("password", owner.password)], csrf: "not the cookie")
+            #expect(refused.status == .forbidden)
+            #expect(refused.setCookie("tenantry_console") == nil)
+        }
+    }
+
+    @Test(
+        "a member without a permission sees no control for it, and a forged post of it is refused with 403",
+        arguments: TestDatabase.all)
+    func permissions(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let fixture = try await client.accessFixture(context)
+            let viewer = ConsoleBrowser.signedIn(client, accessToken: fixture.viewer.token)
+            let members = try await viewer.get("/console/members")
+            #expect(members.status == .ok)
+            #expect(!members.html.contains("id=\"invite\""))
+            #expect(!members.html.contains("/remove\""))
+            let nav = try await viewer.get("/console")
+            #expect(!nav.html.contains("href=\"/console/api-keys\""), "a viewer reads no keys")
+            #expect(try await viewer.get("/console/api-keys").status == .forbidden)
+            let forged = try await viewer.post(
+                "/console/members/invite", [("email", "x-\(UUID().uuidString.prefix(6))@example.com"), ("role", "admin")])
+            #expect(forged.status == .forbidden)
+            let removal = try await viewer.post("/console/members/\(fixture.member.userID)/remove")
+            #expect(removal.status == .forbidden)
+
+            let admin = ConsoleBrowser.signedIn(client, accessToken: fixture.admin.token)
+            let adminMembers = try await admin.get("/console/members")
+            #expect(adminMembers.html.contains("id=\"invite\""))
+            let removed = try await admin.post("/console/members/\(fixture.member.userID)/remove")
+            #expect(removed.location == "/console/members?notice=member_removed")
+        }
+    }
+
+    @Test("every console route with an id answers 404 for another tenant's id", arguments: TestDatabase.all)
+    func crossTenantMatrix(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let consoleRoutes = try makeTestRouter(context.database).routes
+            let mine = try await client.register()
+            let theirs = try await client.register()
+            let theirKey = try await client.createKey(token: theirs.accessToken, scopes: ["members:read"])
+            let ids = [
+                "user_id": theirs.userID, "id": theirKey.id, "session_id": theirs.sessionID,
+            ]
+            let browser = ConsoleBrowser.signedIn(client, accessToken: mine.accessToken)
+            _ = try await browser.get("/console")
+            let withIDs = consoleRoutes.filter { $0.path.hasPrefix("/console/") && $0.path.contains("{") }
+            #expect(withIDs.count >= 5)
+            for route in withIDs {
+                var path = route.path
+                for (name, id) in ids { path = path.replacingOccurrences(of: "{\(name)}", with: id) }
+                #expect(!path.contains("{"), "\(route.path) has an id the matrix does not know: add it")
+                let page =
+                    route.method == .get
+                    ? try await browser.get(path) : try await browser.post(path, [("role", "viewer"), ("status", "suspended")])
+                #expect(page.status == .notFound, "\(route.method) \(route.path): \(page.status)")
+            }
+            // Their data is untouched.
+            let members = try await client.json(.get, "/api/v1/members", token: theirs.accessToken)
+            #expect((members.body["items"] as? [[String: Any]])?.count == 1)
+            let keys = try await client.json(.get, "/api/v1/api-keys/\(theirKey.id)", token: theirs.accessToken)
+            #expect(keys.body["revoked_at"] == nil || keys.body["revoked_at"] is NSNull)
+        }
+    }
+
+    @Test("an expired access token is renewed from the refresh cookie, and the new cookies go out", arguments: TestDatabase.all)
+    func refresh(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, _ in
+            let owner = try await client.register()
+            // The refresh cookie alone: the access token is gone, as when its cookie expired.
+            let browser = ConsoleBrowser(client, cookies: ["tenantry_console_refresh": owner.refreshToken])
+            let page = try await browser.get("/console")
+            #expect(page.status == .ok)
+            let access = try #require(page.setCookie("tenantry_console"))
+            #expect(access.contains("HttpOnly"))
+            let rotated = try #require(browser.cookies["tenantry_console_refresh"])
+            #expect(rotated != owner.refreshToken)
+            #expect(try await browser.get("/console/members").status == .ok)
+
+            // A refresh token that no longer works ends the console session.
+            let stale = ConsoleBrowser(client, cookies: ["tenantry_console_refresh": "not-a-token"])
+            let ended = try await stale.get("/console")
+            #expect(ended.location == "/console/sign-in?notice=session_ended")
+        }
+    }
+
+    @Test("when an operator suspends the tenant, its member's next click ends on the sign-in page", arguments: TestDatabase.all)
+    func suspension(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let owner = try await client.register()
+            let member = ConsoleBrowser.signedIn(client, accessToken: owner.accessToken, refreshToken: owner.refreshToken)
+            #expect(try await member.get("/console").status == .ok)
+
+            let op = try await client.signedInOperator(context.identity)
+            let admin = ConsoleBrowser.signedIn(client, accessToken: op.token, admin: true)
+            let list = try await admin.get("/admin/tenants?q=\(owner.tenantSlug)")
+            #expect(list.status == .ok)
+            #expect(list.html.contains("data-tenant-slug=\"\(owner.tenantSlug)\""))
+            let tenantPage = try await admin.get("/admin/tenants/\(owner.tenantID)")
+            #expect(tenantPage.html.contains("data-tenant-status=\"active\""))
+            let suspended = try await admin.post("/admin/tenants/\(owner.tenantID)/suspend", [("reason", "unpaid invoices")])
+            #expect(suspended.location == "/admin/tenants/\(owner.tenantID)?notice=tenant_suspended")
+            #expect(try await admin.get("/admin/tenants/\(owner.tenantID)").html.contains("data-tenant-status=\"suspended\""))
+
+            let next = try await member.get("/console/members")
+            #expect(next.status == .seeOther)
+            #expect(next.location == "/console/sign-in?notice=tenant_suspended")
+            #expect(member.cookies["tenantry_console"] == nil, "the session cookies are removed")
+            let notice = try await member.get(try #require(next.location))
+            #expect(notice.html.contains("role=\"alert\""))
+        }
+    }
+
+    @Test("the operators' console needs a platform role, and support may read but not suspend", arguments: TestDatabase.all)
+    func operatorRoles(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let owner = try await client.register()
+            let notOperator = ConsoleBrowser.signedIn(client, accessToken: owner.accessToken, admin: true)
+            #expect(try await notOperator.get("/admin/tenants").status == .forbidden)
+
+            let support = try await client.signedInOperator(context.identity, role: .support)
+            let browser = ConsoleBrowser.signedIn(client, accessToken: support.token, admin: true)
+            let page = try await browser.get("/admin/tenants/\(owner.tenantID)")
+            #expect(page.status == .ok)
+            #expect(!page.html.contains("id=\"suspend\""))
+            let forged = try await browser.post("/admin/tenants/\(owner.tenantID)/suspend", [("reason", "no")])
+            #expect(forged.status == .forbidden)
+            #expect(try await browser.get("/admin/tenants/\(UUID().uuidString.lowercased())").status == .notFound)
+
+            // A member of a tenant signing in at /admin is refused and gets no session.
+            let anonymous = ConsoleBrowser(client)
+            _ = try await anonymous.get("/admin/sign-in")
+            let refused = try await anonymous.post(
+                "/admin/sign-in", [("email", owner.email), ("password", owner.password)])
+            #expect(refused.status == .forbidden)
+            #expect(refused.setCookie("tenantry_admin") == nil)
+        }
+    }
+
+    @Test("pages speak the person's language, then the tenant's default, then Accept-Language", arguments: TestDatabase.all)
+    func languages(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, _ in
+            let anonymous = ConsoleBrowser(client)
+            let portuguese = try await anonymous.get("/console/sign-in", headers: [.acceptLanguage: "pt-BR,pt;q=0.9,en;q=0.8"])
+            #expect(portuguese.html.contains("<html lang=\"pt-BR\">"))
+            #expect(portuguese.html.contains("Entrar"))
+            let english = try await anonymous.get("/console/sign-in", headers: [.acceptLanguage: "de-DE, en;q=0.5"])
+            #expect(english.html.contains("<html lang=\"en\">"))
+
+            let owner = try await client.register()
+            let browser = ConsoleBrowser.signedIn(client, accessToken: owner.accessToken)
+            _ = try await browser.get("/console/profile")
+            let saved = try await browser.post("/console/profile", [("name", "Ada"), ("locale", "pt-BR")])
+            #expect(saved.location == "/console/profile?notice=profile_saved")
+            let members = try await browser.get("/console/members", headers: [.acceptLanguage: "en"])
+            #expect(members.html.contains("<html lang=\"pt-BR\">"))
+            #expect(members.html.contains(">Membros</a>"))
+            #expect(members.html.contains("1 membro exibido"))
+
+            // Back to no preference: the tenant's default decides.
+            _ = try await browser.post("/console/profile", [("name", "Ada"), ("locale", "")])
+            let patched = try await client.json(
+                .patch, "/api/v1/tenant", ["settings": ["default_language": "pt-BR"]], token: owner.accessToken,
+                headers: [.init("Idempotency-Key")!: UUID().uuidString])
+            #expect(patched.status == .ok, "\(patched.raw)")
+            let tenantDefault = try await browser.get("/console", headers: [.acceptLanguage: "en"])
+            #expect(tenantDefault.html.contains("<html lang=\"pt-BR\">"))
+        }
+    }
+
+    @Test("creating an API key shows its secret once; revoking it marks the row revoked", arguments: TestDatabase.all)
+    func apiKeys(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, _ in
+            let owner = try await client.register()
+            let browser = ConsoleBrowser.signedIn(client, accessToken: owner.accessToken)
+            _ = try await browser.get("/console/api-keys")
+            let created = try await browser.post("/console/api-keys", [("name", "deploy bot")])
+            #expect(created.status == .created)
+            #expect(created.headers[.cacheControl] == "no-store")
+            let marker = "<code id=\"new-key-secret\" class=\"secret\">"
+            let start = try #require(created.html.range(of: marker))
+            let secret = String(created.html[start.upperBound...].prefix { $0 != "<" })
+            #expect(secret.hasPrefix("tnty_"))
+            // The secret works against the API, and the list never shows it again.
+            #expect(try await client.json(.get, "/api/v1/members", token: secret).status == .ok)
+            let list = try await browser.get("/console/api-keys")
+            #expect(!list.html.contains(secret))
+            let id = try #require(ConsoleBrowser.attribute("data-key-id", in: list.html))
+            let revoked = try await browser.post("/console/api-keys/\(id)/revoke")
+            #expect(revoked.location == "/console/api-keys?notice=key_revoked")
+            #expect(try await browser.get("/console/api-keys").html.contains("data-key-id=\"\(id)\" data-status=\"revoked\""))
+            #expect(try await client.json(.get, "/api/v1/members", token: secret).status == .unauthorized)
+
+            // A bad name re-shows the form with the problem, as the API would answer it.
+            let invalid = try await browser.post("/console/api-keys", [("name", "")])
+            #expect(invalid.status == .unprocessableContent)
+            #expect(invalid.html.contains("role=\"alert\""))
+        }
+    }
+
+    @Test("both string catalogues have the same keys, and every key a template names exists")
+    func catalogues() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/TenantryHTTP/Console")
+        func keys(_ file: String) throws -> Set<String> {
+            let data = try Data(contentsOf: folder.appendingPathComponent("Strings/\(file)"))
+            var keys = Set<String>()
+            func walk(_ value: Any, _ prefix: String) {
+                if let object = value as? [String: Any] {
+                    for (key, nested) in object { walk(nested, prefix.isEmpty ? key : "\(prefix).\(key)") }
+                } else {
+                    keys.insert(prefix)
+                }
+            }
+            walk(try JSONSerialization.jsonObject(with: data), "")
+            return keys
+        }
+        let english = try keys("en.json")
+        let portuguese = try keys("pt-BR.json")
+        #expect(english.subtracting(portuguese).isEmpty, "missing in pt-BR: \(english.subtracting(portuguese).sorted())")
+        #expect(portuguese.subtracting(english).isEmpty, "missing in en: \(portuguese.subtracting(english).sorted())")
+        let templates = try FileManager.default.contentsOfDirectory(
+            at: folder.appendingPathComponent("Templates"), includingPropertiesForKeys: nil)
+        #expect(templates.count >= 14)
+        let pattern = /\{\{[#^\/]?t\.([a-z_.\-]+)\}\}/
+        var named = 0
+        for template in templates {
+            let text = try String(contentsOf: template, encoding: .utf8)
+            for match in text.matches(of: pattern) {
+                named += 1
+                let key = String(match.1)
+                #expect(english.contains(key), "\(template.lastPathComponent) names \(key), which no catalogue has")
+            }
+        }
+        #expect(named > 100)
+    }
+}
+
+extension ConsoleBrowser {
+    /// The value of the first `name="…"` attribute in `html`.
+    static func attribute(_ name: String, in html: String) -> String? {
+        guard let range = html.range(of: "\(name)=\"") else { return nil }
+        return String(html[range.upperBound...].prefix { $0 != "\"" })
+    }
+}
