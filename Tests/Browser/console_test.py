@@ -47,6 +47,7 @@ import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from selenium import webdriver
@@ -77,6 +78,9 @@ SERVER_ENV = {
     "TENANTRY_EMAIL_URL": "log:",
     "TENANTRY_LOG_FORMAT": "json",
     "TENANTRY_RATE_LIMITS": "off",
+    # The webhook scenario's receiver listens on loopback over plain HTTP.
+    "TENANTRY_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32",
+    "TENANTRY_WEBHOOK_ALLOW_HTTP": "on",
 }
 OPERATOR_EMAIL = "operator@example.com"
 LISTENING = re.compile(r"tenantry listening on (http://127\.0\.0\.1:(\d+))")
@@ -912,6 +916,82 @@ def operator_suspends_tenant(ctx):
     check_page(owner_browser.driver, "sign-in-suspended")
 
 
+class WebhookReceiver:
+    """A real HTTP endpoint on loopback: records each delivery (headers and body) and answers
+    204, as a customer's endpoint would."""
+
+    def __init__(self):
+        self.deliveries = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                receiver.deliveries.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *arguments):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def standard_webhooks_signature(secret, headers, body):
+    """The `v1,…` signature Standard Webhooks defines for a delivery, from the endpoint's secret."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+def webhook_test_delivery(ctx):
+    receiver = WebhookReceiver()
+    try:
+        browser = ctx.browser()
+        sign_up(browser)
+        browser.click_link("/console/webhooks", within="nav#console-nav")
+        browser.wait_for_path("/console/webhooks")
+        browser.wait_for("form#create-endpoint")
+        check_page(browser.driver, "webhooks")
+        browser.submit("form#create-endpoint", url=receiver.url, description="CI receiver")
+        secret = browser.wait_for("code#new-endpoint-secret").text.strip()
+        check(secret.startswith("whsec_"), f"the endpoint's secret is {secret[:10]!r}…, not whsec_…")
+        check_page(browser.driver, "webhook-secret")
+        link = browser.find("table#webhook-endpoints tr[data-endpoint-id] a")
+        browser.act(link.click)
+        browser.wait_for("form#send-test")
+        endpoint_path = browser.path
+        check_page(browser.driver, "webhook-endpoint")
+        browser.act(browser.find("form#send-test button").click)
+        browser.wait_for('[role="status"]', "the test event's notice")
+
+        def delivered():
+            browser.open(endpoint_path)
+            rows = browser.find_all('table#webhook-messages tr[data-status="delivered"]')
+            return next((row for row in rows if "webhook.test" in row.text), None)
+
+        # The endpoint also gets the event of its own creation; the test event is the one sought.
+        row = wait_until(delivered, "the test message to show as delivered", timeout=30, interval=0.5)
+        tests = [(headers, body) for headers, body in receiver.deliveries if b'"webhook.test"' in body]
+        check(len(tests) == 1, f"the receiver got {len(tests)} test deliveries, not one")
+        headers, body = tests[0]
+        expected = standard_webhooks_signature(secret, headers, body)
+        check(expected in headers.get("webhook-signature", "").split(" "),
+              "the delivery's webhook-signature does not verify with the secret the console showed")
+        browser.act(browser.find("a", within=row).click)
+        browser.wait_for("table#webhook-attempts")
+        check_page(browser.driver, "webhook-message")
+    finally:
+        receiver.close()
+
+
 SCENARIOS = (
     anonymous_redirects,
     sign_up_and_sign_in,
@@ -920,6 +1000,7 @@ SCENARIOS = (
     portuguese,
     totp_enrol_and_sign_in,
     operator_suspends_tenant,
+    webhook_test_delivery,
 )
 
 

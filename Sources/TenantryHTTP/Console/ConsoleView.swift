@@ -30,6 +30,9 @@ enum ConsoleResources {
         "admin-overview": PackageResources.admin_overview_mustache,
         "admin-tenants": PackageResources.admin_tenants_mustache,
         "admin-tenant": PackageResources.admin_tenant_mustache,
+        "webhooks": PackageResources.webhooks_mustache,
+        "webhook": PackageResources.webhook_mustache,
+        "webhook-message": PackageResources.webhook_message_mustache,
     ]
 }
 

@@ -10,8 +10,8 @@ import TenantryCore
 struct TenantConsole: Sendable {
     let dependencies: ConsoleDependencies
 
-    private var useCases: UseCases { dependencies.useCases }
-    private var strings: ConsoleStrings { dependencies.strings }
+    var useCases: UseCases { dependencies.useCases }
+    var strings: ConsoleStrings { dependencies.strings }
 
     /// The links a member sees: a page they may not read is not offered.
     static func navigation(
@@ -21,6 +21,7 @@ struct TenantConsole: Sendable {
         let permissions = access?.permissions ?? []
         if permissions.contains(.membersRead) { items.append(.init(href: "/console/members", label: "nav.members")) }
         if permissions.contains(.apiKeysRead) { items.append(.init(href: "/console/api-keys", label: "nav.api_keys")) }
+        if permissions.contains(.webhooksRead) { items.append(.init(href: "/console/webhooks", label: "nav.webhooks")) }
         items.append(.init(href: "/console/profile", label: "nav.profile"))
         items.append(.init(href: "/console/security", label: "nav.security"))
         return ConsoleNavigation(items: items, current: current, who: who)
@@ -36,11 +37,12 @@ struct TenantConsole: Sendable {
         registerMembers(on: routes)
         registerAPIKeys(on: routes)
         registerProfile(on: routes)
+        registerWebhooks(on: routes)
     }
 
     // MARK: Page building
 
-    private func page(
+    func page(
         _ console: ConsoleRequest, _ template: String, title: String, values: [String: Any] = [:], error: String? = nil,
         status: HTTPResponse.Status = .ok
     ) -> Response {
@@ -55,7 +57,7 @@ struct TenantConsole: Sendable {
     }
 
     /// Re-shows a page after a refused action: the error in words, the API's status.
-    private func refused(
+    func refused(
         _ error: any Error, _ console: ConsoleRequest, render: (String?, HTTPResponse.Status) async throws -> Response
     ) async throws -> Response {
         guard let domainError = error as? TenantryError else { throw error }
@@ -65,7 +67,7 @@ struct TenantConsole: Sendable {
         return try await render(dependencies.message(for: domainError, console.language), entry.status)
     }
 
-    private func text(_ console: ConsoleRequest, _ key: String, _ values: [String: String] = [:]) -> String {
+    func text(_ console: ConsoleRequest, _ key: String, _ values: [String: String] = [:]) -> String {
         strings.text(console.language, key, values)
     }
 

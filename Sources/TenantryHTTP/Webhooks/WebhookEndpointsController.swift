@@ -55,17 +55,25 @@ struct WebhookEndpointsController: Sendable {
     }
 
     func validate(_ body: CreateWebhookEndpointRequest) throws -> WebhookEndpointService.NewEndpoint {
+        try validate(
+            url: body.url, description: body.description, eventTypes: body.eventTypes ?? [], enabled: body.enabled ?? true,
+            rateLimitPerMinute: body.rateLimitPerMinute)
+    }
+
+    /// Checks a new endpoint's fields, from the API's JSON body or the console's form.
+    func validate(url givenURL: String, description givenDescription: String?, eventTypes: [String], enabled: Bool, rateLimitPerMinute: Int?)
+        throws -> WebhookEndpointService.NewEndpoint
+    {
         var validator = Validator()
-        let url = try validator.capture { try service.egress.validatedURL(body.url) }
-        let description = try validator.capture { try WebhookEndpoint.validatedDescription(body.description) }
-        let filter = try validator.capture { try EventTypeFilter(body.eventTypes ?? []) }
-        let rate = try body.rateLimitPerMinute.flatMap { value in
+        let url = try validator.capture { try service.egress.validatedURL(givenURL) }
+        let description = try validator.capture { try WebhookEndpoint.validatedDescription(givenDescription) }
+        let filter = try validator.capture { try EventTypeFilter(eventTypes) }
+        let rate = try rateLimitPerMinute.flatMap { value in
             try validator.capture { try WebhookEndpoint.validatedRateLimit(value) }
         }
         try validator.check()
         guard let url, let filter else { throw TenantryError(.internalError, "Validation passed without values.") }
-        return .init(
-            url: url, description: description ?? nil, filter: filter, enabled: body.enabled ?? true, rateLimitPerMinute: rate)
+        return .init(url: url, description: description ?? nil, filter: filter, enabled: enabled, rateLimitPerMinute: rate)
     }
 
     func validate(_ body: UpdateWebhookEndpointRequest) throws -> WebhookEndpointService.Change {
