@@ -5,6 +5,7 @@ import HummingbirdTesting
 import TenantryApplication
 import TenantryCore
 import TenantryHTTP
+import TenantryStorage
 import TenantryTestSupport
 import Testing
 
@@ -133,20 +134,30 @@ struct ConsoleTests {
             let mine = try await client.register()
             let theirs = try await client.register()
             let theirKey = try await client.createKey(token: theirs.accessToken, scopes: ["members:read"])
+            let endpoint = try await client.json(
+                .post, "/api/v1/webhook-endpoints", ["url": "https://hooks.example.com/theirs"], token: theirs.accessToken)
+            let endpointID = try #require((endpoint.body["endpoint"] as? [String: Any])?["id"] as? String, "\(endpoint.raw)")
+            try await WebhookFanOut(database: SQLDataStore(context.database.database)).drain()
+            let messages = try await client.json(.get, "/api/v1/webhook-messages", token: theirs.accessToken)
+            let messageID = try #require((messages.body["items"] as? [[String: Any]])?.first?["id"] as? String)
+            // Their id for each collection a console path names before its `{…}`.
             let ids = [
-                "user_id": theirs.userID, "id": theirKey.id, "session_id": theirs.sessionID,
+                "members": theirs.userID, "api-keys": theirKey.id, "sessions": theirs.sessionID, "webhooks": endpointID,
+                "webhook-messages": messageID,
             ]
             let browser = ConsoleBrowser.signedIn(client, accessToken: mine.accessToken)
             _ = try await browser.get("/console")
             let withIDs = consoleRoutes.filter { $0.path.hasPrefix("/console/") && $0.path.contains("{") }
-            #expect(withIDs.count >= 5)
+            #expect(withIDs.count >= 12)
             for route in withIDs {
-                var path = route.path
-                for (name, id) in ids { path = path.replacingOccurrences(of: "{\(name)}", with: id) }
-                #expect(!path.contains("{"), "\(route.path) has an id the matrix does not know: add it")
+                let collection = route.path.split(separator: "/")[1]
+                let id = ids[String(collection)] ?? "missing"
+                #expect(id != "missing", "\(route.path): the matrix has no id of theirs for \(collection); add one")
+                let path = route.path.replacing(/\{[a-z_]+\}/, with: id)
                 let page =
                     route.method == .get
-                    ? try await browser.get(path) : try await browser.post(path, [("role", "viewer"), ("status", "suspended")])
+                    ? try await browser.get(path)
+                    : try await browser.post(path, [("role", "viewer"), ("status", "suspended"), ("enabled", "false"), ("hours", "24")])
                 #expect(page.status == .notFound, "\(route.method) \(route.path): \(page.status)")
             }
             // Their data is untouched.
