@@ -140,15 +140,19 @@ struct ConsoleTests {
             try await WebhookFanOut(database: SQLDataStore(context.database.database)).drain()
             let messages = try await client.json(.get, "/api/v1/webhook-messages", token: theirs.accessToken)
             let messageID = try #require((messages.body["items"] as? [[String: Any]])?.first?["id"] as? String)
+            let team = try await client.json(.post, "/api/v1/teams", ["name": "Theirs"], token: theirs.accessToken)
+            let role = try await client.json(
+                .post, "/api/v1/roles", ["name": "Theirs", "permissions": ["members:read"]], token: theirs.accessToken)
             // Their id for each collection a console path names before its `{…}`.
             let ids = [
                 "members": theirs.userID, "api-keys": theirKey.id, "sessions": theirs.sessionID, "webhooks": endpointID,
-                "webhook-messages": messageID,
+                "webhook-messages": messageID, "teams": try #require(team.body["id"] as? String, "\(team.raw)"),
+                "roles": try #require(role.body["id"] as? String, "\(role.raw)"),
             ]
             let browser = ConsoleBrowser.signedIn(client, accessToken: mine.accessToken)
             _ = try await browser.get("/console")
             let withIDs = consoleRoutes.filter { $0.path.hasPrefix("/console/") && $0.path.contains("{") }
-            #expect(withIDs.count >= 12)
+            #expect(withIDs.count >= 18)
             for route in withIDs {
                 let collection = route.path.split(separator: "/")[1]
                 let id = ids[String(collection)] ?? "missing"
@@ -303,12 +307,65 @@ struct ConsoleTests {
         }
     }
 
-    @Test("both string catalogues have the same keys, and every key a template names exists")
-    func catalogues() throws {
-        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    @Test("teams and custom roles are managed from the console, each change checked as the API checks it", arguments: TestDatabase.all)
+    func teamsAndRoles(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let fixture = try await client.accessFixture(context)
+            let owner = ConsoleBrowser.signedIn(client, accessToken: fixture.ownerToken)
+            _ = try await owner.get("/console/teams")
+            let created = try await owner.post("/console/teams", [("name", "Platform"), ("description", "Infra")])
+            let location = try #require(created.location)
+            #expect(location.hasPrefix("/console/teams/") && location.hasSuffix("?notice=team_created"))
+            let teamPath = String(location.prefix { $0 != "?" })
+            let added = try await owner.post(teamPath + "/members", [("user_id", fixture.member.userID)])
+            #expect(added.location == teamPath + "?notice=team_member_added")
+            let team = try await owner.get(teamPath)
+            #expect(team.html.contains("data-user-id=\"\(fixture.member.userID)\""))
+            let removed = try await owner.post(teamPath + "/members/\(fixture.member.userID)/remove")
+            #expect(removed.location == teamPath + "?notice=team_member_removed")
+
+            let roles = try await owner.get("/console/roles")
+            #expect(roles.html.contains("value=\"members:read\""))
+            let role = try await owner.post(
+                "/console/roles", [("name", "Auditor"), ("permission", "audit:read"), ("permission", "members:read")])
+            let rolePath = String(try #require(role.location).prefix { $0 != "?" })
+            let page = try await owner.get(rolePath)
+            #expect(page.html.contains("value=\"audit:read\" checked"))
+            #expect(!page.html.contains("value=\"members:manage\" checked"))
+            let unknown = try await owner.post("/console/roles", [("name", "Bad"), ("permission", "nope:nothing")])
+            #expect(unknown.status == .unprocessableContent)
+
+            // A viewer reads teams but cannot create one, and sees no role editor.
+            let viewer = ConsoleBrowser.signedIn(client, accessToken: fixture.viewer.token)
+            let viewerTeams = try await viewer.get("/console/teams")
+            #expect(viewerTeams.status == .ok && !viewerTeams.html.contains("id=\"create-team\""))
+            #expect(try await viewer.post("/console/teams", [("name", "Nope")]).status == .forbidden)
+            #expect(try await viewer.post(rolePath + "/delete").status == .forbidden)
+            let deleted = try await owner.post(rolePath + "/delete")
+            #expect(deleted.location == "/console/roles?notice=role_deleted")
+        }
+    }
+
+    @Test("every permission is described in both catalogues")
+    func permissionWords() throws {
+        let strings = try Self.catalogueKeys()
+        for permission in PermissionCatalogue.all {
+            #expect(strings.english.contains("permissions.\(permission.rawValue)"), "\(permission.rawValue)")
+        }
+        for module in PermissionCatalogue.modules {
+            #expect(strings.english.contains("modules.\(module.id)"), "\(module.id)")
+        }
+    }
+
+    static var consoleFolder: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Sources/TenantryHTTP/Console")
+    }
+
+    /// Every dotted key of each catalogue.
+    static func catalogueKeys() throws -> (english: Set<String>, portuguese: Set<String>) {
         func keys(_ file: String) throws -> Set<String> {
-            let data = try Data(contentsOf: folder.appendingPathComponent("Strings/\(file)"))
+            let data = try Data(contentsOf: consoleFolder.appendingPathComponent("Strings/\(file)"))
             var keys = Set<String>()
             func walk(_ value: Any, _ prefix: String) {
                 if let object = value as? [String: Any] {
@@ -320,8 +377,13 @@ struct ConsoleTests {
             walk(try JSONSerialization.jsonObject(with: data), "")
             return keys
         }
-        let english = try keys("en.json")
-        let portuguese = try keys("pt-BR.json")
+        return (try keys("en.json"), try keys("pt-BR.json"))
+    }
+
+    @Test("both string catalogues have the same keys, and every key a template names exists")
+    func catalogues() throws {
+        let folder = Self.consoleFolder
+        let (english, portuguese) = try Self.catalogueKeys()
         #expect(english.subtracting(portuguese).isEmpty, "missing in pt-BR: \(english.subtracting(portuguese).sorted())")
         #expect(portuguese.subtracting(english).isEmpty, "missing in en: \(portuguese.subtracting(english).sorted())")
         let templates = try FileManager.default.contentsOfDirectory(

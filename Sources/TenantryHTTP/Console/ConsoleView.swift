@@ -33,6 +33,10 @@ enum ConsoleResources {
         "webhooks": PackageResources.webhooks_mustache,
         "webhook": PackageResources.webhook_mustache,
         "webhook-message": PackageResources.webhook_message_mustache,
+        "teams": PackageResources.teams_mustache,
+        "team": PackageResources.team_mustache,
+        "roles": PackageResources.roles_mustache,
+        "role": PackageResources.role_mustache,
     ]
 }
 

@@ -21,6 +21,8 @@ struct TenantConsole: Sendable {
         let permissions = access?.permissions ?? []
         if permissions.contains(.membersRead) { items.append(.init(href: "/console/members", label: "nav.members")) }
         if permissions.contains(.apiKeysRead) { items.append(.init(href: "/console/api-keys", label: "nav.api_keys")) }
+        if permissions.contains(.teamsRead) { items.append(.init(href: "/console/teams", label: "nav.teams")) }
+        if permissions.contains(.rolesRead) { items.append(.init(href: "/console/roles", label: "nav.roles")) }
         if permissions.contains(.webhooksRead) { items.append(.init(href: "/console/webhooks", label: "nav.webhooks")) }
         items.append(.init(href: "/console/profile", label: "nav.profile"))
         items.append(.init(href: "/console/security", label: "nav.security"))
@@ -38,6 +40,7 @@ struct TenantConsole: Sendable {
         registerAPIKeys(on: routes)
         registerProfile(on: routes)
         registerWebhooks(on: routes)
+        registerTeamsAndRoles(on: routes)
     }
 
     // MARK: Page building
