@@ -992,6 +992,36 @@ def webhook_test_delivery(ctx):
         receiver.close()
 
 
+
+def every_console_page(ctx):
+    """Every page the tenant console's navigation offers an owner, and the pages one level
+    below (a role, a team), in English and in Portuguese, passes the page checks."""
+    browser = ctx.browser()
+    sign_up(browser)
+    browser.open("/console/teams")
+    browser.wait_for("form#create-team")
+    browser.submit("form#create-team", name="Platform")
+    browser.wait_for("table#team-members")
+    check_page(browser.driver, "team")
+    browser.open("/console/roles")
+    browser.wait_for("table#roles")
+    browser.act(browser.find("table#roles tr[data-role-id] a").click)
+    browser.wait_for("form#edit-role")
+    check_page(browser.driver, "role")
+    for language in ("en", "pt-BR"):
+        if language == "pt-BR":
+            browser.open("/console/profile")
+            browser.submit("form#preferences", locale="pt-BR")
+            browser.wait_for('[role="status"]')
+        browser.open("/console")
+        links = [a.get_attribute("href") for a in browser.find_all("nav#console-nav a[href]")]
+        check(len(links) >= 8, f"the owner's navigation has {len(links)} links")
+        for href in links:
+            browser.open(href)
+            browser.wait_for("main#main h1")
+            check(browser.html_lang() == language, f"{href} is in {browser.html_lang()}, not {language}")
+            check_page(browser.driver, f"nav-{language}-{urllib.parse.urlsplit(href).path.strip('/').replace('/', '-')}")
+
 SCENARIOS = (
     anonymous_redirects,
     sign_up_and_sign_in,
@@ -1001,6 +1031,7 @@ SCENARIOS = (
     totp_enrol_and_sign_in,
     operator_suspends_tenant,
     webhook_test_delivery,
+    every_console_page,
 )
 
 
