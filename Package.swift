@@ -138,6 +138,8 @@ let package = Package(
                 .embedInCode("Console/Templates/team.mustache"),
                 .embedInCode("Console/Templates/roles.mustache"),
                 .embedInCode("Console/Templates/role.mustache"),
+                .embedInCode("Console/Templates/audit.mustache"),
+                .embedInCode("Console/Templates/usage.mustache"),
                 .embedInCode("Console/Strings/en.json"),
                 .embedInCode("Console/Strings/pt-BR.json"),
                 .embedInCode("Console/Assets/console.css"),

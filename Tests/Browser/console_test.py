@@ -661,7 +661,10 @@ def check_keyboard(driver, name):
         previous = None
         unshown = []
         actions = ActionChains(driver)
-        for _ in range(len(expected) + 5):
+        # A date field takes one TAB per part (day, month, year, the picker) before focus moves on.
+        parts = {"date": 5, "datetime-local": 7, "time": 4, "month": 4, "week": 4}
+        stays = 0
+        for _ in range(len(expected) + 5 + 4 * sum(1 for key in expected if "[type=" in expected[key])):
             if reached == set(expected):
                 break
             actions.send_keys(Keys.TAB).perform()
@@ -669,7 +672,13 @@ def check_keyboard(driver, name):
             if not step["inDocument"]:
                 break  # focus left the page (past the last control): the rest is unreachable
             here = step["key"] or step["description"]
-            check(here != previous, f"page {name}: focus stays on {step['description']} when TAB is pressed (a focus trap)")
+            if here == previous:
+                kind = re.search(r'\[type="([a-z-]+)"\]', step["description"] or "")
+                stays += 1
+                check(kind is not None and stays < parts.get(kind.group(1), 1),
+                      f"page {name}: focus stays on {step['description']} when TAB is pressed (a focus trap)")
+                continue
+            stays = 0
             if step["key"] in reached:
                 missing = [expected[key] for key in expected if key not in reached]
                 raise CheckFailed(

@@ -161,7 +161,8 @@ struct ConsoleTests {
                 let page =
                     route.method == .get
                     ? try await browser.get(path)
-                    : try await browser.post(path, [("role", "viewer"), ("status", "suspended"), ("enabled", "false"), ("hours", "24")])
+                    : try await browser.post(
+                        path, [("role", "viewer"), ("status", "suspended"), ("enabled", "false"), ("hours", "24")])
                 #expect(page.status == .notFound, "\(route.method) \(route.path): \(page.status)")
             }
             // Their data is untouched.
@@ -307,7 +308,9 @@ struct ConsoleTests {
         }
     }
 
-    @Test("teams and custom roles are managed from the console, each change checked as the API checks it", arguments: TestDatabase.all)
+    @Test(
+        "teams and custom roles are managed from the console, each change checked as the API checks it",
+        arguments: TestDatabase.all)
     func teamsAndRoles(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, context in
             let fixture = try await client.accessFixture(context)
@@ -343,6 +346,38 @@ struct ConsoleTests {
             #expect(try await viewer.post(rolePath + "/delete").status == .forbidden)
             let deleted = try await owner.post(rolePath + "/delete")
             #expect(deleted.location == "/console/roles?notice=role_deleted")
+        }
+    }
+
+    @Test("the audit log page filters and exports the tenant's log; the usage page charts its days", arguments: TestDatabase.all)
+    func auditAndUsage(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let fixture = try await client.accessFixture(context)
+            let owner = ConsoleBrowser.signedIn(client, accessToken: fixture.ownerToken)
+            let log = try await owner.get("/console/audit?action=member.added")
+            #expect(log.status == .ok)
+            #expect(log.html.contains("<code>member.added</code>"))
+            #expect(!log.html.contains("<code>tenant.created</code>"), "the filter applies")
+            let csv = try await owner.get("/console/audit/export?format=csv&action=member.added")
+            #expect(csv.status == .ok)
+            #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            #expect(
+                csv.html.split(whereSeparator: \.isNewline).count == 4,
+                "a header and the three members added: \(csv.html.debugDescription)")
+            #expect(try await owner.get("/console/audit?from=yesterday").status == .unprocessableContent)
+
+            let usage = try await owner.get("/console/usage")
+            #expect(usage.status == .ok)
+            #expect(usage.html.contains("<svg class=\"chart\" role=\"img\""))
+            #expect(usage.html.contains("<title id=\"requests-title\">"))
+            #expect(try await owner.get("/console/usage?from=2026-13-01").status == .unprocessableContent)
+
+            // A viewer holds neither permission: no links, and 403 on the pages.
+            let viewer = ConsoleBrowser.signedIn(client, accessToken: fixture.viewer.token)
+            let overview = try await viewer.get("/console")
+            #expect(!overview.html.contains("href=\"/console/audit\""))
+            #expect(try await viewer.get("/console/audit").status == .forbidden)
+            #expect(try await viewer.get("/console/audit/export?format=csv").status == .forbidden)
         }
     }
 

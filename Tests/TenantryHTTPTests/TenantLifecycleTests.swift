@@ -23,7 +23,7 @@ struct TenantLifecycleTests {
             #expect(tenant.body["plan"] as? String == "free")
             let patch: [String: Any] = [
                 "name": "Renamed Inc",
-                "branding": ["logo_url": "https://cdn.example.com/logo.png", "primary_color": "#12ab9f"],
+                "branding": ["logo_url": "https://cdn.example.com/logo.png", "primary_color": "#0b6e61"],
                 "settings": [
                     "allowed_email_domains": ["Example.com", "example.com", "corp.example.org"], "session_lifetime_seconds": 3600,
                 ],
@@ -32,7 +32,7 @@ struct TenantLifecycleTests {
             #expect(changed.status == .ok, "\(changed.raw)")
             #expect(changed.body["name"] as? String == "Renamed Inc")
             let branding = try #require(changed.body["branding"] as? [String: Any])
-            #expect(branding["primary_color"] as? String == "#12AB9F")
+            #expect(branding["primary_color"] as? String == "#0B6E61")
             #expect(branding["logo_url"] as? String == "https://cdn.example.com/logo.png")
             let settings = try #require(changed.body["settings"] as? [String: Any])
             #expect(settings["allowed_email_domains"] as? [String] == ["corp.example.org", "example.com"])
@@ -40,7 +40,7 @@ struct TenantLifecycleTests {
             let cleared = try await client.json(
                 .patch, "/api/v1/tenant", ["branding": ["logo_url": NSNull()]], token: owner.accessToken)
             #expect((cleared.body["branding"] as? [String: Any])?["logo_url"] == nil)
-            #expect((cleared.body["branding"] as? [String: Any])?["primary_color"] as? String == "#12AB9F")
+            #expect((cleared.body["branding"] as? [String: Any])?["primary_color"] as? String == "#0B6E61")
 
             let invalid = try await client.json(
                 .patch, "/api/v1/tenant",

@@ -34,17 +34,41 @@ public struct Branding: Sendable, Equatable, Codable {
         return text
     }
 
-    /// Validates a colour: `#RRGGBB` in hexadecimal; returned in upper case.
+    /// The least contrast a brand colour must have against white (WCAG 2 AA for normal text):
+    /// the consoles write white text on the primary colour and the primary colour on white.
+    public static let minimumContrast = 4.5
+
+    /// Validates a colour: `#RRGGBB` in hexadecimal, with at least ``minimumContrast`` against
+    /// white (`low_contrast` otherwise); returned in upper case.
     public static func validatedColor(_ text: String, field: String) throws(TenantryError) -> String {
         let bytes = Array(text.utf8)
         guard bytes.count == 7, bytes[0] == 0x23,
             bytes.dropFirst().allSatisfy({
                 ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x46) || ($0 >= 0x61 && $0 <= 0x66)
-            })
+            }),
+            let value = UInt32(text.dropFirst(), radix: 16)
         else {
             throw Validator.fail(field, "invalid_format", "Use a colour written #RRGGBB.")
         }
+        let contrast = contrastWithWhite(
+            red: UInt8(value >> 16 & 0xFF), green: UInt8(value >> 8 & 0xFF), blue: UInt8(value & 0xFF))
+        guard contrast >= minimumContrast else {
+            let shown = (contrast * 100).rounded(.down) / 100
+            throw Validator.fail(
+                field, "low_contrast",
+                "The colour's contrast with white is \(shown):1; choose a darker colour (at least \(minimumContrast):1).")
+        }
         return text.uppercased()
+    }
+
+    /// The WCAG 2 contrast ratio of a colour with white: (1.05) ÷ (its relative luminance + 0.05).
+    public static func contrastWithWhite(red: UInt8, green: UInt8, blue: UInt8) -> Double {
+        func linear(_ channel: UInt8) -> Double {
+            let value = Double(channel) / 255
+            return value <= 0.04045 ? value / 12.92 : pow((value + 0.055) / 1.055, 2.4)
+        }
+        let luminance = 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+        return 1.05 / (luminance + 0.05)
     }
 }
 

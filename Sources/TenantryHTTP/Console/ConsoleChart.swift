@@ -5,7 +5,9 @@ import TenantryCore
 enum ConsoleChart {
     /// A horizontal bar chart, one bar per `(label, value, tone)`; `tone` is a CSS class
     /// (`ok`, `wait`, `bad`, or empty).
-    static func bars(id: String = "chart", title: String, bars: [(label: String, value: Int, tone: String)], language: Language) -> String {
+    static func bars(id: String = "chart", title: String, bars: [(label: String, value: Int, tone: String)], language: Language)
+        -> String
+    {
         let width = 480
         let barHeight = 22
         let gap = 10
@@ -20,7 +22,8 @@ enum ConsoleChart {
             let y = index * (barHeight + gap)
             let length = bar.value == 0 ? 0 : max(2, (width - labelWidth - 70) * bar.value / largest)
             svg += "<text x=\"0\" y=\"\(y + 16)\" class=\"label\">\(escape(bar.label))</text>"
-            svg += "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(length)\" height=\"\(barHeight)\" class=\"bar \(escape(bar.tone))\"/>"
+            svg +=
+                "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(length)\" height=\"\(barHeight)\" class=\"bar \(escape(bar.tone))\"/>"
             svg +=
                 "<text x=\"\(labelWidth + length + 6)\" y=\"\(y + 16)\" class=\"value\">\(ConsoleFormat.integer(bar.value, language))</text>"
         }
@@ -54,7 +57,8 @@ enum ConsoleChart {
         }
         if let first = points.first, let last = points.last {
             svg += "<text x=\"0\" y=\"\(height + axis - 4)\" class=\"label\">\(escape(first.label))</text>"
-            svg += "<text x=\"\(width)\" y=\"\(height + axis - 4)\" class=\"label\" text-anchor=\"end\">\(escape(last.label))</text>"
+            svg +=
+                "<text x=\"\(width)\" y=\"\(height + axis - 4)\" class=\"label\" text-anchor=\"end\">\(escape(last.label))</text>"
         }
         return svg + "</svg>"
     }

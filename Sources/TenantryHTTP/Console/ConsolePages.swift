@@ -14,6 +14,10 @@ struct ConsoleDependencies: Sendable {
     let entitlements: EntitlementDirectory
     let accessTable: RouteAccessTable
     let usage: UsageMeter
+    /// The tenants' usage reports.
+    let usageReports: UsageReports
+    /// The audit logs.
+    let auditLog: AuditLog
     let maxBodySize: Int
 
     var strings: ConsoleStrings { view.strings }

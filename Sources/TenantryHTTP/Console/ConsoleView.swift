@@ -37,6 +37,8 @@ enum ConsoleResources {
         "team": PackageResources.team_mustache,
         "roles": PackageResources.roles_mustache,
         "role": PackageResources.role_mustache,
+        "audit": PackageResources.audit_mustache,
+        "usage": PackageResources.usage_mustache,
     ]
 }
 

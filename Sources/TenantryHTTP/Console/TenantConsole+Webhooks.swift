@@ -85,7 +85,8 @@ extension TenantConsole {
             }
         }
         routes.post("/webhooks/{id}/delete", mirrors: .delete("/api/v1/webhook-endpoints/{id}")) { console in
-            try await useCases.webhookEndpoints.delete(try console.tenantAccess(), id: try Self.endpointID(console), origin: console.origin)
+            try await useCases.webhookEndpoints.delete(
+                try console.tenantAccess(), id: try Self.endpointID(console), origin: console.origin)
             return ConsoleView.redirect("/console/webhooks?notice=endpoint_deleted")
         }
         routes.get("/webhook-messages/{id}", mirrors: .get("/api/v1/webhook-messages/{id}/attempts")) { console in

@@ -24,6 +24,8 @@ struct TenantConsole: Sendable {
         if permissions.contains(.teamsRead) { items.append(.init(href: "/console/teams", label: "nav.teams")) }
         if permissions.contains(.rolesRead) { items.append(.init(href: "/console/roles", label: "nav.roles")) }
         if permissions.contains(.webhooksRead) { items.append(.init(href: "/console/webhooks", label: "nav.webhooks")) }
+        if permissions.contains(.usageRead) { items.append(.init(href: "/console/usage", label: "nav.usage")) }
+        if permissions.contains(.auditRead) { items.append(.init(href: "/console/audit", label: "nav.audit")) }
         items.append(.init(href: "/console/profile", label: "nav.profile"))
         items.append(.init(href: "/console/security", label: "nav.security"))
         return ConsoleNavigation(items: items, current: current, who: who)
@@ -41,6 +43,7 @@ struct TenantConsole: Sendable {
         registerProfile(on: routes)
         registerWebhooks(on: routes)
         registerTeamsAndRoles(on: routes)
+        registerRecords(on: routes)
     }
 
     // MARK: Page building
