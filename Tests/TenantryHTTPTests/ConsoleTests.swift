@@ -381,6 +381,56 @@ struct ConsoleTests {
         }
     }
 
+    @Test(
+        "settings are saved with the API's checks, contrast included; exports, deletion and restore run from the data page",
+        arguments: TestDatabase.all)
+    func settingsAndData(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let fixture = try await client.accessFixture(context)
+            let owner = ConsoleBrowser.signedIn(client, accessToken: fixture.ownerToken)
+            _ = try await owner.get("/console/settings")
+            let pale = try await owner.post(
+                "/console/settings", [("name", "Acme"), ("primary_color", "#FFEE00"), ("default_language", "pt-BR")])
+            #expect(pale.status == .unprocessableContent)
+            #expect(pale.html.contains("role=\"alert\"") && pale.html.contains("contrast"))
+            let saved = try await owner.post(
+                "/console/settings",
+                [("name", "Acme Renamed"), ("primary_color", "#0b6e61"), ("default_language", "pt-BR"), ("mfa_policy", "admins")])
+            #expect(saved.location == "/console/settings?notice=settings_saved")
+            let tenant = try await client.json(.get, "/api/v1/tenant", token: fixture.ownerToken)
+            #expect(tenant.body["name"] as? String == "Acme Renamed")
+            #expect((tenant.body["branding"] as? [String: Any])?["primary_color"] as? String == "#0B6E61")
+            #expect((tenant.body["settings"] as? [String: Any])?["mfa_policy"] as? String == "admins")
+
+            let member = ConsoleBrowser.signedIn(client, accessToken: fixture.member.token)
+            let readOnly = try await member.get("/console/settings")
+            #expect(readOnly.status == .ok && readOnly.html.contains(" disabled>") && !readOnly.html.contains("Salvar configura"))
+            #expect(try await member.post("/console/settings", [("name", "Mine")]).status == .forbidden)
+            #expect(try await member.get("/console/data").status == .forbidden)
+
+            _ = try await owner.get("/console/data")
+            let requested = try await owner.post("/console/data/exports")
+            #expect(requested.location == "/console/data?notice=export_requested")
+            let listed = try await owner.get("/console/data")
+            #expect(listed.html.contains("data-status=\"queued\""))
+
+            let wrong = try await owner.post("/console/data/delete", [("confirm", "not-the-slug")])
+            #expect(wrong.status == .unprocessableContent)
+            let deleted = try await owner.post("/console/data/delete", [("confirm", fixture.owner.tenantSlug)])
+            #expect(deleted.location == "/console/data?notice=deletion_scheduled")
+            let overview = try await owner.get("/console")
+            #expect(overview.html.contains("id=\"restore-tenant\""))
+            let restored = try await owner.post("/console/data/restore")
+            #expect(restored.location == "/console?notice=tenant_restored")
+            #expect(!(try await owner.get("/console")).html.contains("id=\"restore-tenant\""))
+
+            // Without Stripe, the billing page says billing is off.
+            let billing = try await owner.get("/console/billing")
+            #expect(billing.status == .ok)
+            #expect(billing.html.contains("não está configurada") || billing.html.contains("not configured"))
+        }
+    }
+
     @Test("every permission is described in both catalogues")
     func permissionWords() throws {
         let strings = try Self.catalogueKeys()

@@ -39,6 +39,9 @@ enum ConsoleResources {
         "role": PackageResources.role_mustache,
         "audit": PackageResources.audit_mustache,
         "usage": PackageResources.usage_mustache,
+        "settings": PackageResources.settings_mustache,
+        "data": PackageResources.data_mustache,
+        "billing": PackageResources.billing_mustache,
     ]
 }
 

@@ -26,6 +26,11 @@ struct TenantConsole: Sendable {
         if permissions.contains(.webhooksRead) { items.append(.init(href: "/console/webhooks", label: "nav.webhooks")) }
         if permissions.contains(.usageRead) { items.append(.init(href: "/console/usage", label: "nav.usage")) }
         if permissions.contains(.auditRead) { items.append(.init(href: "/console/audit", label: "nav.audit")) }
+        if permissions.contains(.tenantRead) { items.append(.init(href: "/console/settings", label: "nav.settings")) }
+        if permissions.contains(.billingManage) { items.append(.init(href: "/console/billing", label: "nav.billing")) }
+        if permissions.contains(.tenantExport) || permissions.contains(.tenantDelete) {
+            items.append(.init(href: "/console/data", label: "nav.data"))
+        }
         items.append(.init(href: "/console/profile", label: "nav.profile"))
         items.append(.init(href: "/console/security", label: "nav.security"))
         return ConsoleNavigation(items: items, current: current, who: who)
@@ -44,6 +49,7 @@ struct TenantConsole: Sendable {
         registerWebhooks(on: routes)
         registerTeamsAndRoles(on: routes)
         registerRecords(on: routes)
+        registerTenant(on: routes)
     }
 
     // MARK: Page building
@@ -89,6 +95,13 @@ struct TenantConsole: Sendable {
             "role": text(console, "roles.\(access.rank.rawValue)"),
             "since": ConsoleFormat.date(detail.profile.tenant.createdAt, language),
         ]
+        if detail.profile.tenant.status == .pendingDeletion {
+            var pending: [String: Any] = [
+                "until": detail.profile.purgeAfter.map { ConsoleFormat.dateTime($0, language) } ?? ""
+            ]
+            if access.permissions.contains(.tenantDelete) { pending["canRestore"] = true }
+            values["pendingDeletion"] = pending
+        }
         if access.permissions.contains(.membersRead) {
             let members = try await useCases.members.list(access, filter: MemberFilter(), page: PageRequest(limit: 5))
             values["recentMembers"] = members.items.map { member in
