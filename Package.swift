@@ -143,6 +143,8 @@ let package = Package(
                 .embedInCode("Console/Templates/settings.mustache"),
                 .embedInCode("Console/Templates/data.mustache"),
                 .embedInCode("Console/Templates/billing.mustache"),
+                .embedInCode("Console/Templates/admin-plans.mustache"),
+                .embedInCode("Console/Templates/admin-audit.mustache"),
                 .embedInCode("Console/Strings/en.json"),
                 .embedInCode("Console/Strings/pt-BR.json"),
                 .embedInCode("Console/Assets/console.css"),

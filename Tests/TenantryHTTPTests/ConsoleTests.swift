@@ -143,8 +143,12 @@ struct ConsoleTests {
             let team = try await client.json(.post, "/api/v1/teams", ["name": "Theirs"], token: theirs.accessToken)
             let role = try await client.json(
                 .post, "/api/v1/roles", ["name": "Theirs", "permissions": ["members:read"]], token: theirs.accessToken)
+            let export = try await client.json(
+                .post, "/api/v1/tenant/exports", token: theirs.accessToken,
+                headers: [HTTPField.Name("Idempotency-Key")!: UUID().uuidString])
             // Their id for each collection a console path names before its `{…}`.
             let ids = [
+                "data": try #require(export.body["id"] as? String, "\(export.raw)"),
                 "members": theirs.userID, "api-keys": theirKey.id, "sessions": theirs.sessionID, "webhooks": endpointID,
                 "webhook-messages": messageID, "teams": try #require(team.body["id"] as? String, "\(team.raw)"),
                 "roles": try #require(role.body["id"] as? String, "\(role.raw)"),
@@ -152,7 +156,7 @@ struct ConsoleTests {
             let browser = ConsoleBrowser.signedIn(client, accessToken: mine.accessToken)
             _ = try await browser.get("/console")
             let withIDs = consoleRoutes.filter { $0.path.hasPrefix("/console/") && $0.path.contains("{") }
-            #expect(withIDs.count >= 18)
+            #expect(withIDs.count >= 19)
             for route in withIDs {
                 let collection = route.path.split(separator: "/")[1]
                 let id = ids[String(collection)] ?? "missing"
@@ -244,6 +248,42 @@ struct ConsoleTests {
                 "/admin/sign-in", [("email", owner.email), ("password", owner.password)])
             #expect(refused.status == .forbidden)
             #expect(refused.setCookie("tenantry_admin") == nil)
+        }
+    }
+
+    @Test(
+        "an operator changes a tenant's plan, asks for its export and purges it from its page; the overview, plans and audit pages read the platform",
+        arguments: TestDatabase.all)
+    func operatorTenantPage(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let owner = try await client.register()
+            let op = try await client.signedInOperator(context.identity)
+            let admin = ConsoleBrowser.signedIn(client, accessToken: op.token, admin: true)
+            let path = "/admin/tenants/\(owner.tenantID)"
+            let page = try await admin.get(path)
+            #expect(page.html.contains("id=\"change-plan\"") && page.html.contains("id=\"purge\""))
+            let moved = try await admin.post(path + "/plan", [("plan", "pro")])
+            #expect(moved.location == path + "?notice=plan_changed")
+            #expect(try await admin.get(path).html.contains("<option value=\"pro\" selected>"))
+            let unknown = try await admin.post(path + "/plan", [("plan", "no-such-plan")])
+            #expect(unknown.status == .unprocessableContent || unknown.status == .notFound)
+
+            let exported = try await admin.post(path + "/exports")
+            #expect(exported.location == path + "?notice=export_requested")
+            #expect(try await admin.get(path).html.contains("data-status=\"queued\""))
+
+            let overview = try await admin.get("/admin")
+            #expect(overview.status == .ok && overview.html.contains("<h2>"))
+            let plans = try await admin.get("/admin/plans")
+            #expect(plans.html.contains("data-plan-id=\"free\"") && plans.html.contains("data-plan-id=\"pro\""))
+            let audit = try await admin.get("/admin/audit?tenant_id=\(owner.tenantID)")
+            #expect(audit.html.contains("<code>tenant.plan_changed</code>"))
+
+            let mismatch = try await admin.post(path + "/purge", [("confirm", "wrong")])
+            #expect(mismatch.status == .unprocessableContent)
+            let purged = try await admin.post(path + "/purge", [("confirm", owner.tenantSlug)])
+            #expect(purged.location == "/admin/tenants?notice=tenant_purged")
+            #expect(try await admin.get(path).status == .notFound)
         }
     }
 

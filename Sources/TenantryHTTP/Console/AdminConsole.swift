@@ -10,13 +10,14 @@ import TenantryCore
 struct AdminConsole: Sendable {
     let dependencies: ConsoleDependencies
 
-    private var useCases: UseCases { dependencies.useCases }
-    private var strings: ConsoleStrings { dependencies.strings }
+    var useCases: UseCases { dependencies.useCases }
+    var strings: ConsoleStrings { dependencies.strings }
 
     static func navigation(current: String, who: String) -> ConsoleNavigation {
         ConsoleNavigation(
             items: [
                 .init(href: "/admin", label: "nav.admin_overview"), .init(href: "/admin/tenants", label: "nav.tenants"),
+                .init(href: "/admin/plans", label: "nav.plans"), .init(href: "/admin/audit", label: "nav.platform_audit"),
             ], current: current, who: who)
     }
 
@@ -30,6 +31,7 @@ struct AdminConsole: Sendable {
         routes.get("/tenants/{id}", mirrors: .get("/api/v1/platform/tenants/{id}")) { console in
             try await tenant(console)
         }
+        registerPlatform(on: routes)
         routes.post("/tenants/{id}/suspend", mirrors: .post("/api/v1/platform/tenants/{id}/suspend")) { console in
             let id = try Self.tenantID(console)
             let reason = console.form.text("reason") ?? ""
@@ -49,14 +51,14 @@ struct AdminConsole: Sendable {
         try console.context.identifier("id", notFound: PlatformService.noSuchTenant)
     }
 
-    private func operatorOf(_ console: ConsoleRequest) async throws -> PlatformOperator {
+    func operatorOf(_ console: ConsoleRequest) async throws -> PlatformOperator {
         guard let role = try await useCases.platform.role(of: console.caller.userID) else {
             throw TenantryError(.forbidden, "This needs a platform operator.")
         }
         return PlatformOperator(userID: console.caller.userID, role: role)
     }
 
-    private func change(
+    func change(
         _ console: ConsoleRequest, _ id: TenantID, action: EventType, notice: String,
         _ change: @escaping @Sendable (inout TenantProfile, any TenantTransaction) async throws -> [String: AuditEvent.Change]
     ) async throws -> Response {
@@ -71,7 +73,7 @@ struct AdminConsole: Sendable {
         }
     }
 
-    private func page(
+    func page(
         _ console: ConsoleRequest, _ template: String, title: String, values: [String: Any], error: String? = nil,
         status: HTTPResponse.Status = .ok
     ) -> Response {
@@ -95,7 +97,63 @@ struct AdminConsole: Sendable {
                 "any": !found.page.items.isEmpty,
             ])
         }
-        return page(console, "admin-overview", title: "admin.overview.title", values: ["statuses": counts])
+        let today = UsageDay(Date())
+        let from = today.adding(days: -29)
+        let report = try await dependencies.usageReports.platform(from: from, to: today, limit: 10)
+        let top = report.topTenants.map { entry in
+            (label: entry.tenant?.name ?? entry.tenantID.description, value: entry.counts.apiRequests, tone: "")
+        }
+        var values: [String: Any] = [
+            "statuses": counts, "from": from.description, "to": today.description,
+            "totals": [
+                [
+                    "label": strings.text(language, "usage.api_requests"),
+                    "value": ConsoleFormat.integer(report.totals.counts.apiRequests, language),
+                ],
+                [
+                    "label": strings.text(language, "usage.sign_ins"),
+                    "value": ConsoleFormat.integer(report.totals.counts.signIns, language),
+                ],
+                [
+                    "label": strings.text(language, "usage.emails_sent"),
+                    "value": ConsoleFormat.integer(report.totals.counts.emailsSent, language),
+                ],
+                [
+                    "label": strings.text(language, "admin.overview.active_tenants"),
+                    "value": ConsoleFormat.integer(report.totals.activeTenants, language),
+                ],
+                [
+                    "label": strings.text(language, "usage.active_users"),
+                    "value": ConsoleFormat.integer(report.totals.activeUsers, language),
+                ],
+            ],
+            "top": report.topTenants.map { entry -> [String: Any] in
+                var row: [String: Any] = [
+                    "name": entry.tenant?.name ?? entry.tenantID.description,
+                    "requests": ConsoleFormat.integer(entry.counts.apiRequests, language),
+                ]
+                if entry.tenant != nil { row["href"] = "/admin/tenants/\(entry.tenantID)" }
+                return row
+            },
+            "hasTop": !report.topTenants.isEmpty,
+            "topChart": ConsoleChart.bars(
+                id: "top", title: strings.text(language, "admin.overview.top_tenants"), bars: top, language: language),
+        ]
+        let billing = report.billing
+        values["mrr"] = billing.monthlyRecurringRevenue.sorted { $0.key < $1.key }.map { currency, amount in
+            ["value": TenantConsole.money(amount, currency: currency, language)]
+        }
+        values["subscriptions"] = billing.byStatus.sorted { $0.key < $1.key }.map { status, count in
+            ["label": status, "value": ConsoleFormat.integer(count, language)]
+        }
+        values["hasBilling"] = !billing.byStatus.isEmpty || !billing.monthlyRecurringRevenue.isEmpty
+        values["churn"] = strings.text(
+            language, "admin.overview.churn_line",
+            [
+                "canceled": ConsoleFormat.integer(billing.canceledInWindow, language),
+                "base": ConsoleFormat.integer(billing.churnBase, language),
+            ])
+        return page(console, "admin-overview", title: "admin.overview.title", values: values)
     }
 
     private func tenants(_ console: ConsoleRequest) async throws -> Response {
@@ -147,7 +205,7 @@ struct AdminConsole: Sendable {
         return page(console, "admin-tenants", title: "tenants.title", values: values)
     }
 
-    private func tenant(_ console: ConsoleRequest, error: String? = nil, status: HTTPResponse.Status = .ok) async throws
+    func tenant(_ console: ConsoleRequest, error: String? = nil, status: HTTPResponse.Status = .ok) async throws
         -> Response
     {
         let language = console.language
@@ -184,6 +242,7 @@ struct AdminConsole: Sendable {
         ]
         if let reason = profile.statusReason { values["reason"] = reason }
         let role = try await operatorOf(console).role
+        values.merge(try await tenantExtras(console, detail, role: role)) { $1 }
         if role >= .superAdmin {
             switch profile.tenant.status {
             case .active: values["canSuspend"] = true

@@ -42,6 +42,8 @@ enum ConsoleResources {
         "settings": PackageResources.settings_mustache,
         "data": PackageResources.data_mustache,
         "billing": PackageResources.billing_mustache,
+        "admin-plans": PackageResources.admin_plans_mustache,
+        "admin-audit": PackageResources.admin_audit_mustache,
     ]
 }
 
