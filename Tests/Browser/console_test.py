@@ -924,6 +924,12 @@ def operator_suspends_tenant(ctx):
     owner_browser.wait_for('[role="alert"]', "a role=alert explaining the suspension")
     check_page(owner_browser.driver, "sign-in-suspended")
 
+    for path, marker in (("/admin/plans", "[data-plan-id]"), ("/admin/audit", "table#platform-audit-events"),
+                         ("/admin", "main#main h1")):
+        operator.open(path)
+        operator.wait_for(marker)
+        check_page(operator.driver, "admin-" + (path.strip("/").replace("/", "-") or "home"))
+
 
 class WebhookReceiver:
     """A real HTTP endpoint on loopback: records each delivery (headers and body) and answers

@@ -535,3 +535,15 @@ extension ConsoleBrowser {
         return String(html[range.upperBound...].prefix { $0 != "\"" })
     }
 }
+
+@Suite("Console formatting")
+struct ConsoleFormattingTests {
+    @Test("numbers are grouped the language's way")
+    func grouping() {
+        #expect(ConsoleFormat.integer(0, .english) == "0")
+        #expect(ConsoleFormat.integer(999, .english) == "999")
+        #expect(ConsoleFormat.integer(1_234, .english) == "1,234")
+        #expect(ConsoleFormat.integer(1_234_567, .portuguese) == "1.234.567")
+        #expect(ConsoleFormat.integer(-12_345, .english) == "-12,345")
+    }
+}

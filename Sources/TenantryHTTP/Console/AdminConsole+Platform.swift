@@ -115,7 +115,7 @@ extension AdminConsole {
     private func audit(_ console: ConsoleRequest) async throws -> Response {
         let language = console.language
         var validator = Validator()
-        let pageRequest = try validator.capture { try console.request.pageRequest() }
+        let pageRequest = try validator.capture { try console.pageRequest() }
         let filter = AuditEventQuery.filter(console.request, acrossTenants: true, validator: &validator)
         try validator.check()
         let result = try await dependencies.auditLog.recordsAcrossTenants(filter, page: pageRequest ?? PageRequest(limit: 50))

@@ -167,7 +167,7 @@ struct AdminConsole: Sendable {
                 validator.add("status", "invalid_value", "Use active, suspended or pending_deletion.")
             }
         }
-        let pageRequest = try validator.capture { try console.request.pageRequest() }
+        let pageRequest = try validator.capture { try console.pageRequest() }
         try validator.check()
         let found = try await useCases.platform.tenants(filter, page: pageRequest ?? PageRequest(limit: 50))
         let rows: [[String: Any]] = found.page.items.map { entry in

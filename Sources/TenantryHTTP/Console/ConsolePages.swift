@@ -135,6 +135,17 @@ struct ConsoleRequest: Sendable {
         return access
     }
 
+    /// The page a list shows: the request's `limit` and `cursor` (the API's checks), at most
+    /// ``maximumPage`` items, so that a page stays light.
+    func pageRequest() throws -> PageRequest {
+        var page = try request.pageRequest()
+        page.limit = min(page.limit, Self.maximumPage)
+        return page
+    }
+
+    /// The longest list a console page shows at once.
+    static let maximumPage = 50
+
     /// A query parameter, trimmed; `nil` when absent or blank. The query is read as a form
     /// (a GET form writes a space as `+`).
     func query(_ name: String) -> String? {

@@ -1,25 +1,24 @@
 import Foundation
-import TenantryCore
+public import TenantryCore
 
 /// The consoles' words, from one JSON catalogue per language (`Strings/en.json`,
 /// `Strings/pt-BR.json`, embedded in the binary): objects nest by page (`members.invite.title`),
 /// `{name}` marks a placeholder, and a plural has `one` and `other` forms under its key.
-/// Templates read the nested objects as `{{t.members.invite.title}}`; Swift code asks
-/// ``text(_:_:_:)`` and ``plural(_:count:_:_:)``.
+/// Templates name a string as `{{t.members.invite.title}}` (replaced by its words when the
+/// templates are parsed, once per language); Swift code asks ``text(_:_:_:)`` and
+/// ``plural(_:count:_:_:)``.
 struct ConsoleStrings: Sendable {
     /// One language's catalogue.
-    public struct Catalogue: @unchecked Sendable {
-        /// The nested objects, as the templates read them (immutable after loading).
-        let tree: [String: Any]
+    struct Catalogue: Sendable {
         /// Every string by its dotted key.
-        public let flat: [String: String]
+        let flat: [String: String]
     }
 
     /// The catalogues by language.
-    public let catalogues: [Language: Catalogue]
+    let catalogues: [Language: Catalogue]
 
     /// The catalogues embedded in the binary.
-    public static let embedded: ConsoleStrings = {
+    static let embedded: ConsoleStrings = {
         do {
             return try ConsoleStrings(sources: [
                 .english: ConsoleResources.englishStrings, .portuguese: ConsoleResources.portugueseStrings,
@@ -30,7 +29,7 @@ struct ConsoleStrings: Sendable {
     }()
 
     /// Reads catalogues from their JSON sources.
-    public init(sources: [Language: [UInt8]]) throws {
+    init(sources: [Language: [UInt8]]) throws {
         var catalogues: [Language: Catalogue] = [:]
         for (language, bytes) in sources {
             guard let tree = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
@@ -38,7 +37,7 @@ struct ConsoleStrings: Sendable {
             }
             var flat: [String: String] = [:]
             Self.flatten(tree, prefix: "", into: &flat)
-            catalogues[language] = Catalogue(tree: tree, flat: flat)
+            catalogues[language] = Catalogue(flat: flat)
         }
         self.catalogues = catalogues
     }
@@ -54,21 +53,16 @@ struct ConsoleStrings: Sendable {
         }
     }
 
-    /// The nested catalogue of `language`, for templates.
-    func tree(_ language: Language) -> [String: Any] {
-        catalogues[language]?.tree ?? [:]
-    }
-
     /// The string `key` in `language` with its `{placeholders}` filled in; the key itself when
     /// the catalogue lacks it (a test keeps the catalogues complete).
-    public func text(_ language: Language, _ key: String, _ values: [String: String] = [:]) -> String {
+    func text(_ language: Language, _ key: String, _ values: [String: String] = [:]) -> String {
         let template = catalogues[language]?.flat[key] ?? catalogues[.english]?.flat[key] ?? key
         return Self.fill(template, values)
     }
 
     /// The plural form of `key` for `count` (`key.one` or `key.other`), with `{count}` and
     /// `values` filled in. Portuguese uses the singular for 0 and 1, English for 1 alone.
-    public func plural(_ language: Language, _ key: String, count: Int, _ values: [String: String] = [:]) -> String {
+    func plural(_ language: Language, _ key: String, count: Int, _ values: [String: String] = [:]) -> String {
         let one: Bool
         switch language {
         case .english: one = count == 1
@@ -101,30 +95,50 @@ struct ConsoleStrings: Sendable {
 }
 
 /// Numbers and dates as each language writes them: `1,234` and `Dec 5, 2026, 14:03` in
-/// English, `1.234` and `5 de dez. de 2026 14:03` in Portuguese, in UTC.
-enum ConsoleFormat {
+/// English, `1.234` and `5 de dez. de 2026 14:03` in Portuguese, in UTC. The date styles are
+/// made once per language (making one costs more than using it).
+public enum ConsoleFormat {
     static func locale(_ language: Language) -> Locale {
         Locale(identifier: language == .portuguese ? "pt_BR" : "en_US")
     }
 
-    /// A whole number with the language's grouping.
+    /// A whole number with the language's digit grouping (`,` in English, `.` in Portuguese).
     public static func integer(_ value: Int, _ language: Language) -> String {
-        value.formatted(.number.locale(locale(language)))
+        let digits = String(value.magnitude)
+        guard digits.utf8.count > 3 else { return value < 0 ? "-" + digits : digits }
+        let separator: Character = language == .portuguese ? "." : ","
+        var grouped = ""
+        grouped.reserveCapacity(digits.utf8.count + digits.utf8.count / 3 + 1)
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.utf8.count - index) % 3 == 0 { grouped.append(separator) }
+            grouped.append(digit)
+        }
+        return value < 0 ? "-" + grouped : grouped
     }
 
     /// A date and time (minutes), in UTC.
-    public static func dateTime(_ date: Date, _ language: Language) -> String {
-        var style = Date.FormatStyle(date: .abbreviated, time: .shortened, locale: locale(language))
-        style.timeZone = utc
-        return date.formatted(style)
+    static func dateTime(_ date: Date, _ language: Language) -> String {
+        date.formatted(language == .portuguese ? dateTimeStyles.portuguese : dateTimeStyles.english)
     }
 
     /// A date alone, in UTC.
-    public static func date(_ date: Date, _ language: Language) -> String {
-        var style = Date.FormatStyle(date: .abbreviated, time: .omitted, locale: locale(language))
-        style.timeZone = utc
-        return date.formatted(style)
+    static func date(_ date: Date, _ language: Language) -> String {
+        date.formatted(language == .portuguese ? dateStyles.portuguese : dateStyles.english)
     }
 
+    private static func style(_ date: Date.FormatStyle.DateStyle, _ time: Date.FormatStyle.TimeStyle, _ language: Language)
+        -> Date.FormatStyle
+    {
+        var style = Date.FormatStyle(date: date, time: time, locale: locale(language))
+        style.timeZone = utc
+        return style
+    }
+
+    private static let dateTimeStyles = (
+        english: style(.abbreviated, .shortened, .english), portuguese: style(.abbreviated, .shortened, .portuguese)
+    )
+    private static let dateStyles = (
+        english: style(.abbreviated, .omitted, .english), portuguese: style(.abbreviated, .omitted, .portuguese)
+    )
     private static let utc = TimeZone(identifier: "UTC") ?? TimeZone.current
 }

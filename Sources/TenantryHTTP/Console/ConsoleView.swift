@@ -87,22 +87,62 @@ struct ConsoleView: Sendable {
     /// The view of the embedded templates and catalogues, parsed once.
     static let shared = embedded()
 
-    /// Parses the embedded templates; a template that does not parse fails the first test run.
+    /// Parses the embedded templates, once per language: each catalogue tag (`{{t.members.title}}`)
+    /// is replaced by its escaped words before parsing, so rendering looks up only the page's
+    /// own values. A template that does not parse fails the first test run.
     static func embedded() -> ConsoleView {
         var library = MustacheLibrary()
+        let strings = ConsoleStrings.embedded
         for (name, bytes) in ConsoleResources.templates {
-            do {
-                try library.register(String(decoding: bytes, as: UTF8.self), named: name)
-            } catch {
-                preconditionFailure("The console template \(name) does not parse: \(error)")
+            let source = String(decoding: bytes, as: UTF8.self)
+            for language in Language.allCases {
+                do {
+                    try library.register(
+                        resolvingCatalogue(source, strings, language), named: templateName(name, language))
+                } catch {
+                    preconditionFailure("The console template \(name) does not parse: \(error)")
+                }
             }
         }
         return ConsoleView(
-            library: library, strings: .embedded,
+            library: library, strings: strings,
             stylesheet: ConsoleAsset(
                 ConsoleResources.stylesheet, path: "/console/assets/console.css", contentType: "text/css; charset=utf-8"),
             htmx: ConsoleAsset(
                 ConsoleResources.htmx, path: "/console/assets/htmx.js", contentType: "text/javascript; charset=utf-8"))
+    }
+
+    /// The name a template is registered under in one language.
+    static func templateName(_ name: String, _ language: Language) -> String {
+        "\(name)@\(language.rawValue)"
+    }
+
+    /// `source` with every `{{t.key}}` replaced by the key's words in `language`, escaped as
+    /// Mustache escapes a value (`{{{t.key}}}` is replaced unescaped); a tag naming no key stays.
+    static func resolvingCatalogue(_ source: String, _ strings: ConsoleStrings, _ language: Language) -> String {
+        let flat = strings.catalogues[language]?.flat ?? [:]
+        return source.replacing(/\{\{(\{?)t\.([A-Za-z0-9_.\-]+)\}?\}\}/) { match in
+            guard let text = flat[String(match.output.2)] else { return String(match.output.0) }
+            return match.output.1.isEmpty ? escapeHTML(text) : text
+        }
+    }
+
+    /// Text for HTML: the five characters markup gives meaning to, escaped.
+    static func escapeHTML(_ text: String) -> String {
+        guard text.contains(where: { "&<>\"'".contains($0) }) else { return text }
+        var result = ""
+        result.reserveCapacity(text.utf8.count + 16)
+        for character in text {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "'": result += "&#39;"
+            default: result.append(character)
+            }
+        }
+        return result
     }
 
     /// What a page shows around its own content.
@@ -140,7 +180,6 @@ struct ConsoleView: Sendable {
         let language = page.language
         let nonce = SecretToken.generate(bytes: 16)
         var context = page.values
-        context["t"] = strings.tree(language)
         context["lang"] = language.rawValue
         context["csrf"] = page.csrf
         context["title"] = strings.text(language, page.title)
@@ -168,9 +207,9 @@ struct ConsoleView: Sendable {
             context["brand"] = brand.values
             if let style = brand.style { context["brandStyle"] = style }
         }
-        let body = library.render(context, withTemplate: page.template) ?? ""
+        let body = library.render(context, withTemplate: Self.templateName(page.template, language)) ?? ""
         context["body"] = body
-        let html = library.render(context, withTemplate: "layout") ?? body
+        let html = library.render(context, withTemplate: Self.templateName("layout", language)) ?? body
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.contentSecurityPolicy] =

@@ -133,7 +133,7 @@ extension TenantConsole {
         -> Response
     {
         let access = try console.tenantAccess()
-        let result = try await useCases.teams.list(access, page: try console.request.pageRequest())
+        let result = try await useCases.teams.list(access, page: try console.pageRequest())
         var values: [String: Any] = [
             "teams": result.items.map { team -> [String: Any] in
                 [

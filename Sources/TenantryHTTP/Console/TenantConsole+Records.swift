@@ -26,7 +26,7 @@ extension TenantConsole {
         let access = try console.tenantAccess()
         let language = console.language
         var validator = Validator()
-        let pageRequest = try validator.capture { try console.request.pageRequest() }
+        let pageRequest = try validator.capture { try console.pageRequest() }
         let filter = AuditEventQuery.filter(console.request, validator: &validator)
         try validator.check()
         let result = try await dependencies.auditLog.records(

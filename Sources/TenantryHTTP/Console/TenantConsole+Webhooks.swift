@@ -108,7 +108,7 @@ extension TenantConsole {
     ) async throws -> Response {
         let access = try console.tenantAccess()
         let language = console.language
-        let result = try await useCases.webhookEndpoints.list(access, page: try console.request.pageRequest())
+        let result = try await useCases.webhookEndpoints.list(access, page: try console.pageRequest())
         let rows: [[String: Any]] = result.items.map { endpoint in
             var row: [String: Any] = [
                 "id": endpoint.id.description,

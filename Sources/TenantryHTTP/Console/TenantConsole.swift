@@ -196,7 +196,7 @@ struct TenantConsole: Sendable {
             filter.status = MemberStatus(rawValue: given)
             if filter.status == nil { validator.add("status", "invalid_value", "status is active or suspended.") }
         }
-        let pageRequest = try validator.capture { try console.request.pageRequest() }
+        let pageRequest = try validator.capture { try console.pageRequest() }
         try validator.check()
         let result = try await useCases.members.list(access, filter: filter, page: pageRequest ?? PageRequest(limit: 50))
         let canManage = access.permissions.contains(.membersManage)
@@ -293,7 +293,7 @@ struct TenantConsole: Sendable {
     ) async throws -> Response {
         let access = try console.tenantAccess()
         let language = console.language
-        let result = try await useCases.apiKeys.list(access, page: try console.request.pageRequest())
+        let result = try await useCases.apiKeys.list(access, page: try console.pageRequest())
         let now = Date()
         let canManage = access.permissions.contains(.apiKeysManage)
         let rows: [[String: Any]] = result.items.map { key in
