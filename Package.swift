@@ -145,6 +145,8 @@ let package = Package(
                 .embedInCode("Console/Templates/billing.mustache"),
                 .embedInCode("Console/Templates/admin-plans.mustache"),
                 .embedInCode("Console/Templates/admin-audit.mustache"),
+                .embedInCode("Console/Templates/webhook-sources.mustache"),
+                .embedInCode("Console/Templates/webhook-source.mustache"),
                 .embedInCode("Console/Strings/en.json"),
                 .embedInCode("Console/Strings/pt-BR.json"),
                 .embedInCode("Console/Assets/console.css"),

@@ -1023,6 +1023,14 @@ def every_console_page(ctx):
     browser.act(browser.find("table#roles tr[data-role-id] a").click)
     browser.wait_for("form#edit-role")
     check_page(browser.driver, "role")
+    browser.open("/console/webhook-sources")
+    browser.wait_for("form#create-source")
+    browser.submit("form#create-source", name="Payments")
+    browser.wait_for("code#new-source-secret")
+    check_page(browser.driver, "webhook-source-created")
+    browser.act(browser.find("table#webhook-sources tr[data-source-id] a").click)
+    browser.wait_for("table#webhook-receipts")
+    check_page(browser.driver, "webhook-source")
     for language in ("en", "pt-BR"):
         if language == "pt-BR":
             browser.open("/console/profile")

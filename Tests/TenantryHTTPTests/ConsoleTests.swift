@@ -147,7 +147,10 @@ struct ConsoleTests {
                 .post, "/api/v1/tenant/exports", token: theirs.accessToken,
                 headers: [HTTPField.Name("Idempotency-Key")!: UUID().uuidString])
             // Their id for each collection a console path names before its `{…}`.
+            let source = try await client.json(
+                .post, "/api/v1/webhook-sources", ["name": "Theirs", "scheme": "stripe"], token: theirs.accessToken)
             let ids = [
+                "webhook-sources": try #require((source.body["source"] as? [String: Any])?["id"] as? String, "\(source.raw)"),
                 "data": try #require(export.body["id"] as? String, "\(export.raw)"),
                 "members": theirs.userID, "api-keys": theirKey.id, "sessions": theirs.sessionID, "webhooks": endpointID,
                 "webhook-messages": messageID, "teams": try #require(team.body["id"] as? String, "\(team.raw)"),
@@ -156,7 +159,7 @@ struct ConsoleTests {
             let browser = ConsoleBrowser.signedIn(client, accessToken: mine.accessToken)
             _ = try await browser.get("/console")
             let withIDs = consoleRoutes.filter { $0.path.hasPrefix("/console/") && $0.path.contains("{") }
-            #expect(withIDs.count >= 19)
+            #expect(withIDs.count >= 21)
             for route in withIDs {
                 let collection = route.path.split(separator: "/")[1]
                 let id = ids[String(collection)] ?? "missing"
@@ -468,6 +471,57 @@ struct ConsoleTests {
             let billing = try await owner.get("/console/billing")
             #expect(billing.status == .ok)
             #expect(billing.html.contains("não está configurada") || billing.html.contains("not configured"))
+        }
+    }
+
+    @Test(
+        "an inbound webhook source is made from the console, its secret and receiving URL shown once", arguments: TestDatabase.all
+    )
+    func webhookSources(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, _ in
+            let owner = try await client.register()
+            let browser = ConsoleBrowser.signedIn(client, accessToken: owner.accessToken)
+            _ = try await browser.get("/console/webhook-sources")
+            let created = try await browser.post("/console/webhook-sources", [("name", "Payments"), ("scheme", "stripe")])
+            #expect(created.status == .created)
+            #expect(created.html.contains("id=\"new-source-secret\"") && created.html.contains("/receive</code>"))
+            let id = try #require(ConsoleBrowser.attribute("data-source-id", in: created.html))
+            let detail = try await browser.get("/console/webhook-sources/\(id)")
+            #expect(detail.status == .ok && !detail.html.contains("new-source-secret"))
+            let bad = try await browser.post(
+                "/console/webhook-sources", [("name", "Bad"), ("scheme", "stripe"), ("signature_header", "X-Sig")])
+            #expect(bad.status == .unprocessableContent)
+            let deleted = try await browser.post("/console/webhook-sources/\(id)/delete")
+            #expect(deleted.location == "/console/webhook-sources?notice=source_deleted")
+        }
+    }
+
+    @Test(
+        "a tenant's own host shows its sign-in with the workspace filled in, in its default language", arguments: TestDatabase.all
+    )
+    func hostSignIn(engine: TestDatabase) async throws {
+        try await withTestApplication(engine, configure: { $0.consoleBaseDomain = "console.example.com" }) { client, _ in
+            let owner = try await client.register(tenantName: "Host Test \(UUID().uuidString.prefix(4))")
+            _ = try await client.json(
+                .patch, "/api/v1/tenant", ["settings": ["default_language": "pt-BR"]], token: owner.accessToken,
+                headers: [HTTPField.Name("Idempotency-Key")!: UUID().uuidString])
+            let browser = ConsoleBrowser(client)
+            let page = try await browser.get(
+                "/console/sign-in",
+                headers: [HTTPField.Name("Host")!: "\(owner.tenantSlug).console.example.com", .acceptLanguage: "en"])
+            #expect(page.html.contains("<input type=\"hidden\" name=\"tenant\" value=\"\(owner.tenantSlug)\">"))
+            #expect(page.html.contains("<html lang=\"pt-BR\">"))
+            #expect(!page.html.contains("id=\"tenant-hint\""))
+            let signedIn = try await browser.post(
+                "/console/sign-in", [("email", owner.email), ("password", owner.password), ("tenant", owner.tenantSlug)],
+                headers: [HTTPField.Name("Host")!: "\(owner.tenantSlug).console.example.com"])
+            #expect(signedIn.location == "/console")
+
+            // An unknown slug, another domain, or a nested name brand nothing.
+            for host in ["nobody.console.example.com", "example.org", "a.\(owner.tenantSlug).console.example.com"] {
+                let plain = try await ConsoleBrowser(client).get("/console/sign-in", headers: [HTTPField.Name("Host")!: host])
+                #expect(plain.html.contains("id=\"tenant-hint\""), "\(host)")
+            }
         }
     }
 

@@ -100,6 +100,10 @@ public struct TenantryConfiguration: Sendable, Equatable {
     /// Seconds between scheduled backups of every tenant (`TENANTRY_BACKUP_INTERVAL`, 60 to
     /// 2592000; default one day).
     public var backupInterval: Double = 86_400
+    /// The domain under which each tenant's console has a host of its own
+    /// (`TENANTRY_CONSOLE_BASE_DOMAIN`, e.g. `console.example.com`: `acme.console.example.com`
+    /// shows Acme's branded sign-in); `nil` (the default): only the tenants' verified domains do.
+    public var consoleBaseDomain: String?
     /// Where the archives of background exports are written (`TENANTRY_EXPORT_DIRECTORY`,
     /// default `.tenantry/exports`); with several nodes, a folder they all share.
     public var exportDirectory = ".tenantry/exports"
@@ -531,6 +535,11 @@ public struct TenantryConfiguration: Sendable, Equatable {
                 configuration.stripe.apiKey = key
             } else {
                 validator.add("TENANTRY_STRIPE_API_KEY", "invalid_format", "Use the secret key as Stripe shows it (sk_…).")
+            }
+        }
+        if let domain = text(nil, "TENANTRY_CONSOLE_BASE_DOMAIN") {
+            configuration.consoleBaseDomain = try? validator.capture {
+                try TenantSettings.validatedDomain(domain, field: "TENANTRY_CONSOLE_BASE_DOMAIN")
             }
         }
         if let base = text(nil, "TENANTRY_STRIPE_API_BASE") {

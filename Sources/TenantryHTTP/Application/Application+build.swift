@@ -149,7 +149,10 @@ public final class APIRouter: HTTPResponderBuilder {
                 lifetime: Int(environment.authority.settings.policy.absoluteLifetime),
                 csrfKey: environment.masterKey.derivedKey(purpose: "console-csrf")),
             useCases: useCases, entitlements: environment.caches.entitlements, accessTable: accessTable,
-            usage: traffic.meter, usageReports: usage, auditLog: auditLog, maxBodySize: configuration.maxBodySize)
+            usage: traffic.meter, usageReports: usage, auditLog: auditLog,
+            hosts: TenantHosts(
+                database: store, baseDomain: configuration.consoleBaseDomain, entitlements: environment.caches.entitlements),
+            publicURL: configuration.resolvedPublicURL, maxBodySize: configuration.maxBodySize)
         ConsoleSignIn(dependencies: console).register(on: router)
         TenantConsole(dependencies: console)
             .register(on: ConsoleRoutes(router: router, kind: .tenant, dependencies: console, platformTable: platformTable))

@@ -18,6 +18,10 @@ struct ConsoleDependencies: Sendable {
     let usageReports: UsageReports
     /// The audit logs.
     let auditLog: AuditLog
+    /// The tenant a console host names (branded sign-in).
+    let hosts: TenantHosts
+    /// The server's public base URL.
+    let publicURL: String
     let maxBodySize: Int
 
     var strings: ConsoleStrings { view.strings }

@@ -19,7 +19,7 @@ struct ConsoleSignIn: Sendable {
             // The console's root without a session goes to sign-in (the signed-in overview is
             // registered by each console on the same path).
             router.get(RouterPath(kind.signIn)) { request, context in
-                signInPage(kind, request: request, context: context)
+                await signInPage(kind, request: request, context: context)
             }
             router.post(RouterPath(kind.signIn)) { request, context in
                 try await guarded(request, context) { form, language in
@@ -36,7 +36,7 @@ struct ConsoleSignIn: Sendable {
             }
         }
         router.get("/console/sign-up") { request, context in
-            publicPage("sign-up", title: "sign_up.title", request: request, context: context)
+            await publicPage("sign-up", title: "sign_up.title", request: request, context: context)
         }
         router.post("/console/sign-up") { request, context in
             try await guarded(request, context) { form, language in
@@ -51,7 +51,8 @@ struct ConsoleSignIn: Sendable {
         router.get("/console/accept-invitation") { request, context in
             var values: [String: Any] = [:]
             values["token"] = request.uri.queryParameters["token"].map(String.init) ?? ""
-            return publicPage("accept-invitation", title: "accept.title", request: request, context: context, values: values)
+            return await publicPage(
+                "accept-invitation", title: "accept.title", request: request, context: context, values: values)
         }
         router.post("/console/accept-invitation") { request, context in
             try await guarded(request, context) { form, language in
@@ -64,7 +65,7 @@ struct ConsoleSignIn: Sendable {
 
     // MARK: Pages
 
-    private func signInPage(_ kind: ConsoleKind, request: Request, context: AppRequestContext) -> Response {
+    private func signInPage(_ kind: ConsoleKind, request: Request, context: AppRequestContext) async -> Response {
         let language = Language.preferred(ConsoleDependencies.acceptedLanguage(request))
         var values: [String: Any] = ["action": kind.signIn]
         if kind == .tenant { values["tenantConsole"] = true }
@@ -74,20 +75,40 @@ struct ConsoleSignIn: Sendable {
                 error = dependencies.strings.catalogues[language]?.flat["notices.\(code)"]
             }
         }
-        return publicPage(
+        return await publicPage(
             "sign-in", title: kind == .tenant ? "sign_in.title" : "sign_in.admin_title", request: request,
             context: context, values: values, error: error)
     }
 
-    /// A page shown before sign-in, with the double-submit token (set as a cookie when new).
+    /// The tenant the request's host names, on the tenant console's pages shown before sign-in
+    /// (not sign-up, which makes a new tenant); a failed lookup brands nothing.
+    /// `Host`, as a field (an HTTP/1 request's authority, when the transport left it there).
+    static let hostField = HTTPField.Name.constant("Host")
+
+    private func hostTenant(_ template: String, _ request: Request) async -> TenantHosts.Found? {
+        guard ["sign-in", "mfa", "accept-invitation"].contains(template), request.uri.path.hasPrefix("/console"),
+            let host = request.headers[Self.hostField] ?? request.head.authority
+        else { return nil }
+        return try? await dependencies.hosts.tenant(forHost: host)
+    }
+
+    /// A page shown before sign-in, with the double-submit token (set as a cookie when new),
+    /// branded and worded for the tenant the host names, if any.
     private func publicPage(
         _ template: String, title: String, request: Request, context: AppRequestContext, values: [String: Any] = [:],
         error: String? = nil, status: HTTPResponse.Status = .ok
-    ) -> Response {
-        let language = Language.preferred(ConsoleDependencies.acceptedLanguage(request))
+    ) async -> Response {
+        let host = await hostTenant(template, request)
+        let language = Language.preferred(
+            host?.state?.defaultLanguage?.rawValue, ConsoleDependencies.acceptedLanguage(request))
         let (token, isNew) = sessions.anonymousToken(of: request)
+        var values = values
+        if let host {
+            values["hostTenant"] = ["name": host.tenant.name, "slug": host.tenant.slug.rawValue]
+        }
         var page = ConsoleView.Page(
             template: template, language: language, title: title, chrome: .signedOut, csrf: token, values: values)
+        page.brand = host.map { ConsoleBrand(tenant: $0.tenant, state: $0.state) }
         page.error = error
         page.notice = dependencies.notice(of: request, language)
         page.status = status
@@ -116,11 +137,11 @@ struct ConsoleSignIn: Sendable {
     private func failed(
         _ error: any Error, template: String, title: String, request: Request, context: AppRequestContext,
         language: Language, values: [String: Any]
-    ) throws -> Response {
+    ) async throws -> Response {
         guard let domainError = error as? TenantryError else { throw error }
         let entry = ProblemCatalog.entry(for: domainError.code)
         guard entry.status.code < 500 else { throw error }
-        return publicPage(
+        return await publicPage(
             template, title: title, request: request, context: context, values: values,
             error: dependencies.message(for: domainError, language), status: entry.status)
     }
@@ -147,7 +168,7 @@ struct ConsoleSignIn: Sendable {
                     ConsoleView.redirect(kind.signIn + "/mfa"), token: step.token, enrol: step.purpose == .enrol, kind: kind)
             }
         } catch {
-            return try failed(
+            return try await failed(
                 error, template: "sign-in", title: title, request: request, context: context, language: language,
                 values: values)
         }
@@ -170,7 +191,7 @@ struct ConsoleSignIn: Sendable {
                 return ConsoleView.redirect(kind.signIn + "?notice=session_ended")
             }
         }
-        return publicPage("mfa", title: "mfa.title", request: request, context: context, values: values)
+        return await publicPage("mfa", title: "mfa.title", request: request, context: context, values: values)
     }
 
     private func secondStep(
@@ -192,7 +213,7 @@ struct ConsoleSignIn: Sendable {
         } catch {
             var values: [String: Any] = ["action": kind.signIn + "/mfa"]
             if enrol { values["enrol"] = true }
-            return try failed(
+            return try await failed(
                 error, template: "mfa", title: "mfa.title", request: request, context: context, language: language,
                 values: values)
         }
@@ -214,7 +235,7 @@ struct ConsoleSignIn: Sendable {
                 let choices = result.memberships.map { ["slug": $0.tenant.slug.rawValue, "name": $0.tenant.name] }
                 let text = dependencies.strings.text(
                     language, choices.isEmpty ? "sign_in.no_tenant" : "sign_in.choose_tenant")
-                return publicPage(
+                return await publicPage(
                     "sign-in", title: "sign_in.title", request: request, context: context,
                     values: [
                         "action": kind.signIn, "tenantConsole": true, "email": result.user.email.rawValue,
@@ -249,7 +270,7 @@ struct ConsoleSignIn: Sendable {
             let result = try await useCases.signUp.register(registration, origin: context.origin(of: request))
             return sessions.withCookies(ConsoleView.redirect("/console?notice=welcome"), tokens: result.tokens, kind: .tenant)
         } catch {
-            return try failed(
+            return try await failed(
                 error, template: "sign-up", title: "sign_up.title", request: request, context: context, language: language,
                 values: values)
         }
@@ -272,7 +293,7 @@ struct ConsoleSignIn: Sendable {
             }
             return sessions.withCookies(ConsoleView.redirect("/console?notice=joined"), tokens: tokens, kind: .tenant)
         } catch {
-            return try failed(
+            return try await failed(
                 error, template: "accept-invitation", title: "accept.title", request: request, context: context,
                 language: language, values: ["token": token, "name": form.text("name") ?? ""])
         }

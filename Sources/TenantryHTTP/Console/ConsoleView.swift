@@ -44,6 +44,8 @@ enum ConsoleResources {
         "billing": PackageResources.billing_mustache,
         "admin-plans": PackageResources.admin_plans_mustache,
         "admin-audit": PackageResources.admin_audit_mustache,
+        "webhook-sources": PackageResources.webhook_sources_mustache,
+        "webhook-source": PackageResources.webhook_source_mustache,
     ]
 }
 

@@ -50,6 +50,7 @@ struct TenantConsole: Sendable {
         registerTeamsAndRoles(on: routes)
         registerRecords(on: routes)
         registerTenant(on: routes)
+        registerSources(on: routes)
     }
 
     // MARK: Page building
