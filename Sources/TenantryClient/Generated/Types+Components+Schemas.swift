@@ -6277,18 +6277,22 @@ extension Components {
         public struct UpdateTenantRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/UpdateTenantRequest/branding`.
             public struct BrandingPayload: Codable, Hashable, Sendable {
+                /// #RRGGBB with a contrast of at least 4.5:1 against white (the consoles write white text on it); a paler colour is refused with 422 `low_contrast`.
+                ///
                 /// - Remark: Generated from `#/components/schemas/UpdateTenantRequest/branding/accent_color`.
                 public var accentColor: Swift.String?
                 /// - Remark: Generated from `#/components/schemas/UpdateTenantRequest/branding/logo_url`.
                 public var logoUrl: Swift.String?
+                /// #RRGGBB with a contrast of at least 4.5:1 against white (the consoles write white text on it); a paler colour is refused with 422 `low_contrast`.
+                ///
                 /// - Remark: Generated from `#/components/schemas/UpdateTenantRequest/branding/primary_color`.
                 public var primaryColor: Swift.String?
                 /// Creates a new `BrandingPayload`.
                 ///
                 /// - Parameters:
-                ///   - accentColor:
+                ///   - accentColor: #RRGGBB with a contrast of at least 4.5:1 against white (the consoles write white text on it); a paler colour is refused with 422 `low_contrast`.
                 ///   - logoUrl:
-                ///   - primaryColor:
+                ///   - primaryColor: #RRGGBB with a contrast of at least 4.5:1 against white (the consoles write white text on it); a paler colour is refused with 422 `low_contrast`.
                 public init(
                     accentColor: Swift.String? = nil,
                     logoUrl: Swift.String? = nil,
