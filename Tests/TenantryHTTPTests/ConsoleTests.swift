@@ -68,6 +68,24 @@ struct ConsoleTests {
         }
     }
 
+    @Test("the sign-in form is limited per client IP as the API's sign-in is, and says so in a page", arguments: TestDatabase.all)
+    func signInRateLimit(engine: TestDatabase) async throws {
+        try await withTestApplication(engine, configure: { $0.clientIPRequestsPerMinute = 2 }) { client, _ in
+            let browser = ConsoleBrowser(client)
+            _ = try await browser.get("/console/sign-in")
+            var statuses: [HTTPResponse.Status] = []
+            var last: ConsoleBrowser.Page?
+            for _ in 0..<3 {
+                last = try await browser.post("/console/sign-in", [("email", "nobody@example.com"), ("password", "wrong")])
+                statuses.append(last?.status ?? .ok)
+            }
+            #expect(statuses == [.unauthorized, .unauthorized, .tooManyRequests])
+            let refused = try #require(last)
+            #expect(refused.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(refused.headers[.retryAfter] != nil)
+        }
+    }
+
     @Test("a form post without the token, or with another session's, is refused with 403", arguments: TestDatabase.all)
     func csrfRefusals(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, _ in

@@ -153,7 +153,13 @@ public final class APIRouter: HTTPResponderBuilder {
             hosts: TenantHosts(
                 database: store, baseDomain: configuration.consoleBaseDomain, entitlements: environment.caches.entitlements),
             publicURL: configuration.resolvedPublicURL, maxBodySize: configuration.maxBodySize)
-        ConsoleSignIn(dependencies: console).register(on: router)
+        ConsoleSignIn(dependencies: console)
+            .register(
+                on: router,
+                limited: router.group().add(
+                    middleware: ConsoleClientRateLimit(
+                        limit: ClientRateLimitMiddleware(traffic: traffic, metrics: environment.metrics),
+                        dependencies: console)))
         TenantConsole(dependencies: console)
             .register(on: ConsoleRoutes(router: router, kind: .tenant, dependencies: console, platformTable: platformTable))
         AdminConsole(dependencies: console)

@@ -64,7 +64,9 @@ struct ConsoleDependencies: Sendable {
         page.error = message(for: domainError, language)
         page.values["status"] = entry.status.code
         page.values["requestID"] = context.requestID
-        return view.render(page)
+        var response = view.render(page)
+        if let seconds = ProblemResponse.retryAfter(of: domainError) { response.headers[.retryAfter] = String(seconds) }
+        return response
     }
 
     /// A domain error in words for a page: the catalogue's text for its code (the API's own

@@ -14,14 +14,16 @@ struct ConsoleSignIn: Sendable {
     private var useCases: UseCases { dependencies.useCases }
     private var sessions: ConsoleSessions { dependencies.sessions }
 
-    func register(on router: Router<AppRequestContext>) {
+    /// Registers the pages on `router`; their forms on `limited`, the group limited per client
+    /// IP as the API's sign-in is.
+    func register(on router: Router<AppRequestContext>, limited: RouterGroup<AppRequestContext>) {
         for kind in [ConsoleKind.tenant, .admin] {
             // The console's root without a session goes to sign-in (the signed-in overview is
             // registered by each console on the same path).
             router.get(RouterPath(kind.signIn)) { request, context in
                 await signInPage(kind, request: request, context: context)
             }
-            router.post(RouterPath(kind.signIn)) { request, context in
+            limited.post(RouterPath(kind.signIn)) { request, context in
                 try await guarded(request, context) { form, language in
                     try await signIn(kind, form: form, request: request, context: context, language: language)
                 }
@@ -29,7 +31,7 @@ struct ConsoleSignIn: Sendable {
             router.get(RouterPath(kind.signIn + "/mfa")) { request, context in
                 try await secondStepPage(kind, request: request, context: context)
             }
-            router.post(RouterPath(kind.signIn + "/mfa")) { request, context in
+            limited.post(RouterPath(kind.signIn + "/mfa")) { request, context in
                 try await guarded(request, context) { form, language in
                     try await secondStep(kind, form: form, request: request, context: context, language: language)
                 }
@@ -38,7 +40,7 @@ struct ConsoleSignIn: Sendable {
         router.get("/console/sign-up") { request, context in
             await publicPage("sign-up", title: "sign_up.title", request: request, context: context)
         }
-        router.post("/console/sign-up") { request, context in
+        limited.post("/console/sign-up") { request, context in
             try await guarded(request, context) { form, language in
                 try await signUp(form: form, request: request, context: context, language: language)
             }
@@ -54,7 +56,7 @@ struct ConsoleSignIn: Sendable {
             return await publicPage(
                 "accept-invitation", title: "accept.title", request: request, context: context, values: values)
         }
-        router.post("/console/accept-invitation") { request, context in
+        limited.post("/console/accept-invitation") { request, context in
             try await guarded(request, context) { form, language in
                 try await accept(form: form, request: request, context: context, language: language)
             }
@@ -296,6 +298,29 @@ struct ConsoleSignIn: Sendable {
             return try await failed(
                 error, template: "accept-invitation", title: "accept.title", request: request, context: context,
                 language: language, values: ["token": token, "name": form.text("name") ?? ""])
+        }
+    }
+}
+
+/// The per-IP limit of the API's public routes on the consoles' forms shown before sign-in,
+/// with the refusal as a page (429, `Retry-After`) instead of problem+json.
+struct ConsoleClientRateLimit: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let limit: ClientRateLimitMiddleware
+    let dependencies: ConsoleDependencies
+
+    func handle(
+        _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await limit.handle(request, context: context, next: next)
+        } catch let error as TenantryError where error.code == .rateLimited {
+            let language = Language.preferred(ConsoleDependencies.acceptedLanguage(request))
+            var page = dependencies.errorPage(
+                error, request: request, context: context, language: language, chrome: .signedOut,
+                csrf: dependencies.sessions.anonymousToken(of: request).token)
+            context.annotations.rateLimitHeaders?.apply(to: &page.headers)
+            return page
         }
     }
 }

@@ -18,13 +18,13 @@ enum ProblemResponse {
         var allowance: ProblemDetails.Allowance?
         var exceeded: LimitExceeded?
         var ssoStart: String?
+        if known, let seconds = retryAfter(of: domainError) { headers[.retryAfter] = String(seconds) }
         switch known ? domainError.detail : nil {
         case .quotaExceeded(let quota):
-            headers[.retryAfter] = String(max(1, Int(quota.resetsAt.timeIntervalSinceNow.rounded(.up))))
             allowance = .init(
                 name: quota.name, limit: quota.limit, used: quota.used, resetsAt: FastFormatting.timestamp(quota.resetsAt))
-        case .retryAfter(let seconds):
-            headers[.retryAfter] = String(seconds)
+        case .retryAfter:
+            break
         case .limitExceeded(let detail):
             exceeded = detail
         case .ssoRequired(let startPath):
@@ -69,6 +69,15 @@ enum ProblemResponse {
         headers[.contentType] = "application/problem+json"
         headers[.contentLength] = String(body.count)
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// The seconds a client should wait before trying again, for an error that says so.
+    static func retryAfter(of error: TenantryError) -> Int? {
+        switch error.detail {
+        case .quotaExceeded(let quota): max(1, Int(quota.resetsAt.timeIntervalSinceNow.rounded(.up)))
+        case .retryAfter(let seconds): seconds
+        default: nil
+        }
     }
 
     /// The domain error an error stands for and its catalogue entry, logging a server-side
