@@ -167,7 +167,10 @@ struct ConsoleTests {
             // Their id for each collection a console path names before its `{…}`.
             let source = try await client.json(
                 .post, "/api/v1/webhook-sources", ["name": "Theirs", "scheme": "stripe"], token: theirs.accessToken)
+            let invitation = try await client.invite(
+                "theirs-\(UUID().uuidString.prefix(6))@example.com", role: "member", token: theirs.accessToken)
             let ids = [
+                "invitations": try #require(invitation.body["id"] as? String, "\(invitation.raw)"),
                 "webhook-sources": try #require((source.body["source"] as? [String: Any])?["id"] as? String, "\(source.raw)"),
                 "data": try #require(export.body["id"] as? String, "\(export.raw)"),
                 "members": theirs.userID, "api-keys": theirKey.id, "sessions": theirs.sessionID, "webhooks": endpointID,
@@ -177,7 +180,7 @@ struct ConsoleTests {
             let browser = ConsoleBrowser.signedIn(client, accessToken: mine.accessToken)
             _ = try await browser.get("/console")
             let withIDs = consoleRoutes.filter { $0.path.hasPrefix("/console/") && $0.path.contains("{") }
-            #expect(withIDs.count >= 21)
+            #expect(withIDs.count >= 24)
             for route in withIDs {
                 let collection = route.path.split(separator: "/")[1]
                 let id = ids[String(collection)] ?? "missing"
@@ -540,6 +543,37 @@ struct ConsoleTests {
                 let plain = try await ConsoleBrowser(client).get("/console/sign-in", headers: [HTTPField.Name("Host")!: host])
                 #expect(plain.html.contains("id=\"tenant-hint\""), "\(host)")
             }
+        }
+    }
+
+    @Test(
+        "pending invitations are resent and revoked, and ownership handed over, from the members page",
+        arguments: TestDatabase.all)
+    func invitationsAndOwnership(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let fixture = try await client.accessFixture(context)
+            let owner = ConsoleBrowser.signedIn(client, accessToken: fixture.ownerToken)
+            _ = try await owner.get("/console/members")
+            let email = "pending-\(UUID().uuidString.prefix(6).lowercased())@example.com"
+            #expect(try await owner.post("/console/members/invite", [("email", email), ("role", "viewer")]).status == .seeOther)
+            let page = try await owner.get("/console/members")
+            let id = try #require(ConsoleBrowser.attribute("data-invitation-id", in: page.html))
+            #expect(
+                try await owner.post("/console/invitations/\(id)/resend").location == "/console/members?notice=invitation_resent")
+            #expect(
+                try await owner.post("/console/invitations/\(id)/revoke").location == "/console/members?notice=invitation_revoked"
+            )
+            #expect(!(try await owner.get("/console/members")).html.contains(email))
+
+            // Only an owner sees the hand-over, and the admin cannot post it.
+            let admin = ConsoleBrowser.signedIn(client, accessToken: fixture.admin.token)
+            #expect(!(try await admin.get("/console/members")).html.contains("/ownership\""))
+            #expect(try await admin.post("/console/members/\(fixture.member.userID)/ownership").status == .forbidden)
+            #expect(page.html.contains("/console/members/\(fixture.admin.userID)/ownership"))
+            let handed = try await owner.post("/console/members/\(fixture.admin.userID)/ownership")
+            #expect(handed.location == "/console/members?notice=ownership_transferred")
+            let members = try await client.json(.get, "/api/v1/members/\(fixture.admin.userID)", token: fixture.admin.token)
+            #expect(members.body["role"] as? String == "owner")
         }
     }
 

@@ -170,6 +170,34 @@ struct TenantConsole: Sendable {
                 }
             }
         }
+        routes.post("/invitations/{id}/resend", mirrors: .post("/api/v1/invitations/{id}/resend")) { console in
+            let id: InvitationID = try console.context.identifier("id", notFound: InvitationService.noSuchInvitation)
+            do {
+                _ = try await useCases.invitations.resend(try console.tenantAccess(), id: id, origin: console.origin)
+                return ConsoleView.redirect("/console/members?notice=invitation_resent")
+            } catch {
+                return try await refused(error, console) { message, status in
+                    try await members(console, error: message, status: status)
+                }
+            }
+        }
+        routes.post("/invitations/{id}/revoke", mirrors: .delete("/api/v1/invitations/{id}")) { console in
+            let id: InvitationID = try console.context.identifier("id", notFound: InvitationService.noSuchInvitation)
+            try await useCases.invitations.revoke(try console.tenantAccess(), id: id, origin: console.origin)
+            return ConsoleView.redirect("/console/members?notice=invitation_revoked")
+        }
+        routes.post("/members/{user_id}/ownership", mirrors: .post("/api/v1/tenant/transfer-ownership")) { console in
+            let access = try console.tenantAccess()
+            let userID: UserID = try console.context.identifier("user_id", notFound: MemberService.noSuchMember)
+            do {
+                _ = try await useCases.members.transferOwnership(access, to: userID, origin: console.origin)
+                return ConsoleView.redirect("/console/members?notice=ownership_transferred")
+            } catch {
+                return try await refused(error, console) { message, status in
+                    try await members(console, error: message, status: status)
+                }
+            }
+        }
         routes.post("/members/{user_id}/remove", mirrors: .delete("/api/v1/members/{user_id}")) { console in
             let access = try console.tenantAccess()
             let userID: UserID = try console.context.identifier("user_id", notFound: MemberService.noSuchMember)
@@ -227,6 +255,11 @@ struct TenantConsole: Sendable {
                 }
                 row["suspended"] = member.membership.status == .suspended
             }
+            if access.permissions.contains(.ownershipTransfer) && !isOwner && !isSelf
+                && member.membership.status == .active
+            {
+                row["transferable"] = true
+            }
             return row
         }
         var values: [String: Any] = [
@@ -240,13 +273,17 @@ struct TenantConsole: Sendable {
             if let text = filter.text { query += "&q=\(FormEncoding.escape(text))" }
             values["next"] = "/console/members?\(query)"
         }
-        if access.permissions.contains(.invitationsManage) { values["canInvite"] = true }
+        if access.permissions.contains(.invitationsManage) {
+            values["canInvite"] = true
+            values["canManageInvitations"] = true
+        }
         if access.permissions.contains(.invitationsRead) {
             let invitations = try await useCases.invitations.list(access, page: PageRequest(limit: 50))
             let now = Date()
             let pending = invitations.items.filter { $0.status(at: now) == .pending }
             values["invitations"] = pending.map { invitation in
                 [
+                    "id": invitation.id.description,
                     "email": invitation.email.rawValue,
                     "expires": ConsoleFormat.dateTime(invitation.expiresAt, language),
                 ]
