@@ -77,13 +77,7 @@ struct AdminConsole: Sendable {
         _ console: ConsoleRequest, _ template: String, title: String, values: [String: Any], error: String? = nil,
         status: HTTPResponse.Status = .ok
     ) -> Response {
-        var page = ConsoleView.Page(
-            template: template, language: console.language, title: title, chrome: .admin(console.navigation),
-            csrf: console.csrf, values: values)
-        page.notice = dependencies.notice(of: console.request, console.language)
-        page.error = error
-        page.status = status
-        return dependencies.view.render(page)
+        dependencies.page(console, template, title: title, values: values, error: error, status: status)
     }
 
     private func overview(_ console: ConsoleRequest) async throws -> Response {

@@ -64,7 +64,7 @@ enum ConsoleChart {
     }
 
     private static func format(_ value: Double) -> String {
-        String(Int((value * 10).rounded()) / 10) + "." + String(abs(Int((value * 10).rounded())) % 10)
+        FastFormatting.decimal(value, fractionDigits: 1)
     }
 
     private static func escape(_ text: String) -> String { ConsoleView.escapeHTML(text) }

@@ -49,6 +49,24 @@ struct ConsoleDependencies: Sendable {
             .first { Language.matching($0.0) != nil }?.0
     }
 
+    /// A signed-in page of either console: its chrome and branding from the request, the notice
+    /// a redirect asked for, and an error to announce when an action was refused.
+    func page(
+        _ console: ConsoleRequest, _ template: String, title: String, values: [String: Any], error: String?,
+        status: HTTPResponse.Status
+    ) -> Response {
+        let chrome: ConsoleView.Chrome =
+            console.kind == .tenant ? .tenant(console.navigation) : .admin(console.navigation)
+        var page = ConsoleView.Page(
+            template: template, language: console.language, title: title, chrome: chrome, csrf: console.csrf,
+            values: values)
+        page.notice = notice(of: console.request, console.language)
+        page.error = error
+        page.brand = console.brand
+        page.status = status
+        return view.render(page)
+    }
+
     /// The error page for `error`: its status as the API answers it, its message in the
     /// page's language (field problems listed), inside the page's chrome.
     func errorPage(
@@ -115,6 +133,8 @@ struct ConsoleDependencies: Sendable {
 
 /// One request to a signed-in console page.
 struct ConsoleRequest: Sendable {
+    /// Which console the request is for.
+    let kind: ConsoleKind
     let request: Request
     let context: AppRequestContext
     let caller: AuthenticatedCaller

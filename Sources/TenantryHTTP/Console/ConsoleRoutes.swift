@@ -106,7 +106,8 @@ struct ConsoleRoutes {
                     try access.authorize(tenantRoute.permission, resource: nil)
                 }
                 let console = ConsoleRequest(
-                    request: request, context: context, caller: caller, user: profile.user, language: language, csrf: csrf,
+                    kind: kind, request: request, context: context, caller: caller, user: profile.user, language: language,
+                    csrf: csrf,
                     form: form, access: access, tenant: tenant, brand: brand, navigation: navigation)
                 let response = try await handler(console)
                 return session.refreshed.map { dependencies.sessions.withCookies(response, tokens: $0, kind: kind) }

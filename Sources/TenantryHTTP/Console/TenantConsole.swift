@@ -59,14 +59,7 @@ struct TenantConsole: Sendable {
         _ console: ConsoleRequest, _ template: String, title: String, values: [String: Any] = [:], error: String? = nil,
         status: HTTPResponse.Status = .ok
     ) -> Response {
-        var page = ConsoleView.Page(
-            template: template, language: console.language, title: title, chrome: .tenant(console.navigation),
-            csrf: console.csrf, values: values)
-        page.notice = dependencies.notice(of: console.request, console.language)
-        page.error = error
-        page.brand = console.brand
-        page.status = status
-        return dependencies.view.render(page)
+        dependencies.page(console, template, title: title, values: values, error: error, status: status)
     }
 
     /// Re-shows a page after a refused action: the error in words, the API's status.
