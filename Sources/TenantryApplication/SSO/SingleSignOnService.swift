@@ -65,9 +65,23 @@ public struct SingleSignOnService: Sendable {
 
     // MARK: Start
 
+    /// The tenant's enabled connections a sign-in page offers as buttons: none when the tenant
+    /// is not active or its plan has no `sso` module.
+    public func signInChoices(tenantID: TenantID) async throws -> [SSOConnection] {
+        guard try await entitlements.entitlements(for: tenantID).modules.contains(.sso) else { return [] }
+        return try await database.withTenant(tenantID) { scope -> [SSOConnection] in
+            guard let tenant = try await scope.tenants.find(id: tenantID), tenant.status == .active else { return [] }
+            return try await scope.ssoConnections.list(PageRequest(limit: 100)).items.filter(\.enabled)
+        }
+    }
+
     /// Where to send the browser to sign in through the tenant's connection (`connectionID`, or
-    /// its only enabled one).
-    public func start(tenantSlug: Slug, connectionID: SSOConnectionID?, clientState: String?) async throws -> URL {
+    /// its only enabled one). With `consoleReturn` (the tenant console's landing page, on a host
+    /// of the console's own), the browser comes back there with the code instead of the
+    /// connection's return URL.
+    public func start(
+        tenantSlug: Slug, connectionID: SSOConnectionID?, clientState: String?, consoleReturn: String? = nil
+    ) async throws -> URL {
         guard let tenant = try await database.readGlobal({ scope in try await scope.tenants.find(slug: tenantSlug) }),
             tenant.status == .active, try await entitlements.entitlements(for: tenant.id).modules.contains(.sso)
         else { throw Self.noConnection }
@@ -101,7 +115,8 @@ public struct SingleSignOnService: Sendable {
                     flow: SSOFlow(
                         tenantID: tenant.id, connectionID: connection.id, nonce: secrets.nonce,
                         sealedCodeVerifier: try masterKey.seal(Data(secrets.verifier.utf8)), samlRequestID: nil,
-                        clientState: clientState, expiresAt: now.addingTimeInterval(Self.flowLifetime)),
+                        clientState: clientState, consoleReturn: consoleReturn,
+                        expiresAt: now.addingTimeInterval(Self.flowLifetime)),
                     at: now)
             }
             return try OpenIDSignIn.authorizationURL(
@@ -118,7 +133,7 @@ public struct SingleSignOnService: Sendable {
                     stateHash: SecretToken.digest(state),
                     flow: SSOFlow(
                         tenantID: tenant.id, connectionID: connection.id, nonce: nil, sealedCodeVerifier: nil,
-                        samlRequestID: requestID, clientState: clientState,
+                        samlRequestID: requestID, clientState: clientState, consoleReturn: consoleReturn,
                         expiresAt: now.addingTimeInterval(Self.flowLifetime)),
                     at: now)
             }
@@ -310,7 +325,9 @@ public struct SingleSignOnService: Sendable {
         try await events.record(
             .authSSOSucceeded, about: userID, origin: origin, in: connection.tenantID,
             changes: ["connection": .init(before: nil, after: connection.id.description)])
-        return Landing(location: try OpenIDSignIn.landing(connection.returnURL, code: code, clientState: flow.clientState))
+        return Landing(
+            location: try OpenIDSignIn.landing(
+                flow.consoleReturn ?? connection.returnURL, code: code, clientState: flow.clientState))
     }
 
     private func usableConnection(

@@ -143,13 +143,16 @@ public struct SSOFlow: Sendable, Equatable {
     public var samlRequestID: String?
     /// An opaque value of the application's own, handed back with the code.
     public var clientState: String?
+    /// When the tenant console started the flow: the console page the browser lands on with
+    /// the code, instead of the connection's return URL.
+    public var consoleReturn: String?
     /// When the flow stops being accepted.
     public var expiresAt: Date
 
     /// Creates a value.
     public init(
         tenantID: TenantID, connectionID: SSOConnectionID, nonce: String?, sealedCodeVerifier: String?, samlRequestID: String?,
-        clientState: String?, expiresAt: Date
+        clientState: String?, consoleReturn: String? = nil, expiresAt: Date
     ) {
         self.tenantID = tenantID
         self.connectionID = connectionID
@@ -157,6 +160,7 @@ public struct SSOFlow: Sendable, Equatable {
         self.sealedCodeVerifier = sealedCodeVerifier
         self.samlRequestID = samlRequestID
         self.clientState = clientState
+        self.consoleReturn = consoleReturn
         self.expiresAt = expiresAt
     }
 }

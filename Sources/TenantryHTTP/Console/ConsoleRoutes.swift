@@ -81,7 +81,8 @@ struct ConsoleRoutes {
                     tenant = membership.tenant
                     brand = ConsoleBrand(tenant: membership.tenant, state: state)
                     navigation = TenantConsole.navigation(
-                        access: access, current: fullPath, who: "\(profile.user.name) · \(membership.tenant.name)",
+                        access: access, modules: state?.entitlements.modules ?? [], current: fullPath,
+                        who: "\(profile.user.name) · \(membership.tenant.name)",
                         dependencies: dependencies)
                 case .admin:
                     guard let held = try await dependencies.useCases.platform.role(of: caller.userID) else {

@@ -161,10 +161,44 @@ struct ConsoleSessions: Sendable {
         return response
     }
 
-    private func cookie(_ name: String, _ value: String, path: String, maxAge: Int? = nil, httpOnly: Bool = true) -> Cookie {
+    private func cookie(
+        _ name: String, _ value: String, path: String, maxAge: Int? = nil, sameSite: Cookie.SameSite = .strict
+    ) -> Cookie {
         Cookie(
-            name: name, value: value, maxAge: maxAge ?? lifetime, path: path, secure: secureCookies, httpOnly: httpOnly,
-            sameSite: .strict)
+            name: name, value: value, maxAge: maxAge ?? lifetime, path: path, secure: secureCookies, httpOnly: true,
+            sameSite: sameSite)
+    }
+
+    // MARK: Single sign-on
+
+    /// The cookie that binds a single sign-on started on the console's sign-in page to the
+    /// browser that started it: the landing page's `state` must match it (no sign-in forced
+    /// on someone else's browser). `SameSite=Lax`, since the identity provider sends the
+    /// browser back from another site.
+    static let ssoStateCookie = "tenantry_console_sso"
+    /// The console page a single sign-on starts from and lands on.
+    static let ssoPath = "/console/sign-in/sso"
+
+    /// `response` with a sign-on's state kept for its landing (ten minutes, as long as the
+    /// provider has to answer).
+    func withSSOState(_ response: Response, _ state: String) -> Response {
+        var response = response
+        response.setCookie(
+            cookie(Self.ssoStateCookie, state, path: Self.ssoPath, maxAge: Int(SingleSignOnService.flowLifetime), sameSite: .lax))
+        return response
+    }
+
+    /// The state of the sign-on `request`'s browser started, if any.
+    func ssoState(of request: Request) -> String? {
+        guard let value = request.cookies[Self.ssoStateCookie]?.value, value.utf8.count >= 22 else { return nil }
+        return value
+    }
+
+    /// `response` with the sign-on's state removed (it works once).
+    func withoutSSOState(_ response: Response) -> Response {
+        var response = response
+        response.setCookie(cookie(Self.ssoStateCookie, "", path: Self.ssoPath, maxAge: 0, sameSite: .lax))
+        return response
     }
 
     // MARK: CSRF

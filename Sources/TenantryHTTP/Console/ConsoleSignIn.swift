@@ -37,6 +37,15 @@ struct ConsoleSignIn: Sendable {
                 }
             }
         }
+        // Single sign-on through one of the tenant's connections, from its branded sign-in.
+        limited.post(RouterPath(ConsoleSessions.ssoPath)) { request, context in
+            try await guarded(request, context) { form, _ in
+                try await startSingleSignOn(form: form, request: request)
+            }
+        }
+        router.get(RouterPath(ConsoleSessions.ssoPath)) { request, context in
+            try await singleSignOnLanding(request: request, context: context)
+        }
         router.get("/console/sign-up") { request, context in
             await publicPage("sign-up", title: "sign_up.title", request: request, context: context)
         }
@@ -73,7 +82,7 @@ struct ConsoleSignIn: Sendable {
         if kind == .tenant { values["tenantConsole"] = true }
         var error: String?
         if let code = request.uri.queryParameters["notice"].map(String.init), code.utf8.count <= 64 {
-            if ["session_ended", "tenant_suspended", "member_suspended"].contains(code) {
+            if ["session_ended", "tenant_suspended", "member_suspended", "sso_failed"].contains(code) {
                 error = dependencies.strings.catalogues[language]?.flat["notices.\(code)"]
             }
         }
@@ -107,6 +116,15 @@ struct ConsoleSignIn: Sendable {
         var values = values
         if let host {
             values["hostTenant"] = ["name": host.tenant.name, "slug": host.tenant.slug.rawValue]
+            if template == "sign-in",
+                let connections = try? await useCases.singleSignOn.signInChoices(tenantID: host.tenant.id),
+                !connections.isEmpty
+            {
+                values["ssoConnections"] = connections.map { connection in
+                    ["id": connection.id.description, "name": connection.name, "slug": host.tenant.slug.rawValue]
+                }
+                values["hasSSO"] = true
+            }
         }
         var page = ConsoleView.Page(
             template: template, language: language, title: title, chrome: .signedOut, csrf: token, values: values)
@@ -252,6 +270,64 @@ struct ConsoleSignIn: Sendable {
             }
         }
         return sessions.withCookies(ConsoleView.redirect(kind.root), tokens: result.tokens, kind: kind)
+    }
+
+    /// Starts a single sign-on through the connection the button names. The browser comes back
+    /// to this console's landing page on the host it started from: the public URL's, or a host
+    /// that names the same tenant (anything else is refused, so no sign-on lands elsewhere).
+    private func startSingleSignOn(form: FormBody, request: Request) async throws -> Response {
+        let slug = try Slug(form.text("tenant") ?? "", field: "tenant")
+        guard let connectionID = form.text("connection").flatMap(SSOConnectionID.init),
+            let consoleReturn = try await landingURL(of: request, slug: slug)
+        else { throw SingleSignOnService.noConnection }
+        let state = SecretToken.generate()
+        let url = try await useCases.singleSignOn.start(
+            tenantSlug: slug, connectionID: connectionID, clientState: state, consoleReturn: consoleReturn)
+        return sessions.withSSOState(ConsoleView.redirect(url.absoluteString), state)
+    }
+
+    /// The landing page's absolute URL on `request`'s host, when that host is the public URL's
+    /// or names the tenant `slug`.
+    private func landingURL(of request: Request, slug: Slug) async throws -> String? {
+        guard let base = URL(string: dependencies.publicURL), let scheme = base.scheme, let publicHost = base.host,
+            let host = (request.headers[Self.hostField] ?? request.head.authority)?.lowercased(), host.utf8.count <= 253
+        else { return nil }
+        let publicAuthority = base.port.map { "\(publicHost):\($0)" } ?? publicHost
+        if host == publicAuthority.lowercased() {
+            let root = dependencies.publicURL.hasSuffix("/") ? String(dependencies.publicURL.dropLast()) : dependencies.publicURL
+            return root + ConsoleSessions.ssoPath
+        }
+        guard let found = try await dependencies.hosts.tenant(forHost: host), found.tenant.slug == slug else { return nil }
+        return "\(scheme)://\(host)\(ConsoleSessions.ssoPath)"
+    }
+
+    /// Where the identity provider's answer lands: the one-time code is exchanged for the
+    /// session when the `state` matches the cookie of the browser that started. The page then
+    /// moves on to the console by itself: a redirect would not carry the new `SameSite=Strict`
+    /// cookies at the end of a journey that began on another site.
+    private func singleSignOnLanding(request: Request, context: AppRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let failed = sessions.withoutSSOState(ConsoleView.redirect("/console/sign-in?notice=sso_failed"))
+        guard let code = query["code"].map(String.init), let state = query["state"].map(String.init),
+            code.utf8.count <= 256, let expected = sessions.ssoState(of: request), SecretToken.matches(state, expected)
+        else { return failed }
+        let origin = context.origin(of: request)
+        let result: SignInService.Result
+        do {
+            result = try await useCases.singleSignOn.exchange(code: code, origin: origin)
+        } catch let error as TenantryError where ProblemCatalog.entry(for: error.code).status.code < 500 {
+            return failed
+        }
+        guard let tenant = result.tenant else {
+            try await useCases.sessions.signOut(
+                AuthenticatedCaller(userID: result.user.id, sessionID: result.tokens.sessionID, tenantID: nil, roles: []),
+                origin: origin)
+            return failed
+        }
+        dependencies.usage.recordSignIn(in: tenant.tenant.id, user: result.user.id)
+        let page = await publicPage(
+            "sso-landing", title: "sso_landing.title", request: request, context: context, values: ["refresh": "/console"])
+        return sessions.withoutSSOState(sessions.withCookies(page, tokens: result.tokens, kind: .tenant))
     }
 
     private func signUp(form: FormBody, request: Request, context: AppRequestContext, language: Language) async throws

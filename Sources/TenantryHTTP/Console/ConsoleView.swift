@@ -46,6 +46,11 @@ enum ConsoleResources {
         "admin-audit": PackageResources.admin_audit_mustache,
         "webhook-sources": PackageResources.webhook_sources_mustache,
         "webhook-source": PackageResources.webhook_source_mustache,
+        "domain": PackageResources.domain_mustache,
+        "domains": PackageResources.domains_mustache,
+        "sso-connection": PackageResources.sso_connection_mustache,
+        "sso": PackageResources.sso_mustache,
+        "sso-landing": PackageResources.sso_landing_mustache,
     ]
 }
 

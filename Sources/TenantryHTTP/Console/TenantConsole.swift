@@ -14,16 +14,28 @@ struct TenantConsole: Sendable {
     var strings: ConsoleStrings { dependencies.strings }
 
     /// The links a member sees: a page they may not read is not offered.
+    /// A link is offered when the member holds its page's permission and, for a module's page,
+    /// when the tenant's plan includes the module.
     static func navigation(
-        access: TenantAccess?, current: String, who: String, dependencies: ConsoleDependencies
+        access: TenantAccess?, modules: Set<ModuleID>, current: String, who: String, dependencies: ConsoleDependencies
     ) -> ConsoleNavigation {
         var items = [ConsoleNavigation.Item(href: "/console", label: "nav.overview")]
         let permissions = access?.permissions ?? []
         if permissions.contains(.membersRead) { items.append(.init(href: "/console/members", label: "nav.members")) }
-        if permissions.contains(.apiKeysRead) { items.append(.init(href: "/console/api-keys", label: "nav.api_keys")) }
-        if permissions.contains(.teamsRead) { items.append(.init(href: "/console/teams", label: "nav.teams")) }
+        if permissions.contains(.apiKeysRead), modules.contains(.apiKeys) {
+            items.append(.init(href: "/console/api-keys", label: "nav.api_keys"))
+        }
+        if permissions.contains(.teamsRead), modules.contains(.teams) {
+            items.append(.init(href: "/console/teams", label: "nav.teams"))
+        }
         if permissions.contains(.rolesRead) { items.append(.init(href: "/console/roles", label: "nav.roles")) }
-        if permissions.contains(.webhooksRead) { items.append(.init(href: "/console/webhooks", label: "nav.webhooks")) }
+        if permissions.contains(.webhooksRead), modules.contains(.webhooks) {
+            items.append(.init(href: "/console/webhooks", label: "nav.webhooks"))
+        }
+        if permissions.contains(.ssoRead), modules.contains(.sso) {
+            items.append(.init(href: "/console/sso", label: "nav.sso"))
+        }
+        if permissions.contains(.domainsRead) { items.append(.init(href: "/console/domains", label: "nav.domains")) }
         if permissions.contains(.usageRead) { items.append(.init(href: "/console/usage", label: "nav.usage")) }
         if permissions.contains(.auditRead) { items.append(.init(href: "/console/audit", label: "nav.audit")) }
         if permissions.contains(.tenantRead) { items.append(.init(href: "/console/settings", label: "nav.settings")) }
@@ -51,6 +63,7 @@ struct TenantConsole: Sendable {
         registerRecords(on: routes)
         registerTenant(on: routes)
         registerSources(on: routes)
+        registerSignOn(on: routes)
     }
 
     // MARK: Page building

@@ -82,3 +82,29 @@ extension SQLiteSchema {
         statements: SharedSchema.singleSignOn.map { SharedSchema.render($0, for: .sqlite) }
     )
 }
+
+extension SharedSchema {
+    /// Migration 25, `console_sign_in`: a single sign-on flow started by the tenant console lands
+    /// on the console's own page (`console_return`) instead of the connection's return URL.
+    static let consoleSignIn: [String] = [
+        "ALTER TABLE sso_flows ADD COLUMN console_return text"
+    ]
+}
+
+extension PostgresSchema {
+    /// Migration 25 on PostgreSQL.
+    static let consoleSignInMigration = Migration(
+        version: 25,
+        name: "console_sign_in",
+        statements: SharedSchema.consoleSignIn.map { SharedSchema.render($0, for: .postgres) }
+    )
+}
+
+extension SQLiteSchema {
+    /// Migration 25 on SQLite.
+    static let consoleSignInMigration = Migration(
+        version: 25,
+        name: "console_sign_in",
+        statements: SharedSchema.consoleSignIn.map { SharedSchema.render($0, for: .sqlite) }
+    )
+}

@@ -121,6 +121,7 @@ enum PostgresSchema {
         tenantExportsMigration,
         erasureMigration,
         dataExportsMigration,
+        consoleSignInMigration,
     ]
 
     /// ``purgeTenantFunction`` as migration 9 replaces it: an owner-privileged function
@@ -223,6 +224,7 @@ enum SQLiteSchema {
         tenantExportsMigration,
         erasureMigration,
         dataExportsMigration,
+        consoleSignInMigration,
     ]
 }
 

@@ -114,10 +114,10 @@ public struct SQLSSOFlowRepository: SSOFlowRepository {
         try await sql.raw(
             """
             INSERT INTO sso_flows (state_hash, context_tenant_id, connection_id, nonce, code_verifier, saml_request_id,
-                client_state, created_at, expires_at, taken_at)
+                client_state, console_return, created_at, expires_at, taken_at)
             VALUES (\(bind: stateHash), \(bind: flow.tenantID.rawValue), \(bind: flow.connectionID.rawValue),
                 \(bind: flow.nonce), \(bind: flow.sealedCodeVerifier), \(bind: flow.samlRequestID), \(bind: flow.clientState),
-                \(bind: at), \(bind: flow.expiresAt), NULL)
+                \(bind: flow.consoleReturn), \(bind: at), \(bind: flow.expiresAt), NULL)
             """
         ).run()
     }
@@ -128,7 +128,8 @@ public struct SQLSSOFlowRepository: SSOFlowRepository {
                 """
                 UPDATE sso_flows SET taken_at = \(bind: now)
                 WHERE state_hash = \(bind: stateHash) AND taken_at IS NULL AND expires_at > \(bind: now)
-                RETURNING context_tenant_id, connection_id, nonce, code_verifier, saml_request_id, client_state, expires_at
+                RETURNING context_tenant_id, connection_id, nonce, code_verifier, saml_request_id, client_state, console_return,
+                    expires_at
                 """
             ).first()
         else { return nil }
@@ -138,6 +139,7 @@ public struct SQLSSOFlowRepository: SSOFlowRepository {
             sealedCodeVerifier: try row.decode(column: "code_verifier", as: String?.self),
             samlRequestID: try row.decode(column: "saml_request_id", as: String?.self),
             clientState: try row.decode(column: "client_state", as: String?.self),
+            consoleReturn: try row.decode(column: "console_return", as: String?.self),
             expiresAt: try row.decode(column: "expires_at", as: Date.self))
     }
 
