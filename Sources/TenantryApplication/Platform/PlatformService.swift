@@ -222,6 +222,19 @@ public struct PlatformService: Sendable {
         try await database.readGlobal { scope in try await scope.operators.role(of: userID) }
     }
 
+    /// Every operator, longest-serving first.
+    public func operators() async throws -> [PlatformOperatorEntry] {
+        try await database.readGlobal { scope in try await scope.operators.list() }
+    }
+
+    /// The account with `email`, to make an operator of.
+    public func user(email: EmailAddress) async throws -> User {
+        guard let user = try await database.readGlobal({ scope in try await scope.users.find(email: email) }) else {
+            throw TenantryError(.notFound, "No account has this address.")
+        }
+        return user
+    }
+
     /// Gives a user a platform role, or takes it away (`nil`); works at once on every node,
     /// since platform routes read the role on every request.
     public func setRole(by actor: PlatformOperator?, of userID: UserID, to role: PlatformRole?, origin: AuditEvent.Origin)

@@ -3006,6 +3006,69 @@ extension Components {
                 case tokenEndpoint = "token_endpoint"
             }
         }
+        /// - Remark: Generated from `#/components/schemas/Operator`.
+        public struct Operator: Codable, Hashable, Sendable {
+            /// When the account became an operator.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Operator/created_at`.
+            public var createdAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/Operator/email`.
+            public var email: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Operator/name`.
+            public var name: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Operator/role`.
+            @frozen public enum RolePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case superAdmin = "super_admin"
+                case support = "support"
+            }
+            /// - Remark: Generated from `#/components/schemas/Operator/role`.
+            public var role: Components.Schemas.Operator.RolePayload
+            /// - Remark: Generated from `#/components/schemas/Operator/user_id`.
+            public var userId: Swift.String
+            /// Creates a new `Operator`.
+            ///
+            /// - Parameters:
+            ///   - createdAt: When the account became an operator.
+            ///   - email:
+            ///   - name:
+            ///   - role:
+            ///   - userId:
+            public init(
+                createdAt: Foundation.Date,
+                email: Swift.String,
+                name: Swift.String,
+                role: Components.Schemas.Operator.RolePayload,
+                userId: Swift.String
+            ) {
+                self.createdAt = createdAt
+                self.email = email
+                self.name = name
+                self.role = role
+                self.userId = userId
+            }
+            public enum CodingKeys: String, CodingKey {
+                case createdAt = "created_at"
+                case email
+                case name
+                case role
+                case userId = "user_id"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/OperatorList`.
+        public struct OperatorList: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/OperatorList/items`.
+            public var items: [Components.Schemas.Operator]
+            /// Creates a new `OperatorList`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            public init(items: [Components.Schemas.Operator]) {
+                self.items = items
+            }
+            public enum CodingKeys: String, CodingKey {
+                case items
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/OperatorRoleRequest`.
         public struct OperatorRoleRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/OperatorRoleRequest/role`.

@@ -499,6 +499,13 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /api/v1/platform/audit-events/export`.
     /// - Remark: Generated from `#/paths//api/v1/platform/audit-events/export/get(platformExportAuditEvents)`.
     func platformExportAuditEvents(_ input: Operations.PlatformExportAuditEvents.Input) async throws -> Operations.PlatformExportAuditEvents.Output
+    /// Every platform operator, with their role.
+    ///
+    /// The accounts that hold a platform role, longest-serving first. The operators' console lists them on its operators page.
+    ///
+    /// - Remark: HTTP `GET /api/v1/platform/operators`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/operators/get(platformListOperators)`.
+    func platformListOperators(_ input: Operations.PlatformListOperators.Input) async throws -> Operations.PlatformListOperators.Output
     /// Give a user a platform role.
     ///
     /// - Remark: HTTP `PUT /api/v1/platform/operators/{user_id}`.
@@ -2003,6 +2010,15 @@ extension APIProtocol {
             query: query,
             headers: headers
         ))
+    }
+    /// Every platform operator, with their role.
+    ///
+    /// The accounts that hold a platform role, longest-serving first. The operators' console lists them on its operators page.
+    ///
+    /// - Remark: HTTP `GET /api/v1/platform/operators`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/operators/get(platformListOperators)`.
+    public func platformListOperators(headers: Operations.PlatformListOperators.Input.Headers = .init()) async throws -> Operations.PlatformListOperators.Output {
+        try await platformListOperators(Operations.PlatformListOperators.Input(headers: headers))
     }
     /// Give a user a platform role.
     ///

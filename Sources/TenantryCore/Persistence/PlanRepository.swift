@@ -25,4 +25,25 @@ public protocol PlatformOperatorRepository: Sendable {
     /// Takes a user's platform role away; returns whether they had one.
     @discardableResult
     func revoke(_ userID: UserID) async throws -> Bool
+    /// Every operator, with their account's address and name, longest-serving first.
+    func list() async throws -> [PlatformOperatorEntry]
+}
+
+/// An operator as the operators' list shows them.
+public struct PlatformOperatorEntry: Sendable, Equatable {
+    public var userID: UserID
+    public var email: String
+    public var name: String
+    public var role: PlatformRole
+    /// When they became an operator.
+    public var since: Date
+
+    /// Creates a value.
+    public init(userID: UserID, email: String, name: String, role: PlatformRole, since: Date) {
+        self.userID = userID
+        self.email = email
+        self.name = name
+        self.role = role
+        self.since = since
+    }
 }

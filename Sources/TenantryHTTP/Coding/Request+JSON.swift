@@ -74,6 +74,17 @@ extension Request {
         return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
     }
 
+    /// Decodes a request value from fields gathered elsewhere (a console form read as the API's
+    /// JSON body), with the API's answers for a field of the wrong kind.
+    static func decodeFields<Value: Decodable>(_ type: Value.Type, _ fields: [String: Any]) throws -> Value {
+        let data = try JSONSerialization.data(withJSONObject: fields)
+        do {
+            return try JSONCoding.decoder.decode(Value.self, from: data)
+        } catch let error as DecodingError {
+            throw problem(for: error)
+        }
+    }
+
     private static func problem(for error: DecodingError) -> TenantryError {
         func path(_ codingPath: [any CodingKey], _ key: (any CodingKey)? = nil) -> String {
             let keys = codingPath + (key.map { [$0] } ?? [])

@@ -69,6 +69,7 @@ extension AdminConsole {
                 return option
             }
             values["superAdmin"] = true
+            values.merge(overrideFields(detail, language: language)) { $1 }
             if detail.entry.profile.tenant.status == .pendingDeletion { values["canRestore"] = true }
         }
         let exports = try await useCases.exports.list(tenant: id, channel: nil, page: PageRequest(limit: 10))
@@ -87,29 +88,6 @@ extension AdminConsole {
         values["hasExports"] = !exports.items.isEmpty
         values["auditLink"] = "/admin/audit?tenant_id=\(id)"
         return values
-    }
-
-    private func plans(_ console: ConsoleRequest) async throws -> Response {
-        let language = console.language
-        let plans = try await useCases.platform.plans()
-        let values: [String: Any] = [
-            "plans": plans.map { plan -> [String: Any] in
-                [
-                    "id": plan.id, "name": plan.name, "description": plan.description ?? "",
-                    "price": plan.stripePriceID ?? "—",
-                    "limits": Limit.allCases.map { limit -> [String: Any] in
-                        [
-                            "name": strings.text(language, "limits.\(limit.rawValue)"),
-                            "value": plan.limits[limit].map { ConsoleFormat.integer($0, language) }
-                                ?? strings.text(language, "limits.unlimited"),
-                        ]
-                    },
-                    "modules": plan.modules.map(\.rawValue).sorted().joined(separator: ", "),
-                    "features": plan.features.sorted().joined(separator: ", "),
-                ]
-            }
-        ]
-        return page(console, "admin-plans", title: "plans.title", values: values)
     }
 
     private func audit(_ console: ConsoleRequest) async throws -> Response {

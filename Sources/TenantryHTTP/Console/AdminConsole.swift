@@ -17,7 +17,8 @@ struct AdminConsole: Sendable {
         ConsoleNavigation(
             items: [
                 .init(href: "/admin", label: "nav.admin_overview"), .init(href: "/admin/tenants", label: "nav.tenants"),
-                .init(href: "/admin/plans", label: "nav.plans"), .init(href: "/admin/audit", label: "nav.platform_audit"),
+                .init(href: "/admin/plans", label: "nav.plans"), .init(href: "/admin/operators", label: "nav.operators"),
+                .init(href: "/admin/audit", label: "nav.platform_audit"),
             ], current: current, who: who)
     }
 
@@ -32,6 +33,7 @@ struct AdminConsole: Sendable {
             try await tenant(console)
         }
         registerPlatform(on: routes)
+        registerEditors(on: routes)
         routes.post("/tenants/{id}/suspend", mirrors: .post("/api/v1/platform/tenants/{id}/suspend")) { console in
             let id = try Self.tenantID(console)
             let reason = console.form.text("reason") ?? ""

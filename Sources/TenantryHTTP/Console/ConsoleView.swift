@@ -46,6 +46,9 @@ enum ConsoleResources {
         "admin-audit": PackageResources.admin_audit_mustache,
         "webhook-sources": PackageResources.webhook_sources_mustache,
         "webhook-source": PackageResources.webhook_source_mustache,
+        "admin-operators": PackageResources.admin_operators_mustache,
+        "admin-plan": PackageResources.admin_plan_mustache,
+        "plan-fields": PackageResources.plan_fields_mustache,
         "domain": PackageResources.domain_mustache,
         "domains": PackageResources.domains_mustache,
         "sso-connection": PackageResources.sso_connection_mustache,
@@ -101,7 +104,7 @@ struct ConsoleView: Sendable {
         var library = MustacheLibrary()
         let strings = ConsoleStrings.embedded
         for (name, bytes) in ConsoleResources.templates {
-            let source = String(decoding: bytes, as: UTF8.self)
+            let source = includingParts(String(decoding: bytes, as: UTF8.self))
             for language in Language.allCases {
                 do {
                     try library.register(
@@ -117,6 +120,17 @@ struct ConsoleView: Sendable {
                 ConsoleResources.stylesheet, path: "/console/assets/console.css", contentType: "text/css; charset=utf-8"),
             htmx: ConsoleAsset(
                 ConsoleResources.htmx, path: "/console/assets/htmx.js", contentType: "text/javascript; charset=utf-8"))
+    }
+
+    /// `source` with each `{{> name}}` replaced by the template `name` (a part several pages
+    /// share, such as a form's fields), before the catalogue's words go in.
+    static func includingParts(_ source: String) -> String {
+        source.replacing(/\{\{>\s*([a-z\-]+)\s*\}\}/) { match in
+            guard let part = ConsoleResources.templates[String(match.output.1)] else {
+                preconditionFailure("A console template includes \(match.output.1), which does not exist.")
+            }
+            return String(decoding: part, as: UTF8.self)
+        }
     }
 
     /// The name a template is registered under in one language.

@@ -18,8 +18,8 @@ extension TenantConsole {
         routes.post("/sso", mirrors: .post("/api/v1/sso/connections")) { console in
             let access = try console.tenantAccess()
             do {
-                let given = try JSONCoding.decoder.decode(
-                    CreateSSOConnectionRequest.self, from: try Self.connectionBody(console.form, creating: true))
+                let given = try Request.decodeFields(
+                    CreateSSOConnectionRequest.self, Self.connectionBody(console.form, creating: true))
                 let connection = try await useCases.ssoConnections.create(
                     access, try given.validated(), origin: console.origin)
                 return ConsoleView.redirect("/console/sso/\(connection.id)?notice=connection_created")
@@ -36,8 +36,8 @@ extension TenantConsole {
             let access = try console.tenantAccess()
             let id: SSOConnectionID = try console.context.identifier("id", notFound: SSOConnectionService.noSuchConnection)
             do {
-                let given = try JSONCoding.decoder.decode(
-                    UpdateSSOConnectionRequest.self, from: try Self.connectionBody(console.form, creating: false))
+                let given = try Request.decodeFields(
+                    UpdateSSOConnectionRequest.self, Self.connectionBody(console.form, creating: false))
                 _ = try await useCases.ssoConnections.update(access, id: id, try given.validated(), origin: console.origin)
                 return ConsoleView.redirect("/console/sso/\(id)?notice=connection_saved")
             } catch {
@@ -57,7 +57,7 @@ extension TenantConsole {
     /// A connection form's fields as the API's JSON body, so the console's checks are the API's.
     /// Domains come one per line or separated by commas; the protocol's settings only when the
     /// form chose that protocol (a change sends them only when something was filled in).
-    static func connectionBody(_ form: FormBody, creating: Bool) throws -> Data {
+    static func connectionBody(_ form: FormBody, creating: Bool) -> [String: Any] {
         var body: [String: Any] = [:]
         for (field, key) in [("name", "name"), ("default_role", "default_role"), ("return_url", "return_url")] {
             if let value = form.text(field) { body[key] = value } else if creating, field != "default_role" { body[key] = "" }
@@ -90,7 +90,7 @@ extension TenantConsole {
         default:
             break
         }
-        return try JSONSerialization.data(withJSONObject: body)
+        return body
     }
 
     private func connections(_ console: ConsoleRequest, error: String? = nil, status: HTTPResponse.Status = .ok)

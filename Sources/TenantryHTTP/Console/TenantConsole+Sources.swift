@@ -20,8 +20,7 @@ extension TenantConsole {
                 for (field, key) in [("signature_header", "signature_header"), ("secret", "secret")] {
                     if let value = console.form.text(field) { body[key] = value }
                 }
-                let given = try JSONCoding.decoder.decode(
-                    CreateWebhookSourceRequest.self, from: try JSONSerialization.data(withJSONObject: body))
+                let given = try Request.decodeFields(CreateWebhookSourceRequest.self, body)
                 let (source, secret) = try await useCases.webhookSources.create(
                     access, try controller.validate(given), origin: console.origin)
                 var response = try await sources(

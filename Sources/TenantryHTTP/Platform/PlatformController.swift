@@ -12,6 +12,10 @@ struct PlatformController: Sendable {
     func register(on routes: PlatformRoutes) {
         registerTenants(on: routes)
         registerPlans(on: routes)
+        routes.on(.get, "/operators", .support) { request, context, _ in
+            try OperatorList(items: try await service.operators().map(OperatorBody.init)).response(
+                from: request, context: context)
+        }
         routes.on(.put, "/operators/{user_id}", .superAdmin) { request, context, actor in
             let body = try await request.decodeJSON(as: OperatorRoleRequest.self, context: context.base)
             guard let role = PlatformRole(rawValue: body.role) else {
@@ -86,17 +90,7 @@ struct PlatformController: Sendable {
         }
         tenantChange(routes, "/overrides", method: .put, action: .tenantOverridesChanged) { request, context in
             let body = try await request.decodeJSON(as: OverridesBody.self, context: context.base)
-            return { profile, scope in
-                guard let plan = try await scope.global.plans.find(id: profile.planID) else { throw PlatformService.noSuchPlan }
-                let overrides = try body.validated(base: plan)
-                guard overrides != profile.overrides else { return [:] }
-                defer { profile.overrides = overrides }
-                return [
-                    "overrides": .init(
-                        before: try PlatformJSON.text(OverridesBody(profile.overrides)),
-                        after: try PlatformJSON.text(OverridesBody(overrides)))
-                ]
-            }
+            return { profile, scope in try await body.apply(to: &profile, in: scope) }
         }
         routes.on(.post, "/tenants/{id}/purge", .superAdmin) { request, context, actor in
             let id = try Self.tenantID(context)
@@ -138,56 +132,15 @@ struct PlatformController: Sendable {
         }
         routes.on(.post, "/plans", .superAdmin) { request, context, actor in
             let body = try await request.decodeJSON(as: PlanRequest.self, context: context.base)
-            var validator = Validator()
-            let id = try validator.capture { try Plan.validatedID(body.id) }
-            let name = try validator.capture { try Tenant.validatedName(body.name) }
-            let description = try validator.capture { try Plan.validatedDescription(body.description) } ?? nil
-            let limits = Plan.validatedLimits(PlatformJSON.rekeyed(body.limits ?? [:]), field: "limits", into: &validator)
-            let features = Plan.validatedFeatures(body.features ?? [], field: "features", into: &validator)
-            let modules = Self.validatedModules(body.modules ?? [ModuleID.core.rawValue], into: &validator)
-            let price = try body.stripePriceId.flatMap { text in try validator.capture { try Plan.validatedStripePriceID(text) } }
-            try validator.check()
-            guard let id, let name else { throw TenantryError(.internalError, "Validation passed without values.") }
-            let now = Date()
-            let plan = try await service.createPlan(
-                by: actor,
-                Plan(
-                    id: id, name: name, description: description, limits: limits.compactMapValues { $0 }, features: features,
-                    modules: modules, stripePriceID: price, createdAt: now, updatedAt: now),
-                origin: context.base.origin(of: request))
+            let plan = try await service.createPlan(by: actor, try body.validated(), origin: context.base.origin(of: request))
             var response = try PlanBody(plan).response(from: request, context: context)
             response.status = .created
             return response
         }
         routes.on(.patch, "/plans/{id}", .superAdmin) { request, context, actor in
             let body = try await request.decodeJSON(as: PlanUpdateRequest.self, context: context.base)
-            var validator = Validator()
-            let name = try body.name.flatMap { name in try validator.capture { try Tenant.validatedName(name) } }
-            var description: String??
-            if let given = body.description {
-                description = .some(try validator.capture { try Plan.validatedDescription(given) } ?? nil)
-            }
-            let limits = body.limits.map { Plan.validatedLimits(PlatformJSON.rekeyed($0), field: "limits", into: &validator) }
-            let features = body.features.map { Plan.validatedFeatures($0, field: "features", into: &validator) }
-            let modules = body.modules.map { Self.validatedModules($0, into: &validator) }
-            var price: String??
-            if let given = body.stripePriceId {
-                price = .some(try given.flatMap { text in try validator.capture { try Plan.validatedStripePriceID(text) } })
-            }
-            try validator.check()
-            let newDescription = description
-            let newPrice = price
-            let plan = try await service.updatePlan(by: actor, try Self.planID(context), origin: context.base.origin(of: request))
-            {
-                plan in
-                if let name { plan.name = name }
-                if let newDescription { plan.description = newDescription }
-                // Limits given replace the plan's (absent or null: unlimited).
-                if let limits { plan.limits = limits.compactMapValues { $0 } }
-                if let features { plan.features = features }
-                if let modules { plan.modules = modules }
-                if let newPrice { plan.stripePriceID = newPrice }
-            }
+            let plan = try await service.updatePlan(
+                by: actor, try Self.planID(context), origin: context.base.origin(of: request), try body.validated())
             return try PlanBody(plan).response(from: request, context: context)
         }
     }
@@ -272,6 +225,27 @@ struct SuspendRequest: Decodable {
     let reason: String
 }
 
+/// An operator in the operators' list.
+struct OperatorBody: ResponseEncodable {
+    let userId: String
+    let email: String
+    let name: String
+    let role: String
+    let createdAt: Date
+
+    init(_ entry: PlatformOperatorEntry) {
+        userId = entry.userID.description
+        email = entry.email
+        name = entry.name
+        role = entry.role.rawValue
+        createdAt = entry.since
+    }
+}
+
+struct OperatorList: ResponseEncodable {
+    let items: [OperatorBody]
+}
+
 struct PlanChangeRequest: Decodable {
     let plan: String
 }
@@ -290,6 +264,23 @@ struct PlanRequest: Decodable {
     @NotNull var modules: [String]?
     /// The Stripe price (or legacy plan) subscribing buys.
     @NotNull var stripePriceId: String?
+
+    /// The new plan, every field checked (the API's and the console's one check).
+    func validated(now: Date = Date()) throws -> Plan {
+        var validator = Validator()
+        let id = try validator.capture { try Plan.validatedID(self.id) }
+        let name = try validator.capture { try Tenant.validatedName(self.name) }
+        let description = try validator.capture { try Plan.validatedDescription(self.description) } ?? nil
+        let limits = Plan.validatedLimits(PlatformJSON.rekeyed(self.limits ?? [:]), field: "limits", into: &validator)
+        let features = Plan.validatedFeatures(self.features ?? [], field: "features", into: &validator)
+        let modules = PlatformController.validatedModules(self.modules ?? [ModuleID.core.rawValue], into: &validator)
+        let price = try stripePriceId.flatMap { text in try validator.capture { try Plan.validatedStripePriceID(text) } }
+        try validator.check()
+        guard let id, let name else { throw TenantryError(.internalError, "Validation passed without values.") }
+        return Plan(
+            id: id, name: name, description: description, limits: limits.compactMapValues { $0 }, features: features,
+            modules: modules, stripePriceID: price, createdAt: now, updatedAt: now)
+    }
 }
 
 struct PlanUpdateRequest: Decodable {
@@ -312,6 +303,35 @@ struct PlanUpdateRequest: Decodable {
         modules = try container.decodeIfGiven([String].self, forKey: .modules)
         stripePriceId = try container.decodeUpdate(String.self, forKey: .stripePriceId)
     }
+
+    /// The edit the request makes, every field checked first (the API's and the console's one
+    /// check). Limits given replace the plan's (absent or null: unlimited).
+    func validated() throws -> @Sendable (inout Plan) throws -> Void {
+        var validator = Validator()
+        let name = try self.name.flatMap { name in try validator.capture { try Tenant.validatedName(name) } }
+        var description: String??
+        if let given = self.description {
+            description = .some(try validator.capture { try Plan.validatedDescription(given) } ?? nil)
+        }
+        let limits = self.limits.map { Plan.validatedLimits(PlatformJSON.rekeyed($0), field: "limits", into: &validator) }
+        let features = self.features.map { Plan.validatedFeatures($0, field: "features", into: &validator) }
+        let modules = self.modules.map { PlatformController.validatedModules($0, into: &validator) }
+        var price: String??
+        if let given = stripePriceId {
+            price = .some(try given.flatMap { text in try validator.capture { try Plan.validatedStripePriceID(text) } })
+        }
+        try validator.check()
+        let newDescription = description
+        let newPrice = price
+        return { plan in
+            if let name { plan.name = name }
+            if let newDescription { plan.description = newDescription }
+            if let limits { plan.limits = limits.compactMapValues { $0 } }
+            if let features { plan.features = features }
+            if let modules { plan.modules = modules }
+            if let newPrice { plan.stripePriceID = newPrice }
+        }
+    }
 }
 
 /// Overrides as the API reads and shows them: `limits` (`null` = unlimited), `features` and
@@ -332,6 +352,20 @@ struct OverridesBody: Codable, Sendable {
         limits = try container.decodeIfGiven([String: Int?].self, forKey: .limits) ?? [:]
         features = try container.decodeIfGiven([String: Bool].self, forKey: .features) ?? [:]
         modules = try container.decodeIfGiven([String: Bool].self, forKey: .modules) ?? [:]
+    }
+
+    /// Puts these overrides on a tenant, checked against its plan; returns the audit change
+    /// (none when they are the tenant's already).
+    func apply(to profile: inout TenantProfile, in scope: any TenantTransaction) async throws -> [String: AuditEvent.Change] {
+        guard let plan = try await scope.global.plans.find(id: profile.planID) else { throw PlatformService.noSuchPlan }
+        let overrides = try validated(base: plan)
+        guard overrides != profile.overrides else { return [:] }
+        defer { profile.overrides = overrides }
+        return [
+            "overrides": .init(
+                before: try PlatformJSON.text(OverridesBody(profile.overrides)),
+                after: try PlatformJSON.text(OverridesBody(overrides)))
+        ]
     }
 
     /// The overrides, validated against the registry and the tenant's plan.

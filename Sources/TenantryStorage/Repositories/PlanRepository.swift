@@ -122,4 +122,19 @@ public struct SQLPlatformOperatorRepository: PlatformOperatorRepository {
         !(try await sql.raw("DELETE FROM platform_operators WHERE user_id = \(bind: userID.rawValue) RETURNING user_id").all())
             .isEmpty
     }
+
+    /// Every operator, with their account's address and name, longest-serving first.
+    public func list() async throws -> [PlatformOperatorEntry] {
+        try await sql.raw(
+            """
+            SELECT o.user_id, o.role, o.created_at, u.email, u.name FROM platform_operators o
+            JOIN users u ON u.id = o.user_id ORDER BY o.created_at, o.user_id
+            """
+        ).all().map { row in
+            PlatformOperatorEntry(
+                userID: try row.identifier("user_id"), email: try row.decode(column: "email", as: String.self),
+                name: try row.decode(column: "name", as: String.self), role: try row.enumeration("role", as: PlatformRole.self),
+                since: try row.decode(column: "created_at", as: Date.self))
+        }
+    }
 }

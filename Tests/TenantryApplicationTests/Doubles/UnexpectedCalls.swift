@@ -223,6 +223,7 @@ extension PlatformOperatorRepository where Self: UnexpectedCallFails {
     func role(of userID: UserID) async throws -> PlatformRole? { try unexpected() }
     func grant(_ role: PlatformRole, to userID: UserID, at time: Date) async throws -> PlatformRole? { try unexpected() }
     func revoke(_ userID: UserID) async throws -> Bool { try unexpected() }
+    func list() async throws -> [PlatformOperatorEntry] { try unexpected() }
 }
 
 extension IdempotencyRecordRepository where Self: UnexpectedCallFails {
