@@ -138,3 +138,51 @@ struct ConsoleAdminTests {
         }
     }
 }
+
+@Suite("Console: the operators' overview")
+struct ConsoleAdminOverviewTests {
+    @Test(
+        "the overview counts tenants by plan and status and per day, and shows the job queues and failing webhook endpoints",
+        arguments: TestDatabase.all)
+    func overview(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let first = try await client.register()
+            let second = try await client.register()
+            let op = try await client.signedInOperator(context.identity)
+            #expect(
+                try await client.json(
+                    .post, "/api/v1/platform/tenants/\(second.tenantID)/suspend", ["reason": "Unpaid"], token: op.token
+                ).status == .ok)
+            let endpoint = try await client.json(
+                .post, "/api/v1/webhook-endpoints", ["url": "https://hooks.example.com/down"], token: first.accessToken)
+            let endpointID = try #require((endpoint.body["endpoint"] as? [String: Any])?["id"] as? String)
+            // The delivery worker marks an endpoint failing; here the mark is set as it would.
+            try await context.database.database.withPlatform { scope in
+                try await scope.sql.raw(
+                    "UPDATE webhook_endpoints SET failing_since = \(bind: Date().addingTimeInterval(-7_200)) WHERE id = \(bind: try #require(UUID(uuidString: endpointID)))"
+                ).run()
+            }
+
+            let admin = ConsoleBrowser.signedIn(client, accessToken: op.token, admin: true)
+            let page = try await admin.get("/admin")
+            #expect(page.status == .ok)
+            // Both tenants are on the free plan: one active, one suspended (others may exist).
+            let free = try #require(page.html.range(of: "<th scope=\"row\"><code>free</code></th>"))
+            let row = page.html[free.upperBound...].prefix { $0 != "\n" }
+            let counts = row.matches(of: /<td class="number">([0-9,]+)<\/td>/).map {
+                Int($0.output.1.replacing(",", with: "")) ?? -1
+            }
+            #expect(counts.count == 3 && counts[0] >= 1 && counts[1] >= 1, "\(row)")
+            #expect(page.html.contains("aria-labelledby=\"new-tenants-title new-tenants-desc\""))
+            #expect(page.html.contains("id=\"failing-endpoints\""))
+            #expect(page.html.contains("https://hooks.example.com/down"))
+            #expect(page.html.contains("href=\"/admin/tenants/\(first.tenantID)\""))
+            #expect(page.html.contains("id=\"job-queues\""))
+            let queued = try await context.database.database.readGlobal { scope in
+                try await scope.sql.raw("SELECT count(*) AS n FROM jobs WHERE status = 'pending'").first(
+                    decodingColumn: "n", as: Int.self)
+            }
+            if (queued ?? 0) > 0 { #expect(page.html.contains("data-queue=\"")) }
+        }
+    }
+}

@@ -197,6 +197,7 @@ public protocol PlatformTransaction: Sendable {
     associatedtype PersonalData: PersonalDataErasure
     associatedtype BillingAccounts: BillingDirectory
     associatedtype DataExportsAcrossTenants: DataExportDirectory
+    associatedtype Health: PlatformHealthRepository
 
     /// All tenants.
     var tenants: Tenants { get }
@@ -228,6 +229,8 @@ public protocol PlatformTransaction: Sendable {
     var global: Global { get }
     /// Tenants with their member counts, for the operator API.
     var tenantDirectory: Directory { get }
+    /// New tenants, failing webhook endpoints and the job queues, for the operators' overview.
+    var health: Health { get }
     /// Removes a tenant pending deletion and every row it owns.
     var purge: Purge { get }
     /// Erases one person across every tenant and the global tables.

@@ -84,23 +84,16 @@ struct AdminConsole: Sendable {
 
     private func overview(_ console: ConsoleRequest) async throws -> Response {
         let language = console.language
-        var counts: [[String: Any]] = []
-        for status in [Tenant.Status.active, .suspended, .pendingDeletion] {
-            let found = try await useCases.platform.tenants(TenantSearchFilter(status: status), page: PageRequest(limit: 1))
-            counts.append([
-                "label": strings.text(language, "tenants.status.\(status.rawValue)"),
-                "href": "/admin/tenants?status=\(status.rawValue)",
-                "any": !found.page.items.isEmpty,
-            ])
-        }
         let today = UsageDay(Date())
         let from = today.adding(days: -29)
         let report = try await dependencies.usageReports.platform(from: from, to: today, limit: 10)
         let top = report.topTenants.map { entry in
             (label: entry.tenant?.name ?? entry.tenantID.description, value: entry.counts.apiRequests, tone: "")
         }
-        var values: [String: Any] = [
-            "statuses": counts, "from": from.description, "to": today.description,
+        let health = try await useCases.platform.health()
+        var values = overviewHealth(health, language: language)
+        values.merge([
+            "from": from.description, "to": today.description,
             "totals": [
                 [
                     "label": strings.text(language, "usage.api_requests"),
@@ -134,7 +127,7 @@ struct AdminConsole: Sendable {
             "hasTop": !report.topTenants.isEmpty,
             "topChart": ConsoleChart.bars(
                 id: "top", title: strings.text(language, "admin.overview.top_tenants"), bars: top, language: language),
-        ]
+        ]) { $1 }
         let billing = report.billing
         values["mrr"] = billing.monthlyRecurringRevenue.sorted { $0.key < $1.key }.map { currency, amount in
             ["value": TenantConsole.money(amount, currency: currency, language)]
@@ -150,6 +143,56 @@ struct AdminConsole: Sendable {
                 "base": ConsoleFormat.integer(billing.churnBase, language),
             ])
         return page(console, "admin-overview", title: "admin.overview.title", values: values)
+    }
+
+    /// The overview's health parts: tenants by status and plan, new tenants per day, the job
+    /// queues and the failing webhook endpoints.
+    private func overviewHealth(_ health: PlatformService.Health, language: Language) -> [String: Any] {
+        let statuses = [Tenant.Status.active, .suspended, .pendingDeletion]
+        let plans = Array(Set(health.tenants.map(\.plan))).sorted()
+        let now = Date()
+        return [
+            "statuses": statuses.map { status -> [String: Any] in
+                [
+                    "label": strings.text(language, "tenants.status.\(status.rawValue)"),
+                    "href": "/admin/tenants?status=\(status.rawValue)",
+                    "total": ConsoleFormat.integer(
+                        health.tenants.filter { $0.status == status }.reduce(0) { $0 + $1.count }, language),
+                ]
+            },
+            "byPlan": plans.map { plan -> [String: Any] in
+                [
+                    "plan": plan,
+                    "counts": statuses.map { status -> [String: Any] in
+                        let count = health.tenants.first { $0.plan == plan && $0.status == status }?.count ?? 0
+                        return ["value": ConsoleFormat.integer(count, language)]
+                    },
+                ]
+            },
+            "newTenants": ConsoleFormat.integer(health.newTenants.reduce(0) { $0 + $1.count }, language),
+            "newTenantsChart": ConsoleChart.columns(
+                id: "new-tenants", title: strings.text(language, "admin.overview.new_tenants"),
+                points: health.newTenants.map { (label: $0.day.description, value: $0.count) }, language: language),
+            "queues": health.queues.map { queue -> [String: Any] in
+                [
+                    "name": queue.queue, "due": ConsoleFormat.integer(queue.due, language),
+                    "running": ConsoleFormat.integer(queue.running, language),
+                    "dead": ConsoleFormat.integer(queue.dead, language),
+                    "wait": queue.oldestDueAt.map { ConsoleFormat.duration(now.timeIntervalSince($0), language) } ?? "—",
+                    "late": queue.oldestDueAt.map { now.timeIntervalSince($0) > 300 } ?? false,
+                ]
+            },
+            "hasQueues": !health.queues.isEmpty,
+            "failing": health.failingEndpoints.map { endpoint -> [String: Any] in
+                [
+                    "tenant": endpoint.tenantName, "href": "/admin/tenants/\(endpoint.tenantID)", "url": endpoint.url,
+                    "since": endpoint.failingSince.map { ConsoleFormat.dateTime($0, language) } ?? "—",
+                    "state": strings.text(
+                        language, endpoint.disabled ? "admin.overview.endpoint_disabled" : "admin.overview.endpoint_failing"),
+                ]
+            },
+            "hasFailing": !health.failingEndpoints.isEmpty,
+        ]
     }
 
     private func tenants(_ console: ConsoleRequest) async throws -> Response {

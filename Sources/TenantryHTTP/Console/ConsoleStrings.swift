@@ -116,6 +116,18 @@ public enum ConsoleFormat {
         return value < 0 ? "-" + grouped : grouped
     }
 
+    /// A length of time in its largest whole unit: `45 s`, `12 min`, `3 h`, `2 d` (the same
+    /// symbols in both languages; the number grouped the language's way).
+    static func duration(_ seconds: TimeInterval, _ language: Language) -> String {
+        let whole = Int(max(0, seconds))
+        switch whole {
+        case ..<60: return "\(whole) s"
+        case ..<3_600: return "\(whole / 60) min"
+        case ..<86_400: return "\(whole / 3_600) h"
+        default: return "\(integer(whole / 86_400, language)) d"
+        }
+    }
+
     /// A date and time (minutes), in UTC.
     static func dateTime(_ date: Date, _ language: Language) -> String {
         date.formatted(language == .portuguese ? dateTimeStyles.portuguese : dateTimeStyles.english)

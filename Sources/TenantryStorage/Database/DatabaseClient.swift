@@ -238,6 +238,8 @@ public struct PlatformScope: PlatformTransaction {
     public var global: GlobalScope { GlobalScope(sql: sql) }
     /// Tenants with their member counts, for the operator API.
     public var tenantDirectory: SQLPlatformTenantDirectory { SQLPlatformTenantDirectory(sql: sql) }
+    /// New tenants, failing webhook endpoints and the job queues, for the operators' overview.
+    public var health: SQLPlatformHealthRepository { SQLPlatformHealthRepository(sql: sql) }
     /// Billing accounts across tenants: customer lookups, due transitions, figures.
     public var billingDirectory: SQLBillingDirectory { SQLBillingDirectory(sql: sql) }
     /// Data exports across tenants (the sweep of expired archives).
