@@ -924,8 +924,9 @@ def operator_suspends_tenant(ctx):
     owner_browser.wait_for('[role="alert"]', "a role=alert explaining the suspension")
     check_page(owner_browser.driver, "sign-in-suspended")
 
-    for path, marker in (("/admin/plans", "[data-plan-id]"), ("/admin/audit", "table#platform-audit-events"),
-                         ("/admin", "main#main h1")):
+    for path, marker in (("/admin/plans", "[data-plan-id]"), ("/admin/plans/pro", "form#edit-plan"),
+                         ("/admin/operators", "table#operators"), ("/admin/audit", "table#platform-audit-events"),
+                         ("/admin", "table#job-queues")):
         operator.open(path)
         operator.wait_for(marker)
         check_page(operator.driver, "admin-" + (path.strip("/").replace("/", "-") or "home"))
@@ -1031,6 +1032,17 @@ def every_console_page(ctx):
     browser.act(browser.find("table#webhook-sources tr[data-source-id] a").click)
     browser.wait_for("table#webhook-receipts")
     check_page(browser.driver, "webhook-source")
+    browser.open("/console/domains")
+    browser.wait_for("form#claim-domain")
+    browser.submit("form#claim-domain", domain="browser-test.example")
+    browser.wait_for("code#record-value")
+    check_page(browser.driver, "domain")
+    browser.open("/console/sso")
+    browser.wait_for("form#create-connection")
+    browser.submit("form#create-connection", name="Okta", domains="browser-test.example",
+                   return_url="http://127.0.0.1:9/signed-in", issuer="https://id.browser-test.example", client_id="abc")
+    browser.wait_for("code#redirect-uri")
+    check_page(browser.driver, "sso-connection")
     for language in ("en", "pt-BR"):
         if language == "pt-BR":
             browser.open("/console/profile")
