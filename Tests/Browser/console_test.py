@@ -31,12 +31,14 @@ import argparse
 import base64
 import hashlib
 import hmac
+import html
 import json
 import os
 import re
 import secrets
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -68,6 +70,8 @@ BROWSER_FLAGS = (
     "--disable-dev-shm-usage",
     "--window-size=1280,900",
     "--lang=en-US",
+    # A tenant's own console host, `<slug>.console.test`, reaches the server on loopback.
+    "--host-resolver-rules=MAP *.console.test 127.0.0.1",
 )
 
 # The server's environment. 1,000 PBKDF2 iterations keep sign-ups fast; the log: transport
@@ -81,6 +85,8 @@ SERVER_ENV = {
     # The webhook scenario's receiver listens on loopback over plain HTTP.
     "TENANTRY_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32",
     "TENANTRY_WEBHOOK_ALLOW_HTTP": "on",
+    # The single sign-on scenario signs in on the tenant's own host.
+    "TENANTRY_CONSOLE_BASE_DOMAIN": "console.test",
 }
 OPERATOR_EMAIL = "operator@example.com"
 LISTENING = re.compile(r"tenantry listening on (http://127\.0\.0\.1:(\d+))")
@@ -188,6 +194,7 @@ class Server:
         self.operator_password = new_password()
         self.process = None
         self.base_url = None
+        self.port = None
         self.lines = []
         self.lines_changed = threading.Condition()
         self.reader = None
@@ -198,6 +205,9 @@ class Server:
             if name.startswith("TENANTRY_") and name not in ("TENANTRY_TEST_BINARY", "TENANTRY_TEST_ARTIFACTS"):
                 del environment[name]  # a developer's own settings must not change the test
         environment.update(SERVER_ENV)
+        if self.port:
+            # The public URL is the one the browser uses: SAML's endpoints are built from it.
+            environment["TENANTRY_PUBLIC_URL"] = f"http://127.0.0.1:{self.port}"
         return environment
 
     def run_command(self, arguments, stdin_text=None):
@@ -224,8 +234,11 @@ class Server:
              "--database-url", self.database_url],
             stdin_text=self.operator_password + "\n",
         )
+        with socket.socket() as probe:  # a free port, so that the public URL can name it
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
         self.process = subprocess.Popen(
-            [self.binary, "serve", "--database-url", self.database_url, "--port", "0", "--host", "127.0.0.1"],
+            [self.binary, "serve", "--database-url", self.database_url, "--port", str(self.port), "--host", "127.0.0.1"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -1009,6 +1022,113 @@ def webhook_test_delivery(ctx):
 
 
 
+SAML_IDP = ROOT / "scripts" / "test-peers" / "saml_idp.py"
+
+
+def saml_idp(command, payload):
+    """Runs the SAML identity provider of the Swift tests (signxml signs, not our code)."""
+    result = subprocess.run(["python3", str(SAML_IDP), command], input=json.dumps(payload).encode(),
+                            capture_output=True, timeout=60)
+    check(result.returncode == 0, f"saml_idp.py {command} failed: {result.stderr.decode()[-500:]}")
+    return result.stdout.decode()
+
+
+class IdentityProvider:
+    """A SAML identity provider on loopback (another site than the console): its sign-in page
+    answers an AuthnRequest with a signed Response for `email`, in a form the person submits
+    to the console's assertion consumer, as a real provider's page does."""
+
+    def __init__(self, workdir, email):
+        self.key_dir = str(workdir / "idp-keys")
+        subprocess.run(["python3", str(SAML_IDP), "keys", self.key_dir], check=True, capture_output=True, timeout=60)
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                if not self.path.startswith("/sso?"):  # the browser's favicon, say
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                url = f"http://127.0.0.1:{provider.port}{self.path}"
+                request = json.loads(saml_idp("inspect-request", {"url": url}))
+                answer = json.loads(saml_idp("response", {
+                    "key_dir": provider.key_dir, "now": int(time.time()), "issuer": provider.entity_id,
+                    "in_response_to": request["id"], "destination": request["acs"], "recipient": request["acs"],
+                    "audience": provider.audience, "name_id": email, "assertion_id": "_b-" + secrets.token_hex(8),
+                }))
+                page = (
+                    "<!doctype html><html lang=en><title>Identity provider</title><main>"
+                    f"<form id=idp-continue method=post action=\"{html.escape(request['acs'])}\">"
+                    f"<input type=hidden name=SAMLResponse value=\"{html.escape(answer['response'])}\">"
+                    f"<input type=hidden name=RelayState value=\"{html.escape(request.get('relay_state') or '')}\">"
+                    "<button type=submit>Continue</button></form></main>"
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *arguments):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.entity_id = "https://idp.browser-test.example/metadata"
+        self.audience = None  # the service provider's entity id, once the connection exists
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def metadata(self):
+        return saml_idp("metadata", {"key_dir": self.key_dir, "entity_id": self.entity_id,
+                                     "sso_redirect": f"http://127.0.0.1:{self.port}/sso", "signing_key": "idp"})
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def sso_sign_in(ctx):
+    """An owner adds a SAML connection in the console; a colleague opens the tenant's own host,
+    picks the connection on its sign-in page, signs in at the identity provider (another site)
+    and lands in the console signed in: the cookies survive the journey across sites."""
+    colleague_email = "ada@sso-browser.example"
+    provider = IdentityProvider(ctx.server.workdir, colleague_email)
+    try:
+        owner = ctx.browser()
+        sign_up(owner)
+        owner.open("/console/settings")
+        slug = owner.wait_for("form#settings p.hint code").text.strip()
+        owner.open("/console/sso")
+        owner.wait_for("form#create-connection")
+        owner.driver.execute_script(
+            "document.getElementById('metadata-xml').value = arguments[0]", provider.metadata())
+        owner.submit("form#create-connection", name="Browser IdP", domains="sso-browser.example",
+                     return_url="http://127.0.0.1:9/signed-in", protocol="saml")
+        provider.audience = owner.wait_for("code#sp-entity-id").text.strip()
+        check_page(owner.driver, "sso-connection-saml")
+
+        colleague = ctx.browser()
+        port = urllib.parse.urlsplit(ctx.server.base_url).port
+        tenant_host = f"http://{slug}.console.test:{port}"
+        colleague.open(tenant_host + "/console/sign-in")
+        colleague.wait_for('a[href^="/console/sign-in/sso/start"]')
+        check_page(colleague.driver, "sign-in-sso")
+        colleague.act(colleague.find('a[href^="/console/sign-in/sso/start"]').click)
+        colleague.wait_for("form#idp-continue")
+        check(urllib.parse.urlsplit(colleague.driver.current_url).port == provider.port,
+              f"the button leads to {colleague.driver.current_url}, not the identity provider")
+        colleague.act(colleague.find("form#idp-continue button").click)
+        colleague.wait_for("nav#console-nav", "the console's navigation after the single sign-on")
+        check(urllib.parse.urlsplit(colleague.driver.current_url).hostname == f"{slug}.console.test",
+              f"the sign-on ends at {colleague.driver.current_url}, not on the tenant's host")
+        check(colleague.path == "/console", f"the sign-on ends at {colleague.path}, not /console")
+        check("ada" in colleague.find("header.top .who").text, "the console does not name the colleague")
+        check_page(colleague.driver, "sso-signed-in")
+    finally:
+        provider.close()
+
+
 def every_console_page(ctx):
     """Every page the tenant console's navigation offers an owner, and the pages one level
     below (a role, a team), in English and in Portuguese, passes the page checks."""
@@ -1066,6 +1186,7 @@ SCENARIOS = (
     totp_enrol_and_sign_in,
     operator_suspends_tenant,
     webhook_test_delivery,
+    sso_sign_in,
     every_console_page,
 )
 

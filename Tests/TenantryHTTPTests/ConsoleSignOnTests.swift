@@ -109,20 +109,19 @@ struct ConsoleSignOnTests {
 
             let browser = ConsoleBrowser(client)
             let page = try await browser.get("/console/sign-in", headers: host)
-            #expect(page.html.contains("action=\"/console/sign-in/sso\""))
-            #expect(page.html.contains("name=\"connection\" value=\"\(connectionID)\""))
+            let start = "/console/sign-in/sso/start?tenant=\(owner.tenantSlug)&connection=\(connectionID)"
+            #expect(
+                page.html.contains(
+                    "href=\"/console/sign-in/sso/start?tenant=\(owner.tenantSlug)&amp;connection=\(connectionID)\""))
             #expect(page.html.contains("Acme IdP"))
             // The public host names no tenant: no buttons.
             #expect(!(try await ConsoleBrowser(client).get("/console/sign-in")).html.contains("/console/sign-in/sso"))
 
             // A host that names another tenant (or none) cannot be the landing.
-            let elsewhere = try await browser.post(
-                "/console/sign-in/sso", [("tenant", owner.tenantSlug), ("connection", connectionID)],
-                headers: [HTTPField.Name("Host")!: "nobody.console.example.com"])
+            let elsewhere = try await browser.get(start, headers: [HTTPField.Name("Host")!: "nobody.console.example.com"])
             #expect(elsewhere.status == .notFound)
 
-            let started = try await browser.post(
-                "/console/sign-in/sso", [("tenant", owner.tenantSlug), ("connection", connectionID)], headers: host)
+            let started = try await browser.get(start, headers: host)
             #expect(started.status == .seeOther)
             let cookie = try #require(started.setCookie("tenantry_console_sso"))
             #expect(

@@ -38,9 +38,17 @@ struct ConsoleSignIn: Sendable {
             }
         }
         // Single sign-on through one of the tenant's connections, from its branded sign-in.
-        limited.post(RouterPath(ConsoleSessions.ssoPath)) { request, context in
-            try await guarded(request, context) { form, _ in
-                try await startSingleSignOn(form: form, request: request)
+        // A link, not a form: the policy's `form-action 'self'` would stop a form's redirect to
+        // the identity provider. Starting binds the flow to this browser, so a link planted
+        // elsewhere signs nobody in but the person who then signs in at the provider.
+        limited.get(RouterPath(ConsoleSessions.ssoPath + "/start")) { request, context in
+            let language = Language.preferred(ConsoleDependencies.acceptedLanguage(request))
+            do {
+                return try await startSingleSignOn(request: request)
+            } catch {
+                return dependencies.errorPage(
+                    error, request: request, context: context, language: language, chrome: .signedOut,
+                    csrf: sessions.anonymousToken(of: request).token)
             }
         }
         router.get(RouterPath(ConsoleSessions.ssoPath)) { request, context in
@@ -275,9 +283,10 @@ struct ConsoleSignIn: Sendable {
     /// Starts a single sign-on through the connection the button names. The browser comes back
     /// to this console's landing page on the host it started from: the public URL's, or a host
     /// that names the same tenant (anything else is refused, so no sign-on lands elsewhere).
-    private func startSingleSignOn(form: FormBody, request: Request) async throws -> Response {
-        let slug = try Slug(form.text("tenant") ?? "", field: "tenant")
-        guard let connectionID = form.text("connection").flatMap(SSOConnectionID.init),
+    private func startSingleSignOn(request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        let slug = try Slug(query["tenant"].map(String.init) ?? "", field: "tenant")
+        guard let connectionID = query["connection"].map(String.init).flatMap(SSOConnectionID.init),
             let consoleReturn = try await landingURL(of: request, slug: slug)
         else { throw SingleSignOnService.noConnection }
         let state = SecretToken.generate()
