@@ -183,6 +183,15 @@ struct ConsoleAdminOverviewTests {
                     decodingColumn: "n", as: Int.self)
             }
             if (queued ?? 0) > 0 { #expect(page.html.contains("data-queue=\"")) }
+
+            // The tenant list filters by plan; a tenant's page lists its members.
+            let onFree = try await admin.get("/admin/tenants?plan=free&q=\(first.tenantSlug)")
+            #expect(onFree.html.contains("data-tenant-slug=\"\(first.tenantSlug)\""))
+            let onPro = try await admin.get("/admin/tenants?plan=pro&q=\(first.tenantSlug)")
+            #expect(!onPro.html.contains("data-tenant-slug=\"\(first.tenantSlug)\""))
+            #expect(try await admin.get("/admin/tenants?plan=Not%20A%20Plan").status == .unprocessableContent)
+            let tenantPage = try await admin.get("/admin/tenants/\(first.tenantID)")
+            #expect(tenantPage.html.contains("id=\"tenant-members\"") && tenantPage.html.contains(first.email.lowercased()))
         }
     }
 }

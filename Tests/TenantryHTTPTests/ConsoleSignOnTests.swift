@@ -221,3 +221,44 @@ struct ConsoleSignOnTests {
         }
     }
 }
+
+@Suite("Console: keys and passwords")
+struct ConsoleAccountTests {
+    @Test(
+        "a member changes their password on the security page (the API's checks; other sessions end), and an API key is rotated with its new secret shown once",
+        arguments: TestDatabase.all)
+    func passwordAndKeyRotation(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, _ in
+            let owner = try await client.register()
+            let other = try await client.login(email: owner.email, password: owner.password)
+            let otherToken = try #require(other.accessToken)
+            let browser = ConsoleBrowser.signedIn(client, accessToken: owner.accessToken)
+            #expect(try await browser.get("/console/security").html.contains("id=\"change-password\""))
+            let wrong = try await browser.post(
+                "/console/security/password", [("current_password", "not it"), ("new_password", "a brand new pass phrase")])
+            #expect(wrong.status == .unprocessableContent)
+            let weak = try await browser.post(
+                "/console/security/password", [("current_password", owner.password), ("new_password", "short")])
+            #expect(weak.status == .unprocessableContent)
+            let changed = try await browser.post(
+                "/console/security/password",
+                [("current_password", owner.password), ("new_password", "a brand new pass phrase")])
+            #expect(changed.location == "/console/security?notice=password_changed")
+            #expect(try await client.meStatus(otherToken) == .unauthorized)
+            #expect(try await browser.get("/console").status == .ok, "this session goes on")
+            #expect(try await client.login(email: owner.email, password: owner.password).status == .unauthorized)
+            #expect(try await client.login(email: owner.email, password: "a brand new pass phrase").status == .ok)
+
+            let key = try await client.createKey(token: owner.accessToken, scopes: ["members:read"])
+            _ = try await browser.get("/console/api-keys")
+            let rotated = try await browser.post("/console/api-keys/\(key.id)/rotate")
+            #expect(rotated.status == .ok)
+            #expect(rotated.headers[.cacheControl] == "no-store")
+            let secret = try #require(
+                rotated.html.firstMatch(of: /id="new-key-secret" class="secret">([^<]+)</)?.output.1)
+            #expect(String(secret) != key.secret)
+            let again = try await browser.get("/console/api-keys")
+            #expect(!again.html.contains(String(secret)))
+        }
+    }
+}

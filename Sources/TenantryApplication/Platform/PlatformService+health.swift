@@ -35,3 +35,13 @@ extension PlatformService {
         }
     }
 }
+
+extension PlatformService {
+    /// A tenant's members, for its page in the operators' console (`404` for no such tenant).
+    public func members(of id: TenantID, page: PageRequest) async throws -> Page<Member> {
+        try await database.withPlatform { scope in
+            guard try await scope.tenants.find(id: id) != nil else { throw Self.noSuchTenant }
+            return try await scope.memberships(of: id).members(MemberFilter(), page: page)
+        }
+    }
+}

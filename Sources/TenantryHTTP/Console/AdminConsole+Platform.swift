@@ -86,6 +86,15 @@ extension AdminConsole {
             return row
         }
         values["hasExports"] = !exports.items.isEmpty
+        let members = try await useCases.platform.members(of: id, page: PageRequest(limit: 20))
+        values["memberRows"] = members.items.map { member -> [String: Any] in
+            [
+                "name": member.name, "email": member.email.rawValue,
+                "role": member.customRoleName ?? strings.text(language, "roles.\(member.membership.role.rawValue)"),
+                "status": strings.text(language, "members.status.\(member.membership.status.rawValue)"),
+            ]
+        }
+        if members.nextCursor != nil { values["moreMembers"] = true }
         values["auditLink"] = "/admin/audit?tenant_id=\(id)"
         return values
     }

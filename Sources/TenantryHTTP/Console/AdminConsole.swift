@@ -206,6 +206,9 @@ struct AdminConsole: Sendable {
                 validator.add("status", "invalid_value", "Use active, suspended or pending_deletion.")
             }
         }
+        if let plan = console.query("plan") {
+            filter.plan = try validator.capture { try Plan.validatedID(plan, field: "plan") }
+        }
         let pageRequest = try validator.capture { try console.pageRequest() }
         try validator.check()
         let found = try await useCases.platform.tenants(filter, page: pageRequest ?? PageRequest(limit: 50))
@@ -231,14 +234,18 @@ struct AdminConsole: Sendable {
             if status == filter.status { option["selected"] = true }
             return option
         }
+        let plans: [[String: Any]] = try await useCases.platform.plans().map { plan in
+            ["value": plan.id, "label": plan.name, "selected": plan.id == filter.plan]
+        }
         var values: [String: Any] = [
-            "tenants": rows, "q": filter.text ?? "", "statuses": statuses,
+            "tenants": rows, "q": filter.text ?? "", "statuses": statuses, "plans": plans,
             "count": strings.plural(language, "tenants.shown", count: rows.count),
         ]
         if let cursor = found.page.nextCursor {
             var query = "cursor=\(FormEncoding.escape(cursor))"
             if let text = filter.text { query += "&q=\(FormEncoding.escape(text))" }
             if let status = filter.status { query += "&status=\(status.rawValue)" }
+            if let plan = filter.plan { query += "&plan=\(FormEncoding.escape(plan))" }
             values["next"] = "/admin/tenants?\(query)"
         }
         return page(console, "admin-tenants", title: "tenants.title", values: values)

@@ -324,6 +324,18 @@ struct TenantConsole: Sendable {
                 }
             }
         }
+        routes.post("/api-keys/{id}/rotate", mirrors: .post("/api/v1/api-keys/{id}/rotate")) { console in
+            let access = try console.tenantAccess()
+            let id: APIKeyID = try console.context.identifier("id", notFound: APIKeyService.noSuchKey)
+            let (key, secret, until) = try await useCases.apiKeys.rotate(
+                access, id: id, overlap: APIKey.defaultOverlap, origin: console.origin)
+            let created = [
+                "name": key.name, "secret": secret.value, "until": ConsoleFormat.dateTime(until, console.language),
+            ]
+            var response = try await apiKeys(console, created: created)
+            response.headers[.cacheControl] = "no-store"
+            return response
+        }
         routes.post("/api-keys/{id}/revoke", mirrors: .delete("/api/v1/api-keys/{id}")) { console in
             let access = try console.tenantAccess()
             let id: APIKeyID = try console.context.identifier("id", notFound: APIKeyService.noSuchKey)
@@ -409,6 +421,18 @@ struct TenantConsole: Sendable {
                 }
             }
         }
+        routes.post("/security/password", mirrors: nil) { console in
+            do {
+                try await useCases.profile.changePassword(
+                    console.caller, current: console.form["current_password"] ?? "", new: console.form["new_password"] ?? "",
+                    origin: console.origin)
+                return ConsoleView.redirect("/console/security?notice=password_changed")
+            } catch {
+                return try await refused(error, console) { message, status in
+                    try await security(console, error: message, status: status)
+                }
+            }
+        }
         routes.post("/sessions/{session_id}/revoke", mirrors: nil) { console in
             let id: SessionID = try console.context.identifier(
                 "session_id", notFound: TenantryError(.notFound, "No such session."))
@@ -442,6 +466,7 @@ struct TenantConsole: Sendable {
         let sessions = try await useCases.sessions.sessions(of: console.caller)
         var values = extra
         values["totpEnabled"] = mfa.totpEnabled
+        values["email"] = console.user.email.rawValue
         values["recoveryRemaining"] = strings.plural(language, "security.recovery_remaining", count: mfa.recoveryCodesRemaining)
         values["sessions"] = sessions.map { session -> [String: Any] in
             var row: [String: Any] = [
