@@ -184,6 +184,11 @@ struct ConsoleAdminOverviewTests {
             }
             if (queued ?? 0) > 0 { #expect(page.html.contains("data-queue=\"")) }
 
+            // The hand-written rows escape what a tenant named itself.
+            let odd = try await client.register(tenantName: "<b>Bold & Co</b> \(UUID().uuidString.prefix(4))")
+            let listed = try await admin.get("/admin/tenants?q=\(odd.tenantSlug)")
+            #expect(listed.html.contains("&lt;b&gt;Bold &amp; Co&lt;/b&gt;") && !listed.html.contains("<b>Bold"))
+
             // The tenant list filters by plan; a tenant's page lists its members.
             let onFree = try await admin.get("/admin/tenants?plan=free&q=\(first.tenantSlug)")
             #expect(onFree.html.contains("data-tenant-slug=\"\(first.tenantSlug)\""))
