@@ -233,6 +233,11 @@ struct ConsoleAccountTests {
             let other = try await client.login(email: owner.email, password: owner.password)
             let otherToken = try #require(other.accessToken)
             let browser = ConsoleBrowser.signedIn(client, accessToken: owner.accessToken)
+            // The members page's hand-written rows escape a person's name.
+            let renamed = try await client.json(.patch, "/api/v1/me", ["name": "<i>Ada</i> & Co"], token: owner.accessToken)
+            #expect(renamed.status == .ok, "\(renamed.raw)")
+            let members = try await browser.get("/console/members")
+            #expect(members.html.contains("<td>&lt;i&gt;Ada&lt;/i&gt; &amp; Co</td>") && !members.html.contains("<i>Ada"))
             #expect(try await browser.get("/console/security").html.contains("id=\"change-password\""))
             let wrong = try await browser.post(
                 "/console/security/password", [("current_password", "not it"), ("new_password", "a brand new pass phrase")])
