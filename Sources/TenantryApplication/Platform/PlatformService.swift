@@ -235,11 +235,15 @@ public struct PlatformService: Sendable {
         return user
     }
 
-    /// Gives a user a platform role, or takes it away (`nil`); works at once on every node,
+    /// Gives a user a platform role, or takes it away (`nil`; never from the operator acting,
+    /// `409`); works at once on every node,
     /// since platform routes read the role on every request.
     public func setRole(by actor: PlatformOperator?, of userID: UserID, to role: PlatformRole?, origin: AuditEvent.Origin)
         async throws
     {
+        if role == nil, let actor, actor.userID == userID {
+            throw TenantryError(.conflict, "Operators cannot take their own platform role away.")
+        }
         try await database.withGlobal { scope in
             guard try await scope.users.find(id: userID) != nil else { throw TenantryError(.notFound, "No such user.") }
             let before: PlatformRole?

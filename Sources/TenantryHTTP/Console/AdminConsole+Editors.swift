@@ -70,12 +70,8 @@ extension AdminConsole {
             return ConsoleView.redirect("/admin/operators?notice=operator_saved")
         }
         routes.post("/operators/{user_id}/delete", mirrors: .delete("/api/v1/platform/operators/{user_id}")) { console in
-            let userID = try Self.operatorID(console)
-            guard userID != console.caller.userID else {
-                throw TenantryError(.conflict, "Operators cannot take their own platform role away.")
-            }
             try await useCases.platform.setRole(
-                by: try await operatorOf(console), of: userID, to: nil, origin: console.origin)
+                by: try await operatorOf(console), of: try Self.operatorID(console), to: nil, origin: console.origin)
             return ConsoleView.redirect("/admin/operators?notice=operator_removed")
         }
     }

@@ -29,11 +29,8 @@ struct PlatformController: Sendable {
             return Response(status: .noContent)
         }
         routes.on(.delete, "/operators/{user_id}", .superAdmin) { request, context, actor in
-            let userID = try Self.userID(context)
-            guard userID != actor.userID else {
-                throw TenantryError(.conflict, "Operators cannot take their own platform role away.")
-            }
-            try await service.setRole(by: actor, of: userID, to: nil, origin: context.base.origin(of: request))
+            try await service.setRole(
+                by: actor, of: try Self.userID(context), to: nil, origin: context.base.origin(of: request))
             return Response(status: .noContent)
         }
     }
