@@ -155,6 +155,7 @@ let package = Package(
                 .embedInCode("Console/Templates/plan-fields.mustache"),
                 .embedInCode("Console/Templates/admin-plan.mustache"),
                 .embedInCode("Console/Templates/admin-operators.mustache"),
+                .embedInCode("Console/Templates/admin-platform-audit.mustache"),
                 .embedInCode("Console/Strings/en.json"),
                 .embedInCode("Console/Strings/pt-BR.json"),
                 .embedInCode("Console/Assets/console.css"),

@@ -939,6 +939,7 @@ def operator_suspends_tenant(ctx):
 
     for path, marker in (("/admin/plans", "[data-plan-id]"), ("/admin/plans/pro", "form#edit-plan"),
                          ("/admin/operators", "table#operators"), ("/admin/audit", "table#platform-audit-events"),
+                         ("/admin/audit/platform", "table#platform-trail [data-event-id]"),
                          ("/admin", "table#job-queues")):
         operator.open(path)
         operator.wait_for(marker)

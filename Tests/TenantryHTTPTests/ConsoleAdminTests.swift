@@ -200,3 +200,93 @@ struct ConsoleAdminOverviewTests {
         }
     }
 }
+
+@Suite("Console: the platform's own audit trail and the tenant list's order")
+struct ConsoleAdminTrailTests {
+    @Test(
+        "what operators did is listed by the API and the operators' console, filtered; a filter form left blank filters nothing",
+        arguments: TestDatabase.all)
+    func platformTrail(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let owner = try await client.register()
+            let op = try await client.signedInOperator(context.identity)
+            #expect(
+                try await client.json(
+                    .post, "/api/v1/platform/tenants/\(owner.tenantID)/suspend", ["reason": "Unpaid"], token: op.token
+                ).status == .ok)
+
+            let api = try await client.json(
+                .get, "/api/v1/platform/platform-audit-events?action=tenant.suspended&target_id=\(owner.tenantID)",
+                token: op.token)
+            #expect(api.status == .ok, "\(api.raw)")
+            let items = try #require(api.body["items"] as? [[String: Any]])
+            #expect(items.count == 1, "\(items)")
+            let event = try #require(items.first)
+            #expect((event["actor"] as? [String: Any])?["type"] as? String == "operator")
+            #expect((event["actor"] as? [String: Any])?["id"] as? String == op.userID)
+            #expect((event["target"] as? [String: Any])?["id"] as? String == owner.tenantID)
+            #expect(((event["changes"] as? [String: Any])?["status"] as? [String: Any])?["after"] as? String == "suspended")
+            #expect(event["tenant_id"] == nil && event["hash"] == nil)
+            let other = try await client.json(
+                .get, "/api/v1/platform/platform-audit-events?action=plan.created", token: op.token)
+            #expect((other.body["items"] as? [Any])?.isEmpty == true, "\(other.raw)")
+            let bad = try await client.json(.get, "/api/v1/platform/platform-audit-events?from=yesterday", token: op.token)
+            #expect(bad.status == .unprocessableContent)
+            let member = try await client.json(.get, "/api/v1/platform/platform-audit-events", token: owner.accessToken)
+            #expect(member.status == .forbidden)
+
+            let admin = ConsoleBrowser.signedIn(client, accessToken: op.token, admin: true)
+            // A GET form sends its empty fields; they filter nothing.
+            let page = try await admin.get("/admin/audit/platform?action=&actor_id=&target_id=")
+            #expect(page.status == .ok)
+            #expect(page.html.contains("<code>tenant.suspended</code>"))
+            #expect(page.html.contains("<a href=\"/admin/tenants/\(owner.tenantID)\">tenant \(owner.tenantID)</a>"))
+            #expect(page.html.contains(op.email.lowercased()), "the operator is shown by address")
+            #expect(page.html.contains("<code>status</code>: active → suspended"))
+            let filtered = try await admin.get("/admin/audit/platform?action=plan.created")
+            #expect(filtered.status == .ok && !filtered.html.contains("<code>tenant.suspended</code>"))
+            #expect(try await admin.get("/admin/audit/platform?from=yesterday").status == .unprocessableContent)
+            #expect(try await admin.get("/admin/audit?tenant_id=&action=").status == .ok)
+            #expect(try await admin.get("/admin/audit").html.contains("href=\"/admin/audit/platform\""))
+
+            let reactivated = try await client.json(
+                .post, "/api/v1/platform/tenants/\(owner.tenantID)/reactivate", token: op.token)
+            #expect(reactivated.status == .ok)
+            let tenantConsole = ConsoleBrowser.signedIn(client, accessToken: owner.accessToken)
+            #expect(try await tenantConsole.get("/console/audit?action=&actor_type=").status == .ok)
+        }
+    }
+
+    @Test(
+        "the operators' tenant list sorts oldest first, newest first or by name, and its next link keeps the order",
+        arguments: TestDatabase.all)
+    func tenantOrder(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let suffix = "order\(UUID().uuidString.prefix(6).lowercased())"
+            var slugs: [String: String] = [:]
+            for name in ["beta", "Alpha", "gamma"] {
+                slugs[name] = try await client.register(tenantName: "\(name) \(suffix)").tenantSlug
+            }
+            let op = try await client.signedInOperator(context.identity)
+            let admin = ConsoleBrowser.signedIn(client, accessToken: op.token, admin: true)
+
+            func order(_ query: String) async throws -> [String] {
+                let page = try await admin.get("/admin/tenants?q=\(suffix)&\(query)")
+                #expect(page.status == .ok, "\(query)")
+                let listed = page.html.matches(of: /data-tenant-slug="([^"]+)"/).map { String($0.output.1) }
+                return listed.compactMap { slug in slugs.first { $0.value == slug }?.key }
+            }
+            #expect(try await order("sort=") == ["beta", "Alpha", "gamma"])
+            #expect(try await order("sort=-created") == ["gamma", "Alpha", "beta"])
+            #expect(try await order("sort=name") == ["Alpha", "beta", "gamma"])
+            let first = try await admin.get("/admin/tenants?q=\(suffix)&sort=name&limit=1")
+            #expect(first.html.contains("<option value=\"name\" selected>"))
+            let next = try #require(first.html.firstMatch(of: /href="(\/admin\/tenants\?cursor=[^"]+)" rel="next"/))
+            let link = String(next.output.1).replacing("&amp;", with: "&")
+            #expect(link.contains("sort=name"))
+            let second = try await admin.get(link)
+            #expect(second.html.contains("data-tenant-slug=\"\(try #require(slugs["beta"]))\""))
+            #expect(try await admin.get("/admin/tenants?sort=size").status == .unprocessableContent)
+        }
+    }
+}

@@ -147,6 +147,47 @@ struct PlatformTests {
         }
     }
 
+    @Test(
+        "operators page through tenants oldest first, newest first or by name ignoring case, and a bad sort is a 422",
+        arguments: TestDatabase.all)
+    func sortTenants(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, context in
+            let admin = try await client.signedInOperator(context.identity)
+            let suffix = UUID().uuidString.prefix(4)
+            var created: [(id: String, name: String)] = []
+            for name in ["delta", "Alpha", "charlie", "Echo", "bravo"] {
+                let tenant = try await client.register(tenantName: "\(name) \(suffix)")
+                created.append((tenant.tenantID, name))
+            }
+
+            // Every page of two, following the cursor, in the order asked for.
+            func walk(_ sort: String?) async throws -> [String] {
+                var ids: [String] = []
+                var cursor: String?
+                repeat {
+                    var query = "limit=2"
+                    if let sort { query += "&sort=\(sort)" }
+                    if let cursor { query += "&cursor=\(cursor)" }
+                    let response = try await client.json(.get, "/api/v1/platform/tenants?\(query)", token: admin.token)
+                    #expect(response.status == .ok, "\(query): \(response.raw)")
+                    ids += (response.body["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+                    cursor = response.body["next_cursor"] as? String
+                } while cursor != nil && ids.count < 20
+                return ids
+            }
+            let oldest = created.map(\.id)
+            #expect(try await walk(nil) == oldest)
+            #expect(try await walk("created") == oldest)
+            #expect(try await walk("-created") == oldest.reversed())
+            let byName = created.sorted { $0.name.lowercased() < $1.name.lowercased() }.map(\.id)
+            #expect(try await walk("name") == byName)
+
+            let bad = try await client.json(.get, "/api/v1/platform/tenants?sort=size", token: admin.token)
+            #expect(bad.status == .unprocessableContent)
+            #expect((bad.body["errors"] as? [[String: Any]])?.first?["field"] as? String == "sort")
+        }
+    }
+
     @Test("an operator creates a tenant with its first owner, who is emailed a link", arguments: TestDatabase.all)
     func createTenant(engine: TestDatabase) async throws {
         try await withTestApplication(engine) { client, context in

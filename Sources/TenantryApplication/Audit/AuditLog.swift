@@ -24,4 +24,10 @@ public struct AuditLog: Sendable {
     {
         try await database.withPlatform { scope in try await scope.tenantAuditEvents.records(filter, page: page) }
     }
+
+    /// One page of the platform's own events (operators' actions and the server's
+    /// platform-wide changes) matching `filter`; its `tenantID` is not used (operators only).
+    public func platformRecords(_ filter: AuditEventFilter, page: PageRequest) async throws -> Page<PlatformAuditRecord> {
+        try await database.withPlatform { scope in try await scope.global.platformAuditEvents.records(filter, page: page) }
+    }
 }

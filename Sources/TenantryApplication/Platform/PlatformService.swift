@@ -22,7 +22,10 @@ public struct PlatformService: Sendable {
 
     /// A tenant as operators see it.
     public struct TenantDetail: Sendable {
+        /// The tenant as its list shows it.
         public var entry: TenantDirectoryEntry
+        /// The whole profile: plan, overrides, branding and settings.
+        public var profile: TenantProfile
         public var entitlements: Entitlements
         public var usage: MonthUsage
     }
@@ -45,7 +48,7 @@ public struct PlatformService: Sendable {
     public func tenants(_ filter: TenantSearchFilter, page: PageRequest) async throws -> TenantList {
         try await database.withPlatform { scope in
             let found = try await scope.tenantDirectory.search(filter, page: page)
-            let usage = try await Self.monthUsage(of: found.items.map(\.profile.tenant.id), in: scope)
+            let usage = try await Self.monthUsage(of: found.items.map(\.tenant.id), in: scope)
             return TenantList(page: found, usage: usage)
         }
     }
@@ -263,14 +266,15 @@ public struct PlatformService: Sendable {
     }
 
     public static func detail(_ id: TenantID, in scope: any PlatformTransaction) async throws -> TenantDetail {
-        guard let entry = try await scope.tenantDirectory.entry(id: id) else { throw noSuchTenant }
-        guard let plan = try await scope.global.plans.find(id: entry.profile.planID) else {
+        guard let (profile, memberCount) = try await scope.tenantDirectory.profile(id: id) else { throw noSuchTenant }
+        guard let plan = try await scope.global.plans.find(id: profile.planID) else {
             throw TenantryError(.internalError, "A tenant's plan does not exist.")
         }
         let usage = try await monthUsage(of: [id], in: scope)[id]
         guard let usage else { throw TenantryError(.internalError, "A tenant's usage was not read.") }
         return TenantDetail(
-            entry: entry, entitlements: Entitlements(plan: plan, overrides: entry.profile.overrides), usage: usage)
+            entry: TenantDirectoryEntry(profile: profile, memberCount: memberCount), profile: profile,
+            entitlements: Entitlements(plan: plan, overrides: profile.overrides), usage: usage)
     }
 
     /// Moves a tenant's profile to another plan (the one rule of every plan change: an

@@ -3646,6 +3646,201 @@ extension Components {
                 case stripePriceId = "stripe_price_id"
             }
         }
+        /// An event of the platform's own audit trail: what an operator did (a tenant suspended, a plan edited, an operator added) or a platform-wide change by the server (a signing key rotated). It belongs to no tenant and has no hash chain.
+        ///
+        /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent`.
+        public struct PlatformAuditEvent: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent/action`.
+            public var action: Swift.String
+            /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent/actor`.
+            public struct ActorPayload: Codable, Hashable, Sendable {
+                /// Absent for the system.
+                ///
+                /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent/actor/id`.
+                public var id: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent/actor/type`.
+                public var _type: Swift.String
+                /// Creates a new `ActorPayload`.
+                ///
+                /// - Parameters:
+                ///   - id: Absent for the system.
+                ///   - _type:
+                public init(
+                    id: Swift.String? = nil,
+                    _type: Swift.String
+                ) {
+                    self.id = id
+                    self._type = _type
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case id
+                    case _type = "type"
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent/actor`.
+            public var actor: Components.Schemas.PlatformAuditEvent.ActorPayload
+            /// The changed fields by name, each with its value before and after as text (absent when there was none).
+            ///
+            /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent/changes`.
+            public struct ChangesPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent/changes/additionalProperties`.
+                public struct AdditionalPropertiesPayload: Codable, Hashable, Sendable {
+                    /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent/changes/additionalProperties/after`.
+                    public var after: Swift.String?
+                    /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent/changes/additionalProperties/before`.
+                    public var before: Swift.String?
+                    /// Creates a new `AdditionalPropertiesPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - after:
+                    ///   - before:
+                    public init(
+                        after: Swift.String? = nil,
+                        before: Swift.String? = nil
+                    ) {
+                        self.after = after
+                        self.before = before
+                    }
+                    public enum CodingKeys: String, CodingKey {
+                        case after
+                        case before
+                    }
+                }
+                /// A container of undocumented properties.
+                public var additionalProperties: [String: Components.Schemas.PlatformAuditEvent.ChangesPayload.AdditionalPropertiesPayload]
+                /// Creates a new `ChangesPayload`.
+                ///
+                /// - Parameters:
+                ///   - additionalProperties: A container of undocumented properties.
+                public init(additionalProperties: [String: Components.Schemas.PlatformAuditEvent.ChangesPayload.AdditionalPropertiesPayload] = .init()) {
+                    self.additionalProperties = additionalProperties
+                }
+                public init(from decoder: any Swift.Decoder) throws {
+                    additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                }
+                public func encode(to encoder: any Swift.Encoder) throws {
+                    try encoder.encodeAdditionalProperties(additionalProperties)
+                }
+            }
+            /// The changed fields by name, each with its value before and after as text (absent when there was none).
+            ///
+            /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent/changes`.
+            public var changes: Components.Schemas.PlatformAuditEvent.ChangesPayload
+            /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent/id`.
+            public var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent/ip`.
+            public var ip: Swift.String?
+            /// Stored at whole milliseconds.
+            ///
+            /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent/occurred_at`.
+            public var occurredAt: Foundation.Date
+            /// When an erasure replaced the event's personal fields (docs/privacy.md).
+            ///
+            /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent/redacted_at`.
+            public var redactedAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent/request_id`.
+            public var requestId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent/target`.
+            public struct TargetPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent/target/id`.
+                public var id: Swift.String
+                /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent/target/type`.
+                public var _type: Swift.String
+                /// Creates a new `TargetPayload`.
+                ///
+                /// - Parameters:
+                ///   - id:
+                ///   - _type:
+                public init(
+                    id: Swift.String,
+                    _type: Swift.String
+                ) {
+                    self.id = id
+                    self._type = _type
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case id
+                    case _type = "type"
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent/target`.
+            public var target: Components.Schemas.PlatformAuditEvent.TargetPayload?
+            /// - Remark: Generated from `#/components/schemas/PlatformAuditEvent/user_agent`.
+            public var userAgent: Swift.String?
+            /// Creates a new `PlatformAuditEvent`.
+            ///
+            /// - Parameters:
+            ///   - action:
+            ///   - actor:
+            ///   - changes: The changed fields by name, each with its value before and after as text (absent when there was none).
+            ///   - id:
+            ///   - ip:
+            ///   - occurredAt: Stored at whole milliseconds.
+            ///   - redactedAt: When an erasure replaced the event's personal fields (docs/privacy.md).
+            ///   - requestId:
+            ///   - target:
+            ///   - userAgent:
+            public init(
+                action: Swift.String,
+                actor: Components.Schemas.PlatformAuditEvent.ActorPayload,
+                changes: Components.Schemas.PlatformAuditEvent.ChangesPayload,
+                id: Swift.String,
+                ip: Swift.String? = nil,
+                occurredAt: Foundation.Date,
+                redactedAt: Foundation.Date? = nil,
+                requestId: Swift.String? = nil,
+                target: Components.Schemas.PlatformAuditEvent.TargetPayload? = nil,
+                userAgent: Swift.String? = nil
+            ) {
+                self.action = action
+                self.actor = actor
+                self.changes = changes
+                self.id = id
+                self.ip = ip
+                self.occurredAt = occurredAt
+                self.redactedAt = redactedAt
+                self.requestId = requestId
+                self.target = target
+                self.userAgent = userAgent
+            }
+            public enum CodingKeys: String, CodingKey {
+                case action
+                case actor
+                case changes
+                case id
+                case ip
+                case occurredAt = "occurred_at"
+                case redactedAt = "redacted_at"
+                case requestId = "request_id"
+                case target
+                case userAgent = "user_agent"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/PlatformAuditEventPage`.
+        public struct PlatformAuditEventPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/PlatformAuditEventPage/items`.
+            public var items: [Components.Schemas.PlatformAuditEvent]
+            /// Absent on the last page.
+            ///
+            /// - Remark: Generated from `#/components/schemas/PlatformAuditEventPage/next_cursor`.
+            public var nextCursor: Swift.String?
+            /// Creates a new `PlatformAuditEventPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor: Absent on the last page.
+            public init(
+                items: [Components.Schemas.PlatformAuditEvent],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            public enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor = "next_cursor"
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/PlatformCreateTenantRequest`.
         public struct PlatformCreateTenantRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/PlatformCreateTenantRequest/name`.

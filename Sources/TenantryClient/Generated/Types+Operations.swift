@@ -25079,6 +25079,299 @@ public enum Operations {
             }
         }
     }
+    /// The platform's own audit trail (operators' actions), oldest first, filtered.
+    ///
+    /// What operators did — tenants created, suspended, reactivated, moved to another plan or given overrides, restored, purged or exported; plans created and edited; operators added, changed and removed — and the server's platform-wide changes such as signing key rotations. The filters of `GET /api/v1/audit-events` (no `tenant_id`: these events belong to no tenant; a tenant acted upon is the `target`). Bad filter, `limit` or `cursor` values answer 422 `validation_failed` with `errors[]` naming each parameter. Reading the trail is not itself recorded.
+    ///
+    /// - Remark: HTTP `GET /api/v1/platform/platform-audit-events`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/platform-audit-events/get(platformListPlatformAuditEvents)`.
+    public enum PlatformListPlatformAuditEvents {
+        public static let id: Swift.String = "platformListPlatformAuditEvents"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/platform/platform-audit-events/GET/query`.
+            public struct Query: Sendable, Hashable {
+                /// Page size, 1 to 200 (default 50).
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/platform/platform-audit-events/GET/query/limit`.
+                public var limit: Components.Parameters.Limit?
+                /// The `next_cursor` of the previous page.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/platform/platform-audit-events/GET/query/cursor`.
+                public var cursor: Components.Parameters.Cursor?
+                /// - Remark: Generated from `#/components/parameters/AuditActorType`.
+                @frozen public enum AuditActorType: String, Codable, Hashable, Sendable, CaseIterable {
+                    case user = "user"
+                    case apiKey = "api_key"
+                    case _operator = "operator"
+                    case system = "system"
+                }
+                /// Only events by this kind of principal.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/platform/platform-audit-events/GET/query/actor_type`.
+                public var actorType: Components.Parameters.AuditActorType?
+                /// Only events by the principal with this id (a user's or API key's id).
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/platform/platform-audit-events/GET/query/actor_id`.
+                public var actorId: Components.Parameters.AuditActorID?
+                /// Only events with this action, e.g. `membership.created`.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/platform/platform-audit-events/GET/query/action`.
+                public var action: Components.Parameters.AuditAction?
+                /// Only events about this kind of resource, e.g. `membership`.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/platform/platform-audit-events/GET/query/target_type`.
+                public var targetType: Components.Parameters.AuditTargetType?
+                /// Only events about the resource with this id.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/platform/platform-audit-events/GET/query/target_id`.
+                public var targetId: Components.Parameters.AuditTargetID?
+                /// RFC 3339; only events that occurred at or after this instant.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/platform/platform-audit-events/GET/query/from`.
+                public var from: Components.Parameters.AuditFrom?
+                /// RFC 3339; only events that occurred before this instant (after `from`).
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/platform/platform-audit-events/GET/query/to`.
+                public var to: Components.Parameters.AuditTo?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - limit: Page size, 1 to 200 (default 50).
+                ///   - cursor: The `next_cursor` of the previous page.
+                ///   - actorType: Only events by this kind of principal.
+                ///   - actorId: Only events by the principal with this id (a user's or API key's id).
+                ///   - action: Only events with this action, e.g. `membership.created`.
+                ///   - targetType: Only events about this kind of resource, e.g. `membership`.
+                ///   - targetId: Only events about the resource with this id.
+                ///   - from: RFC 3339; only events that occurred at or after this instant.
+                ///   - to: RFC 3339; only events that occurred before this instant (after `from`).
+                public init(
+                    limit: Components.Parameters.Limit? = nil,
+                    cursor: Components.Parameters.Cursor? = nil,
+                    actorType: Components.Parameters.AuditActorType? = nil,
+                    actorId: Components.Parameters.AuditActorID? = nil,
+                    action: Components.Parameters.AuditAction? = nil,
+                    targetType: Components.Parameters.AuditTargetType? = nil,
+                    targetId: Components.Parameters.AuditTargetID? = nil,
+                    from: Components.Parameters.AuditFrom? = nil,
+                    to: Components.Parameters.AuditTo? = nil
+                ) {
+                    self.limit = limit
+                    self.cursor = cursor
+                    self.actorType = actorType
+                    self.actorId = actorId
+                    self.action = action
+                    self.targetType = targetType
+                    self.targetId = targetId
+                    self.from = from
+                    self.to = to
+                }
+            }
+            public var query: Operations.PlatformListPlatformAuditEvents.Input.Query
+            /// - Remark: Generated from `#/paths/api/v1/platform/platform-audit-events/GET/header`.
+            public struct Headers: Sendable, Hashable {
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.PlatformListPlatformAuditEvents.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                public init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.PlatformListPlatformAuditEvents.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.PlatformListPlatformAuditEvents.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - query:
+            ///   - headers:
+            public init(
+                query: Operations.PlatformListPlatformAuditEvents.Input.Query = .init(),
+                headers: Operations.PlatformListPlatformAuditEvents.Input.Headers = .init()
+            ) {
+                self.query = query
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/platform/platform-audit-events/GET/responses/200/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/platform/platform-audit-events/GET/responses/200/headers/X-Request-ID`.
+                    public var xRequestID: Components.Headers.XRequestID
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - xRequestID: The request's id: the client's `X-Request-ID` when it was well-formed, else one the server generated. Logs and problem documents (`request_id`) carry the same id.
+                    public init(xRequestID: Components.Headers.XRequestID) {
+                        self.xRequestID = xRequestID
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.PlatformListPlatformAuditEvents.Output.Ok.Headers
+                /// - Remark: Generated from `#/paths/api/v1/platform/platform-audit-events/GET/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/platform/platform-audit-events/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.PlatformAuditEventPage)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.PlatformAuditEventPage {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.PlatformListPlatformAuditEvents.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                public init(
+                    headers: Operations.PlatformListPlatformAuditEvents.Output.Ok.Headers,
+                    body: Operations.PlatformListPlatformAuditEvents.Output.Ok.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// One page of events.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/platform/platform-audit-events/get(platformListPlatformAuditEvents)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.PlatformListPlatformAuditEvents.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.PlatformListPlatformAuditEvents.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `unauthenticated`: no `Authorization: Bearer <access token>` header; `invalid_token`: the access token is malformed, badly signed or expired, its session has ended, or its user is no longer a member of the tenant it was issued in; `member_suspended`: the membership the token was issued for is suspended.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/platform/platform-audit-events/get(platformListPlatformAuditEvents)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthenticated)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.Unauthenticated {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `forbidden`: the caller is no platform operator, or their platform role (`x-platform-role`: `support` reads, `super_admin` changes) is too low. Roles are read on every request.
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/platform/platform-audit-events/get(platformListPlatformAuditEvents)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.PlatformForbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            public var forbidden: Components.Responses.PlatformForbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// `validation_failed`: a query parameter has a value the endpoint cannot use; `errors[]` names each one (`field` is the parameter).
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/platform/platform-audit-events/get(platformListPlatformAuditEvents)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.InvalidQuery)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            public var unprocessableContent: Components.Responses.InvalidQuery {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
     /// The platform's social sign-in connections, oldest first.
     ///
     /// Never shows a client secret. Each shows the `redirect_uri` to register at the provider.
@@ -26455,7 +26748,7 @@ public enum Operations {
     }
     /// Search tenants, oldest first, with member counts.
     ///
-    /// Filters combine: `status`, `plan`, `created_from` and `created_to` (ISO 8601; from inclusive, to exclusive), `q` (part of the name or slug, ignoring case). Each tenant's `usage` covers the current calendar month (UTC) so far; the whole page's usage is read in one grouped query.
+    /// Filters combine: `status`, `plan`, `created_from` and `created_to` (ISO 8601; from inclusive, to exclusive), `q` (part of the name or slug, ignoring case). `sort` orders the results: oldest first (the default), newest first, or by name. Each tenant's `usage` covers the current calendar month (UTC) so far; the whole page's usage is read in one grouped query.
     ///
     /// - Remark: HTTP `GET /api/v1/platform/tenants`.
     /// - Remark: Generated from `#/paths//api/v1/platform/tenants/get(platformListTenants)`.
@@ -26490,6 +26783,16 @@ public enum Operations {
                 ///
                 /// - Remark: Generated from `#/paths/api/v1/platform/tenants/GET/query/q`.
                 public var q: Swift.String?
+                /// - Remark: Generated from `#/paths/api/v1/platform/tenants/GET/query/sort`.
+                @frozen public enum SortPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case created = "created"
+                    case _hyphen_created = "-created"
+                    case name = "name"
+                }
+                /// The order: `created` (oldest first, the default), `-created` (newest first) or `name` (by name ignoring case). The cursor of a page follows the same order.
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/platform/tenants/GET/query/sort`.
+                public var sort: Operations.PlatformListTenants.Input.Query.SortPayload?
                 /// Creates a new `Query`.
                 ///
                 /// - Parameters:
@@ -26500,6 +26803,7 @@ public enum Operations {
                 ///   - createdFrom:
                 ///   - createdTo:
                 ///   - q:
+                ///   - sort: The order: `created` (oldest first, the default), `-created` (newest first) or `name` (by name ignoring case). The cursor of a page follows the same order.
                 public init(
                     limit: Components.Parameters.Limit? = nil,
                     cursor: Components.Parameters.Cursor? = nil,
@@ -26507,7 +26811,8 @@ public enum Operations {
                     plan: Components.Schemas.PlanID? = nil,
                     createdFrom: Foundation.Date? = nil,
                     createdTo: Foundation.Date? = nil,
-                    q: Swift.String? = nil
+                    q: Swift.String? = nil,
+                    sort: Operations.PlatformListTenants.Input.Query.SortPayload? = nil
                 ) {
                     self.limit = limit
                     self.cursor = cursor
@@ -26516,6 +26821,7 @@ public enum Operations {
                     self.createdFrom = createdFrom
                     self.createdTo = createdTo
                     self.q = q
+                    self.sort = sort
                 }
             }
             public var query: Operations.PlatformListTenants.Input.Query

@@ -542,6 +542,13 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `PATCH /api/v1/platform/plans/{id}`.
     /// - Remark: Generated from `#/paths//api/v1/platform/plans/{id}/patch(platformUpdatePlan)`.
     func platformUpdatePlan(_ input: Operations.PlatformUpdatePlan.Input) async throws -> Operations.PlatformUpdatePlan.Output
+    /// The platform's own audit trail (operators' actions), oldest first, filtered.
+    ///
+    /// What operators did — tenants created, suspended, reactivated, moved to another plan or given overrides, restored, purged or exported; plans created and edited; operators added, changed and removed — and the server's platform-wide changes such as signing key rotations. The filters of `GET /api/v1/audit-events` (no `tenant_id`: these events belong to no tenant; a tenant acted upon is the `target`). Bad filter, `limit` or `cursor` values answer 422 `validation_failed` with `errors[]` naming each parameter. Reading the trail is not itself recorded.
+    ///
+    /// - Remark: HTTP `GET /api/v1/platform/platform-audit-events`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/platform-audit-events/get(platformListPlatformAuditEvents)`.
+    func platformListPlatformAuditEvents(_ input: Operations.PlatformListPlatformAuditEvents.Input) async throws -> Operations.PlatformListPlatformAuditEvents.Output
     /// The platform's social sign-in connections, oldest first.
     ///
     /// Never shows a client secret. Each shows the `redirect_uri` to register at the provider.
@@ -577,7 +584,7 @@ public protocol APIProtocol: Sendable {
     func platformDeleteSocialConnection(_ input: Operations.PlatformDeleteSocialConnection.Input) async throws -> Operations.PlatformDeleteSocialConnection.Output
     /// Search tenants, oldest first, with member counts.
     ///
-    /// Filters combine: `status`, `plan`, `created_from` and `created_to` (ISO 8601; from inclusive, to exclusive), `q` (part of the name or slug, ignoring case). Each tenant's `usage` covers the current calendar month (UTC) so far; the whole page's usage is read in one grouped query.
+    /// Filters combine: `status`, `plan`, `created_from` and `created_to` (ISO 8601; from inclusive, to exclusive), `q` (part of the name or slug, ignoring case). `sort` orders the results: oldest first (the default), newest first, or by name. Each tenant's `usage` covers the current calendar month (UTC) so far; the whole page's usage is read in one grouped query.
     ///
     /// - Remark: HTTP `GET /api/v1/platform/tenants`.
     /// - Remark: Generated from `#/paths//api/v1/platform/tenants/get(platformListTenants)`.
@@ -2102,6 +2109,21 @@ extension APIProtocol {
             body: body
         ))
     }
+    /// The platform's own audit trail (operators' actions), oldest first, filtered.
+    ///
+    /// What operators did — tenants created, suspended, reactivated, moved to another plan or given overrides, restored, purged or exported; plans created and edited; operators added, changed and removed — and the server's platform-wide changes such as signing key rotations. The filters of `GET /api/v1/audit-events` (no `tenant_id`: these events belong to no tenant; a tenant acted upon is the `target`). Bad filter, `limit` or `cursor` values answer 422 `validation_failed` with `errors[]` naming each parameter. Reading the trail is not itself recorded.
+    ///
+    /// - Remark: HTTP `GET /api/v1/platform/platform-audit-events`.
+    /// - Remark: Generated from `#/paths//api/v1/platform/platform-audit-events/get(platformListPlatformAuditEvents)`.
+    public func platformListPlatformAuditEvents(
+        query: Operations.PlatformListPlatformAuditEvents.Input.Query = .init(),
+        headers: Operations.PlatformListPlatformAuditEvents.Input.Headers = .init()
+    ) async throws -> Operations.PlatformListPlatformAuditEvents.Output {
+        try await platformListPlatformAuditEvents(Operations.PlatformListPlatformAuditEvents.Input(
+            query: query,
+            headers: headers
+        ))
+    }
     /// The platform's social sign-in connections, oldest first.
     ///
     /// Never shows a client secret. Each shows the `redirect_uri` to register at the provider.
@@ -2179,7 +2201,7 @@ extension APIProtocol {
     }
     /// Search tenants, oldest first, with member counts.
     ///
-    /// Filters combine: `status`, `plan`, `created_from` and `created_to` (ISO 8601; from inclusive, to exclusive), `q` (part of the name or slug, ignoring case). Each tenant's `usage` covers the current calendar month (UTC) so far; the whole page's usage is read in one grouped query.
+    /// Filters combine: `status`, `plan`, `created_from` and `created_to` (ISO 8601; from inclusive, to exclusive), `q` (part of the name or slug, ignoring case). `sort` orders the results: oldest first (the default), newest first, or by name. Each tenant's `usage` covers the current calendar month (UTC) so far; the whole page's usage is read in one grouped query.
     ///
     /// - Remark: HTTP `GET /api/v1/platform/tenants`.
     /// - Remark: Generated from `#/paths//api/v1/platform/tenants/get(platformListTenants)`.

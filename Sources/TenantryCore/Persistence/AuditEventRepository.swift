@@ -45,6 +45,9 @@ public protocol CrossTenantAuditEventRepository: Sendable {
 public protocol PlatformAuditEventRepository: Sendable {
     /// Appends an event; its `tenantID` is ignored.
     func append(_ event: AuditEvent) async throws
-    /// The actions recorded, oldest first (for tests and the operator API to come).
+    /// The actions recorded, oldest first (for tests).
     func actions(limit: Int) async throws -> [String]
+    /// Stored events matching `filter` (its `tenantID` is not used), oldest first by id, one
+    /// page at a time: what the platform audit log lists.
+    func records(_ filter: AuditEventFilter, page: PageRequest) async throws -> Page<PlatformAuditRecord>
 }

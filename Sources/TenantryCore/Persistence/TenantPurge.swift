@@ -20,10 +20,10 @@ public protocol TenantPurge: Sendable {
 
 /// Tenants as operators search them: with their plan, lifecycle and member count.
 public protocol PlatformTenantDirectory: Sendable {
-    /// Tenants matching `filter`, oldest first, one page at a time.
+    /// Tenants matching `filter`, in `filter.sort` order, one page at a time.
     func search(_ filter: TenantSearchFilter, page: PageRequest) async throws -> Page<TenantDirectoryEntry>
-    /// One tenant with its member count.
-    func entry(id: TenantID) async throws -> TenantDirectoryEntry?
+    /// One tenant's whole profile with its member count.
+    func profile(id: TenantID) async throws -> (profile: TenantProfile, memberCount: Int)?
 }
 
 /// What to search for; `nil` fields do not filter.
@@ -34,27 +34,55 @@ public struct TenantSearchFilter: Sendable {
     public var createdTo: Date?
     /// Part of the name or slug, ignoring case.
     public var text: String?
+    /// The order of the results.
+    public var sort: TenantSort
 
     public init(
         status: Tenant.Status? = nil, plan: String? = nil, createdFrom: Date? = nil, createdTo: Date? = nil,
-        text: String? = nil
+        text: String? = nil, sort: TenantSort = .oldest
     ) {
         self.status = status
         self.plan = plan
         self.createdFrom = createdFrom
         self.createdTo = createdTo
         self.text = text
+        self.sort = sort
     }
 }
 
-/// A tenant in a search result.
+/// The order of a tenant search; the raw values are the API's `sort` parameter.
+public enum TenantSort: String, Sendable, CaseIterable {
+    /// Oldest first, by creation (ids are time-ordered): the default.
+    case oldest = "created"
+    /// Newest first.
+    case newest = "-created"
+    /// By name, ignoring case, then by id.
+    case name
+}
+
+/// A tenant in a search result: what a list shows, without the overrides, branding and
+/// settings a list has no use for (they are JSON, and decoding them was most of a list's cost).
 public struct TenantDirectoryEntry: Sendable {
-    public var profile: TenantProfile
+    public var tenant: Tenant
+    public var planID: String
+    public var statusReason: String?
+    /// When a tenant pending deletion is purged.
+    public var purgeAfter: Date?
     public var memberCount: Int
 
     /// Creates a value.
-    public init(profile: TenantProfile, memberCount: Int) {
-        self.profile = profile
+    public init(tenant: Tenant, planID: String, statusReason: String?, purgeAfter: Date?, memberCount: Int) {
+        self.tenant = tenant
+        self.planID = planID
+        self.statusReason = statusReason
+        self.purgeAfter = purgeAfter
         self.memberCount = memberCount
+    }
+
+    /// The entry of a whole profile.
+    public init(profile: TenantProfile, memberCount: Int) {
+        self.init(
+            tenant: profile.tenant, planID: profile.planID, statusReason: profile.statusReason,
+            purgeAfter: profile.purgeAfter, memberCount: memberCount)
     }
 }

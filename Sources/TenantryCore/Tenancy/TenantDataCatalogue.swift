@@ -5,7 +5,7 @@
 public enum TenantDataCatalogue {
     /// The schema version the catalogue describes (the latest migration): archives record it,
     /// and an import refuses archives of a newer schema.
-    public static let schemaVersion = 25
+    public static let schemaVersion = 26
 
     /// The tenant's own row.
     public static let tenant = TenantDataTable(

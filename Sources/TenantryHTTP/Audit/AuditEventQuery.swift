@@ -15,12 +15,20 @@ enum AuditEventQuery {
     /// reads `tenant_id`.
     static func filter(_ request: Request, acrossTenants: Bool = false, validator: inout Validator) -> AuditEventFilter {
         let query = request.uri.queryParameters
+        return filter(acrossTenants: acrossTenants, validator: &validator) { query[Substring($0)].map(String.init) }
+    }
+
+    /// Reads the filters through `parameter`: the API passes the query as sent, the consoles
+    /// their form's values (where a field left empty is no filter).
+    static func filter(acrossTenants: Bool = false, validator: inout Validator, _ parameter: (String) -> String?)
+        -> AuditEventFilter
+    {
         func text(_ name: String) -> String? {
-            guard let value = query[name[...]].map(String.init) else { return nil }
+            guard let value = parameter(name) else { return nil }
             return validator.filterText(value, field: name, maximum: maximumLength)
         }
         func instant(_ name: String) -> Date? {
-            guard let value = query[name[...]].map(String.init) else { return nil }
+            guard let value = parameter(name) else { return nil }
             return validator.timestamp(value, field: name)
         }
         var filter = AuditEventFilter(
@@ -30,7 +38,7 @@ enum AuditEventQuery {
             validator.add("actor_type", "invalid_value", "actor_type is one of \(actorTypes.sorted().joined(separator: ", ")).")
             filter.actorType = nil
         }
-        if acrossTenants, let tenant = query["tenant_id"].map(String.init) {
+        if acrossTenants, let tenant = parameter("tenant_id") {
             filter.tenantID = TenantID(tenant)
             if filter.tenantID == nil { validator.add("tenant_id", "invalid_value", "tenant_id is a tenant's id (a UUID).") }
         }

@@ -234,7 +234,7 @@ extension AdminConsole {
     /// The overrides part of a tenant's page: each limit, module and feature with the plan's
     /// value and the tenant's override, if any.
     func overrideFields(_ detail: PlatformService.TenantDetail, language: Language) -> [String: Any] {
-        let overrides = detail.entry.profile.overrides
+        let overrides = detail.profile.overrides
         let entitlements = detail.entitlements
         func choice(_ value: Bool?) -> [[String: Any]] {
             [("plan", value == nil), ("on", value == true), ("off", value == false)].map { option, selected in

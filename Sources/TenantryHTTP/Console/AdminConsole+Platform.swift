@@ -25,7 +25,7 @@ extension AdminConsole {
             let id = try Self.tenantID(console)
             let detail = try await useCases.platform.tenant(id)
             do {
-                guard console.form.text("confirm") == detail.entry.profile.tenant.slug.rawValue else {
+                guard console.form.text("confirm") == detail.profile.tenant.slug.rawValue else {
                     throw Validator.fail("confirm", "mismatch", "Type the tenant's slug to confirm.")
                 }
                 try await useCases.platform.purge(by: try await operatorOf(console), id, origin: console.origin)
@@ -53,6 +53,9 @@ extension AdminConsole {
         }
         routes.get("/plans", mirrors: .get("/api/v1/platform/plans")) { console in try await plans(console) }
         routes.get("/audit", mirrors: .get("/api/v1/platform/audit-events")) { console in try await audit(console) }
+        routes.get("/audit/platform", mirrors: .get("/api/v1/platform/platform-audit-events")) { console in
+            try await platformAudit(console)
+        }
     }
 
     /// The tenant page's extra parts: the plan choice and the exports.
@@ -60,17 +63,17 @@ extension AdminConsole {
         -> [String: Any]
     {
         let language = console.language
-        let id = detail.entry.profile.tenant.id
+        let id = detail.profile.tenant.id
         var values: [String: Any] = [:]
         if role >= .superAdmin {
             values["plans"] = try await useCases.platform.plans().map { plan -> [String: Any] in
                 var option: [String: Any] = ["value": plan.id, "label": plan.name]
-                if plan.id == detail.entry.profile.planID { option["selected"] = true }
+                if plan.id == detail.profile.planID { option["selected"] = true }
                 return option
             }
             values["superAdmin"] = true
             values.merge(overrideFields(detail, language: language)) { $1 }
-            if detail.entry.profile.tenant.status == .pendingDeletion { values["canRestore"] = true }
+            if detail.profile.tenant.status == .pendingDeletion { values["canRestore"] = true }
         }
         let exports = try await useCases.exports.list(tenant: id, channel: nil, page: PageRequest(limit: 10))
         let now = Date()
@@ -103,7 +106,7 @@ extension AdminConsole {
         let language = console.language
         var validator = Validator()
         let pageRequest = try validator.capture { try console.pageRequest() }
-        let filter = AuditEventQuery.filter(console.request, acrossTenants: true, validator: &validator)
+        let filter = AuditEventQuery.filter(acrossTenants: true, validator: &validator) { console.query($0) }
         try validator.check()
         let result = try await dependencies.auditLog.recordsAcrossTenants(filter, page: pageRequest ?? PageRequest(limit: 50))
         var query: [(String, String)] = []
@@ -127,5 +130,49 @@ extension AdminConsole {
             values["next"] = "/admin/audit?cursor=\(FormEncoding.escape(cursor))" + (filterQuery.isEmpty ? "" : "&" + filterQuery)
         }
         return page(console, "admin-audit", title: "audit.title", values: values)
+    }
+
+    /// The platform's own trail: operators' actions, an operator shown by address while they
+    /// are one, a tenant acted upon linked to its page, each change as before → after.
+    private func platformAudit(_ console: ConsoleRequest) async throws -> Response {
+        let language = console.language
+        var validator = Validator()
+        let pageRequest = try validator.capture { try console.pageRequest() }
+        let filter = AuditEventQuery.filter(validator: &validator) { console.query($0) }
+        try validator.check()
+        let result = try await dependencies.auditLog.platformRecords(filter, page: pageRequest ?? PageRequest(limit: 50))
+        let operators = Dictionary(
+            try await useCases.platform.operators().map { ($0.userID.description, $0.email) },
+            uniquingKeysWith: { first, _ in first })
+        let none = strings.text(language, "audit.none_value")
+        let events = result.items.map { record -> [String: Any] in
+            var row: [String: Any] = [
+                "id": record.id.description, "at": ConsoleFormat.dateTime(record.occurredAt, language),
+                "action": record.action,
+                "actor": record.actor.id.map { id in operators[id] ?? "\(record.actor.type) \(id)" } ?? record.actor.type,
+            ]
+            if let target = record.target {
+                row["target"] = "\(target.type) \(target.id)"
+                if target.type == "tenant", let id = TenantID(target.id) { row["targetHref"] = "/admin/tenants/\(id)" }
+            }
+            let changes = (try? JSONDecoder().decode([String: AuditEvent.Change].self, from: Data(record.changes.utf8))) ?? [:]
+            row["changes"] = changes.sorted { $0.key < $1.key }.map { field, change -> [String: Any] in
+                ["field": field, "before": change.before ?? none, "after": change.after ?? none]
+            }
+            row["hasChanges"] = !changes.isEmpty
+            return row
+        }
+        var values: [String: Any] = [
+            "events": events, "hasEvents": !events.isEmpty, "action": filter.action ?? "",
+            "actorID": filter.actorID ?? "", "targetID": filter.targetID ?? "",
+        ]
+        if let cursor = result.nextCursor {
+            var query = "cursor=\(FormEncoding.escape(cursor))"
+            for name in ["action", "actor_id", "target_id"] {
+                if let value = console.query(name) { query += "&\(name)=\(FormEncoding.escape(value))" }
+            }
+            values["next"] = "/admin/audit/platform?\(query)"
+        }
+        return page(console, "admin-platform-audit", title: "audit.platform_title", values: values)
     }
 }

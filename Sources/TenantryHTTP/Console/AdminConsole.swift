@@ -198,17 +198,7 @@ struct AdminConsole: Sendable {
     private func tenants(_ console: ConsoleRequest) async throws -> Response {
         let language = console.language
         var validator = Validator()
-        var filter = TenantSearchFilter()
-        if let text = console.query("q") { filter.text = validator.filterText(text, field: "q", maximum: 200) }
-        if let given = console.query("status") {
-            filter.status = Tenant.Status(rawValue: given)
-            if filter.status == nil {
-                validator.add("status", "invalid_value", "Use active, suspended or pending_deletion.")
-            }
-        }
-        if let plan = console.query("plan") {
-            filter.plan = try validator.capture { try Plan.validatedID(plan, field: "plan") }
-        }
+        let filter = try PlatformController.tenantFilter(into: &validator) { console.query($0) }
         let pageRequest = try validator.capture { try console.pageRequest() }
         try validator.check()
         let found = try await useCases.platform.tenants(filter, page: pageRequest ?? PageRequest(limit: 50))
@@ -217,13 +207,13 @@ struct AdminConsole: Sendable {
         var rows = ""
         rows.reserveCapacity(found.page.items.count * 360)
         for entry in found.page.items {
-            let tenant = entry.profile.tenant
+            let tenant = entry.tenant
             let slug = ConsoleView.escapeHTML(tenant.slug.rawValue)
             let status = tenant.status.rawValue
             rows += "<tr data-tenant-slug=\"\(slug)\"><td><a href=\"/admin/tenants/\(tenant.id)\">"
             rows += ConsoleView.escapeHTML(tenant.name)
             rows +=
-                "</a></td><td>\(slug)</td><td>\(ConsoleView.escapeHTML(entry.profile.planID))</td><td data-status=\"\(status)\">"
+                "</a></td><td>\(slug)</td><td>\(ConsoleView.escapeHTML(entry.planID))</td><td data-status=\"\(status)\">"
             rows += ConsoleView.escapeHTML(strings.text(language, "tenants.status.\(status)"))
             rows += "</td><td class=\"number\">\(ConsoleFormat.integer(entry.memberCount, language))</td><td class=\"number\">"
             rows += ConsoleFormat.integer(found.usage[tenant.id]?.usage.counts.apiRequests ?? 0, language)
@@ -241,6 +231,12 @@ struct AdminConsole: Sendable {
         }
         var values: [String: Any] = [
             "tenantRows": rows, "q": filter.text ?? "", "statuses": statuses, "plans": plans,
+            "sorts": TenantSort.allCases.map { sort -> [String: Any] in
+                [
+                    "value": sort.rawValue, "selected": sort == filter.sort,
+                    "label": strings.text(language, "tenants.sort.\(sort)"),
+                ]
+            },
             "count": strings.plural(language, "tenants.shown", count: found.page.items.count),
         ]
         if let cursor = found.page.nextCursor {
@@ -248,6 +244,7 @@ struct AdminConsole: Sendable {
             if let text = filter.text { query += "&q=\(FormEncoding.escape(text))" }
             if let status = filter.status { query += "&status=\(status.rawValue)" }
             if let plan = filter.plan { query += "&plan=\(FormEncoding.escape(plan))" }
+            if filter.sort != .oldest { query += "&sort=\(FormEncoding.escape(filter.sort.rawValue))" }
             values["next"] = "/admin/tenants?\(query)"
         }
         return page(console, "admin-tenants", title: "tenants.title", values: values)
@@ -258,7 +255,7 @@ struct AdminConsole: Sendable {
     {
         let language = console.language
         let detail = try await useCases.platform.tenant(try Self.tenantID(console))
-        let profile = detail.entry.profile
+        let profile = detail.profile
         let usage = detail.usage.usage
         var values: [String: Any] = [
             "id": profile.tenant.id.description,

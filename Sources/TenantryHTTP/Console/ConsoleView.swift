@@ -46,6 +46,7 @@ enum ConsoleResources {
         "admin-audit": PackageResources.admin_audit_mustache,
         "webhook-sources": PackageResources.webhook_sources_mustache,
         "webhook-source": PackageResources.webhook_source_mustache,
+        "admin-platform-audit": PackageResources.admin_platform_audit_mustache,
         "admin-operators": PackageResources.admin_operators_mustache,
         "admin-plan": PackageResources.admin_plan_mustache,
         "plan-fields": PackageResources.plan_fields_mustache,
@@ -150,20 +151,25 @@ struct ConsoleView: Sendable {
 
     /// Text for HTML: the five characters markup gives meaning to, escaped.
     static func escapeHTML(_ text: String) -> String {
-        guard text.contains(where: { "&<>\"'".contains($0) }) else { return text }
-        var result = ""
-        result.reserveCapacity(text.utf8.count + 16)
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.append(character)
+        // Byte by byte: the five characters are ASCII, and UTF-8 never uses an ASCII byte
+        // inside another character, so no character needs to be formed (most text has none).
+        let utf8 = text.utf8
+        guard utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else {
+            return text
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count + 16)
+        for byte in utf8 {
+            switch byte {
+            case 0x26: bytes.append(contentsOf: "&amp;".utf8)
+            case 0x3C: bytes.append(contentsOf: "&lt;".utf8)
+            case 0x3E: bytes.append(contentsOf: "&gt;".utf8)
+            case 0x22: bytes.append(contentsOf: "&quot;".utf8)
+            case 0x27: bytes.append(contentsOf: "&#39;".utf8)
+            default: bytes.append(byte)
             }
         }
-        return result
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// What a page shows around its own content.

@@ -27,7 +27,7 @@ extension TenantConsole {
         let language = console.language
         var validator = Validator()
         let pageRequest = try validator.capture { try console.pageRequest() }
-        let filter = AuditEventQuery.filter(console.request, validator: &validator)
+        let filter = AuditEventQuery.filter(validator: &validator) { console.query($0) }
         try validator.check()
         let result = try await dependencies.auditLog.records(
             of: access.tenantID, filter, page: pageRequest ?? PageRequest(limit: 50))

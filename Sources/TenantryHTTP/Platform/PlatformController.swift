@@ -40,7 +40,7 @@ struct PlatformController: Sendable {
             let filter = try Self.filter(request)
             let list = try await service.tenants(filter, page: try request.pageRequest())
             return try PlatformTenantPage(
-                items: list.page.items.map { PlatformTenantBody($0, usage: list.usage[$0.profile.tenant.id]) },
+                items: list.page.items.map { PlatformTenantBody($0, usage: list.usage[$0.tenant.id]) },
                 nextCursor: list.page.nextCursor
             ).response(from: request, context: context)
         }
@@ -93,7 +93,7 @@ struct PlatformController: Sendable {
             let id = try Self.tenantID(context)
             let body = try await request.decodeJSON(as: ConfirmationRequest.self, context: context.base)
             let detail = try await service.tenant(id)
-            guard body.confirm == detail.entry.profile.tenant.slug.rawValue else {
+            guard body.confirm == detail.profile.tenant.slug.rawValue else {
                 throw Validator.fail("confirm", "mismatch", "Type the tenant's slug to confirm.")
             }
             try await service.purge(by: actor, id, origin: context.base.origin(of: request))
@@ -152,26 +152,43 @@ struct PlatformController: Sendable {
     static func filter(_ request: Request) throws -> TenantSearchFilter {
         let query = request.uri.queryParameters
         var validator = Validator()
+        let filter = try tenantFilter(into: &validator) { query[Substring($0)].map(String.init) }
+        try validator.check()
+        return filter
+    }
+
+    /// The tenant search's query parameters (`status`, `plan`, `created_from`, `created_to`,
+    /// `q`, `sort`), read alike by the API and the operators' console; a bad one is a field
+    /// error in `validator`.
+    static func tenantFilter(into validator: inout Validator, _ parameter: (String) -> String?) throws
+        -> TenantSearchFilter
+    {
         var filter = TenantSearchFilter()
-        if let status = query["status"].map(String.init) {
+        if let status = parameter("status") {
             filter.status = Tenant.Status(rawValue: status)
             if filter.status == nil { validator.add("status", "invalid_value", "Use active, suspended or pending_deletion.") }
         }
-        if let plan = query["plan"].map(String.init) {
+        if let plan = parameter("plan") {
             filter.plan = try validator.capture { try Plan.validatedID(plan, field: "plan") }
         }
         for (name, keyPath) in [("created_from", \TenantSearchFilter.createdFrom), ("created_to", \.createdTo)] {
-            guard let text = query[Substring(name)].map(String.init) else { continue }
+            guard let text = parameter(name) else { continue }
             if let date = RFC3339.parse(text) {
                 filter[keyPath: keyPath] = date
             } else {
                 validator.add(name, "invalid_format", "Use an ISO 8601 timestamp, e.g. 2026-01-31T00:00:00Z.")
             }
         }
-        if let text = query["q"].map(String.init), !text.isEmpty {
+        if let text = parameter("q"), !text.isEmpty {
             filter.text = validator.filterText(text, field: "q", maximum: 200)
         }
-        try validator.check()
+        if let sort = parameter("sort") {
+            if let order = TenantSort(rawValue: sort) {
+                filter.sort = order
+            } else {
+                validator.add("sort", "invalid_value", "Use created, -created or name.")
+            }
+        }
         return filter
     }
 
@@ -417,16 +434,16 @@ struct PlatformTenantBody: ResponseEncodable {
     let updatedAt: Date
 
     init(_ entry: TenantDirectoryEntry, usage: PlatformService.MonthUsage?) {
-        let tenant = entry.profile.tenant
+        let tenant = entry.tenant
         id = tenant.id.description
         slug = tenant.slug.rawValue
         name = tenant.name
         status = tenant.status.rawValue
-        statusReason = entry.profile.statusReason
-        plan = entry.profile.planID
+        statusReason = entry.statusReason
+        plan = entry.planID
         memberCount = entry.memberCount
         self.usage = usage.map(PlatformTenantUsageBody.init)
-        purgeAfter = entry.profile.purgeAfter
+        purgeAfter = entry.purgeAfter
         createdAt = tenant.createdAt
         updatedAt = tenant.updatedAt
     }
@@ -467,10 +484,10 @@ struct PlatformTenantDetailBody: ResponseEncodable {
 
     init(_ detail: PlatformService.TenantDetail) {
         tenant = PlatformTenantBody(detail.entry, usage: detail.usage)
-        overrides = OverridesBody(detail.entry.profile.overrides)
+        overrides = OverridesBody(detail.profile.overrides)
         entitlements = EntitlementsBody(detail.entitlements)
-        branding = detail.entry.profile.branding
-        settings = detail.entry.profile.settings
+        branding = detail.profile.branding
+        settings = detail.profile.settings
     }
 }
 

@@ -122,6 +122,7 @@ enum PostgresSchema {
         erasureMigration,
         dataExportsMigration,
         consoleSignInMigration,
+        tenantSearchMigration,
     ]
 
     /// ``purgeTenantFunction`` as migration 9 replaces it: an owner-privileged function
@@ -225,6 +226,7 @@ enum SQLiteSchema {
         erasureMigration,
         dataExportsMigration,
         consoleSignInMigration,
+        tenantSearchMigration,
     ]
 }
 

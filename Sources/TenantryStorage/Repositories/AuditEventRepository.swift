@@ -282,10 +282,45 @@ public struct SQLPlatformAuditEventRepository: PlatformAuditEventRepository {
         ).run()
     }
 
-    /// The actions recorded, oldest first (for tests and the operator API to come).
+    /// The actions recorded, oldest first (for tests).
     public func actions(limit: Int = 200) async throws -> [String] {
         try await sql.raw("SELECT action FROM platform_audit_events ORDER BY id LIMIT \(literal: limit)")
             .all().map { try $0.decode(column: "action", as: String.self) }
+    }
+
+    /// Stored events matching `filter` (its `tenantID` is not used), oldest first by id, one
+    /// page at a time: what the platform audit log lists.
+    public func records(_ filter: AuditEventFilter, page: PageRequest) async throws -> Page<PlatformAuditRecord> {
+        var platformFilter = filter
+        platformFilter.tenantID = nil
+        let select: SQLQueryString =
+            """
+            SELECT id, occurred_at, actor_type, actor_id, action, target_type, target_id, ip, user_agent, request_id,
+                changes, redacted_at
+            FROM platform_audit_events WHERE 1 = 1
+            """ + SQLAuditEventRepository.conditions(platformFilter)
+        return try await KeysetPagination.fetch(sql, select: select, key: "id", page: page, decode: Self.record) {
+            $0.id.rawValue
+        }
+    }
+
+    static func record(_ row: any SQLRow) throws -> PlatformAuditRecord {
+        let targetType = try row.decode(column: "target_type", as: String?.self)
+        let targetID = try row.decode(column: "target_id", as: String?.self)
+        return PlatformAuditRecord(
+            id: try row.identifier("id"),
+            occurredAt: AuditChain.normalized(try row.decode(column: "occurred_at", as: Date.self)),
+            actor: .init(
+                type: try row.decode(column: "actor_type", as: String.self),
+                id: try row.decode(column: "actor_id", as: String?.self)),
+            action: try row.decode(column: "action", as: String.self),
+            target: targetType.flatMap { type in targetID.map { AuditEvent.Target(type: type, id: $0) } },
+            origin: .init(
+                ip: try row.decode(column: "ip", as: String?.self),
+                userAgent: try row.decode(column: "user_agent", as: String?.self),
+                requestID: try row.decode(column: "request_id", as: String?.self)),
+            changes: try row.decode(column: "changes", as: String.self),
+            redactedAt: try row.decode(column: "redacted_at", as: Date?.self))
     }
 }
 

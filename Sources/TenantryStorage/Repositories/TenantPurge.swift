@@ -102,15 +102,17 @@ public struct SQLTenantPurge: TenantPurge {
 public struct SQLPlatformTenantDirectory: PlatformTenantDirectory {
     let sql: any SQLDatabase
 
-    private static let select = """
-        SELECT id, slug, name, status, created_at, updated_at, plan_id, overrides, branding, settings, status_reason,
-            purge_after, (SELECT count(*) FROM memberships m WHERE m.tenant_id = tenants.id) AS member_count
+    /// What a list shows: no JSON columns. The member count is read for the rows of the page
+    /// only (the keyset order comes from an index, so the count runs after the limit).
+    private static let listColumns = """
+        SELECT id, slug, name, status, created_at, updated_at, plan_id, status_reason, purge_after,
+            (SELECT count(*) FROM memberships m WHERE m.tenant_id = tenants.id) AS member_count
         FROM tenants WHERE 1 = 1
         """
 
-    /// Tenants matching `filter`, oldest first, one page at a time.
+    /// Tenants matching `filter`, in its order, one page at a time.
     public func search(_ filter: TenantSearchFilter, page: PageRequest) async throws -> Page<TenantDirectoryEntry> {
-        var query = SQLQueryString(stringLiteral: Self.select)
+        var query = SQLQueryString(stringLiteral: Self.listColumns)
         if let status = filter.status {
             query.appendLiteral(" AND status = ")
             query.appendInterpolation(bind: status.rawValue)
@@ -137,22 +139,37 @@ public struct SQLPlatformTenantDirectory: PlatformTenantDirectory {
             query.appendInterpolation(bind: pattern)
             query.appendLiteral(" ESCAPE '\\')")
         }
-        return try await KeysetPagination.fetch(sql, select: query, key: "id", page: page, decode: Self.decode) {
-            $0.profile.tenant.id.rawValue
+        let order: KeysetPagination.Order
+        switch filter.sort {
+        case .oldest: order = .ascending
+        case .newest: order = .descending
+        // The same expression as the index `tenants_name_order` (migration 26, `tenant_search`).
+        case .name: order = .expression("lower(name)", table: "tenants")
         }
+        return try await KeysetPagination.fetch(
+            sql, select: query, key: "id", order: order, page: page, decode: Self.entry
+        ) { $0.tenant.id.rawValue }
     }
 
-    /// One tenant with its member count.
-    public func entry(id: TenantID) async throws -> TenantDirectoryEntry? {
-        var query = SQLQueryString(stringLiteral: Self.select)
-        query.appendLiteral(" AND id = ")
-        query.appendInterpolation(bind: id.rawValue)
-        return try await sql.raw(query).first().map(Self.decode)
+    /// One tenant's whole profile with its member count.
+    public func profile(id: TenantID) async throws -> (profile: TenantProfile, memberCount: Int)? {
+        let row = try await sql.raw(
+            """
+            SELECT id, slug, name, status, created_at, updated_at, plan_id, overrides, branding, settings, status_reason,
+                purge_after, (SELECT count(*) FROM memberships m WHERE m.tenant_id = tenants.id) AS member_count
+            FROM tenants WHERE id = \(bind: id.rawValue)
+            """
+        ).first()
+        guard let row else { return nil }
+        return (try SQLTenantRepository.decodeProfile(row), try row.decode(column: "member_count", as: Int.self))
     }
 
-    static func decode(_ row: any SQLRow) throws -> TenantDirectoryEntry {
+    static func entry(_ row: any SQLRow) throws -> TenantDirectoryEntry {
         TenantDirectoryEntry(
-            profile: try SQLTenantRepository.decodeProfile(row), memberCount: try row.decode(column: "member_count", as: Int.self)
-        )
+            tenant: try SQLTenantRepository.decode(row),
+            planID: try row.decode(column: "plan_id", as: String.self),
+            statusReason: try row.decode(column: "status_reason", as: String?.self),
+            purgeAfter: try row.decode(column: "purge_after", as: Date?.self),
+            memberCount: try row.decode(column: "member_count", as: Int.self))
     }
 }

@@ -206,6 +206,9 @@ extension JobRepository where Self: UnexpectedCallFails {
 extension PlatformAuditEventRepository where Self: UnexpectedCallFails {
     func append(_ event: AuditEvent) async throws { try unexpected() }
     func actions(limit: Int) async throws -> [String] { try unexpected() }
+    func records(_ filter: AuditEventFilter, page: PageRequest) async throws -> Page<PlatformAuditRecord> {
+        try unexpected()
+    }
 }
 
 extension UserTenantDirectory where Self: UnexpectedCallFails {
