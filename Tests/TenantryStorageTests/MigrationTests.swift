@@ -72,6 +72,26 @@ struct MigrationTests {
         #expect(migration.checksum.count == 64)
     }
 
+    @Test(
+        "the tenant list's name order has its index, and on PostgreSQL the search has trigram indexes",
+        arguments: TestDatabase.all)
+    func tenantSearchIndexes(engine: TestDatabase) async throws {
+        try await withTestDatabase(engine) { context in
+            let query: SQLQueryString
+            switch context.kind {
+            case .postgres: query = "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'tenants'"
+            case .sqlite: query = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tenants'"
+            }
+            let names = try await context.database.withPlatform { scope in
+                try await scope.sql.raw(query).all().map { try $0.decode(column: "name", as: String.self) }
+            }
+            #expect(names.contains("tenants_name_order"), "\(names)")
+            // CI's PostgreSQL (Debian's) ships pg_trgm; a server without it migrates without them.
+            let trigrams = ["tenants_name_trigram", "tenants_slug_trigram"]
+            #expect(trigrams.allSatisfy(names.contains) == (context.kind == .postgres), "\(names)")
+        }
+    }
+
     @Test("both engines have the same migration versions and names")
     func dialectsAgree() {
         let postgres = Schema.migrations(for: .postgres)
