@@ -68,6 +68,37 @@ struct ConsoleTests {
         }
     }
 
+    @Test(
+        "the stylesheet and htmx go gzip-compressed to a browser that accepts it, each encoding with its own tag; pages never",
+        arguments: TestDatabase.all)
+    func compressedAssets(engine: TestDatabase) async throws {
+        try await withTestApplication(engine) { client, _ in
+            func fetch(_ path: String, _ headers: HTTPFields = [:]) async throws -> (HTTPResponse.Status, HTTPFields, [UInt8]) {
+                try await client.execute(uri: path, method: .get, headers: headers) { response in
+                    (response.status, response.headers, Array(buffer: response.body))
+                }
+            }
+            for path in ["/console/assets/htmx.js", "/console/assets/console.css"] {
+                let (_, plainHeaders, plain) = try await fetch(path)
+                #expect(plainHeaders[.contentEncoding] == nil && plainHeaders[.vary] == "Accept-Encoding")
+                let (status, headers, packed) = try await fetch(path, [.acceptEncoding: "gzip, deflate, br"])
+                #expect(status == .ok && headers[.contentEncoding] == "gzip", "\(path)")
+                #expect(packed.count < plain.count)
+                #expect(try gunzip(packed) == plain, "\(path) decompresses to the file")
+                let plainTag = try #require(plainHeaders[.eTag])
+                let packedTag = try #require(headers[.eTag])
+                #expect(plainTag != packedTag)
+                #expect(try await fetch(path, [.acceptEncoding: "gzip", .ifNoneMatch: packedTag]).0 == .notModified)
+                #expect(try await fetch(path, [.acceptEncoding: "gzip", .ifNoneMatch: plainTag]).0 == .ok)
+                #expect(try await fetch(path, [.acceptEncoding: "gzip;q=0, identity"]).1[.contentEncoding] == nil)
+            }
+            // A page carries the CSRF token and echoes its form's text: compressed together, that
+            // is what BREACH reads secrets through, so pages go uncompressed.
+            let (_, pageHeaders, _) = try await fetch("/console/sign-in", [.acceptEncoding: "gzip"])
+            #expect(pageHeaders[.contentEncoding] == nil)
+        }
+    }
+
     @Test("the sign-in form is limited per client IP as the API's sign-in is, and says so in a page", arguments: TestDatabase.all)
     func signInRateLimit(engine: TestDatabase) async throws {
         try await withTestApplication(engine, configure: { $0.clientIPRequestsPerMinute = 2 }) { client, _ in
@@ -664,4 +695,22 @@ struct ConsoleFormattingTests {
         #expect(ConsoleFormat.integer(1_234_567, .portuguese) == "1.234.567")
         #expect(ConsoleFormat.integer(-12_345, .english) == "-12,345")
     }
+}
+
+/// `bytes` decompressed by the system's gzip, an implementation other than the server's.
+private func gunzip(_ bytes: [UInt8]) throws -> [UInt8] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+    process.arguments = ["-dc"]
+    let input = Pipe()
+    let output = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    try process.run()
+    input.fileHandleForWriting.write(Data(bytes))
+    try input.fileHandleForWriting.close()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    return Array(data)
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -56,34 +55,6 @@ enum ConsoleResources {
         "sso": PackageResources.sso_mustache,
         "sso-landing": PackageResources.sso_landing_mustache,
     ]
-}
-
-/// A static file of the consoles, served with a content hash in its URL so browsers keep it.
-struct ConsoleAsset: Sendable {
-    let bytes: ByteBuffer
-    let contentType: String
-    let etag: String
-    /// The URL pages link to: the path and the hash as `?v=`.
-    let url: String
-
-    init(_ bytes: [UInt8], path: String, contentType: String) {
-        self.bytes = ByteBuffer(bytes: bytes)
-        self.contentType = contentType
-        let hash = FastFormatting.hex(SHA256.hash(data: bytes).prefix(6))
-        self.etag = "\"\(hash)\""
-        self.url = "\(path)?v=\(hash)"
-    }
-
-    func response(to request: Request) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = contentType
-        headers[.eTag] = etag
-        headers[.cacheControl] = "public, max-age=31536000, immutable"
-        if request.headers[.ifNoneMatch] == etag {
-            return Response(status: .notModified, headers: headers)
-        }
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: bytes))
-    }
 }
 
 /// Renders the consoles' pages: a page template inside the layout, in one language, with a
