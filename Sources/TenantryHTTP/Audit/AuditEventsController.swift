@@ -34,6 +34,15 @@ struct AuditEventsController: Sendable {
     /// The list: the request's page and filters (`acrossTenants`: also `tenant_id`), one page
     /// of events read by `fetch`. Shared by the tenant and the platform-wide audit log.
     static func list(_ request: Request, acrossTenants: Bool, fetch: Fetch) async throws -> Response {
+        try await list(request, acrossTenants: acrossTenants, fetch: fetch) { AuditEventBody.write($1, to: &$0) }
+    }
+
+    /// One page of any audit trail's events (`write` puts one into the JSON), read by `fetch`
+    /// with the request's page and filters: the tenant log, every tenant's, the platform's own.
+    static func list<Event>(
+        _ request: Request, acrossTenants: Bool, fetch: (AuditEventFilter, PageRequest) async throws -> Page<Event>,
+        write: (inout JSONWriter, Event) -> Void
+    ) async throws -> Response {
         var validator = Validator()
         let page = try validator.capture { try request.pageRequest() }
         let filter = AuditEventQuery.filter(request, acrossTenants: acrossTenants, validator: &validator)
@@ -41,7 +50,7 @@ struct AuditEventsController: Sendable {
         let result = try await fetch(filter, page ?? PageRequest())
         var writer = JSONWriter()
         writer.object { json in
-            json.field("items", array: result.items) { AuditEventBody.write($1, to: &$0) }
+            json.field("items", array: result.items) { write(&$0, $1) }
             json.field("next_cursor", result.nextCursor)
         }
         return writer.response()

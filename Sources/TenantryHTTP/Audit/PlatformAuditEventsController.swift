@@ -25,17 +25,11 @@ struct PlatformAuditEventsController: Sendable {
             }
         }
         routes.on(.get, "/platform-audit-events", .support) { [log] request, _, _ in
-            var validator = Validator()
-            let page = try validator.capture { try request.pageRequest() }
-            let filter = AuditEventQuery.filter(request, validator: &validator)
-            try validator.check()
-            let result = try await log.platformRecords(filter, page: page ?? PageRequest())
-            var writer = JSONWriter()
-            writer.object { json in
-                json.field("items", array: result.items) { PlatformAuditEventBody.write($1, to: &$0) }
-                json.field("next_cursor", result.nextCursor)
+            try await AuditEventsController.list(request, acrossTenants: false) { filter, page in
+                try await log.platformRecords(filter, page: page)
+            } write: { json, event in
+                PlatformAuditEventBody.write(event, to: &json)
             }
-            return writer.response()
         }
     }
 }
