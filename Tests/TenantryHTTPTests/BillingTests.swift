@@ -9,6 +9,10 @@ import TenantryStorage
 import TenantryTestSupport
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// Billing end to end against localstripe (scripts/test-peers/localstripe_server.py): the
 /// server's own Stripe client calls it, and its signed webhooks reach the server's webhook route.
 @Suite("Billing with Stripe", .serialized)
@@ -275,6 +279,44 @@ struct BillingTests {
             #expect((figures["subscriptions_by_status"] as? [String: Any])?["active"] as? Int == 1)
             #expect((figures["subscriptions_by_plan"] as? [String: Any])?["pro"] as? Int == 1)
             _ = stripe
+        }
+    }
+
+    @Test(
+        "Two subscriptions started at once make one in Stripe: one answers 201, the other 409, and a later start is free to run",
+        arguments: TestDatabase.all)
+    func concurrentSubscribes(engine: TestDatabase) async throws {
+        try await Self.withBilling(engine) { client, _, stripe, _ in
+            let owner = try await client.register()
+            // Each on its own connection, as two browsers or two nodes would send them.
+            let port = try #require(client.port)
+            let start: @Sendable () async throws -> Int = {
+                var request = URLRequest(url: try #require(URL(string: "http://127.0.0.1:\(port)/api/v1/billing/subscription")))
+                request.httpMethod = "POST"
+                request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+                request.setValue("Bearer \(owner.accessToken)", forHTTPHeaderField: "Authorization")
+                request.httpBody = Data(#"{"plan":"pro","payment_method":"pm_card_visa"}"#.utf8)
+                let session = URLSession(configuration: .ephemeral)
+                defer { session.finishTasksAndInvalidate() }
+                let (_, response) = try await session.data(for: request)
+                return (response as? HTTPURLResponse)?.statusCode ?? 0
+            }
+            async let first = start()
+            async let second = start()
+            let statuses = [try await first, try await second].map { HTTPResponse.Status(code: $0) }
+            #expect(statuses.filter { $0 == .created }.count == 1, "\(statuses)")
+            #expect(statuses.filter { $0 == .conflict }.count == 1, "\(statuses)")
+
+            let overview = try await client.json(.get, "/api/v1/billing/subscription", token: owner.accessToken)
+            let customer = try #require(overview.body["customer_id"] as? String, "\(overview.raw)")
+            let listed = try await stripe.call("GET", "/v1/subscriptions", [("customer", customer), ("limit", "100")])
+            #expect((listed.body["data"] as? [Any])?.count == 1, "\(listed.body)")
+
+            // The claim was given back: the next start runs and finds the live subscription.
+            let again = try await client.json(
+                .post, "/api/v1/billing/subscription", ["plan": "pro", "payment_method": "pm_card_visa"],
+                token: owner.accessToken)
+            #expect(again.status == .conflict && again.raw.contains("already has a subscription"), "\(again.raw)")
         }
     }
 

@@ -61,22 +61,53 @@ public struct BillingService: Sendable {
     /// Subscribes the tenant to `planID` (a plan with a Stripe price) paying with
     /// `paymentMethod`: the customer is made on first use, the payment method becomes its
     /// default, and the first invoice is paid at once (a decline is 402 `payment_failed`).
-    /// A tenant with a live subscription changes plan instead (409).
+    /// A tenant with a live subscription changes plan instead (409). One start at a time per
+    /// tenant, across nodes: while one calls Stripe it holds a claim on the billing account
+    /// (``subscriptionStartClaim`` at most, should its node stop), and another answers 409.
     public func subscribe(_ access: TenantAccess, planID: String, paymentMethod: String, origin: AuditEvent.Origin)
         async throws -> Overview
     {
         let payments = try provider()
         let price = try await stripePrice(of: planID)
-        let account = try await customer(for: access, payments: payments)
-        if let subscription = account.subscription, subscription.status.isLive {
-            throw TenantryError(
-                .conflict, "The tenant already has a subscription; change its plan instead (PUT /api/v1/billing/subscription).")
+        _ = try await customer(for: access, payments: payments)
+        let now = Date()
+        // The claim, and the account as it stands under it: a start that just finished shows.
+        let account = try await database.withTenant(access.tenantID) { scope -> BillingAccount? in
+            guard
+                try await scope.billing.claimSubscriptionStart(
+                    until: now.addingTimeInterval(Self.subscriptionStartClaim), now: now)
+            else { return nil }
+            return try await scope.billing.account()
         }
-        let key = UUID().uuidString
-        try await payments.setDefaultPaymentMethod(paymentMethod, customerID: account.customerID, idempotencyKey: key)
-        let subscription = try await payments.createSubscription(
-            customerID: account.customerID, priceID: price, tenantID: access.tenantID, idempotencyKey: key + "-subscription")
-        return try await applyAnswer(subscription, access, origin: origin)
+        guard let account else {
+            throw TenantryError(.conflict, "A subscription is being started for this tenant; try again in a moment.")
+        }
+        do {
+            if let subscription = account.subscription, subscription.status.isLive {
+                throw TenantryError(
+                    .conflict,
+                    "The tenant already has a subscription; change its plan instead (PUT /api/v1/billing/subscription).")
+            }
+            let key = UUID().uuidString
+            try await payments.setDefaultPaymentMethod(paymentMethod, customerID: account.customerID, idempotencyKey: key)
+            let subscription = try await payments.createSubscription(
+                customerID: account.customerID, priceID: price, tenantID: access.tenantID, idempotencyKey: key + "-subscription")
+            let overview = try await applyAnswer(subscription, access, origin: origin)
+            try await releaseSubscriptionStart(access.tenantID)
+            return overview
+        } catch {
+            // Should the release fail too, the claim expires on its own.
+            try? await releaseSubscriptionStart(access.tenantID)
+            throw error
+        }
+    }
+
+    /// How long a subscription's start may hold its claim: longer than its Stripe calls can
+    /// take (each is bounded by the client's timeout), short enough to retry soon after a crash.
+    static let subscriptionStartClaim: TimeInterval = 120
+
+    private func releaseSubscriptionStart(_ tenantID: TenantID) async throws {
+        try await database.withTenant(tenantID) { scope in try await scope.billing.releaseSubscriptionStart() }
     }
 
     /// Moves the live subscription to `planID`'s price, with Stripe's proration.

@@ -239,7 +239,7 @@ public protocol APIProtocol: Sendable {
     func getBilling(_ input: Operations.GetBilling.Input) async throws -> Operations.GetBilling.Output
     /// Subscribe the tenant to a plan with a Stripe payment method.
     ///
-    /// The plan must be linked to a Stripe price (or legacy plan) by an operator (`stripe_price_id`; 422 `not_for_sale` otherwise). The tenant's Stripe customer is made on first use; the payment method (`pm_…`) becomes its default and the first invoice is paid at once: a declined card is 402 `payment_failed` and nothing is subscribed. The tenant moves to the plan at once (its quotas and modules follow). A tenant with a live subscription changes plan instead (409).
+    /// The plan must be linked to a Stripe price (or legacy plan) by an operator (`stripe_price_id`; 422 `not_for_sale` otherwise). The tenant's Stripe customer is made on first use; the payment method (`pm_…`) becomes its default and the first invoice is paid at once: a declined card is 402 `payment_failed` and nothing is subscribed. The tenant moves to the plan at once (its quotas and modules follow). A tenant with a live subscription changes plan instead (409). One start runs at a time per tenant, on every node: while one is calling Stripe, another answers 409 `conflict` (try again in a moment), so two requests at once never make two subscriptions.
     ///
     /// - Remark: HTTP `POST /api/v1/billing/subscription`.
     /// - Remark: Generated from `#/paths//api/v1/billing/subscription/post(subscribe)`.
@@ -1512,7 +1512,7 @@ extension APIProtocol {
     }
     /// Subscribe the tenant to a plan with a Stripe payment method.
     ///
-    /// The plan must be linked to a Stripe price (or legacy plan) by an operator (`stripe_price_id`; 422 `not_for_sale` otherwise). The tenant's Stripe customer is made on first use; the payment method (`pm_…`) becomes its default and the first invoice is paid at once: a declined card is 402 `payment_failed` and nothing is subscribed. The tenant moves to the plan at once (its quotas and modules follow). A tenant with a live subscription changes plan instead (409).
+    /// The plan must be linked to a Stripe price (or legacy plan) by an operator (`stripe_price_id`; 422 `not_for_sale` otherwise). The tenant's Stripe customer is made on first use; the payment method (`pm_…`) becomes its default and the first invoice is paid at once: a declined card is 402 `payment_failed` and nothing is subscribed. The tenant moves to the plan at once (its quotas and modules follow). A tenant with a live subscription changes plan instead (409). One start runs at a time per tenant, on every node: while one is calling Stripe, another answers 409 `conflict` (try again in a moment), so two requests at once never make two subscriptions.
     ///
     /// - Remark: HTTP `POST /api/v1/billing/subscription`.
     /// - Remark: Generated from `#/paths//api/v1/billing/subscription/post(subscribe)`.

@@ -8,6 +8,12 @@ public protocol BillingRepository: Sendable {
     func save(_ account: BillingAccount) async throws
     /// Notes a Stripe event as processed; `false` when it was already.
     func recordEvent(id: String, type: String, createdAt: Date, at now: Date) async throws -> Bool
+    /// Claims the start of a subscription until `until`, so that two requests (on any nodes)
+    /// cannot both create one in Stripe: `false` while another start holds a claim that has not
+    /// expired at `now`, or when the tenant has no billing account yet.
+    func claimSubscriptionStart(until: Date, now: Date) async throws -> Bool
+    /// Gives the claim back, once the start has ended either way.
+    func releaseSubscriptionStart() async throws
 }
 
 /// Billing accounts across tenants (platform scope): the webhook's way from a Stripe customer

@@ -5,7 +5,7 @@
 public enum TenantDataCatalogue {
     /// The schema version the catalogue describes (the latest migration): archives record it,
     /// and an import refuses archives of a newer schema.
-    public static let schemaVersion = 26
+    public static let schemaVersion = 27
 
     /// The tenant's own row.
     public static let tenant = TenantDataTable(
@@ -143,7 +143,7 @@ public enum TenantDataCatalogue {
                 .init("cancel_at_period_end", .boolean), .init("canceled_at", .timestamp),
                 .init("subscription_created_at", .timestamp), .init("plan_id", .text), .init("granted_plan_id", .text),
                 .init("state_at", .timestamp), .init("past_due_since", .timestamp), .init("created_at", .timestamp),
-                .init("updated_at", .timestamp),
+                .init("updated_at", .timestamp), .init("subscribing_until", .timestamp),
             ]
         ),
         TenantDataTable(

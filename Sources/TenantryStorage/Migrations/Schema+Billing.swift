@@ -62,3 +62,30 @@ extension SQLiteSchema {
         statements: SharedSchema.billing.map { SharedSchema.render($0, for: .sqlite) }
     )
 }
+
+extension SharedSchema {
+    /// Migration 27, `subscription_start_claim`: `billing_accounts.subscribing_until`, the claim
+    /// a subscription's start holds while it calls Stripe, so two concurrent starts (on any
+    /// nodes) cannot both create a subscription.
+    static let subscriptionStartClaim: [String] = [
+        "ALTER TABLE billing_accounts ADD COLUMN subscribing_until TIMESTAMP"
+    ]
+}
+
+extension PostgresSchema {
+    /// Migration 27 on PostgreSQL.
+    static let subscriptionStartClaimMigration = Migration(
+        version: 27,
+        name: "subscription_start_claim",
+        statements: SharedSchema.subscriptionStartClaim.map { SharedSchema.render($0, for: .postgres) }
+    )
+}
+
+extension SQLiteSchema {
+    /// Migration 27 on SQLite.
+    static let subscriptionStartClaimMigration = Migration(
+        version: 27,
+        name: "subscription_start_claim",
+        statements: SharedSchema.subscriptionStartClaim.map { SharedSchema.render($0, for: .sqlite) }
+    )
+}

@@ -123,6 +123,7 @@ enum PostgresSchema {
         dataExportsMigration,
         consoleSignInMigration,
         tenantSearchMigration,
+        subscriptionStartClaimMigration,
     ]
 
     /// ``purgeTenantFunction`` as migration 9 replaces it: an owner-privileged function
@@ -227,6 +228,7 @@ enum SQLiteSchema {
         dataExportsMigration,
         consoleSignInMigration,
         tenantSearchMigration,
+        subscriptionStartClaimMigration,
     ]
 }
 

@@ -47,6 +47,24 @@ public struct SQLBillingRepository: BillingRepository {
         ).run()
     }
 
+    /// Claims the start of a subscription until `until`: `false` while another claim holds.
+    public func claimSubscriptionStart(until: Date, now: Date) async throws -> Bool {
+        try await sql.raw(
+            """
+            UPDATE billing_accounts SET subscribing_until = \(bind: until)
+            WHERE tenant_id = \(bind: tenantID.rawValue) AND (subscribing_until IS NULL OR subscribing_until <= \(bind: now))
+            RETURNING 1 AS claimed
+            """
+        ).all().count == 1
+    }
+
+    /// Gives the claim back.
+    public func releaseSubscriptionStart() async throws {
+        try await sql.raw(
+            "UPDATE billing_accounts SET subscribing_until = NULL WHERE tenant_id = \(bind: tenantID.rawValue)"
+        ).run()
+    }
+
     /// Notes an event; `false` when the tenant had processed it already.
     public func recordEvent(id: String, type: String, createdAt: Date, at now: Date) async throws -> Bool {
         !(try await sql.raw(

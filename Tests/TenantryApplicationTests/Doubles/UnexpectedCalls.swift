@@ -275,6 +275,8 @@ extension WebhookMessageRepository where Self: UnexpectedCallFails {
 }
 
 extension BillingRepository where Self: UnexpectedCallFails {
+    func claimSubscriptionStart(until: Date, now: Date) async throws -> Bool { try unexpected() }
+    func releaseSubscriptionStart() async throws { try unexpected() }
     func account() async throws -> BillingAccount? { try unexpected() }
     func save(_ account: BillingAccount) async throws { try unexpected() }
     func recordEvent(id: String, type: String, createdAt: Date, at now: Date) async throws -> Bool { try unexpected() }
