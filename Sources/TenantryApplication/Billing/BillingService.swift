@@ -82,6 +82,7 @@ public struct BillingService: Sendable {
         guard let account else {
             throw TenantryError(.conflict, "A subscription is being started for this tenant; try again in a moment.")
         }
+        let overview: Overview
         do {
             if let subscription = account.subscription, subscription.status.isLive {
                 throw TenantryError(
@@ -92,14 +93,15 @@ public struct BillingService: Sendable {
             try await payments.setDefaultPaymentMethod(paymentMethod, customerID: account.customerID, idempotencyKey: key)
             let subscription = try await payments.createSubscription(
                 customerID: account.customerID, priceID: price, tenantID: access.tenantID, idempotencyKey: key + "-subscription")
-            let overview = try await applyAnswer(subscription, access, origin: origin)
-            try await releaseSubscriptionStart(access.tenantID)
-            return overview
+            overview = try await applyAnswer(subscription, access, origin: origin)
         } catch {
-            // Should the release fail too, the claim expires on its own.
             try? await releaseSubscriptionStart(access.tenantID)
             throw error
         }
+        // The subscription stands whatever becomes of the release: a failed one is not the
+        // caller's error, and the claim expires on its own.
+        try? await releaseSubscriptionStart(access.tenantID)
+        return overview
     }
 
     /// How long a subscription's start may hold its claim: longer than its Stripe calls can

@@ -22,12 +22,15 @@ public struct PlatformService: Sendable {
 
     /// A tenant as operators see it.
     public struct TenantDetail: Sendable {
-        /// The tenant as its list shows it.
-        public var entry: TenantDirectoryEntry
         /// The whole profile: plan, overrides, branding and settings.
         public var profile: TenantProfile
+        /// How many members it has, of any status.
+        public var memberCount: Int
         public var entitlements: Entitlements
         public var usage: MonthUsage
+
+        /// The tenant as its list shows it.
+        public var entry: TenantDirectoryEntry { TenantDirectoryEntry(profile: profile, memberCount: memberCount) }
     }
 
     /// A tenant's usage in the current calendar month (UTC), today included.
@@ -273,8 +276,8 @@ public struct PlatformService: Sendable {
         let usage = try await monthUsage(of: [id], in: scope)[id]
         guard let usage else { throw TenantryError(.internalError, "A tenant's usage was not read.") }
         return TenantDetail(
-            entry: TenantDirectoryEntry(profile: profile, memberCount: memberCount), profile: profile,
-            entitlements: Entitlements(plan: plan, overrides: profile.overrides), usage: usage)
+            profile: profile, memberCount: memberCount, entitlements: Entitlements(plan: plan, overrides: profile.overrides),
+            usage: usage)
     }
 
     /// Moves a tenant's profile to another plan (the one rule of every plan change: an

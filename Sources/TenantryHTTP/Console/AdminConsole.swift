@@ -264,7 +264,7 @@ struct AdminConsole: Sendable {
             "plan": profile.planID,
             "status": profile.tenant.status.rawValue,
             "statusLabel": strings.text(language, "tenants.status.\(profile.tenant.status.rawValue)"),
-            "members": ConsoleFormat.integer(detail.entry.memberCount, language),
+            "members": ConsoleFormat.integer(detail.memberCount, language),
             "created": ConsoleFormat.dateTime(profile.tenant.createdAt, language),
             "usage": [
                 [

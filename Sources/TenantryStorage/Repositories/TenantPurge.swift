@@ -102,11 +102,13 @@ public struct SQLTenantPurge: TenantPurge {
 public struct SQLPlatformTenantDirectory: PlatformTenantDirectory {
     let sql: any SQLDatabase
 
+    /// A tenant's member count, as a column of a query on `tenants`.
+    private static let memberCount = "(SELECT count(*) FROM memberships m WHERE m.tenant_id = tenants.id) AS member_count"
+
     /// What a list shows: no JSON columns. The member count is read for the rows of the page
     /// only (the keyset order comes from an index, so the count runs after the limit).
     private static let listColumns = """
-        SELECT id, slug, name, status, created_at, updated_at, plan_id, status_reason, purge_after,
-            (SELECT count(*) FROM memberships m WHERE m.tenant_id = tenants.id) AS member_count
+        SELECT id, slug, name, status, created_at, updated_at, plan_id, status_reason, purge_after, \(memberCount)
         FROM tenants WHERE 1 = 1
         """
 
@@ -155,8 +157,7 @@ public struct SQLPlatformTenantDirectory: PlatformTenantDirectory {
     public func profile(id: TenantID) async throws -> (profile: TenantProfile, memberCount: Int)? {
         let row = try await sql.raw(
             """
-            SELECT id, slug, name, status, created_at, updated_at, plan_id, overrides, branding, settings, status_reason,
-                purge_after, (SELECT count(*) FROM memberships m WHERE m.tenant_id = tenants.id) AS member_count
+            SELECT \(unsafeRaw: SQLTenantRepository.profileColumns), \(unsafeRaw: Self.memberCount)
             FROM tenants WHERE id = \(bind: id.rawValue)
             """
         ).first()

@@ -78,7 +78,8 @@ public struct SQLTenantRepository: TenantRepository {
         try await TenantScope.announceEntitlementsChange(id, on: sql)
     }
 
-    private static let profileColumns =
+    /// The columns ``decodeProfile`` reads.
+    static let profileColumns =
         "id, slug, name, status, created_at, updated_at, plan_id, overrides, branding, settings, status_reason, purge_after"
 
     /// Locks the tenant's row until the transaction ends, so that changes to one tenant's
